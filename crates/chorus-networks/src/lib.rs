@@ -1,0 +1,1 @@
+//! Social networks behind one `Network` trait: publish, delete, read engagement, stream posts.

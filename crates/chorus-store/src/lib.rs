@@ -1,0 +1,1 @@
+//! Persistence for Chorus on SQLite (embedded default) and PostgreSQL.
