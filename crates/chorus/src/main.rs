@@ -16,6 +16,9 @@ struct Cli {
 
 #[derive(Debug, clap::Subcommand)]
 enum Command {
+    /// Bluesky (AT Protocol): log in, post, read the firehose.
+    #[command(subcommand)]
+    Bluesky(cmd::bluesky::BlueskyCommand),
     /// Listening queries: check syntax, match posts against many queries.
     #[command(subcommand)]
     Query(cmd::query::QueryCommand),
@@ -27,6 +30,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Bluesky(c) => cmd::bluesky::run(c),
         Command::Query(c) => cmd::query::run(c),
         Command::Text(c) => cmd::text::run(c),
     };

@@ -1,4 +1,5 @@
 //! One module per top-level subcommand.
 
+pub mod bluesky;
 pub mod query;
 pub mod text;
