@@ -1,7 +1,21 @@
 //! The Chorus domain: organizations, markets, users and scoped roles, the playbook, and the
-//! permission and playbook rules that every other crate obeys.
+//! permission rules that every other crate obeys.
 //!
 //! This crate does no IO and knows nothing of HTTP or SQL. Values of its types are valid by
 //! construction: text from the outside becomes a domain value through a `parse` function that
-//! returns a typed error, and the permission checks are plain functions over
-//! (user, action, resource) that the web handlers and the CLI call before every change.
+//! returns a typed error naming what was wrong, and the permission checks are plain functions over
+//! (actor, action, scope) that the web handlers and the CLI call before every read or change.
+
+pub mod audit;
+pub mod ids;
+pub mod org;
+pub mod permission;
+pub mod playbook;
+pub mod role;
+pub mod user;
+pub mod validate;
+
+pub use ids::{MarketId, PrincipleId, TeamId, UserId};
+pub use permission::{Action, Actor, Denied, Scope};
+pub use role::Role;
+pub use validate::{FieldError, Invalid};

@@ -1,0 +1,197 @@
+//! Who may do what, where. Plain functions over (actor, action, scope), called by every handler
+//! and command before it reads or changes anything.
+//!
+//! A role is held globally or in one market. A global membership applies in every market (a
+//! global analyst reads every market's numbers); a market membership applies only there. Nothing
+//! is allowed unless a rule below allows it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{MarketId, UserId};
+use crate::role::Role;
+use crate::user::Membership;
+
+/// Where an action applies: the whole organization, or one market.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "market_id")]
+pub enum Scope {
+    Global,
+    Market(MarketId),
+}
+
+/// Something a user may try to do. Each handler names exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Read the playbook: principles, examples, case studies.
+    ReadPlaybook,
+    /// Create, edit or delete principles and their per-market examples.
+    EditPlaybook,
+    /// Open the admin section (the pages then show only what the actor may manage).
+    ViewAdmin,
+    /// Create or delete markets.
+    ManageMarkets,
+    /// Change a market's settings: name, locales, timezone.
+    EditMarket,
+    /// Create, rename or delete a market's teams and set who is in them.
+    ManageTeams,
+    /// List the users and memberships of a market (or of all, globally).
+    ReadMembers,
+    /// Create users, grant and revoke memberships, deactivate users.
+    ManageMembers,
+    /// Read the audit log.
+    ReadAuditLog,
+}
+
+impl Action {
+    pub const ALL: [Action; 9] = [
+        Action::ReadPlaybook,
+        Action::EditPlaybook,
+        Action::ViewAdmin,
+        Action::ManageMarkets,
+        Action::EditMarket,
+        Action::ManageTeams,
+        Action::ReadMembers,
+        Action::ManageMembers,
+        Action::ReadAuditLog,
+    ];
+
+    fn describe(self) -> &'static str {
+        match self {
+            Action::ReadPlaybook => "read the playbook",
+            Action::EditPlaybook => "edit the playbook",
+            Action::ViewAdmin => "open the admin section",
+            Action::ManageMarkets => "create or delete markets",
+            Action::EditMarket => "change market settings",
+            Action::ManageTeams => "manage teams",
+            Action::ReadMembers => "see users and memberships",
+            Action::ManageMembers => "manage users and memberships",
+            Action::ReadAuditLog => "read the audit log",
+        }
+    }
+}
+
+/// The user on whose behalf something is done, with every membership they hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub memberships: Vec<Membership>,
+}
+
+impl Actor {
+    /// Whether the actor holds `role` where `scope` applies (a global membership applies in
+    /// every market; a market membership only in its market).
+    pub fn holds(&self, role: Role, scope: Scope) -> bool {
+        self.memberships
+            .iter()
+            .any(|m| m.role == role && (m.scope == Scope::Global || m.scope == scope))
+    }
+
+    /// Whether the actor holds `role` anywhere at all.
+    pub fn holds_anywhere(&self, role: Role) -> bool {
+        self.memberships.iter().any(|m| m.role == role)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.holds(Role::Admin, Scope::Global)
+    }
+
+    /// The markets where the actor holds `role` (all markets if held globally: `None`).
+    pub fn markets_with(&self, role: Role) -> Option<Vec<MarketId>> {
+        if self.holds(role, Scope::Global) {
+            return None;
+        }
+        Some(
+            self.memberships
+                .iter()
+                .filter_map(|m| match (m.role == role, m.scope) {
+                    (true, Scope::Market(id)) => Some(id),
+                    _ => None,
+                })
+                .collect(),
+        )
+    }
+
+    /// A one-line summary of the roles for the page header, e.g. "Market lead (FI)".
+    pub fn roles_summary(&self, market_code: impl Fn(MarketId) -> String) -> String {
+        let mut parts: Vec<String> = self
+            .memberships
+            .iter()
+            .map(|m| match m.scope {
+                Scope::Global => m.role.label().to_owned(),
+                Scope::Market(id) => format!("{} ({})", m.role.label(), market_code(id)),
+            })
+            .collect();
+        parts.sort();
+        parts.dedup();
+        if parts.is_empty() {
+            "No role yet".to_owned()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+/// Why an action was refused, in words the user can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("you may not {what}{where_}", what = action.describe(), where_ = match scope { Scope::Global => "", Scope::Market(_) => " in this market" })]
+pub struct Denied {
+    pub action: Action,
+    pub scope: Scope,
+}
+
+/// The rule table: may `actor` do `action` in `scope`?
+pub fn allows(actor: &Actor, action: Action, scope: Scope) -> bool {
+    if actor.is_admin() {
+        return true;
+    }
+    let market_lead_here =
+        matches!(scope, Scope::Market(_)) && actor.holds(Role::MarketLead, scope);
+    match action {
+        // Everyone with any role reads the playbook: it is written for all employees.
+        Action::ReadPlaybook => !actor.memberships.is_empty(),
+        Action::EditPlaybook => actor.holds(Role::GlobalLead, Scope::Global),
+        Action::ViewAdmin => actor.holds_anywhere(Role::MarketLead),
+        Action::ManageMarkets | Action::ReadAuditLog => false,
+        Action::EditMarket | Action::ManageTeams | Action::ManageMembers => market_lead_here,
+        Action::ReadMembers => market_lead_here || actor.holds(Role::GlobalLead, Scope::Global),
+    }
+}
+
+/// Like [`allows`], as a `Result` for `?` in handlers.
+pub fn authorize(actor: &Actor, action: Action, scope: Scope) -> Result<(), Denied> {
+    if allows(actor, action, scope) {
+        Ok(())
+    } else {
+        Err(Denied { action, scope })
+    }
+}
+
+/// May `actor` grant (or revoke) `role` in `scope`? Admins may grant anything. A market lead may
+/// grant the working roles (editor, contributor, community manager, analyst) in their own market,
+/// never a lead or admin role and never globally.
+pub fn may_grant(actor: &Actor, role: Role, scope: Scope) -> bool {
+    if actor.is_admin() {
+        return true;
+    }
+    matches!(scope, Scope::Market(_))
+        && allows(actor, Action::ManageMembers, scope)
+        && matches!(
+            role,
+            Role::Editor | Role::Contributor | Role::CommunityManager | Role::Analyst
+        )
+}
+
+/// May `actor` change the user who holds `target` memberships (name, password reset,
+/// deactivation)? Admins may change anyone. A market lead may change only users whose every
+/// membership is a working role in a market they lead: never someone who also works elsewhere,
+/// holds a global role, or leads.
+pub fn may_manage_user(actor: &Actor, target: &[Membership]) -> bool {
+    if actor.is_admin() {
+        return true;
+    }
+    !target.is_empty() && target.iter().all(|m| may_grant(actor, m.role, m.scope))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,195 @@
+//! The authorization matrix: every role × (own market, other market, global) × every action.
+
+use super::*;
+
+const OWN: MarketId = MarketId(1);
+const OTHER: MarketId = MarketId(2);
+
+/// An actor holding `role` in the "own" market (or globally, for global-only roles).
+fn actor(role: Role) -> Actor {
+    let scope = if role.is_global_only() {
+        Scope::Global
+    } else {
+        Scope::Market(OWN)
+    };
+    Actor {
+        user_id: UserId(10),
+        memberships: vec![Membership { role, scope }],
+    }
+}
+
+/// Expected answers, columns: own market, other market, global. `Y` allow, `.` deny.
+const MATRIX: &[(Role, &[(Action, &str)])] = &[
+    (
+        Role::Admin,
+        &[
+            (Action::ReadPlaybook, "YYY"),
+            (Action::EditPlaybook, "YYY"),
+            (Action::ViewAdmin, "YYY"),
+            (Action::ManageMarkets, "YYY"),
+            (Action::EditMarket, "YYY"),
+            (Action::ManageTeams, "YYY"),
+            (Action::ReadMembers, "YYY"),
+            (Action::ManageMembers, "YYY"),
+            (Action::ReadAuditLog, "YYY"),
+        ],
+    ),
+    (
+        Role::GlobalLead,
+        &[
+            (Action::ReadPlaybook, "YYY"),
+            (Action::EditPlaybook, "YYY"),
+            (Action::ViewAdmin, "..."),
+            (Action::ManageMarkets, "..."),
+            (Action::EditMarket, "..."),
+            (Action::ManageTeams, "..."),
+            (Action::ReadMembers, "YYY"),
+            (Action::ManageMembers, "..."),
+            (Action::ReadAuditLog, "..."),
+        ],
+    ),
+    (
+        Role::MarketLead,
+        &[
+            (Action::ReadPlaybook, "YYY"),
+            (Action::EditPlaybook, "..."),
+            (Action::ViewAdmin, "YYY"),
+            (Action::ManageMarkets, "..."),
+            (Action::EditMarket, "Y.."),
+            (Action::ManageTeams, "Y.."),
+            (Action::ReadMembers, "Y.."),
+            (Action::ManageMembers, "Y.."),
+            (Action::ReadAuditLog, "..."),
+        ],
+    ),
+    (Role::Editor, READ_PLAYBOOK_ONLY),
+    (Role::Contributor, READ_PLAYBOOK_ONLY),
+    (Role::CommunityManager, READ_PLAYBOOK_ONLY),
+    (Role::Analyst, READ_PLAYBOOK_ONLY),
+];
+
+const READ_PLAYBOOK_ONLY: &[(Action, &str)] = &[
+    (Action::ReadPlaybook, "YYY"),
+    (Action::EditPlaybook, "..."),
+    (Action::ViewAdmin, "..."),
+    (Action::ManageMarkets, "..."),
+    (Action::EditMarket, "..."),
+    (Action::ManageTeams, "..."),
+    (Action::ReadMembers, "..."),
+    (Action::ManageMembers, "..."),
+    (Action::ReadAuditLog, "..."),
+];
+
+#[test]
+fn authorization_matrix() {
+    let scopes = [Scope::Market(OWN), Scope::Market(OTHER), Scope::Global];
+    let mut checked = 0;
+    for role in Role::ALL {
+        let (_, rows) = MATRIX
+            .iter()
+            .find(|(r, _)| *r == role)
+            .unwrap_or_else(|| panic!("matrix lacks {role}"));
+        let a = actor(role);
+        for action in Action::ALL {
+            let (_, expect) = rows
+                .iter()
+                .find(|(x, _)| *x == action)
+                .unwrap_or_else(|| panic!("matrix lacks {role} × {action:?}"));
+            for (scope, want) in scopes.iter().zip(expect.chars()) {
+                let got = allows(&a, action, *scope);
+                assert_eq!(
+                    got,
+                    want == 'Y',
+                    "{role} × {action:?} × {scope:?}: expected {}",
+                    if want == 'Y' { "allow" } else { "deny" }
+                );
+                assert_eq!(authorize(&a, action, *scope).is_ok(), got);
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 7 * 9 * 3);
+}
+
+#[test]
+fn no_roles_means_nothing() {
+    let nobody = Actor {
+        user_id: UserId(1),
+        memberships: vec![],
+    };
+    for action in Action::ALL {
+        for scope in [Scope::Global, Scope::Market(OWN)] {
+            assert!(!allows(&nobody, action, scope), "{action:?}");
+        }
+    }
+}
+
+#[test]
+fn market_leads_grant_working_roles_in_their_market_only() {
+    let lead = actor(Role::MarketLead);
+    assert!(may_grant(&lead, Role::Editor, Scope::Market(OWN)));
+    assert!(may_grant(&lead, Role::CommunityManager, Scope::Market(OWN)));
+    assert!(!may_grant(&lead, Role::Editor, Scope::Market(OTHER)));
+    assert!(!may_grant(&lead, Role::Editor, Scope::Global));
+    assert!(!may_grant(&lead, Role::MarketLead, Scope::Market(OWN)));
+    assert!(!may_grant(&lead, Role::Admin, Scope::Global));
+    let admin = actor(Role::Admin);
+    assert!(may_grant(&admin, Role::Admin, Scope::Global));
+    assert!(!may_grant(
+        &actor(Role::GlobalLead),
+        Role::Editor,
+        Scope::Market(OWN)
+    ));
+}
+
+#[test]
+fn market_leads_manage_only_their_markets_people() {
+    let lead = actor(Role::MarketLead);
+    let own_editor = [Membership {
+        role: Role::Editor,
+        scope: Scope::Market(OWN),
+    }];
+    let other_editor = [Membership {
+        role: Role::Editor,
+        scope: Scope::Market(OTHER),
+    }];
+    let both = [own_editor[0], other_editor[0]];
+    let other_lead = [Membership {
+        role: Role::MarketLead,
+        scope: Scope::Market(OWN),
+    }];
+    assert!(may_manage_user(&lead, &own_editor));
+    assert!(!may_manage_user(&lead, &other_editor));
+    assert!(!may_manage_user(&lead, &both));
+    assert!(!may_manage_user(&lead, &other_lead));
+    assert!(!may_manage_user(&lead, &[]));
+    assert!(may_manage_user(&actor(Role::Admin), &both));
+}
+
+#[test]
+fn global_membership_applies_in_every_market() {
+    let global_editor = Actor {
+        user_id: UserId(3),
+        memberships: vec![Membership {
+            role: Role::Editor,
+            scope: Scope::Global,
+        }],
+    };
+    assert!(global_editor.holds(Role::Editor, Scope::Market(OTHER)));
+    assert_eq!(global_editor.markets_with(Role::Editor), None);
+    let lead = actor(Role::MarketLead);
+    assert_eq!(lead.markets_with(Role::MarketLead), Some(vec![OWN]));
+}
+
+#[test]
+fn denial_says_what() {
+    let err = authorize(&actor(Role::Editor), Action::EditPlaybook, Scope::Global).unwrap_err();
+    assert_eq!(err.to_string(), "you may not edit the playbook");
+    let err = authorize(
+        &actor(Role::MarketLead),
+        Action::ManageTeams,
+        Scope::Market(OTHER),
+    )
+    .unwrap_err();
+    assert_eq!(err.to_string(), "you may not manage teams in this market");
+}
