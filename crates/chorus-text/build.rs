@@ -1,0 +1,59 @@
+//! Turns the VADER lexicons in `data/` into Rust tables at build time, parsing them exactly as
+//! vaderSentiment 3.3.2 does (`rstrip('\n').split('\n')`, `line.strip().split('\t')[0:2]`).
+//! A malformed line fails the build, so the library itself has nothing to get wrong at run time.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// Python's `str.isspace()` set (Unicode 14, CPython 3.11), used by `str.strip()`.
+fn py_space(c: char) -> bool {
+    matches!(c, '\t'..='\r' | '\x1c'..='\x20' | '\u{85}' | '\u{a0}' | '\u{1680}' | '\u{2000}'..='\u{200a}'
+        | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}')
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?).join("data");
+    let lex_path = dir.join("vader_lexicon.txt");
+    let emoji_path = dir.join("emoji_utf8_lexicon.txt");
+    println!("cargo::rerun-if-changed={}", lex_path.display());
+    println!("cargo::rerun-if-changed={}", emoji_path.display());
+    let mut out = String::new();
+
+    let lex = std::fs::read_to_string(&lex_path)?;
+    out.push_str("pub(crate) static LEXICON: &[(&str, f64)] = &[\n");
+    for (n, line) in lex.trim_end_matches('\n').split('\n').enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        let mut fields = line.trim_matches(py_space).split('\t');
+        let (Some(word), Some(measure)) = (fields.next(), fields.next()) else {
+            return Err(format!("vader_lexicon.txt line {}: fewer than 2 fields", n + 1).into());
+        };
+        let value: f64 = measure
+            .parse()
+            .map_err(|e| format!("vader_lexicon.txt line {}: {measure:?}: {e}", n + 1))?;
+        writeln!(out, "    ({word:?}, {value:?}),")?;
+    }
+    out.push_str("];\n");
+
+    // Only single-code-point keys can ever match: 3.3.2 replaces emojis one code point at a time.
+    let emoji = std::fs::read_to_string(&emoji_path)?;
+    out.push_str("pub(crate) static EMOJI: &[(char, &str)] = &[\n");
+    for (n, line) in emoji.trim_end_matches('\n').split('\n').enumerate() {
+        let mut fields = line.trim_matches(py_space).split('\t');
+        let (Some(key), Some(desc)) = (fields.next(), fields.next()) else {
+            return Err(
+                format!("emoji_utf8_lexicon.txt line {}: fewer than 2 fields", n + 1).into(),
+            );
+        };
+        let mut chars = key.chars();
+        if let (Some(c), None) = (chars.next(), chars.next()) {
+            writeln!(out, "    ({c:?}, {desc:?}),")?;
+        }
+    }
+    out.push_str("];\n");
+
+    let dest = PathBuf::from(std::env::var("OUT_DIR")?).join("vader_data.rs");
+    std::fs::write(dest, out)?;
+    Ok(())
+}

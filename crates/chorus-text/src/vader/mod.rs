@@ -1,0 +1,395 @@
+//! VADER sentiment, a port of vaderSentiment 3.3.2 (`SentimentIntensityAnalyzer`) that returns
+//! the same four numbers for every input, rounded as the reference rounds them.
+//!
+//! Speed comes from doing each piece of work once: the text is split on bytes, each token is
+//! lowercased once and looked up once in a single table ([`lexicon::WordInfo`]), and the rules
+//! then compare small word ids instead of strings. Buffers live in a reusable [`Scratch`].
+
+mod but;
+mod lexicon;
+mod py;
+
+use lexicon::{
+    AT, BUT, C_INCR, DOUBT, KIND, LEAST, Lexicon, N_SCALAR, NEVER, NO, NOR, OF, OR, Phrase, SO,
+    THIS, VERY, WITHOUT, WordId, WordInfo,
+};
+
+/// The four VADER scores. `neg`, `neu` and `pos` are rounded to 3 decimals and `compound` to 4,
+/// exactly like Python's `round()` in the reference (so `-0.0` can occur).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Scores {
+    pub neg: f64,
+    pub neu: f64,
+    pub pos: f64,
+    pub compound: f64,
+}
+
+/// One token after `_strip_punc_if_word`, with everything the rules ask about it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Tok {
+    valence: Option<f64>,
+    booster: Option<f64>,
+    /// `negated([word])`: in `NEGATE` or containing "n't".
+    negated: bool,
+    is_upper: bool,
+    id: WordId,
+}
+
+/// Reusable buffers for [`SentimentAnalyzer::polarity_scores_with`]. One per thread.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    text: String,
+    lower: String,
+    toks: Vec<Tok>,
+    sentiments: Vec<f64>,
+}
+
+impl Scratch {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// The VADER analyzer: lexicons parsed at build time, tables built once by [`Self::new`]
+/// (about a millisecond). Cheap to share between threads (`&self` methods only).
+#[derive(Debug)]
+pub struct SentimentAnalyzer {
+    lex: Lexicon,
+}
+
+impl Default for SentimentAnalyzer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SentimentAnalyzer {
+    pub fn new() -> Self {
+        Self {
+            lex: Lexicon::build(),
+        }
+    }
+
+    /// Scores `text` (allocates fresh buffers; use [`Self::polarity_scores_with`] in loops).
+    pub fn polarity_scores(&self, text: &str) -> Scores {
+        self.polarity_scores_with(text, &mut Scratch::new())
+    }
+
+    /// Scores `text`, reusing `scratch`'s buffers. Any string is valid input; the cost is
+    /// O(n log n) in its length.
+    pub fn polarity_scores_with(&self, text: &str, scratch: &mut Scratch) -> Scores {
+        let Scratch {
+            text: buf,
+            lower,
+            toks,
+            sentiments,
+        } = scratch;
+        let text = self.replace_emojis(text, buf);
+        toks.clear();
+        let mut upper_count = 0usize;
+        py::split_whitespace(text, |s, e| {
+            let word = py::strip_punct_if_word(&text[s..e]);
+            let tok = self.token(word, lower);
+            upper_count += usize::from(tok.is_upper);
+            toks.push(tok);
+        });
+        let n = toks.len();
+        if n == 0 {
+            return Scores::default();
+        }
+        // allcap_differential: some, but not all, tokens are ALL CAPS.
+        let is_cap_diff = upper_count > 0 && upper_count < n;
+
+        sentiments.clear();
+        for i in 0..n {
+            let t = toks[i];
+            let v = if t.booster.is_some() || (t.id == KIND && i + 1 < n && toks[i + 1].id == OF) {
+                0.0
+            } else if let Some(lexv) = t.valence {
+                self.valence(lexv, toks, i, is_cap_diff)
+            } else {
+                0.0
+            };
+            sentiments.push(v);
+        }
+        if let Some(bi) = toks.iter().position(|t| t.id == BUT) {
+            but::but_check(sentiments, bi);
+        }
+        score_valence(sentiments, text)
+    }
+
+    /// The emoji pass of `polarity_scores`: each code point found in the emoji lexicon becomes
+    /// its description, preceded by a space unless the previous character was a plain space.
+    /// (Trailing `.strip()` is skipped: it changes neither tokens nor `!`/`?` counts.)
+    fn replace_emojis<'a>(&self, text: &'a str, buf: &'a mut String) -> &'a str {
+        if text.is_ascii() {
+            return text;
+        }
+        let Some(first) = text
+            .char_indices()
+            .find(|(_, c)| self.lex.emoji.contains_key(c))
+        else {
+            return text;
+        };
+        buf.clear();
+        buf.push_str(&text[..first.0]);
+        let mut prev_space = first.0 == 0 || text[..first.0].ends_with(' ');
+        for c in text[first.0..].chars() {
+            if let Some(desc) = self.lex.emoji.get(&c) {
+                if !prev_space {
+                    buf.push(' ');
+                }
+                buf.push_str(desc);
+                prev_space = false;
+            } else {
+                buf.push(c);
+                prev_space = c == ' ';
+            }
+        }
+        buf
+    }
+
+    #[inline]
+    fn token(&self, word: &str, lower: &mut String) -> Tok {
+        let is_upper = py::is_upper(word);
+        let (info, has_nt) = if word.len() <= self.lex.max_key_len || !word.is_ascii() {
+            py::lower_into(word, lower);
+            let info = self
+                .lex
+                .words
+                .get(lower.as_str())
+                .copied()
+                .unwrap_or_default();
+            (info, !info.negate && lower.contains("n't"))
+        } else {
+            // Too long to be a key; only the "n't" test remains (ASCII: case-insensitive).
+            let has_nt = word
+                .as_bytes()
+                .windows(3)
+                .any(|w| w.eq_ignore_ascii_case(b"n't"));
+            (WordInfo::default(), has_nt)
+        };
+        Tok {
+            valence: info.valence,
+            booster: info.booster,
+            negated: info.negate || has_nt,
+            is_upper,
+            id: info.id,
+        }
+    }
+
+    /// `sentiment_valence` for a token in the lexicon.
+    fn valence(&self, lexv: f64, toks: &[Tok], i: usize, is_cap_diff: bool) -> f64 {
+        let n = toks.len();
+        let id = |k: usize| toks[k].id;
+        let mut valence = lexv;
+        if id(i) == NO && i != n - 1 && toks[i + 1].valence.is_some() {
+            valence = 0.0;
+        }
+        if (i > 0 && id(i - 1) == NO)
+            || (i > 1 && id(i - 2) == NO)
+            || (i > 2 && id(i - 3) == NO && matches!(id(i - 1), OR | NOR))
+        {
+            valence = lexv * N_SCALAR;
+        }
+        if toks[i].is_upper && is_cap_diff {
+            if valence > 0.0 {
+                valence += C_INCR;
+            } else {
+                valence -= C_INCR;
+            }
+        }
+        for start_i in 0..3 {
+            if i > start_i && toks[i - (start_i + 1)].valence.is_none() {
+                let mut s = scalar_inc_dec(&toks[i - (start_i + 1)], valence, is_cap_diff);
+                if start_i == 1 && s != 0.0 {
+                    s *= 0.95;
+                }
+                if start_i == 2 && s != 0.0 {
+                    s *= 0.9;
+                }
+                valence += s;
+                valence = negation_check(valence, toks, start_i, i);
+                if start_i == 2 {
+                    valence = self.special_idioms_check(valence, toks, i);
+                }
+            }
+        }
+        least_check(valence, toks, i)
+    }
+
+    /// `_special_idioms_check` (only reached with `i >= 3`).
+    fn special_idioms_check(&self, mut valence: f64, toks: &[Tok], i: usize) -> f64 {
+        let n = toks.len();
+        let ids = |a: usize, b: usize| -> [WordId; 3] {
+            let mut out = [0; 3];
+            for (slot, t) in out.iter_mut().zip(&toks[a..b]) {
+                *slot = t.id;
+            }
+            out
+        };
+        let in_table = |table: &[Phrase], seq: &[WordId]| {
+            table.iter().find(|p| p.matches(seq)).map(|p| p.value)
+        };
+        let onezero = ids(i - 1, i + 1);
+        let twoonezero = ids(i - 2, i + 1);
+        let twoone = ids(i - 2, i);
+        let threetwoone = ids(i - 3, i);
+        let threetwo = ids(i - 3, i - 1);
+        let sequences: [&[WordId]; 5] = [
+            &onezero[..2],
+            &twoonezero[..3],
+            &twoone[..2],
+            &threetwoone[..3],
+            &threetwo[..2],
+        ];
+        for seq in sequences {
+            if let Some(v) = in_table(&self.lex.special_cases, seq) {
+                valence = v;
+                break;
+            }
+        }
+        if n - 1 > i
+            && let Some(v) = in_table(&self.lex.special_cases, &ids(i, i + 2)[..2])
+        {
+            valence = v;
+        }
+        if n - 1 > i + 1
+            && let Some(v) = in_table(&self.lex.special_cases, &ids(i, i + 3)[..3])
+        {
+            valence = v;
+        }
+        for seq in [&threetwoone[..3], &threetwo[..2], &twoone[..2]] {
+            if let Some(v) = in_table(&self.lex.booster_ngrams, seq) {
+                valence += v;
+            }
+        }
+        valence
+    }
+}
+
+/// `scalar_inc_dec`.
+#[inline]
+fn scalar_inc_dec(word: &Tok, valence: f64, is_cap_diff: bool) -> f64 {
+    let Some(mut scalar) = word.booster else {
+        return 0.0;
+    };
+    if valence < 0.0 {
+        scalar = -scalar;
+    }
+    if word.is_upper && is_cap_diff {
+        if valence > 0.0 {
+            scalar += C_INCR;
+        } else {
+            scalar -= C_INCR;
+        }
+    }
+    scalar
+}
+
+/// `_negation_check`, with 3.3.2's operator precedence in the 3-word case: a "so"/"this" right
+/// before the word multiplies by 1.25 even without a "never".
+#[inline]
+fn negation_check(valence: f64, toks: &[Tok], start_i: usize, i: usize) -> f64 {
+    let id = |k: usize| toks[k].id;
+    let so_this = |k: usize| matches!(id(k), SO | THIS);
+    match start_i {
+        0 => {
+            if toks[i - 1].negated {
+                return valence * N_SCALAR;
+            }
+        }
+        1 => {
+            if id(i - 2) == NEVER && so_this(i - 1) {
+                return valence * 1.25;
+            } else if id(i - 2) == WITHOUT && id(i - 1) == DOUBT {
+                return valence;
+            } else if toks[i - 2].negated {
+                return valence * N_SCALAR;
+            }
+        }
+        _ => {
+            if (id(i - 3) == NEVER && so_this(i - 2)) || so_this(i - 1) {
+                return valence * 1.25;
+            } else if id(i - 3) == WITHOUT && (id(i - 2) == DOUBT || id(i - 1) == DOUBT) {
+                return valence;
+            } else if toks[i - 3].negated {
+                return valence * N_SCALAR;
+            }
+        }
+    }
+    valence
+}
+
+/// `_least_check`.
+#[inline]
+fn least_check(valence: f64, toks: &[Tok], i: usize) -> f64 {
+    let least_before = i > 0 && toks[i - 1].valence.is_none() && toks[i - 1].id == LEAST;
+    if i > 1 && least_before {
+        if toks[i - 2].id != AT && toks[i - 2].id != VERY {
+            return valence * N_SCALAR;
+        }
+    } else if least_before {
+        return valence * N_SCALAR;
+    }
+    valence
+}
+
+/// `score_valence` (with `_punctuation_emphasis` and `_sift_sentiment_scores`) and the final
+/// rounding. `sentiments` is non-empty.
+fn score_valence(sentiments: &[f64], text: &str) -> Scores {
+    let mut sum_s = 0.0;
+    for &s in sentiments {
+        sum_s += s;
+    }
+    let (mut ep, mut qm) = (0usize, 0usize);
+    for &b in text.as_bytes() {
+        ep += usize::from(b == b'!');
+        qm += usize::from(b == b'?');
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let ep_amp = ep.min(4) as f64 * 0.292;
+    #[allow(clippy::cast_precision_loss)]
+    let qm_amp = match qm {
+        0 | 1 => 0.0,
+        2 | 3 => qm as f64 * 0.18,
+        _ => 0.96,
+    };
+    let amp = ep_amp + qm_amp;
+    if sum_s > 0.0 {
+        sum_s += amp;
+    } else if sum_s < 0.0 {
+        sum_s -= amp;
+    }
+    let compound = (sum_s / (sum_s * sum_s + 15.0).sqrt()).clamp(-1.0, 1.0);
+
+    let (mut pos_sum, mut neg_sum, mut neu_count) = (0.0f64, 0.0f64, 0usize);
+    for &s in sentiments {
+        if s > 0.0 {
+            pos_sum += s + 1.0;
+        }
+        if s < 0.0 {
+            neg_sum += s - 1.0;
+        }
+        if s == 0.0 {
+            neu_count += 1;
+        }
+    }
+    if pos_sum > neg_sum.abs() {
+        pos_sum += amp;
+    } else if pos_sum < neg_sum.abs() {
+        neg_sum -= amp;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let neu_f = neu_count as f64;
+    let total = pos_sum + neg_sum.abs() + neu_f;
+    Scores {
+        neg: py::round_half_even((neg_sum / total).abs(), 3),
+        neu: py::round_half_even((neu_f / total).abs(), 3),
+        pos: py::round_half_even((pos_sum / total).abs(), 3),
+        compound: py::round_half_even(compound, 4),
+    }
+}
+
+#[cfg(test)]
+mod tests;

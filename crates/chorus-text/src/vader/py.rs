@@ -1,0 +1,342 @@
+//! The few Python string and float semantics that vaderSentiment 3.3.2 leans on, reproduced
+//! exactly: `str.split()` whitespace, `str.strip(string.punctuation)`, `str.isupper()`,
+//! `str.lower()` and `round(x, n)`.
+//!
+//! Case comes from Rust's `char` tables, which follow a newer Unicode than CPython 3.11's 14.0:
+//! the letters added since ([`added_after_unicode_14`]) are treated as caseless, as Python 3.11
+//! sees them, which makes `lower()`/`isupper()` agree with CPython 3.11.7 (the interpreter the
+//! oracle was made with) on every single code point. (Left over: a string holding both `Σ` and
+//! one of those new letters may pick the other sigma form.) The whitespace set is Python's own,
+//! which differs from Rust's `char::is_whitespace` (`\x1c`–`\x1f` are whitespace to Python).
+
+/// Python's `str.isspace()` for one code point (the split/strip set of CPython 3.11); the
+/// byte-level splitter below is tested against it on every code point.
+#[cfg(test)]
+#[inline]
+pub(crate) fn is_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t'..='\r'
+            | '\x1c'..='\x20'
+            | '\u{85}'
+            | '\u{a0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200a}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202f}'
+            | '\u{205f}'
+            | '\u{3000}'
+    )
+}
+
+/// ASCII bytes that are whitespace to Python.
+#[inline]
+fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | 0x1c..=0x20)
+}
+
+/// Calls `f(start, end)` for each whitespace-separated token of `text`, like Python's
+/// `text.split()`. Works on bytes: every non-ASCII whitespace code point is recognised by its
+/// UTF-8 encoding, so no decoding happens for ordinary text.
+#[inline]
+pub(crate) fn split_whitespace(text: &str, mut f: impl FnMut(usize, usize)) {
+    let b = text.as_bytes();
+    let n = b.len();
+    let mut i = 0;
+    let mut start: Option<usize> = None;
+    while i < n {
+        let c = b[i];
+        let ws_len = if c < 0x80 {
+            usize::from(is_ascii_space(c))
+        } else {
+            multibyte_space_len(b, i)
+        };
+        if ws_len > 0 {
+            if let Some(s) = start.take() {
+                f(s, i);
+            }
+            i += ws_len;
+        } else {
+            if start.is_none() {
+                start = Some(i);
+            }
+            i += 1;
+        }
+    }
+    if let Some(s) = start {
+        f(s, n);
+    }
+}
+
+/// Length in bytes of the Python whitespace code point starting at `b[i]` (a non-ASCII lead
+/// byte), or 0.
+#[inline]
+fn multibyte_space_len(b: &[u8], i: usize) -> usize {
+    let at = |k: usize| b.get(i + k).copied().unwrap_or(0);
+    match b[i] {
+        0xC2 if matches!(at(1), 0x85 | 0xA0) => 2,
+        0xE1 if at(1) == 0x9A && at(2) == 0x80 => 3,
+        0xE2 => match (at(1), at(2)) {
+            (0x80, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF) | (0x81, 0x9F) => 3,
+            _ => 0,
+        },
+        0xE3 if at(1) == 0x80 && at(2) == 0x80 => 3,
+        _ => 0,
+    }
+}
+
+/// `string.punctuation`.
+#[inline]
+fn is_punct(b: u8) -> bool {
+    b.is_ascii_punctuation()
+}
+
+/// `_strip_punc_if_word`: strip leading and trailing ASCII punctuation unless that leaves two
+/// code points or fewer, in which case the token is kept whole (emoticons such as `:)`).
+#[inline]
+pub(crate) fn strip_punct_if_word(token: &str) -> &str {
+    let b = token.as_bytes();
+    let mut s = 0;
+    let mut e = b.len();
+    while s < e && is_punct(b[s]) {
+        s += 1;
+    }
+    while e > s && is_punct(b[e - 1]) {
+        e -= 1;
+    }
+    if s == 0 && e == b.len() {
+        return token;
+    }
+    // Only ASCII bytes were removed, so `s..e` lies on char boundaries.
+    let stripped = &token[s..e];
+    if stripped.len() <= 2 || stripped.chars().nth(2).is_none() {
+        token
+    } else {
+        stripped
+    }
+}
+
+/// Titlecase letters (general category Lt): Python's `isupper()` is false when one is present.
+#[inline]
+fn is_titlecase(c: char) -> bool {
+    matches!(
+        c,
+        '\u{1C5}'
+            | '\u{1C8}'
+            | '\u{1CB}'
+            | '\u{1F2}'
+            | '\u{1F88}'..='\u{1F8F}'
+            | '\u{1F98}'..='\u{1F9F}'
+            | '\u{1FA8}'..='\u{1FAF}'
+            | '\u{1FBC}'
+            | '\u{1FCC}'
+            | '\u{1FFC}'
+    )
+}
+
+/// Cased letters that Unicode 14.0 (CPython 3.11) did not have yet.
+#[inline]
+fn added_after_unicode_14(c: char) -> bool {
+    matches!(
+        c,
+        '\u{1C89}'..='\u{1C8A}'
+            | '\u{A7CB}'..='\u{A7CF}'
+            | '\u{A7D2}'
+            | '\u{A7D4}'
+            | '\u{A7DA}'..='\u{A7DC}'
+            | '\u{A7F1}'
+            | '\u{10D50}'..='\u{10D65}'
+            | '\u{10D70}'..='\u{10D85}'
+            | '\u{16EA0}'..='\u{16EB8}'
+            | '\u{16EBB}'..='\u{16ED3}'
+            | '\u{1DF25}'..='\u{1DF2A}'
+            | '\u{1E030}'..='\u{1E06D}'
+    )
+}
+
+/// Python's `str.isupper()`: at least one uppercase character and no lowercase or titlecase one.
+#[inline]
+pub(crate) fn is_upper(s: &str) -> bool {
+    let mut cased = false;
+    if s.is_ascii() {
+        for &b in s.as_bytes() {
+            if b.is_ascii_lowercase() {
+                return false;
+            }
+            cased |= b.is_ascii_uppercase();
+        }
+        return cased;
+    }
+    for c in s.chars() {
+        if added_after_unicode_14(c) {
+            continue;
+        }
+        if c.is_lowercase() || is_titlecase(c) {
+            return false;
+        }
+        cased |= c.is_uppercase();
+    }
+    cased
+}
+
+/// Python's `str.lower()` into `out` (cleared first): full Unicode lowercase mappings
+/// (`'İ'` becomes two code points) and the final-sigma rule.
+#[inline]
+pub(crate) fn lower_into(s: &str, out: &mut String) {
+    out.clear();
+    if s.is_ascii() {
+        out.push_str(s);
+        out.make_ascii_lowercase();
+    } else if s.contains('Σ') {
+        // Final sigma depends on context; std's str::to_lowercase implements the same rule.
+        out.push_str(&s.to_lowercase());
+    } else {
+        for c in s.chars() {
+            if added_after_unicode_14(c) {
+                out.push(c);
+            } else {
+                out.extend(c.to_lowercase());
+            }
+        }
+    }
+}
+
+/// Python's `round(x, digits)` for `digits` in 0..=9: the decimal nearest to the exact binary
+/// value of `x`, ties to even, returned as the nearest double (what CPython's dtoa-based
+/// `round` does). The sign of zero is kept (`round(-0.0001, 3)` is `-0.0`). Exact whenever
+/// `|x| * 10^digits < 2^53`, which covers every VADER score (`|x| <= 1`, `digits <= 4`).
+pub(crate) fn round_half_even(x: f64, digits: u32) -> f64 {
+    if !x.is_finite() || x == 0.0 {
+        return x;
+    }
+    let pow10 = 10u128.pow(digits);
+    let bits = x.abs().to_bits();
+    let exp_bits = ((bits >> 52) & 0x7ff) as i32;
+    let frac = u128::from(bits & ((1u64 << 52) - 1));
+    // |x| = mant * 2^exp exactly.
+    let (mant, exp) = if exp_bits == 0 {
+        (frac, -1074)
+    } else {
+        (frac | (1u128 << 52), exp_bits - 1075)
+    };
+    // Large values have no fractional digits at this precision: nothing to round.
+    if exp >= 0 {
+        return x;
+    }
+    let shift = exp.unsigned_abs();
+    let scaled = mant * pow10; // < 2^53 * 10^9 < 2^83
+    let int = if shift >= 120 {
+        0 // scaled < 2^83 so scaled / 2^shift < 0.5
+    } else {
+        let int = scaled >> shift;
+        let rem = scaled & ((1u128 << shift) - 1);
+        let half = 1u128 << (shift - 1);
+        if rem > half || (rem == half && int & 1 == 1) {
+            int + 1
+        } else {
+            int
+        }
+    };
+    // `int` and 10^digits are exact doubles in the documented range, and IEEE division is
+    // correctly rounded: the result is the double nearest to the decimal `int / 10^digits`.
+    #[allow(clippy::cast_precision_loss)]
+    let r = int as f64 / pow10 as f64;
+    r.copysign(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(s: &str) -> Vec<&str> {
+        let mut v = Vec::new();
+        split_whitespace(s, |a, b| v.push(&s[a..b]));
+        v
+    }
+
+    #[test]
+    fn split_matches_python_whitespace() {
+        assert_eq!(split("  a b\tc\n"), ["a", "b", "c"]);
+        assert_eq!(split("good\u{1c}bad"), ["good", "bad"]);
+        assert_eq!(split("good\u{200b}bad"), ["good\u{200b}bad"]);
+        assert_eq!(
+            split("a\u{a0}b\u{2003}c\u{3000}d\u{85}e"),
+            ["a", "b", "c", "d", "e"]
+        );
+        assert_eq!(split("a\u{2010}b"), ["a\u{2010}b"]);
+        assert!(split("").is_empty());
+        assert!(split(" \u{2028} ").is_empty());
+    }
+
+    #[test]
+    fn split_agrees_with_is_space_on_every_code_point() {
+        for cp in 0..=0x10FFFFu32 {
+            let Some(c) = char::from_u32(cp) else {
+                continue;
+            };
+            let s = format!("a{c}b");
+            let expected: Vec<&str> = if is_space(c) {
+                vec!["a", "b"]
+            } else {
+                vec![&s]
+            };
+            assert_eq!(split(&s), expected, "U+{cp:04X}");
+        }
+    }
+
+    #[test]
+    fn strip_punct_keeps_short_emoticons() {
+        assert_eq!(strip_punct_if_word("good,"), "good");
+        assert_eq!(strip_punct_if_word("'good'"), "good");
+        assert_eq!(strip_punct_if_word(":)"), ":)");
+        assert_eq!(strip_punct_if_word("(:"), "(:");
+        assert_eq!(strip_punct_if_word(":-)"), ":-)");
+        assert_eq!(strip_punct_if_word("#ab"), "#ab");
+        assert_eq!(strip_punct_if_word("#abc"), "abc");
+        assert_eq!(strip_punct_if_word("#éé"), "#éé");
+        assert_eq!(strip_punct_if_word("«abc»"), "«abc»");
+    }
+
+    #[test]
+    fn isupper_like_python() {
+        assert!(is_upper("GOOD"));
+        assert!(is_upper("GOOD!1"));
+        assert!(!is_upper("Good"));
+        assert!(!is_upper("123"));
+        assert!(is_upper("ÜNÏ"));
+        assert!(!is_upper("ǅ"));
+        assert!(!is_upper("ßS"));
+        // U+A7CB/U+A7CD are letters since Unicode 16; CPython 3.11 (Unicode 14) sees no case.
+        assert!(is_upper("AB\u{A7CD}"));
+        assert!(!is_upper("\u{A7CB}"));
+    }
+
+    #[test]
+    fn lower_like_python() {
+        let mut out = String::new();
+        lower_into("İstanbul", &mut out);
+        assert_eq!(out, "i\u{307}stanbul");
+        lower_into("ΟΔΟΣ", &mut out);
+        assert_eq!(out, "οδος");
+        lower_into("ΣΑ", &mut out);
+        assert_eq!(out, "σα");
+        lower_into("X\u{A7CB}", &mut out);
+        assert_eq!(out, "x\u{A7CB}");
+    }
+
+    #[test]
+    fn round_like_python() {
+        assert_eq!(round_half_even(0.1745, 3), 0.174); // 0.1745 is below the tie in binary
+        assert_eq!(round_half_even(0.0625, 3), 0.062); // exact tie, to even
+        assert_eq!(round_half_even(0.0635, 3), 0.064); // binary value is above .0635
+        assert_eq!(round_half_even(0.4404, 4), 0.4404);
+        assert_eq!(round_half_even(2.675, 2), 2.67);
+        assert_eq!(round_half_even(0.125, 2), 0.12);
+        assert_eq!(round_half_even(0.375, 2), 0.38);
+        assert_eq!(round_half_even(-0.00001, 4).to_bits(), (-0.0f64).to_bits());
+        assert_eq!(round_half_even(1.0, 3), 1.0);
+        assert_eq!(round_half_even(0.99999, 3), 1.0);
+        assert_eq!(round_half_even(-0.99995, 4), -1.0);
+    }
+}
