@@ -1,0 +1,143 @@
+//! Bluesky over the AT Protocol.
+//!
+//! Accounts ([`identity`], [`session`], [`credentials`]), publishing ([`publish`], [`richtext`],
+//! [`rkey`]) over [`xrpc`], and listening ([`firehose`]). [`Bluesky`] ties an account's agent
+//! to the [`Network`](crate::Network) trait.
+
+pub mod credentials;
+pub mod firehose;
+pub mod identity;
+pub mod publish;
+pub mod richtext;
+pub mod rkey;
+pub mod session;
+pub mod xrpc;
+
+use serde::Deserialize;
+
+use crate::model::{Counts, NetworkKind, PostRef, PublishRequest, Published};
+use crate::network::Network;
+
+pub use credentials::{Secret, SecretKey, StoredAccount};
+pub use identity::{Did, Handle, Resolver};
+pub use session::{Agent, Session};
+pub use xrpc::{Xrpc, XrpcError};
+
+/// Errors of the Bluesky connector. Each says what to do.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BlueskyError {
+    #[error(transparent)]
+    Xrpc(#[from] XrpcError),
+    #[error(transparent)]
+    Identity(#[from] identity::IdentityError),
+    #[error("the text is {graphemes} characters; Bluesky allows {max}: shorten it", max = richtext::MAX_GRAPHEMES)]
+    TooLong { graphemes: usize },
+    #[error("the text is {bytes} bytes; Bluesky allows {max}: shorten it", max = richtext::MAX_BYTES)]
+    TooManyBytes { bytes: usize },
+    #[error("{0} languages given; at most {max}", max = publish::MAX_LANGS)]
+    TooManyLangs(usize),
+    #[error("{0} images given; at most {max}", max = publish::MAX_IMAGES)]
+    TooManyImages(usize),
+    #[error("image {index}: {reason}")]
+    Image { index: usize, reason: String },
+    #[error("embed: {0}")]
+    Embed(&'static str),
+    #[error(
+        "another record already uses this publication's record key ({uri}): the publication id was reused for different content"
+    )]
+    RecordKeyTaken { uri: String },
+    #[error("`{0}` is not an at:// URI of a record")]
+    BadUri(String),
+    #[error("{uri} belongs to another account: only this account's records can be deleted")]
+    NotOurs { uri: String },
+}
+
+/// One Bluesky account, ready to publish and measure.
+#[derive(Debug)]
+pub struct Bluesky {
+    agent: Agent,
+}
+
+impl Bluesky {
+    pub fn new(agent: Agent) -> Self {
+        Bluesky { agent }
+    }
+
+    pub fn agent(&self) -> &Agent {
+        &self.agent
+    }
+}
+
+/// The shared HTTP client: rustls with the ring provider (one crypto backend everywhere).
+pub fn http_client() -> Result<reqwest::Client, XrpcError> {
+    // Installing fails only when a provider is already installed, which is what we want.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .user_agent(concat!("chorus/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .map_err(|e| XrpcError::Url(format!("HTTP client: {e}")))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PostView {
+    uri: String,
+    cid: String,
+    #[serde(default)]
+    like_count: u64,
+    #[serde(default)]
+    repost_count: u64,
+    #[serde(default)]
+    reply_count: u64,
+    #[serde(default)]
+    quote_count: u64,
+}
+
+impl Network for Bluesky {
+    type Error = BlueskyError;
+
+    fn kind(&self) -> NetworkKind {
+        NetworkKind::Bluesky
+    }
+
+    async fn publish(&self, request: &PublishRequest) -> Result<Published, BlueskyError> {
+        publish::publish(&self.agent, request).await
+    }
+
+    async fn delete(&self, uri: &str) -> Result<(), BlueskyError> {
+        publish::delete(&self.agent, uri).await
+    }
+
+    /// Counts from the AppView's `app.bsky.feed.getPosts` (through the PDS, 25 at a time).
+    async fn engagement(&self, uris: &[String]) -> Result<Vec<(PostRef, Counts)>, BlueskyError> {
+        #[derive(Deserialize)]
+        struct Out {
+            posts: Vec<PostView>,
+        }
+        let mut out = Vec::with_capacity(uris.len());
+        for chunk in uris.chunks(25) {
+            let params: Vec<(&str, &str)> = chunk.iter().map(|u| ("uris", u.as_str())).collect();
+            let got: Out = self.agent.query("app.bsky.feed.getPosts", &params).await?;
+            for uri in chunk {
+                if let Some(p) = got.posts.iter().find(|p| &p.uri == uri) {
+                    out.push((
+                        PostRef {
+                            uri: p.uri.clone(),
+                            cid: p.cid.clone(),
+                        },
+                        Counts {
+                            likes: p.like_count,
+                            reposts: p.repost_count,
+                            replies: p.reply_count,
+                            quotes: p.quote_count,
+                        },
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
