@@ -66,9 +66,8 @@ pub async fn create_session(
 
 /// Exchanges a refresh token for a new session (the old refresh token stops working).
 pub async fn refresh_session(pds: &Xrpc, refresh_jwt: &Secret) -> Result<Session, XrpcError> {
-    pds.procedure::<_, SessionOut>(
+    pds.procedure_no_body::<SessionOut>(
         "com.atproto.server.refreshSession",
-        &serde_json::Value::Null,
         Some(refresh_jwt.expose()),
     )
     .await?

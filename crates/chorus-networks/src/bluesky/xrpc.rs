@@ -153,6 +153,16 @@ impl Xrpc {
         self.call(Method::POST, url, Body::Json(json), token).await
     }
 
+    /// POST `nsid` without a body (`com.atproto.server.refreshSession`).
+    pub async fn procedure_no_body<T: DeserializeOwned>(
+        &self,
+        nsid: &str,
+        token: Option<&str>,
+    ) -> Result<T, XrpcError> {
+        let url = self.url(nsid)?;
+        self.call(Method::POST, url, Body::None, token).await
+    }
+
     /// POST raw bytes (`com.atproto.repo.uploadBlob`).
     pub async fn upload<T: DeserializeOwned>(
         &self,
