@@ -1,0 +1,386 @@
+//! Query tree → verification program ([`Expr`]) + anchor groups for candidate selection.
+//!
+//! Anchors: a *group* is a set of literals at least one of which must occur in any post the
+//! query matches. A query is indexed under up to [`MAX_GROUPS`] groups that are all required
+//! (the conjuncts of its top-level AND); a post makes it a candidate only when every group was
+//! hit. Literals are interned with reference counts so queries can be removed.
+
+use rustc_hash::FxHashMap;
+
+use super::eval::{Expr, NONE, WordPred};
+use crate::ast::{Field, Node, Word, WordKind};
+use crate::text::fold_accents;
+
+/// Most anchor groups per query (one bit each in the per-post hit mask).
+pub(crate) const MAX_GROUPS: usize = 8;
+/// Prefix anchors are cut to this many bytes (a shorter prefix is still implied).
+pub(crate) const MAX_PREFIX_BYTES: usize = 31;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum LitKey {
+    Token(Box<str>),
+    Prefix(Box<str>),
+    Meta(Field, Box<str>),
+}
+
+/// The interned literals of all registered queries and their posting lists.
+#[derive(Debug, Default)]
+pub(crate) struct Literals {
+    pub tokens: FxHashMap<Box<str>, u32>,
+    pub prefixes: FxHashMap<Box<str>, u32>,
+    /// Per field (`Field as usize`): metadata value → literal.
+    pub meta: [FxHashMap<Box<str>, u32>; 5],
+    /// Bit `L` set when some prefix literal is `L` bytes long.
+    pub prefix_lens: u64,
+    prefix_len_count: [u32; MAX_PREFIX_BYTES + 1],
+    keys: Vec<Option<LitKey>>,
+    refs: Vec<u32>,
+    free: Vec<u32>,
+    /// Per literal: `(slot << 3) | group` entries.
+    pub postings: Vec<Vec<u32>>,
+}
+
+impl Literals {
+    /// Number of literal ids in use or free (size of per-literal arrays).
+    pub fn capacity(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn live(&self) -> usize {
+        self.keys.len() - self.free.len()
+    }
+
+    pub fn intern(&mut self, key: LitKey) -> u32 {
+        let found = match &key {
+            LitKey::Token(t) => self.tokens.get(t),
+            LitKey::Prefix(p) => self.prefixes.get(p),
+            LitKey::Meta(f, v) => self.meta[*f as usize].get(v),
+        };
+        if let Some(&id) = found {
+            self.refs[id as usize] += 1;
+            return id;
+        }
+        let id = match self.free.pop() {
+            Some(id) => id,
+            None => {
+                self.keys.push(None);
+                self.refs.push(0);
+                self.postings.push(Vec::new());
+                (self.keys.len() - 1) as u32
+            }
+        };
+        match &key {
+            LitKey::Token(t) => {
+                self.tokens.insert(t.clone(), id);
+            }
+            LitKey::Prefix(p) => {
+                self.prefixes.insert(p.clone(), id);
+                self.prefix_len_count[p.len()] += 1;
+                self.prefix_lens |= 1 << p.len();
+            }
+            LitKey::Meta(f, v) => {
+                self.meta[*f as usize].insert(v.clone(), id);
+            }
+        }
+        self.keys[id as usize] = Some(key);
+        self.refs[id as usize] = 1;
+        id
+    }
+
+    pub fn release(&mut self, id: u32) {
+        let i = id as usize;
+        if self.refs[i] > 1 {
+            self.refs[i] -= 1;
+            return;
+        }
+        self.refs[i] = 0;
+        match self.keys[i].take() {
+            Some(LitKey::Token(t)) => {
+                self.tokens.remove(&t);
+            }
+            Some(LitKey::Prefix(p)) => {
+                self.prefixes.remove(&p);
+                self.prefix_len_count[p.len()] -= 1;
+                if self.prefix_len_count[p.len()] == 0 {
+                    self.prefix_lens &= !(1 << p.len());
+                }
+            }
+            Some(LitKey::Meta(f, v)) => {
+                self.meta[f as usize].remove(&v);
+            }
+            None => return,
+        }
+        self.postings[i] = Vec::new();
+        self.free.push(id);
+    }
+
+    /// Approximate heap bytes of the tables.
+    pub fn memory_bytes(&self) -> usize {
+        let map = |n: usize, entry: usize| n * (entry + 1) * 8 / 7;
+        let strings: usize = self
+            .keys
+            .iter()
+            .flatten()
+            .map(|k| match k {
+                LitKey::Token(s) | LitKey::Prefix(s) | LitKey::Meta(_, s) => 2 * s.len(),
+            })
+            .sum();
+        map(self.tokens.capacity(), 20)
+            + map(self.prefixes.capacity(), 20)
+            + self
+                .meta
+                .iter()
+                .map(|m| map(m.capacity(), 20))
+                .sum::<usize>()
+            + strings
+            + self.keys.capacity() * std::mem::size_of::<Option<LitKey>>()
+            + self.refs.capacity() * 4
+            + self.postings.capacity() * 24
+            + self
+                .postings
+                .iter()
+                .map(|p| p.capacity() * 4)
+                .sum::<usize>()
+    }
+}
+
+/// A query compiled against a [`Literals`] table.
+pub(crate) struct Compiled {
+    pub expr: Expr,
+    /// Anchor groups as literal ids (empty: evaluate on every post).
+    pub groups: Vec<Vec<u32>>,
+    /// Every literal id this query holds a reference to (released on removal).
+    pub held: Vec<u32>,
+}
+
+pub(crate) fn compile(node: &Node, lits: &mut Literals) -> Compiled {
+    let mut c = Compiler {
+        lits,
+        held: Vec::new(),
+    };
+    let expr = c.expr(node);
+    let mut groups = conjuncts(node);
+    if groups.is_empty() {
+        groups = meta_conjuncts(node);
+    }
+    groups.sort_by(|a, b| group_cost(a).total_cmp(&group_cost(b)));
+    groups.dedup();
+    groups.truncate(MAX_GROUPS);
+    let groups = groups
+        .into_iter()
+        .map(|g| {
+            let mut ids: Vec<u32> = g.into_iter().map(|k| c.intern(k)).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        })
+        .collect();
+    Compiled {
+        expr,
+        groups,
+        held: c.held,
+    }
+}
+
+struct Compiler<'a> {
+    lits: &'a mut Literals,
+    held: Vec<u32>,
+}
+
+impl Compiler<'_> {
+    fn intern(&mut self, key: LitKey) -> u32 {
+        let id = self.lits.intern(key);
+        self.held.push(id);
+        id
+    }
+
+    fn word(&mut self, w: &Word) -> WordPred {
+        if w.wildcard {
+            return WordPred {
+                lit: NONE,
+                kind: w.kind,
+                exact: None,
+                glob: Some(w.text.as_str().into()),
+            };
+        }
+        let (folded, exact) = folded_and_exact(w);
+        let lit = self.intern(LitKey::Token(folded.into()));
+        WordPred {
+            lit,
+            kind: w.kind,
+            exact,
+            glob: None,
+        }
+    }
+
+    fn expr(&mut self, n: &Node) -> Expr {
+        match n {
+            Node::And(xs) => {
+                let mut v: Vec<Expr> = xs.iter().map(|x| self.expr(x)).collect();
+                v.sort_by_key(cost);
+                Expr::And(v.into())
+            }
+            Node::Or(xs) => {
+                let mut v: Vec<Expr> = xs.iter().map(|x| self.expr(x)).collect();
+                v.sort_by_key(cost);
+                Expr::Or(v.into())
+            }
+            Node::Not(x) => Expr::Not(Box::new(self.expr(x))),
+            Node::Phrase(ws) if ws.len() == 1 => {
+                let w = &ws[0];
+                if w.kind == WordKind::Any && !w.exact_accents {
+                    if !w.wildcard {
+                        return Expr::Present(self.intern(LitKey::Token(w.text.as_str().into())));
+                    }
+                    if let Some(p) = simple_prefix(&w.text) {
+                        return Expr::Present(self.intern(LitKey::Prefix(p.into())));
+                    }
+                }
+                Expr::Phrase(vec![self.word(w)].into())
+            }
+            Node::Phrase(ws) => Expr::Phrase(ws.iter().map(|w| self.word(w)).collect()),
+            Node::Sloppy { words, slop } => Expr::Sloppy {
+                words: words.iter().map(|w| self.word(w)).collect(),
+                slop: *slop,
+            },
+            Node::Near {
+                left,
+                right,
+                gap,
+                ordered,
+            } => {
+                let mut side = |alts: &[Vec<Word>]| -> Box<[Box<[WordPred]>]> {
+                    alts.iter()
+                        .map(|a| a.iter().map(|w| self.word(w)).collect())
+                        .collect()
+                };
+                let left = side(left);
+                let right = side(right);
+                Expr::Near {
+                    left,
+                    right,
+                    gap: *gap,
+                    ordered: *ordered,
+                }
+            }
+            Node::Field { field, value } => Expr::Field(*field, value.as_str().into()),
+            Node::Raw(s) => Expr::Raw(s.as_str().into()),
+        }
+    }
+}
+
+/// Evaluation cost rank, cheapest first inside AND/OR.
+fn cost(e: &Expr) -> u32 {
+    match e {
+        Expr::Present(_) | Expr::Field(..) => 1,
+        Expr::Phrase(ws) if ws.len() == 1 => 3,
+        Expr::Phrase(_) => 4,
+        Expr::Sloppy { .. } => 5,
+        Expr::Near { .. } => 6,
+        Expr::Raw(_) => 7,
+        Expr::Not(x) => cost(x),
+        Expr::And(xs) | Expr::Or(xs) => xs.iter().map(cost).sum::<u32>().min(50),
+    }
+}
+
+fn folded_and_exact(w: &Word) -> (String, Option<Box<str>>) {
+    if !w.exact_accents {
+        return (w.text.clone(), None);
+    }
+    let mut f = String::new();
+    fold_accents(&w.text, &mut f);
+    (f, Some(w.text.as_str().into()))
+}
+
+/// `abc*` (no `?`) → `abc`, when short enough to be checked by the prefix table.
+fn simple_prefix(pat: &str) -> Option<&str> {
+    let p = pat.strip_suffix('*')?;
+    (!p.contains('?') && p.len() <= MAX_PREFIX_BYTES).then_some(p)
+}
+
+/// Anchor literal of one word.
+fn word_anchor(w: &Word) -> LitKey {
+    if w.wildcard {
+        let end = w.text.find(['?', '*']).unwrap_or(w.text.len());
+        let mut cut = end.min(MAX_PREFIX_BYTES);
+        while !w.text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        return LitKey::Prefix(w.text[..cut].into());
+    }
+    LitKey::Token(folded_and_exact(w).0.into())
+}
+
+/// Rough cost of a literal: how often we expect it in a post (longer = rarer).
+fn lit_cost(k: &LitKey) -> f64 {
+    match k {
+        LitKey::Token(t) => 1.0 / (t.chars().count() as f64).powi(3),
+        LitKey::Prefix(p) => 8.0 / (p.chars().count() as f64).powi(3),
+        LitKey::Meta(..) => 1.0,
+    }
+}
+
+fn group_cost(g: &[LitKey]) -> f64 {
+    g.iter().map(lit_cost).sum()
+}
+
+/// The best single literal of a phrase (its rarest-looking word).
+fn seq_anchor(ws: &[Word]) -> Option<LitKey> {
+    ws.iter()
+        .map(word_anchor)
+        .min_by(|a, b| lit_cost(a).total_cmp(&lit_cost(b)))
+}
+
+/// Required groups of text literals: every one must be hit by a matching post.
+fn conjuncts(n: &Node) -> Vec<Vec<LitKey>> {
+    match n {
+        Node::And(xs) => xs.iter().flat_map(conjuncts).collect(),
+        Node::Phrase(ws) | Node::Sloppy { words: ws, .. } => {
+            ws.iter().map(|w| vec![word_anchor(w)]).collect()
+        }
+        Node::Near { left, right, .. } => {
+            let side = |alts: &[Vec<Word>]| -> Option<Vec<LitKey>> {
+                alts.iter().map(|a| seq_anchor(a)).collect()
+            };
+            [side(left), side(right)].into_iter().flatten().collect()
+        }
+        Node::Or(xs) => {
+            let mut union = Vec::new();
+            for x in xs {
+                let best = conjuncts(x)
+                    .into_iter()
+                    .min_by(|a, b| group_cost(a).total_cmp(&group_cost(b)));
+                match best {
+                    Some(g) => union.extend(g),
+                    None => return Vec::new(),
+                }
+            }
+            vec![union]
+        }
+        Node::Not(_) | Node::Field { .. } | Node::Raw(_) => Vec::new(),
+    }
+}
+
+/// Required groups of metadata literals, for queries without text anchors.
+fn meta_conjuncts(n: &Node) -> Vec<Vec<LitKey>> {
+    match n {
+        Node::And(xs) => xs.iter().flat_map(meta_conjuncts).collect(),
+        Node::Field { field, value } => vec![vec![LitKey::Meta(*field, value.as_str().into())]],
+        Node::Or(xs) => {
+            let mut union = Vec::new();
+            for x in xs {
+                let mut gs = meta_conjuncts(x);
+                if gs.is_empty() {
+                    // a text-anchored alternative also works here
+                    gs = conjuncts(x);
+                }
+                match gs.into_iter().next() {
+                    Some(g) => union.extend(g),
+                    None => return Vec::new(),
+                }
+            }
+            vec![union]
+        }
+        _ => Vec::new(),
+    }
+}

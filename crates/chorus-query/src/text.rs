@@ -1,0 +1,366 @@
+//! Post text → tokens, exactly as `docs/query-language.md` §1 defines it: UAX #29 word
+//! segmentation, one token per character in scripts without spaces, NFKC + lowercase, accent
+//! folding, emoji tokens, hashtag/mention marks. Queries and posts use the same functions.
+//!
+//! All-ASCII text (the common case on the hot path) takes a byte-level fast path that
+//! implements the same UAX #29 rules for ASCII; a property test checks it against the general
+//! path. Output goes into a reusable [`Tokens`] buffer: no allocation per post once warm.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_segmentation::UnicodeSegmentation;
+
+/// What a post token is, besides its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TokenKind {
+    /// An ordinary word (letters and digits).
+    Word,
+    /// A word directly after `#`.
+    Hashtag,
+    /// A word directly after `@`.
+    Mention,
+    /// An emoji (sequence).
+    Emoji,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Tok {
+    /// Range of the accent-folded form in `Tokens::folded`.
+    f: (u32, u32),
+    /// Range of the unfolded (lowercase only) form in `Tokens::exact`; `None` when identical.
+    e: Option<(u32, u32)>,
+    kind: TokenKind,
+}
+
+/// The tokens of one text, in order. Reuse one value across posts: [`tokenize`] clears it.
+#[derive(Debug, Default, Clone)]
+pub struct Tokens {
+    folded: String,
+    exact: String,
+    toks: Vec<Tok>,
+    tmp: String,
+}
+
+impl Tokens {
+    /// An empty buffer.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Forget the tokens, keep the capacity.
+    pub fn clear(&mut self) {
+        self.folded.clear();
+        self.exact.clear();
+        self.toks.clear();
+    }
+
+    /// Number of tokens.
+    pub fn len(&self) -> usize {
+        self.toks.len()
+    }
+
+    /// True when there is no token.
+    pub fn is_empty(&self) -> bool {
+        self.toks.is_empty()
+    }
+
+    /// The normalized, accent-folded text of token `i` (panics if `i >= len()`).
+    pub fn folded(&self, i: usize) -> &str {
+        let (a, b) = self.toks[i].f;
+        &self.folded[a as usize..b as usize]
+    }
+
+    /// The normalized text of token `i` without accent folding.
+    pub fn exact(&self, i: usize) -> &str {
+        match self.toks[i].e {
+            Some((a, b)) => &self.exact[a as usize..b as usize],
+            None => self.folded(i),
+        }
+    }
+
+    /// The kind of token `i`.
+    pub fn kind(&self, i: usize) -> TokenKind {
+        self.toks[i].kind
+    }
+
+    /// Iterate `(folded, kind)` pairs.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, TokenKind)> + '_ {
+        (0..self.len()).map(|i| (self.folded(i), self.kind(i)))
+    }
+
+    fn push_ascii(&mut self, bytes: &[u8], kind: TokenKind) {
+        let a = self.folded.len() as u32;
+        for &b in bytes {
+            self.folded.push(b.to_ascii_lowercase() as char);
+        }
+        let b = self.folded.len() as u32;
+        self.toks.push(Tok {
+            f: (a, b),
+            e: None,
+            kind,
+        });
+    }
+
+    /// Push an already NFKC-normalized + lowercased piece; computes the folded form.
+    fn push_normalized(&mut self, piece: &str, kind: TokenKind) {
+        let a = self.folded.len();
+        fold_accents(piece, &mut self.folded);
+        let b = self.folded.len();
+        if a == b {
+            return; // only foldable marks (e.g. a lone tatweel): no token
+        }
+        if self.folded[a..b] == *piece {
+            self.toks.push(Tok {
+                f: (a as u32, b as u32),
+                e: None,
+                kind,
+            });
+        } else {
+            let ea = self.exact.len();
+            self.exact.push_str(piece);
+            let eb = self.exact.len();
+            self.toks.push(Tok {
+                f: (a as u32, b as u32),
+                e: Some((ea as u32, eb as u32)),
+                kind,
+            });
+        }
+    }
+
+    fn push_emoji(&mut self, seg: &str) {
+        let a = self.folded.len();
+        for c in seg.chars() {
+            if !is_emoji_modifier(c) {
+                self.folded.push(c);
+            }
+        }
+        let b = self.folded.len();
+        if b > a {
+            self.toks.push(Tok {
+                f: (a as u32, b as u32),
+                e: None,
+                kind: TokenKind::Emoji,
+            });
+        }
+    }
+}
+
+/// Split `text` into tokens (§1 of the spec), replacing the contents of `out`.
+pub fn tokenize(text: &str, out: &mut Tokens) {
+    out.clear();
+    if text.is_ascii() {
+        tokenize_ascii(text.as_bytes(), out);
+    } else {
+        tokenize_unicode(text, out);
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cls {
+    Letter,
+    Digit,
+    Under,
+    MidLetter,
+    MidNumLet,
+    MidNum,
+    Other,
+}
+
+fn cls(b: u8) -> Cls {
+    match b {
+        b'a'..=b'z' | b'A'..=b'Z' => Cls::Letter,
+        b'0'..=b'9' => Cls::Digit,
+        b'_' => Cls::Under,
+        b':' => Cls::MidLetter,
+        b'.' | b'\'' => Cls::MidNumLet,
+        b',' | b';' => Cls::MidNum,
+        _ => Cls::Other,
+    }
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// The social kind of a token starting at byte `start`, from the two bytes before it.
+fn social_kind(before: &[u8]) -> TokenKind {
+    let n = before.len();
+    if n == 0 {
+        return TokenKind::Word;
+    }
+    let kind = match before[n - 1] {
+        b'#' => TokenKind::Hashtag,
+        b'@' => TokenKind::Mention,
+        _ => return TokenKind::Word,
+    };
+    if n >= 2 && is_word_byte(before[n - 2]) {
+        return TokenKind::Word;
+    }
+    kind
+}
+
+/// UAX #29 restricted to ASCII: runs of `[A-Za-z0-9_]`, joined across one `:` `.` `'`
+/// between letters and one `.` `'` `,` `;` between digits.
+fn tokenize_ascii(s: &[u8], out: &mut Tokens) {
+    let n = s.len();
+    let mut i = 0;
+    while i < n {
+        let c = cls(s[i]);
+        if !matches!(c, Cls::Letter | Cls::Digit | Cls::Under) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut has_alnum = false;
+        loop {
+            let c = cls(s[i]);
+            has_alnum |= c != Cls::Under;
+            let next = if i + 1 < n { cls(s[i + 1]) } else { Cls::Other };
+            if matches!(next, Cls::Letter | Cls::Digit | Cls::Under) {
+                i += 1;
+                continue;
+            }
+            let after = if i + 2 < n { cls(s[i + 2]) } else { Cls::Other };
+            let joins = matches!(
+                (c, next, after),
+                (Cls::Letter, Cls::MidLetter | Cls::MidNumLet, Cls::Letter)
+                    | (Cls::Digit, Cls::MidNum | Cls::MidNumLet, Cls::Digit)
+            );
+            if joins {
+                i += 2;
+                continue;
+            }
+            i += 1;
+            break;
+        }
+        if has_alnum {
+            let kind = social_kind(&s[..start]);
+            out.push_ascii(&s[start..i], kind);
+        }
+    }
+}
+
+fn tokenize_unicode(text: &str, out: &mut Tokens) {
+    let mut tmp = std::mem::take(&mut out.tmp);
+    for (off, seg) in text.split_word_bound_indices() {
+        if seg.chars().any(char::is_alphanumeric) {
+            let kind = social_kind_unicode(&text[..off]);
+            tmp.clear();
+            normalize_into(seg, &mut tmp);
+            push_pieces(&tmp, kind, out);
+        } else if seg.chars().next().is_some_and(is_emoji) {
+            out.push_emoji(seg);
+        }
+    }
+    out.tmp = tmp;
+}
+
+/// Split a normalized word into tokens: characters of scripts without spaces stand alone.
+fn push_pieces(word: &str, kind: TokenKind, out: &mut Tokens) {
+    if !word.chars().any(is_unspaced) {
+        if word.chars().any(char::is_alphanumeric) {
+            out.push_normalized(word, kind);
+        }
+        return;
+    }
+    let mut run_start = 0;
+    let mut first = true;
+    for (i, c) in word.char_indices() {
+        if is_unspaced(c) {
+            let run = &word[run_start..i];
+            if run.chars().any(char::is_alphanumeric) {
+                out.push_normalized(run, if first { kind } else { TokenKind::Word });
+                first = false;
+            }
+            let one = &word[i..i + c.len_utf8()];
+            out.push_normalized(one, if first { kind } else { TokenKind::Word });
+            first = false;
+            run_start = i + c.len_utf8();
+        }
+    }
+    let run = &word[run_start..];
+    if run.chars().any(char::is_alphanumeric) {
+        out.push_normalized(run, if first { kind } else { TokenKind::Word });
+    }
+}
+
+fn social_kind_unicode(before: &str) -> TokenKind {
+    let mut it = before.chars().rev();
+    let kind = match it.next() {
+        Some('#' | '＃') => TokenKind::Hashtag,
+        Some('@' | '＠') => TokenKind::Mention,
+        _ => return TokenKind::Word,
+    };
+    match it.next() {
+        Some(c) if c.is_alphanumeric() || c == '_' => TokenKind::Word,
+        _ => kind,
+    }
+}
+
+/// NFKC, then per-character lowercase, with final sigma folded to sigma. Appends to `out`.
+pub fn normalize_into(s: &str, out: &mut String) {
+    if s.is_ascii() {
+        for b in s.bytes() {
+            out.push(b.to_ascii_lowercase() as char);
+        }
+        return;
+    }
+    for c in s.nfkc() {
+        for l in c.to_lowercase() {
+            out.push(if l == 'ς' { 'σ' } else { l });
+        }
+    }
+}
+
+/// True for the combining marks accent folding removes (§1.5).
+fn is_foldable_mark(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036F}' | '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{0640}')
+}
+
+/// Append the accent-folded form of normalized text `s` to `out`.
+pub fn fold_accents(s: &str, out: &mut String) {
+    if s.is_ascii() {
+        out.push_str(s);
+        return;
+    }
+    if !s.nfd().any(is_foldable_mark) {
+        out.push_str(s);
+        return;
+    }
+    out.extend(s.nfd().filter(|&c| !is_foldable_mark(c)).nfc());
+}
+
+/// Characters of the scripts written without spaces between words (§1.2).
+pub fn is_unspaced(c: char) -> bool {
+    matches!(c as u32,
+        0x0E00..=0x0EFF // Thai, Lao
+        | 0x1000..=0x109F | 0xA9E0..=0xA9FF | 0xAA60..=0xAA7F // Myanmar
+        | 0x1780..=0x17FF | 0x19E0..=0x19FF // Khmer
+        | 0x2E80..=0x2FDF // CJK radicals
+        | 0x3005 | 0x3007 | 0x3021..=0x3029 | 0x3038..=0x303B // Han marks and numerals
+        | 0x3040..=0x30FF | 0x31F0..=0x31FF // Hiragana, Katakana
+        | 0x32D0..=0x32FE | 0x3300..=0x3357 // circled and squared Katakana
+        | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF // Han
+        | 0xFF66..=0xFF9F // half-width Katakana
+        | 0x20000..=0x3FFFF // Han supplements
+    )
+}
+
+/// Extended_Pictographic (approximated by its blocks) and regional indicators (§1.4).
+pub fn is_emoji(c: char) -> bool {
+    matches!(c as u32,
+        0x00A9 | 0x00AE | 0x203C | 0x2049 | 0x2122 | 0x2139
+        | 0x2194..=0x2199 | 0x21A9..=0x21AA | 0x231A..=0x231B | 0x2328 | 0x23CF
+        | 0x23E9..=0x23F3 | 0x23F8..=0x23FA | 0x24C2 | 0x25AA..=0x25AB | 0x25B6 | 0x25C0
+        | 0x25FB..=0x25FE | 0x2600..=0x27BF | 0x2934..=0x2935 | 0x2B05..=0x2B07
+        | 0x2B1B..=0x2B1C | 0x2B50 | 0x2B55 | 0x3030 | 0x303D | 0x3297 | 0x3299
+        | 0x1F000..=0x1FAFF | 0x1FC00..=0x1FFFD
+    )
+}
+
+/// Variation selectors and skin-tone modifiers, removed from emoji tokens.
+fn is_emoji_modifier(c: char) -> bool {
+    matches!(c as u32, 0xFE0E | 0xFE0F | 0x1F3FB..=0x1F3FF)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,152 @@
+use proptest::prelude::*;
+
+use super::*;
+
+fn toks(s: &str) -> Vec<(String, TokenKind)> {
+    let mut t = Tokens::new();
+    tokenize(s, &mut t);
+    t.iter().map(|(f, k)| (f.to_owned(), k)).collect()
+}
+
+fn words(s: &str) -> Vec<String> {
+    toks(s).into_iter().map(|(w, _)| w).collect()
+}
+
+#[test]
+fn table() {
+    use TokenKind::*;
+    let cases: &[(&str, &[(&str, TokenKind)])] = &[
+        ("Hello, World!", &[("hello", Word), ("world", Word)]),
+        (
+            "@user12 Nice #Phone :)",
+            &[("user12", Mention), ("nice", Word), ("phone", Hashtag)],
+        ),
+        (
+            "don't e.g. 3.14 1,000 foo_bar e-mail",
+            &[
+                ("don't", Word),
+                ("e.g", Word),
+                ("3.14", Word),
+                ("1,000", Word),
+                ("foo_bar", Word),
+                ("e", Word),
+                ("mail", Word),
+            ],
+        ),
+        (
+            "C# and bob@example.com",
+            &[
+                ("c", Word),
+                ("and", Word),
+                ("bob", Word),
+                ("example.com", Word),
+            ],
+        ),
+        (
+            "##x (#y) @@z",
+            &[("x", Hashtag), ("y", Hashtag), ("z", Mention)],
+        ),
+        ("Café CRÈME", &[("cafe", Word), ("creme", Word)]),
+        ("ＮＯＫＩＡ ﬁne", &[("nokia", Word), ("fine", Word)]),
+        (
+            "東京に行く",
+            &[
+                ("東", Word),
+                ("京", Word),
+                ("に", Word),
+                ("行", Word),
+                ("く", Word),
+            ],
+        ),
+        (
+            "#東京 タワー",
+            &[
+                ("東", Hashtag),
+                ("京", Word),
+                ("タ", Word),
+                ("ワ", Word),
+                ("ー", Word),
+            ],
+        ),
+        ("Ещё МОСКВА", &[("еще", Word), ("москва", Word)]),
+        ("ΟΔΟΣ", &[("οδοσ", Word)]),
+        ("مُحَمَّد ＃الرياض", &[("محمد", Word), ("الرياض", Hashtag)]),
+        (
+            "I ❤️ it 👍🏽👍",
+            &[
+                ("i", Word),
+                ("❤", Emoji),
+                ("it", Word),
+                ("👍", Emoji),
+                ("👍", Emoji),
+            ],
+        ),
+        ("ok👨‍👩‍👧", &[("ok", Word), ("👨‍👩‍👧", Emoji)]),
+        ("...!!! ?", &[]),
+        ("が ガ ｶﾞ", &[("が", Word), ("ガ", Word), ("ガ", Word)]),
+        (
+            "สวัสดี",
+            &[
+                ("ส", Word),
+                ("ว", Word),
+                ("ั", Word),
+                ("ส", Word),
+                ("ด", Word),
+                ("ี", Word),
+            ],
+        ),
+    ];
+    for (input, want) in cases {
+        let got = toks(input);
+        let want: Vec<(String, TokenKind)> =
+            want.iter().map(|(w, k)| ((*w).to_owned(), *k)).collect();
+        assert_eq!(got, want, "input {input:?}");
+    }
+}
+
+#[test]
+fn exact_form_keeps_accents() {
+    let mut t = Tokens::new();
+    tokenize("Café cafe ÉTÉ", &mut t);
+    assert_eq!((t.folded(0), t.exact(0)), ("cafe", "café"));
+    assert_eq!((t.folded(1), t.exact(1)), ("cafe", "cafe"));
+    assert_eq!((t.folded(2), t.exact(2)), ("ete", "été"));
+}
+
+#[test]
+fn workload_style_text_equals_ascii_word_regex() {
+    // The benchmark's reference tokenizes with [a-z0-9]+ on lowercased text.
+    let text = "@user31 Deceased the #Regency of and blessings Chromatography overt x3 foo...";
+    let re_like: Vec<String> = text
+        .to_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(words(text), re_like);
+}
+
+fn unicode_path(s: &str) -> Vec<(String, TokenKind)> {
+    let mut t = Tokens::new();
+    tokenize_unicode(s, &mut t);
+    t.iter().map(|(f, k)| (f.to_owned(), k)).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// The ASCII fast path is the general UAX #29 path, restricted to ASCII.
+    #[test]
+    fn ascii_fast_path_equals_unicode_path(s in "[a-cA-C0-2_ .,;:'#@!?\\-\t\n]{0,24}") {
+        prop_assert_eq!(toks(&s), unicode_path(&s));
+    }
+
+    #[test]
+    fn tokenize_never_panics(s in "\\PC{0,40}") {
+        let mut t = Tokens::new();
+        tokenize(&s, &mut t);
+        for i in 0..t.len() {
+            prop_assert!(!t.folded(i).is_empty());
+        }
+    }
+}
