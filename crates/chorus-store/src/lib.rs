@@ -1,1 +1,241 @@
-//! Persistence for Chorus on SQLite (embedded default) and PostgreSQL.
+//! Persistence for Chorus on SQLite (the embedded default) and PostgreSQL.
+//!
+//! One [`Store`] type serves both: queries are written once in the SQL both dialects accept
+//! (`$1` parameters, `RETURNING`, `ON CONFLICT`), and the few places where the dialects differ
+//! (schema DDL, backup) branch on [`Backend`] inside this crate and nowhere else. The store has no
+//! rules about content; callers validate values with `chorus-core` types and check permissions
+//! before calling. What the store does guarantee: every change method writes its audit entry in
+//! the same transaction as the change, so the audit log cannot miss a change or record one that
+//! did not happen.
+
+mod audit;
+mod backup;
+mod error;
+mod migrate;
+mod org;
+mod playbook;
+mod sessions;
+mod settings;
+mod users;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+pub use audit::AuditQuery;
+pub use backup::{BackupReport, restore_sqlite};
+pub use error::StoreError;
+pub use migrate::MigrationReport;
+pub use org::Organization;
+pub use sessions::{ApiToken, NewApiToken, Session};
+pub use users::{NewUser, UserWithMemberships};
+
+/// Which database engine a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where the database is: a SQLite file or a PostgreSQL URL.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(p) => write!(f, "sqlite://{}", p.display()),
+            DatabaseUrl::Postgres(url) => f.write_str(&redact_url(url)),
+        }
+    }
+}
+
+impl std::fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self, f)
+    }
+}
+
+impl DatabaseUrl {
+    /// Parses `sqlite://PATH`, `sqlite:PATH`, `postgres://…` or `postgresql://…`.
+    pub fn parse(raw: &str) -> Result<Self, chorus_core::Invalid> {
+        let raw = raw.trim();
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(raw.to_owned()));
+        }
+        if let Some(path) = raw
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.strip_prefix("sqlite:"))
+        {
+            let path = path.split('?').next().unwrap_or(path);
+            if path.is_empty() {
+                return Err(chorus_core::Invalid::new(
+                    "the sqlite URL has no file path, e.g. sqlite://./chorus-data/chorus.db",
+                ));
+            }
+            return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
+        }
+        Err(chorus_core::Invalid::new(
+            "expected a database URL starting with postgres:// or sqlite://",
+        ))
+    }
+
+    /// The embedded default: `chorus.db` inside the data directory.
+    pub fn sqlite_in(data_dir: &Path) -> Self {
+        DatabaseUrl::Sqlite(data_dir.join("chorus.db"))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            DatabaseUrl::Sqlite(_) => Backend::Sqlite,
+            DatabaseUrl::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// Hides the password in `scheme://user:password@host/db`.
+fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:[redacted]@{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// The database, behind a connection pool. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    url: DatabaseUrl,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("url", &self.url).finish()
+    }
+}
+
+impl Store {
+    /// Connects (creating the SQLite file and its directory if needed). Does not migrate: call
+    /// [`Store::migrate`].
+    pub async fn connect(url: &DatabaseUrl) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let (conn_url, max_conns) = match url {
+            DatabaseUrl::Sqlite(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+                        path: dir.to_owned(),
+                        source,
+                    })?;
+                }
+                (format!("sqlite://{}?mode=rwc", path.display()), 8)
+            }
+            DatabaseUrl::Postgres(u) => (u.clone(), 16),
+        };
+        let options = AnyConnectOptions::from_str(&conn_url).map_err(StoreError::connect(url))?;
+        let backend = url.backend();
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_conns)
+            .acquire_timeout(Duration::from_secs(15))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute(sqlx::raw_sql(SQLITE_PRAGMAS)).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(StoreError::connect(url))?;
+        if backend == Backend::Sqlite {
+            // WAL is a property of the file: set once, it stays.
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await
+                .map_err(StoreError::connect(url))?;
+        }
+        Ok(Store {
+            pool,
+            backend,
+            url: url.clone(),
+        })
+    }
+
+    /// Connects and applies any pending migrations.
+    pub async fn open(url: &DatabaseUrl) -> Result<Store, StoreError> {
+        let store = Store::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    /// Checks the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes every connection, waiting for those in use.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+}
+
+/// Per-connection SQLite settings: enforce foreign keys; WAL with `synchronous = NORMAL` survives
+/// process crashes without loss (only an OS crash can drop the last commits); wait up to 10 s for
+/// a lock instead of failing.
+const SQLITE_PRAGMAS: &str =
+    "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;";
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_parse_and_redact() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://./data/x.db").unwrap(),
+            DatabaseUrl::Sqlite(PathBuf::from("./data/x.db"))
+        );
+        let pg = DatabaseUrl::parse("postgres://chorus:secret@db:5432/chorus").unwrap();
+        assert_eq!(pg.backend(), Backend::Postgres);
+        assert_eq!(
+            pg.to_string(),
+            "postgres://chorus:[redacted]@db:5432/chorus"
+        );
+        assert!(DatabaseUrl::parse("mysql://x").is_err());
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
+}

@@ -1,0 +1,384 @@
+//! The organization, its markets and their teams.
+
+use chorus_core::audit::Author;
+use chorus_core::org::{CountryCode, Locale, Market, MarketCode, MarketInput, Team, TimeZoneName};
+use chorus_core::{MarketId, TeamId};
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::audit::{Change, record, snapshot};
+use crate::error::{is_foreign_key_violation, is_unique_violation};
+use crate::{Store, StoreError, now_ms};
+
+/// The one organization an installation serves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Organization {
+    pub name: String,
+    pub slug: String,
+}
+
+const MARKET_COLUMNS: &str = "id, code, name, country, locales, timezone";
+
+impl Store {
+    pub async fn organization(&self) -> Result<Option<Organization>, StoreError> {
+        let row = sqlx::query("SELECT name, slug FROM organization WHERE id = 1")
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| {
+            Ok(Organization {
+                name: r.try_get("name")?,
+                slug: r.try_get("slug")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Creates or renames the organization.
+    pub async fn set_organization(
+        &self,
+        author: &Author,
+        org: &Organization,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let before = sqlx::query("SELECT name, slug FROM organization WHERE id = 1")
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| -> Result<Organization, sqlx::Error> {
+                Ok(Organization {
+                    name: r.try_get("name")?,
+                    slug: r.try_get("slug")?,
+                })
+            })
+            .transpose()?;
+        sqlx::query(
+            "INSERT INTO organization (id, name, slug, created_at) VALUES (1, $1, $2, $3) \
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, slug = excluded.slug",
+        )
+        .bind(&org.name)
+        .bind(&org.slug)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        record(
+            &mut tx,
+            author,
+            Change {
+                action: if before.is_some() {
+                    "organization.update"
+                } else {
+                    "organization.create"
+                },
+                subject_type: "organization",
+                subject_id: "1".into(),
+                market: None,
+                before: before.as_ref().and_then(snapshot),
+                after: snapshot(org),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn markets(&self) -> Result<Vec<Market>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {MARKET_COLUMNS} FROM markets ORDER BY name"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(market_from_row).collect()
+    }
+
+    pub async fn market(&self, id: MarketId) -> Result<Market, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {MARKET_COLUMNS} FROM markets WHERE id = $1"
+        ))
+        .bind(id.0)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound { what: "market" })?;
+        market_from_row(&row)
+    }
+
+    pub async fn market_by_code(&self, code: &MarketCode) -> Result<Market, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {MARKET_COLUMNS} FROM markets WHERE code = $1"
+        ))
+        .bind(code.as_str())
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound { what: "market" })?;
+        market_from_row(&row)
+    }
+
+    pub async fn create_market(
+        &self,
+        author: &Author,
+        input: &MarketInput,
+    ) -> Result<Market, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let now = now_ms();
+        let id: i64 = sqlx::query(
+            "INSERT INTO markets (code, name, country, locales, timezone, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        )
+        .bind(input.code.as_str())
+        .bind(&input.name)
+        .bind(input.country.as_str())
+        .bind(join_locales(&input.locales))
+        .bind(input.timezone.as_str())
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(market_conflict)?
+        .try_get("id")?;
+        let market = market_with_id(MarketId(id), input);
+        record(
+            &mut tx,
+            author,
+            Change {
+                action: "market.create",
+                subject_type: "market",
+                subject_id: id.to_string(),
+                market: Some(market.id),
+                before: None,
+                after: snapshot(&market),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(market)
+    }
+
+    pub async fn update_market(
+        &self,
+        author: &Author,
+        id: MarketId,
+        input: &MarketInput,
+    ) -> Result<Market, StoreError> {
+        let before = self.market(id).await?;
+        let mut tx = self.pool().begin().await?;
+        let n = sqlx::query(
+            "UPDATE markets SET code = $1, name = $2, country = $3, locales = $4, timezone = $5, \
+             updated_at = $6 WHERE id = $7",
+        )
+        .bind(input.code.as_str())
+        .bind(&input.name)
+        .bind(input.country.as_str())
+        .bind(join_locales(&input.locales))
+        .bind(input.timezone.as_str())
+        .bind(now_ms())
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(market_conflict)?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound { what: "market" });
+        }
+        let after = market_with_id(id, input);
+        record(
+            &mut tx,
+            author,
+            Change {
+                action: "market.update",
+                subject_type: "market",
+                subject_id: id.to_string(),
+                market: Some(id),
+                before: snapshot(&before),
+                after: snapshot(&after),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    pub async fn teams(&self, market: Option<MarketId>) -> Result<Vec<Team>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, market_id, name FROM teams WHERE ($1 IS NULL OR market_id = $1) \
+             ORDER BY market_id, name",
+        )
+        .bind(market.map(|m| m.0))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(team_from_row).collect()
+    }
+
+    pub async fn team(&self, id: TeamId) -> Result<Team, StoreError> {
+        let row = sqlx::query("SELECT id, market_id, name FROM teams WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound { what: "team" })?;
+        team_from_row(&row)
+    }
+
+    /// Creates a team; `name` must already be validated (see `chorus_core::org::team_name`).
+    pub async fn create_team(
+        &self,
+        author: &Author,
+        market: MarketId,
+        name: &str,
+    ) -> Result<Team, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO teams (market_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(market.0)
+        .bind(name)
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(team_error)?
+        .try_get("id")?;
+        let team = Team {
+            id: TeamId(id),
+            market_id: market,
+            name: name.to_owned(),
+        };
+        record(
+            &mut tx,
+            author,
+            Change {
+                action: "team.create",
+                subject_type: "team",
+                subject_id: id.to_string(),
+                market: Some(market),
+                before: None,
+                after: snapshot(&team),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(team)
+    }
+
+    pub async fn rename_team(
+        &self,
+        author: &Author,
+        id: TeamId,
+        name: &str,
+    ) -> Result<Team, StoreError> {
+        let before = self.team(id).await?;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE teams SET name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(team_error)?;
+        let after = Team {
+            name: name.to_owned(),
+            ..before.clone()
+        };
+        record(
+            &mut tx,
+            author,
+            Change {
+                action: "team.update",
+                subject_type: "team",
+                subject_id: id.to_string(),
+                market: Some(before.market_id),
+                before: snapshot(&before),
+                after: snapshot(&after),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    pub async fn delete_team(&self, author: &Author, id: TeamId) -> Result<(), StoreError> {
+        let before = self.team(id).await?;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("DELETE FROM teams WHERE id = $1")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        record(
+            &mut tx,
+            author,
+            Change {
+                action: "team.delete",
+                subject_type: "team",
+                subject_id: id.to_string(),
+                market: Some(before.market_id),
+                before: snapshot(&before),
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn market_conflict(e: sqlx::Error) -> StoreError {
+    if is_unique_violation(&e, "code") {
+        StoreError::Conflict {
+            what: "a market with this code",
+            field: "code",
+        }
+    } else {
+        e.into()
+    }
+}
+
+fn team_error(e: sqlx::Error) -> StoreError {
+    if is_unique_violation(&e, "name") || is_unique_violation(&e, "teams_market_id") {
+        StoreError::Conflict {
+            what: "a team with this name in the market",
+            field: "name",
+        }
+    } else if is_foreign_key_violation(&e) {
+        StoreError::Reference("the market does not exist".into())
+    } else {
+        e.into()
+    }
+}
+
+fn join_locales(locales: &[Locale]) -> String {
+    locales
+        .iter()
+        .map(Locale::as_str)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn market_with_id(id: MarketId, input: &MarketInput) -> Market {
+    Market {
+        id,
+        code: input.code.clone(),
+        name: input.name.clone(),
+        country: input.country.clone(),
+        locales: input.locales.clone(),
+        timezone: input.timezone.clone(),
+    }
+}
+
+fn market_from_row(row: &AnyRow) -> Result<Market, StoreError> {
+    let bad = |e: chorus_core::Invalid| StoreError::corrupt("market", e);
+    let locales: String = row.try_get("locales")?;
+    Ok(Market {
+        id: MarketId(row.try_get("id")?),
+        code: MarketCode::parse(&row.try_get::<String, _>("code")?).map_err(bad)?,
+        name: row.try_get("name")?,
+        country: CountryCode::parse(&row.try_get::<String, _>("country")?).map_err(bad)?,
+        locales: locales
+            .split_whitespace()
+            .map(Locale::parse)
+            .collect::<Result<_, _>>()
+            .map_err(bad)?,
+        timezone: TimeZoneName::parse(&row.try_get::<String, _>("timezone")?).map_err(bad)?,
+    })
+}
+
+fn team_from_row(row: &AnyRow) -> Result<Team, StoreError> {
+    Ok(Team {
+        id: TeamId(row.try_get("id")?),
+        market_id: MarketId(row.try_get("market_id")?),
+        name: row.try_get("name")?,
+    })
+}

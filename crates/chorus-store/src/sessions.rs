@@ -1,0 +1,254 @@
+//! Login sessions (for the browser) and API tokens (for scripts). Only hashes of the secret
+//! tokens are stored: a copy of the database does not let anyone log in.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chorus_core::UserId;
+use chorus_core::audit::Author;
+use rand::RngCore;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::audit::{Change, record};
+use crate::{Store, StoreError, now_ms};
+
+/// A live browser session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub user_id: UserId,
+    /// The token forms and htmx requests must echo back (synchronizer-token CSRF defence).
+    pub csrf_token: String,
+    pub expires_at_ms: i64,
+}
+
+/// An API token as listed (never the secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub user_id: UserId,
+    pub name: String,
+    /// The first characters of the token, to recognise it.
+    pub prefix: String,
+    pub created_at_ms: i64,
+    pub last_used_at_ms: Option<i64>,
+    pub revoked: bool,
+}
+
+/// A token just created: `secret` is shown once and never stored.
+#[derive(Debug, Clone)]
+pub struct NewApiToken {
+    pub token: ApiToken,
+    pub secret: String,
+}
+
+/// 32 random bytes, base64url.
+fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Prefix of every API token, so leaked tokens are easy to recognise and scan for.
+pub const API_TOKEN_PREFIX: &str = "chorus_";
+
+impl Store {
+    /// Starts a session for `user` lasting `ttl_ms`; returns the cookie value and the session.
+    pub async fn create_session(
+        &self,
+        user: UserId,
+        ttl_ms: i64,
+    ) -> Result<(String, Session), StoreError> {
+        let token = random_token();
+        let session = Session {
+            user_id: user,
+            csrf_token: random_token(),
+            expires_at_ms: now_ms() + ttl_ms,
+        };
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(hash_token(&token))
+        .bind(user.0)
+        .bind(&session.csrf_token)
+        .bind(now_ms())
+        .bind(session.expires_at_ms)
+        .execute(self.pool())
+        .await?;
+        Ok((token, session))
+    }
+
+    /// The unexpired session of an active user for a cookie value, if any.
+    pub async fn session(&self, token: &str) -> Result<Option<Session>, StoreError> {
+        let row = sqlx::query(
+            "SELECT s.user_id, s.csrf_token, s.expires_at FROM sessions s \
+             JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1",
+        )
+        .bind(hash_token(token))
+        .bind(now_ms())
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| {
+            Ok(Session {
+                user_id: UserId(r.try_get("user_id")?),
+                csrf_token: r.try_get("csrf_token")?,
+                expires_at_ms: r.try_get("expires_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Ends a session (logout). Ending one that does not exist is not an error.
+    pub async fn delete_session(&self, token: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(hash_token(token))
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes expired sessions; returns how many.
+    pub async fn delete_expired_sessions(&self) -> Result<u64, StoreError> {
+        Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now_ms())
+            .execute(self.pool())
+            .await?
+            .rows_affected())
+    }
+
+    pub async fn create_api_token(
+        &self,
+        author: &Author,
+        user: UserId,
+        name: &str,
+    ) -> Result<NewApiToken, StoreError> {
+        let secret = format!("{API_TOKEN_PREFIX}{}", random_token());
+        let prefix: String = secret.chars().take(API_TOKEN_PREFIX.len() + 6).collect();
+        let now = now_ms();
+        let mut tx = self.pool().begin().await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(user.0)
+        .bind(name)
+        .bind(hash_token(&secret))
+        .bind(&prefix)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        record(
+            &mut tx,
+            author,
+            Change {
+                action: "api_token.create",
+                subject_type: "api_token",
+                subject_id: id.to_string(),
+                market: None,
+                before: None,
+                after: Some(serde_json::json!({"user_id": user.0, "name": name, "prefix": prefix})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(NewApiToken {
+            token: ApiToken {
+                id,
+                user_id: user,
+                name: name.to_owned(),
+                prefix,
+                created_at_ms: now,
+                last_used_at_ms: None,
+                revoked: false,
+            },
+            secret,
+        })
+    }
+
+    /// The active user an unrevoked API token belongs to, recording its use.
+    pub async fn api_token_user(&self, secret: &str) -> Result<Option<UserId>, StoreError> {
+        let row = sqlx::query(
+            "SELECT t.id, t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1",
+        )
+        .bind(hash_token(secret))
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let id: i64 = row.try_get("id")?;
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(now_ms())
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(Some(UserId(row.try_get("user_id")?)))
+    }
+
+    pub async fn api_tokens(&self, user: UserId) -> Result<Vec<ApiToken>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, user_id, name, prefix, created_at, last_used_at, revoked_at \
+             FROM api_tokens WHERE user_id = $1 ORDER BY id",
+        )
+        .bind(user.0)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(token_from_row).collect()
+    }
+
+    /// Revokes one of `user`'s tokens; returns whether it was live.
+    pub async fn revoke_api_token(
+        &self,
+        author: &Author,
+        user: UserId,
+        id: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let n = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 \
+             AND revoked_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(id)
+        .bind(user.0)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n > 0 {
+            record(
+                &mut tx,
+                author,
+                Change {
+                    action: "api_token.revoke",
+                    subject_type: "api_token",
+                    subject_id: id.to_string(),
+                    market: None,
+                    before: None,
+                    after: Some(serde_json::json!({"revoked": true})),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(n > 0)
+    }
+}
+
+fn token_from_row(r: &AnyRow) -> Result<ApiToken, StoreError> {
+    Ok(ApiToken {
+        id: r.try_get("id")?,
+        user_id: UserId(r.try_get("user_id")?),
+        name: r.try_get("name")?,
+        prefix: r.try_get("prefix")?,
+        created_at_ms: r.try_get("created_at")?,
+        last_used_at_ms: r.try_get("last_used_at")?,
+        revoked: r.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+    })
+}

@@ -1,0 +1,488 @@
+//! Users, their memberships (role + scope) and team membership.
+
+use chorus_core::audit::Author;
+use chorus_core::user::{Email, Membership, User};
+use chorus_core::{Actor, MarketId, Role, Scope, TeamId, UserId};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::audit::{Change, record, snapshot};
+use crate::error::{is_foreign_key_violation, is_unique_violation};
+use crate::{Store, StoreError, now_ms};
+
+/// A user to create. The password is already hashed (see `chorus_core::password`).
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: Email,
+    pub display_name: String,
+    pub password_hash: Option<String>,
+    pub memberships: Vec<Membership>,
+}
+
+/// A user with every membership they hold, as the admin pages show them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserWithMemberships {
+    #[serde(flatten)]
+    pub user: User,
+    pub memberships: Vec<Membership>,
+}
+
+/// What the audit log keeps of a user: never the password hash.
+#[derive(Serialize)]
+struct UserSnapshot<'a> {
+    email: &'a str,
+    display_name: &'a str,
+    active: bool,
+    memberships: Vec<String>,
+}
+
+fn user_snapshot(user: &User, memberships: &[Membership]) -> Option<serde_json::Value> {
+    snapshot(&UserSnapshot {
+        email: user.email.as_str(),
+        display_name: &user.display_name,
+        active: user.active,
+        memberships: memberships.iter().map(describe_membership).collect(),
+    })
+}
+
+fn describe_membership(m: &Membership) -> String {
+    match m.scope {
+        Scope::Global => format!("{} (global)", m.role),
+        Scope::Market(id) => format!("{} (market {id})", m.role),
+    }
+}
+
+impl Store {
+    /// Creates a user and their memberships in one transaction.
+    pub async fn create_user(&self, author: &Author, new: &NewUser) -> Result<User, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let now = now_ms();
+        let id: i64 = sqlx::query(
+            "INSERT INTO users (email, display_name, password_hash, active, created_at, \
+             updated_at) VALUES ($1, $2, $3, 1, $4, $4) RETURNING id",
+        )
+        .bind(new.email.as_str())
+        .bind(&new.display_name)
+        .bind(new.password_hash.as_deref())
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e, "email") {
+                StoreError::Conflict {
+                    what: "a user with this email",
+                    field: "email",
+                }
+            } else {
+                e.into()
+            }
+        })?
+        .try_get("id")?;
+        let user = User {
+            id: UserId(id),
+            email: new.email.clone(),
+            display_name: new.display_name.clone(),
+            active: true,
+        };
+        for m in &new.memberships {
+            insert_membership(&mut tx, user.id, *m).await?;
+        }
+        record(
+            &mut tx,
+            author,
+            Change {
+                action: "user.create",
+                subject_type: "user",
+                subject_id: id.to_string(),
+                market: first_market(&new.memberships),
+                before: None,
+                after: user_snapshot(&user, &new.memberships),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    pub async fn user(&self, id: UserId) -> Result<User, StoreError> {
+        let row = sqlx::query("SELECT id, email, display_name, active FROM users WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound { what: "user" })?;
+        user_from_row(&row)
+    }
+
+    pub async fn user_by_email(&self, email: &Email) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query("SELECT id, email, display_name, active FROM users WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    /// The stored password hash of an active user, for checking a login.
+    pub async fn login_credentials(
+        &self,
+        email: &Email,
+    ) -> Result<Option<(UserId, String)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, password_hash FROM users WHERE email = $1 AND active = 1 \
+             AND password_hash IS NOT NULL",
+        )
+        .bind(email.as_str())
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| Ok((UserId(r.try_get("id")?), r.try_get("password_hash")?)))
+            .transpose()
+    }
+
+    pub async fn memberships(&self, user: UserId) -> Result<Vec<Membership>, StoreError> {
+        let rows =
+            sqlx::query("SELECT role, market_id FROM memberships WHERE user_id = $1 ORDER BY id")
+                .bind(user.0)
+                .fetch_all(self.pool())
+                .await?;
+        rows.iter().map(membership_from_row).collect()
+    }
+
+    /// The user as an [`Actor`] for permission checks.
+    pub async fn actor(&self, user: UserId) -> Result<Actor, StoreError> {
+        Ok(Actor {
+            user_id: user,
+            memberships: self.memberships(user).await?,
+        })
+    }
+
+    /// Every user with their memberships; with `market`, only users holding a membership there.
+    pub async fn users(
+        &self,
+        market: Option<MarketId>,
+    ) -> Result<Vec<UserWithMemberships>, StoreError> {
+        let users = sqlx::query(
+            "SELECT id, email, display_name, active FROM users WHERE $1 IS NULL OR id IN \
+             (SELECT user_id FROM memberships WHERE market_id = $1) ORDER BY display_name, id",
+        )
+        .bind(market.map(|m| m.0))
+        .fetch_all(self.pool())
+        .await?;
+        let mut by_user: std::collections::HashMap<i64, Vec<Membership>> = Default::default();
+        for m in sqlx::query("SELECT user_id, role, market_id FROM memberships ORDER BY id")
+            .fetch_all(self.pool())
+            .await?
+        {
+            by_user
+                .entry(m.try_get("user_id")?)
+                .or_default()
+                .push(membership_from_row(&m)?);
+        }
+        let mut out = Vec::with_capacity(users.len());
+        for row in &users {
+            let user = user_from_row(row)?;
+            let memberships = by_user.remove(&user.id.0).unwrap_or_default();
+            out.push(UserWithMemberships { user, memberships });
+        }
+        Ok(out)
+    }
+
+    /// Changes a user's display name and/or active flag.
+    pub async fn update_user(
+        &self,
+        author: &Author,
+        id: UserId,
+        display_name: &str,
+        active: bool,
+    ) -> Result<User, StoreError> {
+        let before = self.user(id).await?;
+        let memberships = self.memberships(id).await?;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "UPDATE users SET display_name = $1, active = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(display_name)
+        .bind(i64::from(active))
+        .bind(now_ms())
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
+        if !active {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let after = User {
+            display_name: display_name.to_owned(),
+            active,
+            ..before.clone()
+        };
+        record(
+            &mut tx,
+            author,
+            Change {
+                action: "user.update",
+                subject_type: "user",
+                subject_id: id.to_string(),
+                market: first_market(&memberships),
+                before: user_snapshot(&before, &memberships),
+                after: user_snapshot(&after, &memberships),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Sets a new password hash and ends the user's other sessions.
+    pub async fn set_password_hash(
+        &self,
+        author: &Author,
+        id: UserId,
+        hash: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let n = sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+            .bind(hash)
+            .bind(now_ms())
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound { what: "user" });
+        }
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        record(
+            &mut tx,
+            author,
+            Change {
+                action: "user.password",
+                subject_type: "user",
+                subject_id: id.to_string(),
+                market: None,
+                before: None,
+                after: Some(serde_json::json!({"password": "changed"})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Grants a membership; granting one the user already holds is a no-op without an audit entry.
+    pub async fn grant(
+        &self,
+        author: &Author,
+        user: UserId,
+        membership: Membership,
+    ) -> Result<bool, StoreError> {
+        let before = self.memberships(user).await?;
+        if before.contains(&membership) {
+            return Ok(false);
+        }
+        let mut tx = self.pool().begin().await?;
+        insert_membership(&mut tx, user, membership).await?;
+        let mut after = before.clone();
+        after.push(membership);
+        record(
+            &mut tx,
+            author,
+            membership_change("membership.grant", user, membership, &before, &after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Revokes a membership; returns whether it existed.
+    pub async fn revoke(
+        &self,
+        author: &Author,
+        user: UserId,
+        membership: Membership,
+    ) -> Result<bool, StoreError> {
+        let before = self.memberships(user).await?;
+        if !before.contains(&membership) {
+            return Ok(false);
+        }
+        let mut tx = self.pool().begin().await?;
+        let market = match membership.scope {
+            Scope::Global => None,
+            Scope::Market(m) => Some(m.0),
+        };
+        sqlx::query(
+            "DELETE FROM memberships WHERE user_id = $1 AND role = $2 AND \
+             ((market_id IS NULL AND $3 IS NULL) OR market_id = $3)",
+        )
+        .bind(user.0)
+        .bind(membership.role.as_str())
+        .bind(market)
+        .execute(&mut *tx)
+        .await?;
+        let after: Vec<Membership> = before
+            .iter()
+            .copied()
+            .filter(|m| *m != membership)
+            .collect();
+        record(
+            &mut tx,
+            author,
+            membership_change("membership.revoke", user, membership, &before, &after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn team_members(&self, team: TeamId) -> Result<Vec<UserId>, StoreError> {
+        let rows =
+            sqlx::query("SELECT user_id FROM team_members WHERE team_id = $1 ORDER BY user_id")
+                .bind(team.0)
+                .fetch_all(self.pool())
+                .await?;
+        rows.iter()
+            .map(|r| Ok(UserId(r.try_get("user_id")?)))
+            .collect()
+    }
+
+    /// Adds or removes a user from a team.
+    pub async fn set_team_member(
+        &self,
+        author: &Author,
+        team: TeamId,
+        user: UserId,
+        member: bool,
+    ) -> Result<(), StoreError> {
+        let t = self.team(team).await?;
+        let mut tx = self.pool().begin().await?;
+        let n = if member {
+            sqlx::query(
+                "INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+        } else {
+            sqlx::query("DELETE FROM team_members WHERE team_id = $1 AND user_id = $2")
+        }
+        .bind(team.0)
+        .bind(user.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_foreign_key_violation(&e) {
+                StoreError::NotFound { what: "user" }
+            } else {
+                e.into()
+            }
+        })?
+        .rows_affected();
+        if n > 0 {
+            record(
+                &mut tx,
+                author,
+                Change {
+                    action: if member {
+                        "team.member_add"
+                    } else {
+                        "team.member_remove"
+                    },
+                    subject_type: "team",
+                    subject_id: team.to_string(),
+                    market: Some(t.market_id),
+                    before: None,
+                    after: Some(serde_json::json!({ "user_id": user.0, "member": member })),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+async fn insert_membership(
+    conn: &mut AnyConnection,
+    user: UserId,
+    m: Membership,
+) -> Result<(), StoreError> {
+    let market = match m.scope {
+        Scope::Global => None,
+        Scope::Market(id) => Some(id.0),
+    };
+    sqlx::query(
+        "INSERT INTO memberships (user_id, role, market_id, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(user.0)
+    .bind(m.role.as_str())
+    .bind(market)
+    .bind(now_ms())
+    .execute(conn)
+    .await
+    .map_err(|e| {
+        if is_foreign_key_violation(&e) {
+            StoreError::Reference("the membership names a market that does not exist".into())
+        } else if is_unique_violation(&e, "memberships") || is_unique_violation(&e, "user_id") {
+            StoreError::Conflict {
+                what: "this membership",
+                field: "role",
+            }
+        } else {
+            e.into()
+        }
+    })?;
+    Ok(())
+}
+
+fn membership_change<'a>(
+    action: &'a str,
+    user: UserId,
+    m: Membership,
+    before: &[Membership],
+    after: &[Membership],
+) -> Change<'a> {
+    let list = |ms: &[Membership]| {
+        Some(serde_json::json!({
+            "memberships": ms.iter().map(describe_membership).collect::<Vec<_>>()
+        }))
+    };
+    Change {
+        action,
+        subject_type: "user",
+        subject_id: user.to_string(),
+        market: match m.scope {
+            Scope::Global => None,
+            Scope::Market(id) => Some(id),
+        },
+        before: list(before),
+        after: list(after),
+    }
+}
+
+fn first_market(ms: &[Membership]) -> Option<MarketId> {
+    ms.iter().find_map(|m| match m.scope {
+        Scope::Market(id) => Some(id),
+        Scope::Global => None,
+    })
+}
+
+fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
+    Ok(User {
+        id: UserId(row.try_get("id")?),
+        email: Email::parse(&row.try_get::<String, _>("email")?)
+            .map_err(|e| StoreError::corrupt("user email", e))?,
+        display_name: row.try_get("display_name")?,
+        active: row.try_get::<i64, _>("active")? != 0,
+    })
+}
+
+fn membership_from_row(row: &AnyRow) -> Result<Membership, StoreError> {
+    let role = Role::parse(&row.try_get::<String, _>("role")?)
+        .map_err(|e| StoreError::corrupt("membership role", e))?;
+    let scope = match row.try_get::<Option<i64>, _>("market_id")? {
+        None => Scope::Global,
+        Some(id) => Scope::Market(MarketId(id)),
+    };
+    Ok(Membership { role, scope })
+}
