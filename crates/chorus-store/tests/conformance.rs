@@ -5,7 +5,7 @@
 //! cannot be reached the PostgreSQL half is skipped with a printed reason, unless
 //! `CHORUS_REQUIRE_SERVICES=1`, which turns the absence into a failure.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 mod support;
 
