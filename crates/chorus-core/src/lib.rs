@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod ids;
 pub mod org;
+pub mod password;
 pub mod permission;
 pub mod playbook;
 pub mod role;
