@@ -78,6 +78,11 @@ impl SecretKey {
         &self.0
     }
 
+    /// The base64 form [`SecretKey::from_base64`] reads (for writing a key file).
+    pub fn to_base64(&self) -> Secret {
+        Secret(base64::engine::general_purpose::STANDARD.encode(self.0))
+    }
+
     fn aead(&self) -> Result<LessSafeKey, CredentialError> {
         UnboundKey::new(&CHACHA20_POLY1305, &self.0)
             .map(LessSafeKey::new)

@@ -15,6 +15,7 @@ pub mod normalize;
 #[cfg(test)]
 pub(crate) mod testutil;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -25,6 +26,7 @@ use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
+use crate::bluesky::identity::{Did, Resolver};
 use crate::model::StreamEvent;
 
 pub use frame::{Frame, FrameError, decode_frame};
@@ -43,6 +45,10 @@ pub struct FirehoseConfig {
     pub backoff_max: Duration,
     /// Largest frame accepted.
     pub max_frame_bytes: usize,
+    /// Resolve the handle of authors not announced by an `#identity` frame (one DID document
+    /// fetch per new author, cached). Leave off when reading a whole relay: at that rate the
+    /// pipeline should resolve in its own stage.
+    pub resolve_handles: Option<Resolver>,
 }
 
 impl FirehoseConfig {
@@ -54,6 +60,7 @@ impl FirehoseConfig {
             backoff_min: Duration::from_millis(250),
             backoff_max: Duration::from_secs(30),
             max_frame_bytes: 8 << 20,
+            resolve_handles: None,
         }
     }
 
@@ -164,6 +171,10 @@ async fn run(
     let mut cursor = config.cursor;
     let mut normalizer = Normalizer::new();
     let mut backoff = config.backoff_min;
+    let mut handles = Handles {
+        resolver: config.resolve_handles.clone(),
+        tried: HashSet::new(),
+    };
     loop {
         let url = config.endpoint(cursor);
         let ws_config = WebSocketConfig::default()
@@ -180,7 +191,7 @@ async fn run(
             Ok((ws, _)) => {
                 stats.connects.fetch_add(1, Ordering::Relaxed);
                 tracing::info!(%url, "firehose connected");
-                match read(ws, &tx, &stats, &mut normalizer, &mut cursor).await {
+                match read(ws, &tx, &stats, &mut normalizer, &mut cursor, &mut handles).await {
                     Ended::Closed => return Ok(()),
                     Ended::Fatal(e) => return Err(e),
                     Ended::Dropped(reason) => reason,
@@ -212,6 +223,7 @@ async fn read<S>(
     stats: &FirehoseStats,
     normalizer: &mut Normalizer,
     cursor: &mut Option<i64>,
+    handles: &mut Handles,
 ) -> Ended
 where
     S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
@@ -262,6 +274,9 @@ where
             }
             _ => {}
         }
+        if let Frame::Commit(c) = &frame {
+            handles.learn(normalizer, c.repo).await;
+        }
         let Some(event) = normalizer.normalize(&frame) else {
             continue;
         };
@@ -275,5 +290,39 @@ where
         *cursor = Some(seq);
         stats.cursor.store(seq.max(0) as u64, Ordering::Relaxed);
         stats.events.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Looks up authors' handles once each (bounded memory: the set of tried DIDs is cleared when
+/// it grows large, which only costs a repeated lookup).
+struct Handles {
+    resolver: Option<Resolver>,
+    tried: HashSet<String>,
+}
+
+impl Handles {
+    async fn learn(&mut self, normalizer: &mut Normalizer, did: &str) {
+        let Some(resolver) = &self.resolver else {
+            return;
+        };
+        if normalizer.handle(did).is_some() || self.tried.contains(did) {
+            return;
+        }
+        if self.tried.len() >= 100_000 {
+            self.tried.clear();
+        }
+        self.tried.insert(did.to_owned());
+        let Ok(parsed) = Did::parse(did) else { return };
+        let lookup =
+            tokio::time::timeout(Duration::from_secs(3), resolver.resolve(parsed.as_str()));
+        match lookup.await {
+            Ok(Ok(identity)) => {
+                if let Some(h) = identity.handle {
+                    normalizer.learn_handle(did, h.as_str());
+                }
+            }
+            Ok(Err(err)) => tracing::debug!(did, %err, "author handle not resolved"),
+            Err(_) => tracing::debug!(did, "author handle lookup timed out"),
+        }
     }
 }
