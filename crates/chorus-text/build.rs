@@ -55,5 +55,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let dest = PathBuf::from(std::env::var("OUT_DIR")?).join("vader_data.rs");
     std::fs::write(dest, out)?;
+
+    // whatlang's trigram profiles: `script<TAB>lang<TAB>tri|tri|…`, 300 trigrams by rank.
+    let prof_path = dir.join("whatlang/trigram_profiles.tsv");
+    println!("cargo::rerun-if-changed={}", prof_path.display());
+    let prof = std::fs::read_to_string(&prof_path)?;
+    let mut out = String::from("pub(crate) static PROFILES: &[(&str, &str, &[[char; 3]])] = &[\n");
+    for (n, line) in prof.lines().enumerate() {
+        let mut fields = line.split('\t');
+        let (Some(script), Some(lang), Some(tris), None) =
+            (fields.next(), fields.next(), fields.next(), fields.next())
+        else {
+            return Err(format!("trigram_profiles.tsv line {}: expected 3 fields", n + 1).into());
+        };
+        write!(out, "    ({script:?}, {lang:?}, &[")?;
+        for tri in tris.split('|') {
+            let c: Vec<char> = tri.chars().collect();
+            let [a, b, c] = c[..] else {
+                return Err(format!(
+                    "trigram_profiles.tsv line {}: {tri:?} is not 3 chars",
+                    n + 1
+                )
+                .into());
+            };
+            write!(out, "[{a:?}, {b:?}, {c:?}], ")?;
+        }
+        out.push_str("]),\n");
+    }
+    out.push_str("];\n");
+    let dest = PathBuf::from(std::env::var("OUT_DIR")?).join("lang_profiles.rs");
+    std::fs::write(dest, out)?;
     Ok(())
 }

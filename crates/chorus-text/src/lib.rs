@@ -10,6 +10,9 @@
 //! huge, control characters) without panicking. [`eval`] holds the metrics used by the quality
 //! report.
 
+pub mod eval;
+pub mod lang;
 mod vader;
 
+pub use lang::{LangGuess, LangScratch, LanguageIdentifier, Rules, Unknown};
 pub use vader::{Scores, Scratch, SentimentAnalyzer};

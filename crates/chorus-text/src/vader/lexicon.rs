@@ -10,6 +10,8 @@ use std::collections::HashMap;
 
 use foldhash::fast::FixedState;
 
+use super::table::WordTable;
+
 mod data {
     include!(concat!(env!("OUT_DIR"), "/vader_data.rs"));
 }
@@ -234,10 +236,11 @@ pub(crate) type Map<K, V> = HashMap<K, V, FixedState>;
 /// All tables, built once.
 #[derive(Debug)]
 pub(crate) struct Lexicon {
-    pub(crate) words: Map<Box<str>, WordInfo>,
-    /// Longest key in `words`, in bytes: longer tokens skip the lookup.
-    pub(crate) max_key_len: usize,
+    pub(crate) words: WordTable,
     pub(crate) emoji: Map<char, &'static str>,
+    /// Some emoji key is an ASCII character (not so in 3.3.2's lexicon, but then ASCII text
+    /// could not skip the emoji pass).
+    pub(crate) emoji_ascii: bool,
     pub(crate) special_cases: Vec<Phrase>,
     pub(crate) booster_ngrams: Vec<Phrase>,
 }
@@ -289,12 +292,13 @@ impl Lexicon {
                 words.entry(word.into()).or_default().booster = Some(value);
             }
         }
-        let max_key_len = words.keys().map(|k| k.len()).max().unwrap_or(0);
-        let emoji = data::EMOJI.iter().copied().collect();
+        let emoji: Map<char, &'static str> = data::EMOJI.iter().copied().collect();
+        let emoji_ascii = emoji.keys().any(char::is_ascii);
+        let words = WordTable::build(words.iter().map(|(k, v)| (&**k, *v)));
         Self {
             words,
-            max_key_len,
             emoji,
+            emoji_ascii,
             special_cases,
             booster_ngrams,
         }
@@ -303,15 +307,22 @@ impl Lexicon {
 
 #[cfg(test)]
 mod tests {
+    use super::super::table::Key;
     use super::*;
+
+    fn get(lex: &Lexicon, w: &str) -> WordInfo {
+        lex.words
+            .get(&Key::new(w.as_bytes()).unwrap())
+            .unwrap_or_default()
+    }
 
     #[test]
     fn rule_word_ids_are_the_constants() {
         let lex = Lexicon::build();
         for (k, w) in RULE_WORDS.iter().enumerate() {
-            assert_eq!(lex.words[*w].id as usize, k + 1, "{w}");
+            assert_eq!(get(&lex, w).id as usize, k + 1, "{w}");
         }
-        assert_eq!(lex.words["but"].id, BUT);
+        assert_eq!(get(&lex, "but").id, BUT);
     }
 
     #[test]
@@ -319,12 +330,19 @@ mod tests {
         // 7,520 lines, 7,506 distinct keys (later lines win, as in a Python dict).
         assert_eq!(data::LEXICON.len(), 7520);
         let lex = Lexicon::build();
-        assert_eq!(
-            lex.words.values().filter(|w| w.valence.is_some()).count(),
-            7506
-        );
-        assert_eq!(lex.words["good"].valence, Some(1.9));
-        assert_eq!(lex.words[":-)"].valence, Some(1.3));
+        let distinct: std::collections::HashSet<&str> = data::LEXICON.iter().map(|e| e.0).collect();
+        assert_eq!(distinct.len(), 7506);
+        for w in distinct {
+            assert!(get(&lex, w).valence.is_some(), "{w}");
+        }
+        assert_eq!(get(&lex, "good").valence, Some(1.9));
+        assert_eq!(get(&lex, ":-)").valence, Some(1.3));
+        // A later line wins, as in a Python dict.
+        let last: std::collections::HashMap<&str, f64> = data::LEXICON.iter().copied().collect();
+        for (w, v) in last {
+            assert_eq!(get(&lex, w).valence, Some(v), "{w}");
+        }
+        assert!(!lex.emoji_ascii);
         // 1,212 of the 3,570 emoji keys are one code point; only those can ever match.
         assert_eq!(lex.emoji.len(), 1212);
         assert_eq!(lex.emoji[&'😁'], "beaming face with smiling eyes");

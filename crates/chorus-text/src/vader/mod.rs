@@ -8,11 +8,13 @@
 mod but;
 mod lexicon;
 mod py;
+mod table;
 
 use lexicon::{
     AT, BUT, C_INCR, DOUBT, KIND, LEAST, Lexicon, N_SCALAR, NEVER, NO, NOR, OF, OR, Phrase, SO,
     THIS, VERY, WITHOUT, WordId, WordInfo,
 };
+use table::Key;
 
 /// The four VADER scores. `neg`, `neu` and `pos` are rounded to 3 decimals and `compound` to 4,
 /// exactly like Python's `round()` in the reference (so `-0.0` can occur).
@@ -87,9 +89,9 @@ impl SentimentAnalyzer {
         let text = self.replace_emojis(text, buf);
         toks.clear();
         let mut upper_count = 0usize;
-        py::split_whitespace(text, |s, e| {
-            let word = py::strip_punct_if_word(&text[s..e]);
-            let tok = self.token(word, lower);
+        py::split_whitespace(text, |s, e, ascii| {
+            let (s, e) = py::strip_punct_if_word(text, s, e);
+            let tok = self.token(text, s, e, ascii, lower);
             upper_count += usize::from(tok.is_upper);
             toks.push(tok);
         });
@@ -122,20 +124,19 @@ impl SentimentAnalyzer {
     /// its description, preceded by a space unless the previous character was a plain space.
     /// (Trailing `.strip()` is skipped: it changes neither tokens nor `!`/`?` counts.)
     fn replace_emojis<'a>(&self, text: &'a str, buf: &'a mut String) -> &'a str {
-        if text.is_ascii() {
+        let ascii_keys = self.lex.emoji_ascii;
+        if !ascii_keys && text.is_ascii() {
             return text;
         }
-        let Some(first) = text
-            .char_indices()
-            .find(|(_, c)| self.lex.emoji.contains_key(c))
-        else {
+        let is_emoji = |c: &char| (ascii_keys || !c.is_ascii()) && self.lex.emoji.contains_key(c);
+        let Some(first) = text.char_indices().find(|(_, c)| is_emoji(c)) else {
             return text;
         };
         buf.clear();
         buf.push_str(&text[..first.0]);
         let mut prev_space = first.0 == 0 || text[..first.0].ends_with(' ');
         for c in text[first.0..].chars() {
-            if let Some(desc) = self.lex.emoji.get(&c) {
+            if let Some(desc) = is_emoji(&c).then(|| self.lex.emoji.get(&c)).flatten() {
                 if !prev_space {
                     buf.push(' ');
                 }
@@ -149,25 +150,32 @@ impl SentimentAnalyzer {
         buf
     }
 
+    /// Everything the rules need about the token `text[s..e]`.
     #[inline]
-    fn token(&self, word: &str, lower: &mut String) -> Tok {
-        let is_upper = py::is_upper(word);
-        let (info, has_nt) = if word.len() <= self.lex.max_key_len || !word.is_ascii() {
-            py::lower_into(word, lower);
-            let info = self
-                .lex
-                .words
-                .get(lower.as_str())
-                .copied()
-                .unwrap_or_default();
-            (info, !info.negate && lower.contains("n't"))
+    fn token(&self, text: &str, s: usize, e: usize, ascii: bool, lower: &mut String) -> Tok {
+        let word = &text[s..e];
+        let (info, is_upper, has_nt) = if ascii {
+            let b = word.as_bytes();
+            let (info, is_upper, apostrophe) = match Key::ascii_lower(text.as_bytes(), s, e) {
+                Some((key, up, apostrophe)) => {
+                    (self.lex.words.get(&key).unwrap_or_default(), up, apostrophe)
+                }
+                None => (WordInfo::default(), py::is_upper(word), b.contains(&b'\'')),
+            };
+            let has_nt =
+                apostrophe && !info.negate && b.windows(3).any(|w| w.eq_ignore_ascii_case(b"n't"));
+            (info, is_upper, has_nt)
         } else {
-            // Too long to be a key; only the "n't" test remains (ASCII: case-insensitive).
-            let has_nt = word
-                .as_bytes()
-                .windows(3)
-                .any(|w| w.eq_ignore_ascii_case(b"n't"));
-            (WordInfo::default(), has_nt)
+            py::lower_into(word, lower);
+            let l = lower.as_bytes();
+            let info = Key::new(l)
+                .and_then(|k| self.lex.words.get(&k))
+                .unwrap_or_default();
+            (
+                info,
+                py::is_upper(word),
+                !info.negate && l.windows(3).any(|w| w == b"n't"),
+            )
         };
         Tok {
             valence: info.valence,
@@ -342,11 +350,7 @@ fn score_valence(sentiments: &[f64], text: &str) -> Scores {
     for &s in sentiments {
         sum_s += s;
     }
-    let (mut ep, mut qm) = (0usize, 0usize);
-    for &b in text.as_bytes() {
-        ep += usize::from(b == b'!');
-        qm += usize::from(b == b'?');
-    }
+    let (ep, qm) = py::count_excl_quest(text);
     #[allow(clippy::cast_precision_loss)]
     let ep_amp = ep.min(4) as f64 * 0.292;
     #[allow(clippy::cast_precision_loss)]

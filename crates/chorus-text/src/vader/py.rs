@@ -32,41 +32,78 @@ pub(crate) fn is_space(c: char) -> bool {
 
 /// ASCII bytes that are whitespace to Python.
 #[inline]
-fn is_ascii_space(b: u8) -> bool {
+const fn is_ascii_space(b: u8) -> bool {
     matches!(b, b'\t'..=b'\r' | 0x1c..=0x20)
 }
 
-/// Calls `f(start, end)` for each whitespace-separated token of `text`, like Python's
-/// `text.split()`. Works on bytes: every non-ASCII whitespace code point is recognised by its
-/// UTF-8 encoding, so no decoding happens for ordinary text.
+/// Byte classes for the splitter: 0 an ASCII byte inside a token, 1 ASCII whitespace, 2 a
+/// non-ASCII byte (which may start a non-ASCII whitespace code point).
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = if b >= 0x80 {
+            2
+        } else if is_ascii_space(b as u8) {
+            1
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
+/// Calls `f(start, end, ascii)` for each whitespace-separated token of `text`, like Python's
+/// `text.split()`; `ascii` tells whether the token is all ASCII. Works on bytes: every
+/// non-ASCII whitespace code point is recognised by its UTF-8 encoding, so no decoding happens.
 #[inline]
-pub(crate) fn split_whitespace(text: &str, mut f: impl FnMut(usize, usize)) {
+pub(crate) fn split_whitespace(text: &str, mut f: impl FnMut(usize, usize, bool)) {
     let b = text.as_bytes();
     let n = b.len();
     let mut i = 0;
-    let mut start: Option<usize> = None;
-    while i < n {
-        let c = b[i];
-        let ws_len = if c < 0x80 {
-            usize::from(is_ascii_space(c))
-        } else {
-            multibyte_space_len(b, i)
-        };
-        if ws_len > 0 {
-            if let Some(s) = start.take() {
-                f(s, i);
+    loop {
+        // Skip a run of whitespace.
+        while i < n {
+            let len = match CLASS[usize::from(b[i])] {
+                0 => 0,
+                1 => 1,
+                _ => multibyte_space_len(b, i),
+            };
+            if len == 0 {
+                break;
             }
-            i += ws_len;
-        } else {
-            if start.is_none() {
-                start = Some(i);
-            }
-            i += 1;
+            i += len;
         }
+        if i >= n {
+            return;
+        }
+        let start = i;
+        let mut ascii = true;
+        loop {
+            while i < n && CLASS[usize::from(b[i])] == 0 {
+                i += 1;
+            }
+            if i < n && CLASS[usize::from(b[i])] == 2 && multibyte_space_len(b, i) == 0 {
+                ascii = false;
+                i += 1;
+                continue;
+            }
+            break;
+        }
+        f(start, i, ascii);
     }
-    if let Some(s) = start {
-        f(s, n);
+}
+
+/// How many `!` and how many `?` `text` holds (vectorizes: counts in u8 per chunk).
+#[inline]
+pub(crate) fn count_excl_quest(text: &str) -> (usize, usize) {
+    let (mut ep, mut qm) = (0usize, 0usize);
+    for chunk in text.as_bytes().chunks(255) {
+        ep += usize::from(chunk.iter().fold(0u8, |a, &b| a + u8::from(b == b'!')));
+        qm += usize::from(chunk.iter().fold(0u8, |a, &b| a + u8::from(b == b'?')));
     }
+    (ep, qm)
 }
 
 /// Length in bytes of the Python whitespace code point starting at `b[i]` (a non-ASCII lead
@@ -92,28 +129,27 @@ fn is_punct(b: u8) -> bool {
     b.is_ascii_punctuation()
 }
 
-/// `_strip_punc_if_word`: strip leading and trailing ASCII punctuation unless that leaves two
-/// code points or fewer, in which case the token is kept whole (emoticons such as `:)`).
+/// `_strip_punc_if_word` on `text[start..end]`: strip leading and trailing ASCII punctuation
+/// unless that leaves two code points or fewer, in which case the token is kept whole
+/// (emoticons such as `:)`). Returns the kept byte range.
 #[inline]
-pub(crate) fn strip_punct_if_word(token: &str) -> &str {
-    let b = token.as_bytes();
-    let mut s = 0;
-    let mut e = b.len();
+pub(crate) fn strip_punct_if_word(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let b = text.as_bytes();
+    let (mut s, mut e) = (start, end);
     while s < e && is_punct(b[s]) {
         s += 1;
     }
     while e > s && is_punct(b[e - 1]) {
         e -= 1;
     }
-    if s == 0 && e == b.len() {
-        return token;
+    if (s == start && e == end) || e - s > 8 {
+        return (s, e);
     }
     // Only ASCII bytes were removed, so `s..e` lies on char boundaries.
-    let stripped = &token[s..e];
-    if stripped.len() <= 2 || stripped.chars().nth(2).is_none() {
-        token
+    if e - s <= 2 || text[s..e].chars().nth(2).is_none() {
+        (start, end)
     } else {
-        stripped
+        (s, e)
     }
 }
 
@@ -241,7 +277,7 @@ pub(crate) fn round_half_even(x: f64, digits: u32) -> f64 {
     // `int` and 10^digits are exact doubles in the documented range, and IEEE division is
     // correctly rounded: the result is the double nearest to the decimal `int / 10^digits`.
     #[allow(clippy::cast_precision_loss)]
-    let r = int as f64 / pow10 as f64;
+    let r = int as u64 as f64 / pow10 as f64;
     r.copysign(x)
 }
 
@@ -251,8 +287,16 @@ mod tests {
 
     fn split(s: &str) -> Vec<&str> {
         let mut v = Vec::new();
-        split_whitespace(s, |a, b| v.push(&s[a..b]));
+        split_whitespace(s, |a, b, ascii| {
+            assert_eq!(ascii, s[a..b].is_ascii());
+            v.push(&s[a..b]);
+        });
         v
+    }
+
+    fn strip_punct(token: &str) -> &str {
+        let (s, e) = strip_punct_if_word(token, 0, token.len());
+        &token[s..e]
     }
 
     #[test]
@@ -287,15 +331,15 @@ mod tests {
 
     #[test]
     fn strip_punct_keeps_short_emoticons() {
-        assert_eq!(strip_punct_if_word("good,"), "good");
-        assert_eq!(strip_punct_if_word("'good'"), "good");
-        assert_eq!(strip_punct_if_word(":)"), ":)");
-        assert_eq!(strip_punct_if_word("(:"), "(:");
-        assert_eq!(strip_punct_if_word(":-)"), ":-)");
-        assert_eq!(strip_punct_if_word("#ab"), "#ab");
-        assert_eq!(strip_punct_if_word("#abc"), "abc");
-        assert_eq!(strip_punct_if_word("#éé"), "#éé");
-        assert_eq!(strip_punct_if_word("«abc»"), "«abc»");
+        assert_eq!(strip_punct("good,"), "good");
+        assert_eq!(strip_punct("'good'"), "good");
+        assert_eq!(strip_punct(":)"), ":)");
+        assert_eq!(strip_punct("(:"), "(:");
+        assert_eq!(strip_punct(":-)"), ":-)");
+        assert_eq!(strip_punct("#ab"), "#ab");
+        assert_eq!(strip_punct("#abc"), "abc");
+        assert_eq!(strip_punct("#éé"), "#éé");
+        assert_eq!(strip_punct("«abc»"), "«abc»");
     }
 
     #[test]

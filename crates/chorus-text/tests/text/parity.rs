@@ -31,10 +31,10 @@ struct Row {
     compound: f64,
 }
 
-#[test]
-fn every_reference_score_is_reproduced() {
-    let Some(dir) = shared_data() else { return };
-    let raw = std::fs::read_to_string(dir.join("vader/reference_scores.jsonl")).unwrap();
+/// Scores every row of a reference file (the format of `reference_scores.jsonl`) and returns
+/// (rows, descriptions of the rows that differ).
+fn compare(path: &std::path::Path) -> (usize, Vec<String>) {
+    let raw = std::fs::read_to_string(path).unwrap();
     let analyzer = SentimentAnalyzer::new();
     let mut scratch = Scratch::new();
     let (mut rows, mut bad) = (0usize, Vec::new());
@@ -56,11 +56,36 @@ fn every_reference_score_is_reproduced() {
         }
         rows += 1;
     }
-    assert_eq!(rows, 45_029, "reference file has changed");
+    (rows, bad)
+}
+
+fn assert_none_differ(rows: usize, bad: &[String]) {
     assert!(
         bad.is_empty(),
         "{} of {rows} rows differ, first ones:\n{}",
         bad.len(),
         bad.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
     );
+}
+
+#[test]
+fn every_reference_score_is_reproduced() {
+    let Some(dir) = shared_data() else { return };
+    let (rows, bad) = compare(&dir.join("vader/reference_scores.jsonl"));
+    assert_eq!(rows, 45_029, "reference file has changed");
+    assert_none_differ(rows, &bad);
+}
+
+/// Extra oracle rows made by `bench/text/fuzz_parity.py` (random rule-heavy texts scored by
+/// vaderSentiment 3.3.2), when `CHORUS_VADER_EXTRA_REFERENCE` names such a file.
+#[test]
+fn extra_reference_scores_are_reproduced() {
+    let Some(path) = std::env::var_os("CHORUS_VADER_EXTRA_REFERENCE") else {
+        eprintln!("skipping: CHORUS_VADER_EXTRA_REFERENCE not set (see bench/text/fuzz_parity.py)");
+        return;
+    };
+    let (rows, bad) = compare(std::path::Path::new(&path));
+    assert!(rows > 0, "no rows in {}", path.display());
+    eprintln!("{rows} extra reference rows compared");
+    assert_none_differ(rows, &bad);
 }

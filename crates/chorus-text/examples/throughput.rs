@@ -1,0 +1,76 @@
+//! Single-thread throughput of VADER sentiment and language identification on a file of texts
+//! (one per line, split on `\n`, one trailing `\r` dropped). Used by `bench/text/run.sh`, which
+//! runs the Python reference on the same file in the same run.
+//!
+//! Usage: `cargo run --release -p chorus-text --example throughput -- FILE [PASSES] [sentiment|language]`
+//! Prints one line per task: `chorus <task> <texts> texts, texts/s over P passes: median M, best B, worst W`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use chorus_text::{LangScratch, LanguageIdentifier, Scratch, SentimentAnalyzer};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().ok_or("usage: throughput FILE [PASSES]")?;
+    let passes: usize = args.next().map_or(Ok(10), |p| p.parse())?;
+    let only = args.next();
+    let want = |task: &str| only.as_deref().is_none_or(|o| o == task);
+    let raw = std::fs::read_to_string(&path)?;
+    let mut texts: Vec<&str> = raw
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect();
+    if texts.last() == Some(&"") {
+        texts.pop();
+    }
+
+    let t0 = Instant::now();
+    let analyzer = SentimentAnalyzer::new();
+    let build = t0.elapsed();
+    let mut scratch = Scratch::new();
+    if want("sentiment") {
+        report("sentiment", texts.len(), passes, || {
+            for t in &texts {
+                black_box(analyzer.polarity_scores_with(black_box(t), &mut scratch));
+            }
+        });
+        println!("chorus analyzer construction: {:.4}s", build.as_secs_f64());
+    }
+
+    let id = LanguageIdentifier::new();
+    let mut buf = LangScratch::new();
+    if want("language") {
+        report("language", texts.len(), passes, || {
+            for t in &texts {
+                black_box(id.identify_with(black_box(t), &mut buf));
+            }
+        });
+    }
+    Ok(())
+}
+
+fn report(task: &str, n: usize, passes: usize, mut run: impl FnMut()) {
+    run(); // warm-up
+    let mut rates: Vec<f64> = (0..passes.max(1))
+        .map(|_| {
+            let t = Instant::now();
+            run();
+            n as f64 / t.elapsed().as_secs_f64()
+        })
+        .collect();
+    rates.sort_by(f64::total_cmp);
+    println!(
+        "chorus {task}: {n} texts, texts/s over {} passes: median {:.0}, best {:.0}, worst {:.0}",
+        rates.len(),
+        rates[rates.len() / 2],
+        rates[rates.len() - 1],
+        rates[0]
+    );
+}
