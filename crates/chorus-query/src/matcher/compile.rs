@@ -5,9 +5,12 @@
 //! (the conjuncts of its top-level AND); a post makes it a candidate only when every group was
 //! hit. Literals are interned with reference counts so queries can be removed.
 
-use rustc_hash::FxHashMap;
+use std::borrow::Cow;
+
+pub(crate) type Map<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 use super::eval::{Expr, NONE, WordPred};
+use super::strmap::StrMap;
 use crate::ast::{Field, Node, Word, WordKind};
 use crate::text::fold_accents;
 
@@ -15,7 +18,17 @@ use crate::text::fold_accents;
 pub(crate) const MAX_GROUPS: usize = 8;
 /// Prefix anchors are cut to this many bytes (a shorter prefix is still implied).
 pub(crate) const MAX_PREFIX_BYTES: usize = 31;
+/// Every prefix literal has at least this many bytes (3 characters).
+const MIN_PREFIX_BYTES: usize = 3;
+const HEAD_BITS: u32 = 16;
 
+fn head(s: &str) -> usize {
+    let b = s.as_bytes();
+    let x = u32::from(b[0]) | u32::from(b[1]) << 8 | u32::from(b[2]) << 16;
+    (x.wrapping_mul(0x9E37_79B1) >> (32 - HEAD_BITS)) as usize
+}
+
+/// A literal as stored (owned) in the table.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum LitKey {
     Token(Box<str>),
@@ -23,16 +36,26 @@ pub(crate) enum LitKey {
     Meta(Field, Box<str>),
 }
 
+/// A literal as the compiler sees it (borrowed from the query tree where possible).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LitRef<'a> {
+    Token(Cow<'a, str>),
+    Prefix(&'a str),
+    Meta(Field, &'a str),
+}
+
 /// The interned literals of all registered queries and their posting lists.
 #[derive(Debug, Default)]
 pub(crate) struct Literals {
-    pub tokens: FxHashMap<Box<str>, u32>,
-    pub prefixes: FxHashMap<Box<str>, u32>,
+    pub tokens: StrMap,
+    pub prefixes: StrMap,
     /// Per field (`Field as usize`): metadata value → literal.
-    pub meta: [FxHashMap<Box<str>, u32>; 5],
+    pub meta: [Map<Box<str>, u32>; 5],
     /// Bit `L` set when some prefix literal is `L` bytes long.
     pub prefix_lens: u64,
     prefix_len_count: [u32; MAX_PREFIX_BYTES + 1],
+    /// Per hash of the first [`MIN_PREFIX_BYTES`] bytes: how many prefix literals start so.
+    head_count: Vec<u32>,
     keys: Vec<Option<LitKey>>,
     refs: Vec<u32>,
     free: Vec<u32>,
@@ -50,13 +73,13 @@ impl Literals {
         self.keys.len() - self.free.len()
     }
 
-    pub fn intern(&mut self, key: LitKey) -> u32 {
-        let found = match &key {
-            LitKey::Token(t) => self.tokens.get(t),
-            LitKey::Prefix(p) => self.prefixes.get(p),
-            LitKey::Meta(f, v) => self.meta[*f as usize].get(v),
+    pub fn intern(&mut self, key: &LitRef<'_>) -> u32 {
+        let found = match key {
+            LitRef::Token(t) => self.tokens.get(t),
+            LitRef::Prefix(p) => self.prefixes.get(p),
+            LitRef::Meta(f, v) => self.meta[*f as usize].get(*v).copied(),
         };
-        if let Some(&id) = found {
+        if let Some(id) = found {
             self.refs[id as usize] += 1;
             return id;
         }
@@ -69,22 +92,38 @@ impl Literals {
                 (self.keys.len() - 1) as u32
             }
         };
-        match &key {
-            LitKey::Token(t) => {
-                self.tokens.insert(t.clone(), id);
+        let owned = match key {
+            LitRef::Token(t) => {
+                let t: Box<str> = (**t).into();
+                self.tokens.insert(&t, id);
+                LitKey::Token(t)
             }
-            LitKey::Prefix(p) => {
-                self.prefixes.insert(p.clone(), id);
+            LitRef::Prefix(p) => {
+                let p: Box<str> = (*p).into();
+                if self.head_count.is_empty() {
+                    self.head_count = vec![0; 1 << HEAD_BITS];
+                }
+                self.prefixes.insert(&p, id);
                 self.prefix_len_count[p.len()] += 1;
                 self.prefix_lens |= 1 << p.len();
+                self.head_count[head(&p)] += 1;
+                LitKey::Prefix(p)
             }
-            LitKey::Meta(f, v) => {
+            LitRef::Meta(f, v) => {
+                let v: Box<str> = (*v).into();
                 self.meta[*f as usize].insert(v.clone(), id);
+                LitKey::Meta(*f, v)
             }
-        }
-        self.keys[id as usize] = Some(key);
+        };
+        self.keys[id as usize] = Some(owned);
         self.refs[id as usize] = 1;
         id
+    }
+
+    /// Could some prefix literal be a prefix of `token`? (cheap filter on its first bytes)
+    #[inline]
+    pub fn may_have_prefix(&self, token: &str) -> bool {
+        token.len() >= MIN_PREFIX_BYTES && self.head_count.get(head(token)).is_some_and(|&c| c > 0)
     }
 
     pub fn release(&mut self, id: u32) {
@@ -101,6 +140,7 @@ impl Literals {
             Some(LitKey::Prefix(p)) => {
                 self.prefixes.remove(&p);
                 self.prefix_len_count[p.len()] -= 1;
+                self.head_count[head(&p)] -= 1;
                 if self.prefix_len_count[p.len()] == 0 {
                     self.prefix_lens &= !(1 << p.len());
                 }
@@ -125,8 +165,8 @@ impl Literals {
                 LitKey::Token(s) | LitKey::Prefix(s) | LitKey::Meta(_, s) => 2 * s.len(),
             })
             .sum();
-        map(self.tokens.capacity(), 20)
-            + map(self.prefixes.capacity(), 20)
+        self.tokens.memory_bytes()
+            + self.prefixes.memory_bytes()
             + self
                 .meta
                 .iter()
@@ -135,6 +175,7 @@ impl Literals {
             + strings
             + self.keys.capacity() * std::mem::size_of::<Option<LitKey>>()
             + self.refs.capacity() * 4
+            + self.head_count.capacity() * 4
             + self.postings.capacity() * 24
             + self
                 .postings
@@ -169,7 +210,7 @@ pub(crate) fn compile(node: &Node, lits: &mut Literals) -> Compiled {
     let groups = groups
         .into_iter()
         .map(|g| {
-            let mut ids: Vec<u32> = g.into_iter().map(|k| c.intern(k)).collect();
+            let mut ids: Vec<u32> = g.iter().map(|k| c.intern(k)).collect();
             ids.sort_unstable();
             ids.dedup();
             ids
@@ -188,7 +229,7 @@ struct Compiler<'a> {
 }
 
 impl Compiler<'_> {
-    fn intern(&mut self, key: LitKey) -> u32 {
+    fn intern(&mut self, key: &LitRef<'_>) -> u32 {
         let id = self.lits.intern(key);
         self.held.push(id);
         id
@@ -204,7 +245,7 @@ impl Compiler<'_> {
             };
         }
         let (folded, exact) = folded_and_exact(w);
-        let lit = self.intern(LitKey::Token(folded.into()));
+        let lit = self.intern(&LitRef::Token(folded));
         WordPred {
             lit,
             kind: w.kind,
@@ -230,10 +271,10 @@ impl Compiler<'_> {
                 let w = &ws[0];
                 if w.kind == WordKind::Any && !w.exact_accents {
                     if !w.wildcard {
-                        return Expr::Present(self.intern(LitKey::Token(w.text.as_str().into())));
+                        return Expr::Present(self.intern(&LitRef::Token(Cow::Borrowed(&w.text))));
                     }
                     if let Some(p) = simple_prefix(&w.text) {
-                        return Expr::Present(self.intern(LitKey::Prefix(p.into())));
+                        return Expr::Present(self.intern(&LitRef::Prefix(p)));
                     }
                 }
                 Expr::Phrase(vec![self.word(w)].into())
@@ -283,13 +324,13 @@ fn cost(e: &Expr) -> u32 {
     }
 }
 
-fn folded_and_exact(w: &Word) -> (String, Option<Box<str>>) {
+fn folded_and_exact(w: &Word) -> (Cow<'_, str>, Option<Box<str>>) {
     if !w.exact_accents {
-        return (w.text.clone(), None);
+        return (Cow::Borrowed(&w.text), None);
     }
     let mut f = String::new();
     fold_accents(&w.text, &mut f);
-    (f, Some(w.text.as_str().into()))
+    (Cow::Owned(f), Some(w.text.as_str().into()))
 }
 
 /// `abc*` (no `?`) → `abc`, when short enough to be checked by the prefix table.
@@ -299,51 +340,54 @@ fn simple_prefix(pat: &str) -> Option<&str> {
 }
 
 /// Anchor literal of one word.
-fn word_anchor(w: &Word) -> LitKey {
+fn word_anchor(w: &Word) -> LitRef<'_> {
     if w.wildcard {
         let end = w.text.find(['?', '*']).unwrap_or(w.text.len());
         let mut cut = end.min(MAX_PREFIX_BYTES);
         while !w.text.is_char_boundary(cut) {
             cut -= 1;
         }
-        return LitKey::Prefix(w.text[..cut].into());
+        return LitRef::Prefix(&w.text[..cut]);
     }
-    LitKey::Token(folded_and_exact(w).0.into())
+    LitRef::Token(folded_and_exact(w).0)
 }
 
 /// Rough cost of a literal: how often we expect it in a post (longer = rarer).
-fn lit_cost(k: &LitKey) -> f64 {
+fn lit_cost(k: &LitRef<'_>) -> f64 {
     match k {
-        LitKey::Token(t) => 1.0 / (t.chars().count() as f64).powi(3),
-        LitKey::Prefix(p) => 8.0 / (p.chars().count() as f64).powi(3),
-        LitKey::Meta(..) => 1.0,
+        LitRef::Token(t) => 1.0 / (t.len() as f64).powi(3),
+        LitRef::Prefix(p) => 8.0 / (p.len() as f64).powi(3),
+        LitRef::Meta(..) => 1.0,
     }
 }
 
-fn group_cost(g: &[LitKey]) -> f64 {
+fn group_cost(g: &[LitRef<'_>]) -> f64 {
     g.iter().map(lit_cost).sum()
 }
 
 /// The best single literal of a phrase (its rarest-looking word).
-fn seq_anchor(ws: &[Word]) -> Option<LitKey> {
+fn seq_anchor(ws: &[Word]) -> Option<LitRef<'_>> {
     ws.iter()
         .map(word_anchor)
         .min_by(|a, b| lit_cost(a).total_cmp(&lit_cost(b)))
 }
 
+/// One anchor per alternative of a NEAR side.
+fn side_anchors(alts: &[Vec<Word>]) -> Option<Vec<LitRef<'_>>> {
+    alts.iter().map(|a| seq_anchor(a)).collect()
+}
+
 /// Required groups of text literals: every one must be hit by a matching post.
-fn conjuncts(n: &Node) -> Vec<Vec<LitKey>> {
+fn conjuncts(n: &Node) -> Vec<Vec<LitRef<'_>>> {
     match n {
         Node::And(xs) => xs.iter().flat_map(conjuncts).collect(),
         Node::Phrase(ws) | Node::Sloppy { words: ws, .. } => {
             ws.iter().map(|w| vec![word_anchor(w)]).collect()
         }
-        Node::Near { left, right, .. } => {
-            let side = |alts: &[Vec<Word>]| -> Option<Vec<LitKey>> {
-                alts.iter().map(|a| seq_anchor(a)).collect()
-            };
-            [side(left), side(right)].into_iter().flatten().collect()
-        }
+        Node::Near { left, right, .. } => [side_anchors(left), side_anchors(right)]
+            .into_iter()
+            .flatten()
+            .collect(),
         Node::Or(xs) => {
             let mut union = Vec::new();
             for x in xs {
@@ -362,10 +406,10 @@ fn conjuncts(n: &Node) -> Vec<Vec<LitKey>> {
 }
 
 /// Required groups of metadata literals, for queries without text anchors.
-fn meta_conjuncts(n: &Node) -> Vec<Vec<LitKey>> {
+fn meta_conjuncts(n: &Node) -> Vec<Vec<LitRef<'_>>> {
     match n {
         Node::And(xs) => xs.iter().flat_map(meta_conjuncts).collect(),
-        Node::Field { field, value } => vec![vec![LitKey::Meta(*field, value.as_str().into())]],
+        Node::Field { field, value } => vec![vec![LitRef::Meta(*field, value)]],
         Node::Or(xs) => {
             let mut union = Vec::new();
             for x in xs {

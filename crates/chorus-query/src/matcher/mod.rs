@@ -8,14 +8,13 @@
 
 mod compile;
 mod eval;
-
-use rustc_hash::FxHashMap;
+mod strmap;
 
 use crate::ast::{Field, Node};
 use crate::error::ParseError;
 use crate::parser::parse;
 use crate::text::{Tokens, tokenize};
-use compile::{Compiled, Literals, compile};
+use compile::{Compiled, Literals, Map, compile};
 use eval::{Ctx, NONE};
 
 /// A post to match. Borrowed: build it from whatever the caller holds, no owned strings needed.
@@ -47,27 +46,32 @@ pub struct Scratch {
     candidates: usize,
 }
 
+/// Per-post marks. `epoch` grows by one per post; an array entry equal to the current epoch
+/// is "set in this post", so nothing is cleared between posts.
 #[derive(Debug, Default)]
 struct Stamps {
     epoch: u32,
+    /// Per literal: the epoch of the last post it occurred in.
     stamp: Vec<u32>,
-    q_stamp: Vec<u32>,
-    q_mask: Vec<u8>,
+    /// Per query slot: `epoch << 8 | mask of anchor groups hit`.
+    q_state: Vec<u32>,
     touched: Vec<u32>,
 }
+
+/// Epochs live in the top 24 bits of `q_state`.
+const EPOCH_LIMIT: u32 = (1 << 24) - 1;
 
 impl Stamps {
     fn begin(&mut self, lits: usize, slots: usize) {
         if self.stamp.len() < lits {
             self.stamp.resize(lits, 0);
         }
-        if self.q_stamp.len() < slots {
-            self.q_stamp.resize(slots, 0);
-            self.q_mask.resize(slots, 0);
+        if self.q_state.len() < slots {
+            self.q_state.resize(slots, 0);
         }
-        if self.epoch == u32::MAX {
+        if self.epoch >= EPOCH_LIMIT {
             self.stamp.fill(0);
-            self.q_stamp.fill(0);
+            self.q_state.fill(0);
             self.epoch = 0;
         }
         self.epoch += 1;
@@ -81,15 +85,20 @@ impl Stamps {
             return;
         }
         *s = self.epoch;
+        let mark = self.epoch << 8;
         for &p in &postings[lit as usize] {
             let slot = (p >> 3) as usize;
-            if self.q_stamp[slot] != self.epoch {
-                self.q_stamp[slot] = self.epoch;
-                self.q_mask[slot] = 0;
+            let q = &mut self.q_state[slot];
+            if *q & !0xFF != mark {
+                *q = mark;
                 self.touched.push(slot as u32);
             }
-            self.q_mask[slot] |= 1 << (p & 7);
+            *q |= 1 << (p & 7);
         }
+    }
+
+    fn mask(&self, slot: u32) -> u8 {
+        (self.q_state[slot as usize] & 0xFF) as u8
     }
 }
 
@@ -107,7 +116,6 @@ impl Scratch {
 
 struct Slot {
     id: u64,
-    full: u8,
     compiled: Compiled,
 }
 
@@ -132,8 +140,10 @@ pub struct Matcher {
     lits: Literals,
     slots: Vec<Option<Slot>>,
     free: Vec<u32>,
-    by_id: FxHashMap<u64, u32>,
+    by_id: Map<u64, u32>,
     always: Vec<u32>,
+    /// Per slot: the hit mask that makes it a candidate (all its groups); dense for the hot loop.
+    full: Vec<u8>,
 }
 
 impl std::fmt::Debug for Matcher {
@@ -187,7 +197,11 @@ impl Matcher {
             }
         }
         let full = ((1u16 << compiled.groups.len()) - 1) as u8;
-        self.slots[slot as usize] = Some(Slot { id, full, compiled });
+        if self.full.len() <= slot as usize {
+            self.full.resize(slot as usize + 1, 0);
+        }
+        self.full[slot as usize] = full;
+        self.slots[slot as usize] = Some(Slot { id, compiled });
         self.by_id.insert(id, slot);
     }
 
@@ -199,6 +213,7 @@ impl Matcher {
         let Some(s) = self.slots[slot as usize].take() else {
             return false;
         };
+        self.full[slot as usize] = 0;
         if s.compiled.groups.is_empty() {
             self.always.retain(|&x| x != slot);
         }
@@ -240,7 +255,8 @@ impl Matcher {
             memory_bytes: self.lits.memory_bytes()
                 + slot_bytes
                 + self.by_id.capacity() * 13
-                + self.always.capacity() * 4,
+                + self.always.capacity() * 4
+                + self.full.capacity(),
         }
     }
 
@@ -253,12 +269,16 @@ impl Matcher {
         let lits = &self.lits;
         for i in 0..s.toks.len() {
             let t = s.toks.folded(i);
-            let lit = lits.tokens.get(t).copied().unwrap_or(NONE);
+            let lit = lits.tokens.get(t).unwrap_or(NONE);
             s.tok_lit.push(lit);
             if lit != NONE {
                 s.st.hit(lit, &lits.postings);
             }
-            let mut lens = lits.prefix_lens;
+            let mut lens = if lits.may_have_prefix(t) {
+                lits.prefix_lens
+            } else {
+                0
+            };
             while lens != 0 {
                 let l = lens.trailing_zeros() as usize;
                 lens &= lens - 1;
@@ -266,7 +286,7 @@ impl Matcher {
                     break;
                 }
                 if let Some(p) = t.get(..l)
-                    && let Some(&plit) = lits.prefixes.get(p)
+                    && let Some(plit) = lits.prefixes.get(p)
                 {
                     s.st.hit(plit, &lits.postings);
                 }
@@ -285,14 +305,16 @@ impl Matcher {
         };
         let mut verified = 0;
         for &slot in s.st.touched.iter() {
+            let full = self.full[slot as usize];
+            if full == 0 || s.st.mask(slot) != full {
+                continue;
+            }
             let Some(q) = &self.slots[slot as usize] else {
                 continue;
             };
-            if s.st.q_mask[slot as usize] == q.full {
-                verified += 1;
-                if ctx.eval(&q.compiled.expr) {
-                    s.out.push(q.id);
-                }
+            verified += 1;
+            if ctx.eval(&q.compiled.expr) {
+                s.out.push(q.id);
             }
         }
         for &slot in &self.always {
