@@ -143,6 +143,7 @@ fn run_match(queries: &Path, posts: &Path, out: Option<&Path>, quiet: bool) -> a
     let rss0 = rss_kib("VmRSS:");
 
     let t0 = Instant::now();
+    let rc0 = thread_cpu();
     let mut m = Matcher::new();
     for (i, (id, q)) in qs.iter().enumerate() {
         if let Err(e) = m.add_str(i as u64, q) {
@@ -150,6 +151,10 @@ fn run_match(queries: &Path, posts: &Path, out: Option<&Path>, quiet: bool) -> a
         }
     }
     let register = t0.elapsed();
+    let register_cpu = match (rc0, thread_cpu()) {
+        (Some(a), Some(b)) => b.saturating_sub(a),
+        _ => register,
+    };
     let rss1 = rss_kib("VmRSS:");
     let stats = m.stats();
 
@@ -231,12 +236,13 @@ fn run_match(queries: &Path, posts: &Path, out: Option<&Path>, quiet: bool) -> a
     let mut e = std::io::stderr().lock();
     writeln!(
         e,
-        "RESULT engine=chorus queries={} posts={} register_s={:.3} cpu_s={:.3} wall_s={:.3} \
+        "RESULT engine=chorus queries={} posts={} register_s={:.3} register_cpu_s={:.3} cpu_s={:.3} wall_s={:.3} \
          docs_per_cpu_s={:.0} p50_us={:.1} p99_us={:.1} max_us={:.1} matches={} docs_with_match={} \
          literals={} postings={} unanchored={} matcher_mb={:.1} rss_delta_mb={}",
         qs.len(),
         ps.len(),
         register.as_secs_f64(),
+        register_cpu.as_secs_f64(),
         secs,
         wall.as_secs_f64(),
         ps.len() as f64 / secs,
