@@ -61,7 +61,7 @@ out, wls = sys.argv[1], sys.argv[2:]
 def result(path):
     for line in open(path):
         if line.startswith("RESULT"):
-            return dict(kv.split("=", 1) for kv in line.split()[1:])
+            return dict(kv.split("=", 1) for kv in line.split()[1:] if "=" in kv)
     raise SystemExit("no RESULT line in " + path)
 rows = {}
 for wl in wls:

@@ -16,6 +16,15 @@ use crate::parser::parse;
 use crate::text::{Tokens, tokenize};
 use compile::{Compiled, Literals, Map, compile};
 use eval::{Ctx, NONE};
+use strmap::TokenCache;
+
+/// Source of matcher versions: every change to any matcher takes a fresh, process-unique
+/// number, so a [`Scratch`] used with several matchers can tell whose lookups it cached.
+static NEXT_VERSION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn next_version() -> u64 {
+    NEXT_VERSION.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
 
 /// A post to match. Borrowed: build it from whatever the caller holds, no owned strings needed.
 #[derive(Debug, Clone, Copy, Default)]
@@ -40,6 +49,7 @@ pub struct Post<'a> {
 pub struct Scratch {
     toks: Tokens,
     tok_lit: Vec<u32>,
+    cache: TokenCache,
     st: Stamps,
     meta_buf: String,
     out: Vec<u64>,
@@ -144,6 +154,8 @@ pub struct Matcher {
     always: Vec<u32>,
     /// Per slot: the hit mask that makes it a candidate (all its groups); dense for the hot loop.
     full: Vec<u8>,
+    /// Changes with every add/remove (see [`NEXT_VERSION`]); 0 = never changed.
+    version: u64,
 }
 
 impl std::fmt::Debug for Matcher {
@@ -180,6 +192,7 @@ impl Matcher {
     /// Register a parsed query under `id`, replacing any query with the same id.
     pub fn add(&mut self, id: u64, query: &Node) {
         self.remove(id);
+        self.version = next_version();
         let compiled = compile(query, &mut self.lits);
         let slot = match self.free.pop() {
             Some(s) => s,
@@ -214,6 +227,7 @@ impl Matcher {
             return false;
         };
         self.full[slot as usize] = 0;
+        self.version = next_version();
         if s.compiled.groups.is_empty() {
             self.always.retain(|&x| x != slot);
         }
@@ -266,10 +280,11 @@ impl Matcher {
         s.st.begin(self.lits.capacity(), self.slots.len());
         tokenize(post.text, &mut s.toks);
         s.tok_lit.clear();
+        s.cache.validate(self.version);
         let lits = &self.lits;
         for i in 0..s.toks.len() {
             let t = s.toks.folded(i);
-            let lit = lits.tokens.get(t).unwrap_or(NONE);
+            let lit = s.cache.get(&lits.tokens, t, NONE);
             s.tok_lit.push(lit);
             if lit != NONE {
                 s.st.hit(lit, &lits.postings);

@@ -244,3 +244,33 @@ fn pure_negation_and_metadata_only_queries() {
     assert_eq!(run("Nokia!", Some("de"), Some("FI"), None, &[]), vec![1, 4]);
     assert_eq!(run("x", Some("en-GB"), Some("FI"), None, &[]), vec![1, 4]);
 }
+
+#[test]
+fn one_scratch_many_matchers_and_changes() {
+    // the scratch caches token lookups per matcher version: alternating matchers, and changing
+    // one between posts, must never reuse a stale lookup
+    let mut a = Matcher::new();
+    a.add_str(1, "nokia").unwrap();
+    let mut b = Matcher::new();
+    b.add_str(1, "phone").unwrap();
+    let mut s = Scratch::new();
+    let post = Post {
+        text: "nokia phone",
+        ..Post::default()
+    };
+    let other = Post {
+        text: "apple",
+        ..Post::default()
+    };
+    for _ in 0..3 {
+        assert_eq!(a.matches(&post, &mut s), &[1]);
+        assert_eq!(b.matches(&other, &mut s), &[] as &[u64]);
+        assert_eq!(b.matches(&post, &mut s), &[1]);
+    }
+    b.add_str(2, "apple").unwrap();
+    assert_eq!(b.matches(&other, &mut s), &[2]);
+    b.remove(2);
+    assert_eq!(b.matches(&other, &mut s), &[] as &[u64]);
+    a.add_str(2, "apple").unwrap();
+    assert_eq!(a.matches(&other, &mut s), &[2]);
+}
