@@ -238,6 +238,9 @@ pub(crate) type Map<K, V> = HashMap<K, V, FixedState>;
 pub(crate) struct Lexicon {
     pub(crate) words: WordTable,
     pub(crate) emoji: Map<char, &'static str>,
+    /// One bit per 256-code-point page holding some emoji key: most non-ASCII characters skip
+    /// the hash lookup.
+    emoji_pages: [u64; 0x110000 / 256 / 64],
     /// Some emoji key is an ASCII character (not so in 3.3.2's lexicon, but then ASCII text
     /// could not skip the emoji pass).
     pub(crate) emoji_ascii: bool,
@@ -246,6 +249,16 @@ pub(crate) struct Lexicon {
 }
 
 impl Lexicon {
+    /// The emoji lexicon's description of `c`, if any.
+    #[inline]
+    pub(crate) fn emoji(&self, c: char) -> Option<&'static str> {
+        let page = c as usize >> 8;
+        if self.emoji_pages[page / 64] & (1 << (page % 64)) == 0 {
+            return None;
+        }
+        self.emoji.get(&c).copied()
+    }
+
     pub(crate) fn build() -> Self {
         let mut words: Map<Box<str>, WordInfo> = Map::default();
         for &(word, valence) in data::LEXICON {
@@ -294,10 +307,16 @@ impl Lexicon {
         }
         let emoji: Map<char, &'static str> = data::EMOJI.iter().copied().collect();
         let emoji_ascii = emoji.keys().any(char::is_ascii);
+        let mut emoji_pages = [0u64; 0x110000 / 256 / 64];
+        for &c in emoji.keys() {
+            let page = c as usize >> 8;
+            emoji_pages[page / 64] |= 1 << (page % 64);
+        }
         let words = WordTable::build(words.iter().map(|(k, v)| (&**k, *v)));
         Self {
             words,
             emoji,
+            emoji_pages,
             emoji_ascii,
             special_cases,
             booster_ngrams,
@@ -313,6 +332,7 @@ mod tests {
     fn get(lex: &Lexicon, w: &str) -> WordInfo {
         lex.words
             .get(&Key::new(w.as_bytes()).unwrap())
+            .copied()
             .unwrap_or_default()
     }
 
@@ -345,7 +365,11 @@ mod tests {
         assert!(!lex.emoji_ascii);
         // 1,212 of the 3,570 emoji keys are one code point; only those can ever match.
         assert_eq!(lex.emoji.len(), 1212);
-        assert_eq!(lex.emoji[&'😁'], "beaming face with smiling eyes");
+        assert_eq!(lex.emoji('😁'), Some("beaming face with smiling eyes"));
+        for (&c, &d) in &lex.emoji {
+            assert_eq!(lex.emoji(c), Some(d));
+        }
+        assert_eq!(lex.emoji('ب'), None);
         assert_eq!(lex.special_cases.len(), 8);
         assert_eq!(lex.booster_ngrams.len(), 3);
     }

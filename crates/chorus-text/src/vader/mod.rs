@@ -128,7 +128,7 @@ impl SentimentAnalyzer {
         if !ascii_keys && text.is_ascii() {
             return text;
         }
-        let is_emoji = |c: &char| (ascii_keys || !c.is_ascii()) && self.lex.emoji.contains_key(c);
+        let is_emoji = |c: &char| (ascii_keys || !c.is_ascii()) && self.lex.emoji(*c).is_some();
         let Some(first) = text.char_indices().find(|(_, c)| is_emoji(c)) else {
             return text;
         };
@@ -136,7 +136,10 @@ impl SentimentAnalyzer {
         buf.push_str(&text[..first.0]);
         let mut prev_space = first.0 == 0 || text[..first.0].ends_with(' ');
         for c in text[first.0..].chars() {
-            if let Some(desc) = is_emoji(&c).then(|| self.lex.emoji.get(&c)).flatten() {
+            if let Some(desc) = (ascii_keys || !c.is_ascii())
+                .then(|| self.lex.emoji(c))
+                .flatten()
+            {
                 if !prev_space {
                     buf.push(' ');
                 }
@@ -157,9 +160,11 @@ impl SentimentAnalyzer {
         let (info, is_upper, has_nt) = if ascii {
             let b = word.as_bytes();
             let (info, is_upper, apostrophe) = match Key::ascii_lower(text.as_bytes(), s, e) {
-                Some((key, up, apostrophe)) => {
-                    (self.lex.words.get(&key).unwrap_or_default(), up, apostrophe)
-                }
+                Some((key, up, apostrophe)) => (
+                    self.lex.words.get(&key).copied().unwrap_or_default(),
+                    up,
+                    apostrophe,
+                ),
                 None => (WordInfo::default(), py::is_upper(word), b.contains(&b'\'')),
             };
             let has_nt =
@@ -169,7 +174,7 @@ impl SentimentAnalyzer {
             py::lower_into(word, lower);
             let l = lower.as_bytes();
             let info = Key::new(l)
-                .and_then(|k| self.lex.words.get(&k))
+                .and_then(|k| self.lex.words.get(&k).copied())
                 .unwrap_or_default();
             (
                 info,

@@ -191,6 +191,24 @@ fn added_after_unicode_14(c: char) -> bool {
     )
 }
 
+/// Blocks with no cased letters and no case mappings (Arabic to Sinhala, Thai, general
+/// punctuation, kana and CJK, Hangul, emoji): the case functions skip them without a table
+/// lookup. A unit test checks every code point of these ranges against Rust's tables.
+#[inline]
+fn caseless(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0600}'..='\u{0DFF}'
+            | '\u{0E00}'..='\u{0E7F}'
+            | '\u{2000}'..='\u{206F}'
+            | '\u{3000}'..='\u{9FFF}'
+            | '\u{AC00}'..='\u{D7AF}'
+            | '\u{FB50}'..='\u{FDFF}'
+            | '\u{FE70}'..='\u{FEFF}'
+            | '\u{1F300}'..='\u{1FAFF}'
+    )
+}
+
 /// Python's `str.isupper()`: at least one uppercase character and no lowercase or titlecase one.
 #[inline]
 pub(crate) fn is_upper(s: &str) -> bool {
@@ -205,7 +223,14 @@ pub(crate) fn is_upper(s: &str) -> bool {
         return cased;
     }
     for c in s.chars() {
-        if added_after_unicode_14(c) {
+        if c.is_ascii() {
+            if c.is_ascii_lowercase() {
+                return false;
+            }
+            cased |= c.is_ascii_uppercase();
+            continue;
+        }
+        if caseless(c) || added_after_unicode_14(c) {
             continue;
         }
         if c.is_lowercase() || is_titlecase(c) {
@@ -229,7 +254,9 @@ pub(crate) fn lower_into(s: &str, out: &mut String) {
         out.push_str(&s.to_lowercase());
     } else {
         for c in s.chars() {
-            if added_after_unicode_14(c) {
+            if c.is_ascii() {
+                out.push(c.to_ascii_lowercase());
+            } else if caseless(c) || added_after_unicode_14(c) {
                 out.push(c);
             } else {
                 out.extend(c.to_lowercase());
@@ -354,6 +381,22 @@ mod tests {
         // U+A7CB/U+A7CD are letters since Unicode 16; CPython 3.11 (Unicode 14) sees no case.
         assert!(is_upper("AB\u{A7CD}"));
         assert!(!is_upper("\u{A7CB}"));
+    }
+
+    #[test]
+    fn caseless_ranges_have_no_case() {
+        for cp in 0..=0x10FFFFu32 {
+            let Some(c) = char::from_u32(cp) else {
+                continue;
+            };
+            if caseless(c) {
+                assert!(
+                    !c.is_lowercase() && !c.is_uppercase() && !is_titlecase(c),
+                    "U+{cp:04X}"
+                );
+                assert!(c.to_lowercase().eq([c]), "U+{cp:04X}");
+            }
+        }
     }
 
     #[test]

@@ -110,17 +110,14 @@ impl Key {
     }
 }
 
-/// One word, compactly: NaN stands for "absent" in the float fields.
+/// One word: the first word of its key inline, the others in `WordTable::rest`.
 #[derive(Debug)]
 struct Entry {
     first: u64,
-    valence: f64,
-    booster: f64,
     /// Offset in `WordTable::rest` of the key's words after the first.
     rest: u32,
-    len: u16,
-    id: u16,
-    negate: bool,
+    len: u32,
+    info: WordInfo,
 }
 
 /// The table; see the module documentation.
@@ -151,12 +148,9 @@ impl WordTable {
             let h = key.hash();
             t.entries.push(Entry {
                 first: key.words[0],
-                valence: info.valence.unwrap_or(f64::NAN),
-                booster: info.booster.unwrap_or(f64::NAN),
                 rest: t.rest.len() as u32,
-                len: key.len as u16,
-                id: info.id,
-                negate: info.negate,
+                len: key.len as u32,
+                info,
             });
             t.rest
                 .extend_from_slice(&key.used()[1.min(key.used().len())..]);
@@ -170,8 +164,8 @@ impl WordTable {
         t
     }
 
-    #[inline]
-    pub(crate) fn get(&self, key: &Key) -> Option<WordInfo> {
+    #[inline(always)]
+    pub(crate) fn get(&self, key: &Key) -> Option<&WordInfo> {
         let h = key.hash();
         let tag = ((h >> 48) as u32) << 16;
         let mut i = h as usize & self.mask;
@@ -183,13 +177,7 @@ impl WordTable {
             if slot & 0xFFFF_0000 == tag {
                 let e = &self.entries[(slot & 0xFFFF) as usize - 1];
                 if self.same_key(e, key) {
-                    let some = |v: f64| (!v.is_nan()).then_some(v);
-                    return Some(WordInfo {
-                        valence: some(e.valence),
-                        booster: some(e.booster),
-                        negate: e.negate,
-                        id: e.id,
-                    });
+                    return Some(&e.info);
                 }
             }
             i = (i + 1) & self.mask;
@@ -198,7 +186,7 @@ impl WordTable {
 
     #[inline]
     fn same_key(&self, e: &Entry, key: &Key) -> bool {
-        if usize::from(e.len) != key.len || e.first != key.words[0] {
+        if e.len as usize != key.len || e.first != key.words[0] {
             return false;
         }
         let used = key.used();
