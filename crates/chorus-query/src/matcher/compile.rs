@@ -51,11 +51,11 @@ pub(crate) struct Literals {
     pub prefixes: StrMap,
     /// Per field (`Field as usize`): metadata value → literal.
     pub meta: [Map<Box<str>, u32>; 5],
-    /// Bit `L` set when some prefix literal is `L` bytes long.
-    pub prefix_lens: u64,
-    prefix_len_count: [u32; MAX_PREFIX_BYTES + 1],
-    /// Per hash of the first [`MIN_PREFIX_BYTES`] bytes: how many prefix literals start so.
-    head_count: Vec<u32>,
+    /// Per hash of the first [`MIN_PREFIX_BYTES`] bytes: bit `L` set when a prefix literal of
+    /// `L` bytes has that head. A token is looked up only at those lengths.
+    head_lens: Vec<u32>,
+    /// How many prefix literals have each (head, length); maintains `head_lens` on removal.
+    head_len_count: Map<(u32, u8), u32>,
     keys: Vec<Option<LitKey>>,
     refs: Vec<u32>,
     free: Vec<u32>,
@@ -100,13 +100,16 @@ impl Literals {
             }
             LitRef::Prefix(p) => {
                 let p: Box<str> = (*p).into();
-                if self.head_count.is_empty() {
-                    self.head_count = vec![0; 1 << HEAD_BITS];
+                if self.head_lens.is_empty() {
+                    self.head_lens = vec![0; 1 << HEAD_BITS];
                 }
                 self.prefixes.insert(&p, id);
-                self.prefix_len_count[p.len()] += 1;
-                self.prefix_lens |= 1 << p.len();
-                self.head_count[head(&p)] += 1;
+                let h = head(&p);
+                *self
+                    .head_len_count
+                    .entry((h as u32, p.len() as u8))
+                    .or_insert(0) += 1;
+                self.head_lens[h] |= 1 << p.len();
                 LitKey::Prefix(p)
             }
             LitRef::Meta(f, v) => {
@@ -120,10 +123,19 @@ impl Literals {
         id
     }
 
-    /// Could some prefix literal be a prefix of `token`? (cheap filter on its first bytes)
+    /// Byte lengths at which some prefix literal with `token`'s head exists (bit set = length),
+    /// limited to lengths not longer than `token`.
     #[inline]
-    pub fn may_have_prefix(&self, token: &str) -> bool {
-        token.len() >= MIN_PREFIX_BYTES && self.head_count.get(head(token)).is_some_and(|&c| c > 0)
+    pub fn prefix_lengths(&self, token: &str) -> u32 {
+        if token.len() < MIN_PREFIX_BYTES {
+            return 0;
+        }
+        let upto = if token.len() >= 31 {
+            u32::MAX
+        } else {
+            (2u32 << token.len()) - 1
+        };
+        self.head_lens.get(head(token)).map_or(0, |&b| b & upto)
     }
 
     pub fn release(&mut self, id: u32) {
@@ -139,10 +151,14 @@ impl Literals {
             }
             Some(LitKey::Prefix(p)) => {
                 self.prefixes.remove(&p);
-                self.prefix_len_count[p.len()] -= 1;
-                self.head_count[head(&p)] -= 1;
-                if self.prefix_len_count[p.len()] == 0 {
-                    self.prefix_lens &= !(1 << p.len());
+                let h = head(&p);
+                let key = (h as u32, p.len() as u8);
+                if let Some(c) = self.head_len_count.get_mut(&key) {
+                    *c -= 1;
+                    if *c == 0 {
+                        self.head_len_count.remove(&key);
+                        self.head_lens[h] &= !(1 << p.len());
+                    }
                 }
             }
             Some(LitKey::Meta(f, v)) => {
@@ -175,7 +191,8 @@ impl Literals {
             + strings
             + self.keys.capacity() * std::mem::size_of::<Option<LitKey>>()
             + self.refs.capacity() * 4
-            + self.head_count.capacity() * 4
+            + self.head_lens.capacity() * 4
+            + self.head_len_count.capacity() * 16
             + self.postings.capacity() * 24
             + self
                 .postings

@@ -50,6 +50,7 @@ pub struct Scratch {
     toks: Tokens,
     tok_lit: Vec<u32>,
     cache: TokenCache,
+    prefix_cache: TokenCache,
     st: Stamps,
     meta_buf: String,
     out: Vec<u64>,
@@ -281,6 +282,7 @@ impl Matcher {
         tokenize(post.text, &mut s.toks);
         s.tok_lit.clear();
         s.cache.validate(self.version);
+        s.prefix_cache.validate(self.version);
         let lits = &self.lits;
         for i in 0..s.toks.len() {
             let t = s.toks.folded(i);
@@ -289,21 +291,15 @@ impl Matcher {
             if lit != NONE {
                 s.st.hit(lit, &lits.postings);
             }
-            let mut lens = if lits.may_have_prefix(t) {
-                lits.prefix_lens
-            } else {
-                0
-            };
+            let mut lens = lits.prefix_lengths(t);
             while lens != 0 {
                 let l = lens.trailing_zeros() as usize;
                 lens &= lens - 1;
-                if l > t.len() {
-                    break;
-                }
-                if let Some(p) = t.get(..l)
-                    && let Some(plit) = lits.prefixes.get(p)
-                {
-                    s.st.hit(plit, &lits.postings);
+                if let Some(p) = t.get(..l) {
+                    let plit = s.prefix_cache.get(&lits.prefixes, p, NONE);
+                    if plit != NONE {
+                        s.st.hit(plit, &lits.postings);
+                    }
                 }
             }
         }
