@@ -1,1 +1,83 @@
-//! The HTTP face of Chorus: the JSON API and the server-rendered UI. The only crate that knows HTTP.
+//! The HTTP face of Chorus: the JSON API (`/api/v1/…`, described at `/api/openapi.json`) and the
+//! server-rendered UI (askama templates + htmx). This is the only crate that knows HTTP.
+//!
+//! Handlers are thin: they authenticate (the [`auth`] middleware resolves a session cookie or an
+//! API token once per request and enforces CSRF on every state-changing cookie request), call a
+//! permission function from `chorus-core`, validate input into core types, and call the store.
+//! Every error leaves through one mapping ([`error::AppError`]), which picks the status, a stable
+//! error code, and never puts internal detail in a 5xx body.
+
+mod api;
+mod auth;
+mod error;
+mod ops;
+mod state;
+mod ui;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use axum::middleware;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub use auth::limiter::LoginLimits;
+pub use state::{AppState, WebConfig};
+
+/// Builds the whole application: UI, API, operations endpoints and static files.
+pub fn app(state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    Router::new()
+        .merge(ui::routes())
+        .nest("/api", api::routes())
+        .merge(ops::routes())
+        .route_layer(middleware::from_fn(ops::track_metrics))
+        .fallback(ui::not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::identify,
+        ))
+        // Strict CSP (no inline scripts or styles, no third-party origins), no MIME sniffing,
+        // no framing, no referrer leaking to other sites.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' https:; object-src 'none'; \
+                 frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then drains in-flight requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let cleanup = tokio::spawn(state::expire_sessions_periodically(
+        state.store.clone(),
+        Duration::from_secs(600),
+    ));
+    let result = axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    cleanup.abort();
+    result
+}

@@ -1,0 +1,70 @@
+//! The JSON API, version 1, described by the OpenAPI document at `/api/openapi.json`.
+//!
+//! Authenticate with `Authorization: Bearer <token>` (tokens from the account page or
+//! `chorus users token`), or with the browser session plus the `X-CSRF-Token` header.
+
+mod dto;
+mod json;
+mod org;
+mod playbook;
+mod users;
+
+use axum::Json;
+use axum::Router;
+use axum::routing::get;
+use utoipa::OpenApi;
+
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .merge(playbook::routes())
+        .merge(org::routes())
+        .merge(users::routes())
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Chorus API",
+        description = "Stories, Numbers, Conversations: the playbook, markets, teams, users and the audit log.",
+    ),
+    paths(
+        playbook::list,
+        playbook::create,
+        playbook::get_one,
+        playbook::update,
+        playbook::delete,
+        playbook::search,
+        org::list_markets,
+        org::create_market,
+        org::update_market,
+        org::list_teams,
+        org::create_team,
+        org::delete_team,
+        users::me,
+        users::list,
+        users::create,
+        users::grant,
+        users::revoke,
+        users::audit,
+    ),
+    components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}

@@ -1,0 +1,268 @@
+//! Who is asking: a browser session (cookie) or a script (API token), resolved once per request
+//! by [`identify`], which also enforces CSRF protection.
+//!
+//! CSRF: every state-changing request (POST, PUT, PATCH, DELETE) authenticated by the session
+//! cookie must carry the session's CSRF token, either in the `X-CSRF-Token` header (htmx and
+//! `fetch` send it) or as the `csrf` field of a urlencoded form. Requests authenticated by an API
+//! token need no CSRF token: browsers never attach one on their own. The cookie is also
+//! `SameSite=Lax` and `HttpOnly`, as a second line.
+
+pub mod cookies;
+pub mod limiter;
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use chorus_core::Actor;
+use chorus_core::audit::Author;
+use chorus_core::user::User;
+
+use crate::error::{AppError, PageError};
+use crate::state::AppState;
+
+/// The authenticated user of this request.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub user: User,
+    pub actor: Actor,
+    /// The session's CSRF token (to put in forms); `None` for API-token requests.
+    pub csrf: Option<String>,
+}
+
+impl Identity {
+    /// The user as the audit log names them.
+    pub fn author(&self) -> Author {
+        Author::user(self.user.id, self.user.email.as_str())
+    }
+}
+
+/// Middleware: resolves the identity and checks CSRF, then calls the handler.
+pub async fn identify(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    match resolve(&state, req).await {
+        Ok(req) => next.run(req).await,
+        Err(err) => {
+            if req_is_api_path(&err.1) {
+                err.0.into_response()
+            } else {
+                PageError(err.0).into_response()
+            }
+        }
+    }
+}
+
+fn req_is_api_path(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+async fn resolve(state: &AppState, req: Request) -> Result<Request, (AppError, String)> {
+    let path = req.uri().path().to_owned();
+    let fail = |e: AppError| (e, path.clone());
+    if let Some(token) = bearer_token(&req) {
+        let Some(user_id) = state
+            .store
+            .api_token_user(&token)
+            .await
+            .map_err(|e| fail(e.into()))?
+        else {
+            return Err(fail(AppError::Unauthenticated));
+        };
+        let identity = load_identity(state, user_id, None).await.map_err(fail)?;
+        let mut req = req;
+        req.extensions_mut().insert(identity);
+        return Ok(req);
+    }
+    let Some(cookie) = cookies::get(req.headers(), cookies::SESSION) else {
+        return Ok(req);
+    };
+    let Some(session) = state
+        .store
+        .session(&cookie)
+        .await
+        .map_err(|e| fail(e.into()))?
+    else {
+        return Ok(req);
+    };
+    let identity = load_identity(state, session.user_id, Some(session.csrf_token.clone()))
+        .await
+        .map_err(fail)?;
+    let mut req = if is_state_changing(req.method()) {
+        check_csrf(req, &session.csrf_token, state.config.max_body_bytes)
+            .await
+            .map_err(fail)?
+    } else {
+        req
+    };
+    req.extensions_mut().insert(identity);
+    Ok(req)
+}
+
+async fn load_identity(
+    state: &AppState,
+    user_id: chorus_core::UserId,
+    csrf: Option<String>,
+) -> Result<Identity, AppError> {
+    let user = state.store.user(user_id).await?;
+    if !user.active {
+        return Err(AppError::Unauthenticated);
+    }
+    let actor = state.store.actor(user_id).await?;
+    Ok(Identity { user, actor, csrf })
+}
+
+fn bearer_token(req: &Request) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))?;
+    Some(token.trim().to_owned())
+}
+
+fn is_state_changing(m: &Method) -> bool {
+    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Passes the request on if it carries `expected`, reading the form body if it must.
+async fn check_csrf(req: Request, expected: &str, limit: usize) -> Result<Request, AppError> {
+    let denied = || {
+        AppError::Forbidden(
+        "the form is missing its security token or it has expired; reload the page and try again"
+            .into(),
+    )
+    };
+    if let Some(v) = req.headers().get(CSRF_HEADER) {
+        return if constant_time_eq(v.as_bytes(), expected.as_bytes()) {
+            Ok(req)
+        } else {
+            Err(denied())
+        };
+    }
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(denied());
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge { limit })?;
+    let token = form_urlencoded_field(&bytes, "csrf");
+    match token {
+        Some(t) if constant_time_eq(t.as_bytes(), expected.as_bytes()) => {
+            Ok(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        }
+        _ => Err(denied()),
+    }
+}
+
+fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+/// 32 random bytes, base64url (for CSRF tokens).
+pub(crate) fn random_token() -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Extractor for API handlers: the identity, or 401.
+pub struct ApiUser(pub Identity);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Identity>()
+            .cloned()
+            .map(ApiUser)
+            .ok_or(AppError::Unauthenticated)
+    }
+}
+
+/// Extractor for pages: the identity, or a redirect to the login page that comes back here.
+pub struct PageUser(pub Identity);
+
+impl<S: Send + Sync> FromRequestParts<S> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<Identity>() {
+            Some(id) => Ok(PageUser(id.clone())),
+            None => {
+                let next = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/");
+                let target = format!("/login?next={}", urlencode(next));
+                Err(Redirect::to(&target).into_response())
+            }
+        }
+    }
+}
+
+/// Percent-encodes everything but unreserved characters.
+pub(crate) fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A safe place to go after login: only local paths, never `//host` or a full URL.
+pub(crate) fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/playbook".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_must_be_local() {
+        assert_eq!(safe_next(Some("/admin/users?x=1")), "/admin/users?x=1");
+        assert_eq!(safe_next(Some("//evil.example")), "/playbook");
+        assert_eq!(safe_next(Some("https://evil.example")), "/playbook");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/playbook");
+        assert_eq!(safe_next(None), "/playbook");
+    }
+
+    #[test]
+    fn form_field_and_comparison() {
+        assert_eq!(
+            form_urlencoded_field(b"a=1&csrf=abc%2Bd&b=2", "csrf").as_deref(),
+            Some("abc+d")
+        );
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+        assert_eq!(urlencode("/a b?c=d"), "/a%20b%3Fc%3Dd");
+    }
+}

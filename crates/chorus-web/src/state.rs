@@ -1,0 +1,70 @@
+//! What every handler can reach: the store, the web settings, the login limiter, metrics.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chorus_store::Store;
+use metrics_exporter_prometheus::PrometheusHandle;
+
+use crate::auth::limiter::{LoginLimiter, LoginLimits};
+
+/// Settings of the web layer, validated by the caller.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// How long a login lasts.
+    pub session_ttl: Duration,
+    /// Whether cookies carry `Secure` (true unless serving plain HTTP to a non-loopback address).
+    pub cookie_secure: bool,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    pub login_limits: LoginLimits,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            session_ttl: Duration::from_secs(12 * 3600),
+            cookie_secure: true,
+            max_body_bytes: 1024 * 1024,
+            login_limits: LoginLimits::default(),
+        }
+    }
+}
+
+/// Shared state; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<WebConfig>,
+    pub(crate) limiter: Arc<LoginLimiter>,
+    pub(crate) metrics: Option<PrometheusHandle>,
+    pub(crate) started: Instant,
+}
+
+impl AppState {
+    /// `metrics` is the handle of the installed Prometheus recorder, if the caller installed one
+    /// (it is process-wide, so the binary installs it once).
+    pub fn new(store: Store, config: WebConfig, metrics: Option<PrometheusHandle>) -> Self {
+        let limiter = LoginLimiter::new(config.login_limits.clone());
+        Self {
+            store,
+            config: Arc::new(config),
+            limiter: Arc::new(limiter),
+            metrics,
+            started: Instant::now(),
+        }
+    }
+}
+
+/// Deletes expired sessions every `every`, forever.
+pub(crate) async fn expire_sessions_periodically(store: Store, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        match store.delete_expired_sessions().await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(deleted = n, "expired sessions removed"),
+            Err(e) => tracing::warn!(error = %e, "removing expired sessions failed"),
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! The server-rendered UI: one module per section, templates under `templates/`.
+//!
+//! Every page gets a [`Shell`] (title, active section, the signed-in user, the CSRF token, an
+//! optional flash message) that `base.html` renders around the page's own content. Askama
+//! escapes every value by default; the only unescaped HTML is rendered Markdown, which
+//! `chorus_core::playbook::markdown` makes safe by construction.
+
+mod account;
+mod admin;
+mod form;
+mod login;
+mod playbook;
+mod sections;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::Path;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use chorus_core::permission::allows;
+use chorus_core::{Action, Scope};
+
+use crate::auth::Identity;
+use crate::error::{AppError, PageError};
+use crate::state::AppState;
+
+pub use form::FormData;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/playbook") }))
+        .route("/static/{file}", get(static_file))
+        .merge(login::routes())
+        .merge(playbook::routes())
+        .merge(sections::routes())
+        .merge(admin::routes())
+        .merge(account::routes())
+}
+
+/// What `base.html` needs around every page.
+pub struct Shell {
+    pub title: String,
+    pub section: &'static str,
+    pub user: Option<ShellUser>,
+    pub csrf: String,
+    pub flash: Option<Flash>,
+}
+
+pub struct ShellUser {
+    pub display_name: String,
+    pub email: String,
+    pub roles: String,
+    /// Whether the Admin section shows in the navigation.
+    pub is_admin: bool,
+}
+
+pub struct Flash {
+    pub kind: &'static str,
+    pub message: String,
+}
+
+impl Flash {
+    pub fn success(message: impl Into<String>) -> Option<Flash> {
+        Some(Flash {
+            kind: "success",
+            message: message.into(),
+        })
+    }
+
+    pub fn error(message: impl Into<String>) -> Option<Flash> {
+        Some(Flash {
+            kind: "error",
+            message: message.into(),
+        })
+    }
+}
+
+impl Shell {
+    /// The shell for a signed-in page.
+    pub async fn new(
+        state: &AppState,
+        id: &Identity,
+        section: &'static str,
+        title: impl Into<String>,
+    ) -> Result<Shell, AppError> {
+        let markets = state.store.markets().await?;
+        let roles = id.actor.roles_summary(|mid| {
+            markets
+                .iter()
+                .find(|m| m.id == mid)
+                .map(|m| m.code.to_string())
+                .unwrap_or_else(|| mid.to_string())
+        });
+        Ok(Shell {
+            title: title.into(),
+            section,
+            user: Some(ShellUser {
+                display_name: id.user.display_name.clone(),
+                email: id.user.email.to_string(),
+                roles,
+                is_admin: allows(&id.actor, Action::ViewAdmin, Scope::Global),
+            }),
+            csrf: id.csrf.clone().unwrap_or_default(),
+            flash: None,
+        })
+    }
+
+    /// The shell for a signed-out page (login, errors).
+    pub fn bare(title: impl Into<String>, csrf: String) -> Shell {
+        Shell {
+            title: title.into(),
+            section: "",
+            user: None,
+            csrf,
+            flash: None,
+        }
+    }
+
+    pub fn with_flash(mut self, flash: Option<Flash>) -> Shell {
+        self.flash = flash;
+        self
+    }
+}
+
+/// Messages for `?done=…` after a redirect: fixed texts, so the URL cannot inject words.
+pub fn done_flash(done: Option<&str>) -> Option<Flash> {
+    let msg = match done? {
+        "created" => "Created. The change is recorded in the audit log.",
+        "saved" => "Saved. The change is recorded in the audit log.",
+        "deleted" => "Deleted. The change is recorded in the audit log.",
+        "granted" => "Role granted.",
+        "revoked" => "Role removed.",
+        "token" => "Token revoked.",
+        _ => return None,
+    };
+    Flash::success(msg)
+}
+
+/// Renders a template into a response, mapping a render failure to a 500 page.
+pub fn render<T: Template>(t: &T) -> Response {
+    render_with_status(StatusCode::OK, t)
+}
+
+pub fn render_with_status<T: Template>(status: StatusCode, t: &T) -> Response {
+    match t.render() {
+        Ok(html) => (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            html,
+        )
+            .into_response(),
+        Err(e) => PageError(AppError::Internal(format!("template: {e}"))).into_response(),
+    }
+}
+
+/// A standalone error page (it must render even when the database is down).
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub status: u16,
+    pub reason: &'static str,
+    pub message: String,
+}
+
+impl ErrorPage {
+    pub fn render_html(&self) -> String {
+        self.render()
+            .unwrap_or_else(|_| format!("{} {}", self.status, self.reason))
+    }
+}
+
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return AppError::NotFound("endpoint").into_response();
+    }
+    PageError(AppError::NotFound("page")).into_response()
+}
+
+/// Formats milliseconds since the epoch as "26 Nov 2026, 09:14 UTC".
+pub fn format_time(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.strftime("%-d %b %Y, %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+/// The same instant as an ISO 8601 string for `<time datetime>`.
+pub fn iso_time(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+const CSS: &[u8] = include_bytes!("../../static/chorus.css");
+const HTMX: &[u8] = include_bytes!("../../static/htmx.min.js");
+const FAVICON: &[u8] = include_bytes!("../../static/favicon.svg");
+
+async fn static_file(Path(file): Path<String>) -> Response {
+    let (body, mime) = match file.as_str() {
+        "chorus.css" => (CSS, "text/css; charset=utf-8"),
+        "htmx.min.js" => (HTMX, "text/javascript; charset=utf-8"),
+        "favicon.svg" => (FAVICON, "image/svg+xml"),
+        _ => return PageError(AppError::NotFound("file")).into_response(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}

@@ -1,0 +1,150 @@
+//! The sections that are not built yet: each says what is coming, and shows no made-up data.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+
+use super::{Shell, render};
+use crate::auth::PageUser;
+use crate::error::PageError;
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/stories", get(|s, u| section(s, u, &STORIES)))
+        .route("/conversations", get(|s, u| section(s, u, &CONVERSATIONS)))
+        .route("/numbers", get(|s, u| section(s, u, &NUMBERS)))
+        .route("/reach", get(|s, u| section(s, u, &REACH)))
+}
+
+/// What a section will hold, in plain words.
+struct Plan {
+    key: &'static str,
+    title: &'static str,
+    subtitle: &'static str,
+    text: &'static str,
+    items: &'static [(&'static str, &'static str)],
+    /// The principle that explains the section, as (slug, title).
+    principle: (&'static str, &'static str),
+}
+
+#[derive(Template)]
+#[template(path = "coming_soon.html")]
+struct ComingSoon {
+    shell: Shell,
+    plan: &'static Plan,
+}
+
+async fn section(
+    State(state): State<AppState>,
+    PageUser(id): PageUser,
+    plan: &'static Plan,
+) -> Result<Response, PageError> {
+    let shell = Shell::new(&state, &id, plan.key, plan.title).await?;
+    Ok(render(&ComingSoon { shell, plan }))
+}
+
+static STORIES: Plan = Plan {
+    key: "stories",
+    title: "Stories",
+    subtitle: "What we say: campaigns, posts and their variants per network, market and language.",
+    text: "This section will hold campaigns with objectives, stories with a variant for every account and locale, the approval workflow and the publishing calendar. No stories exist yet, so none are shown.",
+    items: &[
+        (
+            "Campaigns",
+            "Objectives with KPI targets, markets, period and the principles they serve.",
+        ),
+        (
+            "Composer",
+            "Live checks against network limits and the playbook's rules as you type.",
+        ),
+        (
+            "Approvals",
+            "Draft, review, approval by the market lead, scheduling; comments and notifications.",
+        ),
+        (
+            "Calendar",
+            "Month and week views in each market's time zone; drag to reschedule.",
+        ),
+        (
+            "Publishing",
+            "Exactly once, to Bluesky first, whatever crashes in between.",
+        ),
+    ],
+    principle: (
+        "social-opportunity",
+        "Consider the social opportunity in everything we do",
+    ),
+};
+
+static CONVERSATIONS: Plan = Plan {
+    key: "conversations",
+    title: "Conversations",
+    subtitle: "What others say: listening queries, the inbox, and replies.",
+    text: "This section will run each market's listening queries over live posts, score their sentiment and language, route them to the right team's inbox and let community managers answer. Nothing is being listened to yet, so no conversations are shown.",
+    items: &[
+        (
+            "Listening queries",
+            "Boolean queries per market and team, checked as you type, previewed before saving.",
+        ),
+        (
+            "Inbox",
+            "Assign, tag, note, reply; first-response time against each market's target.",
+        ),
+        (
+            "Signals",
+            "Volume spikes against the usual baseline, and share of voice against competitors.",
+        ),
+    ],
+    principle: (
+        "better-conversations",
+        "Engage in better conversations with more consumers",
+    ),
+};
+
+static NUMBERS: Plan = Plan {
+    key: "numbers",
+    title: "Numbers",
+    subtitle: "What our stories and conversations did, per post, campaign, market and principle.",
+    text: "This section will report results against the objectives each campaign sets at the outset, and show which principles pay off in which market. Nothing is measured yet, so no figures are shown here.",
+    items: &[
+        (
+            "Principle scorecards",
+            "Results grouped by principle, per market.",
+        ),
+        (
+            "Campaigns against objectives",
+            "KPIs, baselines and targets, tracked through the campaign period.",
+        ),
+        (
+            "Posts, accounts and markets",
+            "Engagement, reach and clicks, rolled up by hour and day in each market's time zone.",
+        ),
+        ("Exports", "Every figure as CSV or JSON."),
+    ],
+    principle: (
+        "clear-objectives",
+        "Define clear objectives from the outset",
+    ),
+};
+
+static REACH: Plan = Plan {
+    key: "reach",
+    title: "Reach",
+    subtitle: "Email-gated downloads and webinar registrations, with leads traced to the story that brought them.",
+    text: "This section will publish landing pages for gated assets and events, confirm sign-ups by email with consent recorded, and attribute each lead to its story. No assets or events exist yet.",
+    items: &[
+        (
+            "Gated assets",
+            "A landing page and form; a signed, expiring download link after double opt-in.",
+        ),
+        ("Events", "Webinar registrations with calendar invitations."),
+        ("Leads", "Consent, source story and campaign, exportable."),
+    ],
+    principle: (
+        "sharing-over-control",
+        "Sharing is more important than control",
+    ),
+};
