@@ -74,18 +74,15 @@ impl Store {
     }
 }
 
-/// Restores a backup file into `data_dir`, which must hold no database yet. Checks the file is
-/// an intact Chorus database before putting it in place.
-pub async fn restore_sqlite(backup: &Path, data_dir: &Path) -> Result<PathBuf, StoreError> {
+/// Restores a backup file to the database file `target`, which must not exist yet (restore
+/// fills an empty data directory; it never replaces a live database). Checks the file is an
+/// intact Chorus database before putting it in place.
+pub async fn restore_sqlite(backup: &Path, target: &Path) -> Result<PathBuf, StoreError> {
     let io = |path: &Path| {
         let path = path.to_owned();
         move |source| StoreError::Io { path, source }
     };
-    let DatabaseUrl::Sqlite(target) = DatabaseUrl::sqlite_in(data_dir) else {
-        return Err(StoreError::Unsupported(
-            "restore needs a SQLite data directory",
-        ));
-    };
+    let target = target.to_owned();
     for existing in [target.clone(), target.with_extension("db-wal")] {
         if existing.exists() {
             return Err(StoreError::Io {
@@ -98,7 +95,9 @@ pub async fn restore_sqlite(backup: &Path, data_dir: &Path) -> Result<PathBuf, S
         }
     }
     check_backup(backup).await?;
-    std::fs::create_dir_all(data_dir).map_err(io(data_dir))?;
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+    }
     let partial = target.with_extension("db.restoring");
     std::fs::copy(backup, &partial).map_err(io(&partial))?;
     std::fs::rename(&partial, &target).map_err(io(&target))?;

@@ -493,7 +493,7 @@ async fn sqlite_backup_restores_into_a_fresh_directory() {
         "never overwrites"
     );
 
-    let fresh = out.path().join("restored");
+    let fresh = out.path().join("restored").join("chorus.db");
     let db = chorus_store::restore_sqlite(&file, &fresh).await.unwrap();
     let restored = Store::open(&chorus_store::DatabaseUrl::Sqlite(db))
         .await

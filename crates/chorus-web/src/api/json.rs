@@ -49,16 +49,19 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
                 message: format!("the body is not valid JSON: {message}"),
             };
         }
-        // serde names missing and unknown fields in the message; the path is their parent.
-        let named = ["missing field `", "unknown field `"]
-            .iter()
-            .find_map(|p| message.strip_prefix(p))
+        // serde names a missing field in the message, with its parent as the path; for an
+        // unknown field the path already ends with the field itself.
+        let missing = message
+            .strip_prefix("missing field `")
             .and_then(|rest| rest.split('`').next());
-        let field = match (named, path.as_str()) {
-            (Some(name), "." | "") => name.to_owned(),
-            (Some(name), parent) => format!("{parent}.{name}"),
-            (None, "." | "") => "body".to_owned(),
-            (None, p) => p.to_owned(),
+        let unknown = message
+            .strip_prefix("unknown field `")
+            .and_then(|rest| rest.split('`').next());
+        let field = match (missing, unknown, path.as_str()) {
+            (Some(name), _, "." | "") | (None, Some(name), "." | "") => name.to_owned(),
+            (Some(name), _, parent) => format!("{parent}.{name}"),
+            (None, _, "." | "") => "body".to_owned(),
+            (None, _, p) => p.to_owned(),
         };
         let message = match message.find(" at line ") {
             Some(i) => message[..i].to_owned(),
