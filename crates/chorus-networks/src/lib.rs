@@ -12,6 +12,8 @@
 pub mod bluesky;
 pub mod model;
 pub mod network;
+pub mod stream;
 pub mod tally;
 
 pub use network::Network;
+pub use stream::{StreamStats, Subscription};

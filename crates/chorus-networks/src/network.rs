@@ -3,6 +3,7 @@
 use std::future::Future;
 
 use crate::model::{Counts, NetworkKind, PostRef, PublishRequest, Published};
+use crate::stream::Subscription;
 
 /// A social network Chorus publishes to, measures and listens to.
 ///
@@ -11,6 +12,8 @@ use crate::model::{Counts, NetworkKind, PostRef, PublishRequest, Published};
 /// first time instead of creating a second one.
 pub trait Network: Send + Sync {
     type Error: std::error::Error + Send + Sync + 'static;
+    /// Why a stream stopped for good (transient disconnections are retried, not reported).
+    type StreamError: std::error::Error + Send + Sync + 'static;
 
     fn kind(&self) -> NetworkKind;
 
@@ -29,4 +32,8 @@ pub trait Network: Send + Sync {
         &self,
         uris: &[String],
     ) -> impl Future<Output = Result<Vec<(PostRef, Counts)>, Self::Error>> + Send;
+
+    /// Streams public posts and engagement, resuming after `cursor` (`None`: from now).
+    /// Spawns the reader on the current tokio runtime.
+    fn stream(&self, cursor: Option<i64>) -> Result<Subscription<Self::StreamError>, Self::Error>;
 }

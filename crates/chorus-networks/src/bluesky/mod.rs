@@ -17,6 +17,9 @@ use serde::Deserialize;
 
 use crate::model::{Counts, NetworkKind, PostRef, PublishRequest, Published};
 use crate::network::Network;
+use crate::stream::Subscription;
+
+use firehose::{FirehoseConfig, FirehoseError};
 
 pub use credentials::{Secret, SecretKey, StoredAccount};
 pub use identity::{Did, Handle, Resolver};
@@ -49,19 +52,38 @@ pub enum BlueskyError {
     RecordKeyTaken { uri: String },
     #[error("`{0}` is not an at:// URI of a record")]
     BadUri(String),
+    #[error(transparent)]
+    Firehose(#[from] FirehoseError),
     #[error("{uri} belongs to another account: only this account's records can be deleted")]
     NotOurs { uri: String },
 }
 
-/// One Bluesky account, ready to publish and measure.
+/// One Bluesky account, ready to publish and measure, and a firehose to listen to.
 #[derive(Debug)]
 pub struct Bluesky {
     agent: Agent,
+    firehose: FirehoseConfig,
 }
 
 impl Bluesky {
+    /// Listens to the account's own PDS until [`Bluesky::with_firehose`] says otherwise.
     pub fn new(agent: Agent) -> Self {
-        Bluesky { agent }
+        let base = agent.xrpc().base().as_str().trim_end_matches('/');
+        let ws = base
+            .strip_prefix("https://")
+            .map(|h| format!("wss://{h}"))
+            .or_else(|| base.strip_prefix("http://").map(|h| format!("ws://{h}")))
+            .unwrap_or_else(|| base.to_owned());
+        Bluesky {
+            agent,
+            firehose: FirehoseConfig::new(ws),
+        }
+    }
+
+    /// Streams from this firehose (a relay such as `wss://bsky.network`) instead.
+    pub fn with_firehose(mut self, config: FirehoseConfig) -> Self {
+        self.firehose = config;
+        self
     }
 
     pub fn agent(&self) -> &Agent {
@@ -98,6 +120,13 @@ struct PostView {
 
 impl Network for Bluesky {
     type Error = BlueskyError;
+    type StreamError = FirehoseError;
+
+    fn stream(&self, cursor: Option<i64>) -> Result<Subscription<FirehoseError>, BlueskyError> {
+        let mut config = self.firehose.clone();
+        config.cursor = cursor;
+        Ok(firehose::subscribe(config)?)
+    }
 
     fn kind(&self) -> NetworkKind {
         NetworkKind::Bluesky

@@ -4,7 +4,6 @@ use std::time::Duration;
 
 use chorus_networks::Network as _;
 use chorus_networks::bluesky::Bluesky;
-use chorus_networks::bluesky::firehose::{FirehoseConfig, subscribe};
 use chorus_networks::model::{Counts, PublishRequest, StreamItem};
 use chorus_networks::tally::{MemoryTallyStore, Tally};
 
@@ -16,9 +15,6 @@ async fn firehose_counts_match_the_appview_after_likes_unlikes_reposts_and_repli
     let Some(peer) = peer(Mode::Full).await else {
         return;
     };
-    let mut sub = subscribe(FirehoseConfig::new(&peer.firehose)).unwrap();
-    connected(&sub).await;
-
     let author = account(&peer, "ea").await;
     let mut fans = Vec::new();
     for i in 0..4 {
@@ -26,6 +22,9 @@ async fn firehose_counts_match_the_appview_after_likes_unlikes_reposts_and_repli
     }
     let author_did = author.did.clone();
     let bluesky = Bluesky::new(author.agent);
+    // through the Network trait: the account's PDS firehose, from now
+    let mut sub = bluesky.stream(None).unwrap();
+    connected(&sub).await;
     let mut posts = Vec::new();
     for i in 0..3 {
         let req = PublishRequest::text(

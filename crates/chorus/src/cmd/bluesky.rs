@@ -3,13 +3,13 @@
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use chorus_networks::Network as _;
+use chorus_networks::StreamStats;
 use chorus_networks::bluesky::credentials::{SealedAccount, StoredAccount};
-use chorus_networks::bluesky::firehose::{FirehoseConfig, FirehoseStats, subscribe};
+use chorus_networks::bluesky::firehose::{FirehoseConfig, subscribe};
 use chorus_networks::bluesky::{Agent, Bluesky, Resolver, Secret, SecretKey, Xrpc, http_client};
 use chorus_networks::model::PublishRequest;
 
@@ -295,15 +295,15 @@ async fn firehose(
                     }
                     break Err(e.into());
                 }
-                let events = FirehoseStats::get(&stats.events);
+                let events = StreamStats::get(&stats.events);
                 let rate = (events - last.1) as f64 / last.0.elapsed().as_secs_f64().max(1e-3);
                 last = (Instant::now(), events);
                 bar.set_message(format!(
                     "{events} events, {rate:.0}/s, {} frames, {} malformed, {} connects, cursor {}",
-                    FirehoseStats::get(&stats.frames),
-                    FirehoseStats::get(&stats.malformed),
-                    FirehoseStats::get(&stats.connects),
-                    stats.cursor.load(Ordering::Relaxed),
+                    StreamStats::get(&stats.frames),
+                    StreamStats::get(&stats.malformed),
+                    StreamStats::get(&stats.connects),
+                    stats.cursor().map_or("none".to_owned(), |c| c.to_string()),
                 ));
                 bar.tick();
             }
@@ -317,8 +317,8 @@ async fn firehose(
         err,
         "{printed} events in {:.1} s, {} malformed frames skipped; resume with --cursor {}",
         started.elapsed().as_secs_f64(),
-        FirehoseStats::get(&stats.malformed),
-        stats.cursor.load(Ordering::Relaxed)
+        StreamStats::get(&stats.malformed),
+        stats.cursor().map_or("none".to_owned(), |c| c.to_string())
     )?;
     sub.stop().await?;
     result

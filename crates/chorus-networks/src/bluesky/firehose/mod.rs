@@ -17,17 +17,17 @@ pub(crate) mod testutil;
 
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::bluesky::identity::{Did, Resolver};
 use crate::model::StreamEvent;
+use crate::stream::StreamStats;
 
 pub use frame::{Frame, FrameError, decode_frame};
 pub use normalize::Normalizer;
@@ -80,23 +80,6 @@ impl FirehoseConfig {
     }
 }
 
-/// Counters a subscription keeps; read them any time.
-#[derive(Debug, Default)]
-pub struct FirehoseStats {
-    pub frames: AtomicU64,
-    pub events: AtomicU64,
-    pub malformed: AtomicU64,
-    pub connects: AtomicU64,
-    /// The last cursor delivered to the channel.
-    pub cursor: AtomicU64,
-}
-
-impl FirehoseStats {
-    pub fn get(counter: &AtomicU64) -> u64 {
-        counter.load(Ordering::Relaxed)
-    }
-}
-
 /// Why a subscription stopped for good.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -109,36 +92,10 @@ pub enum FirehoseError {
     Url(String),
 }
 
-/// A running subscription: receive events from `events`; drop it (or call [`stop`]) to end.
-///
-/// [`stop`]: Subscription::stop
-pub struct Subscription {
-    pub events: mpsc::Receiver<StreamEvent>,
-    pub stats: Arc<FirehoseStats>,
-    task: JoinHandle<Result<(), FirehoseError>>,
-}
-
-impl Subscription {
-    pub async fn next(&mut self) -> Option<StreamEvent> {
-        self.events.recv().await
-    }
-
-    /// Stops reading and waits for the reader to end.
-    pub async fn stop(self) -> Result<(), FirehoseError> {
-        self.task.abort();
-        match self.task.await {
-            Ok(r) => r,
-            Err(_) => Ok(()),
-        }
-    }
-
-    /// Waits for the reader to end by itself (it only does on a fatal error or when the
-    /// channel is closed).
-    pub async fn finished(self) -> Result<(), FirehoseError> {
-        drop(self.events);
-        self.task.await.unwrap_or(Ok(()))
-    }
-}
+/// Counters of a firehose subscription.
+pub type FirehoseStats = StreamStats;
+/// A running firehose subscription.
+pub type Subscription = crate::stream::Subscription<FirehoseError>;
 
 /// Starts a subscription on the current tokio runtime.
 pub fn subscribe(config: FirehoseConfig) -> Result<Subscription, FirehoseError> {
@@ -146,13 +103,9 @@ pub fn subscribe(config: FirehoseConfig) -> Result<Subscription, FirehoseError> 
         return Err(FirehoseError::Url(config.url));
     }
     let (tx, rx) = mpsc::channel(config.capacity.max(1));
-    let stats = Arc::new(FirehoseStats::default());
+    let stats = Arc::new(StreamStats::new());
     let task = tokio::spawn(run(config, tx, stats.clone()));
-    Ok(Subscription {
-        events: rx,
-        stats,
-        task,
-    })
+    Ok(Subscription::new(rx, stats, task))
 }
 
 enum Ended {
@@ -166,7 +119,7 @@ enum Ended {
 async fn run(
     config: FirehoseConfig,
     tx: mpsc::Sender<StreamEvent>,
-    stats: Arc<FirehoseStats>,
+    stats: Arc<StreamStats>,
 ) -> Result<(), FirehoseError> {
     let mut cursor = config.cursor;
     let mut normalizer = Normalizer::new();
@@ -180,7 +133,7 @@ async fn run(
         let ws_config = WebSocketConfig::default()
             .max_message_size(Some(config.max_frame_bytes))
             .max_frame_size(Some(config.max_frame_bytes));
-        let before = FirehoseStats::get(&stats.frames);
+        let before = StreamStats::get(&stats.frames);
         let reason = match tokio_tungstenite::connect_async_with_config(
             &url,
             Some(ws_config),
@@ -202,7 +155,7 @@ async fn run(
         if tx.is_closed() {
             return Ok(());
         }
-        if FirehoseStats::get(&stats.frames) > before {
+        if StreamStats::get(&stats.frames) > before {
             backoff = config.backoff_min;
         }
         // Jitter: up to a quarter of the wait, from the clock's low bits.
@@ -220,7 +173,7 @@ async fn run(
 async fn read<S>(
     mut ws: S,
     tx: &mpsc::Sender<StreamEvent>,
-    stats: &FirehoseStats,
+    stats: &StreamStats,
     normalizer: &mut Normalizer,
     cursor: &mut Option<i64>,
     handles: &mut Handles,
@@ -288,7 +241,7 @@ where
             return Ended::Closed;
         }
         *cursor = Some(seq);
-        stats.cursor.store(seq.max(0) as u64, Ordering::Relaxed);
+        stats.cursor.store(seq, Ordering::Relaxed);
         stats.events.fetch_add(1, Ordering::Relaxed);
     }
 }
