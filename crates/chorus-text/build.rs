@@ -83,6 +83,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         out.push_str("]),\n");
     }
     out.push_str("];\n");
+    // whatlang's alphabets: `script<TAB>lang<TAB>letters`.
+    let alpha_path = dir.join("whatlang/alphabets.tsv");
+    println!("cargo::rerun-if-changed={}", alpha_path.display());
+    out.push_str("pub(crate) static ALPHABETS: &[(&str, &str, &str)] = &[\n");
+    for (n, line) in std::fs::read_to_string(&alpha_path)?.lines().enumerate() {
+        let f: Vec<&str> = line.split('\t').collect();
+        let [script, lang, letters] = f[..] else {
+            return Err(format!("alphabets.tsv line {}: expected 3 fields", n + 1).into());
+        };
+        writeln!(out, "    ({script:?}, {lang:?}, {letters:?}),")?;
+    }
+    out.push_str("];\n");
     let dest = PathBuf::from(std::env::var("OUT_DIR")?).join("lang_profiles.rs");
     std::fs::write(dest, out)?;
     Ok(())

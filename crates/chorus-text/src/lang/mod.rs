@@ -83,7 +83,7 @@ impl Default for Rules {
         Self {
             min_letters: 12,
             min_letters_unique_script: 3,
-            min_confidence: 0.8,
+            min_confidence: 0.2,
         }
     }
 }

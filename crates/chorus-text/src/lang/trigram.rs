@@ -1,7 +1,9 @@
-//! Trigram scoring for the scripts shared by several languages (Latin, Cyrillic, Arabic,
-//! Devanagari, Hebrew), with whatlang 0.18's profiles and formulas (out-of-place distance over
-//! each language's 300 most frequent trigrams, whatlang's confidence), computed through an
-//! inverted index so that the cost follows the text's trigrams, not languages × 300 lookups.
+//! Scoring for the scripts shared by several languages (Latin, Cyrillic, Arabic, Devanagari,
+//! Hebrew) with whatlang 0.18's data and its "combined" method: an out-of-place distance over
+//! each language's 300 most frequent trigrams, an alphabet score (share of the letters that
+//! belong to the language's alphabet; Latin and Cyrillic only), weighted by text length, and
+//! whatlang's confidence formula. Computed through inverted indexes, so that the cost follows
+//! the text's trigrams and letters, not languages × 300 lookups.
 
 use std::collections::HashMap;
 
@@ -113,6 +115,12 @@ pub(crate) struct TrigramModel {
     index: HashMap<u64, (u32, u32), FixedState>,
     /// (language index, rank in its profile).
     postings: Vec<(u16, u16)>,
+    /// letter → bit set of the languages whose alphabet holds it.
+    alphabet: HashMap<char, u64, FixedState>,
+    /// The same for ASCII, by byte.
+    ascii_alphabet: [u64; 128],
+    /// Languages that have an alphabet (the others score 1, as whatlang's placeholder does).
+    with_alphabet: u64,
 }
 
 impl TrigramModel {
@@ -120,13 +128,16 @@ impl TrigramModel {
         let mut langs = Vec::new();
         let mut lists: HashMap<u64, Vec<(u16, u16)>, FixedState> = HashMap::default();
         for &(script, code, profile) in data::PROFILES {
-            let script = match script {
-                "latin" => Script::Latin,
-                "cyrillic" => Script::Cyrillic,
-                "arabic" => Script::Arabic,
-                "devanagari" => Script::Devanagari,
-                "hebrew" => Script::Hebrew,
-                _ => continue,
+            let Some(script) = [
+                Script::Latin,
+                Script::Cyrillic,
+                Script::Arabic,
+                Script::Devanagari,
+                Script::Hebrew,
+            ]
+            .into_iter()
+            .find(|&s| script_name(s) == script) else {
+                continue;
             };
             let Some(lang) = Lang::from_code(code) else {
                 continue;
@@ -143,16 +154,35 @@ impl TrigramModel {
                     .push((li, rank as u16));
             }
         }
+        let mut alphabet: HashMap<char, u64, FixedState> = HashMap::default();
+        let mut with_alphabet = 0u64;
+        for &(script, code, letters) in data::ALPHABETS {
+            let found = langs
+                .iter()
+                .position(|&(s, l)| l.code() == code && script_name(s) == script);
+            let Some(li) = found else { continue };
+            with_alphabet |= 1 << li;
+            for c in letters.chars() {
+                *alphabet.entry(c).or_default() |= 1 << li;
+            }
+        }
         let mut index = HashMap::with_capacity_and_hasher(lists.len(), FixedState::default());
         let mut postings = Vec::new();
         for (tri, list) in lists {
             index.insert(tri, (postings.len() as u32, list.len() as u32));
             postings.extend(list);
         }
+        let mut ascii_alphabet = [0u64; 128];
+        for (b, slot) in ascii_alphabet.iter_mut().enumerate() {
+            *slot = alphabet.get(&char::from(b as u8)).copied().unwrap_or(0);
+        }
         Self {
             langs,
             index,
             postings,
+            alphabet,
+            ascii_alphabet,
+            with_alphabet,
         }
     }
 
@@ -197,8 +227,43 @@ impl TrigramModel {
                 }
             }
         }
-        let mut best: Option<(i64, usize)> = None;
-        let mut second: Option<i64> = None;
+        // Alphabet: letters of each language's alphabet among the text's letters.
+        let mut in_alphabet = [0u32; MAX_LANGS];
+        let mut letters = 0u32;
+        let add = |in_alphabet: &mut [u32; MAX_LANGS], mut mask: u64, n: u32| {
+            while mask != 0 {
+                in_alphabet[mask.trailing_zeros() as usize % MAX_LANGS] += n;
+                mask &= mask - 1;
+            }
+        };
+        let mut ascii_counts = [0u32; 128];
+        for c in text.chars() {
+            if c.is_ascii() {
+                ascii_counts[usize::from(c.to_ascii_lowercase() as u8) % 128] += 1;
+            } else {
+                let c = c.to_lowercase().next().unwrap_or(c);
+                if to_trigram_char(c) != ' ' {
+                    letters += 1;
+                    add(
+                        &mut in_alphabet,
+                        self.alphabet.get(&c).copied().unwrap_or(0),
+                        1,
+                    );
+                }
+            }
+        }
+        for (b, &n) in ascii_counts.iter().enumerate() {
+            if n > 0 && to_trigram_char(char::from(b as u8)) != ' ' {
+                letters += n;
+                add(&mut in_alphabet, self.ascii_alphabet[b], n);
+            }
+        }
+        let alphabet_weight =
+            (-(f64::from(letters) / 300.0) + 2.0 / 3.0).clamp(1.0 / 3.0, 2.0 / 3.0);
+
+        let max = count * MAX_TRIGRAM_DISTANCE;
+        let mut best: Option<(f64, usize)> = None;
+        let mut second: Option<f64> = None;
         for (li, &(lang_script, _)) in self.langs.iter().enumerate() {
             if lang_script != script {
                 continue;
@@ -208,29 +273,46 @@ impl TrigramModel {
                 dist -= (MAX_TRIGRAM_DISTANCE - count) * MAX_TRIGRAM_DISTANCE;
             }
             let dist = dist.clamp(0, MAX_TOTAL_DISTANCE);
+            let trigram_score = (max - dist).max(0) as f64 / max as f64;
+            let alphabet_score = if self.with_alphabet & (1 << li) == 0 || letters == 0 {
+                1.0
+            } else {
+                let raw = (2 * in_alphabet[li % MAX_LANGS]).saturating_sub(letters);
+                f64::from(raw) / f64::from(letters)
+            };
+            let score = alphabet_score * alphabet_weight + trigram_score * (1.0 - alphabet_weight);
             match best {
-                Some((b, _)) if dist >= b => {
-                    if second.is_none_or(|s2| dist < s2) {
-                        second = Some(dist);
+                Some((b, _)) if score <= b => {
+                    if second.is_none_or(|s2| score > s2) {
+                        second = Some(score);
                     }
                 }
                 _ => {
                     second = best.map(|(b, _)| b);
-                    best = Some((dist, li));
+                    best = Some((score, li));
                 }
             }
         }
-        let (d1, li) = best?;
-        let max = count * MAX_TRIGRAM_DISTANCE;
-        let score = |d: i64| (max - d).max(0) as f64 / max as f64;
+        let (s1, li) = best?;
         let confidence = match second {
-            Some(d2) => confidence(score(d1), score(d2), count as usize),
+            Some(s2) => confidence(s1, s2, count as usize),
             None => 1.0,
         };
         Some(TrigramOutcome {
             lang: self.langs[li].1,
             confidence,
         })
+    }
+}
+
+fn script_name(s: Script) -> &'static str {
+    match s {
+        Script::Latin => "latin",
+        Script::Cyrillic => "cyrillic",
+        Script::Arabic => "arabic",
+        Script::Devanagari => "devanagari",
+        Script::Hebrew => "hebrew",
+        _ => "",
     }
 }
 
