@@ -72,10 +72,18 @@ impl<E> Subscription<E> {
         self.task.await.unwrap_or(Ok(()))
     }
 
-    /// Waits for the reader to end by itself: after a fatal error, or once the channel is
-    /// closed. Returns the fatal error, if that is why.
-    pub async fn finished(self) -> Result<(), E> {
-        drop(self.events);
-        self.task.await.unwrap_or(Ok(()))
+    /// Waits for the reader to end by itself (after a fatal error), discarding events that
+    /// arrive meanwhile. Returns the fatal error.
+    pub async fn finished(mut self) -> Result<(), E> {
+        loop {
+            tokio::select! {
+                r = &mut self.task => return r.unwrap_or(Ok(())),
+                ev = self.events.recv() => {
+                    if ev.is_none() {
+                        return self.task.await.unwrap_or(Ok(()));
+                    }
+                }
+            }
+        }
     }
 }

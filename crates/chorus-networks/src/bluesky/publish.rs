@@ -26,6 +26,8 @@ pub const POST_COLLECTION: &str = "app.bsky.feed.post";
 pub const MAX_IMAGE_BYTES: usize = 1_000_000;
 pub const MAX_IMAGES: usize = 4;
 pub const MAX_LANGS: usize = 3;
+/// Attempts at `createRecord` within one call when the outcome is unclear.
+const CREATE_ATTEMPTS: u32 = 3;
 const IMAGE_TYPES: &[&str] = &["image/jpeg", "image/png", "image/webp", "image/gif"];
 
 /// Checks what can be checked before anything is sent.
@@ -257,32 +259,45 @@ pub async fn publish(agent: &Agent, req: &PublishRequest) -> Result<Published, B
         "rkey": rkey.as_str(),
         "record": record,
     });
-    let attempt = agent
-        .procedure::<_, Created>("com.atproto.repo.createRecord", &body)
-        .await;
-    match attempt {
-        Ok(c) => Ok(Published {
-            post: PostRef {
-                uri: c.uri,
-                cid: c.cid,
-            },
-            already_existed: false,
-        }),
-        Err(err) if err.is_ambiguous() || matches!(err, XrpcError::Rejected { .. }) => {
-            tracing::info!(rkey = %rkey, %err, "create failed; checking whether an earlier attempt published it");
-            match get_post(agent, did.as_str(), rkey.as_str()).await? {
-                Some(found) if is_ours(&found.value, &record) => Ok(Published {
+    // The key makes every attempt safe to repeat; a few are made when the outcome was unclear
+    // and the record is not there (a transient server error, a dropped connection).
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let err = match agent
+            .procedure::<_, Created>("com.atproto.repo.createRecord", &body)
+            .await
+        {
+            Ok(c) => {
+                return Ok(Published {
+                    post: PostRef {
+                        uri: c.uri,
+                        cid: c.cid,
+                    },
+                    already_existed: false,
+                });
+            }
+            Err(err) if err.is_ambiguous() || matches!(err, XrpcError::Rejected { .. }) => err,
+            Err(err) => return Err(err.into()),
+        };
+        tracing::info!(rkey = %rkey, %err, attempt, "create failed; checking whether an earlier attempt published it");
+        match get_post(agent, did.as_str(), rkey.as_str()).await? {
+            Some(found) if is_ours(&found.value, &record) => {
+                return Ok(Published {
                     post: PostRef {
                         uri: found.uri,
                         cid: found.cid.unwrap_or_default(),
                     },
                     already_existed: true,
-                }),
-                Some(found) => Err(BlueskyError::RecordKeyTaken { uri: found.uri }),
-                None => Err(err.into()),
+                });
             }
+            Some(found) => return Err(BlueskyError::RecordKeyTaken { uri: found.uri }),
+            None if err.is_ambiguous() && attempt < CREATE_ATTEMPTS => {
+                tokio::time::sleep(std::time::Duration::from_millis(200 * u64::from(attempt)))
+                    .await;
+            }
+            None => return Err(err.into()),
         }
-        Err(err) => Err(err.into()),
     }
 }
 

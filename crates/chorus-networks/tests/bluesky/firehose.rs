@@ -11,12 +11,23 @@ use chorus_networks::model::{
 use chorus_networks::tally::{MemoryTallyStore, Tally};
 
 use crate::peer::{Mode, account, create, delete, peer, strong};
+use crate::proxy::Proxy;
 
 /// Collects events touching `dids` until `done` says so or 30 s pass.
 pub async fn collect(
     sub: &mut Subscription,
     dids: &[&str],
+    done: impl FnMut(&[StreamEvent]) -> bool,
+) -> Vec<StreamEvent> {
+    collect_counting(sub, dids, done, &mut 0).await
+}
+
+/// [`collect`], also counting every event received (ours or not) into `received`.
+pub async fn collect_counting(
+    sub: &mut Subscription,
+    dids: &[&str],
     mut done: impl FnMut(&[StreamEvent]) -> bool,
+    received: &mut u64,
 ) -> Vec<StreamEvent> {
     let mut got = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
@@ -25,6 +36,7 @@ pub async fn collect(
             .await
             .expect("timed out waiting for firehose events")
             .expect("subscription ended");
+        *received += 1;
         let ours = ev.items.iter().any(|i| {
             let s = serde_json::to_string(i).unwrap();
             dids.iter().any(|d| s.contains(d))
@@ -212,4 +224,105 @@ async fn normalizes_live_activity_resumes_from_a_cursor_and_tallies() {
         0
     );
     sub.stop().await.unwrap();
+}
+
+/// The connection drops twice while events keep coming and the consumer is slow: every event
+/// arrives exactly once, in order, and at most `capacity` events wait in memory.
+#[tokio::test]
+async fn reconnects_without_loss_or_duplicates_and_stays_bounded() {
+    let Some(peer) = peer(Mode::Pds).await else {
+        return;
+    };
+    let proxy = Proxy::start(&peer.pds).await;
+    let carol = account(&peer, "fr").await;
+    let mut config = FirehoseConfig::new(proxy.url.replacen("http", "ws", 1));
+    config.capacity = 2;
+    config.backoff_min = Duration::from_millis(50);
+    let mut sub = subscribe(config).unwrap();
+    connected(&sub).await;
+
+    let post_uris = |evs: &[StreamEvent]| -> Vec<String> {
+        items(evs)
+            .into_iter()
+            .filter_map(|i| match i {
+                StreamItem::Post(p) => Some(p.uri.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let mut written = Vec::new();
+    let mut evs = Vec::new();
+    let mut received = 0u64;
+    for round in 0..3 {
+        if round > 0 {
+            // what follows can only arrive over a new connection
+            proxy.drop_connections();
+        }
+        for i in 0..6 {
+            let text = format!("round {round} post {i}");
+            written.push(
+                create(
+                    &carol,
+                    "app.bsky.feed.post",
+                    serde_json::json!({"text": text}),
+                )
+                .await
+                .0,
+            );
+        }
+        // nobody is reading: the reader holds at most `capacity` events (+1 in hand)
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let delivered = sub.stats.events.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(
+            delivered <= received + 3,
+            "reader ran ahead: {delivered} delivered, {received} read"
+        );
+        let want = written.len();
+        let before = evs.len();
+        let more = collect_counting(
+            &mut sub,
+            &[&carol.did],
+            |got| post_uris(got).len() + post_uris(&evs[..before]).len() >= want,
+            &mut received,
+        )
+        .await;
+        evs.extend(more);
+    }
+    let seen: Vec<String> = items(&evs)
+        .into_iter()
+        .filter_map(|i| match i {
+            StreamItem::Post(p) => Some(p.uri.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(seen, written, "every post once, in order");
+    assert!(evs.windows(2).all(|w| w[0].cursor < w[1].cursor));
+    assert!(
+        sub.stats
+            .connects
+            .load(std::sync::atomic::Ordering::Relaxed)
+            >= 3,
+        "reconnected after each drop"
+    );
+    sub.stop().await.unwrap();
+}
+
+/// A cursor from the future (another server, or a reset one) is a fatal, explained error.
+#[tokio::test]
+async fn a_future_cursor_stops_with_a_typed_error() {
+    let Some(peer) = peer(Mode::Pds).await else {
+        return;
+    };
+    let mut config = FirehoseConfig::new(&peer.firehose);
+    config.cursor = Some(1 << 40);
+    let sub = subscribe(config).unwrap();
+    let ended = tokio::time::timeout(Duration::from_secs(15), sub.finished())
+        .await
+        .unwrap();
+    let err = ended.unwrap_err();
+    assert!(
+        matches!(err, chorus_networks::bluesky::firehose::FirehoseError::FutureCursor { cursor, .. } if cursor == 1 << 40),
+        "{err}"
+    );
+    assert!(err.to_string().contains("clear it"));
 }

@@ -14,6 +14,7 @@ pub struct Proxy {
     target: Arc<Mutex<Vec<String>>>,
     /// How many responses were cut.
     pub cuts: Arc<AtomicUsize>,
+    kill: Arc<tokio::sync::Notify>,
 }
 
 impl Proxy {
@@ -26,14 +27,15 @@ impl Proxy {
         let port = listener.local_addr().unwrap().port();
         let target: Arc<Mutex<Vec<String>>> = Arc::default();
         let cuts = Arc::new(AtomicUsize::new(0));
-        let (t, c) = (target.clone(), cuts.clone());
+        let kill = Arc::new(tokio::sync::Notify::new());
+        let (t, c, k) = (target.clone(), cuts.clone(), kill.clone());
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let server = match TcpStream::connect(&upstream).await {
                     Ok(s) => s,
                     Err(_) => continue,
                 };
-                tokio::spawn(pipe(client, server, t.clone(), c.clone()));
+                tokio::spawn(pipe(client, server, t.clone(), c.clone(), k.clone()));
             }
         });
         Proxy {
@@ -41,7 +43,13 @@ impl Proxy {
             url: format!("http://localhost:{port}"),
             target,
             cuts,
+            kill,
         }
+    }
+
+    /// Drops every open connection (new ones are accepted as before).
+    pub fn drop_connections(&self) {
+        self.kill.notify_waiters();
     }
 
     /// Cut the response of the next request whose request line contains `path` (each call arms
@@ -56,12 +64,14 @@ async fn pipe(
     mut server: TcpStream,
     target: Arc<Mutex<Vec<String>>>,
     cuts: Arc<AtomicUsize>,
+    kill: Arc<tokio::sync::Notify>,
 ) {
     let cut_pending = AtomicBool::new(false);
     let mut cbuf = vec![0u8; 64 * 1024];
     let mut sbuf = vec![0u8; 64 * 1024];
     loop {
         tokio::select! {
+            () = kill.notified() => return,
             n = client.read(&mut cbuf) => {
                 let Ok(n) = n else { return };
                 if n == 0 { return; }

@@ -1,7 +1,7 @@
 //! Publishing rich posts, threads, images, link cards and quotes; deleting.
 
 use chorus_networks::Network as _;
-use chorus_networks::bluesky::{Bluesky, BlueskyError};
+use chorus_networks::bluesky::{Bluesky, BlueskyError, XrpcError};
 use chorus_networks::model::{Image, LinkCard, PostRef, PublishRequest, ReplyTo};
 use serde_json::Value;
 
@@ -145,6 +145,16 @@ async fn publishes_facets_threads_images_cards_quotes_and_deletes() {
         b.publish(&bad).await,
         Err(BlueskyError::Image { .. })
     ));
+
+    // refused by the PDS: a typed error that says to change the post
+    let mut invalid = PublishRequest::text(id(), now, "bad language tag");
+    invalid.langs = vec!["not a language!".into()];
+    match b.publish(&invalid).await {
+        Err(BlueskyError::Xrpc(e @ XrpcError::InvalidRecord { .. })) => {
+            assert!(e.to_string().contains("change the post"))
+        }
+        other => panic!("expected InvalidRecord, got {other:?}"),
+    }
 
     // delete, and delete again
     b.delete(&r2.post.uri).await.unwrap();
