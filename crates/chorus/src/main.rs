@@ -1,21 +1,59 @@
 //! `chorus`: one binary, roles chosen at run time.
+//!
+//! Global options (configuration file, data directory, database URL, logging) come first and
+//! apply to every command; see `chorus --help`.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
 
 mod cmd;
+mod config;
+mod demo;
+mod logging;
+
+use config::{Config, Overrides};
 
 /// Chorus: social media marketing at scale — Stories, Numbers, Conversations.
+///
+/// Start here: `chorus serve --demo` runs Chorus on an embedded SQLite database in
+/// ./chorus-data with a demo organization, and prints the address and the demo logins.
 #[derive(Debug, Parser)]
-#[command(name = "chorus", version, about, propagate_version = true)]
+#[command(name = "chorus", version, about, long_about, propagate_version = true)]
 struct Cli {
+    /// A TOML configuration file (keys as in CHORUS__SECTION__KEY variables, e.g. [server] port).
+    #[arg(long, global = true, env = "CHORUS_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Where the embedded database, keys and caches live [default: ./chorus-data].
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Use PostgreSQL (postgres://user:pass@host/db) or a given SQLite file (sqlite://path).
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+    /// Write logs as JSON lines (for log collectors).
+    #[arg(long, global = true)]
+    log_json: bool,
+    /// Log filter: error, warn, info, debug, trace, or per-crate (chorus_web=debug,info).
+    #[arg(long, global = true, value_name = "FILTER")]
+    log_level: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, clap::Subcommand)]
 enum Command {
+    /// Run the web UI and JSON API (and, later, jobs and ingest) in one process.
+    Serve(cmd::serve::ServeArgs),
+    /// Apply pending database migrations and print the schema version.
+    Migrate(cmd::migrate::MigrateArgs),
+    /// Create and list users, and issue API tokens.
+    #[command(subcommand)]
+    Users(cmd::users::UsersCommand),
+    /// Copy the embedded SQLite database to FILE while Chorus runs (online backup).
+    Backup(cmd::backup::BackupArgs),
+    /// Restore a backup FILE into an empty data directory.
+    Restore(cmd::backup::RestoreArgs),
     /// Bluesky (AT Protocol): log in, post, read the firehose.
     #[command(subcommand)]
     Bluesky(cmd::bluesky::BlueskyCommand),
@@ -27,13 +65,34 @@ enum Command {
     Text(cmd::text::TextCommand),
 }
 
+impl Cli {
+    fn overrides(&self) -> Overrides {
+        let (bind, port) = match &self.command {
+            Command::Serve(s) => (s.bind.clone(), s.port),
+            _ => (None, None),
+        };
+        Overrides {
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone(),
+            bind,
+            port,
+            log_json: self.log_json,
+            log_level: self.log_level.clone(),
+        }
+    }
+
+    fn load_config(&self) -> anyhow::Result<Config> {
+        Ok(Config::load(
+            self.config.as_deref(),
+            std::env::vars(),
+            &self.overrides(),
+        )?)
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Bluesky(c) => cmd::bluesky::run(c),
-        Command::Query(c) => cmd::query::run(c),
-        Command::Text(c) => cmd::text::run(c),
-    };
+    let result = run(cli);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -44,4 +103,28 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Bluesky(c) => return cmd::bluesky::run(c),
+        Command::Query(c) => return cmd::query::run(c),
+        Command::Text(c) => return cmd::text::run(c),
+        _ => {}
+    }
+    let config = cli.load_config()?;
+    logging::init(&config.log);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => cmd::serve::run(&config, args).await,
+            Command::Migrate(args) => cmd::migrate::run(&config, args).await,
+            Command::Users(c) => cmd::users::run(&config, c).await,
+            Command::Backup(args) => cmd::backup::backup(&config, args).await,
+            Command::Restore(args) => cmd::backup::restore(&config, args).await,
+            Command::Bluesky(_) | Command::Query(_) | Command::Text(_) => Ok(()),
+        }
+    })
 }

@@ -1,0 +1,105 @@
+//! `chorus serve`: the web UI and JSON API on the configured database.
+
+use std::io::Write;
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use chorus_store::Store;
+use chorus_web::{AppState, LoginLimits, WebConfig};
+
+use crate::config::Config;
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Port to listen on [default: 8080; 0 picks a free one].
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Address to listen on [default: 127.0.0.1; 0.0.0.0 for every interface].
+    #[arg(long)]
+    pub bind: Option<String>,
+    /// Load the demo organization (once) and print its logins.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    Store::open(&config.database).await.with_context(|| {
+        format!(
+            "opening the database {} (check --database-url / CHORUS__DATABASE_URL, and that the \
+             server is running)",
+            config.database
+        )
+    })
+}
+
+pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .ok();
+    config.secret_key()?;
+    let store = open_store(config).await?;
+    let demo = if args.demo {
+        Some(
+            crate::demo::load(&store)
+                .await
+                .context("loading the demo organization")?,
+        )
+    } else {
+        None
+    };
+    let addr = SocketAddr::new(config.server.bind, config.server.port);
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+        format!("cannot listen on {addr}; is another program using it? Try --port 8081")
+    })?;
+    let bound = listener.local_addr()?;
+    let url = config.public_url(bound.port());
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "Chorus is running at {url}")?;
+    writeln!(out, "  database: {}", config.database)?;
+    if let Some(demo) = &demo {
+        crate::demo::print_logins(&mut out, demo)?;
+    }
+    writeln!(out, "Press Ctrl+C to stop.")?;
+    out.flush()?;
+    drop(out);
+    tracing::info!(%url, address = %bound, "serving");
+    let web = WebConfig {
+        session_ttl: config.server.session_ttl,
+        cookie_secure: config.server.cookie_secure,
+        max_body_bytes: config.server.max_body_bytes,
+        login_limits: LoginLimits::default(),
+    };
+    let state = AppState::new(store.clone(), web, metrics);
+    chorus_web::serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("stopped accepting requests; closing the database");
+    store.close().await;
+    Ok(())
+}
+
+/// Resolves on SIGINT (Ctrl+C) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl+C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("received Ctrl+C, shutting down"),
+        () = term => tracing::info!("received SIGTERM, shutting down"),
+    }
+}

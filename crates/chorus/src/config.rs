@@ -1,0 +1,545 @@
+//! Configuration in two steps: a file (TOML) overlaid with `CHORUS__SECTION__KEY` environment
+//! variables and command-line flags, read into a raw struct that refuses unknown keys, then
+//! validated into [`Config`]. Every error names the key and where its value came from.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chorus_store::DatabaseUrl;
+use serde::Deserialize;
+
+/// The validated configuration, passed explicitly to whatever needs it.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub database: DatabaseUrl,
+    /// Base64 of 32 bytes for encrypting stored credentials; `None` means the key file in the
+    /// data directory (created on first use).
+    pub secret_key: Option<Secret>,
+    pub server: Server,
+    pub log: Log,
+}
+
+#[derive(Debug, Clone)]
+pub struct Server {
+    pub bind: IpAddr,
+    pub port: u16,
+    /// The address people use to reach Chorus, when it differs from bind:port (behind a proxy).
+    pub public_url: Option<String>,
+    pub session_ttl: Duration,
+    pub max_body_bytes: usize,
+    pub cookie_secure: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Log {
+    pub json: bool,
+    /// A `tracing` filter, e.g. `info` or `chorus_web=debug,info`.
+    pub filter: String,
+}
+
+/// A secret string: `Debug` never shows it.
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    secret_key: Option<String>,
+    #[serde(default)]
+    server: RawServer,
+    #[serde(default)]
+    log: RawLog,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    bind: Option<String>,
+    port: Option<u16>,
+    public_url: Option<String>,
+    session_ttl_hours: Option<u64>,
+    max_body_bytes: Option<usize>,
+    cookie_secure: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLog {
+    format: Option<String>,
+    level: Option<String>,
+}
+
+/// Values given on the command line; they win over the environment and the file.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub bind: Option<String>,
+    pub port: Option<u16>,
+    pub log_json: bool,
+    pub log_level: Option<String>,
+}
+
+/// A configuration problem, naming the key and the source of its value.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {key}: {message}{}", origin_hint(.origin))]
+pub struct ConfigError {
+    pub key: String,
+    pub message: String,
+    /// Where the value came from: a file, an environment variable, a flag.
+    pub origin: Option<String>,
+}
+
+fn origin_hint(origin: &Option<String>) -> String {
+    origin
+        .as_ref()
+        .map(|s| format!(" (set in {s})"))
+        .unwrap_or_default()
+}
+
+fn err(key: &str, message: impl Into<String>, sources: &BTreeMap<String, String>) -> ConfigError {
+    ConfigError {
+        key: key.to_owned(),
+        message: message.into(),
+        origin: sources.get(key).cloned(),
+    }
+}
+
+const ENV_PREFIX: &str = "CHORUS__";
+
+impl Config {
+    /// Reads `file` (if given), the environment `env`, and the command-line `overrides`.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+        overrides: &Overrides,
+    ) -> Result<Config, ConfigError> {
+        let mut table = toml::Table::new();
+        let mut sources: BTreeMap<String, String> = BTreeMap::new();
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+                key: "--config".into(),
+                message: format!("cannot read {}: {e}", path.display()),
+                origin: None,
+            })?;
+            table = text.parse::<toml::Table>().map_err(|e| ConfigError {
+                key: "file".into(),
+                message: format!("{} is not valid TOML: {}", path.display(), e.message()),
+                origin: e.span().map(|s| line_col(&text, s.start)),
+            })?;
+            collect_keys(&table, "", &mut |k| {
+                sources.insert(k, path.display().to_string());
+            });
+        }
+        for (name, value) in env {
+            let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
+            let path: Vec<String> = rest.split("__").map(|p| p.to_ascii_lowercase()).collect();
+            let key = path.join(".");
+            if path.iter().any(|p| p.is_empty()) {
+                return Err(ConfigError {
+                    key,
+                    message: "malformed variable name; use CHORUS__SECTION__KEY".into(),
+                    origin: Some(name),
+                });
+            }
+            insert(&mut table, &path, scalar(&value));
+            sources.insert(key, format!("environment variable {name}"));
+        }
+        let mut set = |path: &[&str], v: toml::Value| {
+            let owned: Vec<String> = path.iter().map(|s| (*s).to_owned()).collect();
+            sources.insert(owned.join("."), "a command-line flag".into());
+            insert(&mut table, &owned, v);
+        };
+        if let Some(d) = &overrides.data_dir {
+            set(&["data_dir"], toml::Value::String(d.display().to_string()));
+        }
+        if let Some(u) = &overrides.database_url {
+            set(&["database_url"], toml::Value::String(u.clone()));
+        }
+        if let Some(b) = &overrides.bind {
+            set(&["server", "bind"], toml::Value::String(b.clone()));
+        }
+        if let Some(p) = overrides.port {
+            set(&["server", "port"], toml::Value::Integer(i64::from(p)));
+        }
+        if overrides.log_json {
+            set(&["log", "format"], toml::Value::String("json".into()));
+        }
+        if let Some(l) = &overrides.log_level {
+            set(&["log", "level"], toml::Value::String(l.clone()));
+        }
+        let raw: RawConfig =
+            serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+                let path = e.path().to_string();
+                let message = e.inner().to_string();
+                // For an unknown key the path already ends with it.
+                let field = message
+                    .strip_prefix("unknown field `")
+                    .and_then(|r| r.split('`').next());
+                let key = match (field, path.as_str()) {
+                    (Some(f), "." | "") => f.to_owned(),
+                    (_, p) => p.to_owned(),
+                };
+                let message = if field.is_some() {
+                    format!("unknown key; {message}")
+                } else {
+                    message
+                };
+                err(&key, message, &sources)
+            })?;
+        validate(raw, &sources)
+    }
+
+    /// The 32-byte key that seals stored credentials: `secret_key` from the configuration, or the
+    /// file `secret.key` in the data directory, created (mode 0600) with random bytes on first use.
+    pub fn secret_key(&self) -> anyhow::Result<[u8; 32]> {
+        use anyhow::Context;
+        use base64::Engine;
+        if let Some(Secret(k)) = &self.secret_key {
+            let bytes = base64::engine::general_purpose::STANDARD.decode(k)?;
+            return bytes
+                .try_into()
+                .map_err(|_| anyhow::anyhow!("secret_key must decode to 32 bytes"));
+        }
+        let path = self.data_dir.join("secret.key");
+        match std::fs::read(&path) {
+            Ok(bytes) => bytes.try_into().map_err(|_| {
+                anyhow::anyhow!(
+                    "{} must hold exactly 32 bytes; restore it from backup",
+                    path.display()
+                )
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                use rand::RngCore;
+                let mut key = [0u8; 32];
+                rand::rng().fill_bytes(&mut key);
+                std::fs::create_dir_all(&self.data_dir)
+                    .with_context(|| format!("creating {}", self.data_dir.display()))?;
+                write_private(&path, &key)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                tracing::info!(path = %path.display(), "created a new secret key; back it up with the database");
+                Ok(key)
+            }
+            Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+        }
+    }
+
+    /// The URL people open in a browser.
+    pub fn public_url(&self, bound_port: u16) -> String {
+        if let Some(u) = &self.server.public_url {
+            return u.trim_end_matches('/').to_owned();
+        }
+        let host = if self.server.bind.is_unspecified() || self.server.bind.is_loopback() {
+            "localhost".to_owned()
+        } else if self.server.bind.is_ipv6() {
+            format!("[{}]", self.server.bind)
+        } else {
+            self.server.bind.to_string()
+        };
+        format!("http://{host}:{bound_port}")
+    }
+}
+
+fn validate(raw: RawConfig, sources: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
+    let data_dir = raw
+        .data_dir
+        .unwrap_or_else(|| PathBuf::from("./chorus-data"));
+    let database = match raw.database_url.as_deref() {
+        None | Some("") => DatabaseUrl::sqlite_in(&data_dir),
+        Some(url) => {
+            DatabaseUrl::parse(url).map_err(|e| err("database_url", e.message, sources))?
+        }
+    };
+    let secret_key = match raw.secret_key {
+        None => None,
+        Some(k) => {
+            use base64::Engine;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(k.trim())
+                .map_err(|_| {
+                    err(
+                        "secret_key",
+                        "must be base64 (e.g. from `openssl rand -base64 32`)",
+                        sources,
+                    )
+                })?;
+            if bytes.len() != 32 {
+                return Err(err(
+                    "secret_key",
+                    format!("must decode to 32 bytes, not {}", bytes.len()),
+                    sources,
+                ));
+            }
+            Some(Secret(k.trim().to_owned()))
+        }
+    };
+    let bind: IpAddr = raw
+        .server
+        .bind
+        .as_deref()
+        .unwrap_or("127.0.0.1")
+        .parse()
+        .map_err(|_| {
+            err(
+                "server.bind",
+                "must be an IP address such as 127.0.0.1 or 0.0.0.0",
+                sources,
+            )
+        })?;
+    let public_url = raw.server.public_url.filter(|u| !u.is_empty());
+    if let Some(u) = &public_url
+        && !(u.starts_with("http://") || u.starts_with("https://"))
+    {
+        return Err(err(
+            "server.public_url",
+            "must start with http:// or https://",
+            sources,
+        ));
+    }
+    let ttl_hours = raw.server.session_ttl_hours.unwrap_or(12);
+    if !(1..=24 * 90).contains(&ttl_hours) {
+        return Err(err(
+            "server.session_ttl_hours",
+            "must be between 1 and 2160 (90 days)",
+            sources,
+        ));
+    }
+    let max_body = raw.server.max_body_bytes.unwrap_or(1024 * 1024);
+    if !(1024..=100 * 1024 * 1024).contains(&max_body) {
+        return Err(err(
+            "server.max_body_bytes",
+            "must be between 1024 and 104857600",
+            sources,
+        ));
+    }
+    let https = public_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"));
+    let json = match raw.log.format.as_deref().unwrap_or("text") {
+        "text" => false,
+        "json" => true,
+        other => {
+            return Err(err(
+                "log.format",
+                format!("is {other:?}; use \"text\" or \"json\""),
+                sources,
+            ));
+        }
+    };
+    let filter = raw.log.level.unwrap_or_else(|| "info".to_owned());
+    if tracing_subscriber::EnvFilter::try_new(&filter).is_err() {
+        return Err(err(
+            "log.level",
+            format!("{filter:?} is not a log filter; use error, warn, info, debug or trace"),
+            sources,
+        ));
+    }
+    Ok(Config {
+        data_dir,
+        database,
+        secret_key,
+        server: Server {
+            bind,
+            port: raw.server.port.unwrap_or(8080),
+            public_url,
+            session_ttl: Duration::from_secs(ttl_hours * 3600),
+            max_body_bytes: max_body,
+            cookie_secure: raw.server.cookie_secure.unwrap_or(https),
+        },
+        log: Log { json, filter },
+    })
+}
+
+/// Writes a new file readable only by its owner; fails if it exists.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(bytes)
+}
+
+/// An environment value as TOML: numbers and booleans typed, anything else a string.
+fn scalar(raw: &str) -> toml::Value {
+    if let Ok(i) = raw.parse::<i64>() {
+        return toml::Value::Integer(i);
+    }
+    match raw {
+        "true" => toml::Value::Boolean(true),
+        "false" => toml::Value::Boolean(false),
+        _ => toml::Value::String(raw.to_owned()),
+    }
+}
+
+fn insert(table: &mut toml::Table, path: &[String], value: toml::Value) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut t = table;
+    for p in parents {
+        let entry = t
+            .entry(p.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        if !entry.is_table() {
+            *entry = toml::Value::Table(toml::Table::new());
+        }
+        let toml::Value::Table(next) = entry else {
+            return;
+        };
+        t = next;
+    }
+    t.insert(last.clone(), value);
+}
+
+fn collect_keys(table: &toml::Table, prefix: &str, f: &mut impl FnMut(String)) {
+    for (k, v) in table {
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        if let toml::Value::Table(t) = v {
+            collect_keys(t, &key, f);
+        }
+        f(key);
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> String {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    format!("line {line}, column {col}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(toml: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("chorus.toml");
+        std::fs::write(&path, toml).unwrap();
+        let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
+        Config::load(Some(&path), env, &Overrides::default())
+    }
+
+    #[test]
+    fn defaults() {
+        let c = Config::load(None, std::iter::empty(), &Overrides::default()).unwrap();
+        assert_eq!(c.server.port, 8080);
+        assert_eq!(c.server.bind.to_string(), "127.0.0.1");
+        assert_eq!(
+            c.database,
+            DatabaseUrl::sqlite_in(Path::new("./chorus-data"))
+        );
+        assert!(!c.log.json);
+        assert!(!c.server.cookie_secure);
+        assert_eq!(c.public_url(8080), "http://localhost:8080");
+    }
+
+    #[test]
+    fn env_overrides_file_and_flags_override_env() {
+        let c = load(
+            "[server]\nport = 9000\n",
+            &[
+                ("CHORUS__SERVER__PORT", "9100"),
+                ("CHORUS__LOG__FORMAT", "json"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.server.port, 9100);
+        assert!(c.log.json);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[server]\nport = 9000\n").unwrap();
+        let c = Config::load(
+            Some(&path),
+            [("CHORUS__SERVER__PORT".to_owned(), "9100".to_owned())],
+            &Overrides {
+                port: Some(9200),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(c.server.port, 9200);
+    }
+
+    #[test]
+    fn errors_name_the_key_and_its_source() {
+        let e = load("[server]\nprot = 1\n", &[]).unwrap_err();
+        assert_eq!(e.key, "server.prot");
+        assert!(e.to_string().contains("unknown key"), "{e}");
+        assert!(e.to_string().contains("chorus.toml"), "{e}");
+
+        let e = load("[server]\nport = \"eighty\"\n", &[]).unwrap_err();
+        assert_eq!(e.key, "server.port");
+
+        let e = load("", &[("CHORUS__SERVER__PORT", "99999")]).unwrap_err();
+        assert_eq!(e.key, "server.port");
+        assert!(e.to_string().contains("CHORUS__SERVER__PORT"), "{e}");
+
+        let e = load("", &[("CHORUS__SERVR__PORT", "1")]).unwrap_err();
+        assert_eq!(e.key, "servr");
+
+        let e = load("database_url = \"mysql://x\"\n", &[]).unwrap_err();
+        assert_eq!(e.key, "database_url");
+        let e = load("[log]\nformat = \"xml\"\n", &[]).unwrap_err();
+        assert_eq!(e.key, "log.format");
+        let e = load("[server]\nbind = \"localhost:80\"\n", &[]).unwrap_err();
+        assert_eq!(e.key, "server.bind");
+        let e = load("secret_key = \"c2hvcnQ=\"\n", &[]).unwrap_err();
+        assert_eq!(e.key, "secret_key");
+        let e = load("[server\nport = 1", &[]).unwrap_err();
+        assert!(e.to_string().contains("not valid TOML"), "{e}");
+        assert!(e.to_string().contains("line 1"), "{e}");
+    }
+
+    #[test]
+    fn secret_key_file_is_created_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Config::load(
+            None,
+            std::iter::empty(),
+            &Overrides {
+                data_dir: Some(dir.path().to_owned()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let k1 = c.secret_key().unwrap();
+        let k2 = c.secret_key().unwrap();
+        assert_eq!(k1, k2);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("secret.key"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        assert_eq!(format!("{:?}", Secret("hunter2".into())), "[redacted]");
+    }
+}

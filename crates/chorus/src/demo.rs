@@ -1,0 +1,258 @@
+//! The demo organization (`chorus serve --demo`): markets on five continents, teams, one user per
+//! role and the six-principle playbook, from `demo/demo.toml`.
+//!
+//! Loading is idempotent and resumable: each market, team, user and principle is created only if
+//! missing, so a second start (or a start after a crash mid-load) changes nothing that exists.
+
+use std::io::Write;
+
+use anyhow::Context;
+use chorus_core::Role;
+use chorus_core::audit::Author;
+use chorus_core::org::{MarketCode, MarketInput, team_name};
+use chorus_core::playbook::{MarketExample, PrincipleInput, RawPrinciple};
+use chorus_core::user::{Email, Membership};
+use chorus_store::{NewUser, Organization, Store, StoreError};
+use serde::Deserialize;
+
+const DEMO: &str = include_str!("../demo/demo.toml");
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Demo {
+    organization: DemoOrg,
+    markets: Vec<DemoMarket>,
+    users: Vec<DemoUser>,
+    principles: Vec<DemoPrinciple>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoOrg {
+    name: String,
+    slug: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoMarket {
+    code: String,
+    name: String,
+    country: String,
+    locales: Vec<String>,
+    timezone: String,
+    teams: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoUser {
+    email: String,
+    display_name: String,
+    role: String,
+    market: Option<String>,
+    password: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoPrinciple {
+    number: i64,
+    slug: String,
+    pillar: String,
+    title: String,
+    statement: String,
+    implications: String,
+    examples: String,
+    case_study: String,
+    #[serde(default)]
+    market_examples: Vec<DemoMarketExample>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoMarketExample {
+    market: String,
+    text: String,
+}
+
+/// A demo login to print.
+pub struct Login {
+    pub email: String,
+    pub password: String,
+    pub role: String,
+}
+
+/// What the demo holds, for printing.
+pub struct Loaded {
+    pub organization: String,
+    pub logins: Vec<Login>,
+}
+
+fn parse() -> anyhow::Result<Demo> {
+    toml::from_str(DEMO).context("demo/demo.toml is malformed")
+}
+
+pub async fn load(store: &Store) -> anyhow::Result<Loaded> {
+    let demo = parse()?;
+    let author = Author::system("demo");
+    if store.organization().await?.is_none() {
+        store
+            .set_organization(
+                &author,
+                &Organization {
+                    name: demo.organization.name.clone(),
+                    slug: demo.organization.slug.clone(),
+                },
+            )
+            .await?;
+    }
+    for m in &demo.markets {
+        let input = MarketInput::parse(&m.code, &m.name, &m.country, &m.locales, &m.timezone)
+            .with_context(|| format!("demo market {}", m.code))?;
+        let market = match store.market_by_code(&input.code).await {
+            Ok(existing) => existing,
+            Err(StoreError::NotFound { .. }) => store.create_market(&author, &input).await?,
+            Err(e) => return Err(e.into()),
+        };
+        let existing = store.teams(Some(market.id)).await?;
+        for t in &m.teams {
+            let name = team_name(t)?;
+            if !existing.iter().any(|x| x.name == name) {
+                store.create_team(&author, market.id, &name).await?;
+            }
+        }
+    }
+    let markets = store.markets().await?;
+    let market_id = |code: &str| -> anyhow::Result<chorus_core::MarketId> {
+        let code = MarketCode::parse(code)?;
+        markets
+            .iter()
+            .find(|m| m.code == code)
+            .map(|m| m.id)
+            .with_context(|| format!("demo refers to unknown market {code}"))
+    };
+    let mut logins = Vec::new();
+    for u in &demo.users {
+        let email = Email::parse(&u.email)?;
+        let role = Role::parse(&u.role)?;
+        let market = u.market.as_deref().map(market_id).transpose()?;
+        let membership = Membership::new(role, market)?;
+        if store.user_by_email(&email).await?.is_none() {
+            let hash = chorus_core::password::hash(&u.password)?;
+            store
+                .create_user(
+                    &author,
+                    &NewUser {
+                        email: email.clone(),
+                        display_name: u.display_name.clone(),
+                        password_hash: Some(hash),
+                        memberships: vec![membership],
+                    },
+                )
+                .await?;
+        }
+        let place = u.market.as_deref().unwrap_or("global");
+        logins.push(Login {
+            email: email.to_string(),
+            password: u.password.clone(),
+            role: format!("{} ({place})", role.label()),
+        });
+    }
+    for p in &demo.principles {
+        if store.principle_by_slug(&p.slug).await.is_ok() {
+            continue;
+        }
+        let market_examples = p
+            .market_examples
+            .iter()
+            .map(|e| {
+                Ok(MarketExample {
+                    market_id: market_id(&e.market)?,
+                    body: e.text.clone(),
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let input = PrincipleInput::parse(&RawPrinciple {
+            number: p.number,
+            slug: Some(p.slug.clone()),
+            pillar: p.pillar.clone(),
+            title: p.title.clone(),
+            statement: p.statement.clone(),
+            implications: p.implications.clone(),
+            examples: p.examples.clone(),
+            case_studies: p.case_study.clone(),
+            market_examples,
+        })
+        .with_context(|| format!("demo principle {}", p.number))?;
+        store.create_principle(&author, &input).await?;
+    }
+    Ok(Loaded {
+        organization: demo.organization.name,
+        logins,
+    })
+}
+
+pub fn print_logins(out: &mut impl Write, demo: &Loaded) -> std::io::Result<()> {
+    writeln!(out, "  demo organization: {}", demo.organization)?;
+    writeln!(out, "  demo logins (email / password / role):")?;
+    let width = demo.logins.iter().map(|l| l.email.len()).max().unwrap_or(0);
+    let pw_width = demo
+        .logins
+        .iter()
+        .map(|l| l.password.len())
+        .max()
+        .unwrap_or(0);
+    for l in &demo.logins {
+        writeln!(
+            out,
+            "    {:width$}  {:pw_width$}  {}",
+            l.email, l.password, l.role
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_file_is_complete() {
+        let demo = parse().unwrap();
+        assert!(demo.markets.len() >= 6);
+        for role in Role::ALL {
+            assert!(
+                demo.users
+                    .iter()
+                    .any(|u| Role::parse(&u.role).unwrap() == role),
+                "no demo user is {role}"
+            );
+        }
+        let titles: Vec<&str> = demo.principles.iter().map(|p| p.title.as_str()).collect();
+        for t in [
+            "Consider the social opportunity in everything we do",
+            "Engage in better conversations with more consumers",
+            "Deliver personal experiences (be authentic) and earn trust",
+            "Sharing is more important than control",
+            "Define clear objectives from the outset",
+            "Invest and commit to social presences",
+        ] {
+            assert!(titles.contains(&t), "missing principle {t}");
+        }
+        for p in &demo.principles {
+            assert!(
+                !p.implications.is_empty() && !p.examples.is_empty() && !p.case_study.is_empty()
+            );
+        }
+        let zones: std::collections::HashSet<&str> = demo
+            .markets
+            .iter()
+            .map(|m| m.timezone.split('/').next().unwrap_or(""))
+            .collect();
+        assert!(
+            zones.len() >= 5,
+            "markets on at least five continents: {zones:?}"
+        );
+    }
+}
