@@ -1,0 +1,10 @@
+//! HTTP tests against the real server on port 0, with a fresh SQLite database per test.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+
+mod support;
+
+mod api;
+mod auth;
+mod bad_input;
+mod pages;

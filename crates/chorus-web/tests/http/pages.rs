@@ -1,0 +1,194 @@
+//! The UI pages: playbook browsing and editing, admin scoping, escaping.
+
+use chorus_core::Role;
+use reqwest::StatusCode;
+use reqwest::header::LOCATION;
+
+use crate::support::*;
+
+#[tokio::test]
+async fn a_global_lead_creates_and_edits_a_principle_through_the_forms() {
+    let app = spawn_app().await;
+    let b = Browser::login_as(&app, Role::GlobalLead).await;
+    let (status, html) = b.get_html("/playbook/new").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("market_example_BR"),
+        "the form offers every market"
+    );
+
+    let bad = b
+        .post_form(
+            "/playbook",
+            &[
+                ("number", "1"),
+                ("pillar", "stories"),
+                ("title", "Share"),
+                ("slug", "Not A Slug"),
+                ("statement", "s"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = bad.text().await.unwrap();
+    assert!(html.contains("Slug: "), "the error names the field");
+    assert!(html.contains("value=\"Share\""), "typed values are kept");
+
+    let ok = b
+        .post_form(
+            "/playbook",
+            &[
+                ("number", "4"),
+                ("pillar", "stories"),
+                ("title", "Sharing is more important than control"),
+                ("statement", "Give people **good material**."),
+                ("implications", "- Share the raw footage"),
+                ("market_example_BR", "No Brasil, compartilhamos tudo."),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    let location = ok.headers()[LOCATION].to_str().unwrap().to_owned();
+    assert_eq!(
+        location,
+        "/playbook/sharing-is-more-important-than-control?done=created"
+    );
+    let (_, html) = b.get_html(&location).await;
+    assert!(html.contains("<strong>good material</strong>"));
+    assert!(html.contains("No Brasil, compartilhamos tudo."));
+    assert!(html.contains("flash--success"));
+
+    let edit = b
+        .post_form(
+            "/playbook/sharing-is-more-important-than-control",
+            &[
+                ("number", "4"),
+                ("pillar", "stories"),
+                ("slug", "sharing-over-control"),
+                ("title", "Sharing is more important than control"),
+                ("statement", "Let go of the wording; keep the facts."),
+            ],
+        )
+        .await;
+    assert_eq!(edit.status(), StatusCode::SEE_OTHER);
+    let (_, html) = b.get_html("/playbook/sharing-over-control").await;
+    assert!(html.contains("Let go of the wording"));
+    assert!(
+        !html.contains("compartilhamos"),
+        "the emptied market example is gone"
+    );
+
+    let (_, results) = b.get_html("/playbook/search?q=wording").await;
+    assert!(results.contains("<mark>wording</mark>"), "{results}");
+    let (_, browse) = b.get_html("/playbook?pillar=stories").await;
+    assert!(browse.contains("Sharing is more important than control"));
+    let (_, other) = b.get_html("/playbook?pillar=numbers").await;
+    assert!(!other.contains("Sharing is more important than control"));
+}
+
+#[tokio::test]
+async fn contributors_read_but_do_not_edit() {
+    let app = spawn_app().await;
+    let b = Browser::login_as(&app, Role::Contributor).await;
+    let (status, html) = b.get_html("/playbook").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("New principle"));
+    assert!(!html.contains("href=\"/admin\""), "no Admin link");
+    assert_eq!(b.get("/playbook/new").await.status(), StatusCode::FORBIDDEN);
+    let resp = b
+        .post_form(
+            "/playbook",
+            &[
+                ("number", "1"),
+                ("pillar", "stories"),
+                ("title", "x"),
+                ("statement", "y"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert_eq!(b.get("/admin/users").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(b.get("/admin/audit").await.status(), StatusCode::FORBIDDEN);
+    for section in ["/stories", "/conversations", "/numbers", "/reach"] {
+        let (status, html) = b.get_html(section).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            html.contains("Coming soon"),
+            "{section} says what is coming"
+        );
+    }
+}
+
+#[tokio::test]
+async fn market_leads_manage_only_their_market_and_admins_read_the_audit_log() {
+    let app = spawn_app().await;
+    let lead = Browser::login_as(&app, Role::MarketLead).await;
+    let (status, html) = lead.get_html("/admin/users").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("editor@example.com"), "FI people are listed");
+    assert!(!html.contains("admin@example.com"), "global people are not");
+    assert_eq!(
+        lead.get("/admin/audit").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let (status, _) = lead.get_html("/admin/markets/BR").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another market is invisible");
+    let resp = lead
+        .post_form("/admin/markets/BR/teams", &[("name", "Sneaky")])
+        .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let resp = lead
+        .post_form("/admin/markets/FI/teams", &[("name", "Community care")])
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let resp = lead
+        .post_form(
+            "/admin/users",
+            &[
+                ("email", "new@example.com"),
+                ("display_name", "New"),
+                ("password", "long enough pw"),
+                ("role", "editor"),
+                ("market", "BR"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+
+    let admin = Browser::login_as(&app, Role::Admin).await;
+    let (status, html) = admin.get_html("/admin/audit").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("team.create"));
+    assert!(
+        html.contains(&email(Role::MarketLead)),
+        "who made the change"
+    );
+    assert!(html.contains("Community care"), "the after value");
+}
+
+#[tokio::test]
+async fn untrusted_text_is_escaped() {
+    let app = spawn_app().await;
+    let b = Browser::login_as(&app, Role::GlobalLead).await;
+    let resp = b
+        .post_form(
+            "/playbook",
+            &[
+                ("number", "9"),
+                ("pillar", "stories"),
+                ("title", "<script>alert('t')</script>"),
+                ("slug", "xss"),
+                (
+                    "statement",
+                    "<img src=x onerror=alert(1)> [click](javascript:alert(2))",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let (_, html) = b.get_html("/playbook/xss").await;
+    assert!(!html.contains("<script>alert"), "title escaped");
+    assert!(html.contains("&#60;script&#62;alert"), "shown as text");
+    assert!(!html.contains("<img src=x"), "raw HTML escaped");
+    assert!(!html.contains("javascript:alert"), "dangerous link removed");
+}
