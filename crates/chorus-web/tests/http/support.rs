@@ -39,6 +39,8 @@ pub fn email(role: Role) -> String {
 }
 
 pub async fn spawn_app_with(config: WebConfig) -> TestApp {
+    // The workspace builds reqwest without a default TLS provider (one crypto backend: ring).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&DatabaseUrl::sqlite_in(dir.path()))
         .await

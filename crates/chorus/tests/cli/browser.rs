@@ -1,0 +1,99 @@
+//! One real browser: the demo global lead opens a principle, edits it, sees the change; an admin
+//! then finds the edit, with the text before and after, in the audit log. Untrusted text typed
+//! into the playbook never runs as script.
+
+use serde_json::json;
+
+use crate::support::Server;
+use crate::webdriver::Browser;
+
+/// The demo login printed for `role_label`, e.g. "Global lead".
+fn login_for(banner: &str, role_label: &str) -> (String, String) {
+    let line = banner
+        .lines()
+        .find(|l| l.contains(&format!("{role_label} (")))
+        .unwrap_or_else(|| panic!("no demo login for {role_label} in:\n{banner}"));
+    let mut parts = line.split_whitespace();
+    (
+        parts.next().unwrap().to_owned(),
+        parts.next().unwrap().to_owned(),
+    )
+}
+
+fn sign_in(b: &Browser, url: &str, email: &str, password: &str) {
+    b.goto(&format!("{url}/login"));
+    b.fill("#email", email);
+    b.fill("#password", password);
+    b.click("form button[type=submit]");
+    b.wait_for_text("Playbook");
+}
+
+#[test]
+fn global_lead_edits_a_principle_and_the_audit_log_shows_it() {
+    let Some(b) = Browser::start() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &["--demo"]);
+    let url = &server.url;
+    let (lead_email, lead_pw) = login_for(&server.banner, "Global lead");
+    let (admin_email, admin_pw) = login_for(&server.banner, "Admin");
+
+    sign_in(&b, url, &lead_email, &lead_pw);
+    b.goto(&format!("{url}/playbook"));
+    b.click("a[href='/playbook/clear-objectives']");
+    b.wait_for_text("Define clear objectives from the outset");
+    let before = b.execute(
+        "return document.querySelector('#statement .prose').innerText;",
+        json!([]),
+    );
+    let before = before.as_str().unwrap().to_owned();
+    assert!(!before.is_empty());
+
+    b.click("a[href='/playbook/clear-objectives/edit']");
+    let edited = "Edited in Chromium: every campaign names its target before its first post.";
+    b.fill("#statement", edited);
+    b.click("form.form button.btn--primary");
+    b.wait_for_text(edited);
+    assert!(b.text().contains("Saved."), "a confirmation is shown");
+    assert!(
+        b.current_url()
+            .ends_with("/playbook/clear-objectives?done=saved")
+    );
+
+    // Untrusted text in a principle is shown, never run.
+    b.click("a[href='/playbook/clear-objectives/edit']");
+    b.fill(
+        "#implications",
+        "- <img src=x onerror=\"window.__pwned=1\"> <script>window.__pwned=2</script> [x](javascript:window.__pwned=3)",
+    );
+    b.click("form.form button.btn--primary");
+    b.wait_for_text("window.__pwned=2");
+    let links = b.execute(
+        "return Array.from(document.querySelectorAll('a')).filter(a => a.href.startsWith('javascript')).length;",
+        json!([]),
+    );
+    assert_eq!(links, json!(0));
+    if let Some(a) = b.execute("return Array.from(document.querySelectorAll('.prose a')).map(a => a.textContent).indexOf('x');", json!([])).as_i64()
+        && a >= 0
+    {
+        b.execute("document.querySelectorAll('.prose a')[arguments[0]].click();", json!([a]));
+    }
+    assert_eq!(
+        b.execute("return window.__pwned === undefined;", json!([])),
+        json!(true)
+    );
+
+    b.click(".user-menu__summary");
+    b.click(".user-menu__logout button");
+    b.wait_for_text("Sign in to Chorus");
+
+    sign_in(&b, url, &admin_email, &admin_pw);
+    b.goto(&format!("{url}/admin/audit?subject=principle"));
+    b.wait_for_text("principle.update");
+    let text = b.text();
+    assert!(
+        text.contains(&format!("By {lead_email}")),
+        "the audit entry names the editor"
+    );
+    assert!(text.contains(edited), "the after value");
+    assert!(text.contains(before.trim()), "the before value");
+}

@@ -1,0 +1,10 @@
+//! End-to-end tests of the `chorus` binary: configuration errors, the first admin, backup and
+//! restore, graceful shutdown, and a real browser (headless Chromium through ChromeDriver).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+
+mod support;
+mod webdriver;
+
+mod browser;
+mod lifecycle;
