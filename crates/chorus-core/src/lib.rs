@@ -13,6 +13,7 @@ pub mod password;
 pub mod permission;
 pub mod playbook;
 pub mod role;
+pub mod stories;
 pub mod user;
 pub mod validate;
 

@@ -1,0 +1,287 @@
+//! The life of a story: who may move it from which state to which.
+//!
+//! ```text
+//! draft ──submit──▶ in_review ──approve──▶ approved ──schedule──▶ scheduled ──(scheduler)──▶ publishing ──▶ published
+//!   ▲                  │                      ▲                      │                                     └─▶ failed ──retry──▶ scheduled
+//!   │               reject(reason)            └──────unschedule──────┘
+//!   └──reopen── rejected
+//! ```
+//!
+//! Contributors draft; editors submit and schedule; market leads of the story's market approve
+//! or reject — never their own story. Editing the text of a story that is in review, approved or
+//! scheduled sends it back to draft: what gets published is always what was approved.
+
+use serde::{Deserialize, Serialize};
+
+use crate::permission::{Actor, Scope};
+use crate::role::Role;
+use crate::validate::Invalid;
+use crate::{MarketId, UserId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoryState {
+    Draft,
+    InReview,
+    Rejected,
+    Approved,
+    Scheduled,
+    Publishing,
+    Published,
+    Failed,
+}
+
+impl StoryState {
+    pub const ALL: [StoryState; 8] = [
+        StoryState::Draft,
+        StoryState::InReview,
+        StoryState::Rejected,
+        StoryState::Approved,
+        StoryState::Scheduled,
+        StoryState::Publishing,
+        StoryState::Published,
+        StoryState::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoryState::Draft => "draft",
+            StoryState::InReview => "in_review",
+            StoryState::Rejected => "rejected",
+            StoryState::Approved => "approved",
+            StoryState::Scheduled => "scheduled",
+            StoryState::Publishing => "publishing",
+            StoryState::Published => "published",
+            StoryState::Failed => "failed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StoryState::Draft => "Draft",
+            StoryState::InReview => "In review",
+            StoryState::Rejected => "Rejected",
+            StoryState::Approved => "Approved",
+            StoryState::Scheduled => "Scheduled",
+            StoryState::Publishing => "Publishing",
+            StoryState::Published => "Published",
+            StoryState::Failed => "Failed",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<StoryState, Invalid> {
+        StoryState::ALL
+            .into_iter()
+            .find(|s| s.as_str() == raw.trim())
+            .ok_or_else(|| Invalid::new(format!("unknown story state {raw:?}")))
+    }
+
+    /// Whether the text and variants may be edited without leaving the state.
+    pub fn is_editable(self) -> bool {
+        matches!(self, StoryState::Draft | StoryState::Rejected)
+    }
+
+    /// Whether editing the content sends the story back to draft (approval no longer holds).
+    pub fn edit_returns_to_draft(self) -> bool {
+        matches!(
+            self,
+            StoryState::InReview
+                | StoryState::Approved
+                | StoryState::Scheduled
+                | StoryState::Failed
+        )
+    }
+}
+
+/// Something a person asks to do with a story.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transition {
+    Submit,
+    Approve,
+    Reject,
+    Reopen,
+    Schedule,
+    Unschedule,
+    Retry,
+}
+
+impl Transition {
+    pub const ALL: [Transition; 7] = [
+        Transition::Submit,
+        Transition::Approve,
+        Transition::Reject,
+        Transition::Reopen,
+        Transition::Schedule,
+        Transition::Unschedule,
+        Transition::Retry,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transition::Submit => "submit",
+            Transition::Approve => "approve",
+            Transition::Reject => "reject",
+            Transition::Reopen => "reopen",
+            Transition::Schedule => "schedule",
+            Transition::Unschedule => "unschedule",
+            Transition::Retry => "retry",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Transition::Submit => "Submit for review",
+            Transition::Approve => "Approve",
+            Transition::Reject => "Reject",
+            Transition::Reopen => "Back to draft",
+            Transition::Schedule => "Schedule",
+            Transition::Unschedule => "Unschedule",
+            Transition::Retry => "Retry now",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Transition, Invalid> {
+        Transition::ALL
+            .into_iter()
+            .find(|t| t.as_str() == raw.trim())
+            .ok_or_else(|| Invalid::new(format!("unknown transition {raw:?}")))
+    }
+
+    /// The states it starts from and the state it leads to.
+    pub fn edge(self) -> (&'static [StoryState], StoryState) {
+        use StoryState::*;
+        match self {
+            Transition::Submit => (&[Draft], InReview),
+            Transition::Approve => (&[InReview], Approved),
+            Transition::Reject => (&[InReview], Rejected),
+            Transition::Reopen => (&[Rejected, Approved, Failed], Draft),
+            Transition::Schedule => (&[Approved], Scheduled),
+            Transition::Unschedule => (&[Scheduled], Approved),
+            Transition::Retry => (&[Failed], Scheduled),
+        }
+    }
+}
+
+/// Why a transition was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("a story that is {from} cannot be {verb}", from = .from.label().to_lowercase(), verb = verb(*.transition))]
+    WrongState {
+        transition: Transition,
+        from: StoryState,
+    },
+    #[error("nobody approves their own story; ask another lead of this market")]
+    OwnStory,
+    #[error("only {who} may {what} stories in this market", who = who(*.transition), what = .transition.as_str())]
+    NotAllowed { transition: Transition },
+    #[error("say why the story is rejected, so its author can fix it")]
+    ReasonRequired,
+}
+
+fn verb(t: Transition) -> &'static str {
+    match t {
+        Transition::Submit => "submitted for review",
+        Transition::Approve => "approved",
+        Transition::Reject => "rejected",
+        Transition::Reopen => "sent back to draft",
+        Transition::Schedule => "scheduled",
+        Transition::Unschedule => "unscheduled",
+        Transition::Retry => "retried",
+    }
+}
+
+fn who(t: Transition) -> &'static str {
+    match t {
+        Transition::Approve | Transition::Reject => "market leads",
+        Transition::Reopen => "the author, editors and market leads",
+        _ => "editors and market leads",
+    }
+}
+
+/// The facts about a story that decide who may move it.
+#[derive(Debug, Clone, Copy)]
+pub struct StoryFacts {
+    pub state: StoryState,
+    pub market: MarketId,
+    pub author: UserId,
+}
+
+/// Roles that may draft stories in a market.
+pub fn may_draft(actor: &Actor, market: MarketId) -> bool {
+    let scope = Scope::Market(market);
+    actor.is_admin()
+        || actor.holds(Role::GlobalLead, Scope::Global)
+        || [Role::MarketLead, Role::Editor, Role::Contributor]
+            .into_iter()
+            .any(|r| actor.holds(r, scope))
+}
+
+/// Whether the actor may read the stories of a market (drafts included).
+pub fn may_read(actor: &Actor, market: MarketId) -> bool {
+    may_draft(actor, market) || actor.holds(Role::Analyst, Scope::Market(market))
+}
+
+/// Whether the actor may change this story's content (brief, variants, principles).
+pub fn may_edit(actor: &Actor, story: &StoryFacts) -> bool {
+    may_draft(actor, story.market)
+        && (actor.user_id == story.author || is_editor_here(actor, story.market))
+}
+
+fn is_editor_here(actor: &Actor, market: MarketId) -> bool {
+    let scope = Scope::Market(market);
+    actor.is_admin()
+        || actor.holds(Role::GlobalLead, Scope::Global)
+        || actor.holds(Role::MarketLead, scope)
+        || actor.holds(Role::Editor, scope)
+}
+
+fn is_lead_here(actor: &Actor, market: MarketId) -> bool {
+    actor.is_admin()
+        || actor.holds(Role::GlobalLead, Scope::Global)
+        || actor.holds(Role::MarketLead, Scope::Market(market))
+}
+
+/// Checks `transition` may be done by `actor` to `story` now; returns the new state.
+pub fn check(
+    actor: &Actor,
+    story: &StoryFacts,
+    transition: Transition,
+    reason: Option<&str>,
+) -> Result<StoryState, TransitionError> {
+    let (from, to) = transition.edge();
+    let allowed = match transition {
+        Transition::Submit | Transition::Schedule | Transition::Unschedule | Transition::Retry => {
+            is_editor_here(actor, story.market)
+        }
+        Transition::Approve | Transition::Reject => is_lead_here(actor, story.market),
+        Transition::Reopen => may_edit(actor, story),
+    };
+    if !allowed {
+        return Err(TransitionError::NotAllowed { transition });
+    }
+    if !from.contains(&story.state) {
+        return Err(TransitionError::WrongState {
+            transition,
+            from: story.state,
+        });
+    }
+    if transition == Transition::Approve && actor.user_id == story.author {
+        return Err(TransitionError::OwnStory);
+    }
+    if transition == Transition::Reject && reason.is_none_or(|r| r.trim().is_empty()) {
+        return Err(TransitionError::ReasonRequired);
+    }
+    Ok(to)
+}
+
+/// The transitions `actor` may do on `story` now (for the buttons on the story page).
+pub fn available(actor: &Actor, story: &StoryFacts) -> Vec<Transition> {
+    Transition::ALL
+        .into_iter()
+        .filter(|t| check(actor, story, *t, Some("reason")).is_ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;
