@@ -8,14 +8,21 @@
 //! the same transaction as the change, so the audit log cannot miss a change or record one that
 //! did not happen.
 
+mod accounts;
 mod audit;
 mod backup;
+mod campaigns;
 mod error;
+pub mod jobs;
 mod migrate;
+mod notifications;
 mod org;
 mod playbook;
+mod post_rules;
+mod publishing;
 mod sessions;
 mod settings;
+mod stories;
 mod users;
 
 use std::path::{Path, PathBuf};
@@ -25,12 +32,18 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+pub use accounts::{Account, NewAccount};
 pub use audit::AuditQuery;
 pub use backup::{BackupReport, restore_sqlite};
+pub use campaigns::Campaign;
 pub use error::StoreError;
+pub use jobs::{Job, NewJob, QueueCounts};
 pub use migrate::MigrationReport;
+pub use notifications::Notification;
 pub use org::Organization;
+pub use publishing::{Begin, CalendarEntry, CalendarFilter, PUBLISH_JOB, Retry};
 pub use sessions::{ApiToken, NewApiToken, Session};
+pub use stories::{ImageMeta, PubState, Story, StoryInput, Variant, VariantInput, publish_key};
 pub use users::{NewUser, UserWithMemberships};
 
 /// Which database engine a [`Store`] talks to.

@@ -99,7 +99,7 @@ macro_rules! conformance_suite {
             $(
                 #[tokio::test]
                 async fn $name() {
-                    let (store, _dir) = super::support::sqlite_store().await;
+                    let (store, _dir) = crate::support::sqlite_store().await;
                     super::$name(&store).await;
                 }
             )*
@@ -108,7 +108,7 @@ macro_rules! conformance_suite {
             $(
                 #[tokio::test]
                 async fn $name() {
-                    let Some(db) = super::support::PgDatabase::create().await else { return };
+                    let Some(db) = crate::support::PgDatabase::create().await else { return };
                     super::$name(&db.store).await;
                     db.drop_now().await;
                 }

@@ -1,13 +1,6 @@
-//! The store conformance suite: the same tests against SQLite and PostgreSQL.
-//!
-//! PostgreSQL comes from `CHORUS_TEST_DATABASE_URL` (default
-//! `postgres://chorus:chorus@127.0.0.1:5432/chorus`); each test gets a fresh database. When it
-//! cannot be reached the PostgreSQL half is skipped with a printed reason, unless
-//! `CHORUS_REQUIRE_SERVICES=1`, which turns the absence into a failure.
+//! Organization, users, sessions, playbook, audit, settings, backup.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
-
-mod support;
+use crate::support;
 
 use chorus_core::audit::Author;
 use chorus_core::org::{MarketInput, team_name};

@@ -1,0 +1,134 @@
+//! Network accounts Chorus publishes from, one market each. Credentials arrive sealed (encrypted
+//! with the installation's key by the caller) and are stored as given: this crate never sees
+//! them in clear.
+
+use chorus_core::MarketId;
+use chorus_core::audit::Author;
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::audit::{Change, record};
+use crate::error::is_unique_violation;
+use crate::{Store, StoreError, now_ms};
+
+/// An account as listed (credentials excluded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Account {
+    pub id: i64,
+    pub market_id: MarketId,
+    /// `bluesky`, `mastodon`.
+    pub network: String,
+    pub handle: String,
+    /// The network's stable id for the account (a DID on Bluesky).
+    pub external_id: String,
+    /// Where its server is (the PDS on Bluesky).
+    pub service_url: String,
+}
+
+/// An account to connect.
+#[derive(Debug, Clone)]
+pub struct NewAccount<'a> {
+    pub market_id: MarketId,
+    pub network: &'a str,
+    pub handle: &'a str,
+    pub external_id: &'a str,
+    pub service_url: &'a str,
+    /// Sealed credentials (opaque to the store).
+    pub sealed: &'a str,
+}
+
+const COLUMNS: &str = "id, market_id, network, handle, external_id, service_url";
+
+fn account_from_row(r: &AnyRow) -> Result<Account, StoreError> {
+    Ok(Account {
+        id: r.try_get("id")?,
+        market_id: MarketId(r.try_get("market_id")?),
+        network: r.try_get("network")?,
+        handle: r.try_get("handle")?,
+        external_id: r.try_get("external_id")?,
+        service_url: r.try_get("service_url")?,
+    })
+}
+
+impl Store {
+    /// Connects an account, or replaces the credentials of one with the same network and handle.
+    pub async fn connect_account(
+        &self,
+        author: &Author,
+        new: &NewAccount<'_>,
+    ) -> Result<Account, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let row = sqlx::query(&format!(
+            "INSERT INTO accounts (market_id, network, handle, external_id, service_url, \
+             credentials, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (network, handle) DO UPDATE SET market_id = excluded.market_id, \
+             external_id = excluded.external_id, service_url = excluded.service_url, \
+             credentials = excluded.credentials RETURNING {COLUMNS}"
+        ))
+        .bind(new.market_id.0)
+        .bind(new.network)
+        .bind(new.handle)
+        .bind(new.external_id)
+        .bind(new.service_url)
+        .bind(new.sealed)
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e, "handle") {
+                StoreError::Conflict {
+                    what: "this account",
+                    field: "handle",
+                }
+            } else {
+                e.into()
+            }
+        })?;
+        let account = account_from_row(&row)?;
+        record(
+            &mut tx,
+            author,
+            Change {
+                action: "account.connect",
+                subject_type: "account",
+                subject_id: account.id.to_string(),
+                market: Some(account.market_id),
+                before: None,
+                after: crate::audit::snapshot(&account),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(account)
+    }
+
+    pub async fn accounts(&self, market: Option<MarketId>) -> Result<Vec<Account>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM accounts WHERE ($1 IS NULL OR market_id = $1) ORDER BY handle"
+        ))
+        .bind(market.map(|m| m.0))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(account_from_row).collect()
+    }
+
+    pub async fn account(&self, id: i64) -> Result<Account, StoreError> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM accounts WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound { what: "account" })?;
+        account_from_row(&row)
+    }
+
+    /// The sealed credentials of an account, for the publisher to open.
+    pub async fn account_credentials(&self, id: i64) -> Result<String, StoreError> {
+        let row = sqlx::query("SELECT credentials FROM accounts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound { what: "account" })?;
+        Ok(row.try_get("credentials")?)
+    }
+}

@@ -1,0 +1,282 @@
+//! Campaigns: objectives with targets, markets, period, the principles they serve.
+
+use chorus_core::audit::Author;
+use chorus_core::stories::{CampaignInput, CampaignState, Objective, check_activation};
+use chorus_core::{MarketId, PrincipleId};
+use serde::Serialize;
+use sqlx::{AnyConnection, Row};
+
+use crate::audit::{Change, record, snapshot};
+use crate::error::is_unique_violation;
+use crate::{Store, StoreError, now_ms};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Campaign {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+    pub state: CampaignState,
+    pub starts_on: jiff::civil::Date,
+    pub ends_on: jiff::civil::Date,
+    pub objectives: Vec<Objective>,
+    pub markets: Vec<MarketId>,
+    pub principles: Vec<PrincipleId>,
+}
+
+impl Store {
+    pub async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
+        let rows = sqlx::query("SELECT id FROM campaigns ORDER BY starts_on DESC, id DESC")
+            .fetch_all(self.pool())
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            out.push(self.campaign(r.try_get("id")?).await?);
+        }
+        Ok(out)
+    }
+
+    pub async fn campaign(&self, id: i64) -> Result<Campaign, StoreError> {
+        let r = sqlx::query(
+            "SELECT id, name, slug, state, starts_on, ends_on FROM campaigns WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound { what: "campaign" })?;
+        let corrupt = |e: &dyn std::fmt::Display| StoreError::corrupt("campaign", e);
+        let objectives = sqlx::query(
+            "SELECT metric, target, period FROM campaign_objectives WHERE campaign_id = $1 \
+             ORDER BY position",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|o| {
+            Ok(Objective {
+                metric: o.try_get("metric")?,
+                target: o.try_get("target")?,
+                period: o.try_get("period")?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        let markets = sqlx::query(
+            "SELECT market_id FROM campaign_markets WHERE campaign_id = $1 ORDER BY market_id",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|m| Ok(MarketId(m.try_get("market_id")?)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        let principles = sqlx::query(
+            "SELECT principle_id FROM campaign_principles WHERE campaign_id = $1 \
+             ORDER BY principle_id",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|m| Ok(PrincipleId(m.try_get("principle_id")?)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Campaign {
+            id,
+            name: r.try_get("name")?,
+            slug: r.try_get("slug")?,
+            state: CampaignState::parse(&r.try_get::<String, _>("state")?)
+                .map_err(|e| corrupt(&e))?,
+            starts_on: r
+                .try_get::<String, _>("starts_on")?
+                .parse()
+                .map_err(|e| corrupt(&e))?,
+            ends_on: r
+                .try_get::<String, _>("ends_on")?
+                .parse()
+                .map_err(|e| corrupt(&e))?,
+            objectives,
+            markets,
+            principles,
+        })
+    }
+
+    pub async fn create_campaign(
+        &self,
+        author: &Author,
+        input: &CampaignInput,
+    ) -> Result<Campaign, StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool().begin().await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO campaigns (name, slug, state, starts_on, ends_on, created_at, updated_at) \
+             VALUES ($1, $2, 'planning', $3, $4, $5, $5) RETURNING id",
+        )
+        .bind(&input.name)
+        .bind(&input.slug)
+        .bind(input.starts_on.to_string())
+        .bind(input.ends_on.to_string())
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(campaign_conflict)?
+        .try_get("id")?;
+        write_parts(&mut tx, id, input).await?;
+        record(
+            &mut tx,
+            author,
+            Change {
+                action: "campaign.create",
+                subject_type: "campaign",
+                subject_id: id.to_string(),
+                market: input.markets.first().copied(),
+                before: None,
+                after: snapshot(input),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.campaign(id).await
+    }
+
+    pub async fn update_campaign(
+        &self,
+        author: &Author,
+        id: i64,
+        input: &CampaignInput,
+    ) -> Result<Campaign, StoreError> {
+        let before = self.campaign(id).await?;
+        if before.state == CampaignState::Active {
+            check_activation(&input.objectives).map_err(|e| StoreError::Reference(e.message))?;
+        }
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "UPDATE campaigns SET name = $1, slug = $2, starts_on = $3, ends_on = $4, \
+             updated_at = $5 WHERE id = $6",
+        )
+        .bind(&input.name)
+        .bind(&input.slug)
+        .bind(input.starts_on.to_string())
+        .bind(input.ends_on.to_string())
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(campaign_conflict)?;
+        for table in [
+            "campaign_objectives",
+            "campaign_markets",
+            "campaign_principles",
+        ] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE campaign_id = $1"))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        write_parts(&mut tx, id, input).await?;
+        record(
+            &mut tx,
+            author,
+            Change {
+                action: "campaign.update",
+                subject_type: "campaign",
+                subject_id: id.to_string(),
+                market: input.markets.first().copied(),
+                before: snapshot(&before),
+                after: snapshot(input),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.campaign(id).await
+    }
+
+    /// Moves a campaign to `state`; activation requires an objective with a target.
+    pub async fn set_campaign_state(
+        &self,
+        author: &Author,
+        id: i64,
+        state: CampaignState,
+    ) -> Result<Campaign, StoreError> {
+        let before = self.campaign(id).await?;
+        if state == CampaignState::Active {
+            check_activation(&before.objectives).map_err(|e| StoreError::Reference(e.message))?;
+        }
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE campaigns SET state = $1, updated_at = $2 WHERE id = $3")
+            .bind(state.as_str())
+            .bind(now_ms())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        record(
+            &mut tx,
+            author,
+            Change {
+                action: "campaign.state",
+                subject_type: "campaign",
+                subject_id: id.to_string(),
+                market: before.markets.first().copied(),
+                before: Some(serde_json::json!({"state": before.state.as_str()})),
+                after: Some(serde_json::json!({"state": state.as_str()})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.campaign(id).await
+    }
+}
+
+async fn write_parts(
+    conn: &mut AnyConnection,
+    id: i64,
+    input: &CampaignInput,
+) -> Result<(), StoreError> {
+    for (i, o) in input.objectives.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO campaign_objectives (campaign_id, position, metric, target, period) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(i as i64)
+        .bind(&o.metric)
+        .bind(o.target)
+        .bind(&o.period)
+        .execute(&mut *conn)
+        .await?;
+    }
+    for m in &input.markets {
+        sqlx::query("INSERT INTO campaign_markets (campaign_id, market_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(m.0)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| reference(e, format!("market {m} does not exist")))?;
+    }
+    for p in &input.principles {
+        sqlx::query("INSERT INTO campaign_principles (campaign_id, principle_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(p.0)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| reference(e, format!("principle {p} does not exist")))?;
+    }
+    Ok(())
+}
+
+fn reference(e: sqlx::Error, message: String) -> StoreError {
+    if crate::error::is_foreign_key_violation(&e) {
+        StoreError::Reference(message)
+    } else {
+        e.into()
+    }
+}
+
+fn campaign_conflict(e: sqlx::Error) -> StoreError {
+    if is_unique_violation(&e, "slug") {
+        StoreError::Conflict {
+            what: "a campaign with this name",
+            field: "name",
+        }
+    } else {
+        e.into()
+    }
+}

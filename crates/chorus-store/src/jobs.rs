@@ -1,0 +1,259 @@
+//! The durable job queue: enqueued in the same transaction as the change that needs it, claimed
+//! with a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL; a single atomic `UPDATE … RETURNING`
+//! on SQLite, whose one writer at a time gives the same exclusivity), retried with backoff.
+//!
+//! A job runs at least once; the work itself is made idempotent by its key (publishing derives
+//! the network's record key from it), so at-least-once running gives exactly-once effects.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::{Backend, Store, StoreError, now_ms};
+
+/// A job as claimed by a worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub key: String,
+    pub payload: String,
+    pub run_at_ms: i64,
+    /// Attempts including this one.
+    pub attempts: i64,
+    pub max_attempts: i64,
+}
+
+/// A job to enqueue.
+#[derive(Debug, Clone)]
+pub struct NewJob<'a> {
+    pub kind: &'a str,
+    /// Idempotency key: enqueueing the same key again re-arms that job instead of adding one.
+    pub key: &'a str,
+    pub payload: &'a str,
+    pub run_at_ms: i64,
+    pub max_attempts: i64,
+}
+
+/// Counts per state, for metrics and tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueCounts {
+    pub queued: i64,
+    pub running: i64,
+    pub done: i64,
+    pub failed: i64,
+    pub cancelled: i64,
+}
+
+/// Enqueues (or re-arms) a job inside the caller's transaction. A job that is running is left
+/// alone; one that is done stays done unless `rearm_done`.
+pub(crate) async fn enqueue(conn: &mut AnyConnection, job: &NewJob<'_>) -> Result<(), StoreError> {
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO jobs (kind, key, payload, run_at, state, attempts, max_attempts, created_at, \
+         updated_at) VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $6) \
+         ON CONFLICT (key) DO UPDATE SET payload = excluded.payload, run_at = excluded.run_at, \
+         state = 'queued', attempts = 0, max_attempts = excluded.max_attempts, \
+         lease_owner = NULL, lease_until = NULL, last_error = NULL, updated_at = excluded.updated_at \
+         WHERE jobs.state IN ('queued', 'cancelled', 'failed')",
+    )
+    .bind(job.kind)
+    .bind(job.key)
+    .bind(job.payload)
+    .bind(job.run_at_ms)
+    .bind(job.max_attempts)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Cancels a queued job inside the caller's transaction; returns whether one was cancelled.
+pub(crate) async fn cancel(conn: &mut AnyConnection, key: &str) -> Result<bool, StoreError> {
+    let n = sqlx::query(
+        "UPDATE jobs SET state = 'cancelled', updated_at = $1 WHERE key = $2 AND state = 'queued'",
+    )
+    .bind(now_ms())
+    .bind(key)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(n > 0)
+}
+
+/// Moves a queued job to a new time inside the caller's transaction.
+pub(crate) async fn reschedule(
+    conn: &mut AnyConnection,
+    key: &str,
+    run_at_ms: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE jobs SET run_at = $1, updated_at = $2 WHERE key = $3 AND state = 'queued'")
+        .bind(run_at_ms)
+        .bind(now_ms())
+        .bind(key)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+fn job_from_row(r: &AnyRow) -> Result<Job, StoreError> {
+    Ok(Job {
+        id: r.try_get("id")?,
+        kind: r.try_get("kind")?,
+        key: r.try_get("key")?,
+        payload: r.try_get("payload")?,
+        run_at_ms: r.try_get("run_at")?,
+        attempts: r.try_get("attempts")?,
+        max_attempts: r.try_get("max_attempts")?,
+    })
+}
+
+impl Store {
+    /// Claims the most overdue job of `kinds` that is due (or whose lease expired), leasing it to
+    /// `owner` for `lease_ms`.
+    pub async fn claim_job(
+        &self,
+        owner: &str,
+        kinds: &[&str],
+        lease_ms: i64,
+    ) -> Result<Option<Job>, StoreError> {
+        let now = now_ms();
+        let kinds_list = kinds
+            .iter()
+            .map(|k| format!("'{}'", k.replace('\'', "")))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let lock = match self.backend {
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE jobs SET state = 'running', lease_owner = $1, lease_until = $2, \
+             attempts = attempts + 1, updated_at = $3 \
+             WHERE id = (SELECT id FROM jobs WHERE kind IN ({kinds_list}) AND \
+             ((state = 'queued' AND run_at <= $3) OR (state = 'running' AND lease_until < $3)) \
+             ORDER BY run_at, id LIMIT 1 {lock}) \
+             RETURNING id, kind, key, payload, run_at, attempts, max_attempts"
+        );
+        let row = sqlx::query(&sql)
+            .bind(owner)
+            .bind(now + lease_ms)
+            .bind(now)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(job_from_row).transpose()
+    }
+
+    /// Extends the lease of a running job this owner holds; false if it lost the lease.
+    pub async fn renew_lease(
+        &self,
+        job: i64,
+        owner: &str,
+        lease_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let n = sqlx::query(
+            "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND state = 'running'",
+        )
+        .bind(now_ms() + lease_ms)
+        .bind(job)
+        .bind(owner)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(n > 0)
+    }
+
+    /// Puts a job back to run again at `run_at_ms` after a transient error.
+    pub async fn retry_job(&self, job: i64, run_at_ms: i64, error: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE jobs SET state = 'queued', run_at = $1, last_error = $2, lease_owner = NULL, \
+             lease_until = NULL, updated_at = $3 WHERE id = $4 AND state = 'running'",
+        )
+        .bind(run_at_ms)
+        .bind(error)
+        .bind(now_ms())
+        .bind(job)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Marks a job finished (in its own transaction; see the publishing methods for finishing
+    /// together with the work's effects).
+    pub async fn finish_job(
+        &self,
+        job: i64,
+        ok: bool,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        finish(&mut conn, job, ok, error).await
+    }
+
+    /// When the next queued job of `kinds` is due, if any.
+    pub async fn next_job_due(&self, kinds: &[&str]) -> Result<Option<i64>, StoreError> {
+        let kinds_list = kinds
+            .iter()
+            .map(|k| format!("'{}'", k.replace('\'', "")))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let row = sqlx::query(&format!(
+            "SELECT MIN(CASE WHEN state = 'queued' THEN run_at ELSE lease_until END) AS due \
+             FROM jobs WHERE kind IN ({kinds_list}) AND state IN ('queued', 'running')"
+        ))
+        .fetch_one(self.pool())
+        .await?;
+        Ok(row.try_get::<Option<i64>, _>("due")?)
+    }
+
+    pub async fn queue_counts(&self) -> Result<QueueCounts, StoreError> {
+        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
+            .fetch_all(self.pool())
+            .await?;
+        let mut c = QueueCounts::default();
+        for r in rows {
+            let n: i64 = r.try_get("n")?;
+            match r.try_get::<String, _>("state")?.as_str() {
+                "queued" => c.queued = n,
+                "running" => c.running = n,
+                "done" => c.done = n,
+                "failed" => c.failed = n,
+                "cancelled" => c.cancelled = n,
+                _ => {}
+            }
+        }
+        Ok(c)
+    }
+
+    /// Makes a queued job due now ("retry now").
+    pub async fn run_job_now(&self, key: &str) -> Result<bool, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        let n = sqlx::query(
+            "UPDATE jobs SET run_at = $1, updated_at = $1 WHERE key = $2 AND state = 'queued'",
+        )
+        .bind(now_ms())
+        .bind(key)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        Ok(n > 0)
+    }
+}
+
+pub(crate) async fn finish(
+    conn: &mut AnyConnection,
+    job: i64,
+    ok: bool,
+    error: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE jobs SET state = $1, last_error = $2, lease_owner = NULL, lease_until = NULL, \
+         updated_at = $3 WHERE id = $4",
+    )
+    .bind(if ok { "done" } else { "failed" })
+    .bind(error)
+    .bind(now_ms())
+    .bind(job)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

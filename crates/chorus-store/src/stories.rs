@@ -1,0 +1,622 @@
+//! Stories and their variants (one per account and locale), images, comments.
+//!
+//! Editing the content of a story that was in review, approved or scheduled sends it back to
+//! draft and cancels its publish jobs, in the same transaction: what gets published is always
+//! what was approved.
+
+use chorus_core::audit::Author;
+use chorus_core::stories::workflow::StoryState;
+use chorus_core::{MarketId, PrincipleId, UserId};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::audit::{Change, record, snapshot};
+use crate::error::{is_foreign_key_violation, is_unique_violation};
+use crate::{Store, StoreError, jobs, now_ms};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Story {
+    pub id: i64,
+    pub market_id: MarketId,
+    pub campaign_id: Option<i64>,
+    pub title: String,
+    pub brief: String,
+    pub state: StoryState,
+    pub author_id: UserId,
+    pub submitted_by: Option<UserId>,
+    pub scheduled_by: Option<UserId>,
+    pub reject_reason: Option<String>,
+    pub principles: Vec<PrincipleId>,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+/// Where a variant is in publishing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PubState {
+    Pending,
+    Publishing,
+    Published,
+    Failed,
+}
+
+impl PubState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PubState::Pending => "pending",
+            PubState::Publishing => "publishing",
+            PubState::Published => "published",
+            PubState::Failed => "failed",
+        }
+    }
+
+    pub(crate) fn from_str(s: &str) -> Result<PubState, StoreError> {
+        Ok(match s {
+            "pending" => PubState::Pending,
+            "publishing" => PubState::Publishing,
+            "published" => PubState::Published,
+            "failed" => PubState::Failed,
+            other => return Err(StoreError::corrupt("variant state", other)),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageMeta {
+    pub id: i64,
+    pub name: String,
+    pub mime: String,
+    pub alt: String,
+    pub size: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Variant {
+    pub id: i64,
+    pub story_id: i64,
+    pub account_id: i64,
+    pub locale: String,
+    pub body: String,
+    pub scheduled_at_ms: Option<i64>,
+    pub pub_state: PubState,
+    pub publish_key_at_ms: Option<i64>,
+    pub published_uri: Option<String>,
+    pub published_at_ms: Option<i64>,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub images: Vec<ImageMeta>,
+}
+
+/// A story's editable fields, validated by the caller.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoryInput {
+    pub market_id: MarketId,
+    pub campaign_id: Option<i64>,
+    pub title: String,
+    pub brief: String,
+    pub principles: Vec<PrincipleId>,
+}
+
+/// A variant's editable fields, validated by the caller.
+#[derive(Debug, Clone, Serialize)]
+pub struct VariantInput {
+    pub account_id: i64,
+    pub locale: String,
+    pub body: String,
+    pub scheduled_at_ms: Option<i64>,
+}
+
+/// The publish job's key for a variant.
+pub fn publish_key(variant: i64) -> String {
+    format!("publish:variant:{variant}")
+}
+
+pub(crate) const STORY_COLUMNS: &str = "id, market_id, campaign_id, title, brief, state, author_id, \
+    submitted_by, scheduled_by, reject_reason, created_at, updated_at";
+
+pub(crate) fn story_from_row(r: &AnyRow) -> Result<Story, StoreError> {
+    Ok(Story {
+        id: r.try_get("id")?,
+        market_id: MarketId(r.try_get("market_id")?),
+        campaign_id: r.try_get("campaign_id")?,
+        title: r.try_get("title")?,
+        brief: r.try_get("brief")?,
+        state: StoryState::parse(&r.try_get::<String, _>("state")?)
+            .map_err(|e| StoreError::corrupt("story state", e))?,
+        author_id: UserId(r.try_get("author_id")?),
+        submitted_by: r.try_get::<Option<i64>, _>("submitted_by")?.map(UserId),
+        scheduled_by: r.try_get::<Option<i64>, _>("scheduled_by")?.map(UserId),
+        reject_reason: r.try_get("reject_reason")?,
+        principles: Vec::new(),
+        created_at_ms: r.try_get("created_at")?,
+        updated_at_ms: r.try_get("updated_at")?,
+    })
+}
+
+pub(crate) const VARIANT_COLUMNS: &str = "id, story_id, account_id, locale, body, scheduled_at, \
+    pub_state, publish_key_at, published_uri, published_at, attempts, last_error";
+
+pub(crate) fn variant_from_row(r: &AnyRow) -> Result<Variant, StoreError> {
+    Ok(Variant {
+        id: r.try_get("id")?,
+        story_id: r.try_get("story_id")?,
+        account_id: r.try_get("account_id")?,
+        locale: r.try_get("locale")?,
+        body: r.try_get("body")?,
+        scheduled_at_ms: r.try_get("scheduled_at")?,
+        pub_state: PubState::from_str(&r.try_get::<String, _>("pub_state")?)?,
+        publish_key_at_ms: r.try_get("publish_key_at")?,
+        published_uri: r.try_get("published_uri")?,
+        published_at_ms: r.try_get("published_at")?,
+        attempts: r.try_get("attempts")?,
+        last_error: r.try_get("last_error")?,
+        images: Vec::new(),
+    })
+}
+
+impl Store {
+    pub async fn create_story(
+        &self,
+        author: &Author,
+        input: &StoryInput,
+    ) -> Result<Story, StoreError> {
+        let Some(author_id) = author.user_id else {
+            return Err(StoreError::Reference(
+                "a story needs a person as its author".into(),
+            ));
+        };
+        let now = now_ms();
+        let mut tx = self.pool().begin().await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO stories (market_id, campaign_id, title, brief, state, author_id, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, 'draft', $5, $6, $6) RETURNING id",
+        )
+        .bind(input.market_id.0)
+        .bind(input.campaign_id)
+        .bind(&input.title)
+        .bind(&input.brief)
+        .bind(author_id.0)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| reference(e, "the market or campaign does not exist"))?
+        .try_get("id")?;
+        write_principles(&mut tx, id, &input.principles).await?;
+        record(
+            &mut tx,
+            author,
+            Change {
+                action: "story.create",
+                subject_type: "story",
+                subject_id: id.to_string(),
+                market: Some(input.market_id),
+                before: None,
+                after: snapshot(input),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.story(id).await
+    }
+
+    pub async fn story(&self, id: i64) -> Result<Story, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {STORY_COLUMNS} FROM stories WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound { what: "story" })?;
+        let mut story = story_from_row(&row)?;
+        story.principles = sqlx::query(
+            "SELECT principle_id FROM story_principles WHERE story_id = $1 ORDER BY principle_id",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| Ok(PrincipleId(r.try_get("principle_id")?)))
+        .collect::<Result<_, StoreError>>()?;
+        Ok(story)
+    }
+
+    /// Stories in `markets` (all when `None`), newest first, optionally in one state.
+    pub async fn stories(
+        &self,
+        markets: Option<&[MarketId]>,
+        state: Option<StoryState>,
+        limit: i64,
+    ) -> Result<Vec<Story>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {STORY_COLUMNS} FROM stories WHERE ($1 IS NULL OR state = $1) \
+             ORDER BY updated_at DESC, id DESC LIMIT $2"
+        ))
+        .bind(state.map(|s| s.as_str()))
+        .bind(limit.clamp(1, 10_000))
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let s = story_from_row(r)?;
+            if markets.is_none_or(|ms| ms.contains(&s.market_id)) {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Changes the story's fields; returns the story and whether it went back to draft.
+    pub async fn update_story(
+        &self,
+        author: &Author,
+        id: i64,
+        input: &StoryInput,
+    ) -> Result<(Story, bool), StoreError> {
+        let before = self.story(id).await?;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "UPDATE stories SET campaign_id = $1, title = $2, brief = $3, updated_at = $4 \
+             WHERE id = $5",
+        )
+        .bind(input.campaign_id)
+        .bind(&input.title)
+        .bind(&input.brief)
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| reference(e, "the campaign does not exist"))?;
+        sqlx::query("DELETE FROM story_principles WHERE story_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        write_principles(&mut tx, id, &input.principles).await?;
+        let back = back_to_draft(&mut tx, &before).await?;
+        record(
+            &mut tx,
+            author,
+            Change {
+                action: "story.update",
+                subject_type: "story",
+                subject_id: id.to_string(),
+                market: Some(before.market_id),
+                before: snapshot(&StoryInput {
+                    market_id: before.market_id,
+                    campaign_id: before.campaign_id,
+                    title: before.title.clone(),
+                    brief: before.brief.clone(),
+                    principles: before.principles.clone(),
+                }),
+                after: snapshot(input),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((self.story(id).await?, back))
+    }
+
+    pub async fn variants(&self, story: i64) -> Result<Vec<Variant>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {VARIANT_COLUMNS} FROM variants WHERE story_id = $1 ORDER BY id"
+        ))
+        .bind(story)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let mut v = variant_from_row(r)?;
+            v.images = self.image_metas(v.id).await?;
+            out.push(v);
+        }
+        Ok(out)
+    }
+
+    pub async fn variant(&self, id: i64) -> Result<Variant, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {VARIANT_COLUMNS} FROM variants WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound { what: "variant" })?;
+        let mut v = variant_from_row(&row)?;
+        v.images = self.image_metas(id).await?;
+        Ok(v)
+    }
+
+    async fn image_metas(&self, variant: i64) -> Result<Vec<ImageMeta>, StoreError> {
+        sqlx::query(
+            "SELECT id, name, mime, alt, LENGTH(bytes) AS size FROM variant_images \
+             WHERE variant_id = $1 ORDER BY position, id",
+        )
+        .bind(variant)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ImageMeta {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                mime: r.try_get("mime")?,
+                alt: r.try_get("alt")?,
+                size: r
+                    .try_get::<i64, _>("size")
+                    .or_else(|_| r.try_get::<i32, _>("size").map(i64::from))?,
+            })
+        })
+        .collect()
+    }
+
+    /// Creates (`id` = None) or changes a variant. Changing content of approved work sends the
+    /// story back to draft; changing only the time of a scheduled variant moves its job.
+    pub async fn save_variant(
+        &self,
+        author: &Author,
+        story_id: i64,
+        id: Option<i64>,
+        input: &VariantInput,
+    ) -> Result<Variant, StoreError> {
+        let story = self.story(story_id).await?;
+        let before = match id {
+            Some(v) => Some(self.variant(v).await?),
+            None => None,
+        };
+        if before.as_ref().is_some_and(|b| b.story_id != story_id) {
+            return Err(StoreError::NotFound { what: "variant" });
+        }
+        let now = now_ms();
+        let mut tx = self.pool().begin().await?;
+        let vid: i64 = match &before {
+            None => sqlx::query(
+                "INSERT INTO variants (story_id, account_id, locale, body, scheduled_at, \
+                 pub_state, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6) \
+                 RETURNING id",
+            )
+            .bind(story_id)
+            .bind(input.account_id)
+            .bind(&input.locale)
+            .bind(&input.body)
+            .bind(input.scheduled_at_ms)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(variant_error)?
+            .try_get("id")?,
+            Some(b) => {
+                sqlx::query(
+                    "UPDATE variants SET account_id = $1, locale = $2, body = $3, \
+                     scheduled_at = $4, updated_at = $5 WHERE id = $6",
+                )
+                .bind(input.account_id)
+                .bind(&input.locale)
+                .bind(&input.body)
+                .bind(input.scheduled_at_ms)
+                .bind(now)
+                .bind(b.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(variant_error)?;
+                b.id
+            }
+        };
+        let content_changed = before.as_ref().is_none_or(|b| {
+            b.body != input.body || b.account_id != input.account_id || b.locale != input.locale
+        });
+        if content_changed {
+            back_to_draft(&mut tx, &story).await?;
+        } else if let Some(at) = input.scheduled_at_ms {
+            jobs::reschedule(&mut tx, &publish_key(vid), at).await?;
+        }
+        record(
+            &mut tx,
+            author,
+            Change {
+                action: if before.is_some() { "variant.update" } else { "variant.create" },
+                subject_type: "story",
+                subject_id: story_id.to_string(),
+                market: Some(story.market_id),
+                before: before.as_ref().map(|b| {
+                    serde_json::json!({"variant": b.id, "account_id": b.account_id,
+                        "locale": b.locale, "body": b.body, "scheduled_at": b.scheduled_at_ms})
+                }),
+                after: Some(serde_json::json!({"variant": vid, "account_id": input.account_id,
+                    "locale": input.locale, "body": input.body, "scheduled_at": input.scheduled_at_ms})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.variant(vid).await
+    }
+
+    pub async fn delete_variant(&self, author: &Author, id: i64) -> Result<(), StoreError> {
+        let v = self.variant(id).await?;
+        let story = self.story(v.story_id).await?;
+        let mut tx = self.pool().begin().await?;
+        jobs::cancel(&mut tx, &publish_key(id)).await?;
+        sqlx::query("DELETE FROM variants WHERE id = $1 AND pub_state IN ('pending', 'failed')")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        back_to_draft(&mut tx, &story).await?;
+        record(
+            &mut tx,
+            author,
+            Change {
+                action: "variant.delete",
+                subject_type: "story",
+                subject_id: v.story_id.to_string(),
+                market: Some(story.market_id),
+                before: Some(serde_json::json!({"variant": id, "body": v.body})),
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn add_image(
+        &self,
+        author: &Author,
+        variant: i64,
+        name: &str,
+        mime: &str,
+        bytes: &[u8],
+        alt: &str,
+    ) -> Result<ImageMeta, StoreError> {
+        let v = self.variant(variant).await?;
+        let story = self.story(v.story_id).await?;
+        let mut tx = self.pool().begin().await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO variant_images (variant_id, position, name, mime, bytes, alt) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(variant)
+        .bind(v.images.len() as i64)
+        .bind(name)
+        .bind(mime)
+        .bind(bytes.to_vec())
+        .bind(alt)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        back_to_draft(&mut tx, &story).await?;
+        record(
+            &mut tx,
+            author,
+            Change {
+                action: "variant.image_add",
+                subject_type: "story",
+                subject_id: v.story_id.to_string(),
+                market: Some(story.market_id),
+                before: None,
+                after: Some(serde_json::json!({"variant": variant, "image": name, "alt": alt})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ImageMeta {
+            id,
+            name: name.to_owned(),
+            mime: mime.to_owned(),
+            alt: alt.to_owned(),
+            size: bytes.len() as i64,
+        })
+    }
+
+    /// An image's bytes and MIME type.
+    pub async fn image(&self, id: i64) -> Result<(ImageMeta, Vec<u8>), StoreError> {
+        let r = sqlx::query("SELECT id, name, mime, alt, bytes FROM variant_images WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound { what: "image" })?;
+        let bytes: Vec<u8> = r.try_get("bytes")?;
+        Ok((
+            ImageMeta {
+                id,
+                name: r.try_get("name")?,
+                mime: r.try_get("mime")?,
+                alt: r.try_get("alt")?,
+                size: bytes.len() as i64,
+            },
+            bytes,
+        ))
+    }
+
+    pub async fn add_comment(
+        &self,
+        author: &Author,
+        story: i64,
+        body: &str,
+    ) -> Result<(), StoreError> {
+        let Some(uid) = author.user_id else {
+            return Err(StoreError::Reference("comments need a person".into()));
+        };
+        sqlx::query(
+            "INSERT INTO story_comments (story_id, author_id, body, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(story)
+        .bind(uid.0)
+        .bind(body)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await
+        .map_err(|e| reference(e, "the story does not exist"))?;
+        Ok(())
+    }
+
+    /// A story's comments, oldest first: (author, body, time).
+    pub async fn comments(&self, story: i64) -> Result<Vec<(UserId, String, i64)>, StoreError> {
+        sqlx::query(
+            "SELECT author_id, body, created_at FROM story_comments WHERE story_id = $1 ORDER BY id",
+        )
+        .bind(story)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| Ok((UserId(r.try_get("author_id")?), r.try_get("body")?, r.try_get("created_at")?)))
+        .collect()
+    }
+}
+
+/// If approval no longer holds after an edit, puts the story back to draft and cancels its
+/// queued publish jobs. Returns whether it did.
+async fn back_to_draft(conn: &mut AnyConnection, story: &Story) -> Result<bool, StoreError> {
+    if !story.state.edit_returns_to_draft() {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE stories SET state = 'draft', updated_at = $1 WHERE id = $2")
+        .bind(now_ms())
+        .bind(story.id)
+        .execute(&mut *conn)
+        .await?;
+    let ids: Vec<i64> = sqlx::query("SELECT id FROM variants WHERE story_id = $1")
+        .bind(story.id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect::<Result<_, _>>()?;
+    for v in ids {
+        jobs::cancel(conn, &publish_key(v)).await?;
+    }
+    Ok(true)
+}
+
+async fn write_principles(
+    conn: &mut AnyConnection,
+    story: i64,
+    principles: &[PrincipleId],
+) -> Result<(), StoreError> {
+    for p in principles {
+        sqlx::query("INSERT INTO story_principles (story_id, principle_id) VALUES ($1, $2)")
+            .bind(story)
+            .bind(p.0)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| reference(e, "a cited principle does not exist"))?;
+    }
+    Ok(())
+}
+
+fn reference(e: sqlx::Error, message: &str) -> StoreError {
+    if is_foreign_key_violation(&e) {
+        StoreError::Reference(message.to_owned())
+    } else {
+        e.into()
+    }
+}
+
+fn variant_error(e: sqlx::Error) -> StoreError {
+    if is_unique_violation(&e, "locale") || is_unique_violation(&e, "variants_story_id") {
+        StoreError::Conflict {
+            what: "a variant for this account and locale",
+            field: "locale",
+        }
+    } else {
+        reference(e, "the account does not exist")
+    }
+}

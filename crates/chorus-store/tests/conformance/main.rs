@@ -1,0 +1,14 @@
+//! The store conformance suite: the same tests against SQLite and PostgreSQL.
+//!
+//! PostgreSQL comes from `CHORUS_TEST_DATABASE_URL` (default
+//! `postgres://chorus:chorus@127.0.0.1:5432/chorus`); each test gets a fresh database. When it
+//! cannot be reached the PostgreSQL half is skipped with a printed reason, unless
+//! `CHORUS_REQUIRE_SERVICES=1`, which turns the absence into a failure.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+
+mod support;
+
+mod foundation;
+mod jobs;
+mod stories;
