@@ -7,6 +7,7 @@
 //! (actor, action, scope) that the web handlers and the CLI call before every read or change.
 
 pub mod audit;
+pub mod conversations;
 pub mod ids;
 pub mod org;
 pub mod password;

@@ -41,10 +41,18 @@ pub enum Action {
     ManageMembers,
     /// Read the audit log.
     ReadAuditLog,
+    /// See a market's listening queries, conversations and signals.
+    ReadConversations,
+    /// Work a market's inbox: assign, tag, note, change status, reply.
+    WorkConversations,
+    /// Create, change or delete a market's listening queries.
+    ManageListeningQueries,
+    /// Set a market's first-response target.
+    SetResponseTarget,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 13] = [
         Action::ReadPlaybook,
         Action::EditPlaybook,
         Action::ViewAdmin,
@@ -54,6 +62,10 @@ impl Action {
         Action::ReadMembers,
         Action::ManageMembers,
         Action::ReadAuditLog,
+        Action::ReadConversations,
+        Action::WorkConversations,
+        Action::ManageListeningQueries,
+        Action::SetResponseTarget,
     ];
 
     fn describe(self) -> &'static str {
@@ -67,6 +79,10 @@ impl Action {
             Action::ReadMembers => "see users and memberships",
             Action::ManageMembers => "manage users and memberships",
             Action::ReadAuditLog => "read the audit log",
+            Action::ReadConversations => "see conversations",
+            Action::WorkConversations => "work the conversation inbox",
+            Action::ManageListeningQueries => "change listening queries",
+            Action::SetResponseTarget => "set the first-response target",
         }
     }
 }
@@ -155,6 +171,23 @@ pub fn allows(actor: &Actor, action: Action, scope: Scope) -> bool {
         Action::ManageMarkets | Action::ReadAuditLog => false,
         Action::EditMarket | Action::ManageTeams | Action::ManageMembers => market_lead_here,
         Action::ReadMembers => market_lead_here || actor.holds(Role::GlobalLead, Scope::Global),
+        // Conversations are read by the people who listen, answer, write and measure there; a
+        // global membership reads them everywhere.
+        Action::ReadConversations => {
+            actor.holds(Role::GlobalLead, Scope::Global)
+                || [
+                    Role::MarketLead,
+                    Role::CommunityManager,
+                    Role::Editor,
+                    Role::Analyst,
+                ]
+                .into_iter()
+                .any(|r| actor.holds(r, scope))
+        }
+        Action::WorkConversations => [Role::MarketLead, Role::CommunityManager]
+            .into_iter()
+            .any(|r| actor.holds(r, scope)),
+        Action::ManageListeningQueries | Action::SetResponseTarget => market_lead_here,
     }
 }
 

@@ -32,6 +32,10 @@ const MATRIX: &[(Role, &[(Action, &str)])] = &[
             (Action::ReadMembers, "YYY"),
             (Action::ManageMembers, "YYY"),
             (Action::ReadAuditLog, "YYY"),
+            (Action::ReadConversations, "YYY"),
+            (Action::WorkConversations, "YYY"),
+            (Action::ManageListeningQueries, "YYY"),
+            (Action::SetResponseTarget, "YYY"),
         ],
     ),
     (
@@ -46,6 +50,10 @@ const MATRIX: &[(Role, &[(Action, &str)])] = &[
             (Action::ReadMembers, "YYY"),
             (Action::ManageMembers, "..."),
             (Action::ReadAuditLog, "..."),
+            (Action::ReadConversations, "YYY"),
+            (Action::WorkConversations, "..."),
+            (Action::ManageListeningQueries, "..."),
+            (Action::SetResponseTarget, "..."),
         ],
     ),
     (
@@ -60,12 +68,49 @@ const MATRIX: &[(Role, &[(Action, &str)])] = &[
             (Action::ReadMembers, "Y.."),
             (Action::ManageMembers, "Y.."),
             (Action::ReadAuditLog, "..."),
+            (Action::ReadConversations, "Y.."),
+            (Action::WorkConversations, "Y.."),
+            (Action::ManageListeningQueries, "Y.."),
+            (Action::SetResponseTarget, "Y.."),
         ],
     ),
-    (Role::Editor, READ_PLAYBOOK_ONLY),
+    (Role::Editor, READS_CONVERSATIONS),
     (Role::Contributor, READ_PLAYBOOK_ONLY),
-    (Role::CommunityManager, READ_PLAYBOOK_ONLY),
-    (Role::Analyst, READ_PLAYBOOK_ONLY),
+    (
+        Role::CommunityManager,
+        &[
+            (Action::ReadPlaybook, "YYY"),
+            (Action::EditPlaybook, "..."),
+            (Action::ViewAdmin, "..."),
+            (Action::ManageMarkets, "..."),
+            (Action::EditMarket, "..."),
+            (Action::ManageTeams, "..."),
+            (Action::ReadMembers, "..."),
+            (Action::ManageMembers, "..."),
+            (Action::ReadAuditLog, "..."),
+            (Action::ReadConversations, "Y.."),
+            (Action::WorkConversations, "Y.."),
+            (Action::ManageListeningQueries, "..."),
+            (Action::SetResponseTarget, "..."),
+        ],
+    ),
+    (Role::Analyst, READS_CONVERSATIONS),
+];
+
+const READS_CONVERSATIONS: &[(Action, &str)] = &[
+    (Action::ReadPlaybook, "YYY"),
+    (Action::EditPlaybook, "..."),
+    (Action::ViewAdmin, "..."),
+    (Action::ManageMarkets, "..."),
+    (Action::EditMarket, "..."),
+    (Action::ManageTeams, "..."),
+    (Action::ReadMembers, "..."),
+    (Action::ManageMembers, "..."),
+    (Action::ReadAuditLog, "..."),
+    (Action::ReadConversations, "Y.."),
+    (Action::WorkConversations, "..."),
+    (Action::ManageListeningQueries, "..."),
+    (Action::SetResponseTarget, "..."),
 ];
 
 const READ_PLAYBOOK_ONLY: &[(Action, &str)] = &[
@@ -78,6 +123,10 @@ const READ_PLAYBOOK_ONLY: &[(Action, &str)] = &[
     (Action::ReadMembers, "..."),
     (Action::ManageMembers, "..."),
     (Action::ReadAuditLog, "..."),
+    (Action::ReadConversations, "..."),
+    (Action::WorkConversations, "..."),
+    (Action::ManageListeningQueries, "..."),
+    (Action::SetResponseTarget, "..."),
 ];
 
 #[test]
@@ -108,7 +157,7 @@ fn authorization_matrix() {
             }
         }
     }
-    assert_eq!(checked, 7 * 9 * 3);
+    assert_eq!(checked, 7 * Action::ALL.len() * 3);
 }
 
 #[test]
@@ -164,6 +213,35 @@ fn market_leads_manage_only_their_markets_people() {
     assert!(!may_manage_user(&lead, &other_lead));
     assert!(!may_manage_user(&lead, &[]));
     assert!(may_manage_user(&actor(Role::Admin), &both));
+}
+
+#[test]
+fn global_analysts_and_community_managers_reach_every_market() {
+    let global = |role| Actor {
+        user_id: UserId(4),
+        memberships: vec![Membership {
+            role,
+            scope: Scope::Global,
+        }],
+    };
+    let analyst = global(Role::Analyst);
+    assert!(allows(
+        &analyst,
+        Action::ReadConversations,
+        Scope::Market(OTHER)
+    ));
+    assert!(!allows(
+        &analyst,
+        Action::WorkConversations,
+        Scope::Market(OTHER)
+    ));
+    let cm = global(Role::CommunityManager);
+    assert!(allows(&cm, Action::WorkConversations, Scope::Market(OTHER)));
+    assert!(!allows(
+        &cm,
+        Action::ManageListeningQueries,
+        Scope::Market(OTHER)
+    ));
 }
 
 #[test]
