@@ -9,6 +9,7 @@
 
 mod support;
 
+mod conversations;
 mod foundation;
 mod jobs;
 mod stories;

@@ -1,0 +1,412 @@
+//! Reading the inbox: conversations filtered and paged newest first (keyset paging, so the
+//! millionth row costs what the first does), and one conversation with its thread.
+
+use std::collections::HashMap;
+
+use chorus_core::conversations::{AssigneeFilter, ConversationId, QueryId, Sentiment, Status};
+use chorus_core::{MarketId, TeamId, UserId};
+use sqlx::Row;
+
+use crate::ingest::{POST_COLUMNS, StoredPost, post_from_row};
+use crate::{Store, StoreError};
+
+/// Filters for [`Store::inbox`]. `None` everywhere lists everything (for admins).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InboxQuery {
+    /// Visibility: only conversations matched by a query of one of these markets (`None`: all).
+    pub visible_markets: Option<Vec<MarketId>>,
+    pub market: Option<MarketId>,
+    pub query: Option<QueryId>,
+    /// Only conversations matched by a query this team owns.
+    pub team: Option<TeamId>,
+    pub network: Option<String>,
+    pub lang: Option<String>,
+    pub sentiment: Option<Sentiment>,
+    pub status: Option<Status>,
+    pub assignee: Option<AssigneeFilter>,
+    pub tag: Option<String>,
+    /// Post time bounds, milliseconds (from inclusive, until exclusive).
+    pub since_ms: Option<i64>,
+    pub until_ms: Option<i64>,
+    /// Keyset cursor: only conversations older than this (posted_at, id).
+    pub before: Option<(i64, i64)>,
+    pub limit: i64,
+}
+
+/// One conversation as the inbox lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationRow {
+    pub id: ConversationId,
+    pub post: StoredPost,
+    pub status: Status,
+    pub assignee: Option<(UserId, String)>,
+    /// Matched queries: id, name, market.
+    pub queries: Vec<(QueryId, String, MarketId)>,
+    pub tags: Vec<String>,
+    pub created_at_ms: i64,
+    pub first_response_at_ms: Option<i64>,
+}
+
+impl ConversationRow {
+    pub fn markets(&self) -> Vec<MarketId> {
+        let mut m: Vec<MarketId> = self.queries.iter().map(|q| q.2).collect();
+        m.sort();
+        m.dedup();
+        m
+    }
+}
+
+/// A note on a conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub id: i64,
+    pub author: String,
+    pub body: String,
+    pub created_at_ms: i64,
+}
+
+/// A reply sent (or being sent) from the inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub id: i64,
+    pub conversation_id: ConversationId,
+    pub author: String,
+    pub account_id: i64,
+    pub body: String,
+    /// sending | sent | failed
+    pub state: String,
+    pub publish_at_ms: i64,
+    pub uri: Option<String>,
+    pub cid: Option<String>,
+    pub error: Option<String>,
+    pub created_at_ms: i64,
+}
+
+/// One conversation with everything its page shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationDetail {
+    pub row: ConversationRow,
+    /// The thread around the post, oldest first (the post itself included).
+    pub thread: Vec<StoredPost>,
+    pub notes: Vec<Note>,
+    pub replies: Vec<Reply>,
+}
+
+enum Bind {
+    I(i64),
+    F(f64),
+    S(String),
+}
+
+pub(crate) fn reply_from_row(r: &sqlx::any::AnyRow) -> Result<Reply, StoreError> {
+    Ok(Reply {
+        id: r.try_get("id")?,
+        conversation_id: ConversationId(r.try_get("conversation_id")?),
+        author: r.try_get("author_label")?,
+        account_id: r.try_get("account_id")?,
+        body: r.try_get("body")?,
+        state: r.try_get("state")?,
+        publish_at_ms: r.try_get("publish_at")?,
+        uri: r.try_get("uri")?,
+        cid: r.try_get("cid")?,
+        error: r.try_get("error")?,
+        created_at_ms: r.try_get("created_at")?,
+    })
+}
+
+fn in_list(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Store {
+    /// Conversations matching `q`, newest first.
+    pub async fn inbox(&self, q: &InboxQuery) -> Result<Vec<ConversationRow>, StoreError> {
+        let mut sql = String::from("SELECT c.id, c.posted_at FROM conversations c WHERE 1 = 1");
+        let mut binds: Vec<Bind> = Vec::new();
+        let mut push = |sql: &mut String, cond: &str, b: Vec<Bind>| {
+            // Conditions use `?` placeholders numbered here in order.
+            let mut out = String::new();
+            let mut it = b.into_iter();
+            for ch in cond.chars() {
+                if ch == '?' {
+                    if let Some(v) = it.next() {
+                        binds.push(v);
+                        out.push_str(&format!("${}", binds.len()));
+                    }
+                } else {
+                    out.push(ch);
+                }
+            }
+            sql.push_str(" AND ");
+            sql.push_str(&out);
+        };
+        if let Some(s) = q.status {
+            push(&mut sql, "c.status = ?", vec![Bind::S(s.as_str().into())]);
+        }
+        if let Some(n) = &q.network {
+            push(&mut sql, "c.network = ?", vec![Bind::S(n.clone())]);
+        }
+        if let Some(l) = &q.lang {
+            push(&mut sql, "c.lang = ?", vec![Bind::S(l.clone())]);
+        }
+        if let Some(s) = q.sentiment {
+            let (lo, hi) = s.range();
+            push(
+                &mut sql,
+                "c.sentiment >= ? AND c.sentiment < ?",
+                vec![Bind::F(lo), Bind::F(hi)],
+            );
+        }
+        match q.assignee {
+            Some(AssigneeFilter::Nobody) => sql.push_str(" AND c.assignee_id IS NULL"),
+            Some(AssigneeFilter::User(u)) => {
+                push(&mut sql, "c.assignee_id = ?", vec![Bind::I(u.0)]);
+            }
+            None => {}
+        }
+        if let Some(t) = &q.tag {
+            push(
+                &mut sql,
+                "EXISTS (SELECT 1 FROM conversation_tags t WHERE t.conversation_id = c.id AND t.tag = ?)",
+                vec![Bind::S(t.clone())],
+            );
+        }
+        if let Some(s) = q.since_ms {
+            push(&mut sql, "c.posted_at >= ?", vec![Bind::I(s)]);
+        }
+        if let Some(u) = q.until_ms {
+            push(&mut sql, "c.posted_at < ?", vec![Bind::I(u)]);
+        }
+        if let Some((at, id)) = q.before {
+            push(
+                &mut sql,
+                "(c.posted_at < ? OR (c.posted_at = ? AND c.id < ?))",
+                vec![Bind::I(at), Bind::I(at), Bind::I(id)],
+            );
+        }
+        let needs_match = q.visible_markets.is_some()
+            || q.market.is_some()
+            || q.query.is_some()
+            || q.team.is_some();
+        if needs_match {
+            if matches!(&q.visible_markets, Some(v) if v.is_empty()) {
+                return Ok(Vec::new());
+            }
+            let mut cond = String::from(
+                "EXISTS (SELECT 1 FROM conversation_matches m WHERE m.conversation_id = c.id",
+            );
+            let mut b = Vec::new();
+            if let Some(v) = &q.visible_markets {
+                cond.push_str(" AND m.market_id IN (");
+                cond.push_str(&vec!["?"; v.len()].join(", "));
+                cond.push(')');
+                b.extend(v.iter().map(|m| Bind::I(m.0)));
+            }
+            if let Some(m) = q.market {
+                cond.push_str(" AND m.market_id = ?");
+                b.push(Bind::I(m.0));
+            }
+            if let Some(qid) = q.query {
+                cond.push_str(" AND m.query_id = ?");
+                b.push(Bind::I(qid.0));
+            }
+            if let Some(t) = q.team {
+                cond.push_str(
+                    " AND m.query_id IN (SELECT id FROM listening_queries WHERE team_id = ?)",
+                );
+                b.push(Bind::I(t.0));
+            }
+            cond.push(')');
+            push(&mut sql, &cond, b);
+        }
+        let limit = if q.limit <= 0 { 50 } else { q.limit.min(500) };
+        sql.push_str(&format!(
+            " ORDER BY c.posted_at DESC, c.id DESC LIMIT {limit}"
+        ));
+        let mut query = sqlx::query(&sql);
+        for b in binds {
+            query = match b {
+                Bind::I(v) => query.bind(v),
+                Bind::F(v) => query.bind(v),
+                Bind::S(v) => query.bind(v),
+            };
+        }
+        let ids: Vec<i64> = query
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|r| r.try_get("id"))
+            .collect::<Result<_, _>>()?;
+        self.conversation_rows(&ids).await
+    }
+
+    /// The rows for `ids`, in the order given (missing ids are left out).
+    pub async fn conversation_rows(&self, ids: &[i64]) -> Result<Vec<ConversationRow>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = in_list(1, ids.len());
+        fn bind_all<'q>(
+            sql: &'q str,
+            ids: &[i64],
+        ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+            let mut q = sqlx::query(sql);
+            for id in ids {
+                q = q.bind(*id);
+            }
+            q
+        }
+        let sql = format!(
+            "SELECT c.id AS conv_id, c.status, c.assignee_id, u.display_name, c.created_at AS c_created, \
+             c.first_response_at, p.* FROM conversations c JOIN posts p ON p.id = c.id \
+             LEFT JOIN users u ON u.id = c.assignee_id WHERE c.id IN ({list})"
+        );
+        let rows = bind_all(&sql, ids).fetch_all(self.pool()).await?;
+        let sql = format!(
+            "SELECT m.conversation_id, m.query_id, m.market_id, q.name FROM conversation_matches m \
+             JOIN listening_queries q ON q.id = m.query_id WHERE m.conversation_id IN ({list}) \
+             ORDER BY m.query_id"
+        );
+        let mut queries: HashMap<i64, Vec<(QueryId, String, MarketId)>> = HashMap::new();
+        for r in bind_all(&sql, ids).fetch_all(self.pool()).await? {
+            queries
+                .entry(r.try_get("conversation_id")?)
+                .or_default()
+                .push((
+                    QueryId(r.try_get("query_id")?),
+                    r.try_get("name")?,
+                    MarketId(r.try_get("market_id")?),
+                ));
+        }
+        let sql = format!(
+            "SELECT conversation_id, tag FROM conversation_tags WHERE conversation_id IN ({list}) \
+             ORDER BY tag"
+        );
+        let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+        for r in bind_all(&sql, ids).fetch_all(self.pool()).await? {
+            tags.entry(r.try_get("conversation_id")?)
+                .or_default()
+                .push(r.try_get("tag")?);
+        }
+        let mut by_id: HashMap<i64, ConversationRow> = HashMap::with_capacity(rows.len());
+        for r in &rows {
+            let id: i64 = r.try_get("conv_id")?;
+            let status: String = r.try_get("status")?;
+            let assignee = match r.try_get::<Option<i64>, _>("assignee_id")? {
+                Some(u) => Some((
+                    UserId(u),
+                    r.try_get::<Option<String>, _>("display_name")?
+                        .unwrap_or_default(),
+                )),
+                None => None,
+            };
+            by_id.insert(
+                id,
+                ConversationRow {
+                    id: ConversationId(id),
+                    post: post_from_row(r)?,
+                    status: Status::parse(&status)
+                        .map_err(|e| StoreError::corrupt("conversation status", e))?,
+                    assignee,
+                    queries: queries.remove(&id).unwrap_or_default(),
+                    tags: tags.remove(&id).unwrap_or_default(),
+                    created_at_ms: r.try_get("c_created")?,
+                    first_response_at_ms: r.try_get("first_response_at")?,
+                },
+            );
+        }
+        Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+    }
+
+    /// One conversation with its thread, notes and replies.
+    pub async fn conversation(&self, id: ConversationId) -> Result<ConversationDetail, StoreError> {
+        let row = self
+            .conversation_rows(&[id.0])
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound {
+                what: "conversation",
+            })?;
+        let root = row
+            .post
+            .reply_root
+            .clone()
+            .unwrap_or_else(|| row.post.uri.clone());
+        let parent = row.post.reply_parent.clone().unwrap_or_default();
+        let thread = sqlx::query(&format!(
+            "SELECT {POST_COLUMNS} FROM posts WHERE uri = $1 OR reply_root = $1 OR uri = $2 \
+             OR reply_parent = $3 ORDER BY posted_at, id LIMIT 200"
+        ))
+        .bind(&root)
+        .bind(&parent)
+        .bind(&row.post.uri)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(post_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+        let notes = sqlx::query(
+            "SELECT id, author_label, body, created_at FROM conversation_notes \
+             WHERE conversation_id = $1 ORDER BY id",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Note {
+                id: r.try_get("id")?,
+                author: r.try_get("author_label")?,
+                body: r.try_get("body")?,
+                created_at_ms: r.try_get("created_at")?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        let replies = sqlx::query(
+            "SELECT * FROM conversation_replies WHERE conversation_id = $1 ORDER BY id",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(reply_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+        Ok(ConversationDetail {
+            row,
+            thread,
+            notes,
+            replies,
+        })
+    }
+
+    /// The markets whose queries matched a conversation (for permission checks).
+    pub async fn conversation_markets(
+        &self,
+        id: ConversationId,
+    ) -> Result<Vec<MarketId>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT market_id FROM conversation_matches WHERE conversation_id = $1 \
+             ORDER BY market_id",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?;
+        if rows.is_empty() {
+            let exists = sqlx::query("SELECT 1 AS one FROM conversations WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(self.pool())
+                .await?;
+            if exists.is_none() {
+                return Err(StoreError::NotFound {
+                    what: "conversation",
+                });
+            }
+        }
+        rows.iter()
+            .map(|r| Ok(MarketId(r.try_get("market_id")?)))
+            .collect()
+    }
+}

@@ -1,0 +1,325 @@
+//! Working the inbox: status, assignee and tags (one conversation or many at once), internal
+//! notes, and replies. Each change to each conversation is audited in the same transaction.
+
+use chorus_core::audit::Author;
+use chorus_core::conversations::{ConversationId, Status};
+use chorus_core::{MarketId, UserId};
+use serde::Serialize;
+use sqlx::{AnyConnection, Row};
+
+use crate::audit::{Change, record, snapshot};
+use crate::inbox::{Reply, reply_from_row};
+use crate::{Store, StoreError, now_ms};
+
+/// What to change on each conversation; `None` leaves a field alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConversationChange {
+    pub status: Option<Status>,
+    /// `Some(None)` unassigns.
+    pub assignee: Option<Option<UserId>>,
+    pub add_tags: Vec<String>,
+    pub remove_tags: Vec<String>,
+}
+
+impl ConversationChange {
+    pub fn is_empty(&self) -> bool {
+        self.status.is_none()
+            && self.assignee.is_none()
+            && self.add_tags.is_empty()
+            && self.remove_tags.is_empty()
+    }
+}
+
+/// The audited state of a conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+struct State {
+    status: String,
+    assignee_id: Option<i64>,
+    tags: Vec<String>,
+}
+
+async fn state(conn: &mut AnyConnection, id: i64) -> Result<(State, Option<MarketId>), StoreError> {
+    let row = sqlx::query(
+        "SELECT status, assignee_id, (SELECT MIN(market_id) FROM conversation_matches m \
+         WHERE m.conversation_id = c.id) AS market_id FROM conversations c WHERE c.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound {
+        what: "conversation",
+    })?;
+    let tags =
+        sqlx::query("SELECT tag FROM conversation_tags WHERE conversation_id = $1 ORDER BY tag")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| r.try_get("tag"))
+            .collect::<Result<Vec<String>, _>>()?;
+    Ok((
+        State {
+            status: row.try_get("status")?,
+            assignee_id: row.try_get("assignee_id")?,
+            tags,
+        },
+        row.try_get::<Option<i64>, _>("market_id")?.map(MarketId),
+    ))
+}
+
+impl Store {
+    /// Applies `change` to every conversation in `ids` in one transaction, with one audit entry
+    /// per conversation that changed. Returns how many changed.
+    pub async fn change_conversations(
+        &self,
+        author: &Author,
+        ids: &[ConversationId],
+        change: &ConversationChange,
+    ) -> Result<usize, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let now = now_ms();
+        let mut changed = 0;
+        for id in ids {
+            let (before, market) = state(&mut tx, id.0).await?;
+            if let Some(s) = change.status {
+                sqlx::query("UPDATE conversations SET status = $1, updated_at = $2 WHERE id = $3")
+                    .bind(s.as_str())
+                    .bind(now)
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            if let Some(a) = change.assignee {
+                sqlx::query(
+                    "UPDATE conversations SET assignee_id = $1, updated_at = $2 WHERE id = $3",
+                )
+                .bind(a.map(|u| u.0))
+                .bind(now)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| {
+                    if crate::error::is_foreign_key_violation(&e) {
+                        StoreError::Reference("the assignee does not exist".into())
+                    } else {
+                        e.into()
+                    }
+                })?;
+            }
+            for t in &change.add_tags {
+                sqlx::query(
+                    "INSERT INTO conversation_tags (conversation_id, tag) VALUES ($1, $2) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(id.0)
+                .bind(t)
+                .execute(&mut *tx)
+                .await?;
+            }
+            for t in &change.remove_tags {
+                sqlx::query(
+                    "DELETE FROM conversation_tags WHERE conversation_id = $1 AND tag = $2",
+                )
+                .bind(id.0)
+                .bind(t)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let (after, _) = state(&mut tx, id.0).await?;
+            if after != before {
+                changed += 1;
+                record(
+                    &mut tx,
+                    author,
+                    Change {
+                        action: "conversation.update",
+                        subject_type: "conversation",
+                        subject_id: id.to_string(),
+                        market,
+                        before: snapshot(&before),
+                        after: snapshot(&after),
+                    },
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// Adds an internal note.
+    pub async fn add_note(
+        &self,
+        author: &Author,
+        id: ConversationId,
+        body: &str,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let (_, market) = state(&mut tx, id.0).await?;
+        let note_id: i64 = sqlx::query(
+            "INSERT INTO conversation_notes (conversation_id, author_id, author_label, body, \
+             created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(id.0)
+        .bind(author.user_id.map(|u| u.0))
+        .bind(&author.label)
+        .bind(body)
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        record(
+            &mut tx,
+            author,
+            Change {
+                action: "conversation.note",
+                subject_type: "conversation",
+                subject_id: id.to_string(),
+                market,
+                before: None,
+                after: Some(serde_json::json!({ "note_id": note_id, "body": body })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(note_id)
+    }
+
+    /// Records a reply about to be sent from `account_id`. Its id and `publish_at` make the
+    /// network's record key, so sending it again after a crash cannot post twice.
+    pub async fn create_reply(
+        &self,
+        author: &Author,
+        id: ConversationId,
+        account_id: i64,
+        body: &str,
+    ) -> Result<Reply, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let (_, market) = state(&mut tx, id.0).await?;
+        let now = now_ms();
+        let row = sqlx::query(
+            "INSERT INTO conversation_replies (conversation_id, author_id, author_label, \
+             account_id, body, state, publish_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, 'sending', $6, $6) RETURNING *",
+        )
+        .bind(id.0)
+        .bind(author.user_id.map(|u| u.0))
+        .bind(&author.label)
+        .bind(account_id)
+        .bind(body)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| {
+            if crate::error::is_foreign_key_violation(&e) {
+                StoreError::Reference("the account does not exist".into())
+            } else {
+                e.into()
+            }
+        })?;
+        let reply = reply_from_row(&row)?;
+        record(
+            &mut tx,
+            author,
+            Change {
+                action: "conversation.reply",
+                subject_type: "conversation",
+                subject_id: id.to_string(),
+                market,
+                before: None,
+                after: Some(serde_json::json!({
+                    "reply_id": reply.id, "account_id": account_id, "body": body,
+                })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(reply)
+    }
+
+    pub async fn reply(&self, reply_id: i64) -> Result<Reply, StoreError> {
+        let row = sqlx::query("SELECT * FROM conversation_replies WHERE id = $1")
+            .bind(reply_id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound { what: "reply" })?;
+        reply_from_row(&row)
+    }
+
+    /// Marks a reply sent; the conversation's first response time is set if it was not, and a
+    /// new or open conversation moves to waiting (for the other side).
+    pub async fn mark_reply_sent(
+        &self,
+        reply_id: i64,
+        uri: &str,
+        cid: &str,
+    ) -> Result<Reply, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let now = now_ms();
+        let row = sqlx::query(
+            "UPDATE conversation_replies SET state = 'sent', uri = $1, cid = $2, error = NULL, \
+             sent_at = $3 WHERE id = $4 RETURNING *",
+        )
+        .bind(uri)
+        .bind(cid)
+        .bind(now)
+        .bind(reply_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound { what: "reply" })?;
+        let reply = reply_from_row(&row)?;
+        sqlx::query(
+            "UPDATE conversations SET first_response_at = COALESCE(first_response_at, $1), \
+             status = CASE WHEN status IN ('new', 'open') THEN 'waiting' ELSE status END, \
+             updated_at = $1 WHERE id = $2",
+        )
+        .bind(now)
+        .bind(reply.conversation_id.0)
+        .execute(&mut *tx)
+        .await?;
+        let (_, market) = state(&mut tx, reply.conversation_id.0).await?;
+        record(
+            &mut tx,
+            &chorus_core::audit::Author {
+                user_id: None,
+                label: format!("system (reply {reply_id})"),
+            },
+            Change {
+                action: "conversation.reply_sent",
+                subject_type: "conversation",
+                subject_id: reply.conversation_id.to_string(),
+                market,
+                before: None,
+                after: Some(serde_json::json!({ "reply_id": reply_id, "uri": uri })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(reply)
+    }
+
+    /// Records why sending a reply failed (it can be retried with the same key).
+    pub async fn mark_reply_failed(&self, reply_id: i64, error: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE conversation_replies SET state = 'failed', error = $1 WHERE id = $2")
+            .bind(error)
+            .bind(reply_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Marks a failed reply as being sent again.
+    pub async fn retry_reply(&self, reply_id: i64) -> Result<Reply, StoreError> {
+        let row = sqlx::query(
+            "UPDATE conversation_replies SET state = 'sending' WHERE id = $1 AND state = 'failed' \
+             RETURNING *",
+        )
+        .bind(reply_id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound {
+            what: "failed reply",
+        })?;
+        reply_from_row(&row)
+    }
+}

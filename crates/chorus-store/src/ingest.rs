@@ -1,0 +1,346 @@
+//! What the ingest pipeline writes: posts, the conversations and matches they produced, hourly
+//! volumes per query, and the source's cursor — all of one batch in one transaction, so a
+//! restart resumes exactly after the last batch that committed, and a post whose URI is
+//! already stored is skipped (stored once, counted once).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chorus_core::MarketId;
+use chorus_core::conversations::QueryId;
+use sqlx::{AnyConnection, Row};
+
+use crate::{Store, StoreError, now_ms};
+
+/// A post to store, already analyzed and matched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPost {
+    /// The network's id for the post (`at://…`, a feed item id, `import:…`).
+    pub uri: String,
+    pub network: String,
+    /// Stable author id (a DID, a feed's URL, an import's author column).
+    pub author: String,
+    pub author_handle: Option<String>,
+    /// Untrusted text.
+    pub body: String,
+    /// Language code or `und`.
+    pub lang: String,
+    /// VADER compound score.
+    pub sentiment: f64,
+    pub posted_at_ms: i64,
+    pub reply_parent: Option<String>,
+    pub reply_root: Option<String>,
+    pub quote_of: Option<String>,
+    pub cid: Option<String>,
+    /// A web address to open the post at, when it has one (feeds).
+    pub link: Option<String>,
+    /// The queries it matched, with their markets.
+    pub matches: Vec<(QueryId, MarketId)>,
+}
+
+/// What one [`Store::ingest_batch`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IngestReport {
+    /// Posts newly stored.
+    pub stored: usize,
+    /// Posts skipped because their URI was already stored (or repeated in the batch).
+    pub duplicates: usize,
+    /// Conversations created (stored posts with at least one match).
+    pub conversations: usize,
+    /// Posts newly stored whose time falls in the last two hours (spike checks care).
+    pub recent: usize,
+}
+
+/// One stored post, for previews and thread views.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredPost {
+    pub id: i64,
+    pub uri: String,
+    pub network: String,
+    pub author: String,
+    pub author_handle: Option<String>,
+    pub body: String,
+    pub lang: String,
+    pub sentiment: f64,
+    pub posted_at_ms: i64,
+    pub received_at_ms: i64,
+    pub reply_parent: Option<String>,
+    pub reply_root: Option<String>,
+    pub cid: Option<String>,
+    pub link: Option<String>,
+}
+
+pub(crate) const POST_COLUMNS: &str = "id, uri, network, author, author_handle, body, lang, \
+    sentiment, posted_at, received_at, reply_parent, reply_root, cid, link";
+
+pub(crate) fn post_from_row(r: &sqlx::any::AnyRow) -> Result<StoredPost, StoreError> {
+    Ok(StoredPost {
+        id: r.try_get("id")?,
+        uri: r.try_get("uri")?,
+        network: r.try_get("network")?,
+        author: r.try_get("author")?,
+        author_handle: r.try_get("author_handle")?,
+        body: r.try_get("body")?,
+        lang: r.try_get("lang")?,
+        sentiment: r.try_get("sentiment")?,
+        posted_at_ms: r.try_get("posted_at")?,
+        received_at_ms: r.try_get("received_at")?,
+        reply_parent: r.try_get("reply_parent")?,
+        reply_root: r.try_get("reply_root")?,
+        cid: r.try_get("cid")?,
+        link: r.try_get("link")?,
+    })
+}
+
+/// Rows per multi-row INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+const POST_CHUNK: usize = 400;
+const ROW_CHUNK: usize = 1000;
+const HOUR_MS: i64 = 3_600_000;
+
+/// `($1, …, $n), ($n+1, …)`: `rows` groups of `cols` placeholders.
+fn placeholders(rows: usize, cols: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    let mut n = 1;
+    for r in 0..rows {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            s.push('$');
+            s.push_str(&n.to_string());
+            n += 1;
+        }
+        s.push(')');
+    }
+    s
+}
+
+impl Store {
+    /// Stores one batch and the source's new `position` in one transaction.
+    pub async fn ingest_batch(
+        &self,
+        source: &str,
+        position: &str,
+        posts: &[NewPost],
+    ) -> Result<IngestReport, StoreError> {
+        let now = now_ms();
+        // Repeats inside the batch count as duplicates; the first one wins.
+        let mut seen = HashSet::with_capacity(posts.len());
+        let unique: Vec<&NewPost> = posts.iter().filter(|p| seen.insert(&p.uri)).collect();
+        let mut report = IngestReport {
+            duplicates: posts.len() - unique.len(),
+            ..IngestReport::default()
+        };
+        let mut tx = self.pool().begin().await?;
+        let mut new_ids: HashMap<String, i64> = HashMap::with_capacity(unique.len());
+        for chunk in unique.chunks(POST_CHUNK) {
+            insert_posts(&mut tx, chunk, now, &mut new_ids).await?;
+        }
+        report.stored = new_ids.len();
+        report.duplicates += unique.len() - new_ids.len();
+        let stored: Vec<(i64, &NewPost)> = unique
+            .iter()
+            .filter_map(|p| new_ids.get(&p.uri).map(|id| (*id, *p)))
+            .collect();
+        report.recent = stored
+            .iter()
+            .filter(|(_, p)| p.posted_at_ms >= now - 2 * HOUR_MS)
+            .count();
+        let conversations: Vec<(i64, &NewPost)> = stored
+            .iter()
+            .filter(|(_, p)| !p.matches.is_empty())
+            .copied()
+            .collect();
+        report.conversations = conversations.len();
+        for chunk in conversations.chunks(ROW_CHUNK / 2) {
+            insert_conversations(&mut tx, chunk, now).await?;
+        }
+        let matches: Vec<(i64, QueryId, MarketId, i64)> = conversations
+            .iter()
+            .flat_map(|(id, p)| {
+                let mut qs = p.matches.clone();
+                qs.sort();
+                qs.dedup_by_key(|(q, _)| *q);
+                qs.into_iter()
+                    .map(move |(q, m)| (*id, q, m, p.posted_at_ms))
+            })
+            .collect();
+        for chunk in matches.chunks(ROW_CHUNK) {
+            let sql = format!(
+                "INSERT INTO conversation_matches (conversation_id, query_id, market_id, \
+                 posted_at) VALUES {}",
+                placeholders(chunk.len(), 4)
+            );
+            let mut q = sqlx::query(&sql);
+            for (c, qid, m, at) in chunk {
+                q = q.bind(*c).bind(qid.0).bind(m.0).bind(*at);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        let mut volume: BTreeMap<(i64, i64), i64> = BTreeMap::new();
+        for (_, q, _, at) in &matches {
+            *volume
+                .entry((q.0, at.div_euclid(HOUR_MS) * HOUR_MS))
+                .or_default() += 1;
+        }
+        let volume: Vec<((i64, i64), i64)> = volume.into_iter().collect();
+        for chunk in volume.chunks(ROW_CHUNK) {
+            let sql = format!(
+                "INSERT INTO query_volume (query_id, hour, posts) VALUES {} \
+                 ON CONFLICT (query_id, hour) DO UPDATE SET posts = query_volume.posts + excluded.posts",
+                placeholders(chunk.len(), 3)
+            );
+            let mut q = sqlx::query(&sql);
+            for ((qid, hour), n) in chunk {
+                q = q.bind(*qid).bind(*hour).bind(*n);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        sqlx::query(
+            "INSERT INTO ingest_cursors (source, position, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (source) DO UPDATE SET position = excluded.position, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(source)
+        .bind(position)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    /// Where `source` stopped: the position of the last batch stored.
+    pub async fn ingest_cursor(&self, source: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT position FROM ingest_cursors WHERE source = $1")
+            .bind(source)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.map(|r| r.try_get("position")).transpose()?)
+    }
+
+    /// Sets a source's position without rows (e.g. a feed polled with nothing new).
+    pub async fn set_ingest_cursor(&self, source: &str, position: &str) -> Result<(), StoreError> {
+        self.ingest_batch(source, position, &[]).await.map(|_| ())
+    }
+
+    /// Stored posts received at or after `since_ms`, oldest first, `limit` at a time after the
+    /// post id `after` (for paging through a preview window).
+    pub async fn posts_received_since(
+        &self,
+        since_ms: i64,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredPost>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {POST_COLUMNS} FROM posts WHERE received_at >= $1 AND id > $2 \
+             ORDER BY id LIMIT $3"
+        ))
+        .bind(since_ms)
+        .bind(after)
+        .bind(limit.clamp(1, 10_000))
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(post_from_row)
+        .collect()
+    }
+
+    /// Numbers of stored posts and conversations.
+    pub async fn ingest_counts(&self) -> Result<(i64, i64), StoreError> {
+        let r = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM posts) AS p, (SELECT COUNT(*) FROM conversations) AS c",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        Ok((r.try_get("p")?, r.try_get("c")?))
+    }
+
+    /// Deletes stored posts older than `before_ms` that no query matched; returns how many.
+    pub async fn prune_unmatched_posts(&self, before_ms: i64) -> Result<u64, StoreError> {
+        Ok(sqlx::query(
+            "DELETE FROM posts WHERE received_at < $1 \
+             AND NOT EXISTS (SELECT 1 FROM conversations c WHERE c.id = posts.id)",
+        )
+        .bind(before_ms)
+        .execute(self.pool())
+        .await?
+        .rows_affected())
+    }
+}
+
+async fn insert_posts(
+    conn: &mut AnyConnection,
+    chunk: &[&NewPost],
+    now: i64,
+    new_ids: &mut HashMap<String, i64>,
+) -> Result<(), StoreError> {
+    let sql = format!(
+        "INSERT INTO posts (uri, network, author, author_handle, body, lang, sentiment, \
+         posted_at, received_at, reply_parent, reply_root, quote_of, cid, link) VALUES {} \
+         ON CONFLICT (uri) DO NOTHING RETURNING id, uri",
+        placeholders(chunk.len(), 14)
+    );
+    let mut q = sqlx::query(&sql);
+    for p in chunk {
+        q = q
+            .bind(p.uri.as_str())
+            .bind(p.network.as_str())
+            .bind(p.author.as_str())
+            .bind(p.author_handle.as_deref())
+            .bind(p.body.as_str())
+            .bind(p.lang.as_str())
+            .bind(p.sentiment)
+            .bind(p.posted_at_ms)
+            .bind(now)
+            .bind(p.reply_parent.as_deref())
+            .bind(p.reply_root.as_deref())
+            .bind(p.quote_of.as_deref())
+            .bind(p.cid.as_deref())
+            .bind(p.link.as_deref());
+    }
+    for row in q.fetch_all(&mut *conn).await? {
+        new_ids.insert(row.try_get("uri")?, row.try_get("id")?);
+    }
+    Ok(())
+}
+
+async fn insert_conversations(
+    conn: &mut AnyConnection,
+    chunk: &[(i64, &NewPost)],
+    now: i64,
+) -> Result<(), StoreError> {
+    let sql = format!(
+        "INSERT INTO conversations (id, status, network, lang, sentiment, posted_at, created_at, \
+         updated_at) VALUES {}",
+        placeholders(chunk.len(), 8)
+    );
+    let mut q = sqlx::query(&sql);
+    for (id, p) in chunk {
+        q = q
+            .bind(*id)
+            .bind("new")
+            .bind(p.network.as_str())
+            .bind(p.lang.as_str())
+            .bind(p.sentiment)
+            .bind(p.posted_at_ms)
+            .bind(now)
+            .bind(now);
+    }
+    q.execute(&mut *conn).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::placeholders;
+
+    #[test]
+    fn placeholders_number_rows_in_order() {
+        assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(placeholders(1, 1), "($1)");
+    }
+}

@@ -1,0 +1,287 @@
+//! Listening queries: what each market listens for. Changes are audited and bump a version
+//! number that running ingest pipelines watch to reload their matcher.
+
+use chorus_core::audit::Author;
+use chorus_core::conversations::{ListeningQuery, NetworkName, QueryId, QueryInput, Side};
+use chorus_core::{MarketId, TeamId};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::audit::{Change, record, snapshot};
+use crate::error::{is_foreign_key_violation, is_unique_violation};
+use crate::{Store, StoreError, now_ms};
+
+const COLUMNS: &str =
+    "id, market_id, team_id, name, query, languages, networks, side, spike_factor, active";
+
+const VERSION_KEY: &str = "listening.version";
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split(',')
+        .filter(|x| !x.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn query_from_row(r: &AnyRow) -> Result<ListeningQuery, StoreError> {
+    let networks = split_list(&r.try_get::<String, _>("networks")?)
+        .iter()
+        .map(|n| NetworkName::parse(n).map_err(|e| StoreError::corrupt("query networks", e)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let side: String = r.try_get("side")?;
+    Ok(ListeningQuery {
+        id: QueryId(r.try_get("id")?),
+        market_id: MarketId(r.try_get("market_id")?),
+        team_id: r.try_get::<Option<i64>, _>("team_id")?.map(TeamId),
+        name: r.try_get("name")?,
+        query: r.try_get("query")?,
+        languages: split_list(&r.try_get::<String, _>("languages")?),
+        networks,
+        side: Side::parse(&side).map_err(|e| StoreError::corrupt("query side", e))?,
+        spike_factor: r.try_get("spike_factor")?,
+        active: r.try_get::<i64, _>("active")? != 0,
+    })
+}
+
+fn with_id(id: QueryId, q: &QueryInput) -> ListeningQuery {
+    ListeningQuery {
+        id,
+        market_id: q.market_id,
+        team_id: q.team_id,
+        name: q.name.clone(),
+        query: q.query.clone(),
+        languages: q.languages.clone(),
+        networks: q.networks.clone(),
+        side: q.side,
+        spike_factor: q.spike_factor,
+        active: q.active,
+    }
+}
+
+fn write_error(e: sqlx::Error) -> StoreError {
+    if is_unique_violation(&e, "name") {
+        StoreError::Conflict {
+            what: "a query with this name in this market",
+            field: "name",
+        }
+    } else if is_foreign_key_violation(&e) {
+        StoreError::Reference("the market or team does not exist".into())
+    } else {
+        e.into()
+    }
+}
+
+/// Bumps the listening version inside the caller's transaction.
+async fn bump_version(conn: &mut AnyConnection) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ($1, '1') ON CONFLICT (key) DO UPDATE \
+         SET value = CAST(CAST(settings.value AS BIGINT) + 1 AS TEXT)",
+    )
+    .bind(VERSION_KEY)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn insert(
+    conn: &mut AnyConnection,
+    author: &Author,
+    q: &QueryInput,
+) -> Result<ListeningQuery, StoreError> {
+    let now = now_ms();
+    let id: i64 = sqlx::query(
+        "INSERT INTO listening_queries (market_id, team_id, name, query, languages, networks, \
+         side, spike_factor, active, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+    )
+    .bind(q.market_id.0)
+    .bind(q.team_id.map(|t| t.0))
+    .bind(&q.name)
+    .bind(&q.query)
+    .bind(q.languages.join(","))
+    .bind(join_networks(&q.networks))
+    .bind(q.side.as_str())
+    .bind(q.spike_factor)
+    .bind(i64::from(q.active))
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(write_error)?
+    .try_get("id")?;
+    let created = with_id(QueryId(id), q);
+    record(
+        conn,
+        author,
+        Change {
+            action: "listening_query.create",
+            subject_type: "listening_query",
+            subject_id: id.to_string(),
+            market: Some(q.market_id),
+            before: None,
+            after: snapshot(&created),
+        },
+    )
+    .await?;
+    Ok(created)
+}
+
+fn join_networks(n: &[NetworkName]) -> String {
+    n.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(",")
+}
+
+impl Store {
+    /// Queries of one market (or all), by market then name.
+    pub async fn listening_queries(
+        &self,
+        market: Option<MarketId>,
+    ) -> Result<Vec<ListeningQuery>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM listening_queries WHERE ($1 IS NULL OR market_id = $1) \
+             ORDER BY market_id, name"
+        ))
+        .bind(market.map(|m| m.0))
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(query_from_row)
+        .collect()
+    }
+
+    /// The queries the ingest pipeline runs.
+    pub async fn active_listening_queries(&self) -> Result<Vec<ListeningQuery>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM listening_queries WHERE active = 1 ORDER BY id"
+        ))
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(query_from_row)
+        .collect()
+    }
+
+    pub async fn listening_query(&self, id: QueryId) -> Result<ListeningQuery, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM listening_queries WHERE id = $1"
+        ))
+        .bind(id.0)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound {
+            what: "listening query",
+        })?;
+        query_from_row(&row)
+    }
+
+    /// A number that changes whenever any listening query does (for matcher reloads).
+    pub async fn listening_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .setting(VERSION_KEY)
+            .await?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+
+    pub async fn create_listening_query(
+        &self,
+        author: &Author,
+        q: &QueryInput,
+    ) -> Result<ListeningQuery, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let created = insert(&mut tx, author, q).await?;
+        bump_version(&mut tx).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// Creates many queries in one transaction (file imports); all or none.
+    pub async fn create_listening_queries(
+        &self,
+        author: &Author,
+        queries: &[QueryInput],
+    ) -> Result<usize, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        for q in queries {
+            insert(&mut tx, author, q).await?;
+        }
+        bump_version(&mut tx).await?;
+        tx.commit().await?;
+        Ok(queries.len())
+    }
+
+    pub async fn update_listening_query(
+        &self,
+        author: &Author,
+        id: QueryId,
+        q: &QueryInput,
+    ) -> Result<ListeningQuery, StoreError> {
+        let before = self.listening_query(id).await?;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "UPDATE listening_queries SET market_id = $1, team_id = $2, name = $3, query = $4, \
+             languages = $5, networks = $6, side = $7, spike_factor = $8, active = $9, \
+             updated_at = $10 WHERE id = $11",
+        )
+        .bind(q.market_id.0)
+        .bind(q.team_id.map(|t| t.0))
+        .bind(&q.name)
+        .bind(&q.query)
+        .bind(q.languages.join(","))
+        .bind(join_networks(&q.networks))
+        .bind(q.side.as_str())
+        .bind(q.spike_factor)
+        .bind(i64::from(q.active))
+        .bind(now_ms())
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(write_error)?;
+        let after = with_id(id, q);
+        record(
+            &mut tx,
+            author,
+            Change {
+                action: "listening_query.update",
+                subject_type: "listening_query",
+                subject_id: id.to_string(),
+                market: Some(q.market_id),
+                before: snapshot(&before),
+                after: snapshot(&after),
+            },
+        )
+        .await?;
+        bump_version(&mut tx).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Deletes a query with its matches and volumes; conversations it alone found stay stored
+    /// but leave every market's inbox.
+    pub async fn delete_listening_query(
+        &self,
+        author: &Author,
+        id: QueryId,
+    ) -> Result<(), StoreError> {
+        let before = self.listening_query(id).await?;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("DELETE FROM listening_queries WHERE id = $1")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        record(
+            &mut tx,
+            author,
+            Change {
+                action: "listening_query.delete",
+                subject_type: "listening_query",
+                subject_id: id.to_string(),
+                market: Some(before.market_id),
+                before: snapshot(&before),
+                after: None,
+            },
+        )
+        .await?;
+        bump_version(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
