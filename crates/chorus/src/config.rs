@@ -20,6 +20,17 @@ pub struct Config {
     pub secret_key: Option<Secret>,
     pub server: Server,
     pub log: Log,
+    pub ingest: Ingest,
+}
+
+/// Settings of the ingest pipeline.
+#[derive(Debug, Clone, Default)]
+pub struct Ingest {
+    /// Let feed fetches reach loopback, private and link-local addresses (off: the SSRF guard
+    /// refuses them).
+    pub allow_private_addresses: bool,
+    /// The Bluesky firehose `chorus ingest bluesky` reads by default.
+    pub firehose_url: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -60,6 +71,15 @@ struct RawConfig {
     server: RawServer,
     #[serde(default)]
     log: RawLog,
+    #[serde(default)]
+    ingest: RawIngest,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIngest {
+    allow_private_addresses: Option<bool>,
+    firehose_url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -347,6 +367,15 @@ fn validate(raw: RawConfig, sources: &BTreeMap<String, String>) -> Result<Config
             sources,
         ));
     }
+    if let Some(u) = raw.ingest.firehose_url.as_deref().filter(|u| !u.is_empty())
+        && !(u.starts_with("ws://") || u.starts_with("wss://"))
+    {
+        return Err(err(
+            "ingest.firehose_url",
+            "must start with ws:// or wss://, e.g. wss://bsky.network",
+            sources,
+        ));
+    }
     Ok(Config {
         data_dir,
         database,
@@ -360,6 +389,10 @@ fn validate(raw: RawConfig, sources: &BTreeMap<String, String>) -> Result<Config
             cookie_secure: raw.server.cookie_secure.unwrap_or(https),
         },
         log: Log { json, filter },
+        ingest: Ingest {
+            allow_private_addresses: raw.ingest.allow_private_addresses.unwrap_or(false),
+            firehose_url: raw.ingest.firehose_url.filter(|u| !u.is_empty()),
+        },
     })
 }
 

@@ -63,6 +63,12 @@ enum Command {
     /// Text analysis: sentiment and language.
     #[command(subcommand)]
     Text(cmd::text::TextCommand),
+    /// Ingest public posts: files, RSS/Atom feeds, the Bluesky firehose.
+    #[command(subcommand)]
+    Ingest(cmd::ingest::IngestCommand),
+    /// Listening queries in the database: import from a file, list.
+    #[command(subcommand)]
+    Listening(cmd::listening::ListeningCommand),
 }
 
 impl Cli {
@@ -124,6 +130,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Users(c) => cmd::users::run(&config, c).await,
             Command::Backup(args) => cmd::backup::backup(&config, args).await,
             Command::Restore(args) => cmd::backup::restore(&config, args).await,
+            Command::Ingest(c) => cmd::ingest::run(&config, c).await,
+            Command::Listening(c) => cmd::listening::run(&config, c).await,
             Command::Bluesky(_) | Command::Query(_) | Command::Text(_) => Ok(()),
         }
     })

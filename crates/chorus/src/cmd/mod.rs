@@ -2,6 +2,10 @@
 
 pub mod backup;
 pub mod bluesky;
+pub mod ingest;
+pub mod ingest_bluesky;
+pub mod ingest_feed;
+pub mod listening;
 pub mod migrate;
 pub mod query;
 pub mod serve;

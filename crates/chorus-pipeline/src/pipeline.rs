@@ -1,0 +1,240 @@
+//! The stages after a source — score → match → store — joined by bounded channels.
+//!
+//! Each CPU stage is a thread reading one channel and writing the next; the store stage is an
+//! async task. A channel holds at most `capacity` batches, so a slow database makes the
+//! matcher wait, which makes the scorer wait, which makes the source stop reading: memory stays
+//! bounded whatever the speeds. Batches keep their order end to end, so the cursor stored with
+//! batch *n* means every record up to it is stored.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use chorus_query::Scratch;
+use chorus_store::{IngestReport, NewPost, Store, StoreError};
+use chorus_text::{LanguageIdentifier, SentimentAnalyzer};
+use tokio::sync::{mpsc, watch};
+
+use crate::incoming::{Batch, Incoming, Scored};
+use crate::matching::QuerySet;
+use crate::score::Scorer;
+
+/// Sentiment and language models, built once and shared by every pipeline.
+#[derive(Debug, Default)]
+pub struct Analyzers {
+    pub sentiment: SentimentAnalyzer,
+    pub lang: LanguageIdentifier,
+}
+
+impl Analyzers {
+    pub fn new() -> Arc<Analyzers> {
+        Arc::new(Analyzers::default())
+    }
+}
+
+/// Running totals, readable while the pipeline runs (for progress bars and metrics).
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Records the source read (including ones it skipped as bad).
+    pub read: AtomicU64,
+    /// Bytes the source read (compressed, for files).
+    pub bytes: AtomicU64,
+    /// Records that could not be turned into posts.
+    pub rejected: AtomicU64,
+    pub stored: AtomicU64,
+    pub duplicates: AtomicU64,
+    pub conversations: AtomicU64,
+    pub batches: AtomicU64,
+}
+
+impl Progress {
+    fn add(&self, r: &IngestReport) {
+        self.stored.fetch_add(r.stored as u64, Ordering::Relaxed);
+        self.duplicates
+            .fetch_add(r.duplicates as u64, Ordering::Relaxed);
+        self.conversations
+            .fetch_add(r.conversations as u64, Ordering::Relaxed);
+        self.batches.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn get(c: &AtomicU64) -> u64 {
+        c.load(Ordering::Relaxed)
+    }
+}
+
+/// Why a pipeline stopped early.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PipelineError {
+    #[error("storing a batch failed: {0}")]
+    Store(#[from] StoreError),
+    #[error("a pipeline stage stopped unexpectedly: {0}")]
+    Stage(String),
+    #[error("{0}")]
+    Source(String),
+}
+
+/// Channel capacity between stages, in batches.
+pub const CHANNEL_BATCHES: usize = 4;
+
+/// Score stage: `Incoming` → `Scored`, on its own thread.
+pub fn score_stage(
+    analyzers: Arc<Analyzers>,
+    mut rx: mpsc::Receiver<Batch<Incoming>>,
+    tx: mpsc::Sender<Batch<Scored>>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut scorer = Scorer::new(&analyzers.sentiment, &analyzers.lang);
+        while let Some(batch) = rx.blocking_recv() {
+            let out = batch.map(|items| items.into_iter().map(|p| scorer.score(p)).collect());
+            if tx.blocking_send(out).is_err() {
+                return;
+            }
+        }
+    })
+}
+
+/// Turns a scored post and its matches into the row the store writes.
+pub fn to_new_post(
+    s: Scored,
+    matches: Vec<(chorus_core::conversations::QueryId, chorus_core::MarketId)>,
+) -> NewPost {
+    NewPost {
+        uri: s.post.uri,
+        network: s.post.network,
+        author: s.post.author,
+        author_handle: s.post.author_handle,
+        body: s.post.text,
+        lang: s.lang,
+        sentiment: s.sentiment,
+        posted_at_ms: s.post.posted_at_ms,
+        reply_parent: s.post.reply_parent,
+        reply_root: s.post.reply_root,
+        quote_of: s.post.quote_of,
+        cid: s.post.cid,
+        link: s.post.link,
+        matches,
+    }
+}
+
+/// Match stage: `Scored` → `NewPost` with the queries it matched, on its own thread. Picks up
+/// a new [`QuerySet`] between batches when `queries` changes.
+pub fn match_stage(
+    mut queries: watch::Receiver<Arc<QuerySet>>,
+    mut rx: mpsc::Receiver<Batch<Scored>>,
+    tx: mpsc::Sender<Batch<NewPost>>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut scratch = Scratch::new();
+        let mut set = queries.borrow_and_update().clone();
+        while let Some(batch) = rx.blocking_recv() {
+            if queries.has_changed().unwrap_or(false) {
+                set = queries.borrow_and_update().clone();
+            }
+            let out = batch.map(|items| {
+                items
+                    .into_iter()
+                    .map(|s| {
+                        let m = set.matches(&s, &mut scratch);
+                        to_new_post(s, m)
+                    })
+                    .collect()
+            });
+            if tx.blocking_send(out).is_err() {
+                return;
+            }
+        }
+    })
+}
+
+/// Store stage: writes each batch with the source's position in one transaction; checks for
+/// spikes (at most every `spike_every`) when a batch brought recent posts.
+pub async fn store_stage(
+    store: Store,
+    mut rx: mpsc::Receiver<Batch<NewPost>>,
+    progress: Arc<Progress>,
+    spike_every: Duration,
+) -> Result<(), PipelineError> {
+    let mut last_spike_check: Option<Instant> = None;
+    while let Some(batch) = rx.recv().await {
+        let report = store
+            .ingest_batch(&batch.source, &batch.position, &batch.items)
+            .await?;
+        progress.add(&report);
+        if report.recent > 0 && last_spike_check.is_none_or(|t| t.elapsed() >= spike_every) {
+            last_spike_check = Some(Instant::now());
+            let since = chorus_store::now_ms() - 2 * 3_600_000;
+            match store.detect_spikes(since).await {
+                Ok(alerts) => {
+                    for a in alerts {
+                        tracing::info!(
+                            query = a.query_id.0,
+                            volume = a.volume,
+                            baseline = a.baseline,
+                            "spike alert"
+                        );
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "spike check failed"),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The downstream half of a pipeline, started: send `Batch<Incoming>` into [`Self::input`],
+/// drop it when the source is done, then [`Self::finish`].
+pub struct Running {
+    pub input: mpsc::Sender<Batch<Incoming>>,
+    writer: tokio::task::JoinHandle<Result<(), PipelineError>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Starts score → match → store.
+    pub fn start(
+        store: Store,
+        analyzers: Arc<Analyzers>,
+        queries: watch::Receiver<Arc<QuerySet>>,
+        progress: Arc<Progress>,
+    ) -> Running {
+        let (input, score_rx) = mpsc::channel(CHANNEL_BATCHES);
+        let (score_tx, match_rx) = mpsc::channel(CHANNEL_BATCHES);
+        let (match_tx, store_rx) = mpsc::channel(CHANNEL_BATCHES);
+        let threads = vec![
+            score_stage(analyzers, score_rx, score_tx),
+            match_stage(queries, match_rx, match_tx),
+        ];
+        let writer = tokio::spawn(store_stage(
+            store,
+            store_rx,
+            progress,
+            Duration::from_secs(30),
+        ));
+        Running {
+            input,
+            writer,
+            threads,
+        }
+    }
+
+    /// Waits for every batch sent so far to be stored (the caller must have dropped or will
+    /// drop its clones of `input`).
+    pub async fn finish(self) -> Result<(), PipelineError> {
+        drop(self.input);
+        let result = self
+            .writer
+            .await
+            .map_err(|e| PipelineError::Stage(e.to_string()))?;
+        for t in self.threads {
+            let joined = tokio::task::spawn_blocking(move || t.join()).await;
+            if !matches!(joined, Ok(Ok(()))) {
+                return Err(PipelineError::Stage("a stage thread panicked".into()));
+            }
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests;
