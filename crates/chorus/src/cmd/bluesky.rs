@@ -87,10 +87,19 @@ pub fn run(cmd: BlueskyCommand) -> anyhow::Result<()> {
 /// directory is `CHORUS__DATA_DIR` (default `./chorus-data`); the key is `CHORUS__SECRET_KEY`
 /// (base64 of 32 bytes) or else `<data dir>/secret.key`, created with mode 0600 on first use.
 pub fn local_config() -> anyhow::Result<(PathBuf, SecretKey)> {
-    let dir =
-        PathBuf::from(std::env::var("CHORUS__DATA_DIR").unwrap_or_else(|_| "./chorus-data".into()));
+    config_from(
+        std::env::var("CHORUS__DATA_DIR").ok(),
+        std::env::var("CHORUS__SECRET_KEY").ok(),
+    )
+}
+
+fn config_from(
+    data_dir: Option<String>,
+    secret_key: Option<String>,
+) -> anyhow::Result<(PathBuf, SecretKey)> {
+    let dir = PathBuf::from(data_dir.unwrap_or_else(|| "./chorus-data".into()));
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    if let Ok(b64) = std::env::var("CHORUS__SECRET_KEY") {
+    if let Some(b64) = secret_key {
         return Ok((
             dir,
             SecretKey::from_base64(&b64).context("CHORUS__SECRET_KEY")?,
@@ -322,4 +331,47 @@ async fn firehose(
     )?;
     sub.stop().await?;
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn creates_a_private_key_file_once_and_reuses_it() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = std::env::temp_dir().join(format!("chorus-bsky-cfg-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let d = Some(dir.to_string_lossy().into_owned());
+        let (_, k1) = config_from(d.clone(), None).unwrap();
+        let mode = std::fs::metadata(dir.join("secret.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let (_, k2) = config_from(d.clone(), None).unwrap();
+        assert_eq!(k1.as_bytes(), k2.as_bytes());
+        let env_key = SecretKey::from_bytes([9; 32]).to_base64();
+        let (_, k3) = config_from(d.clone(), Some(env_key.expose().to_owned())).unwrap();
+        assert_eq!(k3.as_bytes(), &[9; 32]);
+        assert!(config_from(d, Some("short".into())).is_err());
+        assert_eq!(
+            first_time(&dir, "a").unwrap(),
+            first_time(&dir, "a").unwrap()
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn firehose_url_to_its_service() {
+        assert_eq!(
+            pds_of("ws://localhost:2583").as_deref(),
+            Some("http://localhost:2583")
+        );
+        assert_eq!(
+            pds_of("wss://bsky.network/xrpc/com.atproto.sync.subscribeRepos").as_deref(),
+            Some("https://bsky.network")
+        );
+        assert_eq!(pds_of("http://x"), None);
+    }
 }
