@@ -222,29 +222,34 @@ impl Store {
         Ok(story)
     }
 
-    /// Stories in `markets` (all when `None`), newest first, optionally in one state.
+    /// Stories in `markets` (all when `None`), most recently changed first, optionally in one
+    /// state. Lists leave `principles` empty; [`Store::story`] loads them.
     pub async fn stories(
         &self,
         markets: Option<&[MarketId]>,
         state: Option<StoryState>,
         limit: i64,
     ) -> Result<Vec<Story>, StoreError> {
+        // Market ids are integers, so listing them inline is safe; an empty list matches nothing.
+        let market_clause = match markets {
+            None => String::new(),
+            Some(ms) => format!(
+                " AND market_id IN ({})",
+                std::iter::once("NULL".to_owned())
+                    .chain(ms.iter().map(|m| m.0.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
         let rows = sqlx::query(&format!(
-            "SELECT {STORY_COLUMNS} FROM stories WHERE ($1 IS NULL OR state = $1) \
+            "SELECT {STORY_COLUMNS} FROM stories WHERE ($1 IS NULL OR state = $1){market_clause} \
              ORDER BY updated_at DESC, id DESC LIMIT $2"
         ))
         .bind(state.map(|s| s.as_str()))
         .bind(limit.clamp(1, 10_000))
         .fetch_all(self.pool())
         .await?;
-        let mut out = Vec::new();
-        for r in &rows {
-            let s = story_from_row(r)?;
-            if markets.is_none_or(|ms| ms.contains(&s.market_id)) {
-                out.push(s);
-            }
-        }
-        Ok(out)
+        rows.iter().map(story_from_row).collect()
     }
 
     /// Changes the story's fields; returns the story and whether it went back to draft.

@@ -224,31 +224,32 @@ impl Config {
     }
 
     /// The 32-byte key that seals stored credentials: `secret_key` from the configuration, or the
-    /// file `secret.key` in the data directory, created (mode 0600) with random bytes on first use.
+    /// file `secret.key` in the data directory (base64 text), created (mode 0600) with random
+    /// bytes on first use.
     pub fn secret_key(&self) -> anyhow::Result<[u8; 32]> {
         use anyhow::Context;
         use base64::Engine;
+        let decode = |b64: &str, what: &str| -> anyhow::Result<[u8; 32]> {
+            base64::engine::general_purpose::STANDARD
+                .decode(b64.trim())
+                .ok()
+                .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                .with_context(|| format!("{what} must hold base64 of exactly 32 bytes"))
+        };
         if let Some(Secret(k)) = &self.secret_key {
-            let bytes = base64::engine::general_purpose::STANDARD.decode(k)?;
-            return bytes
-                .try_into()
-                .map_err(|_| anyhow::anyhow!("secret_key must decode to 32 bytes"));
+            return decode(k, "secret_key");
         }
         let path = self.data_dir.join("secret.key");
-        match std::fs::read(&path) {
-            Ok(bytes) => bytes.try_into().map_err(|_| {
-                anyhow::anyhow!(
-                    "{} must hold exactly 32 bytes; restore it from backup",
-                    path.display()
-                )
-            }),
+        match std::fs::read_to_string(&path) {
+            Ok(text) => decode(&text, &path.display().to_string()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 use rand::RngCore;
                 let mut key = [0u8; 32];
                 rand::rng().fill_bytes(&mut key);
                 std::fs::create_dir_all(&self.data_dir)
                     .with_context(|| format!("creating {}", self.data_dir.display()))?;
-                write_private(&path, &key)
+                let text = base64::engine::general_purpose::STANDARD.encode(key);
+                write_private(&path, text.as_bytes())
                     .with_context(|| format!("writing {}", path.display()))?;
                 tracing::info!(path = %path.display(), "created a new secret key; back it up with the database");
                 Ok(key)

@@ -112,8 +112,15 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Bluesky(_) = &cli.command {
+        let config = cli.load_config()?;
+        logging::init(&config.log);
+        let Command::Bluesky(c) = cli.command else {
+            return Ok(());
+        };
+        return cmd::bluesky::run(c, &config);
+    }
     match cli.command {
-        Command::Bluesky(c) => return cmd::bluesky::run(c),
         Command::Query(c) => return cmd::query::run(c),
         Command::Text(c) => return cmd::text::run(c),
         _ => {}

@@ -12,12 +12,18 @@ use chorus_query::{Matcher, Post, Scratch};
 
 use super::support::{shared_dir, skip};
 
+/// The venv's python: `$CHORUS_LISTEN_PYTHON` (what scripts/test exports from
+/// .ci/setup-listen.sh), else `$CHORUS_LISTEN_VENV/bin/python`, else the default venv.
 fn python() -> Option<PathBuf> {
-    let venv = std::env::var_os("CHORUS_LISTEN_VENV").map_or_else(
-        || PathBuf::from("/var/tmp/chorus-listen-venv"),
-        PathBuf::from,
-    );
-    let py = venv.join("bin/python");
+    let py = match std::env::var_os("CHORUS_LISTEN_PYTHON") {
+        Some(p) => PathBuf::from(p),
+        None => std::env::var_os("CHORUS_LISTEN_VENV")
+            .map_or_else(
+                || PathBuf::from("/var/tmp/chorus-listen-venv"),
+                PathBuf::from,
+            )
+            .join("bin/python"),
+    };
     let ok = Command::new(&py)
         .args(["-c", "import wordfreq, ahocorasick"])
         .output()

@@ -57,7 +57,10 @@ pub enum BlueskyCommand {
     },
 }
 
-pub fn run(cmd: BlueskyCommand) -> anyhow::Result<()> {
+pub fn run(cmd: BlueskyCommand, config: &crate::config::Config) -> anyhow::Result<()> {
+    let dir = config.data_dir.clone();
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let key = SecretKey::from_bytes(config.secret_key()?);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -69,8 +72,8 @@ pub fn run(cmd: BlueskyCommand) -> anyhow::Result<()> {
                 pds,
                 handle,
                 password,
-            } => login(&pds, &handle, Secret::new(password)).await,
-            BlueskyCommand::Post { text, id, lang } => post(text, id, lang).await,
+            } => login(&dir, &key, &pds, &handle, Secret::new(password)).await,
+            BlueskyCommand::Post { text, id, lang } => post(&dir, &key, text, id, lang).await,
             BlueskyCommand::Firehose {
                 url,
                 cursor,
@@ -79,37 +82,6 @@ pub fn run(cmd: BlueskyCommand) -> anyhow::Result<()> {
             } => firehose(url, cursor, limit, plc).await,
         }
     })
-}
-
-/// Where Chorus keeps its files and the key that seals credentials.
-///
-/// Stand-in until the configuration module exists (the lead replaces this function): the data
-/// directory is `CHORUS__DATA_DIR` (default `./chorus-data`); the key is `CHORUS__SECRET_KEY`
-/// (base64 of 32 bytes) or else `<data dir>/secret.key`, created with mode 0600 on first use.
-pub fn local_config() -> anyhow::Result<(PathBuf, SecretKey)> {
-    let dir =
-        PathBuf::from(std::env::var("CHORUS__DATA_DIR").unwrap_or_else(|_| "./chorus-data".into()));
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    if let Ok(b64) = std::env::var("CHORUS__SECRET_KEY") {
-        return Ok((
-            dir,
-            SecretKey::from_base64(&b64).context("CHORUS__SECRET_KEY")?,
-        ));
-    }
-    let path = dir.join("secret.key");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => {
-            let key = SecretKey::from_base64(&text)
-                .with_context(|| format!("reading {}", path.display()))?;
-            Ok((dir, key))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let key = SecretKey::generate()?;
-            write_private(&path, key.to_base64().expose().as_bytes(), true)?;
-            Ok((dir, key))
-        }
-        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
-    }
 }
 
 /// Writes a file only its owner can read; `new` refuses to replace an existing one.
@@ -148,8 +120,13 @@ fn save_account(dir: &Path, key: &SecretKey, account: &StoredAccount) -> anyhow:
     )
 }
 
-async fn login(pds: &str, handle: &str, password: Secret) -> anyhow::Result<()> {
-    let (dir, key) = local_config()?;
+async fn login(
+    dir: &Path,
+    key: &SecretKey,
+    pds: &str,
+    handle: &str,
+    password: Secret,
+) -> anyhow::Result<()> {
     let xrpc = Xrpc::new(http_client()?, pds)?;
     let agent = Agent::login(xrpc, handle, &password).await?;
     let session = agent.session().await;
@@ -160,21 +137,26 @@ async fn login(pds: &str, handle: &str, password: Secret) -> anyhow::Result<()> 
         app_password: password,
         refresh_jwt: Some(session.refresh_jwt),
     };
-    save_account(&dir, &key, &account)?;
+    save_account(dir, key, &account)?;
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
         "logged in as {} ({}); account saved in {}",
         account.handle,
         account.did,
-        account_path(&dir).display()
+        account_path(dir).display()
     )?;
     Ok(())
 }
 
-async fn post(text: String, id: Option<String>, langs: Vec<String>) -> anyhow::Result<()> {
-    let (dir, key) = local_config()?;
-    let path = account_path(&dir);
+async fn post(
+    dir: &Path,
+    key: &SecretKey,
+    text: String,
+    id: Option<String>,
+    langs: Vec<String>,
+) -> anyhow::Result<()> {
+    let path = account_path(dir);
     let sealed: SealedAccount =
         serde_json::from_slice(&std::fs::read(&path).with_context(|| {
             format!(
@@ -182,7 +164,7 @@ async fn post(text: String, id: Option<String>, langs: Vec<String>) -> anyhow::R
                 path.display()
             )
         })?)?;
-    let mut account = StoredAccount::open(&sealed, &key)?;
+    let mut account = StoredAccount::open(&sealed, key)?;
     let xrpc = Xrpc::new(http_client()?, &account.pds)?;
     let agent = match &account.refresh_jwt {
         Some(r) => match Agent::resume(xrpc.clone(), r).await {
@@ -192,11 +174,11 @@ async fn post(text: String, id: Option<String>, langs: Vec<String>) -> anyhow::R
         None => Agent::login(xrpc, &account.did, &account.app_password).await?,
     };
     account.refresh_jwt = Some(agent.session().await.refresh_jwt);
-    save_account(&dir, &key, &account)?;
+    save_account(dir, key, &account)?;
 
     // The time first used for an id is remembered, so a rerun derives the same record key.
     let id = id.unwrap_or_else(|| format!("cli-{}", jiff::Timestamp::now().as_nanosecond()));
-    let at = first_time(&dir, &id)?;
+    let at = first_time(dir, &id)?;
     let mut req = PublishRequest::text(id, at, text);
     req.langs = langs;
     let published = Bluesky::new(agent).publish(&req).await?;
@@ -322,4 +304,29 @@ async fn firehose(
     )?;
     sub.stop().await?;
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_publication_keeps_its_first_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = first_time(dir.path(), "a").unwrap();
+        assert_eq!(a, first_time(dir.path(), "a").unwrap());
+    }
+
+    #[test]
+    fn firehose_url_to_its_service() {
+        assert_eq!(
+            pds_of("ws://localhost:2583").as_deref(),
+            Some("http://localhost:2583")
+        );
+        assert_eq!(
+            pds_of("wss://bsky.network/xrpc/com.atproto.sync.subscribeRepos").as_deref(),
+            Some("https://bsky.network")
+        );
+        assert_eq!(pds_of("http://x"), None);
+    }
 }

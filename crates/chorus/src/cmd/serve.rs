@@ -20,6 +20,16 @@ pub struct ServeArgs {
     /// Load the demo organization (once) and print its logins.
     #[arg(long)]
     pub demo: bool,
+    /// What this process runs: `web` (UI + API), `jobs` (scheduled publishing). Several
+    /// processes can share one PostgreSQL database, each with its own roles.
+    #[arg(long, value_delimiter = ',', default_value = "web,jobs")]
+    pub roles: Vec<Role>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    Web,
+    Jobs,
 }
 
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
@@ -36,7 +46,7 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .ok();
-    config.secret_key()?;
+    let key = chorus_networks::bluesky::SecretKey::from_bytes(config.secret_key()?);
     let store = open_store(config).await?;
     let demo = if args.demo {
         Some(
@@ -47,6 +57,41 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
     } else {
         None
     };
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    let worker = args.roles.contains(&Role::Jobs).then(|| {
+        let w = chorus_jobs::Worker::new(store.clone(), key, chorus_jobs::WorkerConfig::default());
+        tokio::spawn(w.run(stop_rx.clone()))
+    });
+    if args.roles.contains(&Role::Web) {
+        serve_web(config, &store, metrics, demo.as_ref(), stop_rx.clone()).await?;
+    } else {
+        writeln!(
+            std::io::stdout(),
+            "Chorus jobs worker running on {}",
+            config.database
+        )?;
+        let mut rx = stop_rx.clone();
+        let _ = rx.wait_for(|stop| *stop).await;
+    }
+    if let Some(w) = worker {
+        tracing::info!("waiting for running jobs to finish");
+        let _ = w.await;
+    }
+    store.close().await;
+    Ok(())
+}
+
+async fn serve_web(
+    config: &Config,
+    store: &Store,
+    metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    demo: Option<&crate::demo::Loaded>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
     let addr = SocketAddr::new(config.server.bind, config.server.port);
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
         format!("cannot listen on {addr}; is another program using it? Try --port 8081")
@@ -56,7 +101,7 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "Chorus is running at {url}")?;
     writeln!(out, "  database: {}", config.database)?;
-    if let Some(demo) = &demo {
+    if let Some(demo) = demo {
         crate::demo::print_logins(&mut out, demo)?;
     }
     writeln!(out, "Press Ctrl+C to stop.")?;
@@ -70,9 +115,11 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
         login_limits: LoginLimits::default(),
     };
     let state = AppState::new(store.clone(), web, metrics);
-    chorus_web::serve(listener, state, shutdown_signal()).await?;
-    tracing::info!("stopped accepting requests; closing the database");
-    store.close().await;
+    chorus_web::serve(listener, state, async move {
+        let _ = stop.wait_for(|s| *s).await;
+    })
+    .await?;
+    tracing::info!("stopped accepting requests");
     Ok(())
 }
 

@@ -3,8 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
+mod bluesky_peer;
 mod support;
 mod webdriver;
 
 mod browser;
+mod crash;
 mod lifecycle;

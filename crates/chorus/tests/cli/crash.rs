@@ -1,0 +1,209 @@
+//! Exactly once under crashes: 200 variants due within a minute on the local Bluesky PDS;
+//! `chorus serve` is killed with SIGKILL at random moments while they publish and restarted,
+//! again and again; in the end the PDS holds exactly 200 records, each once, and every variant is
+//! marked published with its record's URI.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use chorus_core::Role;
+use chorus_core::audit::Author;
+use chorus_core::org::MarketInput;
+use chorus_core::stories::workflow::{StoryState, Transition};
+use chorus_core::user::{Email, Membership};
+use chorus_networks::bluesky::{Secret, SecretKey};
+use chorus_store::{DatabaseUrl, NewUser, PubState, Store, StoryInput, VariantInput};
+
+use crate::bluesky_peer::{Peer, peer};
+use crate::support::chorus;
+
+const POSTS: usize = 200;
+/// A fixed test key, passed to the server processes through the environment.
+const KEY_B64: &str = "q83vASNFZ4mrze8BI0VniavN7wEjRWeJq83vASNFZ4k=";
+
+fn key() -> SecretKey {
+    SecretKey::from_base64(KEY_B64).unwrap()
+}
+
+/// Creates the market, a writer, the connected account and POSTS scheduled single-variant
+/// stories due over the next `spread`.
+async fn seed(db: &Path, peer: &Peer, handle: &str, password: &str, spread: Duration) -> Store {
+    let store = Store::open(&DatabaseUrl::sqlite_in(db)).await.unwrap();
+    let sys = Author::system("crash-test");
+    let m = store
+        .create_market(
+            &sys,
+            &MarketInput::parse("FI", "Finland", "FI", &["fi-FI".into()], "Europe/Helsinki")
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let writer = store
+        .create_user(
+            &sys,
+            &NewUser {
+                email: Email::parse("writer@example.com").unwrap(),
+                display_name: "Writer".into(),
+                password_hash: None,
+                memberships: vec![Membership::new(Role::Editor, Some(m.id)).unwrap()],
+            },
+        )
+        .await
+        .unwrap();
+    let account = chorus_jobs::connect_bluesky(
+        &store,
+        &key(),
+        &sys,
+        m.id,
+        &peer.pds,
+        handle,
+        Secret::new(password),
+    )
+    .await
+    .unwrap();
+    let as_writer = Author::user(writer.id, "writer@example.com");
+    let start = chorus_store::now_ms() + 3_000;
+    for i in 0..POSTS {
+        let story = store
+            .create_story(
+                &as_writer,
+                &StoryInput {
+                    market_id: m.id,
+                    campaign_id: None,
+                    title: format!("Crash test {i}"),
+                    brief: String::new(),
+                    principles: vec![],
+                },
+            )
+            .await
+            .unwrap();
+        let due = start + (spread.as_millis() as i64) * i as i64 / POSTS as i64;
+        store
+            .save_variant(
+                &as_writer,
+                story.id,
+                None,
+                &VariantInput {
+                    account_id: account.id,
+                    locale: "fi-FI".into(),
+                    body: format!("Crash test post {i} of {POSTS}"),
+                    scheduled_at_ms: Some(due),
+                },
+            )
+            .await
+            .unwrap();
+        let mut s = story;
+        for (t, to) in [
+            (Transition::Submit, StoryState::InReview),
+            (Transition::Approve, StoryState::Approved),
+            (Transition::Schedule, StoryState::Scheduled),
+        ] {
+            s = store.transition_story(&sys, &s, t, to, None).await.unwrap();
+        }
+    }
+    store
+}
+
+fn start_serve(db: &Path) -> std::process::Child {
+    chorus()
+        .args(["serve", "--port", "0", "--data-dir"])
+        .arg(db)
+        .env("CHORUS__SECRET_KEY", KEY_B64)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+async fn published(store: &Store) -> usize {
+    let mut n = 0;
+    for s in store.stories(None, None, 10_000).await.unwrap() {
+        for v in store.variants(s.id).await.unwrap() {
+            if v.pub_state == PubState::Published {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+#[test]
+fn scheduled_posts_publish_exactly_once_through_repeated_sigkills() {
+    let Some(peer) = peer() else { return };
+    let (handle, did, password) = peer.new_account("crash");
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let store = rt.block_on(seed(
+        dir.path(),
+        &peer,
+        &handle,
+        &password,
+        Duration::from_secs(50),
+    ));
+
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let mut kills = 0;
+    loop {
+        let mut child = start_serve(dir.path());
+        let done = rt.block_on(published(&store));
+        if done == POSTS || kills >= 12 {
+            // Let the last run finish the rest without interruption.
+            while rt.block_on(published(&store)) < POSTS && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            break;
+        }
+        // Kill somewhere between "just started" and "in the middle of a burst".
+        let wait = 300 + (rand::random::<u64>() % 3_500);
+        std::thread::sleep(Duration::from_millis(wait));
+        child.kill().unwrap(); // SIGKILL: no graceful shutdown, no cleanup
+        child.wait().unwrap();
+        kills += 1;
+        assert!(
+            Instant::now() < deadline,
+            "publishing did not finish in time"
+        );
+    }
+    assert!(
+        kills >= 5,
+        "the test killed the server {kills} times; expected several"
+    );
+
+    let records = peer.posts(&did);
+    let texts: Vec<&str> = records.iter().map(|(_, t)| t.as_str()).collect();
+    let unique: HashSet<&str> = texts.iter().copied().collect();
+    assert_eq!(unique.len(), texts.len(), "a post was published twice");
+    assert_eq!(
+        records.len(),
+        POSTS,
+        "exactly {POSTS} records on the PDS after {kills} SIGKILLs"
+    );
+    let by_uri: HashMap<&str, &str> = records
+        .iter()
+        .map(|(u, t)| (u.as_str(), t.as_str()))
+        .collect();
+    rt.block_on(async {
+        for s in store.stories(None, None, 10_000).await.unwrap() {
+            assert_eq!(s.state, StoryState::Published, "story {}", s.id);
+            for v in store.variants(s.id).await.unwrap() {
+                let uri = v
+                    .published_uri
+                    .as_deref()
+                    .unwrap_or_else(|| panic!("variant {} has no URI", v.id));
+                assert_eq!(
+                    by_uri.get(uri),
+                    Some(&v.body.as_str()),
+                    "variant {} points at its own record",
+                    v.id
+                );
+            }
+        }
+    });
+    eprintln!(
+        "crash test: {POSTS} posts, {kills} SIGKILLs, {} records on the PDS",
+        records.len()
+    );
+}
