@@ -10,6 +10,7 @@
 pub mod accounts;
 mod backoff;
 mod publish;
+pub mod reply;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +21,7 @@ use tokio::sync::{Semaphore, watch};
 
 pub use accounts::{ConnectError, connect_bluesky};
 pub use publish::Outcome;
+pub use reply::{ReplyError, send_reply};
 
 /// How the worker behaves.
 #[derive(Debug, Clone)]

@@ -249,6 +249,17 @@ impl Store {
         .collect()
     }
 
+    /// The stored post with this URI, if any.
+    pub async fn post_by_uri(&self, uri: &str) -> Result<Option<StoredPost>, StoreError> {
+        sqlx::query(&format!("SELECT {POST_COLUMNS} FROM posts WHERE uri = $1"))
+            .bind(uri)
+            .fetch_optional(self.pool())
+            .await?
+            .as_ref()
+            .map(post_from_row)
+            .transpose()
+    }
+
     /// Numbers of stored posts and conversations.
     pub async fn ingest_counts(&self) -> Result<(i64, i64), StoreError> {
         let r = sqlx::query(

@@ -9,6 +9,7 @@
 
 mod api;
 mod auth;
+mod conv;
 mod error;
 mod ops;
 mod state;

@@ -39,6 +39,9 @@ pub struct AppState {
     pub(crate) limiter: Arc<LoginLimiter>,
     pub(crate) metrics: Option<PrometheusHandle>,
     pub(crate) started: Instant,
+    /// Opens network accounts' sealed credentials (replies from the inbox); `None` disables
+    /// replying.
+    pub(crate) secret_key: Option<Arc<chorus_networks::bluesky::SecretKey>>,
 }
 
 impl AppState {
@@ -52,7 +55,14 @@ impl AppState {
             limiter: Arc::new(limiter),
             metrics,
             started: Instant::now(),
+            secret_key: None,
         }
+    }
+
+    /// Lets the inbox send replies through connected accounts.
+    pub fn with_secret_key(mut self, key: chorus_networks::bluesky::SecretKey) -> Self {
+        self.secret_key = Some(Arc::new(key));
+        self
     }
 }
 

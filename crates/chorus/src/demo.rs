@@ -24,6 +24,21 @@ struct Demo {
     markets: Vec<DemoMarket>,
     users: Vec<DemoUser>,
     principles: Vec<DemoPrinciple>,
+    #[serde(default)]
+    listening: Vec<DemoQuery>,
+}
+
+/// A listening query of the demo: our brand, competitors and topics, per market.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoQuery {
+    market: String,
+    team: Option<String>,
+    name: String,
+    query: String,
+    #[serde(default)]
+    languages: Vec<String>,
+    side: String,
 }
 
 #[derive(Deserialize)]
@@ -42,6 +57,9 @@ struct DemoMarket {
     locales: Vec<String>,
     timezone: String,
     teams: Vec<String>,
+    /// First-response target in minutes.
+    #[serde(default)]
+    response_minutes: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -187,10 +205,74 @@ pub async fn load(store: &Store) -> anyhow::Result<Loaded> {
         .with_context(|| format!("demo principle {}", p.number))?;
         store.create_principle(&author, &input).await?;
     }
+    load_listening(store, &author, &demo).await?;
     Ok(Loaded {
         organization: demo.organization.name,
         logins,
     })
+}
+
+/// Listening queries and response targets per market; each created only if missing. The demo
+/// holds no conversations: they come from real sources (`chorus ingest …`).
+async fn load_listening(store: &Store, author: &Author, demo: &Demo) -> anyhow::Result<()> {
+    use chorus_core::conversations::{QueryInput, RawQuery};
+    let markets = store.markets().await?;
+    let teams = store.teams(None).await?;
+    for m in &demo.markets {
+        let code = MarketCode::parse(&m.code)?;
+        let market = markets
+            .iter()
+            .find(|x| x.code == code)
+            .with_context(|| format!("demo market {code}"))?;
+        if let Some(minutes) = m.response_minutes
+            && store.response_target(market.id).await?.is_none()
+        {
+            let minutes = chorus_core::conversations::response_target_minutes(minutes)?;
+            store
+                .set_response_target(author, market.id, minutes)
+                .await?;
+        }
+    }
+    let existing = store.listening_queries(None).await?;
+    for q in &demo.listening {
+        let code = MarketCode::parse(&q.market)?;
+        let market = markets
+            .iter()
+            .find(|x| x.code == code)
+            .with_context(|| format!("demo query {:?}: unknown market {code}", q.name))?;
+        if existing
+            .iter()
+            .any(|e| e.market_id == market.id && e.name == q.name)
+        {
+            continue;
+        }
+        let team = match &q.team {
+            None => None,
+            Some(t) => Some(
+                teams
+                    .iter()
+                    .find(|x| x.market_id == market.id && &x.name == t)
+                    .with_context(|| format!("demo query {:?}: no team {t} in {code}", q.name))?
+                    .id,
+            ),
+        };
+        let input = QueryInput::parse(
+            market.id,
+            team,
+            &RawQuery {
+                name: q.name.clone(),
+                query: q.query.clone(),
+                languages: q.languages.clone(),
+                side: Some(q.side.clone()),
+                ..RawQuery::default()
+            },
+        )
+        .with_context(|| format!("demo query {:?}", q.name))?;
+        chorus_query::parse(&input.effective_query())
+            .map_err(|e| anyhow::anyhow!("demo query {:?}: {}", q.name, e.render(&q.query)))?;
+        store.create_listening_query(author, &input).await?;
+    }
+    Ok(())
 }
 
 pub fn print_logins(out: &mut impl Write, demo: &Loaded) -> std::io::Result<()> {
@@ -254,5 +336,52 @@ mod tests {
             zones.len() >= 5,
             "markets on at least five continents: {zones:?}"
         );
+    }
+
+    #[test]
+    fn every_market_listens_for_us_and_a_competitor_in_valid_queries() {
+        let demo = parse().unwrap();
+        for m in &demo.markets {
+            let qs: Vec<&DemoQuery> = demo
+                .listening
+                .iter()
+                .filter(|q| q.market == m.code)
+                .collect();
+            assert!(
+                qs.iter().any(|q| q.side == "us"),
+                "{}: no query for us",
+                m.code
+            );
+            assert!(
+                qs.iter().any(|q| q.side == "competitor"),
+                "{}: no competitor query",
+                m.code
+            );
+            assert!(
+                m.response_minutes.is_some(),
+                "{}: no response target",
+                m.code
+            );
+        }
+        for q in &demo.listening {
+            let input = chorus_core::conversations::QueryInput::parse(
+                chorus_core::MarketId(1),
+                None,
+                &chorus_core::conversations::RawQuery {
+                    name: q.name.clone(),
+                    query: q.query.clone(),
+                    languages: q.languages.clone(),
+                    side: Some(q.side.clone()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            chorus_query::parse(&input.effective_query())
+                .unwrap_or_else(|e| panic!("{}: {}", q.name, e.render(&q.query)));
+            if let Some(t) = &q.team {
+                let market = demo.markets.iter().find(|m| m.code == q.market).unwrap();
+                assert!(market.teams.contains(t), "{}: no team {t}", q.name);
+            }
+        }
     }
 }

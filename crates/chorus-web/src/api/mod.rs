@@ -3,10 +3,13 @@
 //! Authenticate with `Authorization: Bearer <token>` (tokens from the account page or
 //! `chorus users token`), or with the browser session plus the `X-CSRF-Token` header.
 
+mod conversations;
 mod dto;
 mod json;
+mod listening;
 mod org;
 mod playbook;
+mod signals;
 mod users;
 
 use axum::Json;
@@ -22,13 +25,16 @@ pub fn routes() -> Router<AppState> {
         .merge(playbook::routes())
         .merge(org::routes())
         .merge(users::routes())
+        .merge(listening::routes())
+        .merge(conversations::routes())
+        .merge(signals::routes())
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Chorus API",
-        description = "Stories, Numbers, Conversations: the playbook, markets, teams, users and the audit log.",
+        description = "Stories, Numbers, Conversations: the playbook, markets, teams, users, the audit log, listening queries, the conversation inbox and its signals.",
     ),
     paths(
         playbook::list,
@@ -49,6 +55,24 @@ pub fn routes() -> Router<AppState> {
         users::grant,
         users::revoke,
         users::audit,
+        listening::list,
+        listening::create,
+        listening::get_one,
+        listening::update,
+        listening::delete,
+        listening::check_query,
+        listening::preview_query,
+        conversations::list,
+        conversations::get_one,
+        conversations::change,
+        conversations::bulk,
+        conversations::add_note,
+        conversations::reply,
+        signals::volume,
+        signals::sov,
+        signals::alerts,
+        signals::response_times,
+        signals::set_target,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
     modifiers(&BearerAuth),

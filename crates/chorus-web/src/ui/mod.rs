@@ -7,6 +7,7 @@
 
 mod account;
 mod admin;
+mod conversations;
 mod form;
 mod login;
 mod playbook;
@@ -34,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .merge(login::routes())
         .merge(playbook::routes())
         .merge(sections::routes())
+        .merge(conversations::routes())
         .merge(admin::routes())
         .merge(account::routes())
 }
@@ -194,12 +196,18 @@ pub fn iso_time(ms: i64) -> String {
 const CSS: &[u8] = include_bytes!("../../static/chorus.css");
 const HTMX: &[u8] = include_bytes!("../../static/htmx.min.js");
 const FAVICON: &[u8] = include_bytes!("../../static/favicon.svg");
+const UPLOT_JS: &[u8] = include_bytes!("../../static/uplot.min.js");
+const UPLOT_CSS: &[u8] = include_bytes!("../../static/uplot.min.css");
+const SIGNALS_JS: &[u8] = include_bytes!("../../static/signals.js");
 
 async fn static_file(Path(file): Path<String>) -> Response {
     let (body, mime) = match file.as_str() {
         "chorus.css" => (CSS, "text/css; charset=utf-8"),
         "htmx.min.js" => (HTMX, "text/javascript; charset=utf-8"),
         "favicon.svg" => (FAVICON, "image/svg+xml"),
+        "uplot.min.js" => (UPLOT_JS, "text/javascript; charset=utf-8"),
+        "uplot.min.css" => (UPLOT_CSS, "text/css; charset=utf-8"),
+        "signals.js" => (SIGNALS_JS, "text/javascript; charset=utf-8"),
         _ => return PageError(AppError::NotFound("file")).into_response(),
     };
     (

@@ -14,7 +14,6 @@ use crate::state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/stories", get(|s, u| section(s, u, &STORIES)))
-        .route("/conversations", get(|s, u| section(s, u, &CONVERSATIONS)))
         .route("/numbers", get(|s, u| section(s, u, &NUMBERS)))
         .route("/reach", get(|s, u| section(s, u, &REACH)))
 }
@@ -76,31 +75,6 @@ static STORIES: Plan = Plan {
     principle: (
         "social-opportunity",
         "Consider the social opportunity in everything we do",
-    ),
-};
-
-static CONVERSATIONS: Plan = Plan {
-    key: "conversations",
-    title: "Conversations",
-    subtitle: "What others say: listening queries, the inbox, and replies.",
-    text: "This section will run each market's listening queries over live posts, score their sentiment and language, route them to the right team's inbox and let community managers answer. Nothing is being listened to yet, so no conversations are shown.",
-    items: &[
-        (
-            "Listening queries",
-            "Boolean queries per market and team, checked as you type, previewed before saving.",
-        ),
-        (
-            "Inbox",
-            "Assign, tag, note, reply; first-response time against each market's target.",
-        ),
-        (
-            "Signals",
-            "Volume spikes against the usual baseline, and share of voice against competitors.",
-        ),
-    ],
-    principle: (
-        "better-conversations",
-        "Engage in better conversations with more consumers",
     ),
 };
 

@@ -7,4 +7,5 @@ mod support;
 mod api;
 mod auth;
 mod bad_input;
+mod conversations;
 mod pages;

@@ -109,7 +109,12 @@ async fn contributors_read_but_do_not_edit() {
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     assert_eq!(b.get("/admin/users").await.status(), StatusCode::FORBIDDEN);
     assert_eq!(b.get("/admin/audit").await.status(), StatusCode::FORBIDDEN);
-    for section in ["/stories", "/conversations", "/numbers", "/reach"] {
+    // Conversations are for the people who listen, answer, write and measure.
+    assert_eq!(
+        b.get("/conversations").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    for section in ["/stories", "/numbers", "/reach"] {
         let (status, html) = b.get_html(section).await;
         assert_eq!(status, StatusCode::OK);
         assert!(

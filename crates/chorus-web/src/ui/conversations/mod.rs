@@ -1,0 +1,97 @@
+//! The Conversations section: the inbox and its threads, listening queries (with the live
+//! check and the 7-day preview), signals (volume, spikes, share of voice) and response times.
+
+mod inbox;
+mod queries;
+mod signals;
+mod thread;
+
+use axum::Router;
+use chorus_core::org::Market;
+use chorus_core::permission::allows;
+use chorus_core::{Action, MarketId, Scope};
+
+use crate::auth::Identity;
+use crate::conv::markets_for;
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(inbox::routes())
+        .merge(thread::routes())
+        .merge(queries::routes())
+        .merge(signals::routes())
+}
+
+/// The tabs across the section; `active` is "inbox", "queries", "signals" or "responses".
+pub struct Tabs {
+    pub active: &'static str,
+}
+
+/// The markets the viewer reads conversations in (all of them for a global grant); refuses
+/// someone who reads none.
+pub fn readable_markets(id: &Identity, markets: &[Market]) -> Result<Vec<Market>, AppError> {
+    let visible = match markets_for(&id.actor, Action::ReadConversations, markets) {
+        None => markets.to_vec(),
+        Some(ids) => markets
+            .iter()
+            .filter(|m| ids.contains(&m.id))
+            .cloned()
+            .collect(),
+    };
+    if visible.is_empty() {
+        return Err(AppError::Forbidden(
+            "you may not see conversations in any market".into(),
+        ));
+    }
+    Ok(visible)
+}
+
+/// The markets where the viewer may do `action`.
+pub fn markets_allowing(id: &Identity, action: Action, markets: &[Market]) -> Vec<Market> {
+    markets
+        .iter()
+        .filter(|m| allows(&id.actor, action, Scope::Market(m.id)))
+        .cloned()
+        .collect()
+}
+
+pub fn market_code(markets: &[Market], id: MarketId) -> String {
+    markets
+        .iter()
+        .find(|m| m.id == id)
+        .map(|m| m.code.to_string())
+        .unwrap_or_else(|| id.to_string())
+}
+
+/// Sentiment as a badge: (label, badge modifier).
+pub fn sentiment_badge(compound: f64) -> (&'static str, &'static str) {
+    use chorus_core::conversations::Sentiment;
+    match Sentiment::of(compound) {
+        Sentiment::Positive => ("positive", "success"),
+        Sentiment::Neutral => ("neutral", "neutral"),
+        Sentiment::Negative => ("negative", "danger"),
+    }
+}
+
+/// Status as a badge modifier.
+pub fn status_badge(s: chorus_core::conversations::Status) -> &'static str {
+    use chorus_core::conversations::Status;
+    match s {
+        Status::New => "info",
+        Status::Open => "warning",
+        Status::Waiting => "neutral",
+        Status::Done => "success",
+    }
+}
+
+/// "3 h 12 min", "45 min", "2 d 4 h".
+pub fn minutes_text(minutes: f64) -> String {
+    let m = minutes.max(0.0).round() as i64;
+    match m {
+        0..60 => format!("{m} min"),
+        60..1440 => format!("{} h {} min", m / 60, m % 60),
+        _ => format!("{} d {} h", m / 1440, (m % 1440) / 60),
+    }
+}

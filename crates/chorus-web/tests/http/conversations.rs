@@ -1,0 +1,469 @@
+//! Conversations over HTTP: listening queries (permissions, live check, preview), the inbox
+//! (visibility per market, filters, paging), changes with their audit entries, response
+//! targets and signals; the pages render untrusted post text escaped.
+
+use chorus_core::Role;
+use chorus_core::conversations::QueryId;
+use chorus_store::NewPost;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::*;
+
+fn post(uri: &str, text: &str, at: i64, matches: &[(i64, i64)]) -> NewPost {
+    NewPost {
+        uri: uri.into(),
+        network: "bluesky".into(),
+        author: "did:plc:fan".into(),
+        author_handle: Some("fan.test".into()),
+        body: text.into(),
+        lang: "en".into(),
+        sentiment: if text.contains("love") { 0.6 } else { -0.4 },
+        posted_at_ms: at,
+        reply_parent: None,
+        reply_root: None,
+        quote_of: None,
+        cid: None,
+        link: None,
+        matches: matches
+            .iter()
+            .map(|(q, m)| (QueryId(*q), chorus_core::MarketId(*m)))
+            .collect(),
+    }
+}
+
+async fn market_id(app: &TestApp, code: &str) -> i64 {
+    app.store
+        .market_by_code(&chorus_core::org::MarketCode::parse(code).unwrap())
+        .await
+        .unwrap()
+        .id
+        .0
+}
+
+#[tokio::test]
+async fn queries_are_managed_by_market_leads_with_checks_and_previews() {
+    let app = spawn_app().await;
+    let lead = api(&app, &token(&app, Role::MarketLead).await);
+    let analyst = api(&app, &token(&app, Role::Analyst).await);
+
+    let body = json!({"market": "FI", "name": "Brand", "query": "northwind OR #northwind",
+                      "languages": ["fi", "en"], "side": "us"});
+    let (s, _) = analyst
+        .post("/api/v1/listening-queries", body.clone())
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "analysts read, they do not change queries"
+    );
+    let (s, created) = lead.post("/api/v1/listening-queries", body).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    assert_eq!(created["languages"], json!(["fi", "en"]));
+    let (s, _) = lead
+        .post(
+            "/api/v1/listening-queries",
+            json!({"market": "BR", "name": "Marca", "query": "northwind"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "a FI lead cannot add BR queries");
+    let (s, err) = lead
+        .post(
+            "/api/v1/listening-queries",
+            json!({"market": "FI", "name": "Broken", "query": "northwind AND (phone"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["error"]["field"], "query");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unclosed parenthesis")
+    );
+
+    let (s, check) = analyst
+        .post(
+            "/api/v1/listening-queries/check",
+            json!({"query": "nokia NEAR/3"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(check["valid"], false);
+    assert!(check["error"]["rendered"].as_str().unwrap().contains('^'));
+    let (_, ok) = analyst
+        .post(
+            "/api/v1/listening-queries/check",
+            json!({"query": "nokia  lumia*"}),
+        )
+        .await;
+    assert_eq!(ok["valid"], true, "{ok}");
+
+    let now = chorus_store::now_ms();
+    app.store
+        .ingest_batch(
+            "test",
+            "1",
+            &[
+                post("at://a/1", "I love the Northwind buds", now - 1000, &[]),
+                post("at://a/2", "Contoso again", now - 2000, &[]),
+                post("at://a/3", "northwind battery died", now - 3000, &[]),
+            ],
+        )
+        .await
+        .unwrap();
+    let (s, p) = analyst
+        .post(
+            "/api/v1/listening-queries/preview",
+            json!({"query": "northwind"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(
+        (p["scanned"].as_i64(), p["matched"].as_i64()),
+        (Some(3), Some(2))
+    );
+    assert_eq!(p["samples"][0]["text"], "I love the Northwind buds");
+    let (_, p) = analyst
+        .post(
+            "/api/v1/listening-queries/preview",
+            json!({"query": "northwind", "languages": ["fi"]}),
+        )
+        .await;
+    assert_eq!(p["matched"], 0, "narrowed by language");
+
+    let id = created["id"].as_i64().unwrap();
+    let mut changed =
+        json!({"market": "FI", "name": "Brand", "query": "northwind", "active": false});
+    let (s, _) = lead
+        .put(&format!("/api/v1/listening-queries/{id}"), changed.clone())
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    changed["bogus"] = json!(1);
+    let (s, e) = lead
+        .put(&format!("/api/v1/listening-queries/{id}"), changed)
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(e["error"]["field"], "bogus");
+    let (_, log) = api(&app, &token(&app, Role::Admin).await)
+        .get("/api/v1/audit?subject_type=listening_query")
+        .await;
+    let actions: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["listening_query.update", "listening_query.create"]
+    );
+}
+
+#[tokio::test]
+async fn the_inbox_shows_each_market_its_own_and_audits_every_change() {
+    let app = spawn_app().await;
+    let (fi, br) = (market_id(&app, "FI").await, market_id(&app, "BR").await);
+    let sys = chorus_core::audit::Author::system("test");
+    let mk = |m: i64, name: &str| {
+        chorus_core::conversations::QueryInput::parse(
+            chorus_core::MarketId(m),
+            None,
+            &chorus_core::conversations::RawQuery {
+                name: name.into(),
+                query: "northwind".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    };
+    let qf = app
+        .store
+        .create_listening_query(&sys, &mk(fi, "FI brand"))
+        .await
+        .unwrap();
+    let qb = app
+        .store
+        .create_listening_query(&sys, &mk(br, "BR marca"))
+        .await
+        .unwrap();
+    let t = 1_700_000_000_000;
+    let mut batch = Vec::new();
+    for i in 0..60 {
+        let q = if i < 55 { (qf.id.0, fi) } else { (qb.id.0, br) };
+        let text = if i % 2 == 0 {
+            "I love northwind"
+        } else {
+            "northwind broke"
+        };
+        batch.push(post(&format!("at://p/{i}"), text, t + i * 1000, &[q]));
+    }
+    app.store.ingest_batch("test", "1", &batch).await.unwrap();
+
+    let cm = api(&app, &token(&app, Role::CommunityManager).await);
+    let (s, page) = cm.get("/api/v1/conversations").await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    let first = page["conversations"].as_array().unwrap();
+    assert_eq!(first.len(), 50);
+    assert_eq!(
+        first[0]["post"]["uri"], "at://p/54",
+        "newest FI first; BR is not mine"
+    );
+    let next = page["next"].as_str().unwrap();
+    let (_, rest) = cm
+        .get(&format!("/api/v1/conversations?before={next}"))
+        .await;
+    assert_eq!(rest["conversations"].as_array().unwrap().len(), 5);
+    assert!(rest["next"].is_null());
+    let (_, neg) = cm
+        .get("/api/v1/conversations?sentiment=negative&limit=200")
+        .await;
+    assert_eq!(neg["conversations"].as_array().unwrap().len(), 27);
+    let (s, bad) = cm.get("/api/v1/conversations?status=closed").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad["error"]["field"], "status");
+
+    // BR's conversation is not found for the FI community manager, in the API and the UI.
+    let (_, br_page) = api(&app, &token(&app, Role::Admin).await)
+        .get("/api/v1/conversations?market=BR")
+        .await;
+    let br_id = br_page["conversations"][0]["id"].as_i64().unwrap();
+    let (s, _) = cm.get(&format!("/api/v1/conversations/{br_id}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = cm
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/conversations/{br_id}"),
+            Some(json!({"status": "done"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    let a = first[0]["id"].as_i64().unwrap();
+    let b = first[1]["id"].as_i64().unwrap();
+    let (s, r) = cm
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/conversations/{a}"),
+            Some(json!({"status": "open", "assignee_id": null, "add_tags": ["Battery Life"]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["changed"], 1);
+    let (s, r) = cm
+        .post(
+            "/api/v1/conversations/bulk",
+            json!({"ids": [a, b], "status": "done"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["changed"], 2);
+    let (s, _) = cm
+        .post(
+            &format!("/api/v1/conversations/{a}/notes"),
+            json!({"body": "Sent them a manual."}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, detail) = cm.get(&format!("/api/v1/conversations/{a}")).await;
+    assert_eq!(detail["conversation"]["status"], "done");
+    assert_eq!(detail["conversation"]["tags"], json!(["battery-life"]));
+    assert_eq!(detail["notes"][0]["body"], "Sent them a manual.");
+    let (s, e) = cm
+        .post(
+            &format!("/api/v1/conversations/{a}/replies"),
+            json!({"account_id": 1, "body": "Hi!"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "no such account: {e}");
+
+    let analyst = api(&app, &token(&app, Role::Analyst).await);
+    let (s, _) = analyst
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/conversations/{a}"),
+            Some(json!({"status": "new"})),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "analysts read the inbox, they do not work it"
+    );
+
+    let (_, log) = api(&app, &token(&app, Role::Admin).await)
+        .get(&format!(
+            "/api/v1/audit?subject_type=conversation&subject_id={a}"
+        ))
+        .await;
+    let actions: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "conversation.note",
+            "conversation.update",
+            "conversation.update"
+        ]
+    );
+    assert_eq!(log[2]["actor"], email(Role::CommunityManager));
+
+    // Response targets: the FI lead sets FI's; the figures come per team.
+    let lead = api(&app, &token(&app, Role::MarketLead).await);
+    let (s, _) = lead
+        .put("/api/v1/markets/FI/response-target", json!({"minutes": 90}))
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = lead
+        .put("/api/v1/markets/BR/response-target", json!({"minutes": 90}))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = lead
+        .put("/api/v1/markets/FI/response-target", json!({"minutes": 1}))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, times) = cm.get("/api/v1/response-times").await;
+    assert_eq!(times[0]["market"], "FI");
+    assert_eq!(times[0]["conversations"], 55);
+    assert_eq!(times[0]["target_minutes"], 90);
+
+    // Signals: hourly volume with baseline; share of voice.
+    let (s, vol) = cm
+        .get(&format!("/api/v1/signals/volume?query={}&days=1", qf.id))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{vol}");
+    assert_eq!(vol["hours"].as_array().unwrap().len(), 24);
+    assert_eq!(
+        vol["volume"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_i64().unwrap())
+            .sum::<i64>(),
+        55
+    );
+    let (s, _) = cm
+        .get(&format!("/api/v1/signals/volume?query={}", qb.id))
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::NOT_FOUND,
+        "BR's query is not the FI CM's to see"
+    );
+}
+
+#[tokio::test]
+async fn pages_escape_post_text_and_check_queries_live() {
+    let app = spawn_app().await;
+    let fi = market_id(&app, "FI").await;
+    let sys = chorus_core::audit::Author::system("test");
+    let q = app
+        .store
+        .create_listening_query(
+            &sys,
+            &chorus_core::conversations::QueryInput::parse(
+                chorus_core::MarketId(fi),
+                None,
+                &chorus_core::conversations::RawQuery {
+                    name: "Brand <b>".into(),
+                    query: "northwind".into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let evil = "northwind <script>alert(1)</script> <img src=x onerror=alert(2)>";
+    app.store
+        .ingest_batch(
+            "t",
+            "1",
+            &[post("at://e/1", evil, 1_700_000_000_000, &[(q.id.0, fi)])],
+        )
+        .await
+        .unwrap();
+    let b = Browser::login_as(&app, Role::CommunityManager).await;
+    let (s, html) = b.get_html("/conversations").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+        "escaped text"
+    );
+    assert!(!html.contains("<script>alert(1)"));
+    assert!(!html.contains("<img src=x"));
+    assert!(html.contains("Brand &#60;b&#62;"));
+    let id = app.store.inbox(&Default::default()).await.unwrap()[0].id;
+    let (s, html) = b.get_html(&format!("/conversations/{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("&#60;img src=x onerror=alert(2)&#62;"));
+    assert!(
+        !html.contains("https://bsky.app/profile/"),
+        "no link for a fake URI"
+    );
+
+    let r = b
+        .post_form(
+            &format!("/conversations/{id}/change"),
+            &[("status", "open"), ("add_tag", "urgent")],
+        )
+        .await;
+    assert!(r.status().is_redirection(), "{}", r.status());
+    let (_, html) = b.get_html(&format!("/conversations/{id}")).await;
+    assert!(html.contains("#urgent"));
+    assert!(
+        html.contains("status: new → open"),
+        "history shows the change"
+    );
+
+    // The live check answers with a caret under the problem; the preview runs over stored posts.
+    let lead = Browser::login_as(&app, Role::MarketLead).await;
+    let r = lead
+        .post_form("/conversations/queries/check", &[("query", "northwind OR")])
+        .await;
+    let frag = r.text().await.unwrap();
+    assert!(frag.contains("expected a term"), "{frag}");
+    assert!(frag.contains('^'));
+    let (s, html) = lead.get_html("/conversations/queries/new").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("hx-post=\"/conversations/queries/check\""));
+    let r = lead
+        .post_form(
+            "/conversations/queries",
+            &[
+                ("market", "FI"),
+                ("name", "Bad"),
+                ("query", "(x"),
+                ("side", "us"),
+                ("active", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = lead
+        .post_form(
+            "/conversations/queries",
+            &[
+                ("market", "FI"),
+                ("name", "Good"),
+                ("query", "contoso"),
+                ("side", "competitor"),
+                ("active", "1"),
+            ],
+        )
+        .await;
+    assert!(r.status().is_redirection(), "{}", r.status());
+    let (s, html) = b.get_html("/conversations/signals?market=FI").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("data-chart=\"volume\""));
+    assert!(html.contains("/static/uplot.min.js"));
+    let (s, _) = b.get_html("/conversations/responses").await;
+    assert_eq!(s, StatusCode::OK);
+    let contributor = Browser::login_as(&app, Role::Contributor).await;
+    let (s, _) = contributor.get_html("/conversations").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
