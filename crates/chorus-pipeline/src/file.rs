@@ -188,7 +188,7 @@ pub fn read_records(
                 if consumed <= skip {
                     continue;
                 }
-                items.push(Record::Csv(row.clone()));
+                items.push(Record::Csv(std::mem::take(&mut row)));
                 if items.len() >= size
                     && (!send(&mut items, consumed, &cols) || stop.load(Ordering::Relaxed))
                 {
@@ -211,7 +211,7 @@ pub fn normalize_stage(
     mut rx: mpsc::Receiver<(Arc<Columns>, Batch<Record>)>,
     tx: mpsc::Sender<Batch<Incoming>>,
 ) -> std::thread::JoinHandle<()> {
-    std::thread::spawn(move || {
+    crate::pipeline::stage_thread("chorus-normalize", move || {
         while let Some((cols, batch)) = rx.blocking_recv() {
             let mut items = Vec::with_capacity(batch.items.len());
             for r in batch.items.iter() {

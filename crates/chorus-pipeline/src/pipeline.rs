@@ -75,7 +75,23 @@ pub enum PipelineError {
 }
 
 /// Channel capacity between stages, in batches.
-pub const CHANNEL_BATCHES: usize = 4;
+pub const CHANNEL_BATCHES: usize = 2;
+
+/// A named stage thread (names show in profiles and `top -H`). Spawning fails only when the OS
+/// refuses a thread; then the stage body runs nowhere and its channels close, which the
+/// pipeline reports as a stopped stage.
+pub(crate) fn stage_thread(
+    name: &str,
+    body: impl FnOnce() + Send + 'static,
+) -> std::thread::JoinHandle<()> {
+    match std::thread::Builder::new().name(name.to_owned()).spawn(body) {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::error!(stage = name, error = %e, "cannot start a pipeline thread");
+            std::thread::spawn(|| {})
+        }
+    }
+}
 
 /// Score stage: `Incoming` → `Scored`, on its own thread.
 pub fn score_stage(
@@ -83,7 +99,7 @@ pub fn score_stage(
     mut rx: mpsc::Receiver<Batch<Incoming>>,
     tx: mpsc::Sender<Batch<Scored>>,
 ) -> std::thread::JoinHandle<()> {
-    std::thread::spawn(move || {
+    stage_thread("chorus-score", move || {
         let mut scorer = Scorer::new(&analyzers.sentiment, &analyzers.lang);
         while let Some(batch) = rx.blocking_recv() {
             let out = batch.map(|items| items.into_iter().map(|p| scorer.score(p)).collect());
@@ -124,7 +140,7 @@ pub fn match_stage(
     mut rx: mpsc::Receiver<Batch<Scored>>,
     tx: mpsc::Sender<Batch<NewPost>>,
 ) -> std::thread::JoinHandle<()> {
-    std::thread::spawn(move || {
+    stage_thread("chorus-match", move || {
         let mut scratch = Scratch::new();
         let mut set = queries.borrow_and_update().clone();
         while let Some(batch) = rx.blocking_recv() {

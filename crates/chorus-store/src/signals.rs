@@ -55,6 +55,19 @@ impl Store {
         .collect()
     }
 
+    /// Posts counted per query over all time, by query name (for checks and exports).
+    pub async fn volume_totals(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        sqlx::query(
+            "SELECT q.name, CAST(SUM(v.posts) AS BIGINT) AS n FROM query_volume v \
+             JOIN listening_queries q ON q.id = v.query_id GROUP BY q.name ORDER BY q.name",
+        )
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("name")?, r.try_get("n")?)))
+        .collect()
+    }
+
     /// The latest hour with any volume for these queries (to place charts of imported history).
     pub async fn latest_volume_hour(&self, queries: &[QueryId]) -> Result<Option<i64>, StoreError> {
         if queries.is_empty() {

@@ -34,8 +34,9 @@ pub struct FileArgs {
     /// Network name for records that do not carry one.
     #[arg(long, default_value = "import")]
     pub network: String,
-    /// Records per batch (one transaction each).
-    #[arg(long, default_value_t = 2000)]
+    /// Records per batch (one transaction each). Larger batches write the posts' URI index
+    /// fewer times; memory grows with them.
+    #[arg(long, default_value_t = 20_000)]
     pub batch: usize,
     /// No progress bar; print only the summary.
     #[arg(long)]

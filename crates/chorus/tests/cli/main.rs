@@ -9,4 +9,7 @@ mod webdriver;
 
 mod browser;
 mod crash;
+mod inbox_reply;
+mod inbox_xss;
+mod ingest_crash;
 mod lifecycle;
