@@ -41,10 +41,16 @@ pub enum Action {
     ManageMembers,
     /// Read the audit log.
     ReadAuditLog,
+    /// Create and edit campaigns in a market, and move them between planning, active and ended.
+    ManageCampaigns,
+    /// Edit the playbook's rules for posts (banned and required terms, alt text, UTM tags).
+    EditPostRules,
+    /// Connect network accounts that publish for a market.
+    ConnectAccounts,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 12] = [
         Action::ReadPlaybook,
         Action::EditPlaybook,
         Action::ViewAdmin,
@@ -54,6 +60,9 @@ impl Action {
         Action::ReadMembers,
         Action::ManageMembers,
         Action::ReadAuditLog,
+        Action::ManageCampaigns,
+        Action::EditPostRules,
+        Action::ConnectAccounts,
     ];
 
     fn describe(self) -> &'static str {
@@ -67,6 +76,9 @@ impl Action {
             Action::ReadMembers => "see users and memberships",
             Action::ManageMembers => "manage users and memberships",
             Action::ReadAuditLog => "read the audit log",
+            Action::ManageCampaigns => "manage campaigns",
+            Action::EditPostRules => "edit the rules for posts",
+            Action::ConnectAccounts => "connect network accounts",
         }
     }
 }
@@ -155,6 +167,13 @@ pub fn allows(actor: &Actor, action: Action, scope: Scope) -> bool {
         Action::ManageMarkets | Action::ReadAuditLog => false,
         Action::EditMarket | Action::ManageTeams | Action::ManageMembers => market_lead_here,
         Action::ReadMembers => market_lead_here || actor.holds(Role::GlobalLead, Scope::Global),
+        // Global leads own global campaigns; market leads run their market's.
+        Action::ManageCampaigns => {
+            market_lead_here || actor.holds(Role::GlobalLead, Scope::Global)
+        }
+        // The rules are part of the playbook.
+        Action::EditPostRules => actor.holds(Role::GlobalLead, Scope::Global),
+        Action::ConnectAccounts => market_lead_here,
     }
 }
 

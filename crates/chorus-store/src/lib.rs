@@ -23,6 +23,7 @@ mod publishing;
 mod sessions;
 mod settings;
 mod stories;
+mod stories_queries;
 mod users;
 
 use std::path::{Path, PathBuf};

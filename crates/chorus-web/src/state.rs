@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chorus_networks::bluesky::SecretKey;
 use chorus_store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
 
@@ -39,6 +40,9 @@ pub struct AppState {
     pub(crate) limiter: Arc<LoginLimiter>,
     pub(crate) metrics: Option<PrometheusHandle>,
     pub(crate) started: Instant,
+    /// The installation's key that seals network credentials; without it, accounts cannot be
+    /// connected from the web (the admin page says so).
+    pub(crate) secret_key: Option<SecretKey>,
 }
 
 impl AppState {
@@ -52,7 +56,14 @@ impl AppState {
             limiter: Arc::new(limiter),
             metrics,
             started: Instant::now(),
+            secret_key: None,
         }
+    }
+
+    /// Lets the admin pages connect network accounts, sealing their credentials with `key`.
+    pub fn with_secret_key(mut self, key: SecretKey) -> Self {
+        self.secret_key = Some(key);
+        self
     }
 }
 

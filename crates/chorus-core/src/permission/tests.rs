@@ -32,6 +32,9 @@ const MATRIX: &[(Role, &[(Action, &str)])] = &[
             (Action::ReadMembers, "YYY"),
             (Action::ManageMembers, "YYY"),
             (Action::ReadAuditLog, "YYY"),
+            (Action::ManageCampaigns, "YYY"),
+            (Action::EditPostRules, "YYY"),
+            (Action::ConnectAccounts, "YYY"),
         ],
     ),
     (
@@ -46,6 +49,9 @@ const MATRIX: &[(Role, &[(Action, &str)])] = &[
             (Action::ReadMembers, "YYY"),
             (Action::ManageMembers, "..."),
             (Action::ReadAuditLog, "..."),
+            (Action::ManageCampaigns, "YYY"),
+            (Action::EditPostRules, "YYY"),
+            (Action::ConnectAccounts, "..."),
         ],
     ),
     (
@@ -60,6 +66,9 @@ const MATRIX: &[(Role, &[(Action, &str)])] = &[
             (Action::ReadMembers, "Y.."),
             (Action::ManageMembers, "Y.."),
             (Action::ReadAuditLog, "..."),
+            (Action::ManageCampaigns, "Y.."),
+            (Action::EditPostRules, "..."),
+            (Action::ConnectAccounts, "Y.."),
         ],
     ),
     (Role::Editor, READ_PLAYBOOK_ONLY),
@@ -78,6 +87,9 @@ const READ_PLAYBOOK_ONLY: &[(Action, &str)] = &[
     (Action::ReadMembers, "..."),
     (Action::ManageMembers, "..."),
     (Action::ReadAuditLog, "..."),
+    (Action::ManageCampaigns, "..."),
+    (Action::EditPostRules, "..."),
+    (Action::ConnectAccounts, "..."),
 ];
 
 #[test]
@@ -108,7 +120,7 @@ fn authorization_matrix() {
             }
         }
     }
-    assert_eq!(checked, 7 * 9 * 3);
+    assert_eq!(checked, 7 * Action::ALL.len() * 3);
 }
 
 #[test]

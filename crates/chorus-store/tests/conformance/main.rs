@@ -12,3 +12,4 @@ mod support;
 mod foundation;
 mod jobs;
 mod stories;
+mod stories_queries;

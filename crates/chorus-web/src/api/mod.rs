@@ -3,10 +3,13 @@
 //! Authenticate with `Authorization: Bearer <token>` (tokens from the account page or
 //! `chorus users token`), or with the browser session plus the `X-CSRF-Token` header.
 
+mod calendar;
+mod campaigns;
 mod dto;
 mod json;
 mod org;
 mod playbook;
+mod stories;
 mod users;
 
 use axum::Json;
@@ -22,13 +25,16 @@ pub fn routes() -> Router<AppState> {
         .merge(playbook::routes())
         .merge(org::routes())
         .merge(users::routes())
+        .merge(stories::routes())
+        .merge(campaigns::routes())
+        .merge(calendar::routes())
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Chorus API",
-        description = "Stories, Numbers, Conversations: the playbook, markets, teams, users and the audit log.",
+        description = "Stories, Numbers, Conversations: the playbook, markets, teams, users, the audit log, and Stories (campaigns, stories and variants, checks, the workflow, the calendar).",
     ),
     paths(
         playbook::list,
@@ -49,6 +55,25 @@ pub fn routes() -> Router<AppState> {
         users::grant,
         users::revoke,
         users::audit,
+        stories::list,
+        stories::create,
+        stories::get_one,
+        stories::update,
+        stories::create_variant,
+        stories::update_variant,
+        stories::delete_variant,
+        stories::check,
+        stories::transition,
+        stories::comments,
+        stories::comment,
+        campaigns::list,
+        campaigns::create,
+        campaigns::get_one,
+        campaigns::update,
+        campaigns::set_state,
+        calendar::calendar,
+        calendar::move_variant,
+        calendar::notifications,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
     modifiers(&BearerAuth),

@@ -11,6 +11,7 @@ mod form;
 mod login;
 mod playbook;
 mod sections;
+pub(crate) mod stories;
 
 use askama::Template;
 use axum::Router;
@@ -36,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .merge(sections::routes())
         .merge(admin::routes())
         .merge(account::routes())
+        .merge(stories::routes())
 }
 
 /// What `base.html` needs around every page.
@@ -53,6 +55,8 @@ pub struct ShellUser {
     pub roles: String,
     /// Whether the Admin section shows in the navigation.
     pub is_admin: bool,
+    /// Unread in-app notifications (the count beside "Notifications").
+    pub unread: i64,
 }
 
 pub struct Flash {
@@ -92,6 +96,7 @@ impl Shell {
                 .map(|m| m.code.to_string())
                 .unwrap_or_else(|| mid.to_string())
         });
+        let unread = state.store.unread_notifications(id.user.id).await?;
         Ok(Shell {
             title: title.into(),
             section,
@@ -100,6 +105,7 @@ impl Shell {
                 email: id.user.email.to_string(),
                 roles,
                 is_admin: allows(&id.actor, Action::ViewAdmin, Scope::Global),
+                unread,
             }),
             csrf: id.csrf.clone().unwrap_or_default(),
             flash: None,
@@ -194,12 +200,16 @@ pub fn iso_time(ms: i64) -> String {
 const CSS: &[u8] = include_bytes!("../../static/chorus.css");
 const HTMX: &[u8] = include_bytes!("../../static/htmx.min.js");
 const FAVICON: &[u8] = include_bytes!("../../static/favicon.svg");
+const STORIES_JS: &[u8] = include_bytes!("../../static/stories.js");
+const STORIES_CSS: &[u8] = include_bytes!("../../static/stories.css");
 
 async fn static_file(Path(file): Path<String>) -> Response {
     let (body, mime) = match file.as_str() {
         "chorus.css" => (CSS, "text/css; charset=utf-8"),
         "htmx.min.js" => (HTMX, "text/javascript; charset=utf-8"),
         "favicon.svg" => (FAVICON, "image/svg+xml"),
+        "stories.js" => (STORIES_JS, "text/javascript; charset=utf-8"),
+        "stories.css" => (STORIES_CSS, "text/css; charset=utf-8"),
         _ => return PageError(AppError::NotFound("file")).into_response(),
     };
     (

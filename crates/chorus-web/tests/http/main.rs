@@ -8,3 +8,4 @@ mod api;
 mod auth;
 mod bad_input;
 mod pages;
+mod stories;

@@ -109,7 +109,8 @@ async fn contributors_read_but_do_not_edit() {
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     assert_eq!(b.get("/admin/users").await.status(), StatusCode::FORBIDDEN);
     assert_eq!(b.get("/admin/audit").await.status(), StatusCode::FORBIDDEN);
-    for section in ["/stories", "/conversations", "/numbers", "/reach"] {
+    // Stories is built (tests/http/stories); the others still say what is coming.
+    for section in ["/conversations", "/numbers", "/reach"] {
         let (status, html) = b.get_html(section).await;
         assert_eq!(status, StatusCode::OK);
         assert!(

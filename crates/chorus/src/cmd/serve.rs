@@ -62,12 +62,21 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
         shutdown_signal().await;
         let _ = stop_tx.send(true);
     });
+    let web_key = key.clone();
     let worker = args.roles.contains(&Role::Jobs).then(|| {
         let w = chorus_jobs::Worker::new(store.clone(), key, chorus_jobs::WorkerConfig::default());
         tokio::spawn(w.run(stop_rx.clone()))
     });
     if args.roles.contains(&Role::Web) {
-        serve_web(config, &store, metrics, demo.as_ref(), stop_rx.clone()).await?;
+        serve_web(
+            config,
+            &store,
+            metrics,
+            demo.as_ref(),
+            web_key,
+            stop_rx.clone(),
+        )
+        .await?;
     } else {
         writeln!(
             std::io::stdout(),
@@ -90,6 +99,7 @@ async fn serve_web(
     store: &Store,
     metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     demo: Option<&crate::demo::Loaded>,
+    key: chorus_networks::bluesky::SecretKey,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let addr = SocketAddr::new(config.server.bind, config.server.port);
@@ -114,7 +124,7 @@ async fn serve_web(
         max_body_bytes: config.server.max_body_bytes,
         login_limits: LoginLimits::default(),
     };
-    let state = AppState::new(store.clone(), web, metrics);
+    let state = AppState::new(store.clone(), web, metrics).with_secret_key(key);
     chorus_web::serve(listener, state, async move {
         let _ = stop.wait_for(|s| *s).await;
     })
