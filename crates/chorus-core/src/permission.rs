@@ -168,9 +168,7 @@ pub fn allows(actor: &Actor, action: Action, scope: Scope) -> bool {
         Action::EditMarket | Action::ManageTeams | Action::ManageMembers => market_lead_here,
         Action::ReadMembers => market_lead_here || actor.holds(Role::GlobalLead, Scope::Global),
         // Global leads own global campaigns; market leads run their market's.
-        Action::ManageCampaigns => {
-            market_lead_here || actor.holds(Role::GlobalLead, Scope::Global)
-        }
+        Action::ManageCampaigns => market_lead_here || actor.holds(Role::GlobalLead, Scope::Global),
         // The rules are part of the playbook.
         Action::EditPostRules => actor.holds(Role::GlobalLead, Scope::Global),
         Action::ConnectAccounts => market_lead_here,
