@@ -59,27 +59,95 @@ pub(crate) struct Literals {
     keys: Vec<Option<LitKey>>,
     refs: Vec<u32>,
     free: Vec<u32>,
-    /// Per literal: `(slot << 3) | group` entries.
+    /// Per literal: one entry per query whose *first* (rarest) anchor group holds it, each
+    /// `[slot, n, other groups…]` with the query's other groups inline (`n` words of
+    /// `[len, lit, lit, …]` per group), so checking a candidate reads nothing else. Only these
+    /// lists are walked per post. A literal with a non-empty list carries [`POSTED`] in the
+    /// string maps, so the walk is skipped without touching this array for all others.
     pub postings: Vec<Vec<u32>>,
 }
 
-impl Literals {
-    /// Number of literal ids in use or free (size of per-literal arrays).
-    pub fn capacity(&self) -> usize {
-        self.keys.len()
-    }
+/// Flag on literal ids stored in the lookup maps: the literal has a non-empty posting list.
+/// Ids stay below it: every literal holds well over 64 bytes, so 2^31 of them cannot exist.
+pub(crate) const POSTED: u32 = 1 << 31;
 
+impl Literals {
     pub fn live(&self) -> usize {
         self.keys.len() - self.free.len()
     }
 
-    pub fn intern(&mut self, key: &LitRef<'_>) -> u32 {
+    /// The id of an interned literal (without the [`POSTED`] flag).
+    fn find(&self, key: &LitRef<'_>) -> Option<u32> {
         let found = match key {
             LitRef::Token(t) => self.tokens.get(t),
             LitRef::Prefix(p) => self.prefixes.get(p),
             LitRef::Meta(f, v) => self.meta[*f as usize].get(*v).copied(),
         };
-        if let Some(id) = found {
+        found.map(|id| id & !POSTED)
+    }
+
+    /// How many references registered queries hold to `key` (0 when it is not interned).
+    pub fn uses(&self, key: &LitRef<'_>) -> u32 {
+        self.find(key).map_or(0, |id| self.refs[id as usize])
+    }
+
+    /// Store `id` in its lookup map with or without the [`POSTED`] flag.
+    fn set_posted(&mut self, id: u32, posted: bool) {
+        let v = if posted { id | POSTED } else { id };
+        match &self.keys[id as usize] {
+            Some(LitKey::Token(t)) => self.tokens.insert(t, v),
+            Some(LitKey::Prefix(p)) => self.prefixes.insert(p, v),
+            Some(LitKey::Meta(f, m)) => {
+                self.meta[*f as usize].insert(m.clone(), v);
+            }
+            None => {}
+        }
+    }
+
+    /// Append a posting entry (`[slot, n, other groups…]`) to `lit`'s list.
+    pub fn post(&mut self, lit: u32, entry: &[u32]) {
+        let list = &mut self.postings[lit as usize];
+        list.extend_from_slice(entry);
+        if list.len() == entry.len() {
+            self.set_posted(lit, true);
+        }
+    }
+
+    /// Remove the entry of `slot` from `lit`'s list.
+    pub fn unpost(&mut self, lit: u32, slot: u32) {
+        let list = &mut self.postings[lit as usize];
+        let mut i = 0;
+        while let (Some(&s), Some(&n)) = (list.get(i), list.get(i + 1)) {
+            let end = (i + 2 + n as usize).min(list.len());
+            if s == slot {
+                list.drain(i..end);
+                break;
+            }
+            i = end;
+        }
+        if list.is_empty() {
+            *list = Vec::new();
+            self.set_posted(lit, false);
+        }
+    }
+
+    /// Total posting entries (queries posted under some literal, counted per literal).
+    pub fn entries(&self) -> usize {
+        self.postings
+            .iter()
+            .map(|l| {
+                let (mut i, mut k) = (0, 0);
+                while let Some(&n) = l.get(i + 1) {
+                    i += 2 + n as usize;
+                    k += 1;
+                }
+                k
+            })
+            .sum()
+    }
+
+    pub fn intern(&mut self, key: &LitRef<'_>) -> u32 {
+        if let Some(id) = self.find(key) {
             self.refs[id as usize] += 1;
             return id;
         }
@@ -205,8 +273,12 @@ impl Literals {
 /// A query compiled against a [`Literals`] table.
 pub(crate) struct Compiled {
     pub expr: Expr,
-    /// Anchor groups as literal ids (empty: evaluate on every post).
-    pub groups: Vec<Vec<u32>>,
+    /// Literal ids of the first (rarest-looking) anchor group: the query is posted under each.
+    /// Empty: the query has no anchor and is evaluated on every post.
+    pub primary: Vec<u32>,
+    /// The other anchor groups, flattened: `[len, lit, lit, …]` per group. A candidate needs
+    /// a literal of every group present in the post before it is evaluated.
+    pub secondary: Box<[u32]>,
     /// Every literal id this query holds a reference to (released on removal).
     pub held: Vec<u32>,
 }
@@ -217,25 +289,39 @@ pub(crate) fn compile(node: &Node, lits: &mut Literals) -> Compiled {
         held: Vec::new(),
     };
     let expr = c.expr(node);
-    let mut groups = conjuncts(node);
+    // The first group is the one the query is posted under: it should be the one least likely
+    // to occur in a post. A literal's frequency is estimated from its length and from how many
+    // registered queries use it (the words many queries mention are the common ones).
+    let table: &Literals = c.lits;
+    let cost = |k: &LitRef<'_>| lit_cost(k) * f64::from(1 + table.uses(k));
+    let mut groups = conjuncts(node, &cost);
     if groups.is_empty() {
-        groups = meta_conjuncts(node);
+        groups = meta_conjuncts(node, &cost);
     }
-    groups.sort_by(|a, b| group_cost(a).total_cmp(&group_cost(b)));
+    let mut keyed: Vec<(f64, Vec<LitRef<'_>>)> = groups
+        .into_iter()
+        .map(|g| (g.iter().map(cost).sum::<f64>(), g))
+        .collect();
+    keyed.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut groups: Vec<Vec<LitRef<'_>>> = keyed.into_iter().map(|(_, g)| g).collect();
     groups.dedup();
     groups.truncate(MAX_GROUPS);
-    let groups = groups
-        .into_iter()
-        .map(|g| {
-            let mut ids: Vec<u32> = g.iter().map(|k| c.intern(k)).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            ids
-        })
-        .collect();
+    let mut groups = groups.into_iter().map(|g| {
+        let mut ids: Vec<u32> = g.iter().map(|k| c.intern(k)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    });
+    let primary = groups.next().unwrap_or_default();
+    let mut secondary = Vec::new();
+    for g in groups {
+        secondary.push(g.len() as u32);
+        secondary.extend(g);
+    }
     Compiled {
         expr,
-        groups,
+        primary,
+        secondary: secondary.into(),
         held: c.held,
     }
 }
@@ -378,39 +464,42 @@ fn lit_cost(k: &LitRef<'_>) -> f64 {
     }
 }
 
-fn group_cost(g: &[LitRef<'_>]) -> f64 {
-    g.iter().map(lit_cost).sum()
+/// Estimated frequency of a literal in posts (see [`compile`]).
+type Cost<'c> = dyn Fn(&LitRef<'_>) -> f64 + 'c;
+
+fn group_cost(g: &[LitRef<'_>], cost: &Cost<'_>) -> f64 {
+    g.iter().map(cost).sum()
 }
 
 /// The best single literal of a phrase (its rarest-looking word).
-fn seq_anchor(ws: &[Word]) -> Option<LitRef<'_>> {
+fn seq_anchor<'a>(ws: &'a [Word], cost: &Cost<'_>) -> Option<LitRef<'a>> {
     ws.iter()
         .map(word_anchor)
-        .min_by(|a, b| lit_cost(a).total_cmp(&lit_cost(b)))
+        .min_by(|a, b| cost(a).total_cmp(&cost(b)))
 }
 
 /// One anchor per alternative of a NEAR side.
-fn side_anchors(alts: &[Vec<Word>]) -> Option<Vec<LitRef<'_>>> {
-    alts.iter().map(|a| seq_anchor(a)).collect()
+fn side_anchors<'a>(alts: &'a [Vec<Word>], cost: &Cost<'_>) -> Option<Vec<LitRef<'a>>> {
+    alts.iter().map(|a| seq_anchor(a, cost)).collect()
 }
 
 /// Required groups of text literals: every one must be hit by a matching post.
-fn conjuncts(n: &Node) -> Vec<Vec<LitRef<'_>>> {
+fn conjuncts<'a>(n: &'a Node, cost: &Cost<'_>) -> Vec<Vec<LitRef<'a>>> {
     match n {
-        Node::And(xs) => xs.iter().flat_map(conjuncts).collect(),
+        Node::And(xs) => xs.iter().flat_map(|x| conjuncts(x, cost)).collect(),
         Node::Phrase(ws) | Node::Sloppy { words: ws, .. } => {
             ws.iter().map(|w| vec![word_anchor(w)]).collect()
         }
-        Node::Near { left, right, .. } => [side_anchors(left), side_anchors(right)]
+        Node::Near { left, right, .. } => [side_anchors(left, cost), side_anchors(right, cost)]
             .into_iter()
             .flatten()
             .collect(),
         Node::Or(xs) => {
             let mut union = Vec::new();
             for x in xs {
-                let best = conjuncts(x)
+                let best = conjuncts(x, cost)
                     .into_iter()
-                    .min_by(|a, b| group_cost(a).total_cmp(&group_cost(b)));
+                    .min_by(|a, b| group_cost(a, cost).total_cmp(&group_cost(b, cost)));
                 match best {
                     Some(g) => union.extend(g),
                     None => return Vec::new(),
@@ -423,17 +512,17 @@ fn conjuncts(n: &Node) -> Vec<Vec<LitRef<'_>>> {
 }
 
 /// Required groups of metadata literals, for queries without text anchors.
-fn meta_conjuncts(n: &Node) -> Vec<Vec<LitRef<'_>>> {
+fn meta_conjuncts<'a>(n: &'a Node, cost: &Cost<'_>) -> Vec<Vec<LitRef<'a>>> {
     match n {
-        Node::And(xs) => xs.iter().flat_map(meta_conjuncts).collect(),
+        Node::And(xs) => xs.iter().flat_map(|x| meta_conjuncts(x, cost)).collect(),
         Node::Field { field, value } => vec![vec![LitRef::Meta(*field, value)]],
         Node::Or(xs) => {
             let mut union = Vec::new();
             for x in xs {
-                let mut gs = meta_conjuncts(x);
+                let mut gs = meta_conjuncts(x, cost);
                 if gs.is_empty() {
                     // a text-anchored alternative also works here
-                    gs = conjuncts(x);
+                    gs = conjuncts(x, cost);
                 }
                 match gs.into_iter().next() {
                     Some(g) => union.extend(g),

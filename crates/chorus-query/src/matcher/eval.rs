@@ -6,6 +6,7 @@ use crate::ast::{Field, WordKind};
 use crate::text::{TokenKind, Tokens};
 
 use super::Post;
+use super::present::Present;
 
 pub(crate) const NONE: u32 = u32::MAX;
 
@@ -51,16 +52,13 @@ pub(crate) struct Ctx<'a> {
     pub toks: &'a Tokens,
     /// Literal id of each token's folded text (`NONE` if no query uses it).
     pub tok_lit: &'a [u32],
-    /// `stamp[lit] == epoch` when literal `lit` occurs in the post.
-    pub stamp: &'a [u32],
-    pub epoch: u32,
+    /// The literals that occur in the post.
+    pub present: &'a Present,
 }
 
 impl Ctx<'_> {
     fn present(&self, lit: u32) -> bool {
-        self.stamp
-            .get(lit as usize)
-            .is_some_and(|&s| s == self.epoch)
+        self.present.contains(lit)
     }
 
     fn word_at(&self, w: &WordPred, i: usize) -> bool {
