@@ -43,6 +43,8 @@ pub struct Checks {
     pub network: &'static str,
     pub unit: &'static str,
     pub over: bool,
+    /// Saving adds UTM tags to the links, and the count includes them.
+    pub tagged: bool,
     pub blocking: usize,
     pub findings: Vec<FindingView>,
     pub handle: String,
@@ -83,10 +85,11 @@ pub fn checks(
         limit,
         network: network.label(),
         unit: match network {
-            Network::Bluesky => "graphemes, as Bluesky counts them",
-            Network::Mastodon => "characters; every link counts as 23",
+            Network::Bluesky => "characters (graphemes)",
+            Network::Mastodon => "characters (a link counts as 23)",
         },
         over: length > limit,
+        tagged: tagged != body.trim(),
         blocking: findings
             .iter()
             .filter(|f| f.severity == Severity::Error)
