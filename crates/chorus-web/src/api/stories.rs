@@ -20,8 +20,8 @@ use crate::error::{AppError, ErrorBody};
 use crate::state::AppState;
 use crate::ui::stories::composer::checks;
 use crate::ui::stories::service::{
-    Lookup, RawStory, RawVariant, apply_transition, editable_story, facts, parse_story,
-    parse_variant, readable_story,
+    Lookup, RawStory, RawVariant, apply_transition, check_open_for_variants, editable_story, facts,
+    parse_story, parse_variant, readable_story,
 };
 
 pub fn routes() -> Router<AppState> {
@@ -173,7 +173,14 @@ pub async fn list(
         None => None,
     };
     let mut out = Vec::new();
-    for s in state.store.stories(Some(&markets), st, 500).await? {
+    // The store applies its limit before filtering markets: ask for its maximum, keep 500.
+    for s in state
+        .store
+        .stories(Some(&markets), st, 10_000)
+        .await?
+        .into_iter()
+        .take(500)
+    {
         out.push(story_dto(&state, &id.actor, &s, &lookup).await?);
     }
     Ok(Json(out))
@@ -284,6 +291,7 @@ async fn save_variant(
     body: &VariantBody,
 ) -> Result<SavedVariantDto, AppError> {
     let s = editable_story(state, id, sid).await?;
+    check_open_for_variants(&s)?;
     if let Some(v) = vid {
         let existing = state.store.variant(v).await?;
         if existing.story_id != sid {

@@ -16,7 +16,8 @@ use chorus_store::{ImageMeta, Story, Variant};
 
 use super::images;
 use super::service::{
-    self, Lookup, RawVariant, editable_story, parse_variant, readable_story, tag_links,
+    self, Lookup, RawVariant, check_open_for_variants, editable_story, parse_variant,
+    readable_story, tag_links,
 };
 use super::{Choice, FindingView, StoryTabs, preview, zones};
 use crate::auth::{Identity, PageUser};
@@ -263,6 +264,7 @@ async fn new_form(
     Path(sid): Path<i64>,
 ) -> Result<Response, PageError> {
     let story = editable_story(&state, &id, sid).await?;
+    check_open_for_variants(&story)?;
     let lookup = Lookup::load(&state).await?;
     let taken: Vec<(i64, String)> = state
         .store
@@ -333,7 +335,9 @@ async fn save(
     let raw = raw_from(form);
     let lookup = Lookup::load(state).await?;
     let rules = state.store.post_rules().await?;
-    let result = match parse_variant(&raw, story, &lookup, &rules) {
+    let result = match check_open_for_variants(story)
+        .and_then(|_| parse_variant(&raw, story, &lookup, &rules))
+    {
         Ok(p) => state
             .store
             .save_variant(&id.author(), story.id, variant.map(|v| v.id), &p.input)

@@ -53,7 +53,9 @@ struct ListPage {
     filtered: bool,
 }
 
-const LIMIT: i64 = 500;
+/// Rows shown. The store applies its limit before the market filter, so ask for its maximum
+/// and cut after filtering.
+const LIMIT: usize = 500;
 
 async fn page(
     State(state): State<AppState>,
@@ -80,10 +82,11 @@ async fn page(
     let names = user_names(&state).await?;
     let rows = state
         .store
-        .stories(Some(&only), st, LIMIT)
+        .stories(Some(&only), st, 10_000)
         .await?
         .into_iter()
         .filter(|s| campaign.is_none() || s.campaign_id == campaign)
+        .take(LIMIT)
         .map(|s| Row {
             id: s.id,
             title: s.title.clone(),

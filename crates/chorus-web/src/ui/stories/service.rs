@@ -139,6 +139,20 @@ pub async fn editable_story(
     }
 }
 
+/// Refuses new or changed variants on a story that is publishing or published: what went out
+/// stays as it went out; say something new in a new story.
+pub fn check_open_for_variants(story: &Story) -> Result<(), AppError> {
+    if matches!(story.state, StoryState::Publishing | StoryState::Published) {
+        return Err(AppError::Conflict {
+            field: "state".into(),
+            message:
+                "this story is published (or publishing): its variants are final; write a new story"
+                    .into(),
+        });
+    }
+    Ok(())
+}
+
 /// Editors, market leads (of `market`), global leads and admins schedule: the same people the
 /// workflow lets schedule an approved story.
 pub fn may_schedule(actor: &Actor, market: MarketId) -> bool {

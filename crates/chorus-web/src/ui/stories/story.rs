@@ -82,6 +82,8 @@ struct StoryPage {
     buttons: Vec<(&'static str, &'static str, &'static str)>,
     can_reject: bool,
     can_edit: bool,
+    /// Whether variants may still be added (not once publishing has started).
+    open_for_variants: bool,
     comments: Vec<CommentView>,
     viewer: Viewer,
     past_times: bool,
@@ -231,6 +233,7 @@ pub async fn story_page(
             buttons,
             can_reject: available.contains(&Transition::Reject),
             can_edit: workflow::may_edit(&id.actor, &facts(&story)),
+            open_for_variants: service::check_open_for_variants(&story).is_ok(),
             comments,
             viewer,
             past_times,

@@ -270,4 +270,26 @@ async fn composer_page_renders_live_check_wiring() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert!(html.contains("is not a date and time"), "{html}");
+    // Deleting a variant is offered on the story page, done by a form, and audited.
+    let vid = app.store.variants(sid).await.unwrap()[0].id;
+    let (_, html) = editor.get_html(&format!("/stories/{sid}")).await;
+    assert!(html.contains(&format!(r#"action="/stories/{sid}/variants/{vid}/delete""#)));
+    let r = editor
+        .post_form(&format!("/stories/{sid}/variants/{vid}/delete"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(app.store.variants(sid).await.unwrap().is_empty());
+    let log = app
+        .store
+        .audit_entries(&chorus_store::AuditQuery {
+            subject_type: Some("story".into()),
+            subject_id: Some(sid.to_string()),
+            actor_id: None,
+            before_id: None,
+            limit: 1,
+        })
+        .await
+        .unwrap();
+    assert_eq!(log[0].action, "variant.delete");
+    assert_eq!(log[0].actor_label, "editor@example.com");
 }
