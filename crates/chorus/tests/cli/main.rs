@@ -10,3 +10,4 @@ mod webdriver;
 mod browser;
 mod crash;
 mod lifecycle;
+mod stories;
