@@ -1,8 +1,8 @@
 //! One real browser through the whole Stories workflow, ending on the local Bluesky PDS: an
 //! admin connects an account through the accounts page, a contributor drafts a story and its
-//! variant in the composer (the live checks answer as they type), an editor submits it, the
-//! market lead approves and schedules it, and the post appears on the PDS, once, with the story
-//! marked published with its record's URI.
+//! variant in the composer (the live checks answer as they type) and drags it to another hour in
+//! the calendar and back, an editor submits it, the market lead approves and schedules it, and
+//! the post appears on the PDS, once, with the story marked published with its record's URI.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -74,6 +74,28 @@ fn sign_out(b: &Browser) {
     b.wait_for_text("Sign in to Chorus");
 }
 
+/// Drags the first movable calendar entry onto the week view's slot (`date`, `hour`) with the
+/// same events a person's drag fires; `/static/stories.js` handles them.
+fn drag_to(b: &Browser, date: &str, hour: i8) {
+    b.execute(
+        "const src = document.querySelector('.cal-entry--movable');
+         const dst = document.querySelector(`.cal-slot[data-date=\"${arguments[0]}\"][data-hour=\"${arguments[1]}\"]`);
+         const dt = new DataTransfer();
+         src.dispatchEvent(new DragEvent('dragstart', {bubbles: true, dataTransfer: dt}));
+         dst.dispatchEvent(new DragEvent('dragover', {bubbles: true, cancelable: true, dataTransfer: dt}));
+         dst.dispatchEvent(new DragEvent('drop', {bubbles: true, cancelable: true, dataTransfer: dt}));
+         src.dispatchEvent(new DragEvent('dragend', {bubbles: true, dataTransfer: dt}));",
+        json!([date, format!("{hour:02}")]),
+    );
+}
+
+fn entry_in(b: &Browser, date: &str, hour: i8) -> bool {
+    has(
+        b,
+        &format!(".cal-slot[data-date=\"{date}\"][data-hour=\"{hour:02}\"] .cal-entry"),
+    )
+}
+
 fn has(b: &Browser, css: &str) -> bool {
     b.execute(
         "return document.querySelector(arguments[0]) !== null;",
@@ -132,7 +154,7 @@ fn a_contributors_draft_is_submitted_approved_scheduled_and_published_on_the_pds
         "{counter} vs {want}"
     );
     let due = jiff::Timestamp::now()
-        .checked_add(jiff::SignedDuration::from_secs(45))
+        .checked_add(jiff::SignedDuration::from_secs(60))
         .unwrap()
         .to_zoned(jiff::tz::TimeZone::get("Europe/Helsinki").unwrap());
     b.execute(
@@ -145,6 +167,42 @@ fn a_contributors_draft_is_submitted_approved_scheduled_and_published_on_the_pds
         !has(&b, "button[data-transition=submit]"),
         "contributors cannot submit"
     );
+
+    // In the calendar's week view the post sits at its Helsinki hour; dragging it an hour away
+    // moves it (the author may move a draft), and dragging it back restores the time.
+    let date = due.date().to_string();
+    let hour = due.hour();
+    let other = if hour < 23 { hour + 1 } else { hour - 1 };
+    b.goto(&format!(
+        "{url}/stories/calendar?view=week&date={date}&market=FI"
+    ));
+    b.wait_for_text("Chromium launch");
+    assert!(
+        entry_in(&b, &date, hour),
+        "the post is in the {hour:02}:00 row"
+    );
+    drag_to(&b, &date, other);
+    b.wait_for_text("Moved to");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !entry_in(&b, &date, other) {
+        assert!(
+            Instant::now() < deadline,
+            "the post never showed in its new hour"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    drag_to(&b, &date, hour);
+    b.wait_for_text("Moved to");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !entry_in(&b, &date, hour) {
+        assert!(
+            Instant::now() < deadline,
+            "the post never came back to its hour"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    b.goto(&story_url);
+    b.wait_for_text(&due.strftime("%H:%M %Z").to_string());
     sign_out(&b);
 
     // The editor submits it for review.
