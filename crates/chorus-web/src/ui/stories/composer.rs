@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -19,7 +19,7 @@ use super::service::{
     self, Lookup, RawVariant, check_open_for_variants, editable_story, parse_variant,
     readable_story, tag_links,
 };
-use super::{Choice, FindingView, StoryTabs, preview, zones};
+use super::{Choice, FindingView, StoryTabs, done_message, preview, zones};
 use crate::auth::{Identity, PageUser};
 use crate::error::{AppError, PageError};
 use crate::state::AppState;
@@ -146,6 +146,13 @@ struct ComposerPage {
     market_code: String,
 }
 
+/// What the composer says above the form.
+pub enum Note {
+    Nothing,
+    Done(&'static str),
+    Error(AppError),
+}
+
 async fn composer(
     state: &AppState,
     id: &Identity,
@@ -153,7 +160,7 @@ async fn composer(
     variant: Option<&Variant>,
     raw: &RawVariant,
     status: StatusCode,
-    error: Option<AppError>,
+    note: Note,
 ) -> Result<Response, PageError> {
     let lookup = Lookup::load(state).await?;
     let rules = state.store.post_rules().await?;
@@ -187,9 +194,9 @@ async fn composer(
         &metas,
         image_urls(story.id, variant),
     );
-    let (error_field, error_message) = match &error {
-        Some(e) => (e.field().unwrap_or("form").to_owned(), e.public_message()),
-        None => (String::new(), String::new()),
+    let (error_field, error_message) = match &note {
+        Note::Error(e) => (e.field().unwrap_or("form").to_owned(), e.public_message()),
+        _ => (String::new(), String::new()),
     };
     let title = if variant.is_some() {
         "Edit variant"
@@ -198,10 +205,11 @@ async fn composer(
     };
     let shell = Shell::new(state, id, "stories", title)
         .await?
-        .with_flash(error.as_ref().map(|_| Flash {
-            kind: "error",
-            message: "The variant was not saved: one field needs attention.".into(),
-        }));
+        .with_flash(match &note {
+            Note::Error(_) => Flash::error("The variant was not saved: one field needs attention."),
+            Note::Done(m) => Flash::success(*m),
+            Note::Nothing => None,
+        });
     Ok(render_with_status(
         status,
         &ComposerPage {
@@ -289,19 +297,51 @@ async fn new_form(
             }
         }
     }
-    composer(&state, &id, &story, None, &raw, StatusCode::OK, None).await
+    composer(
+        &state,
+        &id,
+        &story,
+        None,
+        &raw,
+        StatusCode::OK,
+        Note::Nothing,
+    )
+    .await
+}
+
+#[derive(serde::Deserialize)]
+struct DoneQuery {
+    done: Option<String>,
 }
 
 async fn edit_form(
     State(state): State<AppState>,
     PageUser(id): PageUser,
     Path((sid, vid)): Path<(i64, i64)>,
+    Query(q): Query<DoneQuery>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let story = editable_story(&state, &id, sid).await?;
     let v = variant_of(&state, &story, vid).await?;
+    let note = match done_message(q.done.as_deref()) {
+        Some(m) => Note::Done(m),
+        None => Note::Nothing,
+    };
+    variant_page(&state, &id, &story, &v, &headers, StatusCode::OK, note).await
+}
+
+/// The composer for a saved variant, optionally with an error (e.g. a refused image upload).
+pub async fn variant_page(
+    state: &AppState,
+    id: &Identity,
+    story: &Story,
+    v: &Variant,
+    headers: &HeaderMap,
+    status: StatusCode,
+    note: Note,
+) -> Result<Response, PageError> {
     let market = state.store.market(story.market_id).await?;
-    let viewer = zones::viewer(None, &headers);
+    let viewer = zones::viewer(None, headers);
     let raw = RawVariant {
         account: v.account_id.to_string(),
         locale: v.locale.clone(),
@@ -311,7 +351,7 @@ async fn edit_form(
             .map(|t| zones::show(t, &market.timezone, &viewer).input)
             .unwrap_or_default(),
     };
-    composer(&state, &id, &story, Some(&v), &raw, StatusCode::OK, None).await
+    composer(state, id, story, Some(v), &raw, status, note).await
 }
 
 async fn save(
@@ -356,7 +396,7 @@ async fn save(
             Ok(Redirect::to(&format!("/stories/{}?done={done}", story.id)).into_response())
         }
         Err(e @ (AppError::Invalid { .. } | AppError::Conflict { .. })) => {
-            composer(state, id, story, variant, &raw, e.status(), Some(e)).await
+            composer(state, id, story, variant, &raw, e.status(), Note::Error(e)).await
         }
         Err(e) => Err(PageError(e)),
     }

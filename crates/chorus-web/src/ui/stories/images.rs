@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chorus_core::validate::optional_text;
 
+use super::composer;
 use super::service::{editable_story, readable_story};
 use crate::auth::PageUser;
 use crate::error::{AppError, PageError};
@@ -93,17 +94,39 @@ async fn upload(
     PageUser(id): PageUser,
     Path((sid, vid)): Path<(i64, i64)>,
     headers: HeaderMap,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, PageError> {
     let story = editable_story(&state, &id, sid).await?;
     let v = variant_in(&state, sid, vid).await?;
+    match store_upload(&state, &id, &v, multipart).await {
+        Ok(()) => Ok(back(
+            &headers,
+            &format!("/stories/{}/variants/{}?done=image", story.id, v.id),
+        )),
+        // Back to the composer with the reason (htmx swaps 422 pages in).
+        Err(e @ AppError::Invalid { .. }) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            let note = composer::Note::Error(e);
+            composer::variant_page(&state, &id, &story, &v, &headers, status, note).await
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+/// Reads, checks and stores one uploaded image.
+async fn store_upload(
+    state: &AppState,
+    id: &crate::auth::Identity,
+    v: &chorus_store::Variant,
+    mut multipart: Multipart,
+) -> Result<(), AppError> {
     if v.images.len() >= MAX_IMAGES {
-        return Err(PageError(AppError::invalid(
+        return Err(AppError::invalid(
             "file",
             format!("a post holds at most {MAX_IMAGES} images"),
-        )));
+        ));
     }
-    let bad = |m: String| PageError(AppError::invalid("file", m));
+    let bad = |m: String| AppError::invalid("file", m);
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut alt = String::new();
     while let Some(field) = multipart
@@ -141,15 +164,12 @@ async fn upload(
     let Some(mime) = sniff(&bytes) else {
         return Err(bad("this file is not a PNG, JPEG, GIF or WebP image".into()));
     };
-    let alt = optional_text(&alt, 2000).map_err(|e| PageError(e.at("alt").into()))?;
+    let alt = optional_text(&alt, 2000).map_err(|e| e.at("alt"))?;
     state
         .store
         .add_image(&id.author(), v.id, &name, mime, &bytes, &alt)
         .await?;
-    Ok(back(
-        &headers,
-        &format!("/stories/{}/variants/{}?done=image", story.id, v.id),
-    ))
+    Ok(())
 }
 
 async fn set_alt(

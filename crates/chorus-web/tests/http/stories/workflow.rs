@@ -424,3 +424,27 @@ async fn pages_take_a_story_from_draft_to_scheduled_with_comments_notifications_
     let (_, html) = lead.get_html("/stories").await;
     assert!(!html.contains("unread\""), "{html}");
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_stories_endpoints() {
+    let app = spawn_app().await;
+    let admin = api(&app, &token(&app, Role::Admin).await);
+    let (status, doc) = admin.get("/api/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    for (path, method) in [
+        ("/api/v1/stories", "post"),
+        ("/api/v1/stories/{id}/variants", "post"),
+        ("/api/v1/stories/{id}/check", "post"),
+        ("/api/v1/stories/{id}/transitions", "post"),
+        ("/api/v1/campaigns/{id}/state", "post"),
+        ("/api/v1/calendar", "get"),
+        ("/api/v1/variants/{id}/reschedule", "post"),
+        ("/api/v1/notifications", "get"),
+    ] {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} is documented"
+        );
+    }
+    assert!(doc["components"]["schemas"]["TransitionBody"].is_object());
+}
