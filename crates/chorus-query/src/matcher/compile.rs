@@ -1,4 +1,4 @@
-//! Query tree → verification program ([`Expr`]) + anchor groups for candidate selection.
+//! Query tree → verification program ([`Program`]) + anchor groups for candidate selection.
 //!
 //! Anchors: a *group* is a set of literals at least one of which must occur in any post the
 //! query matches. A query is indexed under up to [`MAX_GROUPS`] groups that are all required
@@ -9,8 +9,9 @@ use std::borrow::Cow;
 
 pub(crate) type Map<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
-use super::eval::{Expr, NONE, WordPred};
-use super::strmap::StrMap;
+use super::eval::NONE;
+use super::program::{Expr, Program, WordPred};
+use super::strmap::{StrMap, inline_key};
 use crate::ast::{Field, Node, Word, WordKind};
 use crate::text::fold_accents;
 
@@ -22,8 +23,11 @@ pub(crate) const MAX_PREFIX_BYTES: usize = 31;
 const MIN_PREFIX_BYTES: usize = 3;
 const HEAD_BITS: u32 = 16;
 
-fn head(s: &str) -> usize {
-    let b = s.as_bytes();
+/// Bits of the prefix filter (see `Literals::prefix_filter`).
+const FILTER_BITS: u32 = 18;
+
+/// Hash of the first [`MIN_PREFIX_BYTES`] bytes of `b` (which has at least that many).
+fn head(b: &[u8]) -> usize {
     let x = u32::from(b[0]) | u32::from(b[1]) << 8 | u32::from(b[2]) << 16;
     (x.wrapping_mul(0x9E37_79B1) >> (32 - HEAD_BITS)) as usize
 }
@@ -56,6 +60,11 @@ pub(crate) struct Literals {
     head_lens: Vec<u32>,
     /// How many prefix literals have each (head, length); maintains `head_lens` on removal.
     head_len_count: Map<(u32, u8), u32>,
+    /// One bit per [`FILTER_BITS`]-bit slice of the hash of each inline prefix key: a lookup
+    /// whose bit is clear cannot succeed (32 KiB, so it stays in cache).
+    prefix_filter: Vec<u64>,
+    /// How many prefix literals set each filter bit; maintains `prefix_filter` on removal.
+    prefix_filter_count: Map<u32, u32>,
     keys: Vec<Option<LitKey>>,
     refs: Vec<u32>,
     free: Vec<u32>,
@@ -170,9 +179,14 @@ impl Literals {
                 let p: Box<str> = (*p).into();
                 if self.head_lens.is_empty() {
                     self.head_lens = vec![0; 1 << HEAD_BITS];
+                    self.prefix_filter = vec![0; 1 << (FILTER_BITS - 6)];
                 }
                 self.prefixes.insert(&p, id);
-                let h = head(&p);
+                if let Some(bit) = self.filter_bit(&p) {
+                    *self.prefix_filter_count.entry(bit).or_insert(0) += 1;
+                    self.prefix_filter[bit as usize >> 6] |= 1 << (bit & 63);
+                }
+                let h = head(p.as_bytes());
                 *self
                     .head_len_count
                     .entry((h as u32, p.len() as u8))
@@ -191,19 +205,34 @@ impl Literals {
         id
     }
 
-    /// Byte lengths at which some prefix literal with `token`'s head exists (bit set = length),
-    /// limited to lengths not longer than `token`.
+    /// Byte lengths at which some prefix literal with the head of the token in `win` (its
+    /// `len` bytes first, see [`crate::text::Tokens::folded_window`]) exists (bit set =
+    /// length), limited to lengths not longer than the token.
     #[inline]
-    pub fn prefix_lengths(&self, token: &str) -> u32 {
-        if token.len() < MIN_PREFIX_BYTES {
+    pub fn prefix_lengths(&self, win: &[u8], len: usize) -> u32 {
+        if len < MIN_PREFIX_BYTES || win.len() < MIN_PREFIX_BYTES {
             return 0;
         }
-        let upto = if token.len() >= 31 {
+        let upto = if len >= 31 {
             u32::MAX
         } else {
-            (2u32 << token.len()) - 1
+            (2u32 << len) - 1
         };
-        self.head_lens.get(head(token)).map_or(0, |&b| b & upto)
+        self.head_lens.get(head(win)).map_or(0, |&b| b & upto)
+    }
+
+    fn filter_bit(&self, prefix: &str) -> Option<u32> {
+        let k = inline_key(prefix)?;
+        Some((self.prefixes.small.hash(&k) >> (64 - FILTER_BITS)) as u32)
+    }
+
+    /// False when no prefix literal has an inline key with hash `h` (the prefix table's).
+    #[inline]
+    pub fn prefix_may_exist(&self, h: u64) -> bool {
+        let bit = h >> (64 - FILTER_BITS);
+        self.prefix_filter
+            .get(bit as usize >> 6)
+            .is_some_and(|w| w & (1 << (bit & 63)) != 0)
     }
 
     pub fn release(&mut self, id: u32) {
@@ -219,7 +248,16 @@ impl Literals {
             }
             Some(LitKey::Prefix(p)) => {
                 self.prefixes.remove(&p);
-                let h = head(&p);
+                if let Some(bit) = self.filter_bit(&p)
+                    && let Some(c) = self.prefix_filter_count.get_mut(&bit)
+                {
+                    *c -= 1;
+                    if *c == 0 {
+                        self.prefix_filter_count.remove(&bit);
+                        self.prefix_filter[bit as usize >> 6] &= !(1 << (bit & 63));
+                    }
+                }
+                let h = head(p.as_bytes());
                 let key = (h as u32, p.len() as u8);
                 if let Some(c) = self.head_len_count.get_mut(&key) {
                     *c -= 1;
@@ -261,6 +299,8 @@ impl Literals {
             + self.refs.capacity() * 4
             + self.head_lens.capacity() * 4
             + self.head_len_count.capacity() * 16
+            + self.prefix_filter.capacity() * 8
+            + self.prefix_filter_count.capacity() * 9
             + self.postings.capacity() * 24
             + self
                 .postings
@@ -272,7 +312,7 @@ impl Literals {
 
 /// A query compiled against a [`Literals`] table.
 pub(crate) struct Compiled {
-    pub expr: Expr,
+    pub program: Program,
     /// Literal ids of the first (rarest-looking) anchor group: the query is posted under each.
     /// Empty: the query has no anchor and is evaluated on every post.
     pub primary: Vec<u32>,
@@ -319,7 +359,7 @@ pub(crate) fn compile(node: &Node, lits: &mut Literals) -> Compiled {
         secondary.extend(g);
     }
     Compiled {
-        expr,
+        program: Program::encode(&expr),
         primary,
         secondary: secondary.into(),
         held: c.held,
@@ -362,12 +402,12 @@ impl Compiler<'_> {
             Node::And(xs) => {
                 let mut v: Vec<Expr> = xs.iter().map(|x| self.expr(x)).collect();
                 v.sort_by_key(cost);
-                Expr::And(v.into())
+                Expr::And(v)
             }
             Node::Or(xs) => {
                 let mut v: Vec<Expr> = xs.iter().map(|x| self.expr(x)).collect();
                 v.sort_by_key(cost);
-                Expr::Or(v.into())
+                Expr::Or(v)
             }
             Node::Not(x) => Expr::Not(Box::new(self.expr(x))),
             Node::Phrase(ws) if ws.len() == 1 => {
@@ -380,7 +420,7 @@ impl Compiler<'_> {
                         return Expr::Present(self.intern(&LitRef::Prefix(p)));
                     }
                 }
-                Expr::Phrase(vec![self.word(w)].into())
+                Expr::Phrase(vec![self.word(w)])
             }
             Node::Phrase(ws) => Expr::Phrase(ws.iter().map(|w| self.word(w)).collect()),
             Node::Sloppy { words, slop } => Expr::Sloppy {
@@ -393,7 +433,7 @@ impl Compiler<'_> {
                 gap,
                 ordered,
             } => {
-                let mut side = |alts: &[Vec<Word>]| -> Box<[Box<[WordPred]>]> {
+                let mut side = |alts: &[Vec<Word>]| -> Vec<Vec<WordPred>> {
                     alts.iter()
                         .map(|a| a.iter().map(|w| self.word(w)).collect())
                         .collect()

@@ -10,24 +10,18 @@
 mod compile;
 mod eval;
 mod present;
+mod program;
 mod strmap;
 
 use crate::ast::{Field, Node};
 use crate::error::ParseError;
 use crate::parser::parse;
 use crate::text::{Tokens, tokenize};
-use compile::{Compiled, Literals, Map, POSTED, compile};
+use compile::{Literals, Map, POSTED, compile};
 use eval::{Ctx, NONE};
 use present::Present;
-use strmap::TokenCache;
-
-/// Source of matcher versions: every change to any matcher takes a fresh, process-unique
-/// number, so a [`Scratch`] used with several matchers can tell whose lookups it cached.
-static NEXT_VERSION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-
-fn next_version() -> u64 {
-    NEXT_VERSION.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-}
+use program::Program;
+use strmap::window_key;
 
 /// A post to match. Borrowed: build it from whatever the caller holds, no owned strings needed.
 #[derive(Debug, Clone, Copy, Default)]
@@ -52,10 +46,8 @@ pub struct Post<'a> {
 pub struct Scratch {
     toks: Tokens,
     tok_lit: Vec<u32>,
-    /// Literals (map values, maybe flagged [`POSTED`]) hit in this post, in order.
+    /// Literals with postings present in this post, each once.
     hits: Vec<u32>,
-    cache: TokenCache,
-    prefix_cache: TokenCache,
     st: PostState,
     meta_buf: String,
     out: Vec<u64>,
@@ -114,9 +106,13 @@ impl Scratch {
     }
 }
 
+/// The cold part of a registered query (its program is in `Matcher::progs`).
 struct Slot {
     id: u64,
-    compiled: Compiled,
+    /// The literals it is posted under.
+    primary: Box<[u32]>,
+    /// Every literal it holds a reference to.
+    held: Box<[u32]>,
 }
 
 /// Sizes of a matcher, for reports.
@@ -138,12 +134,13 @@ pub struct Stats {
 #[derive(Default)]
 pub struct Matcher {
     lits: Literals,
+    /// Per slot: the verification program (empty for a free slot). Dense and apart from the
+    /// rest of the slot, for the candidate loop.
+    progs: Vec<Program>,
     slots: Vec<Option<Slot>>,
     free: Vec<u32>,
     by_id: Map<u64, u32>,
     always: Vec<u32>,
-    /// Changes with every add/remove (see [`NEXT_VERSION`]); 0 = never changed.
-    version: u64,
 }
 
 impl std::fmt::Debug for Matcher {
@@ -180,12 +177,12 @@ impl Matcher {
     /// Register a parsed query under `id`, replacing any query with the same id.
     pub fn add(&mut self, id: u64, query: &Node) {
         self.remove(id);
-        self.version = next_version();
         let compiled = compile(query, &mut self.lits);
         let slot = match self.free.pop() {
             Some(s) => s,
             None => {
                 self.slots.push(None);
+                self.progs.push(Program::default());
                 (self.slots.len() - 1) as u32
             }
         };
@@ -197,7 +194,12 @@ impl Matcher {
         for &lit in &compiled.primary {
             self.lits.post(lit, &entry);
         }
-        self.slots[slot as usize] = Some(Slot { id, compiled });
+        self.progs[slot as usize] = compiled.program;
+        self.slots[slot as usize] = Some(Slot {
+            id,
+            primary: compiled.primary.into(),
+            held: compiled.held.into(),
+        });
         self.by_id.insert(id, slot);
     }
 
@@ -209,14 +211,14 @@ impl Matcher {
         let Some(s) = self.slots[slot as usize].take() else {
             return false;
         };
-        self.version = next_version();
-        if s.compiled.primary.is_empty() {
+        self.progs[slot as usize] = Program::default();
+        if s.primary.is_empty() {
             self.always.retain(|&x| x != slot);
         }
-        for &lit in &s.compiled.primary {
+        for &lit in &s.primary {
             self.lits.unpost(lit, slot);
         }
-        for &lit in &s.compiled.held {
+        for &lit in &s.held {
             self.lits.release(lit);
         }
         self.free.push(slot);
@@ -227,18 +229,14 @@ impl Matcher {
     pub fn stats(&self) -> Stats {
         let postings = self.lits.entries();
         let slot_bytes = self.slots.capacity() * std::mem::size_of::<Option<Slot>>()
+            + self.progs.capacity() * std::mem::size_of::<Program>()
             + self
                 .slots
                 .iter()
                 .flatten()
-                .map(|s| {
-                    (s.compiled.held.capacity()
-                        + s.compiled.primary.capacity()
-                        + s.compiled.secondary.len())
-                        * 4
-                        + expr_bytes(&s.compiled.expr)
-                })
-                .sum::<usize>();
+                .map(|s| (s.held.len() + s.primary.len()) * 4)
+                .sum::<usize>()
+            + self.progs.iter().map(Program::memory_bytes).sum::<usize>();
         Stats {
             queries: self.len(),
             literals: self.lits.live(),
@@ -258,30 +256,46 @@ impl Matcher {
         s.hits.clear();
         tokenize(post.text, &mut s.toks);
         s.tok_lit.clear();
-        s.cache.validate(self.version);
-        s.prefix_cache.validate(self.version);
         let lits = &self.lits;
         // 1. every literal of the post: the tokens, their prefixes, the metadata
         for i in 0..s.toks.len() {
-            let t = s.toks.folded(i);
-            let v = s.cache.get(&lits.tokens, t, NONE);
-            if v == NONE {
-                s.tok_lit.push(NONE);
-            } else {
-                s.tok_lit.push(v & !POSTED);
-                if s.st.present.insert(v & !POSTED) && v & POSTED != 0 {
-                    s.hits.push(v & !POSTED);
+            let (win, len) = s.toks.folded_window(i);
+            let v = match window_key(win, len) {
+                Some(k) => lits.tokens.small.get(&k),
+                None => lits.tokens.get_large(s.toks.folded(i)),
+            };
+            match v {
+                None => s.tok_lit.push(NONE),
+                Some(v) => {
+                    s.tok_lit.push(v & !POSTED);
+                    if s.st.present.insert(v & !POSTED) && v & POSTED != 0 {
+                        s.hits.push(v & !POSTED);
+                    }
                 }
             }
-            let mut lens = lits.prefix_lengths(t);
+            let mut lens = lits.prefix_lengths(win, len);
             while lens != 0 {
                 let l = lens.trailing_zeros() as usize;
                 lens &= lens - 1;
-                if let Some(p) = t.get(..l) {
-                    let v = s.prefix_cache.get(&lits.prefixes, p, NONE);
-                    if v != NONE && s.st.present.insert(v & !POSTED) && v & POSTED != 0 {
-                        s.hits.push(v & !POSTED);
+                let v = match window_key(win, l) {
+                    Some(k) => {
+                        let h = lits.prefixes.small.hash(&k);
+                        if !lits.prefix_may_exist(h) {
+                            continue;
+                        }
+                        lits.prefixes.small.get_hashed(&k, h)
                     }
+                    None => s
+                        .toks
+                        .folded(i)
+                        .get(..l)
+                        .and_then(|p| lits.prefixes.get_large(p)),
+                };
+                if let Some(v) = v
+                    && s.st.present.insert(v & !POSTED)
+                    && v & POSTED != 0
+                {
+                    s.hits.push(v & !POSTED);
                 }
             }
         }
@@ -304,11 +318,13 @@ impl Matcher {
         };
         let mut verified = 0;
         for &slot in s.st.cands.iter().chain(&self.always) {
-            let Some(q) = &self.slots[slot as usize] else {
+            let Some(prog) = self.progs.get(slot as usize) else {
                 continue;
             };
             verified += 1;
-            if ctx.eval(&q.compiled.expr) {
+            if ctx.eval(prog)
+                && let Some(Some(q)) = self.slots.get(slot as usize)
+            {
                 s.out.push(q.id);
             }
         }
@@ -372,28 +388,4 @@ impl Matcher {
             }
         }
     }
-}
-
-fn expr_bytes(e: &eval::Expr) -> usize {
-    use eval::Expr;
-    let words = |ws: &[eval::WordPred]| -> usize {
-        ws.iter()
-            .map(|w| {
-                std::mem::size_of::<eval::WordPred>()
-                    + w.exact.as_ref().map_or(0, |s| s.len())
-                    + w.glob.as_ref().map_or(0, |s| s.len())
-            })
-            .sum()
-    };
-    std::mem::size_of::<Expr>()
-        + match e {
-            Expr::And(xs) | Expr::Or(xs) => xs.iter().map(expr_bytes).sum(),
-            Expr::Not(x) => expr_bytes(x),
-            Expr::Phrase(ws) | Expr::Sloppy { words: ws, .. } => words(ws),
-            Expr::Near { left, right, .. } => {
-                left.iter().chain(right.iter()).map(|a| 16 + words(a)).sum()
-            }
-            Expr::Field(_, s) | Expr::Raw(s) => s.len(),
-            Expr::Present(_) => 0,
-        }
 }

@@ -8,6 +8,8 @@
 pub(crate) struct Present {
     /// `epoch << 32 | literal`; an entry with another epoch is empty.
     table: Vec<u64>,
+    /// `32 - log2(table.len())`.
+    shift: u32,
     epoch: u32,
     len: usize,
 }
@@ -15,8 +17,8 @@ pub(crate) struct Present {
 const MIN_BITS: u32 = 7;
 
 #[inline]
-fn home(lit: u32, bits: u32) -> usize {
-    (lit.wrapping_mul(0x9E37_79B1) >> (32 - bits)) as usize
+fn home(lit: u32, shift: u32) -> usize {
+    (lit.wrapping_mul(0x9E37_79B1) >> shift) as usize
 }
 
 impl Present {
@@ -28,6 +30,7 @@ impl Present {
         }
         if self.table.is_empty() {
             self.table = vec![0; 1 << MIN_BITS];
+            self.shift = 32 - MIN_BITS;
             self.epoch = 0;
         }
         if self.epoch == u32::MAX {
@@ -38,10 +41,6 @@ impl Present {
         self.len = 0;
     }
 
-    fn bits(&self) -> u32 {
-        self.table.len().trailing_zeros()
-    }
-
     /// Add `lit`; true when it was not yet present.
     #[inline]
     pub fn insert(&mut self, lit: u32) -> bool {
@@ -50,7 +49,7 @@ impl Present {
         }
         let want = u64::from(self.epoch) << 32 | u64::from(lit);
         let mask = self.table.len() - 1;
-        let mut i = home(lit, self.bits());
+        let mut i = home(lit, self.shift);
         loop {
             let e = self.table[i];
             if e == want {
@@ -70,7 +69,7 @@ impl Present {
     pub fn contains(&self, lit: u32) -> bool {
         let want = u64::from(self.epoch) << 32 | u64::from(lit);
         let mask = self.table.len().wrapping_sub(1);
-        let mut i = home(lit, self.bits());
+        let mut i = home(lit, self.shift);
         while let Some(&e) = self.table.get(i) {
             if e == want {
                 return true;
@@ -86,6 +85,7 @@ impl Present {
     fn grow(&mut self) {
         let size = (self.table.len() * 2).max(1 << MIN_BITS);
         let old = std::mem::replace(&mut self.table, vec![0; size]);
+        self.shift = 32 - size.trailing_zeros();
         let epoch = self.epoch;
         self.len = 0;
         for e in old {
