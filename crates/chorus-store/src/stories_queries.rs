@@ -3,11 +3,10 @@
 //! back to draft and cancel its publish jobs in the same transaction, and are audited.
 
 use chorus_core::audit::Author;
-use sqlx::{AnyConnection, Row};
 
 use crate::audit::{Change, record};
-use crate::stories::publish_key;
-use crate::{Store, StoreError, jobs, now_ms};
+use crate::stories::back_to_draft;
+use crate::{Store, StoreError};
 
 impl Store {
     /// Sets the alternative text of image `image` of variant `variant`.
@@ -33,7 +32,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if before.alt != alt {
-            back_to_draft(&mut tx, story.id, story.state).await?;
+            back_to_draft(&mut tx, &story).await?;
         }
         record(
             &mut tx,
@@ -72,7 +71,7 @@ impl Store {
             .bind(variant)
             .execute(&mut *tx)
             .await?;
-        back_to_draft(&mut tx, story.id, story.state).await?;
+        back_to_draft(&mut tx, &story).await?;
         record(
             &mut tx,
             author,
@@ -89,31 +88,4 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
-}
-
-/// The same rule as `stories::back_to_draft`: approval no longer holds after a content edit.
-async fn back_to_draft(
-    conn: &mut AnyConnection,
-    story: i64,
-    state: chorus_core::stories::workflow::StoryState,
-) -> Result<(), StoreError> {
-    if !state.edit_returns_to_draft() {
-        return Ok(());
-    }
-    sqlx::query("UPDATE stories SET state = 'draft', updated_at = $1 WHERE id = $2")
-        .bind(now_ms())
-        .bind(story)
-        .execute(&mut *conn)
-        .await?;
-    let ids: Vec<i64> = sqlx::query("SELECT id FROM variants WHERE story_id = $1")
-        .bind(story)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| r.try_get("id"))
-        .collect::<Result<_, _>>()?;
-    for v in ids {
-        jobs::cancel(conn, &publish_key(v)).await?;
-    }
-    Ok(())
 }

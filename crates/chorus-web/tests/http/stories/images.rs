@@ -92,6 +92,38 @@ async fn images_are_checked_served_to_readers_and_their_alt_text_is_a_rule() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // A form without JavaScript carries the token as its first field instead: a wrong one is
+    // refused, the right one accepted.
+    for (token, want) in [
+        ("forged", StatusCode::FORBIDDEN),
+        (editor.csrf.as_str(), StatusCode::SEE_OTHER),
+    ] {
+        let r = editor
+            .http
+            .post(editor.url(&path))
+            .header(
+                "cookie",
+                format!("chorus_session={}", editor.session.as_deref().unwrap()),
+            )
+            .multipart(
+                reqwest::multipart::Form::new()
+                    .text("csrf", token.to_owned())
+                    .part(
+                        "file",
+                        reqwest::multipart::Part::bytes(PNG).file_name("form.png"),
+                    )
+                    .text("alt", "A speaker on a desk"),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), want, "csrf field {token:?}");
+    }
+    let first = app.store.variant(vid).await.unwrap().images[0].id;
+    app.store
+        .delete_image(&Author::system("test"), vid, first)
+        .await
+        .unwrap();
 
     // A PNG without alt text: saved, and the alt-text rule now fails for it.
     let r = upload(&editor, &path, "../../speaker.png", PNG, "").await;
