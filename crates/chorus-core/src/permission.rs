@@ -49,10 +49,16 @@ pub enum Action {
     ManageListeningQueries,
     /// Set a market's first-response target.
     SetResponseTarget,
+    /// Create and edit campaigns in a market, and move them between planning, active and ended.
+    ManageCampaigns,
+    /// Edit the playbook's rules for posts (banned and required terms, alt text, UTM tags).
+    EditPostRules,
+    /// Connect network accounts that publish for a market.
+    ConnectAccounts,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 16] = [
         Action::ReadPlaybook,
         Action::EditPlaybook,
         Action::ViewAdmin,
@@ -66,6 +72,9 @@ impl Action {
         Action::WorkConversations,
         Action::ManageListeningQueries,
         Action::SetResponseTarget,
+        Action::ManageCampaigns,
+        Action::EditPostRules,
+        Action::ConnectAccounts,
     ];
 
     fn describe(self) -> &'static str {
@@ -83,6 +92,9 @@ impl Action {
             Action::WorkConversations => "work the conversation inbox",
             Action::ManageListeningQueries => "change listening queries",
             Action::SetResponseTarget => "set the first-response target",
+            Action::ManageCampaigns => "manage campaigns",
+            Action::EditPostRules => "edit the rules for posts",
+            Action::ConnectAccounts => "connect network accounts",
         }
     }
 }
@@ -188,6 +200,11 @@ pub fn allows(actor: &Actor, action: Action, scope: Scope) -> bool {
             .into_iter()
             .any(|r| actor.holds(r, scope)),
         Action::ManageListeningQueries | Action::SetResponseTarget => market_lead_here,
+        // Global leads own global campaigns; market leads run their market's.
+        Action::ManageCampaigns => market_lead_here || actor.holds(Role::GlobalLead, Scope::Global),
+        // The rules are part of the playbook.
+        Action::EditPostRules => actor.holds(Role::GlobalLead, Scope::Global),
+        Action::ConnectAccounts => market_lead_here,
     }
 }
 

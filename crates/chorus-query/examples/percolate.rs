@@ -81,7 +81,7 @@ fn main() {
     lat.sort_unstable();
     let st = m.stats();
     println!(
-        "RESULT engine=chorus-lib queries={} posts={} register_cpu_s={:.3} cpu_s={:.3} docs_per_cpu_s={:.0} p99_us={:.1} candidates_per_doc={:.2} docs_with_match={} matcher_mb={:.1}",
+        "RESULT engine=chorus-lib queries={} posts={} register_cpu_s={:.3} cpu_s={:.3} docs_per_cpu_s={:.0} p99_us={:.1} candidates_per_doc={:.2} docs_with_match={} literals={} postings={} matcher_mb={:.1}",
         qs.len(),
         owned.len(),
         reg.as_secs_f64(),
@@ -90,6 +90,8 @@ fn main() {
         lat[lat.len() * 99 / 100].as_secs_f64() * 1e6,
         cands as f64 / owned.len() as f64,
         out.len(),
+        st.literals,
+        st.postings,
         st.memory_bytes as f64 / 1048576.0
     );
     if let Some(path) = args.get(2) {

@@ -34,6 +34,8 @@ struct Tok {
 /// The tokens of one text, in order. Reuse one value across posts: [`tokenize`] clears it.
 #[derive(Debug, Default, Clone)]
 pub struct Tokens {
+    /// Folded token text, followed by [`PAD`] NUL bytes. All-ASCII input is lowercased here
+    /// whole, and its tokens are ranges of it (no per-token copy).
     folded: String,
     exact: String,
     toks: Vec<Tok>,
@@ -82,22 +84,21 @@ impl Tokens {
         self.toks[i].kind
     }
 
+    /// The folded bytes from the start of token `i` on: at least [`PAD`] bytes, the token's
+    /// own `len` bytes first (what follows is other text or padding).
+    #[inline]
+    pub(crate) fn folded_window(&self, i: usize) -> (&[u8], usize) {
+        let (a, b) = self.toks[i].f;
+        let bytes = self.folded.as_bytes();
+        (
+            bytes.get(a as usize..).unwrap_or_default(),
+            (b - a) as usize,
+        )
+    }
+
     /// Iterate `(folded, kind)` pairs.
     pub fn iter(&self) -> impl Iterator<Item = (&str, TokenKind)> + '_ {
         (0..self.len()).map(|i| (self.folded(i), self.kind(i)))
-    }
-
-    fn push_ascii(&mut self, bytes: &[u8], kind: TokenKind) {
-        let a = self.folded.len() as u32;
-        for &b in bytes {
-            self.folded.push(b.to_ascii_lowercase() as char);
-        }
-        let b = self.folded.len() as u32;
-        self.toks.push(Tok {
-            f: (a, b),
-            e: None,
-            kind,
-        });
     }
 
     /// Push an already NFKC-normalized + lowercased piece; computes the folded form.
@@ -144,14 +145,20 @@ impl Tokens {
     }
 }
 
+/// Appended after the folded text of the last token (see [`Tokens::folded_window`]).
+const PADDING: &str = "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
+/// Bytes of [`PADDING`].
+pub(crate) const PAD: usize = PADDING.len();
+
 /// Split `text` into tokens (§1 of the spec), replacing the contents of `out`.
 pub fn tokenize(text: &str, out: &mut Tokens) {
     out.clear();
     if text.is_ascii() {
-        tokenize_ascii(text.as_bytes(), out);
+        tokenize_ascii(text, out);
     } else {
         tokenize_unicode(text, out);
     }
+    out.folded.push_str(PADDING);
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -165,7 +172,7 @@ enum Cls {
     Other,
 }
 
-fn cls(b: u8) -> Cls {
+const fn cls(b: u8) -> Cls {
     match b {
         b'a'..=b'z' | b'A'..=b'Z' => Cls::Letter,
         b'0'..=b'9' => Cls::Digit,
@@ -176,6 +183,28 @@ fn cls(b: u8) -> Cls {
         _ => Cls::Other,
     }
 }
+
+/// [`cls`] of every byte.
+static CLASS: [Cls; 256] = {
+    let mut t = [Cls::Other; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = cls(b as u8);
+        b += 1;
+    }
+    t
+};
+
+/// Bytes of the ASCII word runs: letters, digits, underscore.
+static WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = matches!(cls(b as u8), Cls::Letter | Cls::Digit | Cls::Under);
+        b += 1;
+    }
+    t
+};
 
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
@@ -199,42 +228,45 @@ fn social_kind(before: &[u8]) -> TokenKind {
 }
 
 /// UAX #29 restricted to ASCII: runs of `[A-Za-z0-9_]`, joined across one `:` `.` `'`
-/// between letters and one `.` `'` `,` `;` between digits.
-fn tokenize_ascii(s: &[u8], out: &mut Tokens) {
+/// between letters and one `.` `'` `,` `;` between digits. The whole text is lowercased into
+/// `out.folded` at once; tokens are ranges of it.
+fn tokenize_ascii(text: &str, out: &mut Tokens) {
+    out.folded.push_str(text);
+    out.folded.make_ascii_lowercase();
+    let s = text.as_bytes();
+    let class = |i: usize| CLASS[usize::from(s[i])];
     let n = s.len();
     let mut i = 0;
     while i < n {
-        let c = cls(s[i]);
-        if !matches!(c, Cls::Letter | Cls::Digit | Cls::Under) {
+        if !WORD[usize::from(s[i])] {
             i += 1;
             continue;
         }
         let start = i;
-        let mut has_alnum = false;
         loop {
-            let c = cls(s[i]);
-            has_alnum |= c != Cls::Under;
-            let next = if i + 1 < n { cls(s[i + 1]) } else { Cls::Other };
-            if matches!(next, Cls::Letter | Cls::Digit | Cls::Under) {
+            while i < n && WORD[usize::from(s[i])] {
+                i += 1;
+            }
+            // s[i - 1] is a word byte, s[i] (if any) is not: join across it?
+            if i + 1 < n
+                && matches!(
+                    (class(i - 1), class(i), class(i + 1)),
+                    (Cls::Letter, Cls::MidLetter | Cls::MidNumLet, Cls::Letter)
+                        | (Cls::Digit, Cls::MidNum | Cls::MidNumLet, Cls::Digit)
+                )
+            {
                 i += 1;
                 continue;
             }
-            let after = if i + 2 < n { cls(s[i + 2]) } else { Cls::Other };
-            let joins = matches!(
-                (c, next, after),
-                (Cls::Letter, Cls::MidLetter | Cls::MidNumLet, Cls::Letter)
-                    | (Cls::Digit, Cls::MidNum | Cls::MidNumLet, Cls::Digit)
-            );
-            if joins {
-                i += 2;
-                continue;
-            }
-            i += 1;
             break;
         }
-        if has_alnum {
-            let kind = social_kind(&s[..start]);
-            out.push_ascii(&s[start..i], kind);
+        // a run of underscores alone is no token (joins need letters or digits)
+        if s[start..i].iter().any(|&b| b != b'_') {
+            out.toks.push(Tok {
+                f: (start as u32, i as u32),
+                e: None,
+                kind: social_kind(&s[..start]),
+            });
         }
     }
 }

@@ -29,6 +29,7 @@ mod sessions;
 mod settings;
 mod signals;
 mod stories;
+mod stories_queries;
 mod users;
 
 use std::path::{Path, PathBuf};

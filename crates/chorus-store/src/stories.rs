@@ -569,7 +569,10 @@ impl Store {
 
 /// If approval no longer holds after an edit, puts the story back to draft and cancels its
 /// queued publish jobs. Returns whether it did.
-async fn back_to_draft(conn: &mut AnyConnection, story: &Story) -> Result<bool, StoreError> {
+pub(crate) async fn back_to_draft(
+    conn: &mut AnyConnection,
+    story: &Story,
+) -> Result<bool, StoreError> {
     if !story.state.edit_returns_to_draft() {
         return Ok(false);
     }

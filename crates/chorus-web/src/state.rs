@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chorus_networks::bluesky::SecretKey;
 use chorus_store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
 
@@ -39,9 +40,9 @@ pub struct AppState {
     pub(crate) limiter: Arc<LoginLimiter>,
     pub(crate) metrics: Option<PrometheusHandle>,
     pub(crate) started: Instant,
-    /// Opens network accounts' sealed credentials (replies from the inbox); `None` disables
-    /// replying.
-    pub(crate) secret_key: Option<Arc<chorus_networks::bluesky::SecretKey>>,
+    /// The installation's key that seals network credentials; without it, accounts cannot be
+    /// connected from the web (the admin page says so).
+    pub(crate) secret_key: Option<SecretKey>,
 }
 
 impl AppState {
@@ -59,9 +60,9 @@ impl AppState {
         }
     }
 
-    /// Lets the inbox send replies through connected accounts.
-    pub fn with_secret_key(mut self, key: chorus_networks::bluesky::SecretKey) -> Self {
-        self.secret_key = Some(Arc::new(key));
+    /// Lets the admin pages connect network accounts, sealing their credentials with `key`.
+    pub fn with_secret_key(mut self, key: SecretKey) -> Self {
+        self.secret_key = Some(key);
         self
     }
 }

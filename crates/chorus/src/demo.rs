@@ -1,8 +1,11 @@
 //! The demo organization (`chorus serve --demo`): markets on five continents, teams, one user per
-//! role and the six-principle playbook, from `demo/demo.toml`.
+//! role, the six-principle playbook and a living Stories section (see [`stories`]), from
+//! `demo/demo.toml`.
 //!
 //! Loading is idempotent and resumable: each market, team, user and principle is created only if
 //! missing, so a second start (or a start after a crash mid-load) changes nothing that exists.
+
+mod stories;
 
 use std::io::Write;
 
@@ -26,6 +29,14 @@ struct Demo {
     principles: Vec<DemoPrinciple>,
     #[serde(default)]
     listening: Vec<DemoQuery>,
+    #[serde(default)]
+    accounts: Vec<stories::DemoAccount>,
+    #[serde(default)]
+    rules: Vec<stories::DemoRule>,
+    #[serde(default)]
+    campaigns: Vec<stories::DemoCampaign>,
+    #[serde(default)]
+    stories: Vec<stories::DemoStory>,
 }
 
 /// A listening query of the demo: our brand, competitors and topics, per market.
@@ -206,6 +217,15 @@ pub async fn load(store: &Store) -> anyhow::Result<Loaded> {
         store.create_principle(&author, &input).await?;
     }
     load_listening(store, &author, &demo).await?;
+    let section = stories::DemoStories {
+        accounts: &demo.accounts,
+        rules: &demo.rules,
+        campaigns: &demo.campaigns,
+        stories: &demo.stories,
+    };
+    stories::load(store, &section)
+        .await
+        .context("loading the demo's stories")?;
     Ok(Loaded {
         organization: demo.organization.name,
         logins,
@@ -335,6 +355,19 @@ mod tests {
         assert!(
             zones.len() >= 5,
             "markets on at least five continents: {zones:?}"
+        );
+        // A living Stories section, and nothing that looks published without a publication.
+        assert!(!demo.campaigns.is_empty() && !demo.rules.is_empty());
+        let states: std::collections::HashSet<&str> =
+            demo.stories.iter().map(|s| s.state.as_str()).collect();
+        for s in ["draft", "in_review", "approved", "scheduled"] {
+            assert!(states.contains(s), "no demo story is {s}");
+        }
+        assert!(
+            states
+                .iter()
+                .all(|s| ["draft", "in_review", "approved", "scheduled"].contains(s)),
+            "{states:?}"
         );
     }
 

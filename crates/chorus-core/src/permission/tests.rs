@@ -36,6 +36,9 @@ const MATRIX: &[(Role, &[(Action, &str)])] = &[
             (Action::WorkConversations, "YYY"),
             (Action::ManageListeningQueries, "YYY"),
             (Action::SetResponseTarget, "YYY"),
+            (Action::ManageCampaigns, "YYY"),
+            (Action::EditPostRules, "YYY"),
+            (Action::ConnectAccounts, "YYY"),
         ],
     ),
     (
@@ -54,6 +57,9 @@ const MATRIX: &[(Role, &[(Action, &str)])] = &[
             (Action::WorkConversations, "..."),
             (Action::ManageListeningQueries, "..."),
             (Action::SetResponseTarget, "..."),
+            (Action::ManageCampaigns, "YYY"),
+            (Action::EditPostRules, "YYY"),
+            (Action::ConnectAccounts, "..."),
         ],
     ),
     (
@@ -72,6 +78,9 @@ const MATRIX: &[(Role, &[(Action, &str)])] = &[
             (Action::WorkConversations, "Y.."),
             (Action::ManageListeningQueries, "Y.."),
             (Action::SetResponseTarget, "Y.."),
+            (Action::ManageCampaigns, "Y.."),
+            (Action::EditPostRules, "..."),
+            (Action::ConnectAccounts, "Y.."),
         ],
     ),
     (Role::Editor, READS_CONVERSATIONS),
@@ -92,6 +101,9 @@ const MATRIX: &[(Role, &[(Action, &str)])] = &[
             (Action::WorkConversations, "Y.."),
             (Action::ManageListeningQueries, "..."),
             (Action::SetResponseTarget, "..."),
+            (Action::ManageCampaigns, "..."),
+            (Action::EditPostRules, "..."),
+            (Action::ConnectAccounts, "..."),
         ],
     ),
     (Role::Analyst, READS_CONVERSATIONS),
@@ -111,6 +123,9 @@ const READS_CONVERSATIONS: &[(Action, &str)] = &[
     (Action::WorkConversations, "..."),
     (Action::ManageListeningQueries, "..."),
     (Action::SetResponseTarget, "..."),
+    (Action::ManageCampaigns, "..."),
+    (Action::EditPostRules, "..."),
+    (Action::ConnectAccounts, "..."),
 ];
 
 const READ_PLAYBOOK_ONLY: &[(Action, &str)] = &[
@@ -127,6 +142,9 @@ const READ_PLAYBOOK_ONLY: &[(Action, &str)] = &[
     (Action::WorkConversations, "..."),
     (Action::ManageListeningQueries, "..."),
     (Action::SetResponseTarget, "..."),
+    (Action::ManageCampaigns, "..."),
+    (Action::EditPostRules, "..."),
+    (Action::ConnectAccounts, "..."),
 ];
 
 #[test]

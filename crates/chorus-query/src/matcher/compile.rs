@@ -1,4 +1,4 @@
-//! Query tree → verification program ([`Expr`]) + anchor groups for candidate selection.
+//! Query tree → verification program ([`Program`]) + anchor groups for candidate selection.
 //!
 //! Anchors: a *group* is a set of literals at least one of which must occur in any post the
 //! query matches. A query is indexed under up to [`MAX_GROUPS`] groups that are all required
@@ -9,8 +9,9 @@ use std::borrow::Cow;
 
 pub(crate) type Map<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
-use super::eval::{Expr, NONE, WordPred};
-use super::strmap::StrMap;
+use super::eval::NONE;
+use super::program::{Expr, Program, WordPred};
+use super::strmap::{StrMap, inline_key};
 use crate::ast::{Field, Node, Word, WordKind};
 use crate::text::fold_accents;
 
@@ -22,8 +23,11 @@ pub(crate) const MAX_PREFIX_BYTES: usize = 31;
 const MIN_PREFIX_BYTES: usize = 3;
 const HEAD_BITS: u32 = 16;
 
-fn head(s: &str) -> usize {
-    let b = s.as_bytes();
+/// Bits of the prefix filter (see `Literals::prefix_filter`).
+const FILTER_BITS: u32 = 18;
+
+/// Hash of the first [`MIN_PREFIX_BYTES`] bytes of `b` (which has at least that many).
+fn head(b: &[u8]) -> usize {
     let x = u32::from(b[0]) | u32::from(b[1]) << 8 | u32::from(b[2]) << 16;
     (x.wrapping_mul(0x9E37_79B1) >> (32 - HEAD_BITS)) as usize
 }
@@ -56,30 +60,103 @@ pub(crate) struct Literals {
     head_lens: Vec<u32>,
     /// How many prefix literals have each (head, length); maintains `head_lens` on removal.
     head_len_count: Map<(u32, u8), u32>,
+    /// One bit per [`FILTER_BITS`]-bit slice of the hash of each inline prefix key: a lookup
+    /// whose bit is clear cannot succeed (32 KiB, so it stays in cache).
+    prefix_filter: Vec<u64>,
+    /// How many prefix literals set each filter bit; maintains `prefix_filter` on removal.
+    prefix_filter_count: Map<u32, u32>,
     keys: Vec<Option<LitKey>>,
     refs: Vec<u32>,
     free: Vec<u32>,
-    /// Per literal: `(slot << 3) | group` entries.
+    /// Per literal: one entry per query whose *first* (rarest) anchor group holds it, each
+    /// `[slot, n, other groups…]` with the query's other groups inline (`n` words of
+    /// `[len, lit, lit, …]` per group), so checking a candidate reads nothing else. Only these
+    /// lists are walked per post. A literal with a non-empty list carries [`POSTED`] in the
+    /// string maps, so the walk is skipped without touching this array for all others.
     pub postings: Vec<Vec<u32>>,
 }
 
-impl Literals {
-    /// Number of literal ids in use or free (size of per-literal arrays).
-    pub fn capacity(&self) -> usize {
-        self.keys.len()
-    }
+/// Flag on literal ids stored in the lookup maps: the literal has a non-empty posting list.
+/// Ids stay below it: every literal holds well over 64 bytes, so 2^31 of them cannot exist.
+pub(crate) const POSTED: u32 = 1 << 31;
 
+impl Literals {
     pub fn live(&self) -> usize {
         self.keys.len() - self.free.len()
     }
 
-    pub fn intern(&mut self, key: &LitRef<'_>) -> u32 {
+    /// The id of an interned literal (without the [`POSTED`] flag).
+    fn find(&self, key: &LitRef<'_>) -> Option<u32> {
         let found = match key {
             LitRef::Token(t) => self.tokens.get(t),
             LitRef::Prefix(p) => self.prefixes.get(p),
             LitRef::Meta(f, v) => self.meta[*f as usize].get(*v).copied(),
         };
-        if let Some(id) = found {
+        found.map(|id| id & !POSTED)
+    }
+
+    /// How many references registered queries hold to `key` (0 when it is not interned).
+    pub fn uses(&self, key: &LitRef<'_>) -> u32 {
+        self.find(key).map_or(0, |id| self.refs[id as usize])
+    }
+
+    /// Store `id` in its lookup map with or without the [`POSTED`] flag.
+    fn set_posted(&mut self, id: u32, posted: bool) {
+        let v = if posted { id | POSTED } else { id };
+        match &self.keys[id as usize] {
+            Some(LitKey::Token(t)) => self.tokens.insert(t, v),
+            Some(LitKey::Prefix(p)) => self.prefixes.insert(p, v),
+            Some(LitKey::Meta(f, m)) => {
+                self.meta[*f as usize].insert(m.clone(), v);
+            }
+            None => {}
+        }
+    }
+
+    /// Append a posting entry (`[slot, n, other groups…]`) to `lit`'s list.
+    pub fn post(&mut self, lit: u32, entry: &[u32]) {
+        let list = &mut self.postings[lit as usize];
+        list.extend_from_slice(entry);
+        if list.len() == entry.len() {
+            self.set_posted(lit, true);
+        }
+    }
+
+    /// Remove the entry of `slot` from `lit`'s list.
+    pub fn unpost(&mut self, lit: u32, slot: u32) {
+        let list = &mut self.postings[lit as usize];
+        let mut i = 0;
+        while let (Some(&s), Some(&n)) = (list.get(i), list.get(i + 1)) {
+            let end = (i + 2 + n as usize).min(list.len());
+            if s == slot {
+                list.drain(i..end);
+                break;
+            }
+            i = end;
+        }
+        if list.is_empty() {
+            *list = Vec::new();
+            self.set_posted(lit, false);
+        }
+    }
+
+    /// Total posting entries (queries posted under some literal, counted per literal).
+    pub fn entries(&self) -> usize {
+        self.postings
+            .iter()
+            .map(|l| {
+                let (mut i, mut k) = (0, 0);
+                while let Some(&n) = l.get(i + 1) {
+                    i += 2 + n as usize;
+                    k += 1;
+                }
+                k
+            })
+            .sum()
+    }
+
+    pub fn intern(&mut self, key: &LitRef<'_>) -> u32 {
+        if let Some(id) = self.find(key) {
             self.refs[id as usize] += 1;
             return id;
         }
@@ -102,9 +179,14 @@ impl Literals {
                 let p: Box<str> = (*p).into();
                 if self.head_lens.is_empty() {
                     self.head_lens = vec![0; 1 << HEAD_BITS];
+                    self.prefix_filter = vec![0; 1 << (FILTER_BITS - 6)];
                 }
                 self.prefixes.insert(&p, id);
-                let h = head(&p);
+                if let Some(bit) = self.filter_bit(&p) {
+                    *self.prefix_filter_count.entry(bit).or_insert(0) += 1;
+                    self.prefix_filter[bit as usize >> 6] |= 1 << (bit & 63);
+                }
+                let h = head(p.as_bytes());
                 *self
                     .head_len_count
                     .entry((h as u32, p.len() as u8))
@@ -123,19 +205,34 @@ impl Literals {
         id
     }
 
-    /// Byte lengths at which some prefix literal with `token`'s head exists (bit set = length),
-    /// limited to lengths not longer than `token`.
+    /// Byte lengths at which some prefix literal with the head of the token in `win` (its
+    /// `len` bytes first, see [`crate::text::Tokens::folded_window`]) exists (bit set =
+    /// length), limited to lengths not longer than the token.
     #[inline]
-    pub fn prefix_lengths(&self, token: &str) -> u32 {
-        if token.len() < MIN_PREFIX_BYTES {
+    pub fn prefix_lengths(&self, win: &[u8], len: usize) -> u32 {
+        if len < MIN_PREFIX_BYTES || win.len() < MIN_PREFIX_BYTES {
             return 0;
         }
-        let upto = if token.len() >= 31 {
+        let upto = if len >= 31 {
             u32::MAX
         } else {
-            (2u32 << token.len()) - 1
+            (2u32 << len) - 1
         };
-        self.head_lens.get(head(token)).map_or(0, |&b| b & upto)
+        self.head_lens.get(head(win)).map_or(0, |&b| b & upto)
+    }
+
+    fn filter_bit(&self, prefix: &str) -> Option<u32> {
+        let k = inline_key(prefix)?;
+        Some((self.prefixes.small.hash(&k) >> (64 - FILTER_BITS)) as u32)
+    }
+
+    /// False when no prefix literal has an inline key with hash `h` (the prefix table's).
+    #[inline]
+    pub fn prefix_may_exist(&self, h: u64) -> bool {
+        let bit = h >> (64 - FILTER_BITS);
+        self.prefix_filter
+            .get(bit as usize >> 6)
+            .is_some_and(|w| w & (1 << (bit & 63)) != 0)
     }
 
     pub fn release(&mut self, id: u32) {
@@ -151,7 +248,16 @@ impl Literals {
             }
             Some(LitKey::Prefix(p)) => {
                 self.prefixes.remove(&p);
-                let h = head(&p);
+                if let Some(bit) = self.filter_bit(&p)
+                    && let Some(c) = self.prefix_filter_count.get_mut(&bit)
+                {
+                    *c -= 1;
+                    if *c == 0 {
+                        self.prefix_filter_count.remove(&bit);
+                        self.prefix_filter[bit as usize >> 6] &= !(1 << (bit & 63));
+                    }
+                }
+                let h = head(p.as_bytes());
                 let key = (h as u32, p.len() as u8);
                 if let Some(c) = self.head_len_count.get_mut(&key) {
                     *c -= 1;
@@ -193,6 +299,8 @@ impl Literals {
             + self.refs.capacity() * 4
             + self.head_lens.capacity() * 4
             + self.head_len_count.capacity() * 16
+            + self.prefix_filter.capacity() * 8
+            + self.prefix_filter_count.capacity() * 9
             + self.postings.capacity() * 24
             + self
                 .postings
@@ -204,9 +312,13 @@ impl Literals {
 
 /// A query compiled against a [`Literals`] table.
 pub(crate) struct Compiled {
-    pub expr: Expr,
-    /// Anchor groups as literal ids (empty: evaluate on every post).
-    pub groups: Vec<Vec<u32>>,
+    pub program: Program,
+    /// Literal ids of the first (rarest-looking) anchor group: the query is posted under each.
+    /// Empty: the query has no anchor and is evaluated on every post.
+    pub primary: Vec<u32>,
+    /// The other anchor groups, flattened: `[len, lit, lit, …]` per group. A candidate needs
+    /// a literal of every group present in the post before it is evaluated.
+    pub secondary: Box<[u32]>,
     /// Every literal id this query holds a reference to (released on removal).
     pub held: Vec<u32>,
 }
@@ -217,25 +329,39 @@ pub(crate) fn compile(node: &Node, lits: &mut Literals) -> Compiled {
         held: Vec::new(),
     };
     let expr = c.expr(node);
-    let mut groups = conjuncts(node);
+    // The first group is the one the query is posted under: it should be the one least likely
+    // to occur in a post. A literal's frequency is estimated from its length and from how many
+    // registered queries use it (the words many queries mention are the common ones).
+    let table: &Literals = c.lits;
+    let cost = |k: &LitRef<'_>| lit_cost(k) * f64::from(1 + table.uses(k));
+    let mut groups = conjuncts(node, &cost);
     if groups.is_empty() {
-        groups = meta_conjuncts(node);
+        groups = meta_conjuncts(node, &cost);
     }
-    groups.sort_by(|a, b| group_cost(a).total_cmp(&group_cost(b)));
+    let mut keyed: Vec<(f64, Vec<LitRef<'_>>)> = groups
+        .into_iter()
+        .map(|g| (g.iter().map(cost).sum::<f64>(), g))
+        .collect();
+    keyed.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut groups: Vec<Vec<LitRef<'_>>> = keyed.into_iter().map(|(_, g)| g).collect();
     groups.dedup();
     groups.truncate(MAX_GROUPS);
-    let groups = groups
-        .into_iter()
-        .map(|g| {
-            let mut ids: Vec<u32> = g.iter().map(|k| c.intern(k)).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            ids
-        })
-        .collect();
+    let mut groups = groups.into_iter().map(|g| {
+        let mut ids: Vec<u32> = g.iter().map(|k| c.intern(k)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    });
+    let primary = groups.next().unwrap_or_default();
+    let mut secondary = Vec::new();
+    for g in groups {
+        secondary.push(g.len() as u32);
+        secondary.extend(g);
+    }
     Compiled {
-        expr,
-        groups,
+        program: Program::encode(&expr),
+        primary,
+        secondary: secondary.into(),
         held: c.held,
     }
 }
@@ -276,12 +402,12 @@ impl Compiler<'_> {
             Node::And(xs) => {
                 let mut v: Vec<Expr> = xs.iter().map(|x| self.expr(x)).collect();
                 v.sort_by_key(cost);
-                Expr::And(v.into())
+                Expr::And(v)
             }
             Node::Or(xs) => {
                 let mut v: Vec<Expr> = xs.iter().map(|x| self.expr(x)).collect();
                 v.sort_by_key(cost);
-                Expr::Or(v.into())
+                Expr::Or(v)
             }
             Node::Not(x) => Expr::Not(Box::new(self.expr(x))),
             Node::Phrase(ws) if ws.len() == 1 => {
@@ -294,7 +420,7 @@ impl Compiler<'_> {
                         return Expr::Present(self.intern(&LitRef::Prefix(p)));
                     }
                 }
-                Expr::Phrase(vec![self.word(w)].into())
+                Expr::Phrase(vec![self.word(w)])
             }
             Node::Phrase(ws) => Expr::Phrase(ws.iter().map(|w| self.word(w)).collect()),
             Node::Sloppy { words, slop } => Expr::Sloppy {
@@ -307,7 +433,7 @@ impl Compiler<'_> {
                 gap,
                 ordered,
             } => {
-                let mut side = |alts: &[Vec<Word>]| -> Box<[Box<[WordPred]>]> {
+                let mut side = |alts: &[Vec<Word>]| -> Vec<Vec<WordPred>> {
                     alts.iter()
                         .map(|a| a.iter().map(|w| self.word(w)).collect())
                         .collect()
@@ -378,39 +504,42 @@ fn lit_cost(k: &LitRef<'_>) -> f64 {
     }
 }
 
-fn group_cost(g: &[LitRef<'_>]) -> f64 {
-    g.iter().map(lit_cost).sum()
+/// Estimated frequency of a literal in posts (see [`compile`]).
+type Cost<'c> = dyn Fn(&LitRef<'_>) -> f64 + 'c;
+
+fn group_cost(g: &[LitRef<'_>], cost: &Cost<'_>) -> f64 {
+    g.iter().map(cost).sum()
 }
 
 /// The best single literal of a phrase (its rarest-looking word).
-fn seq_anchor(ws: &[Word]) -> Option<LitRef<'_>> {
+fn seq_anchor<'a>(ws: &'a [Word], cost: &Cost<'_>) -> Option<LitRef<'a>> {
     ws.iter()
         .map(word_anchor)
-        .min_by(|a, b| lit_cost(a).total_cmp(&lit_cost(b)))
+        .min_by(|a, b| cost(a).total_cmp(&cost(b)))
 }
 
 /// One anchor per alternative of a NEAR side.
-fn side_anchors(alts: &[Vec<Word>]) -> Option<Vec<LitRef<'_>>> {
-    alts.iter().map(|a| seq_anchor(a)).collect()
+fn side_anchors<'a>(alts: &'a [Vec<Word>], cost: &Cost<'_>) -> Option<Vec<LitRef<'a>>> {
+    alts.iter().map(|a| seq_anchor(a, cost)).collect()
 }
 
 /// Required groups of text literals: every one must be hit by a matching post.
-fn conjuncts(n: &Node) -> Vec<Vec<LitRef<'_>>> {
+fn conjuncts<'a>(n: &'a Node, cost: &Cost<'_>) -> Vec<Vec<LitRef<'a>>> {
     match n {
-        Node::And(xs) => xs.iter().flat_map(conjuncts).collect(),
+        Node::And(xs) => xs.iter().flat_map(|x| conjuncts(x, cost)).collect(),
         Node::Phrase(ws) | Node::Sloppy { words: ws, .. } => {
             ws.iter().map(|w| vec![word_anchor(w)]).collect()
         }
-        Node::Near { left, right, .. } => [side_anchors(left), side_anchors(right)]
+        Node::Near { left, right, .. } => [side_anchors(left, cost), side_anchors(right, cost)]
             .into_iter()
             .flatten()
             .collect(),
         Node::Or(xs) => {
             let mut union = Vec::new();
             for x in xs {
-                let best = conjuncts(x)
+                let best = conjuncts(x, cost)
                     .into_iter()
-                    .min_by(|a, b| group_cost(a).total_cmp(&group_cost(b)));
+                    .min_by(|a, b| group_cost(a, cost).total_cmp(&group_cost(b, cost)));
                 match best {
                     Some(g) => union.extend(g),
                     None => return Vec::new(),
@@ -423,17 +552,17 @@ fn conjuncts(n: &Node) -> Vec<Vec<LitRef<'_>>> {
 }
 
 /// Required groups of metadata literals, for queries without text anchors.
-fn meta_conjuncts(n: &Node) -> Vec<Vec<LitRef<'_>>> {
+fn meta_conjuncts<'a>(n: &'a Node, cost: &Cost<'_>) -> Vec<Vec<LitRef<'a>>> {
     match n {
-        Node::And(xs) => xs.iter().flat_map(meta_conjuncts).collect(),
+        Node::And(xs) => xs.iter().flat_map(|x| meta_conjuncts(x, cost)).collect(),
         Node::Field { field, value } => vec![vec![LitRef::Meta(*field, value)]],
         Node::Or(xs) => {
             let mut union = Vec::new();
             for x in xs {
-                let mut gs = meta_conjuncts(x);
+                let mut gs = meta_conjuncts(x, cost);
                 if gs.is_empty() {
                     // a text-anchored alternative also works here
-                    gs = conjuncts(x);
+                    gs = conjuncts(x, cost);
                 }
                 match gs.into_iter().next() {
                     Some(g) => union.extend(g),

@@ -2,29 +2,26 @@
 //!
 //! Per post: tokenize (into the caller's [`Scratch`]); look every token up in the literal table
 //! (exact words, and token prefixes for wildcards); look the metadata up; each literal present
-//! walks its posting list and sets its group bit in the query's hit mask; queries whose every
-//! anchor group was hit, plus the few queries without anchors (pure negations, raw-only), are
-//! verified exactly. Adding or removing a query touches only that query's postings.
+//! is stamped and walks its posting list, which holds only the queries whose first (rarest)
+//! anchor group contains it. Those candidates whose other anchor groups all have a stamped
+//! literal, plus the few queries without anchors (pure negations, raw-only), are verified
+//! exactly. Adding or removing a query touches only that query's postings.
 
 mod compile;
 mod eval;
+mod present;
+mod program;
 mod strmap;
 
 use crate::ast::{Field, Node};
 use crate::error::ParseError;
 use crate::parser::parse;
 use crate::text::{Tokens, tokenize};
-use compile::{Compiled, Literals, Map, compile};
+use compile::{Literals, Map, POSTED, compile};
 use eval::{Ctx, NONE};
-use strmap::TokenCache;
-
-/// Source of matcher versions: every change to any matcher takes a fresh, process-unique
-/// number, so a [`Scratch`] used with several matchers can tell whose lookups it cached.
-static NEXT_VERSION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-
-fn next_version() -> u64 {
-    NEXT_VERSION.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-}
+use present::Present;
+use program::Program;
+use strmap::window_key;
 
 /// A post to match. Borrowed: build it from whatever the caller holds, no owned strings needed.
 #[derive(Debug, Clone, Copy, Default)]
@@ -49,67 +46,51 @@ pub struct Post<'a> {
 pub struct Scratch {
     toks: Tokens,
     tok_lit: Vec<u32>,
-    cache: TokenCache,
-    prefix_cache: TokenCache,
-    st: Stamps,
+    /// Literals with postings present in this post, each once.
+    hits: Vec<u32>,
+    st: PostState,
     meta_buf: String,
     out: Vec<u64>,
     candidates: usize,
 }
 
-/// Per-post marks. `epoch` grows by one per post; an array entry equal to the current epoch
-/// is "set in this post", so nothing is cleared between posts.
+/// Per-post state: the literals present and the candidate queries found so far.
 #[derive(Debug, Default)]
-struct Stamps {
-    epoch: u32,
-    /// Per literal: the epoch of the last post it occurred in.
-    stamp: Vec<u32>,
-    /// Per query slot: `epoch << 8 | mask of anchor groups hit`.
-    q_state: Vec<u32>,
-    touched: Vec<u32>,
+struct PostState {
+    present: Present,
+    /// Slots of the queries whose every anchor group has a literal in the post (may repeat).
+    cands: Vec<u32>,
 }
 
-/// Epochs live in the top 24 bits of `q_state`.
-const EPOCH_LIMIT: u32 = (1 << 24) - 1;
-
-impl Stamps {
-    fn begin(&mut self, lits: usize, slots: usize) {
-        if self.stamp.len() < lits {
-            self.stamp.resize(lits, 0);
-        }
-        if self.q_state.len() < slots {
-            self.q_state.resize(slots, 0);
-        }
-        if self.epoch >= EPOCH_LIMIT {
-            self.stamp.fill(0);
-            self.q_state.fill(0);
-            self.epoch = 0;
-        }
-        self.epoch += 1;
-        self.touched.clear();
+impl PostState {
+    fn begin(&mut self) {
+        self.present.begin();
+        self.cands.clear();
     }
 
-    #[inline]
-    fn hit(&mut self, lit: u32, postings: &[Vec<u32>]) {
-        let s = &mut self.stamp[lit as usize];
-        if *s == self.epoch {
-            return;
-        }
-        *s = self.epoch;
-        let mark = self.epoch << 8;
-        for &p in &postings[lit as usize] {
-            let slot = (p >> 3) as usize;
-            let q = &mut self.q_state[slot];
-            if *q & !0xFF != mark {
-                *q = mark;
-                self.touched.push(slot as u32);
+    /// A posting list (entries `[slot, n, other groups…]`, see `Literals::postings`) of a
+    /// literal in the post: keep the queries whose other groups all have a literal present.
+    /// Called once every literal of the post is in `present`.
+    fn walk(&mut self, mut list: &[u32]) {
+        while let [slot, n, rest @ ..] = list {
+            let (groups, tail) = rest.split_at((*n as usize).min(rest.len()));
+            if self.groups_hit(groups) {
+                self.cands.push(*slot);
             }
-            *q |= 1 << (p & 7);
+            list = tail;
         }
     }
 
-    fn mask(&self, slot: u32) -> u8 {
-        (self.q_state[slot as usize] & 0xFF) as u8
+    /// Every group of a query's flattened other groups has a literal in the post.
+    fn groups_hit(&self, mut groups: &[u32]) -> bool {
+        while let Some((&n, rest)) = groups.split_first() {
+            let (g, rest) = rest.split_at((n as usize).min(rest.len()));
+            if !g.iter().any(|&l| self.present.contains(l)) {
+                return false;
+            }
+            groups = rest;
+        }
+        true
     }
 }
 
@@ -125,9 +106,13 @@ impl Scratch {
     }
 }
 
+/// The cold part of a registered query (its program is in `Matcher::progs`).
 struct Slot {
     id: u64,
-    compiled: Compiled,
+    /// The literals it is posted under.
+    primary: Box<[u32]>,
+    /// Every literal it holds a reference to.
+    held: Box<[u32]>,
 }
 
 /// Sizes of a matcher, for reports.
@@ -149,14 +134,13 @@ pub struct Stats {
 #[derive(Default)]
 pub struct Matcher {
     lits: Literals,
+    /// Per slot: the verification program (empty for a free slot). Dense and apart from the
+    /// rest of the slot, for the candidate loop.
+    progs: Vec<Program>,
     slots: Vec<Option<Slot>>,
     free: Vec<u32>,
     by_id: Map<u64, u32>,
     always: Vec<u32>,
-    /// Per slot: the hit mask that makes it a candidate (all its groups); dense for the hot loop.
-    full: Vec<u8>,
-    /// Changes with every add/remove (see [`NEXT_VERSION`]); 0 = never changed.
-    version: u64,
 }
 
 impl std::fmt::Debug for Matcher {
@@ -193,29 +177,29 @@ impl Matcher {
     /// Register a parsed query under `id`, replacing any query with the same id.
     pub fn add(&mut self, id: u64, query: &Node) {
         self.remove(id);
-        self.version = next_version();
         let compiled = compile(query, &mut self.lits);
         let slot = match self.free.pop() {
             Some(s) => s,
             None => {
                 self.slots.push(None);
+                self.progs.push(Program::default());
                 (self.slots.len() - 1) as u32
             }
         };
-        if compiled.groups.is_empty() {
+        if compiled.primary.is_empty() {
             self.always.push(slot);
         }
-        for (g, lits) in compiled.groups.iter().enumerate() {
-            for &lit in lits {
-                self.lits.postings[lit as usize].push((slot << 3) | g as u32);
-            }
+        let mut entry = vec![slot, compiled.secondary.len() as u32];
+        entry.extend_from_slice(&compiled.secondary);
+        for &lit in &compiled.primary {
+            self.lits.post(lit, &entry);
         }
-        let full = ((1u16 << compiled.groups.len()) - 1) as u8;
-        if self.full.len() <= slot as usize {
-            self.full.resize(slot as usize + 1, 0);
-        }
-        self.full[slot as usize] = full;
-        self.slots[slot as usize] = Some(Slot { id, compiled });
+        self.progs[slot as usize] = compiled.program;
+        self.slots[slot as usize] = Some(Slot {
+            id,
+            primary: compiled.primary.into(),
+            held: compiled.held.into(),
+        });
         self.by_id.insert(id, slot);
     }
 
@@ -227,17 +211,14 @@ impl Matcher {
         let Some(s) = self.slots[slot as usize].take() else {
             return false;
         };
-        self.full[slot as usize] = 0;
-        self.version = next_version();
-        if s.compiled.groups.is_empty() {
+        self.progs[slot as usize] = Program::default();
+        if s.primary.is_empty() {
             self.always.retain(|&x| x != slot);
         }
-        for lits in &s.compiled.groups {
-            for &lit in lits {
-                self.lits.postings[lit as usize].retain(|&p| p >> 3 != slot);
-            }
+        for &lit in &s.primary {
+            self.lits.unpost(lit, slot);
         }
-        for &lit in &s.compiled.held {
+        for &lit in &s.held {
             self.lits.release(lit);
         }
         self.free.push(slot);
@@ -246,22 +227,16 @@ impl Matcher {
 
     /// Sizes and approximate memory.
     pub fn stats(&self) -> Stats {
-        let postings = self.lits.postings.iter().map(Vec::len).sum();
+        let postings = self.lits.entries();
         let slot_bytes = self.slots.capacity() * std::mem::size_of::<Option<Slot>>()
+            + self.progs.capacity() * std::mem::size_of::<Program>()
             + self
                 .slots
                 .iter()
                 .flatten()
-                .map(|s| {
-                    s.compiled.held.capacity() * 4
-                        + s.compiled
-                            .groups
-                            .iter()
-                            .map(|g| 24 + g.capacity() * 4)
-                            .sum::<usize>()
-                        + expr_bytes(&s.compiled.expr)
-                })
-                .sum::<usize>();
+                .map(|s| (s.held.len() + s.primary.len()) * 4)
+                .sum::<usize>()
+            + self.progs.iter().map(Program::memory_bytes).sum::<usize>();
         Stats {
             queries: self.len(),
             literals: self.lits.live(),
@@ -270,70 +245,87 @@ impl Matcher {
             memory_bytes: self.lits.memory_bytes()
                 + slot_bytes
                 + self.by_id.capacity() * 13
-                + self.always.capacity() * 4
-                + self.full.capacity(),
+                + self.always.capacity() * 4,
         }
     }
 
     /// The ids of the queries `post` matches, ascending. The slice lives in `scratch`.
     pub fn matches<'s>(&self, post: &Post<'_>, scratch: &'s mut Scratch) -> &'s [u64] {
         let s = scratch;
-        s.st.begin(self.lits.capacity(), self.slots.len());
+        s.st.begin();
+        s.hits.clear();
         tokenize(post.text, &mut s.toks);
         s.tok_lit.clear();
-        s.cache.validate(self.version);
-        s.prefix_cache.validate(self.version);
         let lits = &self.lits;
+        // 1. every literal of the post: the tokens, their prefixes, the metadata
         for i in 0..s.toks.len() {
-            let t = s.toks.folded(i);
-            let lit = s.cache.get(&lits.tokens, t, NONE);
-            s.tok_lit.push(lit);
-            if lit != NONE {
-                s.st.hit(lit, &lits.postings);
+            let (win, len) = s.toks.folded_window(i);
+            let v = match window_key(win, len) {
+                Some(k) => lits.tokens.small.get(&k),
+                None => lits.tokens.get_large(s.toks.folded(i)),
+            };
+            match v {
+                None => s.tok_lit.push(NONE),
+                Some(v) => {
+                    s.tok_lit.push(v & !POSTED);
+                    if s.st.present.insert(v & !POSTED) && v & POSTED != 0 {
+                        s.hits.push(v & !POSTED);
+                    }
+                }
             }
-            let mut lens = lits.prefix_lengths(t);
+            let mut lens = lits.prefix_lengths(win, len);
             while lens != 0 {
                 let l = lens.trailing_zeros() as usize;
                 lens &= lens - 1;
-                if let Some(p) = t.get(..l) {
-                    let plit = s.prefix_cache.get(&lits.prefixes, p, NONE);
-                    if plit != NONE {
-                        s.st.hit(plit, &lits.postings);
+                let v = match window_key(win, l) {
+                    Some(k) => {
+                        let h = lits.prefixes.small.hash(&k);
+                        if !lits.prefix_may_exist(h) {
+                            continue;
+                        }
+                        lits.prefixes.small.get_hashed(&k, h)
                     }
+                    None => s
+                        .toks
+                        .folded(i)
+                        .get(..l)
+                        .and_then(|p| lits.prefixes.get_large(p)),
+                };
+                if let Some(v) = v
+                    && s.st.present.insert(v & !POSTED)
+                    && v & POSTED != 0
+                {
+                    s.hits.push(v & !POSTED);
                 }
             }
         }
         if lits.meta.iter().any(|m| !m.is_empty()) {
-            self.hit_meta(post, &mut s.st, &mut s.meta_buf);
+            self.hit_meta(post, &mut s.st.present, &mut s.hits, &mut s.meta_buf);
         }
+        // 2. the queries posted under them whose other anchor groups are all present
+        for &lit in &s.hits {
+            s.st.walk(&lits.postings[lit as usize]);
+        }
+        s.st.cands.sort_unstable();
+        s.st.cands.dedup();
+        // 3. exact evaluation
         s.out.clear();
         let ctx = Ctx {
             post,
             toks: &s.toks,
             tok_lit: &s.tok_lit,
-            stamp: &s.st.stamp,
-            epoch: s.st.epoch,
+            present: &s.st.present,
         };
         let mut verified = 0;
-        for &slot in s.st.touched.iter() {
-            let full = self.full[slot as usize];
-            if full == 0 || s.st.mask(slot) != full {
-                continue;
-            }
-            let Some(q) = &self.slots[slot as usize] else {
+        for &slot in s.st.cands.iter().chain(&self.always) {
+            let Some(prog) = self.progs.get(slot as usize) else {
                 continue;
             };
             verified += 1;
-            if ctx.eval(&q.compiled.expr) {
+            if ctx.eval(prog)
+                && let Some(Some(q)) = self.slots.get(slot as usize)
+            {
                 s.out.push(q.id);
-            }
-        }
-        for &slot in &self.always {
-            if let Some(q) = &self.slots[slot as usize] {
-                verified += 1;
-                if ctx.eval(&q.compiled.expr) {
-                    s.out.push(q.id);
-                }
             }
         }
         s.candidates = verified;
@@ -341,11 +333,20 @@ impl Matcher {
         &s.out
     }
 
-    fn hit_meta(&self, post: &Post<'_>, st: &mut Stamps, buf: &mut String) {
+    fn hit_meta(
+        &self,
+        post: &Post<'_>,
+        present: &mut Present,
+        hits: &mut Vec<u32>,
+        buf: &mut String,
+    ) {
         let meta = &self.lits.meta;
-        let look = |f: Field, v: &str, st: &mut Stamps| {
-            if let Some(&lit) = meta[f as usize].get(v) {
-                st.hit(lit, &self.lits.postings);
+        let mut look = |f: Field, v: &str| {
+            if let Some(&v) = meta[f as usize].get(v)
+                && present.insert(v & !POSTED)
+                && v & POSTED != 0
+            {
+                hits.push(v & !POSTED);
             }
         };
         let lower = |s: &str, upper: bool, buf: &mut String| {
@@ -358,28 +359,28 @@ impl Matcher {
         };
         if let Some(l) = post.lang {
             lower(l, false, buf);
-            look(Field::Lang, buf, st);
+            look(Field::Lang, buf);
             if let Some((primary, _)) = buf.split_once('-') {
-                look(Field::Lang, primary, st);
+                look(Field::Lang, primary);
             }
         }
         if let Some(c) = post.country {
             lower(c, true, buf);
-            look(Field::Country, buf, st);
+            look(Field::Country, buf);
         }
         if let Some(n) = post.network {
             lower(n, false, buf);
-            look(Field::Network, buf, st);
+            look(Field::Network, buf);
         }
         if let Some(a) = post.author {
             lower(a.strip_prefix('@').unwrap_or(a), false, buf);
-            look(Field::Author, buf, st);
+            look(Field::Author, buf);
         }
         for d in post.domains {
             lower(d.trim_end_matches('.'), false, buf);
             let mut rest: &str = buf;
             loop {
-                look(Field::Site, rest, st);
+                look(Field::Site, rest);
                 match rest.split_once('.') {
                     Some((_, r)) if !r.is_empty() => rest = r,
                     _ => break,
@@ -387,28 +388,4 @@ impl Matcher {
             }
         }
     }
-}
-
-fn expr_bytes(e: &eval::Expr) -> usize {
-    use eval::Expr;
-    let words = |ws: &[eval::WordPred]| -> usize {
-        ws.iter()
-            .map(|w| {
-                std::mem::size_of::<eval::WordPred>()
-                    + w.exact.as_ref().map_or(0, |s| s.len())
-                    + w.glob.as_ref().map_or(0, |s| s.len())
-            })
-            .sum()
-    };
-    std::mem::size_of::<Expr>()
-        + match e {
-            Expr::And(xs) | Expr::Or(xs) => xs.iter().map(expr_bytes).sum(),
-            Expr::Not(x) => expr_bytes(x),
-            Expr::Phrase(ws) | Expr::Sloppy { words: ws, .. } => words(ws),
-            Expr::Near { left, right, .. } => {
-                left.iter().chain(right.iter()).map(|a| 16 + words(a)).sum()
-            }
-            Expr::Field(_, s) | Expr::Raw(s) => s.len(),
-            Expr::Present(_) => 0,
-        }
 }

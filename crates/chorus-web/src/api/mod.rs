@@ -4,12 +4,15 @@
 //! `chorus users token`), or with the browser session plus the `X-CSRF-Token` header.
 
 mod conversations;
+mod calendar;
+mod campaigns;
 mod dto;
 mod json;
 mod listening;
 mod org;
 mod playbook;
 mod signals;
+mod stories;
 mod users;
 
 use axum::Json;
@@ -28,13 +31,16 @@ pub fn routes() -> Router<AppState> {
         .merge(listening::routes())
         .merge(conversations::routes())
         .merge(signals::routes())
+        .merge(stories::routes())
+        .merge(campaigns::routes())
+        .merge(calendar::routes())
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Chorus API",
-        description = "Stories, Numbers, Conversations: the playbook, markets, teams, users, the audit log, listening queries, the conversation inbox and its signals.",
+        description = "Stories, Numbers, Conversations: the playbook, markets, teams, users, the audit log, Stories (campaigns, stories and variants, checks, the workflow, the calendar), listening queries, the conversation inbox and its signals.",
     ),
     paths(
         playbook::list,
@@ -73,6 +79,25 @@ pub fn routes() -> Router<AppState> {
         signals::alerts,
         signals::response_times,
         signals::set_target,
+        stories::list,
+        stories::create,
+        stories::get_one,
+        stories::update,
+        stories::create_variant,
+        stories::update_variant,
+        stories::delete_variant,
+        stories::check,
+        stories::transition,
+        stories::comments,
+        stories::comment,
+        campaigns::list,
+        campaigns::create,
+        campaigns::get_one,
+        campaigns::update,
+        campaigns::set_state,
+        calendar::calendar,
+        calendar::move_variant,
+        calendar::notifications,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
     modifiers(&BearerAuth),

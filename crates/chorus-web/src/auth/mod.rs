@@ -140,25 +140,58 @@ async fn check_csrf(req: Request, expected: &str, limit: usize) -> Result<Reques
             Err(denied())
         };
     }
-    let is_form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or("")
+        .to_owned();
+    let boundary = multipart_boundary(&content_type);
+    if !content_type.starts_with("application/x-www-form-urlencoded") && boundary.is_none() {
         return Err(denied());
     }
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| AppError::PayloadTooLarge { limit })?;
-    let token = form_urlencoded_field(&bytes, "csrf");
+    let token = match &boundary {
+        Some(b) => multipart_field(&bytes, b, "csrf"),
+        None => form_urlencoded_field(&bytes, "csrf"),
+    };
     match token {
         Some(t) if constant_time_eq(t.as_bytes(), expected.as_bytes()) => {
             Ok(Request::from_parts(parts, axum::body::Body::from(bytes)))
         }
         _ => Err(denied()),
     }
+}
+
+/// The boundary of a `multipart/form-data` content type.
+fn multipart_boundary(content_type: &str) -> Option<String> {
+    if !content_type.starts_with("multipart/form-data") {
+        return None;
+    }
+    content_type.split(';').find_map(|p| {
+        let v = p.trim().strip_prefix("boundary=")?;
+        let v = v.trim_matches('"');
+        (!v.is_empty()).then(|| v.to_owned())
+    })
+}
+
+/// The text value of the part named `name` in a multipart body (forms put the hidden `csrf`
+/// input first, so uploads without JavaScript carry their token too).
+fn multipart_field(body: &[u8], boundary: &str, name: &str) -> Option<String> {
+    let delimiter = format!("--{boundary}");
+    let text = String::from_utf8_lossy(body);
+    let wanted = format!("name=\"{name}\"");
+    text.split(delimiter.as_str()).find_map(|part| {
+        let (headers, value) = part.split_once("\r\n\r\n")?;
+        let disposition = headers
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))?;
+        let is_it = disposition.split(';').any(|p| p.trim() == wanted);
+        is_it.then(|| value.strip_suffix("\r\n").unwrap_or(value).to_owned())
+    })
 }
 
 fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
@@ -264,5 +297,10 @@ mod tests {
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"ab"));
         assert_eq!(urlencode("/a b?c=d"), "/a%20b%3Fc%3Dd");
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\ntok\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n--XyZ--\r\n";
+        let b = multipart_boundary("multipart/form-data; boundary=XyZ").unwrap();
+        assert_eq!(multipart_field(body, &b, "csrf").as_deref(), Some("tok"));
+        assert_eq!(multipart_field(body, &b, "nope"), None);
+        assert_eq!(multipart_boundary("text/plain"), None);
     }
 }

@@ -12,6 +12,7 @@ mod form;
 mod login;
 mod playbook;
 mod sections;
+pub(crate) mod stories;
 
 use askama::Template;
 use axum::Router;
@@ -38,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .merge(conversations::routes())
         .merge(admin::routes())
         .merge(account::routes())
+        .merge(stories::routes())
 }
 
 /// What `base.html` needs around every page.
@@ -55,6 +57,8 @@ pub struct ShellUser {
     pub roles: String,
     /// Whether the Admin section shows in the navigation.
     pub is_admin: bool,
+    /// Unread in-app notifications (the count beside "Notifications").
+    pub unread: i64,
 }
 
 pub struct Flash {
@@ -94,6 +98,7 @@ impl Shell {
                 .map(|m| m.code.to_string())
                 .unwrap_or_else(|| mid.to_string())
         });
+        let unread = state.store.unread_notifications(id.user.id).await?;
         Ok(Shell {
             title: title.into(),
             section,
@@ -102,6 +107,7 @@ impl Shell {
                 email: id.user.email.to_string(),
                 roles,
                 is_admin: allows(&id.actor, Action::ViewAdmin, Scope::Global),
+                unread,
             }),
             csrf: id.csrf.clone().unwrap_or_default(),
             flash: None,
@@ -199,6 +205,8 @@ const FAVICON: &[u8] = include_bytes!("../../static/favicon.svg");
 const UPLOT_JS: &[u8] = include_bytes!("../../static/uplot.min.js");
 const UPLOT_CSS: &[u8] = include_bytes!("../../static/uplot.min.css");
 const SIGNALS_JS: &[u8] = include_bytes!("../../static/signals.js");
+const STORIES_JS: &[u8] = include_bytes!("../../static/stories.js");
+const STORIES_CSS: &[u8] = include_bytes!("../../static/stories.css");
 
 async fn static_file(Path(file): Path<String>) -> Response {
     let (body, mime) = match file.as_str() {
@@ -208,6 +216,8 @@ async fn static_file(Path(file): Path<String>) -> Response {
         "uplot.min.js" => (UPLOT_JS, "text/javascript; charset=utf-8"),
         "uplot.min.css" => (UPLOT_CSS, "text/css; charset=utf-8"),
         "signals.js" => (SIGNALS_JS, "text/javascript; charset=utf-8"),
+        "stories.js" => (STORIES_JS, "text/javascript; charset=utf-8"),
+        "stories.css" => (STORIES_CSS, "text/css; charset=utf-8"),
         _ => return PageError(AppError::NotFound("file")).into_response(),
     };
     (

@@ -13,7 +13,6 @@ use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/stories", get(|s, u| section(s, u, &STORIES)))
         .route("/numbers", get(|s, u| section(s, u, &NUMBERS)))
         .route("/reach", get(|s, u| section(s, u, &REACH)))
 }
@@ -44,39 +43,6 @@ async fn section(
     let shell = Shell::new(&state, &id, plan.key, plan.title).await?;
     Ok(render(&ComingSoon { shell, plan }))
 }
-
-static STORIES: Plan = Plan {
-    key: "stories",
-    title: "Stories",
-    subtitle: "What we say: campaigns, posts and their variants per network, market and language.",
-    text: "This section will hold campaigns with objectives, stories with a variant for every account and locale, the approval workflow and the publishing calendar. No stories exist yet, so none are shown.",
-    items: &[
-        (
-            "Campaigns",
-            "Objectives with KPI targets, markets, period and the principles they serve.",
-        ),
-        (
-            "Composer",
-            "Live checks against network limits and the playbook's rules as you type.",
-        ),
-        (
-            "Approvals",
-            "Draft, review, approval by the market lead, scheduling; comments and notifications.",
-        ),
-        (
-            "Calendar",
-            "Month and week views in each market's time zone; drag to reschedule.",
-        ),
-        (
-            "Publishing",
-            "Exactly once, to Bluesky first, whatever crashes in between.",
-        ),
-    ],
-    principle: (
-        "social-opportunity",
-        "Consider the social opportunity in everything we do",
-    ),
-};
 
 static NUMBERS: Plan = Plan {
     key: "numbers",

@@ -114,7 +114,8 @@ async fn contributors_read_but_do_not_edit() {
         b.get("/conversations").await.status(),
         StatusCode::FORBIDDEN
     );
-    for section in ["/stories", "/numbers", "/reach"] {
+    // Stories and Conversations are built (their own tests); the others say what is coming.
+    for section in ["/numbers", "/reach"] {
         let (status, html) = b.get_html(section).await;
         assert_eq!(status, StatusCode::OK);
         assert!(

@@ -44,9 +44,13 @@ pub enum BlueskyCommand {
         /// WebSocket URL of the relay or PDS, e.g. ws://localhost:2583.
         #[arg(long)]
         url: String,
-        /// Resume after this sequence number (printed as `cursor` with every event).
+        /// Resume after this sequence number (printed as `cursor` with every event). Without it,
+        /// resumes after the last event printed for this URL (kept in the data directory).
         #[arg(long)]
         cursor: Option<i64>,
+        /// Start from the live position, ignoring the remembered cursor.
+        #[arg(long, conflicts_with = "cursor")]
+        from_now: bool,
         /// Stop after this many events.
         #[arg(long)]
         limit: Option<u64>,
@@ -77,9 +81,18 @@ pub fn run(cmd: BlueskyCommand, config: &crate::config::Config) -> anyhow::Resul
             BlueskyCommand::Firehose {
                 url,
                 cursor,
+                from_now,
                 limit,
                 plc,
-            } => firehose(url, cursor, limit, plc).await,
+            } => {
+                let cursors = CursorFile(dir.join("bluesky-firehose-cursors.json"));
+                let cursor = match (cursor, from_now) {
+                    (Some(c), _) => Some(c),
+                    (None, true) => None,
+                    (None, false) => cursors.get(&url)?,
+                };
+                firehose(url, cursor, limit, plc, &cursors).await
+            }
         }
     })
 }
@@ -231,12 +244,47 @@ fn write_line(out: &mut impl std::io::Write, ev: &impl serde::Serialize) -> anyh
     }
 }
 
+/// Where the firehose command remembers, per URL, the cursor of the last event it printed.
+struct CursorFile(PathBuf);
+
+impl CursorFile {
+    fn read(&self) -> anyhow::Result<std::collections::BTreeMap<String, i64>> {
+        match std::fs::read(&self.0) {
+            Ok(bytes) => serde_json::from_slice(&bytes).with_context(|| {
+                format!(
+                    "{} is damaged; delete it or pass --cursor",
+                    self.0.display()
+                )
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Default::default()),
+            Err(e) => Err(e).with_context(|| format!("reading {}", self.0.display())),
+        }
+    }
+
+    fn get(&self, url: &str) -> anyhow::Result<Option<i64>> {
+        Ok(self.read()?.get(url).copied())
+    }
+
+    /// Saves atomically (write a new file, then rename over the old one).
+    fn set(&self, url: &str, cursor: i64) -> anyhow::Result<()> {
+        let mut all = self.read()?;
+        all.insert(url.to_owned(), cursor);
+        let tmp = self.0.with_extension("json.tmp");
+        std::fs::write(&tmp, serde_json::to_vec_pretty(&all)?)
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, &self.0).with_context(|| format!("writing {}", self.0.display()))?;
+        Ok(())
+    }
+}
+
 async fn firehose(
     url: String,
     cursor: Option<i64>,
     limit: Option<u64>,
     plc: Option<String>,
+    cursors: &CursorFile,
 ) -> anyhow::Result<()> {
+    let key = url.clone();
     let mut config = FirehoseConfig::new(url);
     config.cursor = cursor;
     if let Some(plc) = plc {
@@ -255,13 +303,16 @@ async fn firehose(
     let mut last = (Instant::now(), 0u64);
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
     let mut printed = 0u64;
+    // The cursor of the last event written to stdout: saved only after a flush, so a restart
+    // never skips an event (it may repeat the ones of the last second).
+    let mut last_printed: Option<i64> = None;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let result: anyhow::Result<()> = loop {
         tokio::select! {
             ev = sub.next() => {
                 let Some(ev) = ev else { break Ok(()) };
                 match write_line(&mut out, &ev) {
-                    Ok(true) => {}
+                    Ok(true) => last_printed = Some(ev.cursor),
                     Ok(false) => break Ok(()), // stdout closed (e.g. piped into head)
                     Err(e) => break Err(e),
                 }
@@ -276,6 +327,11 @@ async fn firehose(
                         break Ok(());
                     }
                     break Err(e.into());
+                }
+                if let Some(c) = last_printed
+                    && let Err(e) = cursors.set(&key, c)
+                {
+                    break Err(e);
                 }
                 let events = StreamStats::get(&stats.events);
                 let rate = (events - last.1) as f64 / last.0.elapsed().as_secs_f64().max(1e-3);
@@ -292,7 +348,11 @@ async fn firehose(
             _ = tokio::signal::ctrl_c() => break Ok(()),
         }
     };
-    let _ = out.flush(); // a closed stdout was reported above
+    if out.flush().is_ok()
+        && let Some(c) = last_printed
+    {
+        cursors.set(&key, c)?;
+    }
     bar.finish_and_clear();
     let mut err = std::io::stderr().lock();
     writeln!(
@@ -309,6 +369,20 @@ async fn firehose(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cursors_are_remembered_per_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = CursorFile(dir.path().join("c.json"));
+        assert_eq!(f.get("ws://a").unwrap(), None);
+        f.set("ws://a", 41).unwrap();
+        f.set("ws://b", 7).unwrap();
+        f.set("ws://a", 42).unwrap();
+        assert_eq!(f.get("ws://a").unwrap(), Some(42));
+        assert_eq!(f.get("ws://b").unwrap(), Some(7));
+        std::fs::write(dir.path().join("c.json"), "not json").unwrap();
+        assert!(f.get("ws://a").unwrap_err().to_string().contains("damaged"));
+    }
 
     #[test]
     fn a_publication_keeps_its_first_time() {

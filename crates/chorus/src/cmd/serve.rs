@@ -62,6 +62,7 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
         shutdown_signal().await;
         let _ = stop_tx.send(true);
     });
+    let web_key = key.clone();
     let worker = args.roles.contains(&Role::Jobs).then(|| {
         let w = chorus_jobs::Worker::new(
             store.clone(),
@@ -76,7 +77,7 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
             &store,
             metrics,
             demo.as_ref(),
-            key.clone(),
+            web_key,
             stop_rx.clone(),
         )
         .await?;

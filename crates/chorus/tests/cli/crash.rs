@@ -28,7 +28,14 @@ fn key() -> SecretKey {
 
 /// Creates the market, a writer, the connected account and POSTS scheduled single-variant
 /// stories due over the next `spread`.
-async fn seed(db: &Path, peer: &Peer, handle: &str, password: &str, spread: Duration) -> Store {
+async fn seed(
+    db: &Path,
+    peer: &Peer,
+    handle: &str,
+    password: &str,
+    count: usize,
+    spread: Duration,
+) -> Store {
     let store = Store::open(&DatabaseUrl::sqlite_in(db)).await.unwrap();
     let sys = Author::system("crash-test");
     let m = store
@@ -64,7 +71,7 @@ async fn seed(db: &Path, peer: &Peer, handle: &str, password: &str, spread: Dura
     .unwrap();
     let as_writer = Author::user(writer.id, "writer@example.com");
     let start = chorus_store::now_ms() + 3_000;
-    for i in 0..POSTS {
+    for i in 0..count {
         let story = store
             .create_story(
                 &as_writer,
@@ -78,7 +85,7 @@ async fn seed(db: &Path, peer: &Peer, handle: &str, password: &str, spread: Dura
             )
             .await
             .unwrap();
-        let due = start + (spread.as_millis() as i64) * i as i64 / POSTS as i64;
+        let due = start + (spread.as_millis() as i64) * i as i64 / count as i64;
         store
             .save_variant(
                 &as_writer,
@@ -87,7 +94,7 @@ async fn seed(db: &Path, peer: &Peer, handle: &str, password: &str, spread: Dura
                 &VariantInput {
                     account_id: account.id,
                     locale: "fi-FI".into(),
-                    body: format!("Crash test post {i} of {POSTS}"),
+                    body: format!("Crash test post {i} of {count}"),
                     scheduled_at_ms: Some(due),
                 },
             )
@@ -139,6 +146,7 @@ fn scheduled_posts_publish_exactly_once_through_repeated_sigkills() {
         &peer,
         &handle,
         &password,
+        POSTS,
         Duration::from_secs(50),
     ));
 
@@ -206,4 +214,45 @@ fn scheduled_posts_publish_exactly_once_through_repeated_sigkills() {
         "crash test: {POSTS} posts, {kills} SIGKILLs, {} records on the PDS",
         records.len()
     );
+}
+
+#[test]
+fn scheduled_posts_go_out_within_five_seconds_of_their_time() {
+    let Some(peer) = peer() else { return };
+    let (handle, did, password) = peer.new_account("ontime");
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // Three posts, the first due 3 s after seeding, then every 2 s.
+    let store = rt.block_on(seed(
+        dir.path(),
+        &peer,
+        &handle,
+        &password,
+        3,
+        Duration::from_secs(6),
+    ));
+    let mut child = start_serve(dir.path());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while rt.block_on(published(&store)) < 3 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    rt.block_on(async {
+        for s in store.stories(None, None, 10).await.unwrap() {
+            for v in store.variants(s.id).await.unwrap() {
+                let due = v.scheduled_at_ms.unwrap();
+                let at = v
+                    .published_at_ms
+                    .unwrap_or_else(|| panic!("variant {} not published", v.id));
+                assert!(
+                    at - due <= 5_000,
+                    "variant {} published {} ms after its time",
+                    v.id,
+                    at - due
+                );
+            }
+        }
+    });
+    assert_eq!(peer.posts(&did).len(), 3);
 }

@@ -13,3 +13,4 @@ mod inbox_reply;
 mod inbox_xss;
 mod ingest_crash;
 mod lifecycle;
+mod stories;

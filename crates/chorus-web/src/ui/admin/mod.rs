@@ -1,8 +1,11 @@
-//! The admin section: users and memberships, markets and teams, the audit log. Each page shows
+//! The admin section: users and memberships, markets and teams, the audit log, the rules for
+//! posts and the network accounts. Each page shows
 //! only what the viewer may manage: everything for admins, their own markets for market leads.
 
+mod accounts;
 mod audit;
 mod markets;
+mod rules;
 mod users;
 
 use axum::Router;
@@ -21,6 +24,8 @@ pub fn routes() -> Router<AppState> {
         .merge(users::routes())
         .merge(markets::routes())
         .merge(audit::routes())
+        .merge(rules::routes())
+        .merge(accounts::routes())
 }
 
 /// The tabs across the admin pages; `active` is "users", "markets" or "audit".

@@ -1,0 +1,11 @@
+//! Stories over HTTP: the workflow matrix, the composer's checks, time zones on DST days in both
+//! hemispheres, CSV import and calendar export, campaigns, rules, accounts, images and
+//! notifications.
+
+mod campaigns_admin;
+mod composer;
+mod exports;
+mod images;
+mod seed;
+mod timezones;
+mod workflow;
