@@ -28,8 +28,20 @@ pub enum Format {
 /// One raw record as read.
 #[derive(Debug, Clone)]
 pub enum Record {
-    Json(String),
+    /// A JSON line and its line number in the file.
+    Json(u64, String),
+    /// A CSV row (it knows its own line number).
     Csv(csv::StringRecord),
+}
+
+impl Record {
+    /// The record's line in the file (1-based), for messages.
+    pub fn line(&self) -> Option<u64> {
+        match self {
+            Record::Json(n, _) => Some(*n),
+            Record::Csv(row) => row.position().map(|p| p.line()),
+        }
+    }
 }
 
 /// Settings of one file import.
@@ -134,8 +146,9 @@ pub fn read_records(
     match format {
         Format::JsonLines => {
             let cols = Arc::new(Columns::default());
-            for line in reader.lines() {
-                let line = line.map_err(|e| PipelineError::Source(format!("reading: {e}")))?;
+            for (i, line) in reader.lines().enumerate() {
+                let line = line
+                    .map_err(|e| PipelineError::Source(format!("reading line {}: {e}", i + 1)))?;
                 if line.trim().is_empty() {
                     continue;
                 }
@@ -144,7 +157,7 @@ pub fn read_records(
                 if consumed <= skip {
                     continue;
                 }
-                items.push(Record::Json(line));
+                items.push(Record::Json(i as u64 + 1, line));
                 if items.len() >= size
                     && (!send(&mut items, consumed, &cols) || stop.load(Ordering::Relaxed))
                 {
@@ -216,7 +229,7 @@ pub fn normalize_stage(
             let mut items = Vec::with_capacity(batch.items.len());
             for r in batch.items.iter() {
                 let p = match r {
-                    Record::Json(line) => normalize::json_line(line, &ctx),
+                    Record::Json(_, line) => normalize::json_line(line, &ctx),
                     Record::Csv(row) => normalize::csv_row(&cols, row, &ctx),
                 };
                 match p {
@@ -224,7 +237,7 @@ pub fn normalize_stage(
                     Err(e) => {
                         let n = progress.rejected.fetch_add(1, Ordering::Relaxed);
                         if n < 20 {
-                            tracing::warn!(error = %e, "skipping a record");
+                            tracing::warn!(line = r.line(), error = %e, "skipping a record");
                         }
                     }
                 }

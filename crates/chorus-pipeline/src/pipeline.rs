@@ -84,7 +84,10 @@ pub(crate) fn stage_thread(
     name: &str,
     body: impl FnOnce() + Send + 'static,
 ) -> std::thread::JoinHandle<()> {
-    match std::thread::Builder::new().name(name.to_owned()).spawn(body) {
+    match std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(body)
+    {
         Ok(h) => h,
         Err(e) => {
             tracing::error!(stage = name, error = %e, "cannot start a pipeline thread");

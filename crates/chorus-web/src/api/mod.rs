@@ -3,9 +3,9 @@
 //! Authenticate with `Authorization: Bearer <token>` (tokens from the account page or
 //! `chorus users token`), or with the browser session plus the `X-CSRF-Token` header.
 
-mod conversations;
 mod calendar;
 mod campaigns;
+mod conversations;
 mod dto;
 mod json;
 mod listening;

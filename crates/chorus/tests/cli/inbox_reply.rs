@@ -20,7 +20,9 @@ const KEY: [u8; 32] = [7; 32];
 
 async fn login(pds: &str, handle: &str, password: &str) -> Agent {
     let xrpc = Xrpc::new(http_client().unwrap(), pds).unwrap();
-    Agent::login(xrpc, handle, &Secret::new(password)).await.unwrap()
+    Agent::login(xrpc, handle, &Secret::new(password))
+        .await
+        .unwrap()
 }
 
 async fn create_post(agent: &Agent, text: &str, reply: Option<Value>) -> (String, String) {
@@ -57,13 +59,21 @@ fn replies_from_the_inbox_are_threaded_on_the_pds_and_sent_once() {
     let word = format!("northwind{:06x}", rand::random::<u32>() & 0xffffff);
 
     let store = rt.block_on(async {
-        let store = Store::open(&DatabaseUrl::sqlite_in(dir.path())).await.unwrap();
+        let store = Store::open(&DatabaseUrl::sqlite_in(dir.path()))
+            .await
+            .unwrap();
         let sys = Author::system("test");
         let m = store
             .create_market(
                 &sys,
-                &MarketInput::parse("US", "United States", "US", &["en-US".into()], "America/New_York")
-                    .unwrap(),
+                &MarketInput::parse(
+                    "US",
+                    "United States",
+                    "US",
+                    &["en-US".into()],
+                    "America/New_York",
+                )
+                .unwrap(),
             )
             .await
             .unwrap();
@@ -95,7 +105,7 @@ fn replies_from_the_inbox_are_threaded_on_the_pds_and_sent_once() {
 
     // Listen, then post: a root and a reply in the same thread, both mentioning the brand word.
     let firehose = peer.pds.replacen("http", "ws", 1);
-    let mut ingest = chorus()
+    let ingest = chorus()
         .args(["ingest", "bluesky", "--quiet", "--firehose", &firehose])
         .arg("--data-dir")
         .arg(dir.path())
@@ -114,9 +124,15 @@ fn replies_from_the_inbox_are_threaded_on_the_pds_and_sent_once() {
     let conv = loop {
         let rows = rt.block_on(store.inbox(&InboxQuery::default())).unwrap();
         if rows.len() >= 2 {
-            break rows.into_iter().find(|c| c.post.uri == reply_post.0).unwrap();
+            break rows
+                .into_iter()
+                .find(|c| c.post.uri == reply_post.0)
+                .unwrap();
         }
-        assert!(Instant::now() < deadline, "the firehose posts never reached the inbox");
+        assert!(
+            Instant::now() < deadline,
+            "the firehose posts never reached the inbox"
+        );
         std::thread::sleep(Duration::from_millis(300));
     };
     std::process::Command::new("kill")
@@ -133,7 +149,12 @@ fn replies_from_the_inbox_are_threaded_on_the_pds_and_sent_once() {
     let (sent, again) = rt.block_on(async {
         let account = store.accounts(None).await.unwrap().pop().unwrap();
         let r = store
-            .create_reply(&Author::system("test"), conv.id, account.id, "Sorry to hear! DM us.")
+            .create_reply(
+                &Author::system("test"),
+                conv.id,
+                account.id,
+                "Sorry to hear! DM us.",
+            )
             .await
             .unwrap();
         let sent = chorus_jobs::send_reply(&store, &key, r.id).await.unwrap();
@@ -158,11 +179,20 @@ fn replies_from_the_inbox_are_threaded_on_the_pds_and_sent_once() {
         .unwrap()
         .json()
         .unwrap();
-    assert_eq!(record["value"]["reply"]["parent"]["uri"], reply_post.0.as_str());
-    assert_eq!(record["value"]["reply"]["parent"]["cid"], reply_post.1.as_str());
+    assert_eq!(
+        record["value"]["reply"]["parent"]["uri"],
+        reply_post.0.as_str()
+    );
+    assert_eq!(
+        record["value"]["reply"]["parent"]["cid"],
+        reply_post.1.as_str()
+    );
     assert_eq!(record["value"]["reply"]["root"]["uri"], root.0.as_str());
     assert_eq!(record["value"]["reply"]["root"]["cid"], root.1.as_str());
     let detail = rt.block_on(store.conversation(conv.id)).unwrap();
-    assert_eq!(detail.row.status, chorus_core::conversations::Status::Waiting);
+    assert_eq!(
+        detail.row.status,
+        chorus_core::conversations::Status::Waiting
+    );
     assert!(detail.row.first_response_at_ms.is_some());
 }

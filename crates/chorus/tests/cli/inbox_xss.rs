@@ -57,7 +57,11 @@ fn hostile_posts_render_as_text_and_never_run() {
         .arg(dir.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let summary = String::from_utf8_lossy(&out.stdout);
     assert!(
         summary.contains(&format!("{} conversations", PAYLOADS.len())),
@@ -74,7 +78,10 @@ fn hostile_posts_render_as_text_and_never_run() {
     login(&b, url, email, password);
 
     let assert_clean = |page: &str| {
-        let pwned = b.execute("return window.__pwned === undefined ? null : window.__pwned;", json!([]));
+        let pwned = b.execute(
+            "return window.__pwned === undefined ? null : window.__pwned;",
+            json!([]),
+        );
         assert_eq!(pwned, json!(null), "{page}: a payload ran");
         let js_links = b.execute(
             "return Array.from(document.querySelectorAll('a[href]')).filter(a => !/^(https?:|\\/|#|\\?)/.test(a.getAttribute('href'))).map(a => a.getAttribute('href'));",

@@ -32,21 +32,140 @@ pub fn corpus() -> Option<PathBuf> {
 
 /// Words common in the corpus (English, Russian, German, Spanish, hashtags' words).
 const WORDS: &[&str] = &[
-    "trump", "hillary", "obama", "news", "police", "black", "white", "america", "american",
-    "people", "world", "today", "video", "love", "good", "great", "breaking", "election",
-    "vote", "president", "russia", "ukraine", "syria", "war", "killed", "fire", "school",
-    "money", "music", "game", "life", "time", "city", "state", "women", "media",
-    "fake", "truth", "god", "church", "gun", "guns", "border", "immigration", "refugees",
-    "muslim", "islam", "terror", "attack", "shooting", "crime", "court", "judge", "law",
-    "health", "care", "tax", "jobs", "economy", "market", "stocks", "oil", "weather", "storm",
-    "sports", "football", "nfl", "nba", "baseball", "chicago", "york", "texas", "florida",
-    "california", "london", "paris", "berlin", "moscow", "kiev", "putin", "merkel", "clinton",
-    "sanders", "bernie", "democrats", "republicans", "gop", "maga", "blacklivesmatter",
-    "tcot", "pjnet", "nowplaying", "job", "hiring", "apple", "iphone", "samsung", "google",
-    "facebook", "twitter", "youtube", "photo", "day", "night", "morning", "happy", "sad",
-    "angry", "best", "worst", "new", "old", "first", "last", "year", "week", "million",
-    "россия", "путин", "украина", "новости", "москва", "сша", "война", "киев", "россии",
-    "deutschland", "merkel", "flüchtlinge", "polizei", "berlin", "afd", "noticias", "gobierno",
+    "trump",
+    "hillary",
+    "obama",
+    "news",
+    "police",
+    "black",
+    "white",
+    "america",
+    "american",
+    "people",
+    "world",
+    "today",
+    "video",
+    "love",
+    "good",
+    "great",
+    "breaking",
+    "election",
+    "vote",
+    "president",
+    "russia",
+    "ukraine",
+    "syria",
+    "war",
+    "killed",
+    "fire",
+    "school",
+    "money",
+    "music",
+    "game",
+    "life",
+    "time",
+    "city",
+    "state",
+    "women",
+    "media",
+    "fake",
+    "truth",
+    "god",
+    "church",
+    "gun",
+    "guns",
+    "border",
+    "immigration",
+    "refugees",
+    "muslim",
+    "islam",
+    "terror",
+    "attack",
+    "shooting",
+    "crime",
+    "court",
+    "judge",
+    "law",
+    "health",
+    "care",
+    "tax",
+    "jobs",
+    "economy",
+    "market",
+    "stocks",
+    "oil",
+    "weather",
+    "storm",
+    "sports",
+    "football",
+    "nfl",
+    "nba",
+    "baseball",
+    "chicago",
+    "york",
+    "texas",
+    "florida",
+    "california",
+    "london",
+    "paris",
+    "berlin",
+    "moscow",
+    "kiev",
+    "putin",
+    "merkel",
+    "clinton",
+    "sanders",
+    "bernie",
+    "democrats",
+    "republicans",
+    "gop",
+    "maga",
+    "blacklivesmatter",
+    "tcot",
+    "pjnet",
+    "nowplaying",
+    "job",
+    "hiring",
+    "apple",
+    "iphone",
+    "samsung",
+    "google",
+    "facebook",
+    "twitter",
+    "youtube",
+    "photo",
+    "day",
+    "night",
+    "morning",
+    "happy",
+    "sad",
+    "angry",
+    "best",
+    "worst",
+    "new",
+    "old",
+    "first",
+    "last",
+    "year",
+    "week",
+    "million",
+    "россия",
+    "путин",
+    "украина",
+    "новости",
+    "москва",
+    "сша",
+    "война",
+    "киев",
+    "россии",
+    "deutschland",
+    "merkel",
+    "flüchtlinge",
+    "polizei",
+    "berlin",
+    "afd",
+    "noticias",
+    "gobierno",
 ];
 
 /// 10,000 distinct queries over WORDS: words, phrases, AND/OR/NOT, wildcards, hashtags,
@@ -63,9 +182,11 @@ pub fn queries(n: usize, seed: u64) -> Vec<String> {
             2 => format!("({a} OR {b}) -{c}"),
             3 => format!("#{a} OR #{b}"),
             4 => format!("{a} NEAR/5 {b}"),
-            5 if a.chars().count() >= 5 => format!("{}* AND {b}", a.chars().take(4).collect::<String>()),
+            5 if a.chars().count() >= 5 => {
+                format!("{}* AND {b}", a.chars().take(4).collect::<String>())
+            }
             6 => format!("{a} AND {b} AND lang:en"),
-            7 => format!("{a} OR {b} OR {c}"),
+            7 => format!("{a} AND ({b} OR {c})"),
             _ => format!("{a} AND NOT {b}"),
         };
         out.insert(q);
@@ -82,8 +203,14 @@ async fn seed(dir: &Path, queries_file: &Path) {
     store
         .create_market(
             &Author::system("test"),
-            &MarketInput::parse("US", "United States", "US", &["en-US".into()], "America/New_York")
-                .unwrap(),
+            &MarketInput::parse(
+                "US",
+                "United States",
+                "US",
+                &["en-US".into()],
+                "America/New_York",
+            )
+            .unwrap(),
         )
         .await
         .unwrap();
@@ -95,12 +222,16 @@ async fn seed(dir: &Path, queries_file: &Path) {
         .arg(dir)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn ingest(dir: &Path, corpus: &Path) -> std::process::Command {
     let mut c = chorus();
-    c.args(["ingest", "file", "--quiet", "--batch", "1000"])
+    c.args(["ingest", "file", "--quiet", "--batch", "4000"])
         .arg(corpus)
         .arg("--data-dir")
         .arg(dir);
@@ -108,7 +239,11 @@ fn ingest(dir: &Path, corpus: &Path) -> std::process::Command {
 }
 
 /// (uri → (sorted query names, sentiment)), post count, volume per query name.
-type Fingerprint = (BTreeMap<String, (Vec<String>, i64)>, i64, BTreeMap<String, i64>);
+type Fingerprint = (
+    BTreeMap<String, (Vec<String>, i64)>,
+    i64,
+    BTreeMap<String, i64>,
+);
 
 async fn fingerprint(dir: &Path) -> Fingerprint {
     let store = Store::open(&store_url(dir)).await.unwrap();
@@ -159,25 +294,33 @@ fn sigkilled_imports_store_exactly_what_an_uninterrupted_one_does() {
 
     let started = Instant::now();
     let out = ingest(&clean, &corpus).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let full = started.elapsed();
-    eprintln!("uninterrupted import: {full:?}: {}", String::from_utf8_lossy(&out.stdout).trim());
+    eprintln!(
+        "uninterrupted import: {full:?}: {}",
+        String::from_utf8_lossy(&out.stdout).trim()
+    );
 
-    // Kill at random moments within the time a full import takes, then let one finish.
+    // Kill at random moments, each within a fifth of the time a full import takes (so every
+    // restart is killed again before it can finish), then let one run to the end.
     let mut rng = rand::rngs::StdRng::seed_from_u64(
         std::env::var("CHORUS_CRASH_SEED")
             .ok()
             .and_then(|s| s.parse().ok())
             .unwrap_or(20_261_126),
     );
+    let window = (full.as_millis() as u64 / 5).max(600);
     let mut kills = 0;
     for _ in 0..5 {
         let mut child = ingest(&crashy, &corpus)
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        let at = Duration::from_millis(rng.random_range(300..(full.as_millis() as u64 * 3 / 5).max(600)));
-        std::thread::sleep(at);
+        std::thread::sleep(Duration::from_millis(rng.random_range(300..window)));
         if child.try_wait().unwrap().is_none() {
             std::process::Command::new("kill")
                 .args(["-KILL", &child.id().to_string()])
@@ -188,18 +331,33 @@ fn sigkilled_imports_store_exactly_what_an_uninterrupted_one_does() {
         let _ = child.wait();
     }
     let out = ingest(&crashy, &corpus).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let summary = String::from_utf8_lossy(&out.stdout);
     eprintln!("after {kills} kills, the last run: {}", summary.trim());
-    assert!(kills >= 3, "the test must actually interrupt imports ({kills} kills)");
+    assert!(
+        kills >= 3,
+        "the test must actually interrupt imports ({kills} kills)"
+    );
 
     let a = rt.block_on(fingerprint(&clean));
     let b = rt.block_on(fingerprint(&crashy));
-    assert!(a.0.len() > 1000, "the queries find conversations ({})", a.0.len());
+    assert!(
+        a.0.len() > 1000,
+        "the queries find conversations ({})",
+        a.0.len()
+    );
     assert!(a.1 > 145_000, "the corpus imports as is ({} posts)", a.1);
     assert_eq!(a.1, b.1, "same posts stored");
     assert_eq!(a.0.len(), b.0.len(), "same number of conversations");
-    let differ: Vec<_> = a.0.iter().filter(|(k, v)| b.0.get(*k) != Some(v)).take(5).collect();
+    let differ: Vec<_> =
+        a.0.iter()
+            .filter(|(k, v)| b.0.get(*k) != Some(v))
+            .take(5)
+            .collect();
     assert!(differ.is_empty(), "conversations differ, e.g. {differ:?}");
     assert_eq!(a.2, b.2, "hourly volumes count each post once");
 }
