@@ -14,6 +14,8 @@ use crate::incoming::Incoming;
 pub enum NormalizeError {
     #[error("no text column (expected one of: text, content, body, message)")]
     NoText,
+    #[error("the text is empty (a post needs text in its text/content/body/message column)")]
+    EmptyText,
     #[error("the line is not a JSON object: {0}")]
     Json(String),
     #[error(
@@ -111,7 +113,7 @@ pub fn csv_row(
     ctx: &Context,
 ) -> Result<Incoming, NormalizeError> {
     let get = |i: Option<usize>| nonempty(i.and_then(|i| row.get(i)));
-    let text = get(cols.text).ok_or(NormalizeError::NoText)?;
+    let text = get(cols.text).ok_or(NormalizeError::EmptyText)?;
     let time = match get(cols.time) {
         Some(t) => parse_time(&t).ok_or(NormalizeError::BadTime {
             field: "time",
