@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use foldhash::fast::FixedState;
 
+use super::py::ByteSet;
 use super::table::WordTable;
 
 mod data {
@@ -276,11 +277,8 @@ pub(crate) struct Lexicon {
     /// One bit per 256-code-point page holding some emoji key: most non-ASCII characters skip
     /// the hash lookup.
     emoji_pages: [u64; 0x110000 / 256 / 64],
-    /// Some emoji key is an ASCII character (not so in 3.3.2's lexicon, but then ASCII text
-    /// could not skip the emoji pass).
-    pub(crate) emoji_ascii: bool,
-    /// The UTF-8 lead bytes of the emoji keys: text with none of them needs no decoding.
-    pub(crate) emoji_leads: [bool; 256],
+    /// The first bytes of the emoji keys' UTF-8: text with none of them needs no decoding.
+    pub(crate) emoji_leads: ByteSet,
     /// Every key that some lowercased token can equal is ASCII (true of 3.3.2's tables: its
     /// two non-ASCII keys hold an uppercase `Þ`). Then a token whose lowercase form keeps a
     /// non-ASCII character (all but [`super::py::KELVIN`] do) needs no lookup.
@@ -347,14 +345,10 @@ impl Lexicon {
             }
         }
         let emoji: Map<char, &'static str> = data::EMOJI.iter().copied().collect();
-        let emoji_ascii = emoji.keys().any(char::is_ascii);
         let mut emoji_pages = [0u64; 0x110000 / 256 / 64];
-        let mut emoji_leads = [false; 256];
+        let mut leads = Vec::new();
         for &c in emoji.keys() {
-            if !c.is_ascii() {
-                // (`py::first_of` wants lead bytes only; ASCII keys turn on `emoji_ascii`)
-                emoji_leads[usize::from(c.encode_utf8(&mut [0; 4]).as_bytes()[0])] = true;
-            }
+            leads.push(c.encode_utf8(&mut [0; 4]).as_bytes()[0]);
             let page = c as usize >> 8;
             emoji_pages[page / 64] |= 1 << (page % 64);
         }
@@ -363,12 +357,12 @@ impl Lexicon {
             super::py::lower_into(k, &mut lowered);
             k.is_ascii() || *lowered != **k
         });
+        let emoji_leads = ByteSet::new(&leads);
         let words = WordTable::build(words.iter().map(|(k, v)| (&**k, *v)));
         Self {
             words,
             emoji,
             emoji_pages,
-            emoji_ascii,
             emoji_leads,
             ascii_reachable_only,
             special_cases,
@@ -415,7 +409,6 @@ mod tests {
         for (w, v) in last {
             assert_eq!(get(&lex, w).valence(), Some(v), "{w}");
         }
-        assert!(!lex.emoji_ascii);
         assert!(lex.ascii_reachable_only);
         // 1,212 of the 3,570 emoji keys are one code point; only those can ever match.
         assert_eq!(lex.emoji.len(), 1212);

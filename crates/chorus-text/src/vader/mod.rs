@@ -168,49 +168,52 @@ impl SentimentAnalyzer {
     /// its description, preceded by a space unless the previous character was a plain space.
     /// (Trailing `.strip()` is skipped: it changes neither tokens nor `!`/`?` counts.)
     fn replace_emojis<'a>(&self, text: &'a str, buf: &'a mut String) -> &'a str {
-        let ascii_keys = self.lex.emoji_ascii;
-        if !ascii_keys && text.is_ascii() {
+        let leads = &self.lex.emoji_leads;
+        if leads.above_ascii && text.is_ascii() {
             return text;
         }
-        let is_emoji = |c: &char| (ascii_keys || !c.is_ascii()) && self.lex.emoji(*c).is_some();
-        // from the first byte that can start an emoji key (always a character boundary)
-        let from = if ascii_keys {
-            0
-        } else {
-            match py::first_of(text.as_bytes(), &self.lex.emoji_leads) {
-                Some(p) => p,
-                None => return text,
+        let b = text.as_bytes();
+        // `buf` holds `text[..last]` with the emoji replaced, once the first one is found
+        let mut last = 0;
+        let mut found = false;
+        // whether the character before `text[last..]` (or a description) counts as a space
+        let mut prev_space = true;
+        let mut pos = 0;
+        while let Some(p) = leads.find(&b[pos..]) {
+            // a byte that starts a key's encoding is always a character boundary
+            let at = pos + p;
+            let Some(c) = text[at..].chars().next() else {
+                break;
+            };
+            pos = at + c.len_utf8();
+            let Some(desc) = self.lex.emoji(c) else {
+                continue;
+            };
+            if !found {
+                buf.clear();
+                found = true;
             }
-        };
-        let Some(first) = text[from..]
-            .char_indices()
-            .map(|(i, c)| (from + i, c))
-            .find(|(_, c)| is_emoji(c))
-        else {
-            return text;
-        };
-        buf.clear();
-        buf.push_str(&text[..first.0]);
-        let mut prev_space = first.0 == 0 || text[..first.0].ends_with(' ');
-        for c in text[first.0..].chars() {
-            if let Some(desc) = (ascii_keys || !c.is_ascii())
-                .then(|| self.lex.emoji(c))
-                .flatten()
-            {
-                if !prev_space {
-                    buf.push(' ');
-                }
-                buf.push_str(desc);
-                prev_space = false;
-            } else {
-                buf.push(c);
-                prev_space = c == ' ';
+            if at > last {
+                prev_space = b[at - 1] == b' ';
             }
+            buf.push_str(&text[last..at]);
+            if !prev_space {
+                buf.push(' ');
+            }
+            buf.push_str(desc);
+            prev_space = false;
+            last = pos;
         }
+        if !found {
+            return text;
+        }
+        buf.push_str(&text[last..]);
         buf
     }
 
-    /// Everything the rules need about the token `text[s..e]`.
+    /// Everything the rules need about the token `text[s..e]`. For a non-ASCII token, the
+    /// pair tells whether it may hold an apostrophe and whether it may hold the last byte of
+    /// [`py::KELVIN`] (`(true, true)` is always correct).
     #[inline]
     fn token(
         &self,
@@ -219,6 +222,7 @@ impl SentimentAnalyzer {
         e: usize,
         ascii: bool,
         lower: &mut String,
+        (may_hold_apostrophe, may_hold_kelvin): (bool, bool),
     ) -> (&WordInfo, u8) {
         if ascii && e - s <= 8 && e > s {
             return self.short_ascii_token(text.as_bytes(), s, e);
@@ -236,14 +240,16 @@ impl SentimentAnalyzer {
                 && !info.negate()
                 && b.windows(3).any(|w| w.eq_ignore_ascii_case(b"n't"));
             (info, is_upper, has_nt)
-        } else if self.lex.ascii_reachable_only && !py::contains_kelvin(word.as_bytes()) {
+        } else if self.lex.ascii_reachable_only
+            && (!may_hold_kelvin || !py::contains_kelvin(word.as_bytes()))
+        {
             // The lowercase form keeps a non-ASCII character, and no table key with one is
             // reachable: a miss. Only ASCII letters lowercase to the bytes of "n't". A miss's
             // own ALL CAPS flag is never read (only a lexicon or booster word's is), so
             // `isupper()` waits until the count of ALL CAPS tokens is needed.
             let b = word.as_bytes();
             let has_nt =
-                py::holds_byte(b, b'\'') && b.windows(3).any(|w| w.eq_ignore_ascii_case(b"n't"));
+                may_hold_apostrophe && b.windows(3).any(|w| w.eq_ignore_ascii_case(b"n't"));
             return (&EMPTY, flags(has_nt, false) | UPPER_DEFERRED);
         } else {
             py::lower_into(word, lower);
@@ -460,6 +466,15 @@ fn least_check(valence: f64, toks: &[Tok], i: usize) -> f64 {
 fn score_valence(sentiments: &[f64], (ep, qm): (usize, usize)) -> Scores {
     // sum(sentiments), and the positive/negative/neutral tallies, each accumulated in list
     // order as the reference does
+    if sentiments.iter().all(|&s| s == 0.0) {
+        // what the code below yields then (and the most common case)
+        return Scores {
+            neg: 0.0,
+            neu: 1.0,
+            pos: 0.0,
+            compound: 0.0,
+        };
+    }
     let (mut sum_s, mut pos_sum, mut neg_sum, mut neu_count) = (0.0f64, 0.0f64, 0.0f64, 0usize);
     for &s in sentiments {
         sum_s += s;

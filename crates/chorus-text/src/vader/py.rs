@@ -96,6 +96,19 @@ pub(crate) fn boundary_candidates(x: u64) -> u64 {
     ascii_low | lead
 }
 
+/// High bit set in each byte of the ASCII word `x` below `0x21`.
+#[inline(always)]
+pub(crate) fn below_21(x: u64) -> u64 {
+    !(x + ONES * (0x80 - 0x21)) & HIGH
+}
+
+/// High bit set in each byte of `x` equal to `c` (exact for any bytes: no carries).
+#[inline(always)]
+pub(crate) fn byte_eq(x: u64, c: u8) -> u64 {
+    let t = x ^ (ONES * u64::from(c));
+    !(((t & !HIGH) + !HIGH) | t) & HIGH
+}
+
 /// Calls `f(start, end, ascii)` for each whitespace-separated token of `text`, like Python's
 /// `text.split()`; `ascii` tells whether the token is all ASCII. Works on bytes: every
 /// non-ASCII whitespace code point is recognised by its UTF-8 encoding, so no decoding happens,
@@ -341,7 +354,7 @@ fn caseless(c: char) -> bool {
 pub(crate) const KELVIN: char = '\u{212A}';
 
 /// [`KELVIN`] in UTF-8 (three bytes).
-const KELVIN_UTF8: [u8; 3] = {
+pub(crate) const KELVIN_UTF8: [u8; 3] = {
     let c = KELVIN as u32;
     [
         0xE0 | (c >> 12) as u8,
@@ -363,27 +376,71 @@ pub(crate) fn contains_kelvin(s: &[u8]) -> bool {
     holds_byte(s, KELVIN_UTF8[2]) && s.windows(3).any(|w| w == KELVIN_UTF8)
 }
 
-/// The position of the first byte of `b` that `set` holds, where `set` holds only UTF-8 lead
-/// bytes of multi-byte characters (`C0..`): words without such a byte are skipped whole, and
-/// the others are tested without a branch per byte.
-#[inline]
-pub(crate) fn first_of(b: &[u8], set: &[bool; 256]) -> Option<usize> {
-    let mut chunks = b.chunks_exact(8);
-    let mut base = 0;
-    for c in &mut chunks {
-        let x = word_at(c, 0);
-        if x & (x << 1) & HIGH != 0 && c.iter().fold(false, |a, &v| a | set[usize::from(v)]) {
-            return c
-                .iter()
-                .position(|&v| set[usize::from(v)])
-                .map(|p| base + p);
+/// A set of bytes to search for, 8 bytes of the haystack at a time when it has at most
+/// [`ByteSet::SWAR`] members (the emoji keys of 3.3.2 start with one of 4 bytes).
+#[derive(Debug, Clone)]
+pub(crate) struct ByteSet {
+    /// Each member repeated in every byte of a word (the first `len` are used).
+    splat: [u64; ByteSet::SWAR],
+    len: usize,
+    member: [bool; 256],
+    /// No member is ASCII.
+    pub(crate) above_ascii: bool,
+}
+
+impl ByteSet {
+    const SWAR: usize = 4;
+
+    pub(crate) fn new(bytes: &[u8]) -> Self {
+        let mut member = [false; 256];
+        for &b in bytes {
+            member[usize::from(b)] = true;
         }
-        base += 8;
+        let mut splat = [0; Self::SWAR];
+        let mut len = 0;
+        for b in 0..=255u8 {
+            if member[usize::from(b)] {
+                if len < Self::SWAR {
+                    splat[len] = ONES * u64::from(b);
+                }
+                len += 1;
+            }
+        }
+        let above_ascii = bytes.iter().all(|&b| b >= 0x80);
+        Self {
+            splat,
+            len,
+            member,
+            above_ascii,
+        }
     }
-    let rest = chunks.remainder();
-    rest.iter()
-        .position(|&v| set[usize::from(v)])
-        .map(|p| base + p)
+
+    /// The position of the first byte of `b` in the set.
+    #[inline]
+    pub(crate) fn find(&self, b: &[u8]) -> Option<usize> {
+        if self.len > Self::SWAR {
+            return b.iter().position(|&v| self.member[usize::from(v)]);
+        }
+        let mut chunks = b.chunks_exact(8);
+        let mut base = 0;
+        for c in &mut chunks {
+            let x = word_at(c, 0);
+            let mut hit = 0;
+            for &m in &self.splat[..self.len] {
+                // high bit of each byte of `x ^ m` that is zero (exact: no carries)
+                let t = x ^ m;
+                hit |= !(((t & !HIGH) + !HIGH) | t) & HIGH; // byte_eq
+            }
+            if hit != 0 {
+                return Some(base + (hit.trailing_zeros() / 8) as usize);
+            }
+            base += 8;
+        }
+        let rest = chunks.remainder();
+        rest.iter()
+            .position(|&v| self.member[usize::from(v)])
+            .map(|p| base + p)
+    }
 }
 
 /// Python's `str.isupper()`: at least one uppercase character and no lowercase or titlecase one.
@@ -548,7 +605,10 @@ mod tests {
         let mut seed = 7u64;
         for _ in 0..20_000 {
             let mut s = String::new();
-            for _ in 0..(seed % 13) {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            for _ in 0..((seed >> 40) % 13) {
                 seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
                 s.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
             }
@@ -614,6 +674,32 @@ mod tests {
                     "U+{cp:04X}"
                 );
                 assert!(c.to_lowercase().eq([c]), "U+{cp:04X}");
+            }
+        }
+    }
+
+    #[test]
+    fn byte_set_finds_the_first_member() {
+        let mut seed = 3u64;
+        for members in [
+            &b""[..],
+            b"\xf0",
+            b"\xc2\xe2\xe3\xf0",
+            b"a!\x00\xff",
+            b"abcdefg",
+        ] {
+            let set = ByteSet::new(members);
+            for _ in 0..2000 {
+                let mut hay = Vec::new();
+                seed = seed
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                for _ in 0..((seed >> 40) % 40) {
+                    seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                    hay.push((seed >> 56) as u8);
+                }
+                let want = hay.iter().position(|b| members.contains(b));
+                assert_eq!(set.find(&hay), want, "{members:?} {hay:?}");
             }
         }
     }

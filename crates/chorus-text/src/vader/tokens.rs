@@ -7,6 +7,9 @@
 
 use super::{SentimentAnalyzer, Tok, UPPER, UPPER_DEFERRED, py};
 
+/// The last byte of [`py::KELVIN`]'s UTF-8.
+const KELVIN_LAST: u8 = py::KELVIN_UTF8[2];
+
 /// Spaces after the copied text: one 8-byte load from any position up to its end stays inside.
 const PAD: usize = 8;
 
@@ -28,7 +31,24 @@ impl SentimentAnalyzer {
         padded.clear();
         padded.extend_from_slice(text.as_bytes());
         padded.extend_from_slice(&[b' '; PAD]);
-        let b = &padded[..];
+        if text.is_ascii() {
+            self.tokens_in::<true>(text, padded, lower, toks, deferred)
+        } else {
+            self.tokens_in::<false>(text, padded, lower, toks, deferred)
+        }
+    }
+
+    /// [`Self::tokens`] on the padded copy `b`. `ASCII`: the text is all ASCII, so only bytes
+    /// below `0x21` can end a token and no token needs the non-ASCII hints.
+    #[inline(always)]
+    fn tokens_in<const ASCII: bool>(
+        &self,
+        text: &str,
+        b: &[u8],
+        lower: &mut String,
+        toks: &mut Vec<Tok>,
+        deferred: &mut Vec<(usize, usize)>,
+    ) -> usize {
         let n = text.len();
         let mut upper = 0usize;
         let mut i = 0;
@@ -40,30 +60,47 @@ impl SentimentAnalyzer {
             }
             let start = i;
             // to the next whitespace; the padding stops the scan at `n` at the latest
-            let mut high = 0u64;
-            loop {
+            // the token's bytes OR-ed together per lane, and lanes holding `'` or KELVIN's
+            // last byte (`token` needs to know for non-ASCII tokens only)
+            let (mut high, mut marks) = (0u64, 0u64);
+            let end = loop {
                 let x = py::word_at(b, i);
-                let c = py::boundary_candidates(x);
+                let (c, marked) = if ASCII {
+                    (py::below_21(x), 0)
+                } else {
+                    (
+                        py::boundary_candidates(x),
+                        py::byte_eq(x, b'\'') | py::byte_eq(x, KELVIN_LAST),
+                    )
+                };
                 if c == 0 {
                     high |= x;
+                    marks |= marked;
                     i += 8;
                     continue;
                 }
                 let k = c.trailing_zeros() / 8;
-                high |= x & ((1u64 << (8 * k)) - 1);
+                let before = (1u64 << (8 * k)) - 1;
+                high |= x & before;
+                marks |= marked & before;
                 i += k as usize;
-                if py::space_len(b, i) > 0 {
-                    break;
+                let space = py::space_len(b, i);
+                if space > 0 {
+                    let end = i;
+                    i += space; // the whitespace after the token (`i <= n + 2` stays in `b`)
+                    break end;
                 }
                 high |= u64::from(b[i]);
+                marks |= u64::from(b[i] == KELVIN_LAST);
                 i += 1; // a control character or a non-space lead byte inside the token
-            }
-            let ascii = high & py::HIGH == 0;
-            let (s, e) = py::strip_punct_if_word(text, start, i);
+            };
+            let ascii = ASCII || high & py::HIGH == 0;
+            let (s, e) = py::strip_punct_if_word(text, start, end);
             let (info, flags) = if ascii && e > s && e - s <= 8 {
                 self.short_ascii_token(b, s, e)
             } else {
-                self.token(text, s, e, ascii, lower)
+                let hint = (marks != 0, marks != 0);
+                self.token(text, s, e, ascii, lower, hint)
             };
             if flags & UPPER_DEFERRED != 0 {
                 deferred.push((s, e));
@@ -152,7 +189,10 @@ mod tests {
         let mut plain_deferred = Vec::new();
         for _ in 0..40_000 {
             let mut text = String::new();
-            for _ in 0..(seed % 17) {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            for _ in 0..((seed >> 40) % 17) {
                 seed = seed
                     .wrapping_mul(6_364_136_223_846_793_005)
                     .wrapping_add(1_442_695_040_888_963_407);
@@ -172,7 +212,8 @@ mod tests {
             plain_deferred.clear();
             super::py::split_whitespace(&text, |s, e, ascii| {
                 let (s, e) = super::py::strip_punct_if_word(&text, s, e);
-                let (info, flags) = analyzer.token(&text, s, e, ascii, &mut scratch.lower);
+                let (info, flags) =
+                    analyzer.token(&text, s, e, ascii, &mut scratch.lower, (true, true));
                 if flags & UPPER_DEFERRED != 0 {
                     plain_deferred.push((s, e));
                 }
