@@ -30,6 +30,14 @@ pub struct Scores {
     pub compound: f64,
 }
 
+/// The scores of a text whose sentiments are all 0.
+const NEUTRAL: Scores = Scores {
+    neg: 0.0,
+    neu: 1.0,
+    pos: 0.0,
+    compound: 0.0,
+};
+
 /// The entry of a word in no table.
 const EMPTY: WordInfo = WordInfo {
     valence: 0.0,
@@ -131,17 +139,20 @@ impl SentimentAnalyzer {
         } = scratch;
         let text = self.replace_emojis(text, buf);
         let mut upper_count = self.tokens(text, padded, lower, toks, deferred);
-        // The count of ALL CAPS tokens only matters through a lexicon word's valence.
-        if !deferred.is_empty() && toks.iter().any(|t| t.valence().is_some()) {
-            for &(s, e) in deferred.iter() {
-                upper_count += usize::from(py::is_upper(&text[s..e]));
-            }
-        }
-        let excl_quest = py::count_excl_quest(text);
         let n = toks.len();
         if n == 0 {
             return Scores::default();
         }
+        if !toks.iter().any(|t| t.valence().is_some()) {
+            // Every sentiment is 0, and so is their sum: no emphasis is added, and
+            // `score_valence` yields this (the most common case outside English).
+            return NEUTRAL;
+        }
+        // The count of ALL CAPS tokens only matters through a lexicon word's valence.
+        for &(s, e) in deferred.iter() {
+            upper_count += usize::from(py::is_upper(&text[s..e]));
+        }
+        let excl_quest = py::count_excl_quest(text);
         // allcap_differential: some, but not all, tokens are ALL CAPS.
         let is_cap_diff = upper_count > 0 && upper_count < n;
 
@@ -467,13 +478,7 @@ fn score_valence(sentiments: &[f64], (ep, qm): (usize, usize)) -> Scores {
     // sum(sentiments), and the positive/negative/neutral tallies, each accumulated in list
     // order as the reference does
     if sentiments.iter().all(|&s| s == 0.0) {
-        // what the code below yields then (and the most common case)
-        return Scores {
-            neg: 0.0,
-            neu: 1.0,
-            pos: 0.0,
-            compound: 0.0,
-        };
+        return NEUTRAL; // what the code below yields then
     }
     let (mut sum_s, mut pos_sum, mut neg_sum, mut neu_count) = (0.0f64, 0.0f64, 0.0f64, 0usize);
     for &s in sentiments {
