@@ -5,7 +5,7 @@
 //! `py::strip_punct_if_word` and `SentimentAnalyzer::token`; a unit test compares the two on
 //! random text.
 
-use super::{SentimentAnalyzer, Tok, UPPER, UPPER_DEFERRED, py};
+use super::{EMPTY, SentimentAnalyzer, Tok, UPPER, UPPER_DEFERRED, py};
 
 /// The last byte of [`py::KELVIN`]'s UTF-8.
 const KELVIN_LAST: u8 = py::KELVIN_UTF8[2];
@@ -16,7 +16,8 @@ const PAD: usize = 8;
 impl SentimentAnalyzer {
     /// Tokens of `text` into `toks`, using `padded` as the padded copy and `lower` for tokens
     /// that need a lowercase copy. The spans of tokens whose `isupper()` was not worked out
-    /// go to `deferred` (see `token`). All three vectors are cleared first. Returns how many
+    /// go to `deferred` (see `token`; a span may keep its surrounding punctuation, which
+    /// `isupper()` ignores). All three vectors are cleared first. Returns how many
     /// tokens are ALL CAPS (`isupper()`), not counting those in `deferred`.
     pub(super) fn tokens(
         &self,
@@ -95,6 +96,14 @@ impl SentimentAnalyzer {
                 i += 1; // a control character or a non-space lead byte inside the token
             };
             let ascii = ASCII || high & py::HIGH == 0;
+            if !ascii && marks == 0 && self.lex.ascii_reachable_only {
+                // What `token` finds for a non-ASCII token without `'` or KELVIN: a miss, not
+                // negated, `isupper()` deferred. Stripping ASCII punctuation (caseless) would
+                // not change `isupper()`, so the span stays unstripped.
+                deferred.push((start, end));
+                toks.push(Tok::token((&EMPTY, 0)));
+                continue;
+            }
             let (s, e) = py::strip_punct_if_word(text, start, end);
             let (info, flags) = if ascii && e > s && e - s <= 8 {
                 self.short_ascii_token(b, s, e)
@@ -230,7 +239,17 @@ mod tests {
             let a: Vec<_> = scratch.toks.iter().map(key).collect();
             let g: Vec<_> = plain.iter().map(key).collect();
             assert_eq!(a, g, "{text:?}");
-            assert_eq!(scratch.deferred, plain_deferred, "{text:?}");
+            let upper_of = |spans: &[(usize, usize)]| -> Vec<bool> {
+                spans
+                    .iter()
+                    .map(|&(s, e)| super::py::is_upper(&text[s..e]))
+                    .collect()
+            };
+            assert_eq!(
+                upper_of(&scratch.deferred),
+                upper_of(&plain_deferred),
+                "{text:?}"
+            );
             assert_eq!(
                 upper,
                 plain.iter().filter(|t| t.is_upper()).count(),
