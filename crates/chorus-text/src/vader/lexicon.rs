@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use foldhash::fast::FixedState;
 
-use super::py::ByteSet;
+use super::swar::ByteSet;
 use super::table::WordTable;
 
 mod data {

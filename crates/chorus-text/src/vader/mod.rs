@@ -11,6 +11,7 @@
 mod but;
 mod lexicon;
 mod py;
+mod swar;
 mod table;
 mod tokens;
 

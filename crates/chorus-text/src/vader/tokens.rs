@@ -5,7 +5,7 @@
 //! `py::strip_punct_if_word` and `SentimentAnalyzer::token`; a unit test compares the two on
 //! random text.
 
-use super::{EMPTY, SentimentAnalyzer, Tok, UPPER, UPPER_DEFERRED, py};
+use super::{EMPTY, SentimentAnalyzer, Tok, UPPER, UPPER_DEFERRED, py, swar};
 
 /// The last byte of [`py::KELVIN`]'s UTF-8.
 const KELVIN_LAST: u8 = py::KELVIN_UTF8[2];
@@ -65,13 +65,13 @@ impl SentimentAnalyzer {
             // last byte (`token` needs to know for non-ASCII tokens only)
             let (mut high, mut marks) = (0u64, 0u64);
             let end = loop {
-                let x = py::word_at(b, i);
+                let x = swar::word_at(b, i);
                 let (c, marked) = if ASCII {
-                    (py::below_21(x), 0)
+                    (swar::below_21(x), 0)
                 } else {
                     (
                         py::boundary_candidates(x),
-                        py::byte_eq(x, b'\'') | py::byte_eq(x, KELVIN_LAST),
+                        swar::byte_eq(x, b'\'') | swar::byte_eq(x, KELVIN_LAST),
                     )
                 };
                 if c == 0 {
@@ -95,7 +95,7 @@ impl SentimentAnalyzer {
                 marks |= u64::from(b[i] == KELVIN_LAST);
                 i += 1; // a control character or a non-space lead byte inside the token
             };
-            let ascii = ASCII || high & py::HIGH == 0;
+            let ascii = ASCII || high & swar::HIGH == 0;
             if !ascii && marks == 0 && self.lex.ascii_reachable_only {
                 // What `token` finds for a non-ASCII token without `'` or KELVIN: a miss, not
                 // negated, `isupper()` deferred. Stripping ASCII punctuation (caseless) would
