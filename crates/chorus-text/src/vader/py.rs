@@ -36,7 +36,7 @@ pub(crate) fn is_space(c: char) -> bool {
 
 /// ASCII bytes that are whitespace to Python.
 #[inline]
-const fn is_ascii_space(b: u8) -> bool {
+pub(crate) const fn is_ascii_space(b: u8) -> bool {
     matches!(b, b'\t'..=b'\r' | 0x1c..=0x20)
 }
 

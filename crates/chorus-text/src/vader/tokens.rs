@@ -13,6 +13,16 @@ const KELVIN_LAST: u8 = py::KELVIN_UTF8[2];
 /// Spaces after the copied text: one 8-byte load from any position up to its end stays inside.
 const PAD: usize = 8;
 
+/// [`py::space_len`]; for all-ASCII text (`ASCII`), a range test.
+#[inline(always)]
+fn space_at<const ASCII: bool>(b: &[u8], i: usize) -> usize {
+    if ASCII {
+        usize::from(py::is_ascii_space(b[i]))
+    } else {
+        py::space_len(b, i)
+    }
+}
+
 impl SentimentAnalyzer {
     /// Tokens of `text` into `toks`, using `padded` as the padded copy and `lower` for tokens
     /// that need a lowercase copy. The spans of tokens whose `isupper()` was not worked out
@@ -54,7 +64,7 @@ impl SentimentAnalyzer {
         let mut upper = 0usize;
         let mut i = 0;
         while i < n {
-            let space = py::space_len(b, i);
+            let space = space_at::<ASCII>(b, i);
             if space > 0 {
                 i += space;
                 continue;
@@ -85,7 +95,7 @@ impl SentimentAnalyzer {
                 high |= x & before;
                 marks |= marked & before;
                 i += k as usize;
-                let space = py::space_len(b, i);
+                let space = space_at::<ASCII>(b, i);
                 if space > 0 {
                     let end = i;
                     i += space; // the whitespace after the token (`i <= n + 2` stays in `b`)
