@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use foldhash::fast::FixedState;
 
+use super::swar::ByteSet;
 use super::table::WordTable;
 
 mod data {
@@ -204,16 +205,51 @@ const RULE_WORDS: [&str; 14] = [
     "nor", "but",
 ];
 
-/// What VADER knows about one lowercased word.
-#[derive(Debug, Clone, Copy, Default)]
+/// What VADER knows about one lowercased word, and, as a token of a text, what the rules ask
+/// about it (24 bytes: the table entry is copied into the token list as is).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct WordInfo {
-    /// Valence from the sentiment lexicon, if the word is in it.
-    pub(crate) valence: Option<f64>,
-    /// Scalar from `BOOSTER_DICT`, if the word is a single-word booster or dampener.
-    pub(crate) booster: Option<f64>,
-    /// In `NEGATE`.
-    pub(crate) negate: bool,
+    /// Valence from the sentiment lexicon when `flags & HAS_VALENCE`.
+    pub(crate) valence: f64,
+    /// Scalar from `BOOSTER_DICT` when `flags & HAS_BOOSTER` (a single-word booster or
+    /// dampener).
+    pub(crate) booster: f64,
     pub(crate) id: WordId,
+    pub(crate) flags: u8,
+}
+
+pub(crate) const HAS_VALENCE: u8 = 1;
+pub(crate) const HAS_BOOSTER: u8 = 2;
+/// In `NEGATE` (for a token: `negated([word])`, which also counts words containing "n't").
+pub(crate) const NEGATED: u8 = 4;
+/// A token that is ALL CAPS (`isupper()`); never set in the table.
+pub(crate) const UPPER: u8 = 8;
+
+impl WordInfo {
+    #[inline(always)]
+    pub(crate) fn valence(&self) -> Option<f64> {
+        (self.flags & HAS_VALENCE != 0).then_some(self.valence)
+    }
+
+    #[inline(always)]
+    pub(crate) fn booster(&self) -> Option<f64> {
+        (self.flags & HAS_BOOSTER != 0).then_some(self.booster)
+    }
+
+    #[inline(always)]
+    pub(crate) fn negate(&self) -> bool {
+        self.flags & NEGATED != 0
+    }
+
+    fn set_valence(&mut self, v: f64) {
+        self.valence = v;
+        self.flags |= HAS_VALENCE;
+    }
+
+    fn set_booster(&mut self, v: f64) {
+        self.booster = v;
+        self.flags |= HAS_BOOSTER;
+    }
 }
 
 /// A multi-word phrase (special-case idiom or booster n-gram) as a sequence of word ids.
@@ -241,9 +277,12 @@ pub(crate) struct Lexicon {
     /// One bit per 256-code-point page holding some emoji key: most non-ASCII characters skip
     /// the hash lookup.
     emoji_pages: [u64; 0x110000 / 256 / 64],
-    /// Some emoji key is an ASCII character (not so in 3.3.2's lexicon, but then ASCII text
-    /// could not skip the emoji pass).
-    pub(crate) emoji_ascii: bool,
+    /// The first bytes of the emoji keys' UTF-8: text with none of them needs no decoding.
+    pub(crate) emoji_leads: ByteSet,
+    /// Every key that some lowercased token can equal is ASCII (true of 3.3.2's tables: its
+    /// two non-ASCII keys hold an uppercase `Þ`). Then a token whose lowercase form keeps a
+    /// non-ASCII character (all but [`super::py::KELVIN`] do) needs no lookup.
+    pub(crate) ascii_reachable_only: bool,
     pub(crate) special_cases: Vec<Phrase>,
     pub(crate) booster_ngrams: Vec<Phrase>,
 }
@@ -262,10 +301,10 @@ impl Lexicon {
     pub(crate) fn build() -> Self {
         let mut words: Map<Box<str>, WordInfo> = Map::default();
         for &(word, valence) in data::LEXICON {
-            words.entry(word.into()).or_default().valence = Some(valence);
+            words.entry(word.into()).or_default().set_valence(valence);
         }
         for &word in NEGATE {
-            words.entry(word.into()).or_default().negate = true;
+            words.entry(word.into()).or_default().flags |= NEGATED;
         }
         let mut next_id = 1;
         let mut id_of = |words: &mut Map<Box<str>, WordInfo>, w: &str| -> WordId {
@@ -302,22 +341,30 @@ impl Lexicon {
         let booster_ngrams = phrases(&mut words, BOOSTERS);
         for &(word, value) in BOOSTERS {
             if !word.contains(' ') {
-                words.entry(word.into()).or_default().booster = Some(value);
+                words.entry(word.into()).or_default().set_booster(value);
             }
         }
         let emoji: Map<char, &'static str> = data::EMOJI.iter().copied().collect();
-        let emoji_ascii = emoji.keys().any(char::is_ascii);
         let mut emoji_pages = [0u64; 0x110000 / 256 / 64];
+        let mut leads = Vec::new();
         for &c in emoji.keys() {
+            leads.push(c.encode_utf8(&mut [0; 4]).as_bytes()[0]);
             let page = c as usize >> 8;
             emoji_pages[page / 64] |= 1 << (page % 64);
         }
+        let mut lowered = String::new();
+        let ascii_reachable_only = words.keys().all(|k| {
+            super::py::lower_into(k, &mut lowered);
+            k.is_ascii() || *lowered != **k
+        });
+        let emoji_leads = ByteSet::new(&leads);
         let words = WordTable::build(words.iter().map(|(k, v)| (&**k, *v)));
         Self {
             words,
             emoji,
             emoji_pages,
-            emoji_ascii,
+            emoji_leads,
+            ascii_reachable_only,
             special_cases,
             booster_ngrams,
         }
@@ -353,16 +400,16 @@ mod tests {
         let distinct: std::collections::HashSet<&str> = data::LEXICON.iter().map(|e| e.0).collect();
         assert_eq!(distinct.len(), 7506);
         for w in distinct {
-            assert!(get(&lex, w).valence.is_some(), "{w}");
+            assert!(get(&lex, w).valence().is_some(), "{w}");
         }
-        assert_eq!(get(&lex, "good").valence, Some(1.9));
-        assert_eq!(get(&lex, ":-)").valence, Some(1.3));
+        assert_eq!(get(&lex, "good").valence(), Some(1.9));
+        assert_eq!(get(&lex, ":-)").valence(), Some(1.3));
         // A later line wins, as in a Python dict.
         let last: std::collections::HashMap<&str, f64> = data::LEXICON.iter().copied().collect();
         for (w, v) in last {
-            assert_eq!(get(&lex, w).valence, Some(v), "{w}");
+            assert_eq!(get(&lex, w).valence(), Some(v), "{w}");
         }
-        assert!(!lex.emoji_ascii);
+        assert!(lex.ascii_reachable_only);
         // 1,212 of the 3,570 emoji keys are one code point; only those can ever match.
         assert_eq!(lex.emoji.len(), 1212);
         assert_eq!(lex.emoji('😁'), Some("beaming face with smiling eyes"));

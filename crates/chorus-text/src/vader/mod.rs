@@ -1,18 +1,23 @@
 //! VADER sentiment, a port of vaderSentiment 3.3.2 (`SentimentIntensityAnalyzer`) that returns
 //! the same four numbers for every input, rounded as the reference rounds them.
 //!
-//! Speed comes from doing each piece of work once: the text is split on bytes, each token is
-//! lowercased once and looked up once in a single table ([`lexicon::WordInfo`]), and the rules
-//! then compare small word ids instead of strings. Buffers live in a reusable [`Scratch`].
+//! Speed comes from doing each piece of work once: the text is split on bytes, 8 at a time, in
+//! the same pass that looks each token up once in a single table ([`lexicon::WordInfo`],
+//! `tokens.rs`); a token whose lowercase form keeps a non-ASCII character is known to be in no
+//! table without a lookup; the rules then compare small word ids instead of strings; work
+//! whose result cannot matter (`isupper()` of such tokens when no word has a valence) is
+//! skipped. Buffers live in a reusable [`Scratch`].
 
 mod but;
 mod lexicon;
 mod py;
+mod swar;
 mod table;
+mod tokens;
 
 use lexicon::{
-    AT, BUT, C_INCR, DOUBT, KIND, LEAST, Lexicon, N_SCALAR, NEVER, NO, NOR, OF, OR, Phrase, SO,
-    THIS, VERY, WITHOUT, WordId, WordInfo,
+    AT, BUT, C_INCR, DOUBT, KIND, LEAST, Lexicon, N_SCALAR, NEGATED, NEVER, NO, NOR, OF, OR,
+    Phrase, SO, THIS, UPPER, VERY, WITHOUT, WordId, WordInfo,
 };
 use table::Key;
 
@@ -26,23 +31,68 @@ pub struct Scores {
     pub compound: f64,
 }
 
-/// One token after `_strip_punc_if_word`, with everything the rules ask about it.
-#[derive(Debug, Clone, Copy, Default)]
-struct Tok {
-    valence: Option<f64>,
-    booster: Option<f64>,
-    /// `negated([word])`: in `NEGATE` or containing "n't".
-    negated: bool,
-    is_upper: bool,
-    id: WordId,
+/// The scores of a text whose sentiments are all 0.
+const NEUTRAL: Scores = Scores {
+    neg: 0.0,
+    neu: 1.0,
+    pos: 0.0,
+    compound: 0.0,
+};
+
+/// The entry of a word in no table.
+const EMPTY: WordInfo = WordInfo {
+    valence: 0.0,
+    booster: 0.0,
+    id: 0,
+    flags: 0,
+};
+
+/// Returned by `token` in place of [`UPPER`] when `isupper()` was not worked out.
+const UPPER_DEFERRED: u8 = 0x80;
+
+/// A token's own flags.
+#[inline(always)]
+fn flags(has_nt: bool, is_upper: bool) -> u8 {
+    (if has_nt { NEGATED } else { 0 }) | if is_upper { UPPER } else { 0 }
+}
+
+/// One token after `_strip_punc_if_word`, with everything the rules ask about it: its table
+/// entry plus the token's own flags ([`NEGATED`] also for "n't", [`UPPER`]).
+type Tok = WordInfo;
+
+impl Tok {
+    /// The table entry `info` as a token with the token's own `flags` added. (The token
+    /// functions return a reference and the flags, not a `Tok`: a `Tok` built field by field
+    /// in memory and copied at once costs a store-forwarding stall per token.)
+    #[inline(always)]
+    fn token((info, flags): (&WordInfo, u8)) -> Self {
+        WordInfo {
+            flags: info.flags | flags,
+            ..*info
+        }
+    }
+
+    #[inline(always)]
+    fn negated(&self) -> bool {
+        self.negate()
+    }
+
+    #[inline(always)]
+    fn is_upper(&self) -> bool {
+        self.flags & UPPER != 0
+    }
 }
 
 /// Reusable buffers for [`SentimentAnalyzer::polarity_scores_with`]. One per thread.
 #[derive(Debug, Default)]
 pub struct Scratch {
     text: String,
+    /// The text, copied with padding (see `tokens.rs`).
+    padded: Vec<u8>,
     lower: String,
     toks: Vec<Tok>,
+    /// Spans of the tokens whose `isupper()` is worked out only if needed (see `token`).
+    deferred: Vec<(usize, usize)>,
     sentiments: Vec<f64>,
 }
 
@@ -82,32 +132,38 @@ impl SentimentAnalyzer {
     pub fn polarity_scores_with(&self, text: &str, scratch: &mut Scratch) -> Scores {
         let Scratch {
             text: buf,
+            padded,
             lower,
             toks,
+            deferred,
             sentiments,
         } = scratch;
         let text = self.replace_emojis(text, buf);
-        toks.clear();
-        let mut upper_count = 0usize;
-        py::split_whitespace(text, |s, e, ascii| {
-            let (s, e) = py::strip_punct_if_word(text, s, e);
-            let tok = self.token(text, s, e, ascii, lower);
-            upper_count += usize::from(tok.is_upper);
-            toks.push(tok);
-        });
+        let mut upper_count = self.tokens(text, padded, lower, toks, deferred);
         let n = toks.len();
         if n == 0 {
             return Scores::default();
         }
+        if !toks.iter().any(|t| t.valence().is_some()) {
+            // Every sentiment is 0, and so is their sum: no emphasis is added, and
+            // `score_valence` yields this (the most common case outside English).
+            return NEUTRAL;
+        }
+        // The count of ALL CAPS tokens only matters through a lexicon word's valence.
+        for &(s, e) in deferred.iter() {
+            upper_count += usize::from(py::is_upper(&text[s..e]));
+        }
+        let excl_quest = py::count_excl_quest(text);
         // allcap_differential: some, but not all, tokens are ALL CAPS.
         let is_cap_diff = upper_count > 0 && upper_count < n;
 
         sentiments.clear();
         for i in 0..n {
             let t = toks[i];
-            let v = if t.booster.is_some() || (t.id == KIND && i + 1 < n && toks[i + 1].id == OF) {
+            let v = if t.booster().is_some() || (t.id == KIND && i + 1 < n && toks[i + 1].id == OF)
+            {
                 0.0
-            } else if let Some(lexv) = t.valence {
+            } else if let Some(lexv) = t.valence() {
                 self.valence(lexv, toks, i, is_cap_diff)
             } else {
                 0.0
@@ -117,78 +173,137 @@ impl SentimentAnalyzer {
         if let Some(bi) = toks.iter().position(|t| t.id == BUT) {
             but::but_check(sentiments, bi);
         }
-        score_valence(sentiments, text)
+        score_valence(sentiments, excl_quest)
     }
 
     /// The emoji pass of `polarity_scores`: each code point found in the emoji lexicon becomes
     /// its description, preceded by a space unless the previous character was a plain space.
     /// (Trailing `.strip()` is skipped: it changes neither tokens nor `!`/`?` counts.)
     fn replace_emojis<'a>(&self, text: &'a str, buf: &'a mut String) -> &'a str {
-        let ascii_keys = self.lex.emoji_ascii;
-        if !ascii_keys && text.is_ascii() {
+        let leads = &self.lex.emoji_leads;
+        if leads.above_ascii && text.is_ascii() {
             return text;
         }
-        let is_emoji = |c: &char| (ascii_keys || !c.is_ascii()) && self.lex.emoji(*c).is_some();
-        let Some(first) = text.char_indices().find(|(_, c)| is_emoji(c)) else {
-            return text;
-        };
-        buf.clear();
-        buf.push_str(&text[..first.0]);
-        let mut prev_space = first.0 == 0 || text[..first.0].ends_with(' ');
-        for c in text[first.0..].chars() {
-            if let Some(desc) = (ascii_keys || !c.is_ascii())
-                .then(|| self.lex.emoji(c))
-                .flatten()
-            {
-                if !prev_space {
-                    buf.push(' ');
-                }
-                buf.push_str(desc);
-                prev_space = false;
-            } else {
-                buf.push(c);
-                prev_space = c == ' ';
+        let b = text.as_bytes();
+        // `buf` holds `text[..last]` with the emoji replaced, once the first one is found
+        let mut last = 0;
+        let mut found = false;
+        // whether the character before `text[last..]` (or a description) counts as a space
+        let mut prev_space = true;
+        let mut pos = 0;
+        while let Some(p) = leads.find(&b[pos..]) {
+            // a byte that starts a key's encoding is always a character boundary
+            let at = pos + p;
+            let Some(c) = text[at..].chars().next() else {
+                break;
+            };
+            pos = at + c.len_utf8();
+            let Some(desc) = self.lex.emoji(c) else {
+                continue;
+            };
+            if !found {
+                buf.clear();
+                found = true;
             }
+            if at > last {
+                prev_space = b[at - 1] == b' ';
+            }
+            buf.push_str(&text[last..at]);
+            if !prev_space {
+                buf.push(' ');
+            }
+            buf.push_str(desc);
+            prev_space = false;
+            last = pos;
         }
+        if !found {
+            return text;
+        }
+        buf.push_str(&text[last..]);
         buf
     }
 
-    /// Everything the rules need about the token `text[s..e]`.
+    /// Everything the rules need about the token `text[s..e]`. For a non-ASCII token, the
+    /// pair tells whether it may hold an apostrophe and whether it may hold the last byte of
+    /// [`py::KELVIN`] (`(true, true)` is always correct).
     #[inline]
-    fn token(&self, text: &str, s: usize, e: usize, ascii: bool, lower: &mut String) -> Tok {
+    fn token(
+        &self,
+        text: &str,
+        s: usize,
+        e: usize,
+        ascii: bool,
+        lower: &mut String,
+        (may_hold_apostrophe, may_hold_kelvin): (bool, bool),
+    ) -> (&WordInfo, u8) {
+        if ascii && e - s <= 8 && e > s {
+            return self.short_ascii_token(text.as_bytes(), s, e);
+        }
         let word = &text[s..e];
         let (info, is_upper, has_nt) = if ascii {
             let b = word.as_bytes();
             let (info, is_upper, apostrophe) = match Key::ascii_lower(text.as_bytes(), s, e) {
-                Some((key, up, apostrophe)) => (
-                    self.lex.words.get(&key).copied().unwrap_or_default(),
-                    up,
-                    apostrophe,
-                ),
-                None => (WordInfo::default(), py::is_upper(word), b.contains(&b'\'')),
+                Some((key, up, apostrophe)) => {
+                    (self.lex.words.get(&key).unwrap_or(&EMPTY), up, apostrophe)
+                }
+                None => (&EMPTY, py::is_upper(word), b.contains(&b'\'')),
             };
-            let has_nt =
-                apostrophe && !info.negate && b.windows(3).any(|w| w.eq_ignore_ascii_case(b"n't"));
+            let has_nt = apostrophe
+                && !info.negate()
+                && b.windows(3).any(|w| w.eq_ignore_ascii_case(b"n't"));
             (info, is_upper, has_nt)
+        } else if self.lex.ascii_reachable_only
+            && (!may_hold_kelvin || !py::contains_kelvin(word.as_bytes()))
+        {
+            // The lowercase form keeps a non-ASCII character, and no table key with one is
+            // reachable: a miss. Only ASCII letters lowercase to the bytes of "n't". A miss's
+            // own ALL CAPS flag is never read (only a lexicon or booster word's is), so
+            // `isupper()` waits until the count of ALL CAPS tokens is needed.
+            let b = word.as_bytes();
+            let has_nt =
+                may_hold_apostrophe && b.windows(3).any(|w| w.eq_ignore_ascii_case(b"n't"));
+            return (&EMPTY, flags(has_nt, false) | UPPER_DEFERRED);
         } else {
             py::lower_into(word, lower);
             let l = lower.as_bytes();
             let info = Key::new(l)
-                .and_then(|k| self.lex.words.get(&k).copied())
-                .unwrap_or_default();
+                .and_then(|k| self.lex.words.get(&k))
+                .unwrap_or(&EMPTY);
             (
                 info,
                 py::is_upper(word),
-                !info.negate && l.windows(3).any(|w| w == b"n't"),
+                !info.negate() && l.windows(3).any(|w| w == b"n't"),
             )
         };
-        Tok {
-            valence: info.valence,
-            booster: info.booster,
-            negated: info.negate || has_nt,
-            is_upper,
-            id: info.id,
+        (info, flags(has_nt, is_upper))
+    }
+
+    /// [`Self::token`] for an ASCII token of 1 to 8 bytes: one word holds the whole key, and
+    /// case, apostrophe and lowercasing are a few operations on it.
+    #[inline(always)]
+    fn short_ascii_token(&self, b: &[u8], s: usize, e: usize) -> (&WordInfo, u8) {
+        let len = e - s;
+        let mut x = if s + 8 <= b.len() {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&b[s..s + 8]);
+            u64::from_le_bytes(w)
+        } else {
+            b[s..e]
+                .iter()
+                .rev()
+                .fold(0u64, |acc, &c| acc << 8 | u64::from(c))
+        };
+        if len < 8 {
+            x &= (1u64 << (8 * len)) - 1;
         }
+        let up = table::ascii_range_mask(x, b'A', b'Z');
+        let key = x | (up >> 2);
+        let info = self.lex.words.get_short(key, len).unwrap_or(&EMPTY);
+        let is_upper = up != 0 && table::ascii_range_mask(x, b'a', b'z') == 0;
+        let has_nt = !info.negate()
+            && table::ascii_range_mask(x, b'\'', b'\'') != 0
+            && (0..len.saturating_sub(2)).any(|j| (key >> (8 * j)) & 0xFF_FFFF == 0x74_276E);
+        (info, flags(has_nt, is_upper))
     }
 
     /// `sentiment_valence` for a token in the lexicon.
@@ -196,7 +311,7 @@ impl SentimentAnalyzer {
         let n = toks.len();
         let id = |k: usize| toks[k].id;
         let mut valence = lexv;
-        if id(i) == NO && i != n - 1 && toks[i + 1].valence.is_some() {
+        if id(i) == NO && i != n - 1 && toks[i + 1].valence().is_some() {
             valence = 0.0;
         }
         if (i > 0 && id(i - 1) == NO)
@@ -205,7 +320,7 @@ impl SentimentAnalyzer {
         {
             valence = lexv * N_SCALAR;
         }
-        if toks[i].is_upper && is_cap_diff {
+        if toks[i].is_upper() && is_cap_diff {
             if valence > 0.0 {
                 valence += C_INCR;
             } else {
@@ -213,7 +328,7 @@ impl SentimentAnalyzer {
             }
         }
         for start_i in 0..3 {
-            if i > start_i && toks[i - (start_i + 1)].valence.is_none() {
+            if i > start_i && toks[i - (start_i + 1)].valence().is_none() {
                 let mut s = scalar_inc_dec(&toks[i - (start_i + 1)], valence, is_cap_diff);
                 if start_i == 1 && s != 0.0 {
                     s *= 0.95;
@@ -234,6 +349,16 @@ impl SentimentAnalyzer {
     /// `_special_idioms_check` (only reached with `i >= 3`).
     fn special_idioms_check(&self, mut valence: f64, toks: &[Tok], i: usize) -> f64 {
         let n = toks.len();
+        // Every sequence looked up below is two or three adjacent tokens within i-3..=i+2, and
+        // every phrase word has a non-zero id: without two adjacent non-zero ids, nothing
+        // can match.
+        let mut nonzero = 0u32;
+        for (bit, t) in toks[i - 3..(i + 3).min(n)].iter().enumerate() {
+            nonzero |= u32::from(t.id != 0) << bit;
+        }
+        if nonzero & (nonzero >> 1) == 0 {
+            return valence;
+        }
         let ids = |a: usize, b: usize| -> [WordId; 3] {
             let mut out = [0; 3];
             for (slot, t) in out.iter_mut().zip(&toks[a..b]) {
@@ -284,13 +409,13 @@ impl SentimentAnalyzer {
 /// `scalar_inc_dec`.
 #[inline]
 fn scalar_inc_dec(word: &Tok, valence: f64, is_cap_diff: bool) -> f64 {
-    let Some(mut scalar) = word.booster else {
+    let Some(mut scalar) = word.booster() else {
         return 0.0;
     };
     if valence < 0.0 {
         scalar = -scalar;
     }
-    if word.is_upper && is_cap_diff {
+    if word.is_upper() && is_cap_diff {
         if valence > 0.0 {
             scalar += C_INCR;
         } else {
@@ -308,7 +433,7 @@ fn negation_check(valence: f64, toks: &[Tok], start_i: usize, i: usize) -> f64 {
     let so_this = |k: usize| matches!(id(k), SO | THIS);
     match start_i {
         0 => {
-            if toks[i - 1].negated {
+            if toks[i - 1].negated() {
                 return valence * N_SCALAR;
             }
         }
@@ -317,7 +442,7 @@ fn negation_check(valence: f64, toks: &[Tok], start_i: usize, i: usize) -> f64 {
                 return valence * 1.25;
             } else if id(i - 2) == WITHOUT && id(i - 1) == DOUBT {
                 return valence;
-            } else if toks[i - 2].negated {
+            } else if toks[i - 2].negated() {
                 return valence * N_SCALAR;
             }
         }
@@ -326,7 +451,7 @@ fn negation_check(valence: f64, toks: &[Tok], start_i: usize, i: usize) -> f64 {
                 return valence * 1.25;
             } else if id(i - 3) == WITHOUT && (id(i - 2) == DOUBT || id(i - 1) == DOUBT) {
                 return valence;
-            } else if toks[i - 3].negated {
+            } else if toks[i - 3].negated() {
                 return valence * N_SCALAR;
             }
         }
@@ -337,7 +462,7 @@ fn negation_check(valence: f64, toks: &[Tok], start_i: usize, i: usize) -> f64 {
 /// `_least_check`.
 #[inline]
 fn least_check(valence: f64, toks: &[Tok], i: usize) -> f64 {
-    let least_before = i > 0 && toks[i - 1].valence.is_none() && toks[i - 1].id == LEAST;
+    let least_before = i > 0 && toks[i - 1].valence().is_none() && toks[i - 1].id == LEAST;
     if i > 1 && least_before {
         if toks[i - 2].id != AT && toks[i - 2].id != VERY {
             return valence * N_SCALAR;
@@ -349,13 +474,26 @@ fn least_check(valence: f64, toks: &[Tok], i: usize) -> f64 {
 }
 
 /// `score_valence` (with `_punctuation_emphasis` and `_sift_sentiment_scores`) and the final
-/// rounding. `sentiments` is non-empty.
-fn score_valence(sentiments: &[f64], text: &str) -> Scores {
-    let mut sum_s = 0.0;
+/// rounding. `sentiments` is non-empty; `(ep, qm)` counts the text's `!` and `?`.
+fn score_valence(sentiments: &[f64], (ep, qm): (usize, usize)) -> Scores {
+    // sum(sentiments), and the positive/negative/neutral tallies, each accumulated in list
+    // order as the reference does
+    if sentiments.iter().all(|&s| s == 0.0) {
+        return NEUTRAL; // what the code below yields then
+    }
+    let (mut sum_s, mut pos_sum, mut neg_sum, mut neu_count) = (0.0f64, 0.0f64, 0.0f64, 0usize);
     for &s in sentiments {
         sum_s += s;
+        if s > 0.0 {
+            pos_sum += s + 1.0;
+        }
+        if s < 0.0 {
+            neg_sum += s - 1.0;
+        }
+        if s == 0.0 {
+            neu_count += 1;
+        }
     }
-    let (ep, qm) = py::count_excl_quest(text);
     #[allow(clippy::cast_precision_loss)]
     let ep_amp = ep.min(4) as f64 * 0.292;
     #[allow(clippy::cast_precision_loss)]
@@ -372,18 +510,6 @@ fn score_valence(sentiments: &[f64], text: &str) -> Scores {
     }
     let compound = (sum_s / (sum_s * sum_s + 15.0).sqrt()).clamp(-1.0, 1.0);
 
-    let (mut pos_sum, mut neg_sum, mut neu_count) = (0.0f64, 0.0f64, 0usize);
-    for &s in sentiments {
-        if s > 0.0 {
-            pos_sum += s + 1.0;
-        }
-        if s < 0.0 {
-            neg_sum += s - 1.0;
-        }
-        if s == 0.0 {
-            neu_count += 1;
-        }
-    }
     if pos_sum > neg_sum.abs() {
         pos_sum += amp;
     } else if pos_sum < neg_sum.abs() {

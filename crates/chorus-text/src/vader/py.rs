@@ -9,6 +9,10 @@
 //! one of those new letters may pick the other sigma form.) The whitespace set is Python's own,
 //! which differs from Rust's `char::is_whitespace` (`\x1c`–`\x1f` are whitespace to Python).
 
+use super::swar::low7_range_mask;
+#[cfg(test)]
+use super::swar::{HIGH, tail_word, word_at};
+
 /// Python's `str.isspace()` for one code point (the split/strip set of CPython 3.11); the
 /// byte-level splitter below is tested against it on every code point.
 #[cfg(test)]
@@ -32,7 +36,7 @@ pub(crate) fn is_space(c: char) -> bool {
 
 /// ASCII bytes that are whitespace to Python.
 #[inline]
-const fn is_ascii_space(b: u8) -> bool {
+pub(crate) const fn is_ascii_space(b: u8) -> bool {
     matches!(b, b'\t'..=b'\r' | 0x1c..=0x20)
 }
 
@@ -54,9 +58,22 @@ const CLASS: [u8; 256] = {
     t
 };
 
+/// High bit set in each byte of `x` that may end a token: an ASCII byte below `0x21`
+/// (whitespace and control characters) or a lead byte of a non-ASCII whitespace code point
+/// (`C2`, `E1`, `E2`, `E3`). Letters of other scripts, and continuation bytes, never are.
+#[inline(always)]
+pub(crate) fn boundary_candidates(x: u64) -> u64 {
+    let ascii_low = !x & low7_range_mask(x, 0, 0x20);
+    let lead = x & (low7_range_mask(x, 0x42, 0x42) | low7_range_mask(x, 0x61, 0x63));
+    ascii_low | lead
+}
+
 /// Calls `f(start, end, ascii)` for each whitespace-separated token of `text`, like Python's
 /// `text.split()`; `ascii` tells whether the token is all ASCII. Works on bytes: every
-/// non-ASCII whitespace code point is recognised by its UTF-8 encoding, so no decoding happens.
+/// non-ASCII whitespace code point is recognised by its UTF-8 encoding, so no decoding happens,
+/// and token interiors are skipped 8 bytes at a time (only the bytes that
+/// [`boundary_candidates`] flags can end a token).
+#[cfg(test)]
 #[inline]
 pub(crate) fn split_whitespace(text: &str, mut f: impl FnMut(usize, usize, bool)) {
     let b = text.as_bytes();
@@ -64,6 +81,63 @@ pub(crate) fn split_whitespace(text: &str, mut f: impl FnMut(usize, usize, bool)
     let mut i = 0;
     loop {
         // Skip a run of whitespace.
+        while i < n {
+            let len = match CLASS[usize::from(b[i])] {
+                0 => 0,
+                1 => 1,
+                _ => multibyte_space_len(b, i),
+            };
+            if len == 0 {
+                break;
+            }
+            i += len;
+        }
+        if i >= n {
+            return;
+        }
+        let start = i;
+        let mut high = 0u64;
+        loop {
+            // to the next candidate byte, or the end (the tail reads as padded with spaces)
+            let x = if i + 8 <= n {
+                word_at(b, i)
+            } else {
+                tail_word(b, i)
+            };
+            let c = boundary_candidates(x);
+            if c == 0 {
+                high |= x & HIGH;
+                i += 8;
+                continue;
+            }
+            let k = c.trailing_zeros() / 8;
+            high |= x & HIGH & ((1u64 << (8 * k)) - 1);
+            i += k as usize;
+            if i >= n {
+                break;
+            }
+            let len = match CLASS[usize::from(b[i])] {
+                0 => 0,
+                1 => 1,
+                _ => multibyte_space_len(b, i),
+            };
+            if len > 0 {
+                break;
+            }
+            high |= u64::from(b[i] & 0x80);
+            i += 1;
+        }
+        f(start, i, high == 0);
+    }
+}
+
+/// The reference splitter: byte by byte (tests compare the fast one with it).
+#[cfg(test)]
+pub(crate) fn split_whitespace_bytewise(text: &str, mut f: impl FnMut(usize, usize, bool)) {
+    let b = text.as_bytes();
+    let n = b.len();
+    let mut i = 0;
+    loop {
         while i < n {
             let len = match CLASS[usize::from(b[i])] {
                 0 => 0,
@@ -106,6 +180,17 @@ pub(crate) fn count_excl_quest(text: &str) -> (usize, usize) {
     (ep, qm)
 }
 
+/// Length in bytes of the Python whitespace code point at `b[i]`, or 0 (`b` has 3 bytes
+/// from `i`, as the padded copy of `tokens.rs` has).
+#[inline(always)]
+pub(crate) fn space_len(b: &[u8], i: usize) -> usize {
+    match CLASS[usize::from(b[i])] {
+        0 => 0,
+        1 => 1,
+        _ => multibyte_space_len(b, i),
+    }
+}
+
 /// Length in bytes of the Python whitespace code point starting at `b[i]` (a non-ASCII lead
 /// byte), or 0.
 #[inline]
@@ -123,19 +208,33 @@ fn multibyte_space_len(b: &[u8], i: usize) -> usize {
     }
 }
 
+/// `string.punctuation`, by byte.
+static PUNCT: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u8).is_ascii_punctuation();
+        b += 1;
+    }
+    t
+};
+
 /// `string.punctuation`.
-#[inline]
+#[inline(always)]
 fn is_punct(b: u8) -> bool {
-    b.is_ascii_punctuation()
+    PUNCT[usize::from(b)]
 }
 
 /// `_strip_punc_if_word` on `text[start..end]`: strip leading and trailing ASCII punctuation
 /// unless that leaves two code points or fewer, in which case the token is kept whole
 /// (emoticons such as `:)`). Returns the kept byte range.
-#[inline]
+#[inline(always)]
 pub(crate) fn strip_punct_if_word(text: &str, start: usize, end: usize) -> (usize, usize) {
     let b = text.as_bytes();
     let (mut s, mut e) = (start, end);
+    if start >= end || (!is_punct(b[start]) && !is_punct(b[end - 1])) {
+        return (start, end);
+    }
     while s < e && is_punct(b[s]) {
         s += 1;
     }
@@ -209,6 +308,26 @@ fn caseless(c: char) -> bool {
     )
 }
 
+/// KELVIN SIGN: the one non-ASCII code point whose lowercase form (`k`) is all ASCII
+/// (`İ` becomes `i` plus a combining dot). A unit test checks every code point.
+pub(crate) const KELVIN: char = '\u{212A}';
+
+/// [`KELVIN`] in UTF-8 (three bytes).
+pub(crate) const KELVIN_UTF8: [u8; 3] = {
+    let c = KELVIN as u32;
+    [
+        0xE0 | (c >> 12) as u8,
+        0x80 | ((c >> 6) & 0x3F) as u8,
+        0x80 | (c & 0x3F) as u8,
+    ]
+};
+
+/// `s` holds [`KELVIN`].
+#[inline]
+pub(crate) fn contains_kelvin(s: &[u8]) -> bool {
+    super::swar::holds_byte(s, KELVIN_UTF8[2]) && s.windows(3).any(|w| w == KELVIN_UTF8)
+}
+
 /// Python's `str.isupper()`: at least one uppercase character and no lowercase or titlecase one.
 #[inline]
 pub(crate) fn is_upper(s: &str) -> bool {
@@ -273,7 +392,7 @@ pub(crate) fn round_half_even(x: f64, digits: u32) -> f64 {
     if !x.is_finite() || x == 0.0 {
         return x;
     }
-    let pow10 = 10u128.pow(digits);
+    let pow10 = 10u64.pow(digits);
     let bits = x.abs().to_bits();
     let exp_bits = ((bits >> 52) & 0x7ff) as i32;
     let frac = u128::from(bits & ((1u64 << 52) - 1));
@@ -288,7 +407,7 @@ pub(crate) fn round_half_even(x: f64, digits: u32) -> f64 {
         return x;
     }
     let shift = exp.unsigned_abs();
-    let scaled = mant * pow10; // < 2^53 * 10^9 < 2^83
+    let scaled = mant * u128::from(pow10); // < 2^53 * 10^9 < 2^83
     let int = if shift >= 120 {
         0 // scaled < 2^83 so scaled / 2^shift < 0.5
     } else {
@@ -338,6 +457,51 @@ mod tests {
         assert_eq!(split("a\u{2010}b"), ["a\u{2010}b"]);
         assert!(split("").is_empty());
         assert!(split(" \u{2028} ").is_empty());
+    }
+
+    #[test]
+    fn fast_split_equals_bytewise_split() {
+        let pieces = [
+            "a",
+            "bb",
+            "good",
+            "ünï",
+            "😀",
+            " ",
+            "  ",
+            "\t",
+            "\x1c",
+            "\x01",
+            "\u{a0}",
+            "\u{3000}",
+            "\u{200b}",
+            "é",
+            "abcdefghijk",
+            ".",
+            "\u{85}",
+            "\u{2028}",
+            "क",
+            "\u{2019}",
+            "\u{1680}",
+            "ᚠ",
+            "\u{e3}",
+            "\u{c2}",
+        ];
+        let mut seed = 7u64;
+        for _ in 0..20_000 {
+            let mut s = String::new();
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            for _ in 0..((seed >> 40) % 13) {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                s.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            let (mut fast, mut slow) = (Vec::new(), Vec::new());
+            split_whitespace(&s, |a, b, ascii| fast.push((a, b, ascii)));
+            split_whitespace_bytewise(&s, |a, b, ascii| slow.push((a, b, ascii)));
+            assert_eq!(fast, slow, "{s:?}");
+        }
     }
 
     #[test]
@@ -396,6 +560,17 @@ mod tests {
                 );
                 assert!(c.to_lowercase().eq([c]), "U+{cp:04X}");
             }
+        }
+    }
+
+    #[test]
+    fn only_kelvin_lowercases_to_ascii() {
+        assert!(contains_kelvin("xK\u{212A}".as_bytes()));
+        assert!(!contains_kelvin("\u{2129}\u{212B}k'".as_bytes()));
+        let mut out = String::new();
+        for c in (0x80..=0x10FFFFu32).filter_map(char::from_u32) {
+            lower_into(c.encode_utf8(&mut [0; 4]), &mut out);
+            assert_eq!(out.is_ascii(), c == KELVIN, "{c:?} -> {out:?}");
         }
     }
 

@@ -23,7 +23,7 @@ pub(crate) struct Key {
 
 /// Bytes of `x` (all ASCII) in `lo..=hi`, as a mask of their high bits.
 #[inline]
-fn ascii_range_mask(x: u64, lo: u8, hi: u8) -> u64 {
+pub(crate) fn ascii_range_mask(x: u64, lo: u8, hi: u8) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     let ge_lo = x + ONES * u64::from(0x80 - lo);
     let gt_hi = x + ONES * u64::from(0x7f - hi);
@@ -99,8 +99,7 @@ impl Key {
 
     #[inline]
     fn hash(&self) -> u64 {
-        let mut h =
-            (self.words[0] ^ (self.len as u64).rotate_right(8)).wrapping_mul(0xA076_1D64_78BD_642F);
+        let mut h = hash_first(self.words[0], self.len);
         if self.len > 8 {
             for &w in &self.used()[1..] {
                 h = (h.rotate_left(29) ^ w).wrapping_mul(0xA076_1D64_78BD_642F);
@@ -108,6 +107,23 @@ impl Key {
         }
         h ^ (h >> 29)
     }
+}
+
+/// The hash of a key's first word, and of a key of at most 8 bytes.
+#[inline(always)]
+fn hash_first(word: u64, len: usize) -> u64 {
+    (word ^ (len as u64).rotate_right(8)).wrapping_mul(0xA076_1D64_78BD_642F)
+}
+
+/// Words of [`WordTable::filter`] (a power of two).
+const FILTER_WORDS: usize = 1024;
+
+/// The filter word and its two bits for a key of hash `h`: bits of `h` that neither the slot
+/// index (low bits) nor the tag (top 16) use.
+#[inline(always)]
+fn filter_bits(h: u64) -> (usize, u64) {
+    let w = (h >> 20) as usize & (FILTER_WORDS - 1);
+    (w, 1u64 << ((h >> 32) & 63) | 1u64 << ((h >> 38) & 63))
 }
 
 /// One word: the first word of its key inline, the others in `WordTable::rest`.
@@ -126,6 +142,9 @@ pub(crate) struct WordTable {
     /// `hash >> 48 << 16 | (entry index + 1)`; 0 is empty.
     slots: Box<[u32]>,
     mask: usize,
+    /// A one-hash-word Bloom filter of the keys (8 KiB, stays in L1): most lookups miss, and
+    /// this answers them without touching `slots`.
+    filter: Box<[u64]>,
     entries: Vec<Entry>,
     rest: Vec<u64>,
 }
@@ -138,6 +157,7 @@ impl WordTable {
         let mut t = Self {
             slots: vec![0; cap].into_boxed_slice(),
             mask: cap - 1,
+            filter: vec![0; FILTER_WORDS].into_boxed_slice(),
             entries: Vec::new(),
             rest: Vec::new(),
         };
@@ -146,6 +166,8 @@ impl WordTable {
                 continue;
             };
             let h = key.hash();
+            let (w, bits) = filter_bits(h);
+            t.filter[w] |= bits;
             t.entries.push(Entry {
                 first: key.words[0],
                 rest: t.rest.len() as u32,
@@ -167,6 +189,9 @@ impl WordTable {
     #[inline(always)]
     pub(crate) fn get(&self, key: &Key) -> Option<&WordInfo> {
         let h = key.hash();
+        if !self.may_hold(h) {
+            return None;
+        }
         let tag = ((h >> 48) as u32) << 16;
         let mut i = h as usize & self.mask;
         loop {
@@ -182,6 +207,39 @@ impl WordTable {
             }
             i = (i + 1) & self.mask;
         }
+    }
+
+    /// Lookup of a key of 1 to 8 bytes given as its one (zero-padded) word: the same result as
+    /// [`WordTable::get`] on that key, without building a [`Key`].
+    #[inline(always)]
+    pub(crate) fn get_short(&self, word: u64, len: usize) -> Option<&WordInfo> {
+        let h = hash_first(word, len);
+        let h = h ^ (h >> 29);
+        if !self.may_hold(h) {
+            return None;
+        }
+        let tag = ((h >> 48) as u32) << 16;
+        let mut i = h as usize & self.mask;
+        loop {
+            let slot = self.slots[i];
+            if slot == 0 {
+                return None;
+            }
+            if slot & 0xFFFF_0000 == tag {
+                let e = &self.entries[(slot & 0xFFFF) as usize - 1];
+                if e.len as usize == len && e.first == word {
+                    return Some(&e.info);
+                }
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+
+    /// The filter may hold a key of hash `h` (no false negatives).
+    #[inline(always)]
+    fn may_hold(&self, h: u64) -> bool {
+        let (w, bits) = filter_bits(h);
+        self.filter[w] & bits == bits
     }
 
     #[inline]
@@ -256,5 +314,20 @@ mod tests {
             Some(12)
         );
         assert!(Key::new(&[b'a'; 65]).is_none());
+        // get_short agrees with get on every key of up to 8 bytes, hit or miss
+        for w in words
+            .iter()
+            .map(String::as_str)
+            .chain(["w5000", "abcdefg", "x", "W1"])
+        {
+            let Some(key) = Key::new(w.as_bytes()).filter(|k| (1..=8).contains(&k.len)) else {
+                continue;
+            };
+            assert_eq!(
+                table.get_short(key.words[0], key.len).map(|i| i.id),
+                table.get(&key).map(|i| i.id),
+                "{w}"
+            );
+        }
     }
 }
