@@ -57,6 +57,9 @@ fn hash_token(token: &str) -> String {
 /// Prefix of every API token, so leaked tokens are easy to recognise and scan for.
 pub const API_TOKEN_PREFIX: &str = "chorus_";
 
+/// How precisely an API token's last use is recorded.
+const TOKEN_USE_RESOLUTION_MS: i64 = 60_000;
+
 impl Store {
     /// Starts a session for `user` lasting `ttl_ms`; returns the cookie value and the session.
     pub async fn create_session(
@@ -173,10 +176,13 @@ impl Store {
         })
     }
 
-    /// The active user an unrevoked API token belongs to, recording its use.
+    /// The active user an unrevoked API token belongs to, recording its use. The time of use is
+    /// written at most once a minute per token: a script polling the API is not a stream of
+    /// writes (on SQLite every write takes the database's one write lock).
     pub async fn api_token_user(&self, secret: &str) -> Result<Option<UserId>, StoreError> {
         let row = sqlx::query(
-            "SELECT t.id, t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id \
+            "SELECT t.id, t.user_id, t.last_used_at FROM api_tokens t \
+             JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1",
         )
         .bind(hash_token(secret))
@@ -184,11 +190,15 @@ impl Store {
         .await?;
         let Some(row) = row else { return Ok(None) };
         let id: i64 = row.try_get("id")?;
-        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-            .bind(now_ms())
-            .bind(id)
-            .execute(self.pool())
-            .await?;
+        let last_used: Option<i64> = row.try_get("last_used_at")?;
+        let now = now_ms();
+        if last_used.is_none_or(|t| now - t >= TOKEN_USE_RESOLUTION_MS) {
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(id)
+                .execute(self.pool())
+                .await?;
+        }
         Ok(Some(UserId(row.try_get("user_id")?)))
     }
 
