@@ -2,6 +2,7 @@
 //! millionth row costs what the first does), and one conversation with its thread.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use chorus_core::conversations::{AssigneeFilter, ConversationId, QueryId, Sentiment, Status};
 use chorus_core::{MarketId, TeamId, UserId};
@@ -113,6 +114,15 @@ pub(crate) fn reply_from_row(r: &sqlx::any::AnyRow) -> Result<Reply, StoreError>
         created_at_ms: r.try_get("created_at")?,
     })
 }
+
+/// [`POST_COLUMNS`] qualified with the `p` alias (only the columns a [`StoredPost`] reads).
+static P_POST_COLUMNS: LazyLock<String> = LazyLock::new(|| {
+    POST_COLUMNS
+        .split(',')
+        .map(|c| format!("p.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+});
 
 fn in_list(first: usize, n: usize) -> String {
     (first..first + n)
@@ -261,35 +271,33 @@ impl Store {
         }
         let sql = format!(
             "SELECT c.id AS conv_id, c.status, c.assignee_id, u.display_name, c.created_at AS c_created, \
-             c.first_response_at, p.* FROM conversations c JOIN posts p ON p.id = c.id \
-             LEFT JOIN users u ON u.id = c.assignee_id WHERE c.id IN ({list})"
+             c.first_response_at, {post} FROM conversations c JOIN posts p ON p.id = c.id \
+             LEFT JOIN users u ON u.id = c.assignee_id WHERE c.id IN ({list})",
+            post = &*P_POST_COLUMNS
         );
         let rows = bind_all(&sql, ids).fetch_all(self.pool()).await?;
+        // Matches (kind 0) and tags (kind 1) in one statement.
         let sql = format!(
-            "SELECT m.conversation_id, m.query_id, m.market_id, q.name FROM conversation_matches m \
-             JOIN listening_queries q ON q.id = m.query_id WHERE m.conversation_id IN ({list}) \
-             ORDER BY m.query_id"
+            "SELECT m.conversation_id, CAST(0 AS BIGINT) AS kind, m.query_id, m.market_id, q.name AS label \
+             FROM conversation_matches m JOIN listening_queries q ON q.id = m.query_id \
+             WHERE m.conversation_id IN ({list}) \
+             UNION ALL SELECT conversation_id, 1, 0, 0, tag FROM conversation_tags \
+             WHERE conversation_id IN ({list}) ORDER BY 2, 3, 5"
         );
         let mut queries: HashMap<i64, Vec<(QueryId, String, MarketId)>> = HashMap::new();
-        for r in bind_all(&sql, ids).fetch_all(self.pool()).await? {
-            queries
-                .entry(r.try_get("conversation_id")?)
-                .or_default()
-                .push((
-                    QueryId(r.try_get("query_id")?),
-                    r.try_get("name")?,
-                    MarketId(r.try_get("market_id")?),
-                ));
-        }
-        let sql = format!(
-            "SELECT conversation_id, tag FROM conversation_tags WHERE conversation_id IN ({list}) \
-             ORDER BY tag"
-        );
         let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
         for r in bind_all(&sql, ids).fetch_all(self.pool()).await? {
-            tags.entry(r.try_get("conversation_id")?)
-                .or_default()
-                .push(r.try_get("tag")?);
+            let cid: i64 = r.try_get(0)?;
+            let label: String = r.try_get(4)?;
+            if r.try_get::<i64, _>(1)? == 0 {
+                queries.entry(cid).or_default().push((
+                    QueryId(r.try_get(2)?),
+                    label,
+                    MarketId(r.try_get(3)?),
+                ));
+            } else {
+                tags.entry(cid).or_default().push(label);
+            }
         }
         let mut by_id: HashMap<i64, ConversationRow> = HashMap::with_capacity(rows.len());
         for r in &rows {

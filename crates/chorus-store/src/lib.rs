@@ -174,6 +174,9 @@ impl Store {
         let pool = AnyPoolOptions::new()
             .max_connections(max_conns)
             .acquire_timeout(Duration::from_secs(15))
+            // A pooled SQLite connection is a file handle: it cannot hang up, and pinging it on
+            // every acquire costs a round trip to its worker thread per statement.
+            .test_before_acquire(backend != Backend::Sqlite)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

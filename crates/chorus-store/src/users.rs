@@ -155,6 +155,32 @@ impl Store {
         })
     }
 
+    /// The user and their [`Actor`] in one statement (what every authenticated request reads).
+    pub async fn user_and_actor(&self, id: UserId) -> Result<(User, Actor), StoreError> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.email, u.display_name, u.active, m.role, m.market_id \
+             FROM users u LEFT JOIN memberships m ON m.user_id = u.id WHERE u.id = $1 ORDER BY m.id",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?;
+        let first = rows.first().ok_or(StoreError::NotFound { what: "user" })?;
+        let user = user_from_row(first)?;
+        let mut memberships = Vec::with_capacity(rows.len());
+        for r in &rows {
+            if r.try_get::<Option<String>, _>("role")?.is_some() {
+                memberships.push(membership_from_row(r)?);
+            }
+        }
+        Ok((
+            user,
+            Actor {
+                user_id: id,
+                memberships,
+            },
+        ))
+    }
+
     /// Every user with their memberships; with `market`, only users holding a membership there.
     pub async fn users(
         &self,
@@ -485,4 +511,54 @@ fn membership_from_row(row: &AnyRow) -> Result<Membership, StoreError> {
         Some(id) => Scope::Market(MarketId(id)),
     };
     Ok(Membership { role, scope })
+}
+
+#[cfg(test)]
+mod tests {
+    use chorus_core::org::MarketInput;
+
+    use super::*;
+    use crate::DatabaseUrl;
+
+    #[tokio::test]
+    async fn user_and_actor_is_user_plus_actor() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&DatabaseUrl::sqlite_in(dir.path()))
+            .await
+            .unwrap();
+        let system = Author::system("test");
+        let fi = MarketInput::parse("FI", "Finland", "FI", &["fi-FI".into()], "UTC").unwrap();
+        let fi = store.create_market(&system, &fi).await.unwrap();
+        let mut ids = Vec::new();
+        for (email, memberships) in [
+            ("none@example.com", vec![]),
+            (
+                "two@example.com",
+                vec![
+                    Membership::new(Role::MarketLead, Some(fi.id)).unwrap(),
+                    Membership::new(Role::Admin, None).unwrap(),
+                ],
+            ),
+        ] {
+            let new = NewUser {
+                email: Email::parse(email).unwrap(),
+                display_name: email.into(),
+                password_hash: None,
+                memberships,
+            };
+            ids.push(store.create_user(&system, &new).await.unwrap().id);
+        }
+        for &id in &ids {
+            let (user, actor) = store.user_and_actor(id).await.unwrap();
+            assert_eq!(user, store.user(id).await.unwrap());
+            assert_eq!(actor, store.actor(id).await.unwrap());
+        }
+        let two = store.user_and_actor(ids[1]).await.unwrap().1;
+        assert_eq!(two.memberships.len(), 2);
+        let missing = store.user_and_actor(UserId(999)).await.unwrap_err();
+        assert!(
+            matches!(missing, StoreError::NotFound { what: "user" }),
+            "{missing:?}"
+        );
+    }
 }

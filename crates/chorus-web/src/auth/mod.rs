@@ -103,11 +103,10 @@ async fn load_identity(
     user_id: chorus_core::UserId,
     csrf: Option<String>,
 ) -> Result<Identity, AppError> {
-    let user = state.store.user(user_id).await?;
+    let (user, actor) = state.store.user_and_actor(user_id).await?;
     if !user.active {
         return Err(AppError::Unauthenticated);
     }
-    let actor = state.store.actor(user_id).await?;
     Ok(Identity { user, actor, csrf })
 }
 

@@ -91,6 +91,17 @@ impl Shell {
         title: impl Into<String>,
     ) -> Result<Shell, AppError> {
         let markets = state.store.markets().await?;
+        Shell::with_markets(state, id, &markets, section, title).await
+    }
+
+    /// [`Shell::new`] for a page that has already read the markets in this request.
+    pub async fn with_markets(
+        state: &AppState,
+        id: &Identity,
+        markets: &[chorus_core::org::Market],
+        section: &'static str,
+        title: impl Into<String>,
+    ) -> Result<Shell, AppError> {
         let roles = id.actor.roles_summary(|mid| {
             markets
                 .iter()

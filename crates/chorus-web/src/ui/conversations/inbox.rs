@@ -160,7 +160,7 @@ async fn inbox(
         })
         .collect();
     let items = rows.into_iter().map(|c| Item::of(c, &all)).collect();
-    let shell = Shell::new(&state, &id, "conversations", "Conversations").await?;
+    let shell = Shell::with_markets(&state, &id, &all, "conversations", "Conversations").await?;
     Ok(render(&InboxPage {
         shell,
         tabs: Tabs { active: "inbox" },
