@@ -87,7 +87,7 @@ fn csv_without_text_or_with_bad_times_is_refused() {
         &ctx(),
     )
     .unwrap_err();
-    assert_eq!(err, NormalizeError::NoText);
+    assert_eq!(err, NormalizeError::EmptyText);
 }
 
 #[test]
