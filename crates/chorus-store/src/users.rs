@@ -181,6 +181,46 @@ impl Store {
         ))
     }
 
+    /// Active users holding one of `roles` globally or in one of `markets`, as (id, display
+    /// name), by name: one statement that reads only those people (e.g. who can be assigned a
+    /// conversation), however many users the organization has.
+    pub async fn users_holding(
+        &self,
+        roles: &[Role],
+        markets: &[MarketId],
+    ) -> Result<Vec<(UserId, String)>, StoreError> {
+        if roles.is_empty() {
+            return Ok(Vec::new());
+        }
+        let role_list: Vec<String> = (1..=roles.len()).map(|i| format!("${i}")).collect();
+        let mut scope = String::from("m.market_id IS NULL");
+        if !markets.is_empty() {
+            let list: Vec<String> = (roles.len() + 1..=roles.len() + markets.len())
+                .map(|i| format!("${i}"))
+                .collect();
+            scope.push_str(&format!(" OR m.market_id IN ({})", list.join(", ")));
+        }
+        let sql = format!(
+            "SELECT DISTINCT u.id, u.display_name FROM users u \
+             JOIN memberships m ON m.user_id = u.id \
+             WHERE u.active = 1 AND m.role IN ({}) AND ({scope}) \
+             ORDER BY u.display_name, u.id",
+            role_list.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for r in roles {
+            q = q.bind(r.as_str());
+        }
+        for m in markets {
+            q = q.bind(m.0);
+        }
+        q.fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|r| Ok((UserId(r.try_get("id")?), r.try_get("display_name")?)))
+            .collect()
+    }
+
     /// Every user with their memberships; with `market`, only users holding a membership there.
     pub async fn users(
         &self,
@@ -559,6 +599,74 @@ mod tests {
         assert!(
             matches!(missing, StoreError::NotFound { what: "user" }),
             "{missing:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn users_holding_reads_only_those_roles_in_those_markets() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&DatabaseUrl::sqlite_in(dir.path()))
+            .await
+            .unwrap();
+        let system = Author::system("test");
+        let market = |code: &str| MarketInput::parse(code, code, code, &["en-US".into()], "UTC");
+        let fi = store
+            .create_market(&system, &market("FI").unwrap())
+            .await
+            .unwrap();
+        let br = store
+            .create_market(&system, &market("BR").unwrap())
+            .await
+            .unwrap();
+        let cm = |m: MarketId| Membership::new(Role::CommunityManager, Some(m)).unwrap();
+        let people = [
+            ("b-fi-cm@example.com", vec![cm(fi.id), cm(br.id)]),
+            ("a-br-cm@example.com", vec![cm(br.id)]),
+            (
+                "c-admin@example.com",
+                vec![Membership::new(Role::Admin, None).unwrap()],
+            ),
+            (
+                "d-fi-editor@example.com",
+                vec![Membership::new(Role::Editor, Some(fi.id)).unwrap()],
+            ),
+        ];
+        let mut ids = Vec::new();
+        for (email, memberships) in people {
+            let new = NewUser {
+                email: Email::parse(email).unwrap(),
+                display_name: email.into(),
+                password_hash: None,
+                memberships,
+            };
+            ids.push(store.create_user(&system, &new).await.unwrap().id);
+        }
+        let roles = [Role::CommunityManager, Role::Admin];
+        let names = |v: Vec<(UserId, String)>| v.into_iter().map(|(_, n)| n).collect::<Vec<_>>();
+        assert_eq!(
+            names(store.users_holding(&roles, &[fi.id]).await.unwrap()),
+            ["b-fi-cm@example.com", "c-admin@example.com"],
+            "one row per person, by name; the global admin counts everywhere"
+        );
+        assert_eq!(
+            names(store.users_holding(&roles, &[fi.id, br.id]).await.unwrap()),
+            [
+                "a-br-cm@example.com",
+                "b-fi-cm@example.com",
+                "c-admin@example.com"
+            ]
+        );
+        assert_eq!(
+            names(store.users_holding(&roles, &[]).await.unwrap()),
+            ["c-admin@example.com"]
+        );
+        store
+            .update_user(&system, ids[2], "c-admin@example.com", false)
+            .await
+            .unwrap();
+        assert!(
+            names(store.users_holding(&roles, &[]).await.unwrap()).is_empty(),
+            "inactive users are left out"
         );
     }
 }

@@ -103,22 +103,16 @@ pub async fn assignees(
     state: &AppState,
     visible: &[Market],
 ) -> Result<Vec<(i64, String)>, AppError> {
-    let users = state.store.users(None).await?;
-    Ok(users
+    let markets: Vec<_> = visible.iter().map(|m| m.id).collect();
+    Ok(state
+        .store
+        .users_holding(
+            &[Role::CommunityManager, Role::MarketLead, Role::Admin],
+            &markets,
+        )
+        .await?
         .into_iter()
-        .filter(|u| u.user.active)
-        .filter(|u| {
-            u.memberships.iter().any(|m| {
-                matches!(
-                    m.role,
-                    Role::CommunityManager | Role::MarketLead | Role::Admin
-                ) && match m.scope {
-                    chorus_core::Scope::Global => true,
-                    chorus_core::Scope::Market(mid) => visible.iter().any(|v| v.id == mid),
-                }
-            })
-        })
-        .map(|u| (u.user.id.0, u.user.display_name))
+        .map(|(id, name)| (id.0, name))
         .collect())
 }
 
