@@ -9,7 +9,7 @@ use chorus_core::{MarketId, TeamId, UserId};
 use sqlx::Row;
 
 use crate::ingest::{POST_COLUMNS, StoredPost, post_from_row};
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, in_list};
 
 /// Filters for [`Store::inbox`]. `None` everywhere lists everything (for admins).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -123,13 +123,6 @@ static P_POST_COLUMNS: LazyLock<String> = LazyLock::new(|| {
         .collect::<Vec<_>>()
         .join(", ")
 });
-
-fn in_list(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 impl Store {
     /// Conversations matching `q`, newest first.

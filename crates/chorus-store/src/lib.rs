@@ -240,6 +240,14 @@ impl Store {
 const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
      PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536;";
 
+/// `$first, $first+1, …`: `n` numbered parameters for an `IN (…)` list.
+pub(crate) fn in_list(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()

@@ -9,7 +9,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::audit::{Change, record, snapshot};
 use crate::error::{is_foreign_key_violation, is_unique_violation};
-use crate::{Store, StoreError, now_ms};
+use crate::{Store, StoreError, in_list, now_ms};
 
 /// A user to create. The password is already hashed (see `chorus_core::password`).
 #[derive(Debug, Clone)]
@@ -192,20 +192,17 @@ impl Store {
         if roles.is_empty() {
             return Ok(Vec::new());
         }
-        let role_list: Vec<String> = (1..=roles.len()).map(|i| format!("${i}")).collect();
         let mut scope = String::from("m.market_id IS NULL");
         if !markets.is_empty() {
-            let list: Vec<String> = (roles.len() + 1..=roles.len() + markets.len())
-                .map(|i| format!("${i}"))
-                .collect();
-            scope.push_str(&format!(" OR m.market_id IN ({})", list.join(", ")));
+            let list = in_list(roles.len() + 1, markets.len());
+            scope.push_str(&format!(" OR m.market_id IN ({list})"));
         }
         let sql = format!(
             "SELECT DISTINCT u.id, u.display_name FROM users u \
              JOIN memberships m ON m.user_id = u.id \
              WHERE u.active = 1 AND m.role IN ({}) AND ({scope}) \
              ORDER BY u.display_name, u.id",
-            role_list.join(", ")
+            in_list(1, roles.len())
         );
         let mut q = sqlx::query(&sql);
         for r in roles {

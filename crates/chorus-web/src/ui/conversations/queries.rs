@@ -335,21 +335,12 @@ async fn create(
     form: FormData,
 ) -> Result<Response, PageError> {
     let v = Values::from_form(&form);
-    let ctx = form_ctx(&state, &id).await?;
-    let teams: Vec<Team> = ctx.teams.iter().map(|(t, _)| t.clone()).collect();
-    let result = match v.parse(&ctx.markets, &teams) {
-        Ok(input) => {
-            authorize(
-                &id.actor,
-                Action::ManageListeningQueries,
-                Scope::Market(input.market_id),
-            )?;
-            state
-                .store
-                .create_listening_query(&id.author(), &input)
-                .await
-                .map_err(AppError::from)
-        }
+    let result = match authorized_input(&state, &id, &v).await {
+        Ok(input) => state
+            .store
+            .create_listening_query(&id.author(), &input)
+            .await
+            .map_err(AppError::from),
         Err(e) => Err(e),
     };
     match result {
@@ -371,6 +362,23 @@ async fn create(
             .await
         }
     }
+}
+
+/// The form's values as the input of a query the viewer may save in the market it names.
+async fn authorized_input(
+    state: &AppState,
+    id: &Identity,
+    v: &Values,
+) -> Result<QueryInput, AppError> {
+    let ctx = form_ctx(state, id).await?;
+    let teams: Vec<Team> = ctx.teams.iter().map(|(t, _)| t.clone()).collect();
+    let input = v.parse(&ctx.markets, &teams)?;
+    authorize(
+        &id.actor,
+        Action::ManageListeningQueries,
+        Scope::Market(input.market_id),
+    )?;
+    Ok(input)
 }
 
 async fn load(state: &AppState, id: &Identity, qid: i64) -> Result<ListeningQuery, AppError> {
@@ -424,21 +432,12 @@ async fn update(
         Scope::Market(q.market_id),
     )?;
     let v = Values::from_form(&form);
-    let ctx = form_ctx(&state, &id).await?;
-    let teams: Vec<Team> = ctx.teams.iter().map(|(t, _)| t.clone()).collect();
-    let result = match v.parse(&ctx.markets, &teams) {
-        Ok(input) => {
-            authorize(
-                &id.actor,
-                Action::ManageListeningQueries,
-                Scope::Market(input.market_id),
-            )?;
-            state
-                .store
-                .update_listening_query(&id.author(), q.id, &input)
-                .await
-                .map_err(AppError::from)
-        }
+    let result = match authorized_input(&state, &id, &v).await {
+        Ok(input) => state
+            .store
+            .update_listening_query(&id.author(), q.id, &input)
+            .await
+            .map_err(AppError::from),
         Err(e) => Err(e),
     };
     match result {
