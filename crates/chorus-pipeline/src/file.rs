@@ -201,7 +201,9 @@ pub fn read_records(
                 if consumed <= skip {
                     continue;
                 }
-                items.push(Record::Csv(std::mem::take(&mut row)));
+                // The next row gets a buffer the size of this one instead of growing from empty.
+                let next = csv::StringRecord::with_capacity(row.as_slice().len(), row.len());
+                items.push(Record::Csv(std::mem::replace(&mut row, next)));
                 if items.len() >= size
                     && (!send(&mut items, consumed, &cols) || stop.load(Ordering::Relaxed))
                 {

@@ -177,7 +177,7 @@ pub async fn store_stage(
     let mut last_spike_check: Option<Instant> = None;
     while let Some(batch) = rx.recv().await {
         let report = store
-            .ingest_batch(&batch.source, &batch.position, &batch.items)
+            .ingest_batch(&batch.source, &batch.position, batch.items)
             .await?;
         progress.add(&report);
         if report.recent > 0 && last_spike_check.is_none_or(|t| t.elapsed() >= spike_every) {

@@ -6,7 +6,7 @@
 //! implements the same UAX #29 rules for ASCII; a property test checks it against the general
 //! path. Output goes into a reusable [`Tokens`] buffer: no allocation per post once warm.
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 use unicode_segmentation::UnicodeSegmentation;
 
 /// What a post token is, besides its text.
@@ -336,10 +336,16 @@ pub fn normalize_into(s: &str, out: &mut String) {
         }
         return;
     }
-    for c in s.nfkc() {
+    let lower = |c: char| {
         for l in c.to_lowercase() {
             out.push(if l == 'ς' { 'σ' } else { l });
         }
+    };
+    // Most text is NFKC already (the quick check answers without decomposing): lowercase only.
+    if is_nfkc_quick(s.chars()) == IsNormalized::Yes {
+        s.chars().for_each(lower);
+    } else {
+        s.nfkc().for_each(lower);
     }
 }
 

@@ -43,6 +43,12 @@ pub enum StoreError {
     Corrupt { what: &'static str, message: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// From the SQLite connection ingest writes through.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The ingest writer's thread stopped before finishing a batch.
+    #[error("the ingest writer stopped: {0}")]
+    Writer(String),
 }
 
 impl StoreError {

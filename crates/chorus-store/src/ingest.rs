@@ -9,7 +9,10 @@ use chorus_core::MarketId;
 use chorus_core::conversations::QueryId;
 use sqlx::{AnyConnection, Row};
 
-use crate::{Backend, Store, StoreError, now_ms};
+use crate::{DatabaseUrl, Store, StoreError, now_ms};
+
+mod sqlite;
+pub(crate) use sqlite::IngestWriter;
 
 /// A post to store, already analyzed and matched.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +72,23 @@ pub struct StoredPost {
     pub link: Option<String>,
 }
 
+/// The 14 columns ingest writes into `posts`, in bind order.
+pub(crate) const INSERT_POST_COLUMNS: &str = "uri, network, author, author_handle, body, lang, \
+    sentiment, posted_at, received_at, reply_parent, reply_root, quote_of, cid, link";
+
+/// The 8 columns ingest writes into `conversations`, in bind order.
+pub(crate) const INSERT_CONVERSATION_COLUMNS: &str =
+    "id, status, network, lang, sentiment, posted_at, created_at, updated_at";
+
+/// Adds a batch's count to an hour's volume.
+pub(crate) const VOLUME_CONFLICT: &str =
+    "ON CONFLICT (query_id, hour) DO UPDATE SET posts = query_volume.posts + excluded.posts";
+
+/// Stores a source's position (`$1` source, `$2` position, `$3` time).
+pub(crate) const UPSERT_CURSOR: &str = "INSERT INTO ingest_cursors (source, position, updated_at) \
+    VALUES ($1, $2, $3) ON CONFLICT (source) DO UPDATE SET position = excluded.position, \
+    updated_at = excluded.updated_at";
+
 pub(crate) const POST_COLUMNS: &str = "id, uri, network, author, author_handle, body, lang, \
     sentiment, posted_at, received_at, reply_parent, reply_root, cid, link";
 
@@ -91,19 +111,13 @@ pub(crate) fn post_from_row(r: &sqlx::any::AnyRow) -> Result<StoredPost, StoreEr
     })
 }
 
-/// Rows per multi-row INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+/// Rows per multi-row INSERT on PostgreSQL: well under its 65,535 parameters.
 const POST_CHUNK: usize = 400;
 const ROW_CHUNK: usize = 1000;
-const HOUR_MS: i64 = 3_600_000;
+pub(crate) const HOUR_MS: i64 = 3_600_000;
 
-/// `($1, …, $n), ($n+1, …)`: `rows` groups of `cols` placeholders. SQLite gets anonymous `?`
-/// instead: its driver looks each numbered parameter's name up by a linear scan, which makes
-/// a statement with thousands of `$n` quadratic (60% of an import's time, measured).
-fn placeholders(backend: Backend, rows: usize, cols: usize) -> String {
-    if backend == Backend::Sqlite {
-        let group = format!("({})", vec!["?"; cols].join(", "));
-        return vec![group; rows].join(", ");
-    }
+/// `($1, …, $n), ($n+1, …)`: `rows` groups of `cols` placeholders.
+fn placeholders(rows: usize, cols: usize) -> String {
     let mut s = String::with_capacity(rows * cols * 5);
     let mut n = 1;
     for r in 0..rows {
@@ -124,18 +138,72 @@ fn placeholders(backend: Backend, rows: usize, cols: usize) -> String {
     s
 }
 
+/// The posts of a batch that are new to it: repeats inside the batch count as duplicates and
+/// the first one wins.
+pub(crate) fn unique_posts(posts: &[NewPost]) -> Vec<&NewPost> {
+    let mut seen = HashSet::with_capacity(posts.len());
+    posts
+        .iter()
+        .filter(|p| seen.insert(p.uri.as_str()))
+        .collect()
+}
+
+/// The queries a post matched, each once.
+pub(crate) fn distinct_matches(p: &NewPost) -> Vec<(QueryId, MarketId)> {
+    let mut qs = p.matches.clone();
+    qs.sort();
+    qs.dedup_by_key(|(q, _)| *q);
+    qs
+}
+
+/// The start of the hour `at_ms` falls in.
+pub(crate) fn hour_of(at_ms: i64) -> i64 {
+    at_ms.div_euclid(HOUR_MS) * HOUR_MS
+}
+
+/// Whether a post is recent enough for spike checks to care.
+pub(crate) fn is_recent(p: &NewPost, now: i64) -> bool {
+    p.posted_at_ms >= now - 2 * HOUR_MS
+}
+
 impl Store {
-    /// Stores one batch and the source's new `position` in one transaction.
+    /// Stores one batch and the source's new `position` in one transaction. Takes the batch by
+    /// value: on SQLite it is written on a blocking thread with a connection of its own.
     pub async fn ingest_batch(
         &self,
         source: &str,
         position: &str,
-        posts: &[NewPost],
+        posts: Vec<NewPost>,
     ) -> Result<IngestReport, StoreError> {
         let now = now_ms();
-        // Repeats inside the batch count as duplicates; the first one wins.
-        let mut seen = HashSet::with_capacity(posts.len());
-        let unique: Vec<&NewPost> = posts.iter().filter(|p| seen.insert(&p.uri)).collect();
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                let writer = self.ingest_writer.clone();
+                let path = path.clone();
+                let (source, position) = (source.to_owned(), position.to_owned());
+                tokio::task::spawn_blocking(move || {
+                    writer.write(&path, &source, &position, &posts, now)
+                })
+                .await
+                .map_err(|e| StoreError::Writer(e.to_string()))?
+            }
+            DatabaseUrl::Postgres(_) => {
+                self.ingest_batch_pooled(source, position, &posts, now)
+                    .await
+            }
+        }
+    }
+
+    /// The batch written through the pool, in multi-row statements (PostgreSQL: one round trip
+    /// per few hundred rows).
+    async fn ingest_batch_pooled(
+        &self,
+        source: &str,
+        position: &str,
+        posts: &[NewPost],
+        now: i64,
+    ) -> Result<IngestReport, StoreError> {
+        let unique = unique_posts(posts);
         let mut report = IngestReport {
             duplicates: posts.len() - unique.len(),
             ..IngestReport::default()
@@ -143,7 +211,7 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         let mut new_ids: HashMap<String, i64> = HashMap::with_capacity(unique.len());
         for chunk in unique.chunks(POST_CHUNK) {
-            insert_posts(&mut tx, self.backend(), chunk, now, &mut new_ids).await?;
+            insert_posts(&mut tx, chunk, now, &mut new_ids).await?;
         }
         report.stored = new_ids.len();
         report.duplicates += unique.len() - new_ids.len();
@@ -151,10 +219,7 @@ impl Store {
             .iter()
             .filter_map(|p| new_ids.get(&p.uri).map(|id| (*id, *p)))
             .collect();
-        report.recent = stored
-            .iter()
-            .filter(|(_, p)| p.posted_at_ms >= now - 2 * HOUR_MS)
-            .count();
+        report.recent = stored.iter().filter(|(_, p)| is_recent(p, now)).count();
         let conversations: Vec<(i64, &NewPost)> = stored
             .iter()
             .filter(|(_, p)| !p.matches.is_empty())
@@ -162,15 +227,13 @@ impl Store {
             .collect();
         report.conversations = conversations.len();
         for chunk in conversations.chunks(ROW_CHUNK / 2) {
-            insert_conversations(&mut tx, self.backend(), chunk, now).await?;
+            insert_conversations(&mut tx, chunk, now).await?;
         }
         let matches: Vec<(i64, QueryId, MarketId, i64)> = conversations
             .iter()
             .flat_map(|(id, p)| {
-                let mut qs = p.matches.clone();
-                qs.sort();
-                qs.dedup_by_key(|(q, _)| *q);
-                qs.into_iter()
+                distinct_matches(p)
+                    .into_iter()
                     .map(move |(q, m)| (*id, q, m, p.posted_at_ms))
             })
             .collect();
@@ -178,7 +241,7 @@ impl Store {
             let sql = format!(
                 "INSERT INTO conversation_matches (conversation_id, query_id, market_id, \
                  posted_at) VALUES {}",
-                placeholders(self.backend(), chunk.len(), 4)
+                placeholders(chunk.len(), 4)
             );
             let mut q = sqlx::query(&sql);
             for (c, qid, m, at) in chunk {
@@ -188,16 +251,13 @@ impl Store {
         }
         let mut volume: BTreeMap<(i64, i64), i64> = BTreeMap::new();
         for (_, q, _, at) in &matches {
-            *volume
-                .entry((q.0, at.div_euclid(HOUR_MS) * HOUR_MS))
-                .or_default() += 1;
+            *volume.entry((q.0, hour_of(*at))).or_default() += 1;
         }
         let volume: Vec<((i64, i64), i64)> = volume.into_iter().collect();
         for chunk in volume.chunks(ROW_CHUNK) {
             let sql = format!(
-                "INSERT INTO query_volume (query_id, hour, posts) VALUES {} \
-                 ON CONFLICT (query_id, hour) DO UPDATE SET posts = query_volume.posts + excluded.posts",
-                placeholders(self.backend(), chunk.len(), 3)
+                "INSERT INTO query_volume (query_id, hour, posts) VALUES {} {VOLUME_CONFLICT}",
+                placeholders(chunk.len(), 3)
             );
             let mut q = sqlx::query(&sql);
             for ((qid, hour), n) in chunk {
@@ -205,16 +265,12 @@ impl Store {
             }
             q.execute(&mut *tx).await?;
         }
-        sqlx::query(
-            "INSERT INTO ingest_cursors (source, position, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (source) DO UPDATE SET position = excluded.position, \
-             updated_at = excluded.updated_at",
-        )
-        .bind(source)
-        .bind(position)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query(UPSERT_CURSOR)
+            .bind(source)
+            .bind(position)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(report)
     }
@@ -230,7 +286,9 @@ impl Store {
 
     /// Sets a source's position without rows (e.g. a feed polled with nothing new).
     pub async fn set_ingest_cursor(&self, source: &str, position: &str) -> Result<(), StoreError> {
-        self.ingest_batch(source, position, &[]).await.map(|_| ())
+        self.ingest_batch(source, position, Vec::new())
+            .await
+            .map(|_| ())
     }
 
     /// Stored posts received at or after `since_ms`, oldest first, `limit` at a time after the
@@ -291,16 +349,14 @@ impl Store {
 
 async fn insert_posts(
     conn: &mut AnyConnection,
-    backend: Backend,
     chunk: &[&NewPost],
     now: i64,
     new_ids: &mut HashMap<String, i64>,
 ) -> Result<(), StoreError> {
     let sql = format!(
-        "INSERT INTO posts (uri, network, author, author_handle, body, lang, sentiment, \
-         posted_at, received_at, reply_parent, reply_root, quote_of, cid, link) VALUES {} \
+        "INSERT INTO posts ({INSERT_POST_COLUMNS}) VALUES {} \
          ON CONFLICT (uri) DO NOTHING RETURNING id, uri",
-        placeholders(backend, chunk.len(), 14)
+        placeholders(chunk.len(), 14)
     );
     let mut q = sqlx::query(&sql);
     for p in chunk {
@@ -328,14 +384,12 @@ async fn insert_posts(
 
 async fn insert_conversations(
     conn: &mut AnyConnection,
-    backend: Backend,
     chunk: &[(i64, &NewPost)],
     now: i64,
 ) -> Result<(), StoreError> {
     let sql = format!(
-        "INSERT INTO conversations (id, status, network, lang, sentiment, posted_at, created_at, \
-         updated_at) VALUES {}",
-        placeholders(backend, chunk.len(), 8)
+        "INSERT INTO conversations ({INSERT_CONVERSATION_COLUMNS}) VALUES {}",
+        placeholders(chunk.len(), 8)
     );
     let mut q = sqlx::query(&sql);
     for (id, p) in chunk {
@@ -356,15 +410,10 @@ async fn insert_conversations(
 #[cfg(test)]
 mod tests {
     use super::placeholders;
-    use crate::Backend;
 
     #[test]
     fn placeholders_number_rows_in_order() {
-        assert_eq!(
-            placeholders(Backend::Postgres, 2, 3),
-            "($1, $2, $3), ($4, $5, $6)"
-        );
-        assert_eq!(placeholders(Backend::Postgres, 1, 1), "($1)");
-        assert_eq!(placeholders(Backend::Sqlite, 2, 2), "(?, ?), (?, ?)");
+        assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(placeholders(1, 1), "($1)");
     }
 }

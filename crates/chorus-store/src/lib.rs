@@ -144,6 +144,8 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     url: DatabaseUrl,
+    /// SQLite only: the connection ingest writes batches through.
+    ingest_writer: ingest::IngestWriter,
 }
 
 impl std::fmt::Debug for Store {
@@ -199,6 +201,7 @@ impl Store {
             pool,
             backend,
             url: url.clone(),
+            ingest_writer: ingest::IngestWriter::default(),
         })
     }
 
@@ -225,6 +228,7 @@ impl Store {
 
     /// Closes every connection, waiting for those in use.
     pub async fn close(&self) {
+        self.ingest_writer.close();
         self.pool.close().await;
     }
 
@@ -237,7 +241,7 @@ impl Store {
 /// process crashes without loss (only an OS crash can drop the last commits); wait up to 10 s for
 /// a lock instead of failing; a page cache of up to 64 MiB (allocated as used), so ingest's
 /// random inserts into the posts' URI index do not re-read pages from the OS.
-const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
      PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536;";
 
 /// `$first, $first+1, …`: `n` numbered parameters for an `IN (…)` list.

@@ -151,7 +151,10 @@ async fn ingest_stores_each_post_once_with_its_cursor(store: &Store) {
             &[(q.id, fi), (q.id, fi)],
         ),
     ];
-    let r = store.ingest_batch("file:x", "4", &batch).await.unwrap();
+    let r = store
+        .ingest_batch("file:x", "4", batch.clone())
+        .await
+        .unwrap();
     assert_eq!((r.stored, r.duplicates, r.conversations), (3, 1, 2));
     assert_eq!(
         store.ingest_cursor("file:x").await.unwrap().as_deref(),
@@ -159,7 +162,7 @@ async fn ingest_stores_each_post_once_with_its_cursor(store: &Store) {
     );
     assert_eq!(store.ingest_cursor("file:y").await.unwrap(), None);
     // The same batch again (a restart before the cursor moved): nothing new, counts unchanged.
-    let again = store.ingest_batch("file:x", "4", &batch).await.unwrap();
+    let again = store.ingest_batch("file:x", "4", batch).await.unwrap();
     assert_eq!(
         (again.stored, again.duplicates, again.conversations),
         (0, 4, 0)
@@ -214,7 +217,7 @@ async fn inbox_filters_and_pages(store: &Store) {
         p.lang = if i % 2 == 0 { "en".into() } else { "fi".into() };
         batch.push(p);
     }
-    store.ingest_batch("s", "30", &batch).await.unwrap();
+    store.ingest_batch("s", "30", batch).await.unwrap();
     let all = store
         .inbox(&InboxQuery {
             limit: 100,
@@ -430,7 +433,7 @@ async fn threads_replies_and_first_response(store: &Store) {
     leaf.reply_root = Some(root.uri.clone());
     let other = post("at://r/other", "unrelated", t + 3, 0.0, &[]);
     store
-        .ingest_batch("s", "1", &[root, mid, leaf, other])
+        .ingest_batch("s", "1", vec![root, mid, leaf, other])
         .await
         .unwrap();
     let conv = store
@@ -567,7 +570,7 @@ async fn signals_spikes_and_share_of_voice(store: &Store) {
             &[(them.id, fi)],
         ));
     }
-    let r = store.ingest_batch("s", "1", &batch).await.unwrap();
+    let r = store.ingest_batch("s", "1", batch).await.unwrap();
     assert_eq!(r.recent, 16);
     let alerts = store.detect_spikes(now - 2 * HOUR).await.unwrap();
     assert_eq!(alerts.len(), 1, "{alerts:?}");

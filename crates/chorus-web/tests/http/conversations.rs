@@ -104,7 +104,7 @@ async fn queries_are_managed_by_market_leads_with_checks_and_previews() {
         .ingest_batch(
             "test",
             "1",
-            &[
+            vec![
                 post("at://a/1", "I love the Northwind buds", now - 1000, &[]),
                 post("at://a/2", "Contoso again", now - 2000, &[]),
                 post("at://a/3", "northwind battery died", now - 3000, &[]),
@@ -198,7 +198,7 @@ async fn the_inbox_shows_each_market_its_own_and_audits_every_change() {
         };
         batch.push(post(&format!("at://p/{i}"), text, t + i * 1000, &[q]));
     }
-    app.store.ingest_batch("test", "1", &batch).await.unwrap();
+    app.store.ingest_batch("test", "1", batch).await.unwrap();
 
     let cm = api(&app, &token(&app, Role::CommunityManager).await);
     let (s, page) = cm.get("/api/v1/conversations").await;
@@ -383,7 +383,7 @@ async fn pages_escape_post_text_and_check_queries_live() {
         .ingest_batch(
             "t",
             "1",
-            &[post("at://e/1", evil, 1_700_000_000_000, &[(q.id.0, fi)])],
+            vec![post("at://e/1", evil, 1_700_000_000_000, &[(q.id.0, fi)])],
         )
         .await
         .unwrap();

@@ -1,0 +1,158 @@
+//! The ingest writer for SQLite: one connection of its own, prepared statements bound row by
+//! row, run on a blocking thread.
+//!
+//! Through the pool, every statement is a message to sqlx's SQLite worker thread and every
+//! value an owned copy; for ingest that was 60% of an import's time. SQLite itself inserts a
+//! row in a few microseconds, so here a batch is one `BEGIN IMMEDIATE … COMMIT` of single-row
+//! statements prepared once per batch (and no `RETURNING`: SQLite runs it like a trigger, which
+//! makes every insert copy the pages it touches into a statement journal first; the new id is
+//! `last_insert_rowid` instead). The transaction holds the rows and the source's cursor
+//! together, as on PostgreSQL.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
+
+use super::{
+    INSERT_CONVERSATION_COLUMNS, INSERT_POST_COLUMNS, IngestReport, NewPost, UPSERT_CURSOR,
+    VOLUME_CONFLICT, distinct_matches, hour_of, is_recent,
+};
+use crate::{SQLITE_PRAGMAS, StoreError};
+
+/// The connection, opened on first use and shared by the clones of a [`crate::Store`] (one
+/// writer at a time is all SQLite allows anyway).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct IngestWriter {
+    conn: Arc<Mutex<Option<Connection>>>,
+}
+
+impl IngestWriter {
+    /// Writes one batch and the cursor in one transaction. Blocks: call from a blocking thread.
+    pub(crate) fn write(
+        &self,
+        path: &Path,
+        source: &str,
+        position: &str,
+        posts: &[NewPost],
+        now: i64,
+    ) -> Result<IngestReport, StoreError> {
+        let mut guard = self
+            .conn
+            .lock()
+            .map_err(|_| StoreError::Writer("an earlier batch panicked while writing".into()))?;
+        let conn = match guard.as_mut() {
+            Some(conn) => conn,
+            None => guard.insert(open(path)?),
+        };
+        let result = write_batch(conn, source, position, posts, now);
+        if result.is_err() {
+            // The transaction rolled back; a fresh connection next time in case this one is
+            // in a state we did not foresee.
+            *guard = None;
+        }
+        result
+    }
+
+    /// Closes the connection (it reopens on the next write).
+    pub(crate) fn close(&self) {
+        if let Ok(mut guard) = self.conn.lock() {
+            *guard = None;
+        }
+    }
+}
+
+fn open(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.execute_batch(SQLITE_PRAGMAS)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    Ok(conn)
+}
+
+fn write_batch(
+    conn: &mut Connection,
+    source: &str,
+    position: &str,
+    posts: &[NewPost],
+    now: i64,
+) -> Result<IngestReport, StoreError> {
+    // Repeats inside the batch need no pass of their own: the second insert of a URI changes
+    // nothing and counts as a duplicate, as one stored by an earlier batch does.
+    let mut report = IngestReport::default();
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    {
+        let mut insert_post = tx.prepare(&format!(
+            "INSERT INTO posts ({INSERT_POST_COLUMNS}) VALUES \
+             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
+             ON CONFLICT (uri) DO NOTHING"
+        ))?;
+        let mut insert_conversation = tx.prepare(&format!(
+            "INSERT INTO conversations ({INSERT_CONVERSATION_COLUMNS}) \
+             VALUES (?1, 'new', ?2, ?3, ?4, ?5, ?6, ?6)"
+        ))?;
+        let mut insert_match = tx.prepare(
+            "INSERT INTO conversation_matches (conversation_id, query_id, market_id, posted_at) \
+             VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        let mut volume: BTreeMap<(i64, i64), i64> = BTreeMap::new();
+        for p in posts {
+            let inserted = insert_post.execute(params![
+                p.uri,
+                p.network,
+                p.author,
+                p.author_handle,
+                p.body,
+                p.lang,
+                p.sentiment,
+                p.posted_at_ms,
+                now,
+                p.reply_parent,
+                p.reply_root,
+                p.quote_of,
+                p.cid,
+                p.link,
+            ])?;
+            if inserted == 0 {
+                report.duplicates += 1;
+                continue;
+            }
+            let id = tx.last_insert_rowid();
+            report.stored += 1;
+            if is_recent(p, now) {
+                report.recent += 1;
+            }
+            if p.matches.is_empty() {
+                continue;
+            }
+            report.conversations += 1;
+            insert_conversation.execute(params![
+                id,
+                p.network,
+                p.lang,
+                p.sentiment,
+                p.posted_at_ms,
+                now
+            ])?;
+            for (query, market) in distinct_matches(p) {
+                insert_match.execute(params![id, query.0, market.0, p.posted_at_ms])?;
+                *volume
+                    .entry((query.0, hour_of(p.posted_at_ms)))
+                    .or_default() += 1;
+            }
+        }
+        let mut add_volume = tx.prepare(&format!(
+            "INSERT INTO query_volume (query_id, hour, posts) VALUES (?1, ?2, ?3) {VOLUME_CONFLICT}"
+        ))?;
+        for ((query, hour), n) in volume {
+            add_volume.execute(params![query, hour, n])?;
+        }
+        tx.execute(UPSERT_CURSOR, params![source, position, now])?;
+    }
+    tx.commit()?;
+    Ok(report)
+}
