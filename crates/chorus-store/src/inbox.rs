@@ -8,6 +8,7 @@ use chorus_core::conversations::{AssigneeFilter, ConversationId, QueryId, Sentim
 use chorus_core::{MarketId, TeamId, UserId};
 use sqlx::Row;
 
+use crate::direct::{Bind, RowGet, query_direct};
 use crate::ingest::{POST_COLUMNS, StoredPost, post_from_row};
 use crate::{Store, StoreError, in_list};
 
@@ -93,12 +94,6 @@ pub struct ConversationDetail {
     pub replies: Vec<Reply>,
 }
 
-enum Bind {
-    I(i64),
-    F(f64),
-    S(String),
-}
-
 pub(crate) fn reply_from_row(r: &sqlx::any::AnyRow) -> Result<Reply, StoreError> {
     Ok(Reply {
         id: r.try_get("id")?,
@@ -127,7 +122,7 @@ static P_POST_COLUMNS: LazyLock<String> = LazyLock::new(|| {
 impl Store {
     /// Conversations matching `q`, newest first.
     pub async fn inbox(&self, q: &InboxQuery) -> Result<Vec<ConversationRow>, StoreError> {
-        let mut sql = String::from("SELECT c.id, c.posted_at FROM conversations c WHERE 1 = 1");
+        let mut sql = String::from("SELECT c.id FROM conversations c WHERE 1 = 1");
         let mut binds: Vec<Bind> = Vec::new();
         let mut push = |sql: &mut String, cond: &str, b: Vec<Bind>| {
             // Conditions use `?` placeholders numbered here in order.
@@ -229,19 +224,19 @@ impl Store {
         sql.push_str(&format!(
             " ORDER BY c.posted_at DESC, c.id DESC LIMIT {limit}"
         ));
-        let mut query = sqlx::query(&sql);
-        for b in binds {
-            query = match b {
-                Bind::I(v) => query.bind(v),
-                Bind::F(v) => query.bind(v),
-                Bind::S(v) => query.bind(v),
-            };
+        if let Some(reader) = self.reader() {
+            return reader
+                .read(move |conn| {
+                    let ids = query_direct(conn, &sql, &binds, |r| r.i64("id"))?;
+                    conversation_rows_direct(conn, &ids)
+                })
+                .await;
         }
-        let ids: Vec<i64> = query
+        let ids: Vec<i64> = Bind::all_to_sqlx(sqlx::query(&sql), &binds)
             .fetch_all(self.pool())
             .await?
             .iter()
-            .map(|r| r.try_get("id"))
+            .map(|r| r.i64("id"))
             .collect::<Result<_, _>>()?;
         self.conversation_rows(&ids).await
     }
@@ -251,75 +246,26 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let list = in_list(1, ids.len());
-        fn bind_all<'q>(
-            sql: &'q str,
-            ids: &[i64],
-        ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-            let mut q = sqlx::query(sql);
-            for id in ids {
-                q = q.bind(*id);
-            }
-            q
+        if let Some(reader) = self.reader() {
+            let ids = ids.to_vec();
+            return reader
+                .read(move |conn| conversation_rows_direct(conn, &ids))
+                .await;
         }
-        let sql = format!(
-            "SELECT c.id AS conv_id, c.status, c.assignee_id, u.display_name, c.created_at AS c_created, \
-             c.first_response_at, {post} FROM conversations c JOIN posts p ON p.id = c.id \
-             LEFT JOIN users u ON u.id = c.assignee_id WHERE c.id IN ({list})",
-            post = &*P_POST_COLUMNS
-        );
-        let rows = bind_all(&sql, ids).fetch_all(self.pool()).await?;
-        // Matches (kind 0) and tags (kind 1) in one statement.
-        let sql = format!(
-            "SELECT m.conversation_id, CAST(0 AS BIGINT) AS kind, m.query_id, m.market_id, q.name AS label \
-             FROM conversation_matches m JOIN listening_queries q ON q.id = m.query_id \
-             WHERE m.conversation_id IN ({list}) \
-             UNION ALL SELECT conversation_id, 1, 0, 0, tag FROM conversation_tags \
-             WHERE conversation_id IN ({list}) ORDER BY 2, 3, 5"
-        );
-        let mut queries: HashMap<i64, Vec<(QueryId, String, MarketId)>> = HashMap::new();
-        let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
-        for r in bind_all(&sql, ids).fetch_all(self.pool()).await? {
-            let cid: i64 = r.try_get(0)?;
-            let label: String = r.try_get(4)?;
-            if r.try_get::<i64, _>(1)? == 0 {
-                queries.entry(cid).or_default().push((
-                    QueryId(r.try_get(2)?),
-                    label,
-                    MarketId(r.try_get(3)?),
-                ));
-            } else {
-                tags.entry(cid).or_default().push(label);
-            }
-        }
-        let mut by_id: HashMap<i64, ConversationRow> = HashMap::with_capacity(rows.len());
-        for r in &rows {
-            let id: i64 = r.try_get("conv_id")?;
-            let status: String = r.try_get("status")?;
-            let assignee = match r.try_get::<Option<i64>, _>("assignee_id")? {
-                Some(u) => Some((
-                    UserId(u),
-                    r.try_get::<Option<String>, _>("display_name")?
-                        .unwrap_or_default(),
-                )),
-                None => None,
-            };
-            by_id.insert(
-                id,
-                ConversationRow {
-                    id: ConversationId(id),
-                    post: post_from_row(r)?,
-                    status: Status::parse(&status)
-                        .map_err(|e| StoreError::corrupt("conversation status", e))?,
-                    assignee,
-                    queries: queries.remove(&id).unwrap_or_default(),
-                    tags: tags.remove(&id).unwrap_or_default(),
-                    created_at_ms: r.try_get("c_created")?,
-                    first_response_at_ms: r.try_get("first_response_at")?,
-                },
-            );
-        }
-        Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+        let binds: Vec<Bind> = ids.iter().map(|id| Bind::I(*id)).collect();
+        let rows = Bind::all_to_sqlx(sqlx::query(&rows_sql(ids.len())), &binds)
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(conversation_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let labels = Bind::all_to_sqlx(sqlx::query(&labels_sql(ids.len())), &binds)
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(label_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(assemble(ids, rows, labels))
     }
 
     /// One conversation with its thread, notes and replies.
@@ -410,4 +356,100 @@ impl Store {
             .map(|r| Ok(MarketId(r.try_get("market_id")?)))
             .collect()
     }
+}
+
+/// The conversation and post columns of `n` conversations (`$1 … $n`).
+fn rows_sql(n: usize) -> String {
+    format!(
+        "SELECT c.id AS conv_id, c.status, c.assignee_id, u.display_name, c.created_at AS c_created, \
+         c.first_response_at, {post} FROM conversations c JOIN posts p ON p.id = c.id \
+         LEFT JOIN users u ON u.id = c.assignee_id WHERE c.id IN ({list})",
+        post = &*P_POST_COLUMNS,
+        list = in_list(1, n)
+    )
+}
+
+/// The matched queries (kind 0) and tags (kind 1) of `n` conversations, in one statement.
+fn labels_sql(n: usize) -> String {
+    let list = in_list(1, n);
+    format!(
+        "SELECT m.conversation_id AS cid, CAST(0 AS BIGINT) AS kind, m.query_id AS qid, \
+         m.market_id AS mid, q.name AS label \
+         FROM conversation_matches m JOIN listening_queries q ON q.id = m.query_id \
+         WHERE m.conversation_id IN ({list}) \
+         UNION ALL SELECT conversation_id, 1, 0, 0, tag FROM conversation_tags \
+         WHERE conversation_id IN ({list}) ORDER BY 2, 3, 5"
+    )
+}
+
+/// A matched query or a tag of a conversation.
+enum Label {
+    Query(i64, QueryId, String, MarketId),
+    Tag(i64, String),
+}
+
+fn label_from_row(r: &impl RowGet) -> Result<Label, StoreError> {
+    let cid = r.i64("cid")?;
+    let label = r.string("label")?;
+    Ok(if r.i64("kind")? == 0 {
+        Label::Query(cid, QueryId(r.i64("qid")?), label, MarketId(r.i64("mid")?))
+    } else {
+        Label::Tag(cid, label)
+    })
+}
+
+/// A conversation row without its queries and tags (see [`assemble`]).
+fn conversation_from_row(r: &impl RowGet) -> Result<ConversationRow, StoreError> {
+    let status = r.string("status")?;
+    let assignee = match r.opt_i64("assignee_id")? {
+        Some(u) => Some((UserId(u), r.opt_string("display_name")?.unwrap_or_default())),
+        None => None,
+    };
+    Ok(ConversationRow {
+        id: ConversationId(r.i64("conv_id")?),
+        post: post_from_row(r)?,
+        status: Status::parse(&status)
+            .map_err(|e| StoreError::corrupt("conversation status", e))?,
+        assignee,
+        queries: Vec::new(),
+        tags: Vec::new(),
+        created_at_ms: r.i64("c_created")?,
+        first_response_at_ms: r.opt_i64("first_response_at")?,
+    })
+}
+
+/// The rows in the order of `ids` (missing ids left out), each with its queries and tags.
+fn assemble(ids: &[i64], rows: Vec<ConversationRow>, labels: Vec<Label>) -> Vec<ConversationRow> {
+    let mut by_id: HashMap<i64, ConversationRow> = rows.into_iter().map(|r| (r.id.0, r)).collect();
+    for label in labels {
+        match label {
+            Label::Query(cid, q, name, m) => {
+                if let Some(row) = by_id.get_mut(&cid) {
+                    row.queries.push((q, name, m));
+                }
+            }
+            Label::Tag(cid, tag) => {
+                if let Some(row) = by_id.get_mut(&cid) {
+                    row.tags.push(tag);
+                }
+            }
+        }
+    }
+    ids.iter().filter_map(|id| by_id.remove(id)).collect()
+}
+
+/// [`Store::conversation_rows`] on a direct SQLite connection.
+fn conversation_rows_direct(
+    conn: &rusqlite::Connection,
+    ids: &[i64],
+) -> Result<Vec<ConversationRow>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let binds: Vec<Bind> = ids.iter().map(|id| Bind::I(*id)).collect();
+    let rows = query_direct(conn, &rows_sql(ids.len()), &binds, |r| {
+        conversation_from_row(r)
+    })?;
+    let labels = query_direct(conn, &labels_sql(ids.len()), &binds, |r| label_from_row(r))?;
+    Ok(assemble(ids, rows, labels))
 }

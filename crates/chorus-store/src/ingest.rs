@@ -9,6 +9,7 @@ use chorus_core::MarketId;
 use chorus_core::conversations::QueryId;
 use sqlx::{AnyConnection, Row};
 
+use crate::direct::RowGet;
 use crate::{DatabaseUrl, Store, StoreError, now_ms};
 
 mod sqlite;
@@ -92,22 +93,22 @@ pub(crate) const UPSERT_CURSOR: &str = "INSERT INTO ingest_cursors (source, posi
 pub(crate) const POST_COLUMNS: &str = "id, uri, network, author, author_handle, body, lang, \
     sentiment, posted_at, received_at, reply_parent, reply_root, cid, link";
 
-pub(crate) fn post_from_row(r: &sqlx::any::AnyRow) -> Result<StoredPost, StoreError> {
+pub(crate) fn post_from_row(r: &impl RowGet) -> Result<StoredPost, StoreError> {
     Ok(StoredPost {
-        id: r.try_get("id")?,
-        uri: r.try_get("uri")?,
-        network: r.try_get("network")?,
-        author: r.try_get("author")?,
-        author_handle: r.try_get("author_handle")?,
-        body: r.try_get("body")?,
-        lang: r.try_get("lang")?,
-        sentiment: r.try_get("sentiment")?,
-        posted_at_ms: r.try_get("posted_at")?,
-        received_at_ms: r.try_get("received_at")?,
-        reply_parent: r.try_get("reply_parent")?,
-        reply_root: r.try_get("reply_root")?,
-        cid: r.try_get("cid")?,
-        link: r.try_get("link")?,
+        id: r.i64("id")?,
+        uri: r.string("uri")?,
+        network: r.string("network")?,
+        author: r.string("author")?,
+        author_handle: r.opt_string("author_handle")?,
+        body: r.string("body")?,
+        lang: r.string("lang")?,
+        sentiment: r.f64("sentiment")?,
+        posted_at_ms: r.i64("posted_at")?,
+        received_at_ms: r.i64("received_at")?,
+        reply_parent: r.opt_string("reply_parent")?,
+        reply_root: r.opt_string("reply_root")?,
+        cid: r.opt_string("cid")?,
+        link: r.opt_string("link")?,
     })
 }
 

@@ -12,6 +12,7 @@ mod accounts;
 mod audit;
 mod backup;
 mod campaigns;
+mod direct;
 mod error;
 mod inbox;
 mod inbox_changes;
@@ -146,6 +147,8 @@ pub struct Store {
     url: DatabaseUrl,
     /// SQLite only: the connection ingest writes batches through.
     ingest_writer: ingest::IngestWriter,
+    /// SQLite only: read-only connections for the inbox list.
+    reader: Option<direct::ReadPool>,
 }
 
 impl std::fmt::Debug for Store {
@@ -202,6 +205,10 @@ impl Store {
             backend,
             url: url.clone(),
             ingest_writer: ingest::IngestWriter::default(),
+            reader: match url {
+                DatabaseUrl::Sqlite(path) => Some(direct::ReadPool::new(path.clone())),
+                DatabaseUrl::Postgres(_) => None,
+            },
         })
     }
 
@@ -229,11 +236,19 @@ impl Store {
     /// Closes every connection, waiting for those in use.
     pub async fn close(&self) {
         self.ingest_writer.close();
+        if let Some(reader) = &self.reader {
+            reader.close();
+        }
         self.pool.close().await;
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The direct read connections (SQLite only).
+    pub(crate) fn reader(&self) -> Option<&direct::ReadPool> {
+        self.reader.as_ref()
     }
 }
 

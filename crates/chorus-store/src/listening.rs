@@ -4,10 +4,10 @@
 use chorus_core::audit::Author;
 use chorus_core::conversations::{ListeningQuery, NetworkName, QueryId, QueryInput, Side};
 use chorus_core::{MarketId, TeamId};
-use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::audit::{Change, record, snapshot};
+use crate::direct::{Bind, RowGet};
 use crate::error::{is_foreign_key_violation, is_unique_violation};
 use crate::{Store, StoreError, now_ms};
 
@@ -23,23 +23,23 @@ fn split_list(s: &str) -> Vec<String> {
         .collect()
 }
 
-fn query_from_row(r: &AnyRow) -> Result<ListeningQuery, StoreError> {
-    let networks = split_list(&r.try_get::<String, _>("networks")?)
+fn query_from_row(r: &dyn RowGet) -> Result<ListeningQuery, StoreError> {
+    let networks = split_list(&r.string("networks")?)
         .iter()
         .map(|n| NetworkName::parse(n).map_err(|e| StoreError::corrupt("query networks", e)))
         .collect::<Result<Vec<_>, _>>()?;
-    let side: String = r.try_get("side")?;
+    let side = r.string("side")?;
     Ok(ListeningQuery {
-        id: QueryId(r.try_get("id")?),
-        market_id: MarketId(r.try_get("market_id")?),
-        team_id: r.try_get::<Option<i64>, _>("team_id")?.map(TeamId),
-        name: r.try_get("name")?,
-        query: r.try_get("query")?,
-        languages: split_list(&r.try_get::<String, _>("languages")?),
+        id: QueryId(r.i64("id")?),
+        market_id: MarketId(r.i64("market_id")?),
+        team_id: r.opt_i64("team_id")?.map(TeamId),
+        name: r.string("name")?,
+        query: r.string("query")?,
+        languages: split_list(&r.string("languages")?),
         networks,
         side: Side::parse(&side).map_err(|e| StoreError::corrupt("query side", e))?,
-        spike_factor: r.try_get("spike_factor")?,
-        active: r.try_get::<i64, _>("active")? != 0,
+        spike_factor: r.f64("spike_factor")?,
+        active: r.i64("active")? != 0,
     })
 }
 
@@ -135,16 +135,15 @@ impl Store {
         &self,
         market: Option<MarketId>,
     ) -> Result<Vec<ListeningQuery>, StoreError> {
-        sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM listening_queries WHERE ($1 IS NULL OR market_id = $1) \
-             ORDER BY market_id, name"
-        ))
-        .bind(market.map(|m| m.0))
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(query_from_row)
-        .collect()
+        self.read_all(
+            format!(
+                "SELECT {COLUMNS} FROM listening_queries WHERE ($1 IS NULL OR market_id = $1) \
+                 ORDER BY market_id, name"
+            ),
+            vec![Bind::OptI(market.map(|m| m.0))],
+            query_from_row,
+        )
+        .await
     }
 
     /// The queries the ingest pipeline runs.
@@ -155,7 +154,7 @@ impl Store {
         .fetch_all(self.pool())
         .await?
         .iter()
-        .map(query_from_row)
+        .map(|r| query_from_row(r))
         .collect()
     }
 

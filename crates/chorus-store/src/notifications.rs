@@ -4,6 +4,7 @@ use chorus_core::UserId;
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
+use crate::direct::Bind;
 use crate::{Store, StoreError, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -63,13 +64,15 @@ impl Store {
     }
 
     pub async fn unread_notifications(&self, user: UserId) -> Result<i64, StoreError> {
-        let r = sqlx::query(
-            "SELECT COUNT(*) AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL",
-        )
-        .bind(user.0)
-        .fetch_one(self.pool())
-        .await?;
-        Ok(r.try_get("n")?)
+        let n = self
+            .read_all(
+                "SELECT COUNT(*) AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL"
+                    .into(),
+                vec![Bind::I(user.0)],
+                |r| r.i64("n"),
+            )
+            .await?;
+        Ok(n.first().copied().unwrap_or(0))
     }
 
     pub async fn mark_notifications_read(&self, user: UserId) -> Result<(), StoreError> {

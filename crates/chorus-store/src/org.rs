@@ -5,9 +5,9 @@ use chorus_core::org::{CountryCode, Locale, Market, MarketCode, MarketInput, Tea
 use chorus_core::{MarketId, TeamId};
 use serde::Serialize;
 use sqlx::Row;
-use sqlx::any::AnyRow;
 
 use crate::audit::{Change, record, snapshot};
+use crate::direct::{Bind, RowGet};
 use crate::error::{is_foreign_key_violation, is_unique_violation};
 use crate::{Store, StoreError, now_ms};
 
@@ -82,12 +82,12 @@ impl Store {
     }
 
     pub async fn markets(&self) -> Result<Vec<Market>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {MARKET_COLUMNS} FROM markets ORDER BY name"
-        ))
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(market_from_row).collect()
+        self.read_all(
+            format!("SELECT {MARKET_COLUMNS} FROM markets ORDER BY name"),
+            Vec::new(),
+            market_from_row,
+        )
+        .await
     }
 
     pub async fn market(&self, id: MarketId) -> Result<Market, StoreError> {
@@ -196,14 +196,14 @@ impl Store {
     }
 
     pub async fn teams(&self, market: Option<MarketId>) -> Result<Vec<Team>, StoreError> {
-        let rows = sqlx::query(
+        self.read_all(
             "SELECT id, market_id, name FROM teams WHERE ($1 IS NULL OR market_id = $1) \
-             ORDER BY market_id, name",
+             ORDER BY market_id, name"
+                .into(),
+            vec![Bind::OptI(market.map(|m| m.0))],
+            team_from_row,
         )
-        .bind(market.map(|m| m.0))
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(team_from_row).collect()
+        .await
     }
 
     pub async fn team(&self, id: TeamId) -> Result<Team, StoreError> {
@@ -358,27 +358,27 @@ fn market_with_id(id: MarketId, input: &MarketInput) -> Market {
     }
 }
 
-fn market_from_row(row: &AnyRow) -> Result<Market, StoreError> {
+fn market_from_row(row: &dyn RowGet) -> Result<Market, StoreError> {
     let bad = |e: chorus_core::Invalid| StoreError::corrupt("market", e);
-    let locales: String = row.try_get("locales")?;
+    let locales: String = row.string("locales")?;
     Ok(Market {
-        id: MarketId(row.try_get("id")?),
-        code: MarketCode::parse(&row.try_get::<String, _>("code")?).map_err(bad)?,
-        name: row.try_get("name")?,
-        country: CountryCode::parse(&row.try_get::<String, _>("country")?).map_err(bad)?,
+        id: MarketId(row.i64("id")?),
+        code: MarketCode::parse(&row.string("code")?).map_err(bad)?,
+        name: row.string("name")?,
+        country: CountryCode::parse(&row.string("country")?).map_err(bad)?,
         locales: locales
             .split_whitespace()
             .map(Locale::parse)
             .collect::<Result<_, _>>()
             .map_err(bad)?,
-        timezone: TimeZoneName::parse(&row.try_get::<String, _>("timezone")?).map_err(bad)?,
+        timezone: TimeZoneName::parse(&row.string("timezone")?).map_err(bad)?,
     })
 }
 
-fn team_from_row(row: &AnyRow) -> Result<Team, StoreError> {
+fn team_from_row(row: &dyn RowGet) -> Result<Team, StoreError> {
     Ok(Team {
-        id: TeamId(row.try_get("id")?),
-        market_id: MarketId(row.try_get("market_id")?),
-        name: row.try_get("name")?,
+        id: TeamId(row.i64("id")?),
+        market_id: MarketId(row.i64("market_id")?),
+        name: row.string("name")?,
     })
 }

@@ -12,6 +12,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::audit::{Change, record};
+use crate::direct::Bind;
 use crate::{Store, StoreError, now_ms};
 
 /// A live browser session.
@@ -180,17 +181,19 @@ impl Store {
     /// written at most once a minute per token: a script polling the API is not a stream of
     /// writes (on SQLite every write takes the database's one write lock).
     pub async fn api_token_user(&self, secret: &str) -> Result<Option<UserId>, StoreError> {
-        let row = sqlx::query(
-            "SELECT t.id, t.user_id, t.last_used_at FROM api_tokens t \
-             JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1",
-        )
-        .bind(hash_token(secret))
-        .fetch_optional(self.pool())
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let id: i64 = row.try_get("id")?;
-        let last_used: Option<i64> = row.try_get("last_used_at")?;
+        let found = self
+            .read_all(
+                "SELECT t.id, t.user_id, t.last_used_at FROM api_tokens t \
+                 JOIN users u ON u.id = t.user_id \
+                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1"
+                    .into(),
+                vec![Bind::S(hash_token(secret))],
+                |r| Ok((r.i64("id")?, r.i64("user_id")?, r.opt_i64("last_used_at")?)),
+            )
+            .await?;
+        let Some(&(id, user, last_used)) = found.first() else {
+            return Ok(None);
+        };
         let now = now_ms();
         if last_used.is_none_or(|t| now - t >= TOKEN_USE_RESOLUTION_MS) {
             sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
@@ -199,7 +202,7 @@ impl Store {
                 .execute(self.pool())
                 .await?;
         }
-        Ok(Some(UserId(row.try_get("user_id")?)))
+        Ok(Some(UserId(user)))
     }
 
     pub async fn api_tokens(&self, user: UserId) -> Result<Vec<ApiToken>, StoreError> {

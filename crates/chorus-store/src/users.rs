@@ -4,10 +4,10 @@ use chorus_core::audit::Author;
 use chorus_core::user::{Email, Membership, User};
 use chorus_core::{Actor, MarketId, Role, Scope, TeamId, UserId};
 use serde::Serialize;
-use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::audit::{Change, record, snapshot};
+use crate::direct::{Bind, RowGet};
 use crate::error::{is_foreign_key_violation, is_unique_violation};
 use crate::{Store, StoreError, in_list, now_ms};
 
@@ -119,7 +119,7 @@ impl Store {
             .bind(email.as_str())
             .fetch_optional(self.pool())
             .await?;
-        row.as_ref().map(user_from_row).transpose()
+        row.as_ref().map(|r| user_from_row(r)).transpose()
     }
 
     /// The stored password hash of an active user, for checking a login.
@@ -144,7 +144,7 @@ impl Store {
                 .bind(user.0)
                 .fetch_all(self.pool())
                 .await?;
-        rows.iter().map(membership_from_row).collect()
+        rows.iter().map(|r| membership_from_row(r)).collect()
     }
 
     /// The user as an [`Actor`] for permission checks.
@@ -157,21 +157,28 @@ impl Store {
 
     /// The user and their [`Actor`] in one statement (what every authenticated request reads).
     pub async fn user_and_actor(&self, id: UserId) -> Result<(User, Actor), StoreError> {
-        let rows = sqlx::query(
-            "SELECT u.id, u.email, u.display_name, u.active, m.role, m.market_id \
-             FROM users u LEFT JOIN memberships m ON m.user_id = u.id WHERE u.id = $1 ORDER BY m.id",
-        )
-        .bind(id.0)
-        .fetch_all(self.pool())
-        .await?;
-        let first = rows.first().ok_or(StoreError::NotFound { what: "user" })?;
-        let user = user_from_row(first)?;
-        let mut memberships = Vec::with_capacity(rows.len());
-        for r in &rows {
-            if r.try_get::<Option<String>, _>("role")?.is_some() {
-                memberships.push(membership_from_row(r)?);
-            }
-        }
+        let mut rows = self
+            .read_all(
+                "SELECT u.id, u.email, u.display_name, u.active, m.role, m.market_id \
+                 FROM users u LEFT JOIN memberships m ON m.user_id = u.id WHERE u.id = $1 \
+                 ORDER BY m.id"
+                    .into(),
+                vec![Bind::I(id.0)],
+                |r| {
+                    let membership = match r.opt_string("role")? {
+                        Some(_) => Some(membership_from_row(r)?),
+                        None => None,
+                    };
+                    Ok((user_from_row(r)?, membership))
+                },
+            )
+            .await?
+            .into_iter();
+        let (user, first) = rows.next().ok_or(StoreError::NotFound { what: "user" })?;
+        let memberships = first
+            .into_iter()
+            .chain(rows.filter_map(|(_, m)| m))
+            .collect();
         Ok((
             user,
             Actor {
@@ -204,18 +211,15 @@ impl Store {
              ORDER BY u.display_name, u.id",
             in_list(1, roles.len())
         );
-        let mut q = sqlx::query(&sql);
-        for r in roles {
-            q = q.bind(r.as_str());
-        }
-        for m in markets {
-            q = q.bind(m.0);
-        }
-        q.fetch_all(self.pool())
-            .await?
+        let binds = roles
             .iter()
-            .map(|r| Ok((UserId(r.try_get("id")?), r.try_get("display_name")?)))
-            .collect()
+            .map(|r| Bind::S(r.as_str().to_owned()))
+            .chain(markets.iter().map(|m| Bind::I(m.0)))
+            .collect();
+        self.read_all(sql, binds, |r| {
+            Ok((UserId(r.i64("id")?), r.string("display_name")?))
+        })
+        .await
     }
 
     /// Every user with their memberships; with `market`, only users holding a membership there.
@@ -530,20 +534,20 @@ fn first_market(ms: &[Membership]) -> Option<MarketId> {
     })
 }
 
-fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
+fn user_from_row(row: &dyn RowGet) -> Result<User, StoreError> {
     Ok(User {
-        id: UserId(row.try_get("id")?),
-        email: Email::parse(&row.try_get::<String, _>("email")?)
+        id: UserId(row.i64("id")?),
+        email: Email::parse(&row.string("email")?)
             .map_err(|e| StoreError::corrupt("user email", e))?,
-        display_name: row.try_get("display_name")?,
-        active: row.try_get::<i64, _>("active")? != 0,
+        display_name: row.string("display_name")?,
+        active: row.i64("active")? != 0,
     })
 }
 
-fn membership_from_row(row: &AnyRow) -> Result<Membership, StoreError> {
-    let role = Role::parse(&row.try_get::<String, _>("role")?)
-        .map_err(|e| StoreError::corrupt("membership role", e))?;
-    let scope = match row.try_get::<Option<i64>, _>("market_id")? {
+fn membership_from_row(row: &dyn RowGet) -> Result<Membership, StoreError> {
+    let role =
+        Role::parse(&row.string("role")?).map_err(|e| StoreError::corrupt("membership role", e))?;
+    let scope = match row.opt_i64("market_id")? {
         None => Scope::Global,
         Some(id) => Scope::Market(MarketId(id)),
     };

@@ -12,15 +12,14 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
+use rusqlite::{Connection, TransactionBehavior, params};
 
 use super::{
     INSERT_CONVERSATION_COLUMNS, INSERT_POST_COLUMNS, IngestReport, NewPost, UPSERT_CURSOR,
     VOLUME_CONFLICT, distinct_matches, hour_of, is_recent,
 };
-use crate::{SQLITE_PRAGMAS, StoreError};
+use crate::StoreError;
 
 /// The connection, opened on first use and shared by the clones of a [`crate::Store`] (one
 /// writer at a time is all SQLite allows anyway).
@@ -45,7 +44,7 @@ impl IngestWriter {
             .map_err(|_| StoreError::Writer("an earlier batch panicked while writing".into()))?;
         let conn = match guard.as_mut() {
             Some(conn) => conn,
-            None => guard.insert(open(path)?),
+            None => guard.insert(crate::direct::open(path, false)?),
         };
         let result = write_batch(conn, source, position, posts, now);
         if result.is_err() {
@@ -62,16 +61,6 @@ impl IngestWriter {
             *guard = None;
         }
     }
-}
-
-fn open(path: &Path) -> Result<Connection, StoreError> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.execute_batch(SQLITE_PRAGMAS)?;
-    conn.busy_timeout(Duration::from_secs(10))?;
-    Ok(conn)
 }
 
 fn write_batch(
