@@ -90,23 +90,23 @@ impl Store {
 
     /// The unexpired session of an active user for a cookie value, if any.
     pub async fn session(&self, token: &str) -> Result<Option<Session>, StoreError> {
-        let row = sqlx::query(
-            "SELECT s.user_id, s.csrf_token, s.expires_at FROM sessions s \
-             JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1",
-        )
-        .bind(hash_token(token))
-        .bind(now_ms())
-        .fetch_optional(self.pool())
-        .await?;
-        row.map(|r| {
-            Ok(Session {
-                user_id: UserId(r.try_get("user_id")?),
-                csrf_token: r.try_get("csrf_token")?,
-                expires_at_ms: r.try_get("expires_at")?,
-            })
-        })
-        .transpose()
+        let found = self
+            .read_all(
+                "SELECT s.user_id, s.csrf_token, s.expires_at FROM sessions s \
+                 JOIN users u ON u.id = s.user_id \
+                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1"
+                    .into(),
+                vec![Bind::S(hash_token(token)), Bind::I(now_ms())],
+                |r| {
+                    Ok(Session {
+                        user_id: UserId(r.i64("user_id")?),
+                        csrf_token: r.string("csrf_token")?,
+                        expires_at_ms: r.i64("expires_at")?,
+                    })
+                },
+            )
+            .await?;
+        Ok(found.into_iter().next())
     }
 
     /// Ends a session (logout). Ending one that does not exist is not an error.
