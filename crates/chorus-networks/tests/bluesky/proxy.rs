@@ -7,14 +7,17 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, watch};
 
 pub struct Proxy {
     pub url: String,
     target: Arc<Mutex<Vec<String>>>,
     /// How many responses were cut.
     pub cuts: Arc<AtomicUsize>,
-    kill: Arc<tokio::sync::Notify>,
+    /// Bumped to drop every open connection. A watch, not a `Notify`: a connection busy
+    /// forwarding bytes at that moment still sees the change at its next turn (`notify_waiters`
+    /// only wakes tasks already waiting, so a busy one kept its connection).
+    kill: Arc<watch::Sender<u64>>,
 }
 
 impl Proxy {
@@ -27,7 +30,7 @@ impl Proxy {
         let port = listener.local_addr().unwrap().port();
         let target: Arc<Mutex<Vec<String>>> = Arc::default();
         let cuts = Arc::new(AtomicUsize::new(0));
-        let kill = Arc::new(tokio::sync::Notify::new());
+        let kill = Arc::new(watch::Sender::new(0u64));
         let (t, c, k) = (target.clone(), cuts.clone(), kill.clone());
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
@@ -35,7 +38,7 @@ impl Proxy {
                     Ok(s) => s,
                     Err(_) => continue,
                 };
-                tokio::spawn(pipe(client, server, t.clone(), c.clone(), k.clone()));
+                tokio::spawn(pipe(client, server, t.clone(), c.clone(), k.subscribe()));
             }
         });
         Proxy {
@@ -49,7 +52,7 @@ impl Proxy {
 
     /// Drops every open connection (new ones are accepted as before).
     pub fn drop_connections(&self) {
-        self.kill.notify_waiters();
+        self.kill.send_modify(|n| *n += 1);
     }
 
     /// Cut the response of the next request whose request line contains `path` (each call arms
@@ -64,14 +67,14 @@ async fn pipe(
     mut server: TcpStream,
     target: Arc<Mutex<Vec<String>>>,
     cuts: Arc<AtomicUsize>,
-    kill: Arc<tokio::sync::Notify>,
+    mut kill: watch::Receiver<u64>,
 ) {
     let cut_pending = AtomicBool::new(false);
     let mut cbuf = vec![0u8; 64 * 1024];
     let mut sbuf = vec![0u8; 64 * 1024];
     loop {
         tokio::select! {
-            () = kill.notified() => return,
+            _ = kill.changed() => return,
             n = client.read(&mut cbuf) => {
                 let Ok(n) = n else { return };
                 if n == 0 { return; }
