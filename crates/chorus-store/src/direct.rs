@@ -1,5 +1,6 @@
-//! Direct SQLite connections (rusqlite) for the two paths where sqlx's overhead is most of the
-//! cost: ingest's batch writer and the inbox list's reads.
+//! Direct SQLite connections (rusqlite) for the paths where sqlx's overhead is most of the
+//! cost: ingest's batch writer (`ingest/sqlite.rs`), and the reads every page makes plus the
+//! inbox list (`Store::read_all`, `ReadPool`).
 //!
 //! Through sqlx, a statement on SQLite is a message to a worker thread and every row comes back
 //! as another message, with each value copied into an `AnyRow`; for the inbox page that was
@@ -9,7 +10,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
@@ -25,7 +25,6 @@ pub(crate) fn open(path: &Path, read_only: bool) -> Result<Connection, StoreErro
     };
     let conn = Connection::open_with_flags(path, mode | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     conn.execute_batch(SQLITE_PRAGMAS)?;
-    conn.busy_timeout(Duration::from_secs(10))?;
     Ok(conn)
 }
 
@@ -61,7 +60,7 @@ impl ReadPool {
             .clone()
             .acquire_owned()
             .await
-            .map_err(|_| StoreError::Writer("the database is closing".into()))?;
+            .map_err(|_| StoreError::Stopped("the database is closing".into()))?;
         let pool = self.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
@@ -77,7 +76,7 @@ impl ReadPool {
             result
         })
         .await
-        .map_err(|e| StoreError::Writer(format!("a database read stopped: {e}")))?
+        .map_err(|e| StoreError::Stopped(format!("a database read: {e}")))?
     }
 
     /// Closes the idle connections.
@@ -209,11 +208,8 @@ impl Bind {
         binds: &[Bind],
     ) -> Result<(), StoreError> {
         if stmt.parameter_count() != binds.len() {
-            return Err(StoreError::Writer(format!(
-                "a statement takes {} parameters but {} were given",
-                stmt.parameter_count(),
-                binds.len()
-            )));
+            let err = rusqlite::Error::InvalidParameterCount(binds.len(), stmt.parameter_count());
+            return Err(err.into());
         }
         for (i, b) in binds.iter().enumerate() {
             match b {
@@ -232,16 +228,39 @@ impl crate::Store {
     /// pool on PostgreSQL. For the reads every page makes (who is asking, markets, menus).
     pub(crate) async fn read_all<T: Send + 'static>(
         &self,
-        sql: String,
+        sql: impl Into<String>,
         binds: Vec<Bind>,
         decode: fn(&dyn RowGet) -> Result<T, StoreError>,
     ) -> Result<Vec<T>, StoreError> {
-        if let Some(reader) = self.reader() {
-            return reader
-                .read(move |conn| query_direct(conn, &sql, &binds, |r| decode(r)))
-                .await;
+        let sql = sql.into();
+        match self.reader() {
+            Some(reader) => {
+                reader
+                    .read(move |conn| query_direct(conn, &sql, &binds, |r| decode(r)))
+                    .await
+            }
+            None => self.pooled_all(&sql, &binds, decode).await,
         }
-        Bind::all_to_sqlx(sqlx::query(&sql), &binds)
+    }
+
+    /// [`Self::read_all`] for a statement that finds at most one row.
+    pub(crate) async fn read_one<T: Send + 'static>(
+        &self,
+        sql: impl Into<String>,
+        binds: Vec<Bind>,
+        decode: fn(&dyn RowGet) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        Ok(self.read_all(sql, binds, decode).await?.into_iter().next())
+    }
+
+    /// The rows of a statement run through the pool, decoded.
+    pub(crate) async fn pooled_all<T>(
+        &self,
+        sql: &str,
+        binds: &[Bind],
+        decode: fn(&dyn RowGet) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        Bind::all_to_sqlx(sqlx::query(sql), binds)
             .fetch_all(self.pool())
             .await?
             .iter()

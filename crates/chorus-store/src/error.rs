@@ -43,12 +43,12 @@ pub enum StoreError {
     Corrupt { what: &'static str, message: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
-    /// From the SQLite connection ingest writes through.
+    /// From a direct SQLite connection (ingest's writer, the page readers).
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    /// The ingest writer's thread stopped before finishing a batch.
-    #[error("the ingest writer stopped: {0}")]
-    Writer(String),
+    /// A blocking database task stopped before it finished (it panicked, or the store closed).
+    #[error("a database task stopped: {0}")]
+    Stopped(String),
 }
 
 impl StoreError {

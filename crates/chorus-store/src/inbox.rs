@@ -232,12 +232,7 @@ impl Store {
                 })
                 .await;
         }
-        let ids: Vec<i64> = Bind::all_to_sqlx(sqlx::query(&sql), &binds)
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(|r| r.i64("id"))
-            .collect::<Result<_, _>>()?;
+        let ids = self.pooled_all(&sql, &binds, |r| r.i64("id")).await?;
         self.conversation_rows(&ids).await
     }
 
@@ -252,19 +247,13 @@ impl Store {
                 .read(move |conn| conversation_rows_direct(conn, &ids))
                 .await;
         }
-        let binds: Vec<Bind> = ids.iter().map(|id| Bind::I(*id)).collect();
-        let rows = Bind::all_to_sqlx(sqlx::query(&rows_sql(ids.len())), &binds)
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(conversation_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        let labels = Bind::all_to_sqlx(sqlx::query(&labels_sql(ids.len())), &binds)
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(label_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
+        let binds = id_binds(ids);
+        let rows = self
+            .pooled_all(&rows_sql(ids.len()), &binds, conversation_from_row)
+            .await?;
+        let labels = self
+            .pooled_all(&labels_sql(ids.len()), &binds, label_from_row)
+            .await?;
         Ok(assemble(ids, rows, labels))
     }
 
@@ -283,18 +272,20 @@ impl Store {
             .clone()
             .unwrap_or_else(|| row.post.uri.clone());
         let parent = row.post.reply_parent.clone().unwrap_or_default();
-        let thread = sqlx::query(&format!(
-            "SELECT {POST_COLUMNS} FROM posts WHERE uri = $1 OR reply_root = $1 OR uri = $2 \
-             OR reply_parent = $3 ORDER BY posted_at, id LIMIT 200"
-        ))
-        .bind(&root)
-        .bind(&parent)
-        .bind(&row.post.uri)
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(post_from_row)
-        .collect::<Result<Vec<_>, _>>()?;
+        let thread = self
+            .pooled_all(
+                &format!(
+                    "SELECT {POST_COLUMNS} FROM posts WHERE uri = $1 OR reply_root = $1 \
+                     OR uri = $2 OR reply_parent = $3 ORDER BY posted_at, id LIMIT 200"
+                ),
+                &[
+                    Bind::S(root),
+                    Bind::S(parent),
+                    Bind::S(row.post.uri.clone()),
+                ],
+                post_from_row,
+            )
+            .await?;
         let notes = sqlx::query(
             "SELECT id, author_label, body, created_at FROM conversation_notes \
              WHERE conversation_id = $1 ORDER BY id",
@@ -388,7 +379,7 @@ enum Label {
     Tag(i64, String),
 }
 
-fn label_from_row(r: &impl RowGet) -> Result<Label, StoreError> {
+fn label_from_row(r: &dyn RowGet) -> Result<Label, StoreError> {
     let cid = r.i64("cid")?;
     let label = r.string("label")?;
     Ok(if r.i64("kind")? == 0 {
@@ -399,7 +390,7 @@ fn label_from_row(r: &impl RowGet) -> Result<Label, StoreError> {
 }
 
 /// A conversation row without its queries and tags (see [`assemble`]).
-fn conversation_from_row(r: &impl RowGet) -> Result<ConversationRow, StoreError> {
+fn conversation_from_row(r: &dyn RowGet) -> Result<ConversationRow, StoreError> {
     let status = r.string("status")?;
     let assignee = match r.opt_i64("assignee_id")? {
         Some(u) => Some((UserId(u), r.opt_string("display_name")?.unwrap_or_default())),
@@ -446,10 +437,15 @@ fn conversation_rows_direct(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let binds: Vec<Bind> = ids.iter().map(|id| Bind::I(*id)).collect();
+    let binds = id_binds(ids);
     let rows = query_direct(conn, &rows_sql(ids.len()), &binds, |r| {
         conversation_from_row(r)
     })?;
     let labels = query_direct(conn, &labels_sql(ids.len()), &binds, |r| label_from_row(r))?;
     Ok(assemble(ids, rows, labels))
+}
+
+/// `ids` as the binds of [`rows_sql`] and [`labels_sql`].
+fn id_binds(ids: &[i64]) -> Vec<Bind> {
+    ids.iter().map(|id| Bind::I(*id)).collect()
 }

@@ -9,8 +9,8 @@ use chorus_core::MarketId;
 use chorus_core::conversations::QueryId;
 use sqlx::{AnyConnection, Row};
 
-use crate::direct::RowGet;
-use crate::{DatabaseUrl, Store, StoreError, now_ms};
+use crate::direct::{Bind, RowGet};
+use crate::{Store, StoreError, now_ms};
 
 mod sqlite;
 pub(crate) use sqlite::IngestWriter;
@@ -93,7 +93,7 @@ pub(crate) const UPSERT_CURSOR: &str = "INSERT INTO ingest_cursors (source, posi
 pub(crate) const POST_COLUMNS: &str = "id, uri, network, author, author_handle, body, lang, \
     sentiment, posted_at, received_at, reply_parent, reply_root, cid, link";
 
-pub(crate) fn post_from_row(r: &impl RowGet) -> Result<StoredPost, StoreError> {
+pub(crate) fn post_from_row(r: &dyn RowGet) -> Result<StoredPost, StoreError> {
     Ok(StoredPost {
         id: r.i64("id")?,
         uri: r.string("uri")?,
@@ -141,7 +141,7 @@ fn placeholders(rows: usize, cols: usize) -> String {
 
 /// The posts of a batch that are new to it: repeats inside the batch count as duplicates and
 /// the first one wins.
-pub(crate) fn unique_posts(posts: &[NewPost]) -> Vec<&NewPost> {
+fn unique_posts(posts: &[NewPost]) -> Vec<&NewPost> {
     let mut seen = HashSet::with_capacity(posts.len());
     posts
         .iter()
@@ -177,18 +177,9 @@ impl Store {
         posts: Vec<NewPost>,
     ) -> Result<IngestReport, StoreError> {
         let now = now_ms();
-        match &self.url {
-            DatabaseUrl::Sqlite(path) => {
-                let writer = self.ingest_writer.clone();
-                let path = path.clone();
-                let (source, position) = (source.to_owned(), position.to_owned());
-                tokio::task::spawn_blocking(move || {
-                    writer.write(&path, &source, &position, &posts, now)
-                })
-                .await
-                .map_err(|e| StoreError::Writer(e.to_string()))?
-            }
-            DatabaseUrl::Postgres(_) => {
+        match self.ingest_writer() {
+            Some(writer) => writer.write(source, position, posts, now).await,
+            None => {
                 self.ingest_batch_pooled(source, position, &posts, now)
                     .await
             }
@@ -300,29 +291,32 @@ impl Store {
         after: i64,
         limit: i64,
     ) -> Result<Vec<StoredPost>, StoreError> {
-        sqlx::query(&format!(
-            "SELECT {POST_COLUMNS} FROM posts WHERE received_at >= $1 AND id > $2 \
-             ORDER BY id LIMIT $3"
-        ))
-        .bind(since_ms)
-        .bind(after)
-        .bind(limit.clamp(1, 10_000))
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(post_from_row)
-        .collect()
+        self.pooled_all(
+            &format!(
+                "SELECT {POST_COLUMNS} FROM posts WHERE received_at >= $1 AND id > $2 \
+                 ORDER BY id LIMIT $3"
+            ),
+            &[
+                Bind::I(since_ms),
+                Bind::I(after),
+                Bind::I(limit.clamp(1, 10_000)),
+            ],
+            post_from_row,
+        )
+        .await
     }
 
     /// The stored post with this URI, if any.
     pub async fn post_by_uri(&self, uri: &str) -> Result<Option<StoredPost>, StoreError> {
-        sqlx::query(&format!("SELECT {POST_COLUMNS} FROM posts WHERE uri = $1"))
-            .bind(uri)
-            .fetch_optional(self.pool())
+        Ok(self
+            .pooled_all(
+                &format!("SELECT {POST_COLUMNS} FROM posts WHERE uri = $1"),
+                &[Bind::S(uri.to_owned())],
+                post_from_row,
+            )
             .await?
-            .as_ref()
-            .map(post_from_row)
-            .transpose()
+            .into_iter()
+            .next())
     }
 
     /// Numbers of stored posts and conversations.

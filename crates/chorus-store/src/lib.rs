@@ -146,8 +146,8 @@ pub struct Store {
     backend: Backend,
     url: DatabaseUrl,
     /// SQLite only: the connection ingest writes batches through.
-    ingest_writer: ingest::IngestWriter,
-    /// SQLite only: read-only connections for the inbox list.
+    ingest_writer: Option<ingest::IngestWriter>,
+    /// SQLite only: read-only connections for the reads every page makes (`read_all`).
     reader: Option<direct::ReadPool>,
 }
 
@@ -200,15 +200,19 @@ impl Store {
                 .await
                 .map_err(StoreError::connect(url))?;
         }
+        let (ingest_writer, reader) = match url {
+            DatabaseUrl::Sqlite(path) => (
+                Some(ingest::IngestWriter::new(path.clone())),
+                Some(direct::ReadPool::new(path.clone())),
+            ),
+            DatabaseUrl::Postgres(_) => (None, None),
+        };
         Ok(Store {
             pool,
             backend,
             url: url.clone(),
-            ingest_writer: ingest::IngestWriter::default(),
-            reader: match url {
-                DatabaseUrl::Sqlite(path) => Some(direct::ReadPool::new(path.clone())),
-                DatabaseUrl::Postgres(_) => None,
-            },
+            ingest_writer,
+            reader,
         })
     }
 
@@ -235,7 +239,9 @@ impl Store {
 
     /// Closes every connection, waiting for those in use.
     pub async fn close(&self) {
-        self.ingest_writer.close();
+        if let Some(writer) = &self.ingest_writer {
+            writer.close();
+        }
         if let Some(reader) = &self.reader {
             reader.close();
         }
@@ -249,6 +255,11 @@ impl Store {
     /// The direct read connections (SQLite only).
     pub(crate) fn reader(&self) -> Option<&direct::ReadPool> {
         self.reader.as_ref()
+    }
+
+    /// The direct ingest writer (SQLite only).
+    pub(crate) fn ingest_writer(&self) -> Option<&ingest::IngestWriter> {
+        self.ingest_writer.as_ref()
     }
 }
 

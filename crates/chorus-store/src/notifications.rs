@@ -65,14 +65,13 @@ impl Store {
 
     pub async fn unread_notifications(&self, user: UserId) -> Result<i64, StoreError> {
         let n = self
-            .read_all(
-                "SELECT COUNT(*) AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL"
-                    .into(),
+            .read_one(
+                "SELECT COUNT(*) AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL",
                 vec![Bind::I(user.0)],
                 |r| r.i64("n"),
             )
             .await?;
-        Ok(n.first().copied().unwrap_or(0))
+        Ok(n.unwrap_or(0))
     }
 
     pub async fn mark_notifications_read(&self, user: UserId) -> Result<(), StoreError> {

@@ -198,8 +198,7 @@ impl Store {
     pub async fn teams(&self, market: Option<MarketId>) -> Result<Vec<Team>, StoreError> {
         self.read_all(
             "SELECT id, market_id, name FROM teams WHERE ($1 IS NULL OR market_id = $1) \
-             ORDER BY market_id, name"
-                .into(),
+             ORDER BY market_id, name",
             vec![Bind::OptI(market.map(|m| m.0))],
             team_from_row,
         )

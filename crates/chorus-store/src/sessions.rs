@@ -90,23 +90,20 @@ impl Store {
 
     /// The unexpired session of an active user for a cookie value, if any.
     pub async fn session(&self, token: &str) -> Result<Option<Session>, StoreError> {
-        let found = self
-            .read_all(
-                "SELECT s.user_id, s.csrf_token, s.expires_at FROM sessions s \
-                 JOIN users u ON u.id = s.user_id \
-                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1"
-                    .into(),
-                vec![Bind::S(hash_token(token)), Bind::I(now_ms())],
-                |r| {
-                    Ok(Session {
-                        user_id: UserId(r.i64("user_id")?),
-                        csrf_token: r.string("csrf_token")?,
-                        expires_at_ms: r.i64("expires_at")?,
-                    })
-                },
-            )
-            .await?;
-        Ok(found.into_iter().next())
+        self.read_one(
+            "SELECT s.user_id, s.csrf_token, s.expires_at FROM sessions s \
+             JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1",
+            vec![Bind::S(hash_token(token)), Bind::I(now_ms())],
+            |r| {
+                Ok(Session {
+                    user_id: UserId(r.i64("user_id")?),
+                    csrf_token: r.string("csrf_token")?,
+                    expires_at_ms: r.i64("expires_at")?,
+                })
+            },
+        )
+        .await
     }
 
     /// Ends a session (logout). Ending one that does not exist is not an error.
@@ -182,16 +179,15 @@ impl Store {
     /// writes (on SQLite every write takes the database's one write lock).
     pub async fn api_token_user(&self, secret: &str) -> Result<Option<UserId>, StoreError> {
         let found = self
-            .read_all(
+            .read_one(
                 "SELECT t.id, t.user_id, t.last_used_at FROM api_tokens t \
                  JOIN users u ON u.id = t.user_id \
-                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1"
-                    .into(),
+                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1",
                 vec![Bind::S(hash_token(secret))],
                 |r| Ok((r.i64("id")?, r.i64("user_id")?, r.opt_i64("last_used_at")?)),
             )
             .await?;
-        let Some(&(id, user, last_used)) = found.first() else {
+        let Some((id, user, last_used)) = found else {
             return Ok(None);
         };
         let now = now_ms();

@@ -5,9 +5,8 @@ use chorus_core::MarketId;
 use chorus_core::conversations::{BASELINE_HOURS, QueryId, SPIKE_MIN_VOLUME, Side, is_spike};
 use sqlx::Row;
 
+use crate::ingest::{HOUR_MS, hour_of};
 use crate::{Store, StoreError, now_ms};
-
-const HOUR_MS: i64 = 3_600_000;
 
 /// A spike alert: an hour in which a query's volume exceeded its multiple of the baseline.
 #[derive(Debug, Clone, PartialEq)]
@@ -122,7 +121,7 @@ impl Store {
     /// records an alert for each new spike and notifies the market's leads and community
     /// managers in the app. Returns the alerts created by this call.
     pub async fn detect_spikes(&self, since_ms: i64) -> Result<Vec<SpikeAlert>, StoreError> {
-        let from = since_ms.div_euclid(HOUR_MS) * HOUR_MS;
+        let from = hour_of(since_ms);
         let candidates = sqlx::query(
             "SELECT v.query_id, v.hour, v.posts, q.market_id, q.spike_factor, q.name, \
              (SELECT CAST(COALESCE(SUM(b.posts), 0) AS BIGINT) FROM query_volume b \

@@ -161,8 +161,7 @@ impl Store {
             .read_all(
                 "SELECT u.id, u.email, u.display_name, u.active, m.role, m.market_id \
                  FROM users u LEFT JOIN memberships m ON m.user_id = u.id WHERE u.id = $1 \
-                 ORDER BY m.id"
-                    .into(),
+                 ORDER BY m.id",
                 vec![Bind::I(id.0)],
                 |r| {
                     let membership = match r.opt_string("role")? {
@@ -561,34 +560,55 @@ mod tests {
     use super::*;
     use crate::DatabaseUrl;
 
-    #[tokio::test]
-    async fn user_and_actor_is_user_plus_actor() {
+    /// A fresh SQLite store (keep the directory alive while using it).
+    async fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&DatabaseUrl::sqlite_in(dir.path()))
             .await
             .unwrap();
+        (dir, store)
+    }
+
+    async fn market(store: &Store, code: &str) -> MarketId {
+        let input = MarketInput::parse(code, code, code, &["en-US".into()], "UTC").unwrap();
         let system = Author::system("test");
-        let fi = MarketInput::parse("FI", "Finland", "FI", &["fi-FI".into()], "UTC").unwrap();
-        let fi = store.create_market(&system, &fi).await.unwrap();
+        store.create_market(&system, &input).await.unwrap().id
+    }
+
+    /// Creates each (email, memberships) as a user named by their email; returns their ids.
+    async fn users(store: &Store, people: Vec<(&str, Vec<Membership>)>) -> Vec<UserId> {
         let mut ids = Vec::new();
-        for (email, memberships) in [
-            ("none@example.com", vec![]),
-            (
-                "two@example.com",
-                vec![
-                    Membership::new(Role::MarketLead, Some(fi.id)).unwrap(),
-                    Membership::new(Role::Admin, None).unwrap(),
-                ],
-            ),
-        ] {
+        for (email, memberships) in people {
             let new = NewUser {
                 email: Email::parse(email).unwrap(),
                 display_name: email.into(),
                 password_hash: None,
                 memberships,
             };
+            let system = Author::system("test");
             ids.push(store.create_user(&system, &new).await.unwrap().id);
         }
+        ids
+    }
+
+    #[tokio::test]
+    async fn user_and_actor_is_user_plus_actor() {
+        let (_dir, store) = store().await;
+        let fi = market(&store, "FI").await;
+        let ids = users(
+            &store,
+            vec![
+                ("none@example.com", vec![]),
+                (
+                    "two@example.com",
+                    vec![
+                        Membership::new(Role::MarketLead, Some(fi)).unwrap(),
+                        Membership::new(Role::Admin, None).unwrap(),
+                    ],
+                ),
+            ],
+        )
+        .await;
         for &id in &ids {
             let (user, actor) = store.user_and_actor(id).await.unwrap();
             assert_eq!(user, store.user(id).await.unwrap());
@@ -605,52 +625,34 @@ mod tests {
 
     #[tokio::test]
     async fn users_holding_reads_only_those_roles_in_those_markets() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&DatabaseUrl::sqlite_in(dir.path()))
-            .await
-            .unwrap();
-        let system = Author::system("test");
-        let market = |code: &str| MarketInput::parse(code, code, code, &["en-US".into()], "UTC");
-        let fi = store
-            .create_market(&system, &market("FI").unwrap())
-            .await
-            .unwrap();
-        let br = store
-            .create_market(&system, &market("BR").unwrap())
-            .await
-            .unwrap();
+        let (_dir, store) = store().await;
+        let (fi, br) = (market(&store, "FI").await, market(&store, "BR").await);
         let cm = |m: MarketId| Membership::new(Role::CommunityManager, Some(m)).unwrap();
-        let people = [
-            ("b-fi-cm@example.com", vec![cm(fi.id), cm(br.id)]),
-            ("a-br-cm@example.com", vec![cm(br.id)]),
-            (
-                "c-admin@example.com",
-                vec![Membership::new(Role::Admin, None).unwrap()],
-            ),
-            (
-                "d-fi-editor@example.com",
-                vec![Membership::new(Role::Editor, Some(fi.id)).unwrap()],
-            ),
-        ];
-        let mut ids = Vec::new();
-        for (email, memberships) in people {
-            let new = NewUser {
-                email: Email::parse(email).unwrap(),
-                display_name: email.into(),
-                password_hash: None,
-                memberships,
-            };
-            ids.push(store.create_user(&system, &new).await.unwrap().id);
-        }
+        let ids = users(
+            &store,
+            vec![
+                ("b-fi-cm@example.com", vec![cm(fi), cm(br)]),
+                ("a-br-cm@example.com", vec![cm(br)]),
+                (
+                    "c-admin@example.com",
+                    vec![Membership::new(Role::Admin, None).unwrap()],
+                ),
+                (
+                    "d-fi-editor@example.com",
+                    vec![Membership::new(Role::Editor, Some(fi)).unwrap()],
+                ),
+            ],
+        )
+        .await;
         let roles = [Role::CommunityManager, Role::Admin];
         let names = |v: Vec<(UserId, String)>| v.into_iter().map(|(_, n)| n).collect::<Vec<_>>();
         assert_eq!(
-            names(store.users_holding(&roles, &[fi.id]).await.unwrap()),
+            names(store.users_holding(&roles, &[fi]).await.unwrap()),
             ["b-fi-cm@example.com", "c-admin@example.com"],
             "one row per person, by name; the global admin counts everywhere"
         );
         assert_eq!(
-            names(store.users_holding(&roles, &[fi.id, br.id]).await.unwrap()),
+            names(store.users_holding(&roles, &[fi, br]).await.unwrap()),
             [
                 "a-br-cm@example.com",
                 "b-fi-cm@example.com",
@@ -662,7 +664,12 @@ mod tests {
             ["c-admin@example.com"]
         );
         store
-            .update_user(&system, ids[2], "c-admin@example.com", false)
+            .update_user(
+                &Author::system("test"),
+                ids[2],
+                "c-admin@example.com",
+                false,
+            )
             .await
             .unwrap();
         assert!(

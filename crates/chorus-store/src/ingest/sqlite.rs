@@ -10,7 +10,7 @@
 //! together, as on PostgreSQL.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, TransactionBehavior, params};
@@ -21,18 +21,39 @@ use super::{
 };
 use crate::StoreError;
 
-/// The connection, opened on first use and shared by the clones of a [`crate::Store`] (one
-/// writer at a time is all SQLite allows anyway).
-#[derive(Debug, Clone, Default)]
+/// The database file and its connection, opened on first use and shared by the clones of a
+/// [`crate::Store`] (one writer at a time is all SQLite allows anyway).
+#[derive(Debug, Clone)]
 pub(crate) struct IngestWriter {
+    path: PathBuf,
     conn: Arc<Mutex<Option<Connection>>>,
 }
 
 impl IngestWriter {
-    /// Writes one batch and the cursor in one transaction. Blocks: call from a blocking thread.
-    pub(crate) fn write(
+    pub(crate) fn new(path: PathBuf) -> Self {
+        IngestWriter {
+            path,
+            conn: Arc::default(),
+        }
+    }
+
+    /// Writes one batch and the cursor in one transaction, on a blocking thread.
+    pub(crate) async fn write(
         &self,
-        path: &Path,
+        source: &str,
+        position: &str,
+        posts: Vec<NewPost>,
+        now: i64,
+    ) -> Result<IngestReport, StoreError> {
+        let writer = self.clone();
+        let (source, position) = (source.to_owned(), position.to_owned());
+        tokio::task::spawn_blocking(move || writer.write_blocking(&source, &position, &posts, now))
+            .await
+            .map_err(|e| StoreError::Stopped(format!("an ingest batch: {e}")))?
+    }
+
+    fn write_blocking(
+        &self,
         source: &str,
         position: &str,
         posts: &[NewPost],
@@ -41,10 +62,10 @@ impl IngestWriter {
         let mut guard = self
             .conn
             .lock()
-            .map_err(|_| StoreError::Writer("an earlier batch panicked while writing".into()))?;
+            .map_err(|_| StoreError::Stopped("an earlier ingest batch panicked".into()))?;
         let conn = match guard.as_mut() {
             Some(conn) => conn,
-            None => guard.insert(crate::direct::open(path, false)?),
+            None => guard.insert(crate::direct::open(&self.path, false)?),
         };
         let result = write_batch(conn, source, position, posts, now);
         if result.is_err() {

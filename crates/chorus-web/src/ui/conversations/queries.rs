@@ -335,14 +335,16 @@ async fn create(
     form: FormData,
 ) -> Result<Response, PageError> {
     let v = Values::from_form(&form);
-    let result = match authorized_input(&state, &id, &v).await {
-        Ok(input) => state
-            .store
-            .create_listening_query(&id.author(), &input)
-            .await
-            .map_err(AppError::from),
-        Err(e) => Err(e),
-    };
+    let result = async {
+        let input = authorized_input(&state, &id, &v).await?;
+        Ok::<_, AppError>(
+            state
+                .store
+                .create_listening_query(&id.author(), &input)
+                .await?,
+        )
+    }
+    .await;
     match result {
         Ok(q) => Ok(
             Redirect::to(&format!("/conversations/queries/{}?done=created", q.id)).into_response(),
@@ -432,14 +434,16 @@ async fn update(
         Scope::Market(q.market_id),
     )?;
     let v = Values::from_form(&form);
-    let result = match authorized_input(&state, &id, &v).await {
-        Ok(input) => state
-            .store
-            .update_listening_query(&id.author(), q.id, &input)
-            .await
-            .map_err(AppError::from),
-        Err(e) => Err(e),
-    };
+    let result = async {
+        let input = authorized_input(&state, &id, &v).await?;
+        Ok::<_, AppError>(
+            state
+                .store
+                .update_listening_query(&id.author(), q.id, &input)
+                .await?,
+        )
+    }
+    .await;
     match result {
         Ok(_) => {
             Ok(Redirect::to(&format!("/conversations/queries/{qid}?done=saved")).into_response())
