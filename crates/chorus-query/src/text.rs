@@ -40,6 +40,8 @@ pub struct Tokens {
     exact: String,
     toks: Vec<Tok>,
     tmp: String,
+    /// Byte offset and word-break class of each character, for [`tokenize_simple`].
+    classes: Vec<(u32, Cls)>,
 }
 
 impl Tokens {
@@ -155,13 +157,13 @@ pub fn tokenize(text: &str, out: &mut Tokens) {
     out.clear();
     if text.is_ascii() {
         tokenize_ascii(text, out);
-    } else {
+    } else if !tokenize_simple(text, out) {
         tokenize_unicode(text, out);
     }
     out.folded.push_str(PADDING);
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cls {
     Letter,
     Digit,
@@ -271,10 +273,82 @@ fn tokenize_ascii(text: &str, out: &mut Tokens) {
     }
 }
 
+/// The word-break class of the characters [`tokenize_simple`] handles: ASCII, basic Cyrillic,
+/// Latin-1 letters and the quotation marks, dashes and spaces common around them; `None` for
+/// any other character.
+fn simple_class(c: char) -> Option<Cls> {
+    Some(match c {
+        '\0'..='\u{7F}' => CLASS[c as usize],
+        '\u{400}'..='\u{45F}' | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{FF}' => {
+            Cls::Letter
+        }
+        '\u{2018}' | '\u{2019}' => Cls::MidNumLet,
+        '\u{A0}' | '\u{AB}' | '\u{BB}' | '\u{2013}' | '\u{2014}' | '\u{201C}' | '\u{201D}'
+        | '\u{2026}' => Cls::Other,
+        _ => return None,
+    })
+}
+
+/// UAX #29 for text made only of [`simple_class`] characters (most non-ASCII posts: Russian,
+/// German, French …): the ASCII rules over character classes, each token then normalized and
+/// folded like the general path's. Returns false, with `out` untouched, when the text holds any
+/// other character; a property test checks it against the general path.
+fn tokenize_simple(text: &str, out: &mut Tokens) -> bool {
+    let mut classes = std::mem::take(&mut out.classes);
+    classes.clear();
+    for (i, c) in text.char_indices() {
+        match simple_class(c) {
+            Some(cls) => classes.push((i as u32, cls)),
+            None => {
+                out.classes = classes;
+                return false;
+            }
+        }
+    }
+    let mut tmp = std::mem::take(&mut out.tmp);
+    let is_word = |k: usize| matches!(classes[k].1, Cls::Letter | Cls::Digit | Cls::Under);
+    let offset = |k: usize| classes.get(k).map_or(text.len(), |&(o, _)| o as usize);
+    let n = classes.len();
+    let mut k = 0;
+    while k < n {
+        if !is_word(k) {
+            k += 1;
+            continue;
+        }
+        let start = k;
+        loop {
+            while k < n && is_word(k) {
+                k += 1;
+            }
+            if k + 1 < n
+                && matches!(
+                    (classes[k - 1].1, classes[k].1, classes[k + 1].1),
+                    (Cls::Letter, Cls::MidLetter | Cls::MidNumLet, Cls::Letter)
+                        | (Cls::Digit, Cls::MidNum | Cls::MidNumLet, Cls::Digit)
+                )
+            {
+                k += 1;
+                continue;
+            }
+            break;
+        }
+        let (a, b) = (offset(start), offset(k));
+        let word = &text[a..b];
+        if word.chars().any(is_alphanumeric) {
+            tmp.clear();
+            normalize_into(word, &mut tmp);
+            push_pieces(&tmp, social_kind_unicode(&text[..a]), out);
+        }
+    }
+    out.tmp = tmp;
+    out.classes = classes;
+    true
+}
+
 fn tokenize_unicode(text: &str, out: &mut Tokens) {
     let mut tmp = std::mem::take(&mut out.tmp);
     for (off, seg) in text.split_word_bound_indices() {
-        if seg.chars().any(char::is_alphanumeric) {
+        if seg.chars().any(is_alphanumeric) {
             let kind = social_kind_unicode(&text[..off]);
             tmp.clear();
             normalize_into(seg, &mut tmp);
@@ -289,7 +363,7 @@ fn tokenize_unicode(text: &str, out: &mut Tokens) {
 /// Split a normalized word into tokens: characters of scripts without spaces stand alone.
 fn push_pieces(word: &str, kind: TokenKind, out: &mut Tokens) {
     if !word.chars().any(is_unspaced) {
-        if word.chars().any(char::is_alphanumeric) {
+        if word.chars().any(is_alphanumeric) {
             out.push_normalized(word, kind);
         }
         return;
@@ -299,7 +373,7 @@ fn push_pieces(word: &str, kind: TokenKind, out: &mut Tokens) {
     for (i, c) in word.char_indices() {
         if is_unspaced(c) {
             let run = &word[run_start..i];
-            if run.chars().any(char::is_alphanumeric) {
+            if run.chars().any(is_alphanumeric) {
                 out.push_normalized(run, if first { kind } else { TokenKind::Word });
                 first = false;
             }
@@ -310,7 +384,7 @@ fn push_pieces(word: &str, kind: TokenKind, out: &mut Tokens) {
         }
     }
     let run = &word[run_start..];
-    if run.chars().any(char::is_alphanumeric) {
+    if run.chars().any(is_alphanumeric) {
         out.push_normalized(run, if first { kind } else { TokenKind::Word });
     }
 }
@@ -328,6 +402,31 @@ fn social_kind_unicode(before: &str) -> TokenKind {
     }
 }
 
+/// `char::is_alphanumeric`, with ASCII and the Russian alphabet answered without the Unicode
+/// tables.
+#[inline]
+fn is_alphanumeric(c: char) -> bool {
+    match c {
+        'a'..='z' | 'A'..='Z' | '0'..='9' | 'а'..='я' | 'А'..='Я' | 'ё' | 'Ё' => true,
+        '\0'..='\u{7F}' => false,
+        _ => c.is_alphanumeric(),
+    }
+}
+
+/// Basic Cyrillic (U+0400–U+045F): every character is NFKC on its own, is not a combining
+/// mark, and lowercases to one character by a fixed offset (the tests check all three).
+#[inline]
+fn basic_cyrillic_lower(c: char) -> Option<char> {
+    let n = u32::from(c);
+    let lower = match n {
+        0x410..=0x42F => n + 0x20,
+        0x400..=0x40F => n + 0x50,
+        0x430..=0x45F => n,
+        _ => return None,
+    };
+    char::from_u32(lower)
+}
+
 /// NFKC, then per-character lowercase, with final sigma folded to sigma. Appends to `out`.
 pub fn normalize_into(s: &str, out: &mut String) {
     if s.is_ascii() {
@@ -336,6 +435,20 @@ pub fn normalize_into(s: &str, out: &mut String) {
         }
         return;
     }
+    // ASCII and basic Cyrillic only (most non-ASCII posts seen): already NFKC, lowercase by
+    // offset. Anything else starts over on the general path.
+    let start = out.len();
+    let simple = s.chars().all(|c| match c {
+        '\0'..='\u{7F}' => {
+            out.push(c.to_ascii_lowercase());
+            true
+        }
+        _ => basic_cyrillic_lower(c).map(|l| out.push(l)).is_some(),
+    });
+    if simple {
+        return;
+    }
+    out.truncate(start);
     let lower = |c: char| {
         for l in c.to_lowercase() {
             out.push(if l == 'ς' { 'σ' } else { l });
@@ -356,7 +469,7 @@ fn is_foldable_mark(c: char) -> bool {
 
 /// Append the accent-folded form of normalized text `s` to `out`.
 pub fn fold_accents(s: &str, out: &mut String) {
-    if s.is_ascii() {
+    if s.chars().all(has_no_decomposition) {
         out.push_str(s);
         return;
     }
@@ -365,6 +478,13 @@ pub fn fold_accents(s: &str, out: &mut String) {
         return;
     }
     out.extend(s.nfd().filter(|&c| !is_foldable_mark(c)).nfc());
+}
+
+/// ASCII and the lowercase Russian letters other than й and ё: characters that NFD leaves as
+/// they are (so accent folding cannot change them). A cheap subset, checked by the tests.
+#[inline]
+fn has_no_decomposition(c: char) -> bool {
+    matches!(c, '\0'..='\u{7F}' | 'а'..='и' | 'к'..='я')
 }
 
 /// Characters of the scripts written without spaces between words (§1.2).

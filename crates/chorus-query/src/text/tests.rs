@@ -132,6 +132,51 @@ fn unicode_path(s: &str) -> Vec<(String, TokenKind)> {
     t.iter().map(|(f, k)| (f.to_owned(), k)).collect()
 }
 
+#[test]
+fn fast_character_classes_agree_with_unicode() {
+    use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
+    for c in (0..0x3000).filter_map(char::from_u32) {
+        let hex = u32::from(c);
+        assert_eq!(is_alphanumeric(c), c.is_alphanumeric(), "U+{hex:04X}");
+        if let Some(l) = basic_cyrillic_lower(c) {
+            assert_eq!(Some(l), c.to_lowercase().next(), "U+{hex:04X}");
+            assert_eq!(c.to_lowercase().count(), 1, "U+{hex:04X}");
+            assert_eq!(
+                is_nfkc_quick(std::iter::once(c)),
+                IsNormalized::Yes,
+                "U+{hex:04X}"
+            );
+        }
+        if has_no_decomposition(c) {
+            assert!(c.nfd().eq(std::iter::once(c)), "U+{hex:04X}");
+        }
+    }
+}
+
+#[test]
+fn cyrillic_fast_paths_match_the_general_path() {
+    for text in [
+        "Ёлка и ЙОГУРТ: всё ещё «тест» №5",
+        "Привет, мир! Это тест.",
+        "Ѐ Ѝ ѐ ѝ Ї ї Ў ў",
+        "смешанный text с Latin и ёжиками",
+        "и\u{306} комбинированный",
+    ] {
+        let mut fast = String::new();
+        normalize_into(text, &mut fast);
+        let general: String = text
+            .nfkc()
+            .flat_map(char::to_lowercase)
+            .map(|l| if l == 'ς' { 'σ' } else { l })
+            .collect();
+        assert_eq!(fast, general, "{text}");
+        let mut folded = String::new();
+        fold_accents(&fast, &mut folded);
+        let want: String = fast.nfd().filter(|&c| !is_foldable_mark(c)).nfc().collect();
+        assert_eq!(folded, want, "{text}");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
@@ -139,6 +184,24 @@ proptest! {
     #[test]
     fn ascii_fast_path_equals_unicode_path(s in "[a-cA-C0-2_ .,;:'#@!?\\-\t\n]{0,24}") {
         prop_assert_eq!(toks(&s), unicode_path(&s));
+    }
+
+    /// The simple path (ASCII, basic Cyrillic, Latin-1 letters, common quotes and dashes) is
+    /// the general path restricted to those characters, exact forms included.
+    #[test]
+    fn simple_path_equals_unicode_path(
+        s in "[a-bA-B0-1_ .,;:'#@\\-\tабйёЖЁЙüÜß«»…“”–—‘’\u{A0}]{0,24}"
+    ) {
+        let mut fast = Tokens::new();
+        prop_assert!(tokenize_simple(&s, &mut fast));
+        let mut general = Tokens::new();
+        tokenize_unicode(&s, &mut general);
+        let all = |t: &Tokens| {
+            (0..t.len())
+                .map(|i| (t.folded(i).to_owned(), t.exact(i).to_owned(), t.kind(i)))
+                .collect::<Vec<_>>()
+        };
+        prop_assert_eq!(all(&fast), all(&general));
     }
 
     #[test]

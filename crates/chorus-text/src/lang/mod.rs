@@ -199,7 +199,7 @@ fn clean(text: &str, out: &mut String) -> usize {
         need_space = need_space || !out.is_empty();
         let mut in_segment = false;
         for c in word.chars() {
-            if c.is_alphabetic() {
+            if is_letter(c) {
                 if need_space {
                     out.push(' ');
                     need_space = false;
@@ -216,6 +216,17 @@ fn clean(text: &str, out: &mut String) -> usize {
         }
     }
     letters
+}
+
+/// `char::is_alphabetic`, with ASCII and the Russian alphabet answered without the Unicode
+/// tables.
+#[inline]
+fn is_letter(c: char) -> bool {
+    match c {
+        'a'..='z' | 'A'..='Z' | 'а'..='я' | 'А'..='Я' | 'ё' | 'Ё' => true,
+        '\0'..='\u{7F}' => false,
+        _ => c.is_alphabetic(),
+    }
 }
 
 fn skip_word(word: &str) -> bool {
@@ -271,6 +282,13 @@ mod tests {
             code("La rápida zorra marrón salta sobre el perro perezoso"),
             "es"
         );
+    }
+
+    #[test]
+    fn fast_letter_test_agrees_with_unicode() {
+        for c in (0..0x3000).filter_map(char::from_u32) {
+            assert_eq!(is_letter(c), c.is_alphabetic(), "U+{:04X}", u32::from(c));
+        }
     }
 
     #[test]

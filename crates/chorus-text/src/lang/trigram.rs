@@ -39,6 +39,7 @@ pub(crate) struct TrigramScratch {
     trigrams: Vec<u64>,
     counted: Vec<(u32, u64)>,
     counter: Counter,
+    letters: LetterCounts,
 }
 
 /// Counts trigrams in a fixed open-addressing table that is never cleared: each slot carries
@@ -107,38 +108,189 @@ impl Counter {
     }
 }
 
+/// Occurrences of each lowercased letter of one text: a counter per code point for ASCII,
+/// Latin-1, Latin Extended-A and Cyrillic (where nearly every post's letters are), the rest
+/// listed one by one. Counting first means each distinct letter's alphabet bit set is walked
+/// once per text rather than once per occurrence.
 #[derive(Debug)]
-pub(crate) struct TrigramModel {
-    /// Languages in profile order; `acc` is indexed like this.
-    langs: Vec<(Script, Lang)>,
+struct LetterCounts {
+    counts: Vec<u32>,
+    touched: Vec<u16>,
+    others: Vec<char>,
+}
+
+/// Counter slots: U+0000–U+017F, then U+0400–U+04FF.
+const LETTER_SLOTS: usize = 0x180 + 0x100;
+
+impl Default for LetterCounts {
+    fn default() -> Self {
+        Self {
+            counts: vec![0; LETTER_SLOTS],
+            touched: Vec::new(),
+            others: Vec::new(),
+        }
+    }
+}
+
+impl LetterCounts {
+    fn slot(c: char) -> Option<usize> {
+        match u32::from(c) {
+            n @ 0..0x180 => Some(n as usize),
+            n @ 0x400..0x500 => Some(0x180 + (n - 0x400) as usize),
+            _ => None,
+        }
+    }
+
+    fn char_of(slot: usize) -> char {
+        let n = if slot < 0x180 {
+            slot as u32
+        } else {
+            slot as u32 - 0x180 + 0x400
+        };
+        char::from_u32(n).unwrap_or(' ')
+    }
+
+    #[inline]
+    fn add(&mut self, c: char) {
+        match Self::slot(c) {
+            Some(i) => {
+                if self.counts[i] == 0 {
+                    self.touched.push(i as u16);
+                }
+                self.counts[i] += 1;
+            }
+            None => self.others.push(c),
+        }
+    }
+
+    /// Calls `f(letter, occurrences)` for each letter counted, and resets.
+    fn drain(&mut self, mut f: impl FnMut(char, u32)) {
+        for &i in &self.touched {
+            let i = usize::from(i);
+            f(Self::char_of(i), self.counts[i]);
+            self.counts[i] = 0;
+        }
+        self.touched.clear();
+        for &c in &self.others {
+            f(c, 1);
+        }
+        self.others.clear();
+    }
+}
+
+/// The profiles of one script's languages, indexed by trigram.
+#[derive(Debug)]
+struct ScriptModel {
+    script: Script,
+    /// The script's languages; `acc` and the alphabet bit sets are indexed like this.
+    langs: Vec<Lang>,
     /// trigram → range in `postings`.
-    index: HashMap<u64, (u32, u32), FixedState>,
+    index: TrigramIndex,
     /// (language index, rank in its profile).
     postings: Vec<(u16, u16)>,
     /// letter → bit set of the languages whose alphabet holds it.
     alphabet: HashMap<char, u64, FixedState>,
-    /// The same for ASCII, by byte.
-    ascii_alphabet: [u64; 128],
     /// Languages that have an alphabet (the others score 1, as whatlang's placeholder does).
     with_alphabet: u64,
 }
 
+/// trigram → `(start, len)` in the postings: open addressing with linear probing, at most half
+/// full, keys stored inline (a lookup is one or two cache lines; most of a text's trigrams are
+/// in no profile, and a miss stops at the first empty slot). No trigram packs to 0, the empty
+/// key.
+#[derive(Debug)]
+struct TrigramIndex {
+    slots: Vec<(u64, u32, u32)>,
+    shift: u32,
+}
+
+impl TrigramIndex {
+    fn with_capacity(n: usize) -> Self {
+        let size = (2 * n).next_power_of_two().max(16);
+        TrigramIndex {
+            slots: vec![(0, 0, 0); size],
+            shift: 64 - size.trailing_zeros(),
+        }
+    }
+
+    #[inline]
+    fn home(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    /// Inserts a key not yet present (the build inserts each trigram once).
+    fn insert(&mut self, key: u64, start: u32, len: u32) {
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        while self.slots[i].0 != 0 {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = (key, start, len);
+    }
+
+    #[inline]
+    fn get(&self, key: u64) -> Option<(u32, u32)> {
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        loop {
+            let (k, start, len) = self.slots[i];
+            if k == key {
+                return Some((start, len));
+            }
+            if k == 0 {
+                return None;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+}
+
+/// One [`ScriptModel`] per script that several languages share: a text is scored against its
+/// own script's profiles only, whose index is small enough to stay in cache.
+#[derive(Debug)]
+pub(crate) struct TrigramModel {
+    scripts: Vec<ScriptModel>,
+}
+
 impl TrigramModel {
     pub(crate) fn build() -> Self {
+        let scripts = [
+            Script::Latin,
+            Script::Cyrillic,
+            Script::Arabic,
+            Script::Devanagari,
+            Script::Hebrew,
+        ]
+        .into_iter()
+        .map(ScriptModel::build)
+        .collect();
+        Self { scripts }
+    }
+
+    /// Best language of `script` for `text` (letters, apostrophes, hyphens and single spaces),
+    /// with whatlang's confidence; `None` when the text has no trigram or the script has no
+    /// profiles.
+    pub(crate) fn detect(
+        &self,
+        text: &str,
+        script: Script,
+        s: &mut TrigramScratch,
+    ) -> Option<TrigramOutcome> {
+        self.scripts
+            .iter()
+            .find(|m| m.script == script)?
+            .detect(text, s)
+    }
+}
+
+impl ScriptModel {
+    fn build(script: Script) -> Self {
         let mut langs = Vec::new();
         let mut lists: HashMap<u64, Vec<(u16, u16)>, FixedState> = HashMap::default();
-        for &(script, code, profile) in data::PROFILES {
-            let Some(script) = [
-                Script::Latin,
-                Script::Cyrillic,
-                Script::Arabic,
-                Script::Devanagari,
-                Script::Hebrew,
-            ]
-            .into_iter()
-            .find(|&s| script_name(s) == script) else {
+        for &(name, code, profile) in data::PROFILES {
+            if name != script_name(script) {
                 continue;
-            };
+            }
             let Some(lang) = Lang::from_code(code) else {
                 continue;
             };
@@ -146,7 +298,7 @@ impl TrigramModel {
                 break;
             }
             let li = langs.len() as u16;
-            langs.push((script, lang));
+            langs.push(lang);
             for (rank, &[a, b, c]) in profile.iter().enumerate() {
                 lists
                     .entry(pack(a, b, c))
@@ -156,106 +308,81 @@ impl TrigramModel {
         }
         let mut alphabet: HashMap<char, u64, FixedState> = HashMap::default();
         let mut with_alphabet = 0u64;
-        for &(script, code, letters) in data::ALPHABETS {
-            let found = langs
-                .iter()
-                .position(|&(s, l)| l.code() == code && script_name(s) == script);
-            let Some(li) = found else { continue };
+        for &(name, code, letters) in data::ALPHABETS {
+            if name != script_name(script) {
+                continue;
+            }
+            let Some(li) = langs.iter().position(|l| l.code() == code) else {
+                continue;
+            };
             with_alphabet |= 1 << li;
             for c in letters.chars() {
                 *alphabet.entry(c).or_default() |= 1 << li;
             }
         }
-        let mut index = HashMap::with_capacity_and_hasher(lists.len(), FixedState::default());
+        let mut index = TrigramIndex::with_capacity(lists.len());
         let mut postings = Vec::new();
         for (tri, list) in lists {
-            index.insert(tri, (postings.len() as u32, list.len() as u32));
+            index.insert(tri, postings.len() as u32, list.len() as u32);
             postings.extend(list);
         }
-        let mut ascii_alphabet = [0u64; 128];
-        for (b, slot) in ascii_alphabet.iter_mut().enumerate() {
-            *slot = alphabet.get(&char::from(b as u8)).copied().unwrap_or(0);
-        }
         Self {
+            script,
             langs,
             index,
             postings,
             alphabet,
-            ascii_alphabet,
             with_alphabet,
         }
     }
 
-    /// Best language of `script` for `text` (letters, apostrophes, hyphens and single spaces),
-    /// with whatlang's confidence; `None` when the text has no trigram.
-    pub(crate) fn detect(
-        &self,
-        text: &str,
-        script: Script,
-        s: &mut TrigramScratch,
-    ) -> Option<TrigramOutcome> {
-        // Trigrams of the lowercased text, stop characters as spaces (whatlang's `count`).
-        s.trigrams.clear();
-        if text.is_ascii() {
-            let chars = text
-                .bytes()
-                .map(|b| to_trigram_char(char::from(b.to_ascii_lowercase())));
-            push_trigrams(chars, &mut s.trigrams);
-        } else {
-            // Multi-char lowercase forms (rare) keep their first char.
-            let lower = |c: char| c.to_lowercase().next().unwrap_or(c);
-            push_trigrams(
-                text.chars().map(lower).map(to_trigram_char),
-                &mut s.trigrams,
-            );
-        }
-        if s.trigrams.is_empty() {
+    fn detect(&self, text: &str, s: &mut TrigramScratch) -> Option<TrigramOutcome> {
+        let TrigramScratch {
+            trigrams,
+            counted,
+            counter,
+            letters: letter_counts,
+        } = s;
+        // One pass over the lowercased text: its trigrams, stop characters as spaces
+        // (whatlang's `count`), and its letters for the alphabet score.
+        trigrams.clear();
+        let chars = text.chars().map(|c| {
+            let c = lowercase(c);
+            let t = to_trigram_char(c);
+            if t != ' ' {
+                letter_counts.add(c);
+            }
+            t
+        });
+        push_trigrams(chars, trigrams);
+        // Letters outside each language's alphabet: most letters are in nearly every alphabet
+        // of their script, so walking the languages that lack one is short.
+        let mut letters = 0u32;
+        let mut missing = [0u32; MAX_LANGS];
+        letter_counts.drain(|c, n| {
+            letters += n;
+            let mut lacking = self.with_alphabet & !self.alphabet.get(&c).copied().unwrap_or(0);
+            while lacking != 0 {
+                missing[lacking.trailing_zeros() as usize % MAX_LANGS] += n;
+                lacking &= lacking - 1;
+            }
+        });
+        if trigrams.is_empty() {
             return None;
         }
-        s.counter.count(&mut s.trigrams, &mut s.counted);
-        let count = s.counted.len().min(TEXT_TRIGRAMS) as i64;
-        ranks(&mut s.counted);
+        counter.count(trigrams, counted);
+        let count = counted.len().min(TEXT_TRIGRAMS) as i64;
+        ranks(counted);
 
         // Sum over shared trigrams of (|text rank - profile rank| - 300) per language; a
         // profile trigram missing from the text costs 300, so the distance is 300·300 + acc.
         let mut acc = [0i32; MAX_LANGS];
-        for &(pos, tri) in &s.counted {
+        for &(pos, tri) in counted.iter() {
             let pos = pos as i32;
-            if let Some(&(start, len)) = self.index.get(&tri) {
+            if let Some((start, len)) = self.index.get(tri) {
                 for &(li, rank) in &self.postings[start as usize..(start + len) as usize] {
                     acc[usize::from(li) % MAX_LANGS] += (pos - i32::from(rank)).abs() - 300;
                 }
-            }
-        }
-        // Alphabet: letters of each language's alphabet among the text's letters.
-        let mut in_alphabet = [0u32; MAX_LANGS];
-        let mut letters = 0u32;
-        let add = |in_alphabet: &mut [u32; MAX_LANGS], mut mask: u64, n: u32| {
-            while mask != 0 {
-                in_alphabet[mask.trailing_zeros() as usize % MAX_LANGS] += n;
-                mask &= mask - 1;
-            }
-        };
-        let mut ascii_counts = [0u32; 128];
-        for c in text.chars() {
-            if c.is_ascii() {
-                ascii_counts[usize::from(c.to_ascii_lowercase() as u8) % 128] += 1;
-            } else {
-                let c = c.to_lowercase().next().unwrap_or(c);
-                if to_trigram_char(c) != ' ' {
-                    letters += 1;
-                    add(
-                        &mut in_alphabet,
-                        self.alphabet.get(&c).copied().unwrap_or(0),
-                        1,
-                    );
-                }
-            }
-        }
-        for (b, &n) in ascii_counts.iter().enumerate() {
-            if n > 0 && to_trigram_char(char::from(b as u8)) != ' ' {
-                letters += n;
-                add(&mut in_alphabet, self.ascii_alphabet[b], n);
             }
         }
         let alphabet_weight =
@@ -264,10 +391,7 @@ impl TrigramModel {
         let max = count * MAX_TRIGRAM_DISTANCE;
         let mut best: Option<(f64, usize)> = None;
         let mut second: Option<f64> = None;
-        for (li, &(lang_script, _)) in self.langs.iter().enumerate() {
-            if lang_script != script {
-                continue;
-            }
+        for li in 0..self.langs.len() {
             let mut dist = MAX_TOTAL_DISTANCE + i64::from(acc[li % MAX_LANGS]);
             if MAX_TRIGRAM_DISTANCE > count {
                 dist -= (MAX_TRIGRAM_DISTANCE - count) * MAX_TRIGRAM_DISTANCE;
@@ -277,7 +401,8 @@ impl TrigramModel {
             let alphabet_score = if self.with_alphabet & (1 << li) == 0 || letters == 0 {
                 1.0
             } else {
-                let raw = (2 * in_alphabet[li % MAX_LANGS]).saturating_sub(letters);
+                let in_alphabet = letters - missing[li % MAX_LANGS];
+                let raw = (2 * in_alphabet).saturating_sub(letters);
                 f64::from(raw) / f64::from(letters)
             };
             let score = alphabet_score * alphabet_weight + trigram_score * (1.0 - alphabet_weight);
@@ -299,9 +424,24 @@ impl TrigramModel {
             None => 1.0,
         };
         Some(TrigramOutcome {
-            lang: self.langs[li].1,
+            lang: self.langs[li],
             confidence,
         })
+    }
+}
+
+/// `c.to_lowercase()`'s first char, with the ASCII and basic Cyrillic ranges (nearly every
+/// letter of the posts seen) answered without the Unicode tables. Multi-char lowercase forms
+/// (rare) keep their first char.
+#[inline]
+pub(crate) fn lowercase(c: char) -> char {
+    match c {
+        'A'..='Z' => c.to_ascii_lowercase(),
+        '\0'..='\u{7F}' | '\u{430}'..='\u{45F}' => c,
+        // А–Я → а–я, Ѐ–Џ → ѐ–џ.
+        '\u{410}'..='\u{42F}' => char::from_u32(u32::from(c) + 0x20).unwrap_or(c),
+        '\u{400}'..='\u{40F}' => char::from_u32(u32::from(c) + 0x50).unwrap_or(c),
+        _ => c.to_lowercase().next().unwrap_or(c),
     }
 }
 
@@ -400,8 +540,10 @@ mod tests {
     #[test]
     fn all_profiles_load() {
         let m = TrigramModel::build();
-        assert_eq!(m.langs.len(), 51);
-        assert_eq!(m.postings.len(), 51 * 300);
+        let langs: usize = m.scripts.iter().map(|s| s.langs.len()).sum();
+        let postings: usize = m.scripts.iter().map(|s| s.postings.len()).sum();
+        assert_eq!(langs, 51);
+        assert_eq!(postings, 51 * 300);
     }
 
     #[test]
@@ -432,6 +574,31 @@ mod tests {
         );
         assert_eq!(lang("", Script::Latin), None);
         assert_eq!(lang(" ", Script::Latin), None);
+    }
+
+    #[test]
+    fn fast_lowercase_agrees_with_unicode() {
+        for c in (0..0x3000).filter_map(char::from_u32) {
+            assert_eq!(
+                lowercase(c),
+                c.to_lowercase().next().unwrap_or(c),
+                "U+{:04X}",
+                u32::from(c)
+            );
+        }
+    }
+
+    #[test]
+    fn letter_counts_reset_between_texts() {
+        let mut l = LetterCounts::default();
+        for c in "aaбЖ\u{1F600}".chars() {
+            l.add(c);
+        }
+        let mut seen = Vec::new();
+        l.drain(|c, n| seen.push((c, n)));
+        seen.sort_unstable();
+        assert_eq!(seen, [('a', 2), ('Ж', 1), ('б', 1), ('\u{1F600}', 1)]);
+        l.drain(|c, n| panic!("{c} counted again ({n})"));
     }
 
     #[test]
