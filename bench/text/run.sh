@@ -3,6 +3,8 @@
 #   VADER sentiment: chorus-text vs vaderSentiment 3.3.2 (PyPI) on the same texts;
 #   language identification: chorus-text (whatlang + unknown rule) on the same texts.
 # Usage: bash bench/text/run.sh [PASSES]      (needs ../shared/data or CHORUS_SHARED_DIR)
+#   PASSES (10): language passes; Chorus runs 10 × PASSES sentiment passes per round.
+#   ROUNDS=5 CHORUS_PASSES=100 bash bench/text/run.sh   to set them directly.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PASSES="${1:-10}"
@@ -41,15 +43,31 @@ if command -v taskset >/dev/null; then PIN=(taskset -c 0); fi
 
 echo "load average now: $(cut -d' ' -f1-3 /proc/loadavg) (wall-clock rates suffer on a busy machine; cpu = the thread's own CPU time)"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); one core each (${PIN[*]:-unpinned})"
+# Chorus and Python take turns, ROUNDS times per set: a Chorus round (CHORUS_PASSES passes,
+# about as long as one Python pass) then a Python pass, so both sides see the same moments of a
+# shared machine. The speed-up is the median of the rounds' ratios.
+ROUNDS="${ROUNDS:-5}"
+CHORUS_PASSES="${CHORUS_PASSES:-$((PASSES * 10))}"
+rate() { # clock, output -> median texts/s
+    echo "$2" | sed -n "s/.*sentiment ($1):.*median \([0-9]*\).*/\1/p"
+}
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 for set in vader_tweets tweeteval_test xlmt_test_8_languages; do
-    echo "== $set"
-    chorus="$("${PIN[@]}" "$BIN" "$TMP/$set.txt" "$PASSES")"
-    python="$("${PIN[@]}" "$PY" bench/text/vader_reference.py "$TMP/$set.txt" "$PASSES")"
-    echo "$chorus"
-    echo "$python"
-    for clock in wall cpu; do
-        c=$(echo "$chorus" | sed -n "s/^chorus sentiment ($clock):.*median \([0-9]*\).*/\1/p")
-        p=$(echo "$python" | sed -n "s/^python.*($clock):.*median \([0-9]*\).*/\1/p")
-        awk -v c="$c" -v p="$p" -v k="$clock" 'BEGIN { printf "sentiment speed-up, %s clock (median/median): %.0fx\n", k, c / p }'
+    echo "== $set ($(wc -l < "$TMP/$set.txt") texts, $ROUNDS rounds)"
+    for clock in wall cpu; do : > "$TMP/$clock.c"; : > "$TMP/$clock.p"; : > "$TMP/$clock.r"; done
+    for _ in $(seq "$ROUNDS"); do
+        chorus="$("${PIN[@]}" "$BIN" "$TMP/$set.txt" "$CHORUS_PASSES" sentiment)"
+        python="$("${PIN[@]}" "$PY" bench/text/vader_reference.py "$TMP/$set.txt" 1)"
+        for clock in wall cpu; do
+            c=$(rate "$clock" "$chorus"); p=$(rate "$clock" "$python")
+            echo "$c" >> "$TMP/$clock.c"; echo "$p" >> "$TMP/$clock.p"
+            awk -v c="$c" -v p="$p" 'BEGIN { print c / p }' >> "$TMP/$clock.r"
+        done
     done
+    for clock in wall cpu; do
+        printf "sentiment (%s clock), texts/s, median of the rounds: chorus %.0f, python vaderSentiment 3.3.2 %.0f; speed-up %.0fx (rounds %.0fx-%.0fx)\n" \
+            "$clock" "$(median < "$TMP/$clock.c")" "$(median < "$TMP/$clock.p")" "$(median < "$TMP/$clock.r")" \
+            "$(sort -g "$TMP/$clock.r" | head -1)" "$(sort -g "$TMP/$clock.r" | tail -1)"
+    done
+    "${PIN[@]}" "$BIN" "$TMP/$set.txt" "$PASSES" language
 done
