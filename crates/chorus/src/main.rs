@@ -104,11 +104,28 @@ fn main() -> ExitCode {
         Err(err) => {
             #[allow(clippy::print_stderr)]
             {
-                eprintln!("error: {err:#}");
+                eprintln!("error: {}", error_chain(&err));
             }
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes joined by `: `, leaving out a cause whose message is already there
+/// (our errors and sqlx's include their source in their own message; `{:#}` repeated it).
+fn error_chain(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let msg = cause.to_string();
+        if out.contains(&msg) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&msg);
+    }
+    out
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -142,4 +159,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Bluesky(_) | Command::Query(_) | Command::Text(_) => Ok(()),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[derive(Debug, thiserror::Error)]
+    #[error("table users already exists")]
+    struct Inner;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("while executing migration 1: {0}")]
+    struct Outer(#[source] Inner);
+
+    #[test]
+    fn error_chain_says_each_cause_once() {
+        let err = anyhow::Error::new(Outer(Inner)).context("migrating the database failed");
+        assert_eq!(
+            super::error_chain(&err),
+            "migrating the database failed: while executing migration 1: table users already exists"
+        );
+        let plain = anyhow::Error::new(Inner).context("opening the database");
+        assert_eq!(
+            super::error_chain(&plain),
+            "opening the database: table users already exists"
+        );
+    }
 }
