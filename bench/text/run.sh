@@ -6,6 +6,7 @@
 #   PASSES (10): language passes; Chorus runs 10 × PASSES sentiment passes per round.
 #   ROUNDS=5 CHORUS_PASSES=100 bash bench/text/run.sh   to set them directly.
 set -euo pipefail
+export LC_ALL=C  # printf %.0f and awk read and write numbers with a dot whatever the locale
 cd "$(dirname "$0")/../.."
 PASSES="${1:-10}"
 DATA="${CHORUS_SHARED_DIR:-../shared}/data"
@@ -48,8 +49,12 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 # shared machine. The speed-up is the median of the rounds' ratios.
 ROUNDS="${ROUNDS:-5}"
 CHORUS_PASSES="${CHORUS_PASSES:-$((PASSES * 10))}"
+case "$ROUNDS" in ''|*[!0-9]*|0) echo "ROUNDS must be a whole number of at least 1 (got '$ROUNDS')" >&2; exit 2 ;; esac
 rate() { # clock, output -> median texts/s
-    echo "$2" | sed -n "s/.*sentiment ($1):.*median \([0-9]*\).*/\1/p"
+    echo "$2" | sed -n "s/.*sentiment ($1):.*median \([0-9][0-9]*\).*/\1/p"
+}
+positive() { # name, value: a rate the ratio can be taken of, or stop saying which run printed what
+    case "$2" in ''|*[!0-9]*|0) echo "no $1 rate could be read (got '$2'); its output was:" >&2; echo "$3" >&2; exit 1 ;; esac
 }
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 for set in vader_tweets tweeteval_test xlmt_test_8_languages; do
@@ -60,6 +65,7 @@ for set in vader_tweets tweeteval_test xlmt_test_8_languages; do
         python="$("${PIN[@]}" "$PY" bench/text/vader_reference.py "$TMP/$set.txt" 1)"
         for clock in wall cpu; do
             c=$(rate "$clock" "$chorus"); p=$(rate "$clock" "$python")
+            positive "chorus $clock" "$c" "$chorus"; positive "python $clock" "$p" "$python"
             echo "$c" >> "$TMP/$clock.c"; echo "$p" >> "$TMP/$clock.p"
             awk -v c="$c" -v p="$p" 'BEGIN { print c / p }' >> "$TMP/$clock.r"
         done

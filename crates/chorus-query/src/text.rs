@@ -3,8 +3,9 @@
 //! folding, emoji tokens, hashtag/mention marks. Queries and posts use the same functions.
 //!
 //! All-ASCII text (the common case on the hot path) takes a byte-level fast path that
-//! implements the same UAX #29 rules for ASCII; a property test checks it against the general
-//! path. Output goes into a reusable [`Tokens`] buffer: no allocation per post once warm.
+//! implements the same UAX #29 rules for ASCII; text of ASCII, basic Cyrillic, Latin-1 letters
+//! and common quotes and dashes takes the same rules over character classes (the simple path);
+//! anything else takes the general path. Property tests check both against the general path. Output goes into a reusable [`Tokens`] buffer: no allocation per post once warm.
 
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 use unicode_segmentation::UnicodeSegmentation;
@@ -275,7 +276,10 @@ fn tokenize_ascii(text: &str, out: &mut Tokens) {
 
 /// The word-break class of the characters [`tokenize_simple`] handles: ASCII, basic Cyrillic,
 /// Latin-1 letters and the quotation marks, dashes and spaces common around them; `None` for
-/// any other character.
+/// any other character. Left out on purpose, because UAX #29 gives them rules the simple path
+/// does not implement: U+00AD soft hyphen (Format, ignored inside words), U+00B7 middle dot
+/// (MidLetter), U+202F narrow no-break space (ExtendNumLet), and every combining mark
+/// (Extend).
 fn simple_class(c: char) -> Option<Cls> {
     Some(match c {
         '\0'..='\u{7F}' => CLASS[c as usize],
@@ -334,7 +338,7 @@ fn tokenize_simple(text: &str, out: &mut Tokens) -> bool {
         }
         let (a, b) = (offset(start), offset(k));
         let word = &text[a..b];
-        if word.chars().any(is_alphanumeric) {
+        if word.chars().any(is_alnum_fast) {
             tmp.clear();
             normalize_into(word, &mut tmp);
             push_pieces(&tmp, social_kind_unicode(&text[..a]), out);
@@ -348,7 +352,7 @@ fn tokenize_simple(text: &str, out: &mut Tokens) -> bool {
 fn tokenize_unicode(text: &str, out: &mut Tokens) {
     let mut tmp = std::mem::take(&mut out.tmp);
     for (off, seg) in text.split_word_bound_indices() {
-        if seg.chars().any(is_alphanumeric) {
+        if seg.chars().any(is_alnum_fast) {
             let kind = social_kind_unicode(&text[..off]);
             tmp.clear();
             normalize_into(seg, &mut tmp);
@@ -363,7 +367,7 @@ fn tokenize_unicode(text: &str, out: &mut Tokens) {
 /// Split a normalized word into tokens: characters of scripts without spaces stand alone.
 fn push_pieces(word: &str, kind: TokenKind, out: &mut Tokens) {
     if !word.chars().any(is_unspaced) {
-        if word.chars().any(is_alphanumeric) {
+        if word.chars().any(is_alnum_fast) {
             out.push_normalized(word, kind);
         }
         return;
@@ -373,7 +377,7 @@ fn push_pieces(word: &str, kind: TokenKind, out: &mut Tokens) {
     for (i, c) in word.char_indices() {
         if is_unspaced(c) {
             let run = &word[run_start..i];
-            if run.chars().any(is_alphanumeric) {
+            if run.chars().any(is_alnum_fast) {
                 out.push_normalized(run, if first { kind } else { TokenKind::Word });
                 first = false;
             }
@@ -384,7 +388,7 @@ fn push_pieces(word: &str, kind: TokenKind, out: &mut Tokens) {
         }
     }
     let run = &word[run_start..];
-    if run.chars().any(is_alphanumeric) {
+    if run.chars().any(is_alnum_fast) {
         out.push_normalized(run, if first { kind } else { TokenKind::Word });
     }
 }
@@ -405,7 +409,7 @@ fn social_kind_unicode(before: &str) -> TokenKind {
 /// `char::is_alphanumeric`, with ASCII and the Russian alphabet answered without the Unicode
 /// tables.
 #[inline]
-fn is_alphanumeric(c: char) -> bool {
+fn is_alnum_fast(c: char) -> bool {
     match c {
         'a'..='z' | 'A'..='Z' | '0'..='9' | 'а'..='я' | 'А'..='Я' | 'ё' | 'Ё' => true,
         '\0'..='\u{7F}' => false,
@@ -414,7 +418,8 @@ fn is_alphanumeric(c: char) -> bool {
 }
 
 /// Basic Cyrillic (U+0400–U+045F): every character is NFKC on its own, is not a combining
-/// mark, and lowercases to one character by a fixed offset (the tests check all three).
+/// mark (combining class 0), and lowercases to one character by a fixed offset (the tests check
+/// all three for every character).
 #[inline]
 fn basic_cyrillic_lower(c: char) -> Option<char> {
     let n = u32::from(c);
@@ -469,7 +474,7 @@ fn is_foldable_mark(c: char) -> bool {
 
 /// Append the accent-folded form of normalized text `s` to `out`.
 pub fn fold_accents(s: &str, out: &mut String) {
-    if s.chars().all(has_no_decomposition) {
+    if s.chars().all(is_known_undecomposed) {
         out.push_str(s);
         return;
     }
@@ -483,7 +488,7 @@ pub fn fold_accents(s: &str, out: &mut String) {
 /// ASCII and the lowercase Russian letters other than й and ё: characters that NFD leaves as
 /// they are (so accent folding cannot change them). A cheap subset, checked by the tests.
 #[inline]
-fn has_no_decomposition(c: char) -> bool {
+fn is_known_undecomposed(c: char) -> bool {
     matches!(c, '\0'..='\u{7F}' | 'а'..='и' | 'к'..='я')
 }
 

@@ -111,19 +111,22 @@ fn main() -> ExitCode {
     }
 }
 
-/// The error and its causes joined by `: `, leaving out a cause whose message is already there
-/// (our errors and sqlx's include their source in their own message; `{:#}` repeated it).
+/// The error and its causes joined by `: `, leaving out a cause whose message ends the one
+/// before it (our errors and sqlx's include their source at the end of their own message; `{:#}`
+/// repeated it). A cause that merely appears somewhere earlier is still said.
 fn error_chain(err: &anyhow::Error) -> String {
     let mut out = String::new();
+    let mut previous = String::new();
     for cause in err.chain() {
         let msg = cause.to_string();
-        if out.contains(&msg) {
-            continue;
+        let repeats = msg.is_empty() || previous.ends_with(&msg);
+        if !repeats {
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
+            out.push_str(&msg);
         }
-        if !out.is_empty() {
-            out.push_str(": ");
-        }
-        out.push_str(&msg);
+        previous = msg;
     }
     out
 }
@@ -182,6 +185,20 @@ mod tests {
         assert_eq!(
             super::error_chain(&plain),
             "opening the database: table users already exists"
+        );
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("connection refused")]
+    struct Refused;
+
+    #[test]
+    fn error_chain_keeps_a_cause_that_only_appears_earlier() {
+        // The context mentions the words, but the cause is not the end of its message.
+        let err = anyhow::Error::new(Refused).context("retrying after connection refused twice");
+        assert_eq!(
+            super::error_chain(&err),
+            "retrying after connection refused twice: connection refused"
         );
     }
 }

@@ -137,20 +137,64 @@ fn fast_character_classes_agree_with_unicode() {
     use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
     for c in (0..0x3000).filter_map(char::from_u32) {
         let hex = u32::from(c);
-        assert_eq!(is_alphanumeric(c), c.is_alphanumeric(), "U+{hex:04X}");
+        assert_eq!(is_alnum_fast(c), c.is_alphanumeric(), "U+{hex:04X}");
         if let Some(l) = basic_cyrillic_lower(c) {
             assert_eq!(Some(l), c.to_lowercase().next(), "U+{hex:04X}");
             assert_eq!(c.to_lowercase().count(), 1, "U+{hex:04X}");
+            assert_eq!(
+                unicode_normalization::char::canonical_combining_class(c),
+                0,
+                "U+{hex:04X}"
+            );
             assert_eq!(
                 is_nfkc_quick(std::iter::once(c)),
                 IsNormalized::Yes,
                 "U+{hex:04X}"
             );
         }
-        if has_no_decomposition(c) {
+        if is_known_undecomposed(c) {
             assert!(c.nfd().eq(std::iter::once(c)), "U+{hex:04X}");
         }
     }
+}
+
+/// Every character the simple path accepts, in every position a rule looks at, tokenizes as on
+/// the general path: between letters, between digits, after a hashtag mark, after an
+/// underscore, and alone.
+#[test]
+fn every_simple_character_tokenizes_as_on_the_general_path() {
+    let all = |t: &Tokens| {
+        (0..t.len())
+            .map(|i| (t.folded(i).to_owned(), t.exact(i).to_owned(), t.kind(i)))
+            .collect::<Vec<_>>()
+    };
+    let mut checked = 0;
+    for c in (0..0x3000).filter_map(char::from_u32) {
+        if simple_class(c).is_none() {
+            continue;
+        }
+        checked += 1;
+        for text in [
+            format!("a{c}b"),
+            format!("1{c}2"),
+            format!("#{c}x"),
+            format!("_{c}"),
+            format!("{c}"),
+        ] {
+            let mut fast = Tokens::new();
+            assert!(tokenize_simple(&text, &mut fast), "{text:?}");
+            let mut general = Tokens::new();
+            tokenize_unicode(&text, &mut general);
+            assert_eq!(
+                all(&fast),
+                all(&general),
+                "{text:?} (U+{:04X})",
+                u32::from(c)
+            );
+        }
+    }
+    // 128 ASCII + 96 basic Cyrillic + 62 Latin-1 letters + 10 quotes, dashes and spaces.
+    assert_eq!(checked, 296);
 }
 
 #[test]
@@ -202,6 +246,30 @@ proptest! {
                 .collect::<Vec<_>>()
         };
         prop_assert_eq!(all(&fast), all(&general));
+    }
+
+    /// Whichever path `tokenize` picks, mixed text (simple characters next to the ones that
+    /// send it to the general path) comes out as on the general path.
+    #[test]
+    fn tokenize_equals_unicode_path_on_mixed_text(
+        s in "[a-bA-B0-1_ .,'#@\\-абЁüß«»’\u{A0}\u{AD}\u{B7}\u{202F}\u{301}é😀👍🏽日本]{0,24}"
+    ) {
+        prop_assert_eq!(toks(&s), unicode_path(&s));
+    }
+
+    /// `normalize_into`'s fast paths are NFKC then lowercase, final sigma as sigma.
+    #[test]
+    fn normalize_into_is_nfkc_lowercase(
+        s in "[a-bA-B0-1 .абЁЙйѐЇüÜßΣσςİ\u{301}\u{FB01}①Ｈ]{0,16}"
+    ) {
+        let mut fast = String::new();
+        normalize_into(&s, &mut fast);
+        let general: String = s
+            .nfkc()
+            .flat_map(char::to_lowercase)
+            .map(|l| if l == 'ς' { 'σ' } else { l })
+            .collect();
+        prop_assert_eq!(fast, general);
     }
 
     #[test]
