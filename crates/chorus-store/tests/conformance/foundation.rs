@@ -514,3 +514,32 @@ async fn sqlite_backup_restores_into_a_fresh_directory() {
         .unwrap_err();
     assert!(err.to_string().contains("not a SQLite database"), "{err}");
 }
+
+/// A new SQLite database is created in WAL mode with 16 KiB pages (the file header says so),
+/// and a backup restored from it keeps them.
+#[tokio::test]
+async fn sqlite_new_database_has_16_kib_pages_and_wal() {
+    fn header(path: &std::path::Path) -> (u32, u8) {
+        let bytes = std::fs::read(path).unwrap();
+        assert_eq!(&bytes[..16], b"SQLite format 3\0", "{}", path.display());
+        let size = match u16::from_be_bytes([bytes[16], bytes[17]]) {
+            1 => 65_536,
+            n => u32::from(n),
+        };
+        (size, bytes[18])
+    }
+    let (store, dir) = support::sqlite_store().await;
+    let db = dir.path().join("chorus.db");
+    assert_eq!(
+        header(&db),
+        (16_384, 2),
+        "page size and write version (2 = WAL)"
+    );
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("chorus.backup");
+    store.backup_sqlite(&file, |_, _| ()).await.unwrap();
+    let restored = chorus_store::restore_sqlite(&file, &out.path().join("r").join("chorus.db"))
+        .await
+        .unwrap();
+    assert_eq!(header(&restored).0, 16_384);
+}
