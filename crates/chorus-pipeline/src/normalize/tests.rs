@@ -145,3 +145,51 @@ fn times_and_language_names() {
         assert_eq!(language(raw).as_deref(), want, "{raw}");
     }
 }
+
+/// The fast path for `YYYY-MM-DD HH:MM[:SS]` answers as jiff does, over every month and day
+/// around the edges (day 0, 29–32, month 0 and 13, leap and century years), hour 24, minute and
+/// second 60, both separators; and leaves to jiff what it does not answer.
+#[test]
+fn fast_civil_times_equal_jiff() {
+    let mut answered = 0;
+    for year in [
+        1, 400, 1600, 1899, 1900, 1969, 1970, 2000, 2012, 2024, 2100, 9999,
+    ] {
+        for month in 0..=13 {
+            for day in 0..=32 {
+                for (h, m, s) in [
+                    (0, 0, 0),
+                    (4, 18, 0),
+                    (23, 59, 59),
+                    (24, 0, 0),
+                    (12, 60, 0),
+                    (1, 2, 60),
+                ] {
+                    for sep in [' ', 'T'] {
+                        let full =
+                            format!("{year:04}-{month:02}-{day:02}{sep}{h:02}:{m:02}:{s:02}");
+                        let short = format!("{year:04}-{month:02}-{day:02}{sep}{h:02}:{m:02}");
+                        for text in [full, short] {
+                            let fast = super::utc_civil_fast(text.as_bytes());
+                            let general = super::parse_time_general(&text);
+                            if fast.is_some() {
+                                answered += 1;
+                                assert_eq!(fast, general, "{text}");
+                            }
+                            assert_eq!(parse_time(&text), general, "{text}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(answered > 10_000, "the fast path answered only {answered}");
+    for text in [
+        "2012-02-06 04:18:00Z",
+        "2012-2-06 04:18:00",
+        "２０１２-02-06 04:18:00",
+        "2012-02-06 04:18:0x",
+    ] {
+        assert_eq!(super::utc_civil_fast(text.as_bytes()), None, "{text}");
+    }
+}
