@@ -10,6 +10,10 @@ use std::collections::HashMap;
 use foldhash::fast::FixedState;
 use whatlang::{Lang, Script};
 
+mod tables;
+
+use tables::{CharCodes, Counter, LetterCounts, TrigramIndex, posting, unposting};
+
 mod data {
     include!(concat!(env!("OUT_DIR"), "/lang_profiles.rs"));
 }
@@ -22,9 +26,16 @@ const TEXT_TRIGRAMS: usize = 600;
 /// 38 of them Latin).
 const MAX_LANGS: usize = 64;
 
+/// A trigram as three code points in 63 bits (what the text side counts and ranks).
 #[inline]
 fn pack(a: char, b: char, c: char) -> u64 {
     (u64::from(a) << 42) | (u64::from(b) << 21) | u64::from(c)
+}
+
+/// A trigram as three [`CharCodes`] (each at least 1, so never 0): the index's key.
+#[inline]
+fn compact(a: u8, b: u8, c: u8) -> u32 {
+    (u32::from(a) << 16) | (u32::from(b) << 8) | u32::from(c)
 }
 
 /// Scores of the best two languages of a script for one text.
@@ -43,208 +54,24 @@ pub(crate) struct TrigramScratch {
     letters: LetterCounts,
 }
 
-/// Counts trigrams in a fixed open-addressing table that is never cleared: each slot carries
-/// the number of the text that wrote it. Texts with too many distinct trigrams fall back to
-/// sorting.
-#[derive(Debug)]
-struct Counter {
-    slots: Vec<(u64, u32, u32)>,
-    generation: u32,
-}
-
-const COUNTER_SLOTS: usize = 1024;
-
-impl Default for Counter {
-    fn default() -> Self {
-        Self {
-            slots: vec![(0, 0, 0); COUNTER_SLOTS],
-            generation: 0,
-        }
-    }
-}
-
-impl Counter {
-    /// `(count, trigram)` for each distinct trigram of `trigrams`, in any order.
-    fn count(&mut self, trigrams: &mut [u64], out: &mut Vec<(u32, u64)>) {
-        out.clear();
-        if trigrams.len() > COUNTER_SLOTS / 2 {
-            trigrams.sort_unstable();
-            for &t in trigrams.iter() {
-                match out.last_mut() {
-                    Some((n, last)) if *last == t => *n += 1,
-                    _ => out.push((1, t)),
-                }
-            }
-            return;
-        }
-        self.generation = self.generation.wrapping_add(1);
-        if self.generation == 0 {
-            self.slots.fill((0, 0, 0));
-            self.generation = 1;
-        }
-        let g = self.generation;
-        for &t in trigrams.iter() {
-            let mut i = (t.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize;
-            loop {
-                let slot = &mut self.slots[i];
-                if slot.2 != g {
-                    *slot = (t, 1, g);
-                    out.push((0, t));
-                    break;
-                }
-                if slot.0 == t {
-                    slot.1 += 1;
-                    break;
-                }
-                i = (i + 1) & (COUNTER_SLOTS - 1);
-            }
-        }
-        for (n, t) in out.iter_mut() {
-            let mut i = (t.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize;
-            while self.slots[i].0 != *t {
-                i = (i + 1) & (COUNTER_SLOTS - 1);
-            }
-            *n = self.slots[i].1;
-        }
-    }
-}
-
-/// Occurrences of each lowercased letter of one text: a counter per code point for ASCII,
-/// Latin-1, Latin Extended-A and Cyrillic (where nearly every post's letters are), the rest
-/// listed one by one. Counting first means each distinct letter's alphabet bit set is walked
-/// once per text rather than once per occurrence.
-#[derive(Debug)]
-struct LetterCounts {
-    counts: Vec<u32>,
-    touched: Vec<u16>,
-    others: Vec<char>,
-}
-
-/// Counter slots: U+0000–U+017F, then U+0400–U+04FF.
-const LETTER_SLOTS: usize = 0x180 + 0x100;
-
-impl Default for LetterCounts {
-    fn default() -> Self {
-        Self {
-            counts: vec![0; LETTER_SLOTS],
-            touched: Vec::new(),
-            others: Vec::new(),
-        }
-    }
-}
-
-impl LetterCounts {
-    fn slot(c: char) -> Option<usize> {
-        match u32::from(c) {
-            n @ 0..0x180 => Some(n as usize),
-            n @ 0x400..0x500 => Some(0x180 + (n - 0x400) as usize),
-            _ => None,
-        }
-    }
-
-    fn char_of(slot: usize) -> char {
-        let n = if slot < 0x180 {
-            slot as u32
-        } else {
-            slot as u32 - 0x180 + 0x400
-        };
-        char::from_u32(n).unwrap_or(' ')
-    }
-
-    #[inline]
-    fn add(&mut self, c: char) {
-        match Self::slot(c) {
-            Some(i) => {
-                if self.counts[i] == 0 {
-                    self.touched.push(i as u16);
-                }
-                self.counts[i] += 1;
-            }
-            None => self.others.push(c),
-        }
-    }
-
-    /// Calls `f(letter, occurrences)` for each letter counted, and resets.
-    fn drain(&mut self, mut f: impl FnMut(char, u32)) {
-        for &i in &self.touched {
-            let i = usize::from(i);
-            f(Self::char_of(i), self.counts[i]);
-            self.counts[i] = 0;
-        }
-        self.touched.clear();
-        for &c in &self.others {
-            f(c, 1);
-        }
-        self.others.clear();
-    }
-}
-
 /// The profiles of one script's languages, indexed by trigram.
 #[derive(Debug)]
 struct ScriptModel {
     script: Script,
     /// The script's languages; `acc` and the alphabet bit sets are indexed like this.
     langs: Vec<Lang>,
-    /// trigram → range in `postings`.
+    /// Codes of the characters the profiles use (a trigram of coded characters is a `u32`).
+    codes: CharCodes,
+    /// Compact trigram → range in `postings`.
     index: TrigramIndex,
-    /// (language index, rank in its profile).
-    postings: Vec<(u16, u16)>,
-    /// letter → bit set of the languages whose alphabet holds it.
-    alphabet: HashMap<char, u64, FixedState>,
+    /// [`posting`]s: (language index, rank in its profile).
+    postings: Vec<u16>,
+    /// Codes of the letters the alphabets hold, and per code the bit set of the languages whose
+    /// alphabet holds it (`letter_sets[0]`, for any other letter, is empty).
+    letters: CharCodes,
+    letter_sets: Vec<u64>,
     /// Languages that have an alphabet (the others score 1, as whatlang's placeholder does).
     with_alphabet: u64,
-}
-
-/// trigram → `(start, len)` in the postings: open addressing with linear probing, at most half
-/// full, keys stored inline (a lookup is one or two cache lines; most of a text's trigrams are
-/// in no profile, and a miss stops at the first empty slot). No trigram packs to 0, the empty
-/// key.
-#[derive(Debug)]
-struct TrigramIndex {
-    slots: Vec<(u64, u32, u32)>,
-    shift: u32,
-}
-
-impl TrigramIndex {
-    fn with_capacity(n: usize) -> Self {
-        let size = (2 * n).next_power_of_two().max(16);
-        TrigramIndex {
-            slots: vec![(0, 0, 0); size],
-            shift: 64 - size.trailing_zeros(),
-        }
-    }
-
-    #[inline]
-    fn home(&self, key: u64) -> usize {
-        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
-    }
-
-    /// Inserts a key not yet present (the build inserts each trigram once).
-    fn insert(&mut self, key: u64, start: u32, len: u32) {
-        debug_assert_ne!(key, 0, "0 marks an empty slot");
-        let mask = self.slots.len() - 1;
-        let mut i = self.home(key);
-        while self.slots[i].0 != 0 {
-            i = (i + 1) & mask;
-        }
-        self.slots[i] = (key, start, len);
-    }
-
-    #[inline]
-    fn get(&self, key: u64) -> Option<(u32, u32)> {
-        let mask = self.slots.len() - 1;
-        let mut i = self.home(key);
-        loop {
-            let (k, start, len) = self.slots[i];
-            if k == key {
-                return Some((start, len));
-            }
-            if k == 0 {
-                return None;
-            }
-            i = (i + 1) & mask;
-        }
-    }
 }
 
 /// One [`ScriptModel`] per script that several languages share: a text is scored against its
@@ -288,7 +115,8 @@ impl TrigramModel {
 impl ScriptModel {
     fn build(script: Script) -> Self {
         let mut langs = Vec::new();
-        let mut lists: HashMap<u64, Vec<(u16, u16)>, FixedState> = HashMap::default();
+        let mut codes = CharCodes::default();
+        let mut lists: HashMap<u32, Vec<u16>, FixedState> = HashMap::default();
         for &(name, code, profile) in data::PROFILES {
             if name != script_name(script) {
                 continue;
@@ -299,18 +127,25 @@ impl ScriptModel {
             if langs.len() == MAX_LANGS {
                 break;
             }
-            let li = langs.len() as u16;
+            let li = langs.len();
             langs.push(lang);
             for (rank, &[a, b, c]) in profile.iter().enumerate() {
+                // Every script's profiles use well under 255 characters (Latin: 94).
+                let (Some(a), Some(b), Some(c)) =
+                    (codes.assign(a), codes.assign(b), codes.assign(c))
+                else {
+                    continue;
+                };
                 lists
-                    .entry(pack(a, b, c))
+                    .entry(compact(a, b, c))
                     .or_default()
-                    .push((li, rank as u16));
+                    .push(posting(li, rank));
             }
         }
-        let mut alphabet: HashMap<char, u64, FixedState> = HashMap::default();
+        let mut letters = CharCodes::default();
+        let mut letter_sets = vec![0u64];
         let mut with_alphabet = 0u64;
-        for &(name, code, letters) in data::ALPHABETS {
+        for &(name, code, alphabet) in data::ALPHABETS {
             if name != script_name(script) {
                 continue;
             }
@@ -318,8 +153,15 @@ impl ScriptModel {
                 continue;
             };
             with_alphabet |= 1 << li;
-            for c in letters.chars() {
-                *alphabet.entry(c).or_default() |= 1 << li;
+            for c in alphabet.chars() {
+                // Latin's alphabets hold 172 letters in all.
+                let Some(code) = letters.assign(c) else {
+                    continue;
+                };
+                if usize::from(code) == letter_sets.len() {
+                    letter_sets.push(0);
+                }
+                letter_sets[usize::from(code)] |= 1 << li;
             }
         }
         let mut index = TrigramIndex::with_capacity(lists.len());
@@ -331,10 +173,22 @@ impl ScriptModel {
         Self {
             script,
             langs,
+            codes,
             index,
             postings,
-            alphabet,
+            letters,
+            letter_sets,
             with_alphabet,
+        }
+    }
+
+    /// The compact key of a packed trigram, or 0 when one of its characters is in no profile.
+    #[inline]
+    fn compact_key(&self, tri: u64) -> u32 {
+        let code = |shift: u32| self.codes.get(((tri >> shift) & 0x1F_FFFF) as u32);
+        match (code(42), code(21), code(0)) {
+            (0, _, _) | (_, 0, _) | (_, _, 0) => 0,
+            (a, b, c) => compact(a, b, c),
         }
     }
 
@@ -363,7 +217,8 @@ impl ScriptModel {
         let mut missing = [0u32; MAX_LANGS];
         letter_counts.drain(|c, n| {
             letters += n;
-            let mut lacking = self.with_alphabet & !self.alphabet.get(&c).copied().unwrap_or(0);
+            let set = self.letter_sets[usize::from(self.letters.get(u32::from(c)))];
+            let mut lacking = self.with_alphabet & !set;
             while lacking != 0 {
                 missing[lacking.trailing_zeros() as usize % MAX_LANGS] += n;
                 lacking &= lacking - 1;
@@ -381,9 +236,14 @@ impl ScriptModel {
         let mut acc = [0i32; MAX_LANGS];
         for &(pos, tri) in counted.iter() {
             let pos = pos as i32;
-            if let Some((start, len)) = self.index.get(tri) {
-                for &(li, rank) in &self.postings[start as usize..(start + len) as usize] {
-                    acc[usize::from(li) % MAX_LANGS] += (pos - i32::from(rank)).abs() - 300;
+            let key = self.compact_key(tri);
+            if key == 0 {
+                continue;
+            }
+            if let Some((start, len)) = self.index.get(key) {
+                for &p in &self.postings[start as usize..(start + len) as usize] {
+                    let (li, rank) = unposting(p);
+                    acc[li % MAX_LANGS] += (pos - rank).abs() - 300;
                 }
             }
         }
@@ -590,19 +450,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn letter_counts_reset_between_texts() {
-        let mut l = LetterCounts::default();
-        for c in "aaбЖ\u{1F600}".chars() {
-            l.add(c);
-        }
-        let mut seen = Vec::new();
-        l.drain(|c, n| seen.push((c, n)));
-        seen.sort_unstable();
-        assert_eq!(seen, [('a', 2), ('Ж', 1), ('б', 1), ('\u{1F600}', 1)]);
-        l.drain(|c, n| panic!("{c} counted again ({n})"));
-    }
-
     /// The scoring written the plain way: per language, every profile trigram looked up in a
     /// map of the text's ranks, every letter checked against the alphabet.
     fn reference_detect(text: &str, script: Script) -> Option<(Lang, f64)> {
@@ -763,59 +610,6 @@ mod tests {
                     assert!((gc - wc).abs() < 1e-12, "{text:?}: {gc} vs {wc}");
                 }
                 (g, w) => assert_eq!(g.is_none(), w.is_none(), "{text:?}"),
-            }
-        }
-    }
-
-    #[test]
-    fn trigram_index_finds_what_a_map_holds() {
-        let mut seed = 88_172_645_463_325_252u64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
-        for n in [0usize, 1, 5, 100, 3000] {
-            let mut want: HashMap<u64, (u32, u32)> = HashMap::new();
-            while want.len() < n {
-                let key = next() >> 1 | 1;
-                let v = (want.len() as u32, (key % 300) as u32);
-                want.insert(key, v);
-            }
-            let mut index = TrigramIndex::with_capacity(n);
-            for (&k, &(a, b)) in &want {
-                index.insert(k, a, b);
-            }
-            for (&k, &v) in &want {
-                assert_eq!(index.get(k), Some(v), "n={n}");
-            }
-            for _ in 0..1000 {
-                let k = next() >> 1 | 1;
-                assert_eq!(index.get(k), want.get(&k).copied(), "n={n}");
-            }
-        }
-    }
-
-    #[test]
-    fn counter_counts_like_sorting() {
-        let mut c = Counter::default();
-        let mut out = Vec::new();
-        for round in 0..3u64 {
-            for n in [0usize, 1, 7, 300, 513, 2000] {
-                let mut v: Vec<u64> = (0..n as u64).map(|i| (i * 7919 + round) % 97).collect();
-                c.count(&mut v.clone(), &mut out);
-                out.sort_unstable();
-                v.sort_unstable();
-                let mut want: Vec<(u32, u64)> = Vec::new();
-                for t in v {
-                    match want.last_mut() {
-                        Some((k, last)) if *last == t => *k += 1,
-                        _ => want.push((1, t)),
-                    }
-                }
-                want.sort_unstable();
-                assert_eq!(out, want, "n={n} round={round}");
             }
         }
     }
