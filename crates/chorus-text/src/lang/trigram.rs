@@ -23,7 +23,7 @@ const MAX_TOTAL_DISTANCE: i64 = MAX_TRIGRAM_DISTANCE * MAX_TRIGRAM_DISTANCE;
 /// Text trigrams considered, most frequent first (whatlang's TEXT_TRIGRAMS_SIZE).
 const TEXT_TRIGRAMS: usize = 600;
 /// Upper bound on the number of profiled languages per script (whatlang 0.18 has 51 in all,
-/// 38 of them Latin).
+/// 37 of them Latin).
 const MAX_LANGS: usize = 64;
 
 /// A trigram as three code points in 63 bits (what the text side counts and ranks).
