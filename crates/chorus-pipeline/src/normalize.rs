@@ -310,19 +310,15 @@ fn parse_time_general(s: &str) -> Option<i64> {
         .map(|z| z.timestamp().as_millisecond())
 }
 
-/// `YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DD HH:MM` (space or `T`), taken as UTC, answered without
-/// a parser: most exports write times this way, and the general path below spends more on one
-/// than on the rest of the row. `None` sends anything else (other shapes, out-of-range fields)
-/// to the general path, which decides; a property test checks both agree.
+/// `YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DD HH:MM` (space or `T`), taken as UTC: the fields are
+/// read by position and handed to jiff's constructor and UTC conversion, skipping its parser
+/// (most exports write times this way, and parsing cost more than the rest of the row). `None`
+/// sends anything else (other shapes, fields jiff refuses) to [`parse_time_general`], which
+/// decides; a test checks both agree over the calendar's edges.
 fn utc_civil_fast(s: &[u8]) -> Option<i64> {
     if s.len() != 19 && s.len() != 16 {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        s[r].iter().try_fold(0i64, |n, &b| {
-            b.is_ascii_digit().then(|| n * 10 + i64::from(b - b'0'))
-        })
-    };
     let shape = s[4] == b'-'
         && s[7] == b'-'
         && matches!(s[10], b' ' | b'T')
@@ -331,29 +327,27 @@ fn utc_civil_fast(s: &[u8]) -> Option<i64> {
     if !shape {
         return None;
     }
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, minute) = (num(11..13)?, num(14..16)?);
-    let second = if s.len() == 19 { num(17..19)? } else { 0 };
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let month_days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return None,
+    let num = |r: std::ops::Range<usize>| -> Option<i16> {
+        s[r].iter().try_fold(0i16, |n, &b| {
+            b.is_ascii_digit().then(|| n * 10 + i16::from(b - b'0'))
+        })
     };
-    // jiff's timestamps end late on 9999-12-30; its path decides the last year.
-    if year > 9998 || day < 1 || day > month_days || hour > 23 || minute > 59 || second > 59 {
-        return None;
-    }
-    // Days since 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's days_from_civil).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400;
-    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    let days = era * 146_097 + day_of_era - 719_468;
-    Some((((days * 24 + hour) * 60 + minute) * 60 + second) * 1000)
+    let small = |r| num(r).and_then(|n| i8::try_from(n).ok());
+    let second = if s.len() == 19 { small(17..19)? } else { 0 };
+    let civil = jiff::civil::DateTime::new(
+        num(0..4)?,
+        small(5..7)?,
+        small(8..10)?,
+        small(11..13)?,
+        small(14..16)?,
+        second,
+        0,
+    )
+    .ok()?;
+    jiff::tz::Offset::UTC
+        .to_timestamp(civil)
+        .ok()
+        .map(|t| t.as_millisecond())
 }
 
 /// A declared language → code: codes pass (`pt-BR` → `pt`); English names of languages map

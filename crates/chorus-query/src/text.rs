@@ -5,7 +5,8 @@
 //! All-ASCII text (the common case on the hot path) takes a byte-level fast path that
 //! implements the same UAX #29 rules for ASCII; text of ASCII, basic Cyrillic, Latin-1 letters
 //! and common quotes and dashes takes the same rules over character classes (the simple path);
-//! anything else takes the general path. Property tests check both against the general path. Output goes into a reusable [`Tokens`] buffer: no allocation per post once warm.
+//! anything else takes the general path. Property tests check both against the general path.
+//! Output goes into a reusable [`Tokens`] buffer: no allocation per post once warm.
 
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 use unicode_segmentation::UnicodeSegmentation;

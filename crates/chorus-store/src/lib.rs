@@ -267,9 +267,9 @@ impl Store {
 /// process crashes without loss (only an OS crash can drop the last commits); wait up to 10 s for
 /// a lock instead of failing; a page cache of up to 64 MiB (allocated as used), so ingest's
 /// random inserts into the posts' URI index do not re-read pages from the OS. A new database
-/// gets 16 KiB pages (SQLite's default is 4 KiB): ingest writes a quarter as many WAL frames and
-/// B-tree pages, which took SQLite's own time for the 149k-post corpus from about 1.3 s to
-/// 0.8 s of CPU; on an existing file the setting changes nothing.
+/// gets 16 KiB pages (SQLite's default is 4 KiB), which took SQLite's own time inserting the
+/// 149k-post corpus from about 1.3 s to 0.7–1.0 s of CPU (measured in the `sqlite3` shell);
+/// on an existing file the setting changes nothing.
 pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA page_size = 16384; PRAGMA foreign_keys = ON; \
      PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536;";
 

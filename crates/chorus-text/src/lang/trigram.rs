@@ -69,7 +69,7 @@ struct ScriptModel {
     /// Codes of the letters the alphabets hold, and per code the bit set of the languages whose
     /// alphabet holds it (`letter_sets[0]`, for any other letter, is empty).
     letters: CharCodes,
-    letter_sets: Vec<u64>,
+    letter_sets: [u64; 256],
     /// Languages that have an alphabet (the others score 1, as whatlang's placeholder does).
     with_alphabet: u64,
 }
@@ -143,7 +143,7 @@ impl ScriptModel {
             }
         }
         let mut letters = CharCodes::default();
-        let mut letter_sets = vec![0u64];
+        let mut letter_sets = [0u64; 256];
         let mut with_alphabet = 0u64;
         for &(name, code, alphabet) in data::ALPHABETS {
             if name != script_name(script) {
@@ -155,13 +155,9 @@ impl ScriptModel {
             with_alphabet |= 1 << li;
             for c in alphabet.chars() {
                 // Latin's alphabets hold 172 letters in all.
-                let Some(code) = letters.assign(c) else {
-                    continue;
-                };
-                if usize::from(code) == letter_sets.len() {
-                    letter_sets.push(0);
+                if let Some(code) = letters.assign(c) {
+                    letter_sets[usize::from(code)] |= 1 << li;
                 }
-                letter_sets[usize::from(code)] |= 1 << li;
             }
         }
         let mut index = TrigramIndex::with_capacity(lists.len());
@@ -206,7 +202,7 @@ impl ScriptModel {
             let c = lowercase(c);
             let t = to_trigram_char(c);
             if t != ' ' {
-                letter_counts.add(c);
+                letter_counts.add(self.letters.get(u32::from(c)));
             }
             t
         });
@@ -215,10 +211,9 @@ impl ScriptModel {
         // of their script, so walking the languages that lack one is short.
         let mut letters = 0u32;
         let mut missing = [0u32; MAX_LANGS];
-        letter_counts.drain(|c, n| {
+        letter_counts.drain(|code, n| {
             letters += n;
-            let set = self.letter_sets[usize::from(self.letters.get(u32::from(c)))];
-            let mut lacking = self.with_alphabet & !set;
+            let mut lacking = self.with_alphabet & !self.letter_sets[usize::from(code)];
             while lacking != 0 {
                 missing[lacking.trailing_zeros() as usize % MAX_LANGS] += n;
                 lacking &= lacking - 1;

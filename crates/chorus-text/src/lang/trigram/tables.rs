@@ -71,73 +71,42 @@ impl Counter {
     }
 }
 
-/// Occurrences of each lowercased letter of one text: a counter per code point for ASCII,
-/// Latin-1, Latin Extended-A and Cyrillic (where nearly every post's letters are), the rest
-/// listed one by one. Counting first means each distinct letter's alphabet bit set is walked
-/// once per text rather than once per occurrence.
+/// Occurrences of each letter of one text, by its [`CharCodes`] code (0 for the letters no
+/// alphabet holds). Counting first means each distinct letter's alphabet bit set is walked once
+/// per text rather than once per occurrence.
 #[derive(Debug)]
 pub(super) struct LetterCounts {
-    counts: Vec<u32>,
-    touched: Vec<u16>,
-    others: Vec<char>,
+    counts: [u32; 256],
+    touched: Vec<u8>,
 }
-
-/// Counter slots: U+0000–U+017F, then U+0400–U+04FF.
-const LETTER_SLOTS: usize = 0x180 + 0x100;
 
 impl Default for LetterCounts {
     fn default() -> Self {
         Self {
-            counts: vec![0; LETTER_SLOTS],
+            counts: [0; 256],
             touched: Vec::new(),
-            others: Vec::new(),
         }
     }
 }
 
 impl LetterCounts {
-    fn slot(c: char) -> Option<usize> {
-        match u32::from(c) {
-            n @ 0..0x180 => Some(n as usize),
-            n @ 0x400..0x500 => Some(0x180 + (n - 0x400) as usize),
-            _ => None,
-        }
-    }
-
-    fn char_of(slot: usize) -> char {
-        let n = if slot < 0x180 {
-            slot as u32
-        } else {
-            slot as u32 - 0x180 + 0x400
-        };
-        char::from_u32(n).unwrap_or(' ')
-    }
-
     #[inline]
-    pub(super) fn add(&mut self, c: char) {
-        match Self::slot(c) {
-            Some(i) => {
-                if self.counts[i] == 0 {
-                    self.touched.push(i as u16);
-                }
-                self.counts[i] += 1;
-            }
-            None => self.others.push(c),
+    pub(super) fn add(&mut self, code: u8) {
+        let n = &mut self.counts[usize::from(code)];
+        if *n == 0 {
+            self.touched.push(code);
         }
+        *n += 1;
     }
 
-    /// Calls `f(letter, occurrences)` for each letter counted, and resets.
-    pub(super) fn drain(&mut self, mut f: impl FnMut(char, u32)) {
-        for &i in &self.touched {
-            let i = usize::from(i);
-            f(Self::char_of(i), self.counts[i]);
-            self.counts[i] = 0;
+    /// Calls `f(code, occurrences)` for each code counted, and resets.
+    pub(super) fn drain(&mut self, mut f: impl FnMut(u8, u32)) {
+        for &code in &self.touched {
+            let n = &mut self.counts[usize::from(code)];
+            f(code, *n);
+            *n = 0;
         }
         self.touched.clear();
-        for &c in &self.others {
-            f(c, 1);
-        }
-        self.others.clear();
     }
 }
 
@@ -274,14 +243,14 @@ mod tests {
     #[test]
     fn letter_counts_reset_between_texts() {
         let mut l = LetterCounts::default();
-        for c in "aaбЖ\u{1F600}".chars() {
-            l.add(c);
+        for code in [1, 1, 7, 0, 255] {
+            l.add(code);
         }
         let mut seen = Vec::new();
-        l.drain(|c, n| seen.push((c, n)));
+        l.drain(|code, n| seen.push((code, n)));
         seen.sort_unstable();
-        assert_eq!(seen, [('a', 2), ('Ж', 1), ('б', 1), ('\u{1F600}', 1)]);
-        l.drain(|c, n| panic!("{c} counted again ({n})"));
+        assert_eq!(seen, [(0, 1), (1, 2), (7, 1), (255, 1)]);
+        l.drain(|code, n| panic!("{code} counted again ({n})"));
     }
 
     #[test]
