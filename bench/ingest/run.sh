@@ -5,6 +5,7 @@
 #   bash bench/ingest/run.sh                 # both backends (PostgreSQL skipped if unreachable)
 #   BACKENDS=sqlite bash bench/ingest/run.sh
 #   PG_ADMIN_URL=postgres://chorus:chorus@127.0.0.1:5432/chorus bash bench/ingest/run.sh
+#   ROUNDS=5 bash bench/ingest/run.sh       # rounds per backend (default 3); the median is printed
 #
 # The queries are the 10k-query workload of bench/listen (../shared/peers/listen/gen_workload.py,
 # seed 1; cached in $CHORUS_LISTEN_CACHE). For each backend: a fresh database, one market, the
@@ -17,6 +18,8 @@ CACHE="${CHORUS_LISTEN_CACHE:-/var/tmp/chorus-listen-cache}"
 BACKENDS="${BACKENDS:-sqlite postgres}"
 PG_ADMIN_URL="${PG_ADMIN_URL:-postgres://chorus:chorus@127.0.0.1:5432/chorus}"
 CORE="${CORE:-0}"
+ROUNDS="${ROUNDS:-3}"
+case "$ROUNDS" in ''|*[!0-9]*|0) echo "ROUNDS must be a positive whole number, not '$ROUNDS'" >&2; exit 2 ;; esac
 [ -f "$CORPUS" ] || { echo "no corpus at $CORPUS" >&2; exit 2; }
 
 QUERIES="$CACHE/wl10k-s1/queries.tsv"
@@ -46,27 +49,38 @@ run() { # kind, db args...
     local n; n=$(awk '{print $1}' "$WORK/$kind.out")
     printf "| %s | %s | %.1f s | %.1f s | %.0f | %.0f |\n" "$kind" "$n" "$wall" "$(echo "$user + $sys" | bc)" \
         "$(echo "$n / $wall" | bc -l)" "$(echo "$n / ($user + $sys)" | bc -l)" >> "$WORK/table"
+    printf "%s %.0f\n" "$kind" "$(echo "$n / $wall" | bc -l)" >> "$WORK/rates"
     echo "$kind: $(cat "$WORK/$kind.out")" >&2
 }
 
+for round in $(seq "$ROUNDS"); do
+echo "round $round of $ROUNDS" >&2
 for b in $BACKENDS; do
     case "$b" in
-        sqlite) mkdir -p "$WORK/sqlite"; run sqlite --data-dir "$WORK/sqlite" ;;
+        sqlite) rm -rf "$WORK/sqlite"; mkdir -p "$WORK/sqlite"; run sqlite --data-dir "$WORK/sqlite" ;;
         postgres)
             if ! psql -q "$PG_ADMIN_URL" -c "SELECT 1" >/dev/null 2>&1; then
                 echo "PostgreSQL unreachable at $PG_ADMIN_URL; skipped" >&2; continue
             fi
             psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS chorus_bench_ingest WITH (FORCE)" -c "CREATE DATABASE chorus_bench_ingest"
             PG_URL="${PG_ADMIN_URL%/*}/chorus_bench_ingest"
-            mkdir -p "$WORK/postgres"
+            rm -rf "$WORK/postgres"; mkdir -p "$WORK/postgres"
             run postgres --data-dir "$WORK/postgres" --database-url "$PG_URL"
             psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS chorus_bench_ingest WITH (FORCE)"
             ;;
         *) echo "unknown backend $b" >&2; exit 2 ;;
     esac
 done
+done
 echo
 echo "149,118-row corpus, 10,000 queries, chorus ingest file on core $CORE (taskset)"
 echo "| backend | records | wall | CPU (user+sys) | records/s (wall) | records/s per CPU-second |"
 echo "| --- | --- | --- | --- | --- | --- |"
 cat "$WORK/table"
+echo
+for b in $BACKENDS; do
+    rates=$(awk -v b="$b" '$1 == b {print $2}' "$WORK/rates" 2>/dev/null | sort -n)
+    [ -n "$rates" ] || continue
+    n=$(echo "$rates" | wc -l)
+    echo "$b: median $(echo "$rates" | sed -n "$(( (n + 1) / 2 ))p") records/s over $n rounds (lowest $(echo "$rates" | head -1), highest $(echo "$rates" | tail -1))"
+done

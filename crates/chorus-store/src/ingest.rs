@@ -284,26 +284,84 @@ impl Store {
     }
 
     /// Stored posts received at or after `since_ms`, oldest first, `limit` at a time after the
-    /// post id `after` (for paging through a preview window).
+    /// post id `after` (for paging through a preview window: 0 for the first page, then the last
+    /// id of the page before). The first page starts at [`Self::first_post_received_since`];
+    /// later pages go on from `after`.
     pub async fn posts_received_since(
         &self,
         since_ms: i64,
         after: i64,
         limit: i64,
     ) -> Result<Vec<StoredPost>, StoreError> {
+        let after = if after > 0 {
+            after
+        } else {
+            match self.first_post_received_since(since_ms).await? {
+                Some(first) => first - 1,
+                None => return Ok(Vec::new()),
+            }
+        };
         self.pooled_all(
             &format!(
-                "SELECT {POST_COLUMNS} FROM posts WHERE received_at >= $1 AND id > $2 \
+                "SELECT {POST_COLUMNS} FROM posts WHERE id > $1 AND received_at >= $2 \
                  ORDER BY id LIMIT $3"
             ),
             &[
-                Bind::I(since_ms),
                 Bind::I(after),
+                Bind::I(since_ms),
                 Bind::I(limit.clamp(1, 10_000)),
             ],
             post_from_row,
         )
         .await
+    }
+
+    /// The id of the first post received at or after `since_ms`, if any, by a binary search over
+    /// ids: posts get growing ids in the order they are stored, and each batch's receipt time
+    /// is read just before it is stored, so receipt times grow with ids (two writers racing
+    /// can put a post a batch's write time out of order, which moves a window's edge by that
+    /// much). About 20 primary-key lookups for a million posts, and no index on the time for
+    /// ingest to keep up.
+    pub async fn first_post_received_since(
+        &self,
+        since_ms: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        // The first post at or after `id`: (its id, its receipt time).
+        let at_or_after = |id: i64| async move {
+            let r =
+                sqlx::query("SELECT id, received_at FROM posts WHERE id >= $1 ORDER BY id LIMIT 1")
+                    .bind(id)
+                    .fetch_optional(self.pool())
+                    .await?;
+            r.map(|r| -> Result<(i64, i64), StoreError> {
+                Ok((r.try_get("id")?, r.try_get("received_at")?))
+            })
+            .transpose()
+        };
+        let Some((first, first_at)) = at_or_after(i64::MIN).await? else {
+            return Ok(None);
+        };
+        if first_at >= since_ms {
+            return Ok(Some(first));
+        }
+        let last = sqlx::query("SELECT id, received_at FROM posts ORDER BY id DESC LIMIT 1")
+            .fetch_one(self.pool())
+            .await?;
+        let (last, last_at): (i64, i64) = (last.try_get("id")?, last.try_get("received_at")?);
+        if last_at < since_ms {
+            return Ok(None);
+        }
+        // Over id values v: is the first post at or after v received since `since_ms`? False
+        // at `lo`, true at `hi`, and (times growing with ids) false then true in between.
+        let (mut lo, mut hi, mut found) = (first, last, last);
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            match at_or_after(mid).await? {
+                Some((id, at)) if at >= since_ms => (hi, found) = (mid, id),
+                _ => lo = mid,
+            }
+        }
+        Ok(Some(found))
     }
 
     /// The stored post with this URI, if any.
@@ -331,10 +389,17 @@ impl Store {
 
     /// Deletes stored posts older than `before_ms` that no query matched; returns how many.
     pub async fn prune_unmatched_posts(&self, before_ms: i64) -> Result<u64, StoreError> {
+        // Posts before the first one received since `before_ms`: a range of ids, not a scan
+        // of every post's time.
+        let bound = self
+            .first_post_received_since(before_ms)
+            .await?
+            .unwrap_or(i64::MAX);
         Ok(sqlx::query(
-            "DELETE FROM posts WHERE received_at < $1 \
+            "DELETE FROM posts WHERE id < $1 AND received_at < $2 \
              AND NOT EXISTS (SELECT 1 FROM conversations c WHERE c.id = posts.id)",
         )
+        .bind(bound)
         .bind(before_ms)
         .execute(self.pool())
         .await?

@@ -185,6 +185,70 @@ async fn ingest_stores_each_post_once_with_its_cursor(store: &Store) {
     assert_eq!(store.ingest_counts().await.unwrap(), (2, 2));
 }
 
+/// The preview window's start without an index on receipt time: a binary search over ids,
+/// checked against a plain scan at every edge, with ids missing where posts were pruned.
+async fn first_post_received_since_matches_a_scan(store: &Store) {
+    assert_eq!(store.first_post_received_since(0).await.unwrap(), None);
+    let fi = market(store, "FI").await;
+    let q = store
+        .create_listening_query(&sys(), &input(fi, "Brand", "northwind", "us"))
+        .await
+        .unwrap();
+    // Seven batches a few milliseconds apart; the third is pruned later except its matched post.
+    for b in 0..7 {
+        let batch = (0..3)
+            .map(|i| {
+                let matched = b == 2 && i == 1;
+                let m: &[(QueryId, MarketId)] = if matched { &[(q.id, fi)] } else { &[] };
+                post(&format!("at://w/{b}/{i}"), "northwind", 0, 0.0, m)
+            })
+            .collect();
+        store
+            .ingest_batch("file:w", &b.to_string(), batch)
+            .await
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+    }
+    let all = store.posts_received_since(0, 0, 100).await.unwrap();
+    assert_eq!(all.len(), 21);
+    let pruned_before = all[9].received_at_ms;
+    assert!(all[6].received_at_ms < pruned_before, "batches 3 ms apart");
+    // Prune batches 0-2 (ids 1-9) except the matched post: the ids left start with a gap.
+    assert_eq!(store.prune_unmatched_posts(pruned_before).await.unwrap(), 8);
+    let left = store.posts_received_since(0, 0, 100).await.unwrap();
+    assert_eq!(left.len(), 13);
+    let mut edges: Vec<i64> = left
+        .iter()
+        .flat_map(|p| [p.received_at_ms - 1, p.received_at_ms, p.received_at_ms + 1])
+        .collect();
+    edges.extend([i64::MIN, 0, i64::MAX]);
+    for since in edges {
+        let scan = left
+            .iter()
+            .filter(|p| p.received_at_ms >= since)
+            .map(|p| p.id)
+            .min();
+        assert_eq!(
+            store.first_post_received_since(since).await.unwrap(),
+            scan,
+            "since {since}"
+        );
+        let window: Vec<i64> = store
+            .posts_received_since(since, 0, 100)
+            .await
+            .unwrap()
+            .iter()
+            .map(|p| p.id)
+            .collect();
+        let want: Vec<i64> = left
+            .iter()
+            .filter(|p| p.received_at_ms >= since)
+            .map(|p| p.id)
+            .collect();
+        assert_eq!(window, want, "window since {since}");
+    }
+}
+
 async fn inbox_filters_and_pages(store: &Store) {
     let fi = market(store, "FI").await;
     let br = market(store, "BR").await;
@@ -605,6 +669,7 @@ async fn signals_spikes_and_share_of_voice(store: &Store) {
 support::conformance_suite!(
     listening_queries_are_audited_and_versioned,
     ingest_stores_each_post_once_with_its_cursor,
+    first_post_received_since_matches_a_scan,
     inbox_filters_and_pages,
     threads_replies_and_first_response,
     signals_spikes_and_share_of_voice,
