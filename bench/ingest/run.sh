@@ -6,6 +6,10 @@
 #   BACKENDS=sqlite bash bench/ingest/run.sh
 #   PG_ADMIN_URL=postgres://chorus:chorus@127.0.0.1:5432/chorus bash bench/ingest/run.sh
 #   ROUNDS=5 bash bench/ingest/run.sh       # rounds per backend (default 3); the median is printed
+#   MEASURE=instructions BACKENDS=sqlite ROUNDS=1 bash bench/ingest/run.sh
+#                                            # the import's instruction count under callgrind
+#                                            # (about 2 minutes; steady where timings swing, so it
+#                                            # judges changes of a few percent)
 #
 # The queries are the 10k-query workload of bench/listen (../shared/peers/listen/gen_workload.py,
 # seed 1; cached in $CHORUS_LISTEN_CACHE). For each backend: a fresh database, one market, the
@@ -19,6 +23,12 @@ BACKENDS="${BACKENDS:-sqlite postgres}"
 PG_ADMIN_URL="${PG_ADMIN_URL:-postgres://chorus:chorus@127.0.0.1:5432/chorus}"
 CORE="${CORE:-0}"
 ROUNDS="${ROUNDS:-3}"
+MEASURE="${MEASURE:-time}"
+case "$MEASURE" in
+    time) ;;
+    instructions) command -v valgrind >/dev/null || { echo "MEASURE=instructions needs valgrind (apt-get install valgrind)" >&2; exit 2; } ;;
+    *) echo "MEASURE must be time or instructions, not '$MEASURE'" >&2; exit 2 ;;
+esac
 case "$ROUNDS" in ''|*[!0-9]*|0) echo "ROUNDS must be a positive whole number, not '$ROUNDS'" >&2; exit 2 ;; esac
 [ -f "$CORPUS" ] || { echo "no corpus at $CORPUS" >&2; exit 2; }
 
@@ -43,6 +53,12 @@ run() { # kind, db args...
     "$CHORUS" migrate "$@" >/dev/null
     if [ "$kind" = sqlite ]; then sqlite3 "$WORK/$kind/chorus.db" "$MARKET_SQL"; else psql -q "$PG_URL" -c "$MARKET_SQL"; fi
     "$CHORUS" listening import --market US "$QUERIES" "$@" >/dev/null
+    if [ "$MEASURE" = instructions ]; then
+        taskset -c "$CORE" valgrind --tool=callgrind --callgrind-out-file="$WORK/$kind.cg" \
+            "$CHORUS" ingest file --quiet "$CORPUS" "$@" > "$WORK/$kind.out" 2> "$WORK/$kind.vg"
+        echo "$kind: $(grep -o 'Collected : [0-9]*' "$WORK/$kind.vg" | awk '{print $3}') instructions ($(cat "$WORK/$kind.out"))" | tee -a "$WORK/instructions" >&2
+        return
+    fi
     /usr/bin/time -f "%e %U %S" -o "$WORK/$kind.time" \
         taskset -c "$CORE" "$CHORUS" ingest file --quiet "$CORPUS" "$@" > "$WORK/$kind.out"
     read -r wall user sys < "$WORK/$kind.time"
@@ -72,6 +88,11 @@ for b in $BACKENDS; do
     esac
 done
 done
+if [ "$MEASURE" = instructions ]; then
+    echo
+    cat "$WORK/instructions"
+    exit 0
+fi
 echo
 echo "149,118-row corpus, 10,000 queries, chorus ingest file on core $CORE (taskset)"
 echo "| backend | records | wall | CPU (user+sys) | records/s (wall) | records/s per CPU-second |"
