@@ -70,23 +70,23 @@ run() { # kind, db args...
 }
 
 for round in $(seq "$ROUNDS"); do
-echo "round $round of $ROUNDS" >&2
-for b in $BACKENDS; do
-    case "$b" in
-        sqlite) rm -rf "$WORK/sqlite"; mkdir -p "$WORK/sqlite"; run sqlite --data-dir "$WORK/sqlite" ;;
-        postgres)
-            if ! psql -q "$PG_ADMIN_URL" -c "SELECT 1" >/dev/null 2>&1; then
-                echo "PostgreSQL unreachable at $PG_ADMIN_URL; skipped" >&2; continue
-            fi
-            psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS chorus_bench_ingest WITH (FORCE)" -c "CREATE DATABASE chorus_bench_ingest"
-            PG_URL="${PG_ADMIN_URL%/*}/chorus_bench_ingest"
-            rm -rf "$WORK/postgres"; mkdir -p "$WORK/postgres"
-            run postgres --data-dir "$WORK/postgres" --database-url "$PG_URL"
-            psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS chorus_bench_ingest WITH (FORCE)"
-            ;;
-        *) echo "unknown backend $b" >&2; exit 2 ;;
-    esac
-done
+    echo "round $round of $ROUNDS" >&2
+    for b in $BACKENDS; do
+        case "$b" in
+            sqlite) rm -rf "$WORK/sqlite"; mkdir -p "$WORK/sqlite"; run sqlite --data-dir "$WORK/sqlite" ;;
+            postgres)
+                if ! psql -q "$PG_ADMIN_URL" -c "SELECT 1" >/dev/null 2>&1; then
+                    echo "PostgreSQL unreachable at $PG_ADMIN_URL; skipped" >&2; continue
+                fi
+                psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS chorus_bench_ingest WITH (FORCE)" -c "CREATE DATABASE chorus_bench_ingest"
+                PG_URL="${PG_ADMIN_URL%/*}/chorus_bench_ingest"
+                rm -rf "$WORK/postgres"; mkdir -p "$WORK/postgres"
+                run postgres --data-dir "$WORK/postgres" --database-url "$PG_URL"
+                psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS chorus_bench_ingest WITH (FORCE)"
+                ;;
+            *) echo "unknown backend $b" >&2; exit 2 ;;
+        esac
+    done
 done
 if [ "$MEASURE" = instructions ]; then
     echo

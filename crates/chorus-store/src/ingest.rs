@@ -326,17 +326,19 @@ impl Store {
         &self,
         since_ms: i64,
     ) -> Result<Option<i64>, StoreError> {
+        fn id_and_time(r: &dyn RowGet) -> Result<(i64, i64), StoreError> {
+            Ok((r.i64("id")?, r.i64("received_at")?))
+        }
+        let one = |sql: &'static str, id: i64| async move {
+            let rows = self.pooled_all(sql, &[Bind::I(id)], id_and_time).await?;
+            Ok::<_, StoreError>(rows.into_iter().next())
+        };
         // The first post at or after `id`: (its id, its receipt time).
-        let at_or_after = |id: i64| async move {
-            let r =
-                sqlx::query("SELECT id, received_at FROM posts WHERE id >= $1 ORDER BY id LIMIT 1")
-                    .bind(id)
-                    .fetch_optional(self.pool())
-                    .await?;
-            r.map(|r| -> Result<(i64, i64), StoreError> {
-                Ok((r.try_get("id")?, r.try_get("received_at")?))
-            })
-            .transpose()
+        let at_or_after = |id: i64| {
+            one(
+                "SELECT id, received_at FROM posts WHERE id >= $1 ORDER BY id LIMIT 1",
+                id,
+            )
         };
         let Some((first, first_at)) = at_or_after(i64::MIN).await? else {
             return Ok(None);
@@ -344,10 +346,15 @@ impl Store {
         if first_at >= since_ms {
             return Ok(Some(first));
         }
-        let last = sqlx::query("SELECT id, received_at FROM posts ORDER BY id DESC LIMIT 1")
-            .fetch_one(self.pool())
-            .await?;
-        let (last, last_at): (i64, i64) = (last.try_get("id")?, last.try_get("received_at")?);
+        // The last post (there is one: `first` exists).
+        let Some((last, last_at)) = one(
+            "SELECT id, received_at FROM posts WHERE id >= $1 ORDER BY id DESC LIMIT 1",
+            first,
+        )
+        .await?
+        else {
+            return Ok(None);
+        };
         if last_at < since_ms {
             return Ok(None);
         }
