@@ -103,5 +103,6 @@ for b in $BACKENDS; do
     rates=$(awk -v b="$b" '$1 == b {print $2}' "$WORK/rates" 2>/dev/null | sort -n)
     [ -n "$rates" ] || continue
     n=$(echo "$rates" | wc -l)
-    echo "$b: median $(echo "$rates" | sed -n "$(( (n + 1) / 2 ))p") records/s over $n rounds (lowest $(echo "$rates" | head -1), highest $(echo "$rates" | tail -1))"
+    median=$(echo "$rates" | awk -v n="$n" '{r[NR] = $1} END {printf "%.0f", n % 2 ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2}')
+    echo "$b: median $median records/s over $n rounds (lowest $(echo "$rates" | head -1), highest $(echo "$rates" | tail -1))"
 done
