@@ -313,6 +313,14 @@ mod tests {
             .map_while(|c| full.assign(c))
             .count();
         assert_eq!(given, 255);
+        // Once all 255 are given, a new character is skipped (no code, and none later), while
+        // the characters that have one keep it.
+        let skipped = char::from_u32(0x100 + 255).unwrap();
+        assert_eq!(full.assign(skipped), None);
+        assert_eq!(full.get(u32::from(skipped)), 0);
+        assert_eq!(full.assign('\u{100}'), Some(1));
+        assert_eq!(full.assign('\u{1FE}'), Some(255));
+        assert_eq!(full.assigned, 255);
     }
 
     #[test]
