@@ -166,8 +166,13 @@ pub fn match_stage(
     })
 }
 
+/// How often a long ingest refreshes the query planner's statistics ([`Store::optimize`]).
+const OPTIMIZE_EVERY: Duration = Duration::from_secs(600);
+
 /// Store stage: writes each batch with the source's position in one transaction; checks for
-/// spikes (at most every `spike_every`) when a batch brought recent posts.
+/// spikes (at most every `spike_every`) when a batch brought recent posts; refreshes the query
+/// planner's statistics every [`OPTIMIZE_EVERY`] and when the input ends, since ingest is what
+/// grows the tables the inbox reads.
 pub async fn store_stage(
     store: Store,
     mut rx: mpsc::Receiver<Batch<NewPost>>,
@@ -175,11 +180,16 @@ pub async fn store_stage(
     spike_every: Duration,
 ) -> Result<(), PipelineError> {
     let mut last_spike_check: Option<Instant> = None;
+    let mut last_optimize = Instant::now();
     while let Some(batch) = rx.recv().await {
         let report = store
             .ingest_batch(&batch.source, &batch.position, batch.items)
             .await?;
         progress.add(&report);
+        if last_optimize.elapsed() >= OPTIMIZE_EVERY {
+            last_optimize = Instant::now();
+            optimize(&store).await;
+        }
         if report.recent > 0 && last_spike_check.is_none_or(|t| t.elapsed() >= spike_every) {
             last_spike_check = Some(Instant::now());
             let since = chorus_store::now_ms() - 2 * 3_600_000;
@@ -198,7 +208,15 @@ pub async fn store_stage(
             }
         }
     }
+    optimize(&store).await;
     Ok(())
+}
+
+/// [`Store::optimize`]; a failure only costs query plans, so it is logged, not raised.
+async fn optimize(store: &Store) {
+    if let Err(e) = store.optimize().await {
+        tracing::warn!(error = %e, "refreshing the query planner's statistics failed");
+    }
 }
 
 /// The downstream half of a pipeline, started: send `Batch<Incoming>` into [`Self::input`],

@@ -19,6 +19,9 @@ pub struct InboxQuery {
     pub visible_markets: Option<Vec<MarketId>>,
     pub market: Option<MarketId>,
     pub query: Option<QueryId>,
+    /// Only conversations matched by a query whose name contains this text (letters compared
+    /// in lower case; SQLite lowers ASCII letters only).
+    pub query_name: Option<String>,
     /// Only conversations matched by a query this team owns.
     pub team: Option<TeamId>,
     pub network: Option<String>,
@@ -188,6 +191,7 @@ impl Store {
         let needs_match = q.visible_markets.is_some()
             || q.market.is_some()
             || q.query.is_some()
+            || q.query_name.is_some()
             || q.team.is_some();
         if needs_match {
             if matches!(&q.visible_markets, Some(v) if v.is_empty()) {
@@ -210,6 +214,13 @@ impl Store {
             if let Some(qid) = q.query {
                 cond.push_str(" AND m.query_id = ?");
                 b.push(Bind::I(qid.0));
+            }
+            if let Some(name) = &q.query_name {
+                cond.push_str(
+                    " AND m.query_id IN (SELECT id FROM listening_queries \
+                     WHERE LOWER(name) LIKE ? ESCAPE '\\')",
+                );
+                b.push(Bind::S(contains_pattern(name)));
             }
             if let Some(t) = q.team {
                 cond.push_str(
@@ -350,6 +361,20 @@ impl Store {
 }
 
 /// The conversation and post columns of `n` conversations (`$1 … $n`).
+/// A `LIKE` pattern (escape character `\`) for names containing `text`, in lower case.
+fn contains_pattern(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
 fn rows_sql(n: usize) -> String {
     format!(
         "SELECT c.id AS conv_id, c.status, c.assignee_id, u.display_name, c.created_at AS c_created, \

@@ -49,6 +49,7 @@ pub use inbox::{ConversationDetail, ConversationRow, InboxQuery, Note, Reply};
 pub use inbox_changes::ConversationChange;
 pub use ingest::{IngestReport, NewPost, StoredPost};
 pub use jobs::{Job, NewJob, QueueCounts};
+pub use listening::QueryChoice;
 pub use migrate::MigrationReport;
 pub use notifications::Notification;
 pub use org::Organization;
@@ -234,6 +235,22 @@ impl Store {
     /// Checks the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Refreshes the statistics SQLite's query planner picks indexes by: `PRAGMA optimize`,
+    /// which analyzes only the tables that changed enough since they were last analyzed, each
+    /// on a sample of rows, so it takes milliseconds. Without statistics SQLite guesses, and for
+    /// the inbox it guessed the market index over the conversation's key: every row listed
+    /// scanned all of its market's matches. PostgreSQL's autovacuum keeps its own statistics,
+    /// so there this does nothing.
+    pub async fn optimize(&self) -> Result<(), StoreError> {
+        if self.backend == Backend::Sqlite {
+            // 0x10002: check every table, not only those this connection has read.
+            sqlx::query("PRAGMA optimize = 0x10002")
+                .execute(&self.pool)
+                .await?;
+        }
         Ok(())
     }
 

@@ -203,6 +203,8 @@ pub async fn preview(
 pub struct InboxParams {
     /// Listening query id.
     pub query: Option<String>,
+    /// Text the name of a matching listening query contains (case-insensitive).
+    pub query_name: Option<String>,
     /// Market code.
     pub market: Option<String>,
     pub team: Option<String>,
@@ -224,6 +226,9 @@ pub struct InboxParams {
     pub before: Option<String>,
     pub limit: Option<i64>,
 }
+
+/// Longest `query_name` filter accepted (query names are shorter still).
+const QUERY_NAME_MAX: usize = 200;
 
 fn some(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
@@ -274,6 +279,15 @@ impl InboxParams {
                 .map(|q| id("query", q))
                 .transpose()?
                 .map(QueryId),
+            query_name: match some(&self.query_name) {
+                Some(n) if n.chars().count() > QUERY_NAME_MAX => {
+                    return Err(AppError::invalid(
+                        "query_name",
+                        format!("at most {QUERY_NAME_MAX} characters"),
+                    ));
+                }
+                n => n.map(str::to_owned),
+            },
             team: some(&self.team)
                 .map(|t| id("team", t))
                 .transpose()?

@@ -319,6 +319,40 @@ async fn inbox_filters_and_pages(store: &Store) {
         .await
         .unwrap();
     assert_eq!(by_team.len(), 20);
+    // By the name of the query that matched: contained, in any case; `%` and `_` are text.
+    for (name, want) in [
+        ("care", 20),
+        ("E Q", 20),
+        ("MARCA", 11),
+        ("ar", 30),
+        ("%", 0),
+        ("_", 0),
+        ("nothing like it", 0),
+    ] {
+        let found = store
+            .inbox(&InboxQuery {
+                query_name: Some(name.into()),
+                limit: 100,
+                ..InboxQuery::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(found.len(), want, "query_name {name:?}");
+    }
+    // The filter menu: only the markets asked for, by market and name, at most `limit`.
+    let choices = store.query_choices(Some(&[fi]), 10).await.unwrap();
+    assert_eq!(
+        choices,
+        [chorus_store::QueryChoice {
+            id: qf.id,
+            market_id: fi,
+            name: "Care queries".into()
+        }]
+    );
+    let both = store.query_choices(Some(&[fi, br]), 10).await.unwrap();
+    assert_eq!(both.len(), 2);
+    assert_eq!(store.query_choices(None, 1).await.unwrap().len(), 1);
+    assert!(store.query_choices(Some(&[]), 10).await.unwrap().is_empty());
     let neg_fi_lang = store
         .inbox(&InboxQuery {
             sentiment: Some(Sentiment::Negative),
@@ -674,3 +708,68 @@ support::conformance_suite!(
     threads_replies_and_first_response,
     signals_spikes_and_share_of_voice,
 );
+
+/// SQLite only: without statistics the planner checked a conversation's market through the
+/// market index, scanning every match of the market for each row the inbox lists; after
+/// `Store::optimize` it has statistics and finds the row by the conversation's key.
+#[tokio::test]
+async fn optimize_gives_sqlite_statistics_and_the_inbox_its_key() {
+    let (store, dir) = support::sqlite_store().await;
+    let fi = market(&store, "FI").await;
+    let q = store
+        .create_listening_query(&sys(), &input(fi, "Brand", "brand", "us"))
+        .await
+        .unwrap();
+    let batch = (0..200)
+        .map(|i| {
+            post(
+                &format!("at://o/{i}"),
+                "brand",
+                1_700_000_000_000 + i,
+                0.0,
+                &[(q.id, fi)],
+            )
+        })
+        .collect();
+    store.ingest_batch("s", "200", batch).await.unwrap();
+
+    let db = rusqlite::Connection::open(dir.path().join("chorus.db")).unwrap();
+    let stats = |db: &rusqlite::Connection| -> i64 {
+        let has_table: i64 = db
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat1'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        if has_table == 0 {
+            return 0;
+        }
+        db.query_row(
+            "SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'conversation_matches'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert_eq!(stats(&db), 0, "a new database has no statistics");
+    store.optimize().await.unwrap();
+    assert!(stats(&db) > 0, "statistics for the matches");
+    let plan: Vec<String> = db
+        .prepare(
+            "EXPLAIN QUERY PLAN SELECT c.id FROM conversations c WHERE EXISTS \
+             (SELECT 1 FROM conversation_matches m WHERE m.conversation_id = c.id \
+              AND m.market_id IN (?1)) ORDER BY c.posted_at DESC, c.id DESC LIMIT 50",
+        )
+        .unwrap()
+        .query_map([fi.0], |r| r.get::<_, String>(3))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(
+        plan.iter()
+            .any(|step| step.contains("SEARCH m USING") && step.contains("(conversation_id=?)")),
+        "{plan:?}"
+    );
+    drop(store);
+}

@@ -467,3 +467,103 @@ async fn pages_escape_post_text_and_check_queries_live() {
     let (s, _) = contributor.get_html("/conversations").await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_query_filter_becomes_a_name_search_when_there_are_many_queries() {
+    let app = spawn_app().await;
+    let fi = market_id(&app, "FI").await;
+    let sys = chorus_core::audit::Author::system("test");
+    let mk = |name: String| {
+        chorus_core::conversations::QueryInput::parse(
+            chorus_core::MarketId(fi),
+            None,
+            &chorus_core::conversations::RawQuery {
+                name,
+                query: "northwind".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    };
+    let first = app
+        .store
+        .create_listening_query(&sys, &mk("Care 0".into()))
+        .await
+        .unwrap();
+    let t = 1_700_000_000_000;
+    app.store
+        .ingest_batch(
+            "t",
+            "1",
+            vec![post("at://q/0", "northwind care", t, &[(first.id.0, fi)])],
+        )
+        .await
+        .unwrap();
+    let b = Browser::login_as(&app, Role::CommunityManager).await;
+    let (s, html) = b.get_html("/conversations").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains(r#"<select class="select" id="f-query" name="query">"#));
+    assert!(!html.contains(r#"name="query_name""#));
+
+    // 200 more: past the menu's limit, the filter is a search on the query's name.
+    let more: Vec<_> = (1..=200).map(|i| mk(format!("Brand {i}"))).collect();
+    app.store
+        .create_listening_queries(&sys, &more)
+        .await
+        .unwrap();
+    let brand_150 = app
+        .store
+        .query_choices(None, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == "Brand 150")
+        .unwrap();
+    app.store
+        .ingest_batch(
+            "t",
+            "2",
+            vec![post(
+                "at://q/150",
+                "northwind brand",
+                t + 1000,
+                &[(brand_150.id.0, fi)],
+            )],
+        )
+        .await
+        .unwrap();
+    let (s, html) = b.get_html("/conversations").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!html.contains(r#"id="f-query""#), "no 201-entry menu");
+    assert!(!html.contains("Brand 7<"), "no query listed as an option");
+    assert!(html.contains(r#"name="query_name""#));
+    assert!(html.contains("at://q/150") || html.contains("northwind brand"));
+
+    let (s, html) = b.get_html("/conversations?query_name=CARE").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("northwind care"));
+    assert!(!html.contains("northwind brand"));
+    assert!(
+        html.contains(r#"value="CARE""#),
+        "the search stays in its field"
+    );
+
+    // A link to one query (a badge) keeps it as a box to untick, named.
+    let (s, html) = b
+        .get_html(&format!("/conversations?query={}", brand_150.id))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("northwind brand"));
+    assert!(!html.contains("northwind care"));
+    assert!(html.contains(&format!(
+        r#"<input type="checkbox" name="query" value="{}" checked> only “Brand 150”"#,
+        brand_150.id
+    )));
+
+    let long = "x".repeat(201);
+    let (s, html) = b
+        .get_html(&format!("/conversations?query_name={long}"))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("at most 200 characters"), "{html}");
+}

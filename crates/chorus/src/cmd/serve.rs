@@ -42,6 +42,23 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     })
 }
 
+/// Refreshes the query planner's statistics at start (a database from before this existed,
+/// or filled by another program, may have none) and then every hour, until `stop`.
+async fn keep_statistics(store: Store, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = every.tick() => {
+                if let Err(e) = store.optimize().await {
+                    tracing::warn!(error = %e, "refreshing the query planner's statistics failed");
+                }
+            }
+            // The only change is to stop (or the sender is gone).
+            _ = stop.changed() => return,
+        }
+    }
+}
+
 pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
@@ -62,6 +79,7 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
         shutdown_signal().await;
         let _ = stop_tx.send(true);
     });
+    tokio::spawn(keep_statistics(store.clone(), stop_rx.clone()));
     let web_key = key.clone();
     let worker = args.roles.contains(&Role::Jobs).then(|| {
         let w = chorus_jobs::Worker::new(

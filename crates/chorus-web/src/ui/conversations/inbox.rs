@@ -6,10 +6,10 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chorus_core::conversations::{ConversationId, ListeningQuery, Sentiment, Status};
+use chorus_core::conversations::{ConversationId, Sentiment, Status};
 use chorus_core::org::{Market, Team};
 use chorus_core::{Action, Role};
-use chorus_store::{ConversationChange, ConversationRow};
+use chorus_store::{ConversationChange, ConversationRow, QueryChoice};
 
 use super::{Tabs, market_code, readable_markets, sentiment_badge, status_badge};
 use crate::auth::{Identity, PageUser};
@@ -58,7 +58,11 @@ struct InboxPage {
     items: Vec<Item>,
     f: InboxParams,
     markets: Vec<Market>,
-    queries: Vec<ListeningQuery>,
+    /// The query filter's menu; `None` when the viewer's markets have more than
+    /// [`QUERY_MENU_MAX`] queries, and the filter is a name search instead.
+    query_menu: Option<Vec<QueryChoice>>,
+    /// With the name search: the query a link selected, by id and name.
+    selected_query: Option<(i64, String)>,
     teams: Vec<(Team, String)>,
     assignees: Vec<(i64, String)>,
     statuses: Vec<(&'static str, &'static str)>,
@@ -71,6 +75,11 @@ struct InboxPage {
     back: String,
 }
 
+/// Most queries the filter lists as a menu. Beyond it a menu is no help to anyone, and
+/// rendering it made the page with 10,000 queries 400 KB and 60 ms; the filter is then a search
+/// on the query's name.
+const QUERY_MENU_MAX: usize = 200;
+
 fn opt(s: &Option<String>) -> &str {
     s.as_deref().unwrap_or("")
 }
@@ -79,6 +88,7 @@ fn opt(s: &Option<String>) -> &str {
 fn filter_query(f: &InboxParams) -> String {
     let pairs = [
         ("query", &f.query),
+        ("query_name", &f.query_name),
         ("market", &f.market),
         ("team", &f.team),
         ("network", &f.network),
@@ -135,13 +145,21 @@ async fn inbox(
             let sep = if base.is_empty() { "" } else { "&" };
             format!("{base}{sep}before={at}:{cid}")
         });
-    let queries: Vec<ListeningQuery> = state
+    let visible_ids: Vec<_> = visible.iter().map(|m| m.id).collect();
+    let choices = state
         .store
-        .listening_queries(None)
-        .await?
-        .into_iter()
-        .filter(|x| visible.iter().any(|m| m.id == x.market_id))
-        .collect();
+        .query_choices(Some(&visible_ids), QUERY_MENU_MAX as i64 + 1)
+        .await?;
+    let query_menu = (choices.len() <= QUERY_MENU_MAX).then_some(choices);
+    // The name of a query a link selected is on the conversations it matched.
+    let selected_query = q.query.filter(|_| query_menu.is_none()).map(|qid| {
+        let name = rows
+            .iter()
+            .flat_map(|r| &r.queries)
+            .find(|(id, _, _)| *id == qid)
+            .map_or_else(|| format!("query {qid}"), |(_, name, _)| name.clone());
+        (qid.0, name)
+    });
     let teams = state
         .store
         .teams(None)
@@ -173,7 +191,8 @@ async fn inbox(
         f,
         assignees: assignees(&state, &visible).await?,
         markets: visible,
-        queries,
+        query_menu,
+        selected_query,
         teams,
         statuses: Status::ALL
             .iter()
