@@ -360,7 +360,6 @@ impl Store {
     }
 }
 
-/// The conversation and post columns of `n` conversations (`$1 … $n`).
 /// A `LIKE` pattern (escape character `\`) for names containing `text`, in lower case.
 fn contains_pattern(text: &str) -> String {
     let mut p = String::with_capacity(text.len() + 2);
@@ -375,6 +374,7 @@ fn contains_pattern(text: &str) -> String {
     p
 }
 
+/// The conversation and post columns of `n` conversations (`$1 … $n`).
 fn rows_sql(n: usize) -> String {
     format!(
         "SELECT c.id AS conv_id, c.status, c.assignee_id, u.display_name, c.created_at AS c_created, \
