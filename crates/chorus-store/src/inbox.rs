@@ -220,7 +220,7 @@ impl Store {
                     " AND m.query_id IN (SELECT id FROM listening_queries \
                      WHERE LOWER(name) LIKE ? ESCAPE '\\')",
                 );
-                b.push(Bind::S(contains_pattern(name)));
+                b.push(Bind::S(crate::like_contains(name)));
             }
             if let Some(t) = q.team {
                 cond.push_str(
@@ -358,20 +358,6 @@ impl Store {
             .map(|r| Ok(MarketId(r.try_get("market_id")?)))
             .collect()
     }
-}
-
-/// A `LIKE` pattern (escape character `\`) for names containing `text`, in lower case.
-fn contains_pattern(text: &str) -> String {
-    let mut p = String::with_capacity(text.len() + 2);
-    p.push('%');
-    for c in text.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(c);
-    }
-    p.push('%');
-    p
 }
 
 /// The conversation and post columns of `n` conversations (`$1 … $n`).

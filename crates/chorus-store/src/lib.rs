@@ -290,6 +290,21 @@ impl Store {
 pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA page_size = 16384; PRAGMA foreign_keys = ON; \
      PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536;";
 
+/// A `LIKE … ESCAPE '\'` pattern for text containing `text`, in lower case (compare it with
+/// `LOWER(column)`): `%`, `_` and `\` in `text` stand for themselves.
+pub(crate) fn like_contains(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
 /// `$first, $first+1, …`: `n` numbered parameters for an `IN (…)` list.
 pub(crate) fn in_list(first: usize, n: usize) -> String {
     (first..first + n)

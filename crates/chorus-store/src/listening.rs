@@ -204,6 +204,65 @@ impl Store {
         .await
     }
 
+    /// One page of the queries of `markets` (`None`: all) whose name contains `name` (any
+    /// case), by market and name, with how many there are in all: a market may listen with
+    /// thousands, too many to list on one page.
+    pub async fn listening_queries_page(
+        &self,
+        markets: Option<&[MarketId]>,
+        name: Option<&str>,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<ListeningQuery>, i64), StoreError> {
+        // Parameters are numbered in the order they appear: SQLite reads `$n` as a name.
+        let mut binds: Vec<Bind> = Vec::new();
+        let mut filter = String::from("WHERE 1 = 1");
+        match markets {
+            None => {}
+            Some([]) => return Ok((Vec::new(), 0)),
+            Some(ms) => {
+                filter.push_str(&format!(
+                    " AND market_id IN ({})",
+                    crate::in_list(1, ms.len())
+                ));
+                binds.extend(ms.iter().map(|m| Bind::I(m.0)));
+            }
+        }
+        if let Some(name) = name {
+            binds.push(Bind::S(crate::like_contains(name)));
+            filter.push_str(&format!(
+                " AND LOWER(name) LIKE ${} ESCAPE '\\'",
+                binds.len()
+            ));
+        }
+        let total = self
+            .read_all(
+                format!("SELECT COUNT(*) AS n FROM listening_queries {filter}"),
+                binds.clone(),
+                |r| r.i64("n"),
+            )
+            .await?
+            .first()
+            .copied()
+            .unwrap_or(0);
+        let n = binds.len();
+        binds.push(Bind::I(limit.max(0)));
+        binds.push(Bind::I(offset.max(0)));
+        let rows = self
+            .read_all(
+                format!(
+                    "SELECT {COLUMNS} FROM listening_queries {filter} \
+                     ORDER BY market_id, name, id LIMIT ${} OFFSET ${}",
+                    n + 1,
+                    n + 2
+                ),
+                binds,
+                query_from_row,
+            )
+            .await?;
+        Ok((rows, total))
+    }
+
     pub async fn listening_query(&self, id: QueryId) -> Result<ListeningQuery, StoreError> {
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM listening_queries WHERE id = $1"

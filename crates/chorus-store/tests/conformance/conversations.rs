@@ -353,6 +353,28 @@ async fn inbox_filters_and_pages(store: &Store) {
     assert_eq!(both.len(), 2);
     assert_eq!(store.query_choices(None, 1).await.unwrap().len(), 1);
     assert!(store.query_choices(Some(&[]), 10).await.unwrap().is_empty());
+    // The list's pages: by market and name, with the total, searched by name.
+    let (page, total) = store
+        .listening_queries_page(Some(&[fi, br]), None, 1, 1)
+        .await
+        .unwrap();
+    assert_eq!((page.len(), total), (1, 2));
+    assert_eq!(page[0].name, "Marca", "second by market, then name");
+    let (page, total) = store
+        .listening_queries_page(None, Some("CAR"), 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(total, 1);
+    assert_eq!(page[0].id, qf.id);
+    let (page, total) = store
+        .listening_queries_page(Some(&[br]), Some("_"), 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        (page.len(), total),
+        (0, 0),
+        "_ is a character, not a wildcard"
+    );
     let neg_fi_lang = store
         .inbox(&InboxQuery {
             sentiment: Some(Sentiment::Negative),

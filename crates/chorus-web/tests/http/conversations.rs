@@ -567,3 +567,58 @@ async fn the_query_filter_becomes_a_name_search_when_there_are_many_queries() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
     assert!(html.contains("at most 200 characters"), "{html}");
 }
+
+#[tokio::test]
+async fn the_query_list_comes_in_pages_and_searches_by_name() {
+    let app = spawn_app().await;
+    let fi = market_id(&app, "FI").await;
+    let sys = chorus_core::audit::Author::system("test");
+    let inputs: Vec<_> = (1..=150)
+        .map(|i| {
+            chorus_core::conversations::QueryInput::parse(
+                chorus_core::MarketId(fi),
+                None,
+                &chorus_core::conversations::RawQuery {
+                    name: format!("Brand {i:03}"),
+                    query: "northwind".into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+        })
+        .collect();
+    app.store
+        .create_listening_queries(&sys, &inputs)
+        .await
+        .unwrap();
+    let b = Browser::login_as(&app, Role::MarketLead).await;
+    let rows = |html: &str| html.matches(r#"<th scope="row">"#).count();
+
+    let (s, html) = b.get_html("/conversations/queries").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(rows(&html), 100);
+    assert!(html.contains("Queries 1–100 of 150"));
+    assert!(html.contains("Brand 100<") && !html.contains("Brand 101<"));
+    assert!(html.contains(r#"href="/conversations/queries?page=2""#));
+    assert!(!html.contains(">Previous<"));
+
+    let (_, html) = b.get_html("/conversations/queries?page=2").await;
+    assert_eq!(rows(&html), 50);
+    assert!(html.contains("Queries 101–150 of 150"));
+    assert!(html.contains("Brand 150<"));
+    assert!(html.contains(r#"href="/conversations/queries?page=1""#));
+    assert!(!html.contains(">Next<"));
+
+    let (_, html) = b
+        .get_html("/conversations/queries?market=FI&name=brand+14")
+        .await;
+    assert_eq!(rows(&html), 10, "Brand 140 to 149");
+    assert!(html.contains("Queries 1–10 of 10"));
+    assert!(html.contains(r#"value="brand 14""#));
+
+    let (_, html) = b.get_html("/conversations/queries?name=nothing").await;
+    assert!(html.contains("name contains “nothing”"), "{html}");
+    let (s, html) = b.get_html("/conversations/queries?page=99").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("No queries on this page"));
+}

@@ -45,13 +45,42 @@ struct ListPage {
     rows: Vec<Row>,
     markets: Vec<Market>,
     market: String,
+    /// The name search, as typed.
+    name: String,
     can_create: bool,
+    /// Queries that fit the market and the search, and the 1-based positions of the first and
+    /// last listed.
+    total: i64,
+    first: i64,
+    last: i64,
+    /// Query strings of the pages before and after, when there are such pages.
+    previous: Option<String>,
+    next: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
 struct ListParams {
     market: Option<String>,
+    /// Text the query's name contains (any case).
+    name: Option<String>,
+    /// 1-based page of [`PAGE_SIZE`] queries.
+    page: Option<i64>,
     done: Option<String>,
+}
+
+/// Queries per page of the list: a market may listen with thousands (10,000 made a 5 MB page).
+const PAGE_SIZE: i64 = 100;
+
+/// The list's query string for `page` (market and search kept).
+fn page_link(market: &str, name: &str, page: i64) -> String {
+    let mut pairs = vec![("page", page.to_string())];
+    if !market.is_empty() {
+        pairs.push(("market", market.to_owned()));
+    }
+    if !name.is_empty() {
+        pairs.push(("name", name.to_owned()));
+    }
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
 fn team_name(teams: &[Team], id: Option<TeamId>) -> String {
@@ -73,12 +102,30 @@ async fn list(
             .find(|m| m.code.as_str().eq_ignore_ascii_case(c))
     });
     let teams = state.store.teams(None).await?;
-    let rows = state
+    let markets: Vec<_> = match selected {
+        Some(m) => vec![m.id],
+        None => visible.iter().map(|m| m.id).collect(),
+    };
+    let name = p.name.as_deref().map(str::trim).unwrap_or_default();
+    let page = p.page.unwrap_or(1).clamp(1, 1_000_000);
+    let (queries, total) = state
         .store
-        .listening_queries(selected.map(|m| m.id))
-        .await?
+        .listening_queries_page(
+            Some(&markets),
+            Some(name).filter(|n| !n.is_empty()),
+            (page - 1).saturating_mul(PAGE_SIZE),
+            PAGE_SIZE,
+        )
+        .await?;
+    let first = (page - 1) * PAGE_SIZE + 1;
+    let last = first + queries.len() as i64 - 1;
+    let market = selected.map(|m| m.code.to_string()).unwrap_or_default();
+    // Past the end (a stale link), "Previous" leads to the last page there is.
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let previous = (page > 1).then(|| page_link(&market, name, (page - 1).min(pages)));
+    let next = (last < total).then(|| page_link(&market, name, page + 1));
+    let rows = queries
         .into_iter()
-        .filter(|q| visible.iter().any(|m| m.id == q.market_id))
         .map(|q| Row {
             market: market_code(&all, q.market_id),
             team: team_name(&teams, q.team_id),
@@ -99,8 +146,14 @@ async fn list(
         tabs: Tabs { active: "queries" },
         rows,
         can_create: !markets_allowing(&id, Action::ManageListeningQueries, &all).is_empty(),
-        market: selected.map(|m| m.code.to_string()).unwrap_or_default(),
+        market,
+        name: name.to_owned(),
         markets: visible,
+        total,
+        first,
+        last,
+        previous,
+        next,
     }))
 }
 
