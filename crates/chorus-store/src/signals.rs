@@ -84,6 +84,22 @@ impl Store {
         Ok(q.fetch_one(self.pool()).await?.try_get("h")?)
     }
 
+    /// The latest hour with volume for any query of `market` (one statement, whatever the
+    /// number of queries; binding every query's id took 0.4 s with 10,000).
+    pub async fn latest_volume_hour_in_market(
+        &self,
+        market: MarketId,
+    ) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query(
+            "SELECT MAX(v.hour) AS h FROM query_volume v \
+             JOIN listening_queries q ON q.id = v.query_id WHERE q.market_id = $1",
+        )
+        .bind(market.0)
+        .fetch_one(self.pool())
+        .await?
+        .try_get("h")?)
+    }
+
     /// Posts per query of `market` in `[from_ms, to_ms)`, for queries on the `us` and
     /// `competitor` sides, largest first.
     pub async fn share_of_voice(

@@ -438,15 +438,9 @@ pub async fn share_of_voice(
     market: &Market,
     days: i64,
 ) -> Result<ShareOfVoice, AppError> {
-    let qs: Vec<QueryId> = store
-        .listening_queries(Some(market.id))
-        .await?
-        .iter()
-        .map(|q| q.id)
-        .collect();
     let now = chorus_store::now_ms();
     let end = store
-        .latest_volume_hour(&qs)
+        .latest_volume_hour_in_market(market.id)
         .await?
         .map_or(now, |h| (h + HOUR_MS).min(now));
     let from = end - days.clamp(1, 365) * 86_400_000;

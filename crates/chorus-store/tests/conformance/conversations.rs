@@ -720,6 +720,15 @@ async fn signals_spikes_and_share_of_voice(store: &Store) {
         store.latest_volume_hour(&[them.id]).await.unwrap(),
         Some(hour)
     );
+    assert_eq!(
+        store.latest_volume_hour_in_market(fi).await.unwrap(),
+        Some(hour)
+    );
+    let empty = market(store, "EE").await;
+    assert_eq!(
+        store.latest_volume_hour_in_market(empty).await.unwrap(),
+        None
+    );
 }
 
 support::conformance_suite!(

@@ -622,3 +622,70 @@ async fn the_query_list_comes_in_pages_and_searches_by_name() {
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("No queries on this page"));
 }
+
+#[tokio::test]
+async fn the_signals_menu_lists_200_queries_and_a_linked_one() {
+    let app = spawn_app().await;
+    let fi = market_id(&app, "FI").await;
+    let sys = chorus_core::audit::Author::system("test");
+    let inputs: Vec<_> = (1..=250)
+        .map(|i| {
+            chorus_core::conversations::QueryInput::parse(
+                chorus_core::MarketId(fi),
+                None,
+                &chorus_core::conversations::RawQuery {
+                    name: format!("Topic {i:03}"),
+                    query: "northwind".into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+        })
+        .collect();
+    app.store
+        .create_listening_queries(&sys, &inputs)
+        .await
+        .unwrap();
+    let last = app
+        .store
+        .query_choices(None, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == "Topic 250")
+        .unwrap();
+    let b = Browser::login_as(&app, Role::MarketLead).await;
+    let options = |html: &str| html.matches("<option value=").count();
+
+    let (s, html) = b.get_html("/conversations/signals?market=FI").await;
+    assert_eq!(s, StatusCode::OK);
+    let markets = html.matches("<option value=\"").count() - options_in_query_menu(&html);
+    assert!(markets >= 1);
+    assert_eq!(options_in_query_menu(&html), 200);
+    assert!(html.contains("200 of 250 queries, by name"));
+    assert!(!html.contains(">Topic 250<"));
+    assert!(options(&html) > 200);
+
+    // A link to a query past the menu (as a spike alert gives) shows it, selected.
+    let (s, html) = b
+        .get_html(&format!("/conversations/signals?query={}", last.id))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(options_in_query_menu(&html), 201);
+    assert!(html.contains(&format!(
+        r#"<option value="{}" selected>Topic 250</option>"#,
+        last.id
+    )));
+    assert!(html.contains(&format!("/api/v1/signals/volume?query={}", last.id)));
+    // An unknown query falls back to the market's first.
+    let (s, _) = b.get_html("/conversations/signals?query=999999").await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+/// Options of the signals page's query menu (the `<select id="query">`).
+fn options_in_query_menu(html: &str) -> usize {
+    html.split(r#"<select class="select" id="query" name="query">"#)
+        .nth(1)
+        .and_then(|rest| rest.split("</select>").next())
+        .map_or(0, |menu| menu.matches("<option").count())
+}

@@ -7,11 +7,11 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chorus_core::conversations::{ListeningQuery, response_target_minutes};
+use chorus_core::conversations::{ListeningQuery, QueryId, response_target_minutes};
 use chorus_core::org::Market;
 use chorus_core::permission::authorize;
 use chorus_core::{Action, Scope};
-use chorus_store::{ResponseStats, SpikeAlert};
+use chorus_store::{ResponseStats, SpikeAlert, StoreError};
 use serde::Deserialize;
 
 use super::{Tabs, market_code, markets_allowing, minutes_text, readable_markets};
@@ -49,10 +49,16 @@ struct SignalsPage {
     markets: Vec<Market>,
     market: Market,
     queries: Vec<ListeningQuery>,
+    /// Queries of the market the menu leaves out (past [`QUERY_MENU_MAX`]).
+    more_queries: i64,
     query: Option<ListeningQuery>,
     sov: ShareOfVoice,
     alerts: Vec<AlertRow>,
 }
+
+/// Queries the chart's menu lists; a market may listen with thousands. A query outside them is
+/// still shown by its link (`?query=`, as spike alerts give).
+const QUERY_MENU_MAX: i64 = 200;
 
 fn pick<'a>(markets: &'a [Market], code: Option<&str>) -> Option<&'a Market> {
     match code {
@@ -70,20 +76,33 @@ async fn signals(
 ) -> Result<Response, PageError> {
     let all = state.store.markets().await?;
     let visible = readable_markets(&id, &all)?;
-    let queries_all = state.store.listening_queries(None).await?;
     // A query link (from a spike notification) selects its market.
-    let by_query = p
-        .query
-        .and_then(|q| queries_all.iter().find(|x| x.id.0 == q))
+    let linked = match p.query {
+        Some(q) => match state.store.listening_query(QueryId(q)).await {
+            Ok(q) => Some(q),
+            Err(StoreError::NotFound { .. }) => None,
+            Err(e) => return Err(e.into()),
+        },
+        None => None,
+    };
+    let by_query = linked
+        .as_ref()
         .and_then(|q| visible.iter().find(|m| m.id == q.market_id));
     let market = by_query
         .or_else(|| pick(&visible, p.market.as_deref()))
         .ok_or(AppError::NotFound("market"))?
         .clone();
-    let queries: Vec<ListeningQuery> = queries_all
-        .into_iter()
-        .filter(|q| q.market_id == market.id)
-        .collect();
+    // The chart's menu: the market's first queries by name, and the linked one.
+    let (mut queries, total) = state
+        .store
+        .listening_queries_page(Some(&[market.id]), None, 0, QUERY_MENU_MAX)
+        .await?;
+    if let Some(l) = linked.filter(|l| l.market_id == market.id)
+        && !queries.iter().any(|q| q.id == l.id)
+    {
+        queries.insert(0, l);
+    }
+    let more_queries = total - queries.len() as i64;
     let query = p
         .query
         .and_then(|q| queries.iter().find(|x| x.id.0 == q))
@@ -114,6 +133,7 @@ async fn signals(
         markets: visible,
         market,
         queries,
+        more_queries,
         query,
         sov,
         alerts,
