@@ -506,19 +506,8 @@ async fn the_query_filter_becomes_a_name_search_when_there_are_many_queries() {
     assert!(!html.contains(r#"name="query_name""#));
 
     // 200 more: past the menu's limit, the filter is a search on the query's name.
-    let more: Vec<_> = (1..=200).map(|i| mk(format!("Brand {i}"))).collect();
-    app.store
-        .create_listening_queries(&sys, &more)
-        .await
-        .unwrap();
-    let brand_150 = app
-        .store
-        .query_choices(None, 1000)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.name == "Brand 150")
-        .unwrap();
+    create_queries(&app, fi, "Brand", 200).await;
+    let brand_150 = query_named(&app, "Brand 150").await;
     app.store
         .ingest_batch(
             "t",
@@ -535,7 +524,7 @@ async fn the_query_filter_becomes_a_name_search_when_there_are_many_queries() {
     let (s, html) = b.get_html("/conversations").await;
     assert_eq!(s, StatusCode::OK);
     assert!(!html.contains(r#"id="f-query""#), "no 201-entry menu");
-    assert!(!html.contains("Brand 7<"), "no query listed as an option");
+    assert!(!html.contains("Brand 007<"), "no query listed as an option");
     assert!(html.contains(r#"name="query_name""#));
     assert!(html.contains("at://q/150") || html.contains("northwind brand"));
 
@@ -572,25 +561,7 @@ async fn the_query_filter_becomes_a_name_search_when_there_are_many_queries() {
 async fn the_query_list_comes_in_pages_and_searches_by_name() {
     let app = spawn_app().await;
     let fi = market_id(&app, "FI").await;
-    let sys = chorus_core::audit::Author::system("test");
-    let inputs: Vec<_> = (1..=150)
-        .map(|i| {
-            chorus_core::conversations::QueryInput::parse(
-                chorus_core::MarketId(fi),
-                None,
-                &chorus_core::conversations::RawQuery {
-                    name: format!("Brand {i:03}"),
-                    query: "northwind".into(),
-                    ..Default::default()
-                },
-            )
-            .unwrap()
-        })
-        .collect();
-    app.store
-        .create_listening_queries(&sys, &inputs)
-        .await
-        .unwrap();
+    create_queries(&app, fi, "Brand", 150).await;
     let b = Browser::login_as(&app, Role::MarketLead).await;
     let rows = |html: &str| html.matches(r#"<th scope="row">"#).count();
 
@@ -627,33 +598,8 @@ async fn the_query_list_comes_in_pages_and_searches_by_name() {
 async fn the_signals_menu_lists_200_queries_and_a_linked_one() {
     let app = spawn_app().await;
     let fi = market_id(&app, "FI").await;
-    let sys = chorus_core::audit::Author::system("test");
-    let inputs: Vec<_> = (1..=250)
-        .map(|i| {
-            chorus_core::conversations::QueryInput::parse(
-                chorus_core::MarketId(fi),
-                None,
-                &chorus_core::conversations::RawQuery {
-                    name: format!("Topic {i:03}"),
-                    query: "northwind".into(),
-                    ..Default::default()
-                },
-            )
-            .unwrap()
-        })
-        .collect();
-    app.store
-        .create_listening_queries(&sys, &inputs)
-        .await
-        .unwrap();
-    let last = app
-        .store
-        .query_choices(None, 1000)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.name == "Topic 250")
-        .unwrap();
+    create_queries(&app, fi, "Topic", 250).await;
+    let last = query_named(&app, "Topic 250").await;
     let b = Browser::login_as(&app, Role::MarketLead).await;
     let options = |html: &str| html.matches("<option value=").count();
 
@@ -688,4 +634,37 @@ fn options_in_query_menu(html: &str) -> usize {
         .nth(1)
         .and_then(|rest| rest.split("</select>").next())
         .map_or(0, |menu| menu.matches("<option").count())
+}
+
+/// `n` listening queries in `market`, named `{prefix} 001`, `{prefix} 002` …
+async fn create_queries(app: &TestApp, market: i64, prefix: &str, n: usize) {
+    let inputs: Vec<_> = (1..=n)
+        .map(|i| {
+            chorus_core::conversations::QueryInput::parse(
+                chorus_core::MarketId(market),
+                None,
+                &chorus_core::conversations::RawQuery {
+                    name: format!("{prefix} {i:03}"),
+                    query: "northwind".into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+        })
+        .collect();
+    app.store
+        .create_listening_queries(&chorus_core::audit::Author::system("test"), &inputs)
+        .await
+        .unwrap();
+}
+
+/// The query named `name`.
+async fn query_named(app: &TestApp, name: &str) -> chorus_store::QueryChoice {
+    app.store
+        .query_choices(None, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == name)
+        .unwrap()
 }
