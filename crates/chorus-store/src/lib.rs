@@ -49,7 +49,6 @@ pub use inbox::{ConversationDetail, ConversationRow, InboxQuery, Note, Reply};
 pub use inbox_changes::ConversationChange;
 pub use ingest::{IngestReport, NewPost, StoredPost};
 pub use jobs::{Job, NewJob, QueueCounts};
-pub use listening::QueryChoice;
 pub use migrate::MigrationReport;
 pub use notifications::Notification;
 pub use org::Organization;

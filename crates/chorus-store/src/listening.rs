@@ -16,14 +16,6 @@ const COLUMNS: &str =
 
 const VERSION_KEY: &str = "listening.version";
 
-/// A listening query as a filter menu offers it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueryChoice {
-    pub id: QueryId,
-    pub market_id: MarketId,
-    pub name: String,
-}
-
 fn split_list(s: &str) -> Vec<String> {
     s.split(',')
         .filter(|x| !x.is_empty())
@@ -166,47 +158,9 @@ impl Store {
         .collect()
     }
 
-    /// Id, market and name of up to `limit` queries of `markets` (`None`: all), by market and
-    /// name: what a filter menu offers. An organization may run tens of thousands of queries,
-    /// so a page asks for one more than it will list to learn whether the menu would be too
-    /// long, rather than loading every query.
-    pub async fn query_choices(
-        &self,
-        markets: Option<&[MarketId]>,
-        limit: i64,
-    ) -> Result<Vec<QueryChoice>, StoreError> {
-        // Parameters are numbered in the order they appear: SQLite reads `$n` as a name.
-        let mut binds: Vec<Bind> = Vec::new();
-        let filter = match markets {
-            None => String::new(),
-            Some([]) => return Ok(Vec::new()),
-            Some(ms) => {
-                binds.extend(ms.iter().map(|m| Bind::I(m.0)));
-                format!("WHERE market_id IN ({})", crate::in_list(1, ms.len()))
-            }
-        };
-        binds.push(Bind::I(limit.max(0)));
-        let limit_param = binds.len();
-        self.read_all(
-            format!(
-                "SELECT id, market_id, name FROM listening_queries {filter} \
-                 ORDER BY market_id, name, id LIMIT ${limit_param}"
-            ),
-            binds,
-            |r| {
-                Ok(QueryChoice {
-                    id: QueryId(r.i64("id")?),
-                    market_id: MarketId(r.i64("market_id")?),
-                    name: r.string("name")?,
-                })
-            },
-        )
-        .await
-    }
-
     /// One page of the queries of `markets` (`None`: all) whose name contains `name` (any
     /// case), by market and name, with how many there are in all: a market may listen with
-    /// thousands, too many to list on one page.
+    /// thousands, too many to list on one page or in one menu.
     pub async fn listening_queries_page(
         &self,
         markets: Option<&[MarketId]>,

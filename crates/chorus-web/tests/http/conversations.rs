@@ -3,7 +3,7 @@
 //! targets and signals; the pages render untrusted post text escaped.
 
 use chorus_core::Role;
-use chorus_core::conversations::QueryId;
+use chorus_core::conversations::{ListeningQuery, QueryId};
 use chorus_store::NewPost;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -659,11 +659,12 @@ async fn create_queries(app: &TestApp, market: i64, prefix: &str, n: usize) {
 }
 
 /// The query named `name`.
-async fn query_named(app: &TestApp, name: &str) -> chorus_store::QueryChoice {
+async fn query_named(app: &TestApp, name: &str) -> ListeningQuery {
     app.store
-        .query_choices(None, 10_000)
+        .listening_queries_page(None, Some(name), 0, 100)
         .await
         .unwrap()
+        .0
         .into_iter()
         .find(|c| c.name == name)
         .unwrap()

@@ -100,20 +100,32 @@ async fn inbox_filters_and_pages(store: &Store) {
             .unwrap();
         assert_eq!(found.len(), want, "query_name {name:?}");
     }
-    // The filter menu: only the markets asked for, by market and name, at most `limit`.
-    let choices = store.query_choices(Some(&[fi]), 10).await.unwrap();
-    assert_eq!(
-        choices,
-        [chorus_store::QueryChoice {
-            id: qf.id,
-            market_id: fi,
-            name: "Care queries".into()
-        }]
-    );
-    let both = store.query_choices(Some(&[fi, br]), 10).await.unwrap();
+    // A filter menu's first page: only the markets asked for, by market and name, at most
+    // `limit`, with the total.
+    let (menu, total) = store
+        .listening_queries_page(Some(&[fi]), None, 0, 10)
+        .await
+        .unwrap();
+    let menu: Vec<_> = menu
+        .iter()
+        .map(|q| (q.id, q.market_id, q.name.as_str()))
+        .collect();
+    assert_eq!((menu, total), (vec![(qf.id, fi, "Care queries")], 1));
+    let (both, _) = store
+        .listening_queries_page(Some(&[fi, br]), None, 0, 10)
+        .await
+        .unwrap();
     assert_eq!(both.len(), 2);
-    assert_eq!(store.query_choices(None, 1).await.unwrap().len(), 1);
-    assert!(store.query_choices(Some(&[]), 10).await.unwrap().is_empty());
+    let (one, total) = store
+        .listening_queries_page(None, None, 0, 1)
+        .await
+        .unwrap();
+    assert_eq!((one.len(), total), (1, 2));
+    let (none, total) = store
+        .listening_queries_page(Some(&[]), None, 0, 10)
+        .await
+        .unwrap();
+    assert!(none.is_empty() && total == 0);
     // The list's pages: by market and name, with the total, searched by name.
     let (page, total) = store
         .listening_queries_page(Some(&[fi, br]), None, 1, 1)

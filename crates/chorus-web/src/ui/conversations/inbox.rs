@@ -6,10 +6,10 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chorus_core::conversations::{ConversationId, Sentiment, Status};
+use chorus_core::conversations::{ConversationId, ListeningQuery, Sentiment, Status};
 use chorus_core::org::{Market, Team};
 use chorus_core::{Action, Role};
-use chorus_store::{ConversationChange, ConversationRow, QueryChoice};
+use chorus_store::{ConversationChange, ConversationRow};
 
 use super::{Tabs, market_code, readable_markets, sentiment_badge, status_badge};
 use crate::auth::{Identity, PageUser};
@@ -60,7 +60,7 @@ struct InboxPage {
     markets: Vec<Market>,
     /// The query filter's menu; `None` when the viewer's markets have more than
     /// [`QUERY_MENU_MAX`] queries, and the filter is a name search instead.
-    query_menu: Option<Vec<QueryChoice>>,
+    query_menu: Option<Vec<ListeningQuery>>,
     /// With the name search: the query a link selected, by id and name.
     selected_query: Option<(i64, String)>,
     teams: Vec<(Team, String)>,
@@ -78,7 +78,7 @@ struct InboxPage {
 /// Most queries the filter lists as a menu. Beyond it a menu is no help to anyone, and
 /// rendering it made the page with 10,000 queries 400 KB and 60 ms; the filter is then a search
 /// on the query's name.
-const QUERY_MENU_MAX: usize = 200;
+const QUERY_MENU_MAX: i64 = 200;
 
 fn opt(s: &Option<String>) -> &str {
     s.as_deref().unwrap_or("")
@@ -146,11 +146,11 @@ async fn inbox(
             format!("{base}{sep}before={at}:{cid}")
         });
     let visible_ids: Vec<_> = visible.iter().map(|m| m.id).collect();
-    let choices = state
+    let (choices, total) = state
         .store
-        .query_choices(Some(&visible_ids), QUERY_MENU_MAX as i64 + 1)
+        .listening_queries_page(Some(&visible_ids), None, 0, QUERY_MENU_MAX)
         .await?;
-    let query_menu = (choices.len() <= QUERY_MENU_MAX).then_some(choices);
+    let query_menu = (total <= QUERY_MENU_MAX).then_some(choices);
     // The name of a query a link selected is on the conversations it matched.
     let selected_query = q.query.filter(|_| query_menu.is_none()).map(|qid| {
         let name = rows

@@ -108,16 +108,17 @@ async fn list(
     };
     let name = p.name.as_deref().map(str::trim).unwrap_or_default();
     let page = p.page.unwrap_or(1).clamp(1, 1_000_000);
+    let offset = (page - 1) * PAGE_SIZE;
     let (queries, total) = state
         .store
         .listening_queries_page(
             Some(&markets),
             Some(name).filter(|n| !n.is_empty()),
-            (page - 1).saturating_mul(PAGE_SIZE),
+            offset,
             PAGE_SIZE,
         )
         .await?;
-    let first = (page - 1) * PAGE_SIZE + 1;
+    let first = offset + 1;
     let last = first + queries.len() as i64 - 1;
     let market = selected.map(|m| m.code.to_string()).unwrap_or_default();
     // Past the end (a stale link), "Previous" leads to the last page there is.
