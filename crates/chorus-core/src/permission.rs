@@ -55,10 +55,20 @@ pub enum Action {
     EditPostRules,
     /// Connect network accounts that publish for a market.
     ConnectAccounts,
+    /// Read a market's stories (drafts included) and the campaigns that run there.
+    ReadStories,
+    /// Write new stories for a market, and change one's own while they are drafts.
+    DraftStories,
+    /// Change anyone's story in a market and submit stories for review.
+    EditStories,
+    /// Approve or reject a market's stories (never one's own: see `stories::workflow`).
+    ReviewStories,
+    /// Schedule, unschedule and retry a market's approved stories, and move their posts.
+    ScheduleStories,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 21] = [
         Action::ReadPlaybook,
         Action::EditPlaybook,
         Action::ViewAdmin,
@@ -75,6 +85,11 @@ impl Action {
         Action::ManageCampaigns,
         Action::EditPostRules,
         Action::ConnectAccounts,
+        Action::ReadStories,
+        Action::DraftStories,
+        Action::EditStories,
+        Action::ReviewStories,
+        Action::ScheduleStories,
     ];
 
     fn describe(self) -> &'static str {
@@ -95,6 +110,11 @@ impl Action {
             Action::ManageCampaigns => "manage campaigns",
             Action::EditPostRules => "edit the rules for posts",
             Action::ConnectAccounts => "connect network accounts",
+            Action::ReadStories => "see stories",
+            Action::DraftStories => "write stories",
+            Action::EditStories => "change other people's stories or submit them",
+            Action::ReviewStories => "approve or reject stories",
+            Action::ScheduleStories => "schedule stories",
         }
     }
 }
@@ -175,6 +195,8 @@ pub fn allows(actor: &Actor, action: Action, scope: Scope) -> bool {
     }
     let market_lead_here =
         matches!(scope, Scope::Market(_)) && actor.holds(Role::MarketLead, scope);
+    let global_lead = actor.holds(Role::GlobalLead, Scope::Global);
+    let holds_any = |roles: &[Role]| roles.iter().any(|r| actor.holds(*r, scope));
     match action {
         // Everyone with any role reads the playbook: it is written for all employees.
         Action::ReadPlaybook => !actor.memberships.is_empty(),
@@ -205,7 +227,76 @@ pub fn allows(actor: &Actor, action: Action, scope: Scope) -> bool {
         // The rules are part of the playbook.
         Action::EditPostRules => actor.holds(Role::GlobalLead, Scope::Global),
         Action::ConnectAccounts => market_lead_here,
+        // Stories: contributors draft, editors edit and schedule, leads review; analysts read.
+        // Global leads own global campaigns and act in every market.
+        Action::ReadStories => {
+            global_lead
+                || holds_any(&[
+                    Role::MarketLead,
+                    Role::Editor,
+                    Role::Contributor,
+                    Role::Analyst,
+                ])
+        }
+        Action::DraftStories => {
+            global_lead || holds_any(&[Role::MarketLead, Role::Editor, Role::Contributor])
+        }
+        Action::EditStories | Action::ScheduleStories => {
+            global_lead || holds_any(&[Role::MarketLead, Role::Editor])
+        }
+        Action::ReviewStories => global_lead || holds_any(&[Role::MarketLead]),
     }
+}
+
+/// The markets of `markets` where `actor` may do `action`; `None` means every market (the
+/// actor may do it globally), so callers can skip filtering.
+pub fn markets_where(
+    actor: &Actor,
+    action: Action,
+    markets: impl IntoIterator<Item = MarketId>,
+) -> Option<Vec<MarketId>> {
+    if allows(actor, action, Scope::Global) {
+        return None;
+    }
+    Some(
+        markets
+            .into_iter()
+            .filter(|m| allows(actor, action, Scope::Market(*m)))
+            .collect(),
+    )
+}
+
+/// Whether `actor` may do `action` for something that belongs to several markets at once (a
+/// conversation found by queries of two markets): allowed in any one of them.
+pub fn allows_in_any(actor: &Actor, action: Action, markets: &[MarketId]) -> bool {
+    allows(actor, action, Scope::Global)
+        || markets
+            .iter()
+            .any(|m| allows(actor, action, Scope::Market(*m)))
+}
+
+/// Whether `actor` may see a campaign running in `markets`: those who manage campaigns
+/// everywhere, and whoever reads the stories of one of its markets.
+pub fn may_see_campaign(actor: &Actor, markets: &[MarketId]) -> bool {
+    allows(actor, Action::ManageCampaigns, Scope::Global)
+        || allows_in_any(actor, Action::ReadStories, markets)
+}
+
+/// Whether `actor` may change a campaign running in `markets`: allowed in every one of them
+/// (a market lead cannot change a campaign that also runs elsewhere).
+pub fn may_manage_campaign(actor: &Actor, markets: &[MarketId]) -> bool {
+    !markets.is_empty()
+        && markets
+            .iter()
+            .all(|m| allows(actor, Action::ManageCampaigns, Scope::Market(*m)))
+}
+
+/// Whether `actor` is told of a listening spike in `market`: the people who answer there
+/// (market leads and community managers, in that market or globally). Admins are not alerted
+/// of every market's spikes; they see them on the Signals page.
+pub fn alerted_of_spikes(actor: &Actor, market: MarketId) -> bool {
+    let scope = Scope::Market(market);
+    actor.holds(Role::MarketLead, scope) || actor.holds(Role::CommunityManager, scope)
 }
 
 /// Like [`allows`], as a `Result` for `?` in handlers.

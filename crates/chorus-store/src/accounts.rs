@@ -77,7 +77,7 @@ impl Store {
         .await
         .map_err(|e| {
             if is_unique_violation(&e, "handle") {
-                StoreError::Conflict {
+                StoreError::AlreadyExists {
                     what: "this account",
                     field: "handle",
                 }

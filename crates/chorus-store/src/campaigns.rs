@@ -272,7 +272,7 @@ fn reference(e: sqlx::Error, message: String) -> StoreError {
 
 fn campaign_conflict(e: sqlx::Error) -> StoreError {
     if is_unique_violation(&e, "slug") {
-        StoreError::Conflict {
+        StoreError::AlreadyExists {
             what: "a campaign with this name",
             field: "name",
         }

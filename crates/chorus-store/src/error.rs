@@ -16,11 +16,19 @@ pub enum StoreError {
     },
     /// A value that must be unique is taken.
     #[error("{what} already exists")]
-    Conflict {
+    AlreadyExists {
         what: &'static str,
         /// The field whose value is taken, for pointing at it in a form.
         field: &'static str,
     },
+    /// The row changed since the caller read it (someone else changed it first); nothing was
+    /// written.
+    #[error("{what} was changed by someone else since you loaded it; reload and try again")]
+    Stale { what: &'static str },
+    /// The row is in a state that does not allow the change (e.g. a published post); nothing was
+    /// written. The message says why, in words for the person who asked.
+    #[error("{0}")]
+    State(String),
     /// The thing asked for does not exist.
     #[error("{what} not found")]
     NotFound { what: &'static str },

@@ -60,7 +60,7 @@ fn with_id(id: QueryId, q: &QueryInput) -> ListeningQuery {
 
 fn write_error(e: sqlx::Error) -> StoreError {
     if is_unique_violation(&e, "name") {
-        StoreError::Conflict {
+        StoreError::AlreadyExists {
             what: "a query with this name in this market",
             field: "name",
         }

@@ -316,7 +316,7 @@ impl Store {
 
 fn market_conflict(e: sqlx::Error) -> StoreError {
     if is_unique_violation(&e, "code") {
-        StoreError::Conflict {
+        StoreError::AlreadyExists {
             what: "a market with this code",
             field: "code",
         }
@@ -327,7 +327,7 @@ fn market_conflict(e: sqlx::Error) -> StoreError {
 
 fn team_error(e: sqlx::Error) -> StoreError {
     if is_unique_violation(&e, "name") || is_unique_violation(&e, "teams_market_id") {
-        StoreError::Conflict {
+        StoreError::AlreadyExists {
             what: "a team with this name in the market",
             field: "name",
         }

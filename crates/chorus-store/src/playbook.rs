@@ -270,12 +270,12 @@ async fn replace_examples(
 
 fn principle_conflict(e: sqlx::Error) -> StoreError {
     if is_unique_violation(&e, "slug") {
-        StoreError::Conflict {
+        StoreError::AlreadyExists {
             what: "a principle with this slug",
             field: "slug",
         }
     } else if is_unique_violation(&e, "number") {
-        StoreError::Conflict {
+        StoreError::AlreadyExists {
             what: "a principle with this number",
             field: "number",
         }

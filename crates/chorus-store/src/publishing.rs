@@ -103,10 +103,7 @@ impl Store {
         .await?
         .rows_affected();
         if n == 0 {
-            return Err(StoreError::Conflict {
-                what: "a newer change to this story (reload the page)",
-                field: "state",
-            });
+            return Err(StoreError::Stale { what: "this story" });
         }
         let variants = load_variants(&mut tx, story.id).await?;
         match transition {
@@ -125,10 +122,9 @@ impl Store {
             }
             Transition::Unschedule => {
                 if variants.iter().any(|v| v.pub_state == PubState::Publishing) {
-                    return Err(StoreError::Conflict {
-                        what: "a publication in progress (wait for it to finish)",
-                        field: "state",
-                    });
+                    return Err(StoreError::State(
+                        "a post of this story is being published now; wait for it to finish".into(),
+                    ));
                 }
                 for v in &variants {
                     jobs::cancel(&mut tx, &publish_key(v.id)).await?;
@@ -216,10 +212,10 @@ impl Store {
         let v = self.variant(variant).await?;
         let story = self.story(v.story_id).await?;
         if matches!(v.pub_state, PubState::Published | PubState::Publishing) {
-            return Err(StoreError::Conflict {
-                what: "a publication (it is already published or publishing)",
-                field: "scheduled_at",
-            });
+            return Err(StoreError::State(
+                "this post is already published (or being published); its time cannot change"
+                    .into(),
+            ));
         }
         let mut tx = self.pool().begin().await?;
         sqlx::query("UPDATE variants SET scheduled_at = $1, updated_at = $2 WHERE id = $3")

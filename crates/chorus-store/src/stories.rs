@@ -620,7 +620,7 @@ fn reference(e: sqlx::Error, message: &str) -> StoreError {
 
 fn variant_error(e: sqlx::Error) -> StoreError {
     if is_unique_violation(&e, "locale") || is_unique_violation(&e, "variants_story_id") {
-        StoreError::Conflict {
+        StoreError::AlreadyExists {
             what: "a variant for this account and locale",
             field: "locale",
         }

@@ -70,7 +70,7 @@ impl Store {
         .await
         .map_err(|e| {
             if is_unique_violation(&e, "email") {
-                StoreError::Conflict {
+                StoreError::AlreadyExists {
                     what: "a user with this email",
                     field: "email",
                 }
@@ -490,7 +490,7 @@ async fn insert_membership(
         if is_foreign_key_violation(&e) {
             StoreError::Reference("the membership names a market that does not exist".into())
         } else if is_unique_violation(&e, "memberships") || is_unique_violation(&e, "user_id") {
-            StoreError::Conflict {
+            StoreError::AlreadyExists {
                 what: "this membership",
                 field: "role",
             }

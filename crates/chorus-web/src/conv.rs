@@ -489,9 +489,9 @@ pub async fn check_work(
     c: ConversationId,
 ) -> Result<(), AppError> {
     let markets = state.store.conversation_markets(c).await?;
-    if allowed_in_any(&id.actor, Action::WorkConversations, &markets) {
+    if allowed_in_any(&id.caller.actor, Action::WorkConversations, &markets) {
         Ok(())
-    } else if allowed_in_any(&id.actor, Action::ReadConversations, &markets) {
+    } else if allowed_in_any(&id.caller.actor, Action::ReadConversations, &markets) {
         Err(AppError::Forbidden(
             "you may not work on this conversation".into(),
         ))

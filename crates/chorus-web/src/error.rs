@@ -96,14 +96,41 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound { what } => AppError::NotFound(what),
-            StoreError::Conflict { what, field } => AppError::Conflict {
+            StoreError::AlreadyExists { what, field } => AppError::Conflict {
                 field: field.to_owned(),
                 message: format!("{what} already exists"),
+            },
+            e @ StoreError::Stale { .. } => AppError::Conflict {
+                field: "state".to_owned(),
+                message: e.to_string(),
+            },
+            StoreError::State(message) => AppError::Conflict {
+                field: "state".to_owned(),
+                message,
             },
             StoreError::Reference(message) => AppError::Invalid {
                 field: None,
                 message,
             },
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<chorus_app::Error> for AppError {
+    fn from(e: chorus_app::Error) -> Self {
+        use chorus_app::Error as E;
+        match e {
+            E::Invalid { field, message } => AppError::Invalid { field, message },
+            E::Unauthenticated => AppError::Unauthenticated,
+            E::Forbidden(m) => AppError::Forbidden(m),
+            E::NotFound(what) => AppError::NotFound(what),
+            E::Conflict { field, message } => AppError::Conflict { field, message },
+            E::Unavailable(message) => AppError::Invalid {
+                field: None,
+                message,
+            },
+            E::Internal(detail) => AppError::Internal(detail),
             other => AppError::Internal(other.to_string()),
         }
     }

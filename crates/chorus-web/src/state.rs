@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chorus_app::{App, AppConfig};
 use chorus_networks::bluesky::SecretKey;
 use chorus_store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -35,6 +36,8 @@ impl Default for WebConfig {
 /// Shared state; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
+    /// The use cases: every handler acts through them.
+    pub app: App,
     pub store: Store,
     pub config: Arc<WebConfig>,
     pub(crate) limiter: Arc<LoginLimiter>,
@@ -50,7 +53,14 @@ impl AppState {
     /// (it is process-wide, so the binary installs it once).
     pub fn new(store: Store, config: WebConfig, metrics: Option<PrometheusHandle>) -> Self {
         let limiter = LoginLimiter::new(config.login_limits.clone());
+        let app = App::new(
+            store.clone(),
+            AppConfig {
+                session_ttl: config.session_ttl,
+            },
+        );
         Self {
+            app,
             store,
             config: Arc::new(config),
             limiter: Arc::new(limiter),
@@ -62,6 +72,7 @@ impl AppState {
 
     /// Lets the admin pages connect network accounts, sealing their credentials with `key`.
     pub fn with_secret_key(mut self, key: SecretKey) -> Self {
+        self.app = self.app.with_secret_key(key.clone());
         self.secret_key = Some(key);
         self
     }

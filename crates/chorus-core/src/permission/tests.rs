@@ -39,6 +39,11 @@ const MATRIX: &[(Role, &[(Action, &str)])] = &[
             (Action::ManageCampaigns, "YYY"),
             (Action::EditPostRules, "YYY"),
             (Action::ConnectAccounts, "YYY"),
+            (Action::ReadStories, "YYY"),
+            (Action::DraftStories, "YYY"),
+            (Action::EditStories, "YYY"),
+            (Action::ReviewStories, "YYY"),
+            (Action::ScheduleStories, "YYY"),
         ],
     ),
     (
@@ -60,6 +65,11 @@ const MATRIX: &[(Role, &[(Action, &str)])] = &[
             (Action::ManageCampaigns, "YYY"),
             (Action::EditPostRules, "YYY"),
             (Action::ConnectAccounts, "..."),
+            (Action::ReadStories, "YYY"),
+            (Action::DraftStories, "YYY"),
+            (Action::EditStories, "YYY"),
+            (Action::ReviewStories, "YYY"),
+            (Action::ScheduleStories, "YYY"),
         ],
     ),
     (
@@ -81,10 +91,15 @@ const MATRIX: &[(Role, &[(Action, &str)])] = &[
             (Action::ManageCampaigns, "Y.."),
             (Action::EditPostRules, "..."),
             (Action::ConnectAccounts, "Y.."),
+            (Action::ReadStories, "Y.."),
+            (Action::DraftStories, "Y.."),
+            (Action::EditStories, "Y.."),
+            (Action::ReviewStories, "Y.."),
+            (Action::ScheduleStories, "Y.."),
         ],
     ),
-    (Role::Editor, READS_CONVERSATIONS),
-    (Role::Contributor, READ_PLAYBOOK_ONLY),
+    (Role::Editor, EDITOR),
+    (Role::Contributor, CONTRIBUTOR),
     (
         Role::CommunityManager,
         &[
@@ -104,12 +119,17 @@ const MATRIX: &[(Role, &[(Action, &str)])] = &[
             (Action::ManageCampaigns, "..."),
             (Action::EditPostRules, "..."),
             (Action::ConnectAccounts, "..."),
+            (Action::ReadStories, "..."),
+            (Action::DraftStories, "..."),
+            (Action::EditStories, "..."),
+            (Action::ReviewStories, "..."),
+            (Action::ScheduleStories, "..."),
         ],
     ),
-    (Role::Analyst, READS_CONVERSATIONS),
+    (Role::Analyst, ANALYST),
 ];
 
-const READS_CONVERSATIONS: &[(Action, &str)] = &[
+const EDITOR: &[(Action, &str)] = &[
     (Action::ReadPlaybook, "YYY"),
     (Action::EditPlaybook, "..."),
     (Action::ViewAdmin, "..."),
@@ -126,9 +146,38 @@ const READS_CONVERSATIONS: &[(Action, &str)] = &[
     (Action::ManageCampaigns, "..."),
     (Action::EditPostRules, "..."),
     (Action::ConnectAccounts, "..."),
+    (Action::ReadStories, "Y.."),
+    (Action::DraftStories, "Y.."),
+    (Action::EditStories, "Y.."),
+    (Action::ReviewStories, "..."),
+    (Action::ScheduleStories, "Y.."),
 ];
 
-const READ_PLAYBOOK_ONLY: &[(Action, &str)] = &[
+const ANALYST: &[(Action, &str)] = &[
+    (Action::ReadPlaybook, "YYY"),
+    (Action::EditPlaybook, "..."),
+    (Action::ViewAdmin, "..."),
+    (Action::ManageMarkets, "..."),
+    (Action::EditMarket, "..."),
+    (Action::ManageTeams, "..."),
+    (Action::ReadMembers, "..."),
+    (Action::ManageMembers, "..."),
+    (Action::ReadAuditLog, "..."),
+    (Action::ReadConversations, "Y.."),
+    (Action::WorkConversations, "..."),
+    (Action::ManageListeningQueries, "..."),
+    (Action::SetResponseTarget, "..."),
+    (Action::ManageCampaigns, "..."),
+    (Action::EditPostRules, "..."),
+    (Action::ConnectAccounts, "..."),
+    (Action::ReadStories, "Y.."),
+    (Action::DraftStories, "..."),
+    (Action::EditStories, "..."),
+    (Action::ReviewStories, "..."),
+    (Action::ScheduleStories, "..."),
+];
+
+const CONTRIBUTOR: &[(Action, &str)] = &[
     (Action::ReadPlaybook, "YYY"),
     (Action::EditPlaybook, "..."),
     (Action::ViewAdmin, "..."),
@@ -145,6 +194,11 @@ const READ_PLAYBOOK_ONLY: &[(Action, &str)] = &[
     (Action::ManageCampaigns, "..."),
     (Action::EditPostRules, "..."),
     (Action::ConnectAccounts, "..."),
+    (Action::ReadStories, "Y.."),
+    (Action::DraftStories, "Y.."),
+    (Action::EditStories, "..."),
+    (Action::ReviewStories, "..."),
+    (Action::ScheduleStories, "..."),
 ];
 
 #[test]

@@ -13,8 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::permission::{Actor, Scope};
-use crate::role::Role;
+use crate::permission::{Action, Actor, Scope, allows};
 use crate::validate::Invalid;
 use crate::{MarketId, UserId};
 
@@ -207,39 +206,33 @@ pub struct StoryFacts {
     pub author: UserId,
 }
 
-/// Roles that may draft stories in a market.
-pub fn may_draft(actor: &Actor, market: MarketId) -> bool {
-    let scope = Scope::Market(market);
-    actor.is_admin()
-        || actor.holds(Role::GlobalLead, Scope::Global)
-        || [Role::MarketLead, Role::Editor, Role::Contributor]
-            .into_iter()
-            .any(|r| actor.holds(r, scope))
-}
-
-/// Whether the actor may read the stories of a market (drafts included).
-pub fn may_read(actor: &Actor, market: MarketId) -> bool {
-    may_draft(actor, market) || actor.holds(Role::Analyst, Scope::Market(market))
-}
-
-/// Whether the actor may change this story's content (brief, variants, principles).
+/// Whether the actor may change this story's content (brief, variants, principles): its
+/// author while they may draft in its market, and whoever edits that market's stories.
 pub fn may_edit(actor: &Actor, story: &StoryFacts) -> bool {
-    may_draft(actor, story.market)
-        && (actor.user_id == story.author || is_editor_here(actor, story.market))
+    let scope = Scope::Market(story.market);
+    allows(actor, Action::EditStories, scope)
+        || (actor.user_id == story.author && allows(actor, Action::DraftStories, scope))
 }
 
-fn is_editor_here(actor: &Actor, market: MarketId) -> bool {
-    let scope = Scope::Market(market);
-    actor.is_admin()
-        || actor.holds(Role::GlobalLead, Scope::Global)
-        || actor.holds(Role::MarketLead, scope)
-        || actor.holds(Role::Editor, scope)
+/// Whether the actor may move a variant's time: whoever schedules the market's stories, and
+/// whoever may edit the story while it is a draft (its time is part of the draft).
+pub fn may_reschedule(actor: &Actor, story: &StoryFacts) -> bool {
+    allows(actor, Action::ScheduleStories, Scope::Market(story.market))
+        || (story.state.is_editable() && may_edit(actor, story))
 }
 
-fn is_lead_here(actor: &Actor, market: MarketId) -> bool {
-    actor.is_admin()
-        || actor.holds(Role::GlobalLead, Scope::Global)
-        || actor.holds(Role::MarketLead, Scope::Market(market))
+/// The action of the rule table a transition needs in the story's market (besides the
+/// workflow's own conditions: the source state, never approving one's own story).
+pub fn action_for(transition: Transition) -> Option<Action> {
+    match transition {
+        Transition::Submit => Some(Action::EditStories),
+        Transition::Schedule | Transition::Unschedule | Transition::Retry => {
+            Some(Action::ScheduleStories)
+        }
+        Transition::Approve | Transition::Reject => Some(Action::ReviewStories),
+        // Reopening is editing: see `may_edit`.
+        Transition::Reopen => None,
+    }
 }
 
 /// Checks `transition` may be done by `actor` to `story` now; returns the new state.
@@ -250,12 +243,9 @@ pub fn check(
     reason: Option<&str>,
 ) -> Result<StoryState, TransitionError> {
     let (from, to) = transition.edge();
-    let allowed = match transition {
-        Transition::Submit | Transition::Schedule | Transition::Unschedule | Transition::Retry => {
-            is_editor_here(actor, story.market)
-        }
-        Transition::Approve | Transition::Reject => is_lead_here(actor, story.market),
-        Transition::Reopen => may_edit(actor, story),
+    let allowed = match action_for(transition) {
+        Some(action) => allows(actor, action, Scope::Market(story.market)),
+        None => may_edit(actor, story),
     };
     if !allowed {
         return Err(TransitionError::NotAllowed { transition });

@@ -81,7 +81,7 @@ async fn listening_queries_are_audited_and_versioned(store: &Store) {
         .await
         .unwrap_err();
     assert!(
-        matches!(dup, StoreError::Conflict { field: "name", .. }),
+        matches!(dup, StoreError::AlreadyExists { field: "name", .. }),
         "{dup:?}"
     );
     let mut changed = input(fi, "Brand", "northwind OR #northwind", "us");

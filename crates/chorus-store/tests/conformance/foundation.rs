@@ -50,7 +50,7 @@ async fn markets_and_teams(store: &Store) {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::Conflict { field: "code", .. }),
+        matches!(err, StoreError::AlreadyExists { field: "code", .. }),
         "{err:?}"
     );
 
@@ -83,7 +83,7 @@ async fn markets_and_teams(store: &Store) {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::Conflict { field: "name", .. }),
+        matches!(err, StoreError::AlreadyExists { field: "name", .. }),
         "{err:?}"
     );
     store.create_team(&system(), fi.id, &name).await.unwrap();
@@ -135,7 +135,7 @@ async fn users_memberships_and_actors(store: &Store) {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::Conflict { field: "email", .. }),
+        matches!(err, StoreError::AlreadyExists { field: "email", .. }),
         "{err:?}"
     );
 
@@ -301,7 +301,7 @@ async fn playbook_crud(store: &Store) {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::Conflict { field: "slug", .. }),
+        matches!(err, StoreError::AlreadyExists { field: "slug", .. }),
         "{err:?}"
     );
     let err = store
@@ -311,7 +311,7 @@ async fn playbook_crud(store: &Store) {
     assert!(
         matches!(
             err,
-            StoreError::Conflict {
+            StoreError::AlreadyExists {
                 field: "number",
                 ..
             }

@@ -56,7 +56,7 @@ async fn campaigns_need_objectives_to_go_live(store: &Store) {
     assert_eq!(live.markets, vec![m.id]);
     let dup = store.create_campaign(&sys, &input).await.unwrap_err();
     assert!(
-        matches!(dup, StoreError::Conflict { field: "name", .. }),
+        matches!(dup, StoreError::AlreadyExists { field: "name", .. }),
         "{dup:?}"
     );
 }
@@ -286,7 +286,7 @@ async fn edits_after_approval_return_to_draft_and_cancel_jobs(store: &Store) {
     assert!(
         matches!(
             err,
-            StoreError::Conflict {
+            StoreError::AlreadyExists {
                 field: "locale",
                 ..
             }
@@ -313,7 +313,7 @@ async fn transitions_are_atomic_and_notify(store: &Store) {
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    assert!(matches!(err, StoreError::Stale { .. }), "{err:?}");
     let s = store
         .transition_story(&sys, &s, Transition::Unschedule, StoryState::Approved, None)
         .await

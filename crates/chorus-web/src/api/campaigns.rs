@@ -119,7 +119,7 @@ pub async fn list(
         lookup
             .campaigns
             .iter()
-            .filter(|c| may_see(&id.actor, c))
+            .filter(|c| may_see(&id.caller.actor, c))
             .map(|c| dto(c, &lookup))
             .collect(),
     ))
@@ -136,7 +136,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<CampaignDto>), AppError> {
     let lookup = Lookup::load(&state).await?;
     let input = parse_campaign(&raw(&body), &lookup)?;
-    if !may_manage(&id.actor, &input.markets) {
+    if !may_manage(&id.caller.actor, &input.markets) {
         return Err(AppError::Forbidden(
             "you may not run campaigns in every market you chose".into(),
         ));
@@ -151,7 +151,7 @@ async fn visible(
     cid: i64,
 ) -> Result<Campaign, AppError> {
     let c = state.store.campaign(cid).await?;
-    if may_see(&id.actor, &c) {
+    if may_see(&id.caller.actor, &c) {
         Ok(c)
     } else {
         Err(AppError::NotFound("campaign"))
@@ -185,7 +185,7 @@ pub async fn update(
     let c = visible(&state, &id, cid).await?;
     let lookup = Lookup::load(&state).await?;
     let input = parse_campaign(&raw(&body), &lookup)?;
-    if !may_manage(&id.actor, &c.markets) || !may_manage(&id.actor, &input.markets) {
+    if !may_manage(&id.caller.actor, &c.markets) || !may_manage(&id.caller.actor, &input.markets) {
         return Err(AppError::Forbidden(
             "you may not manage campaigns in every market of this one".into(),
         ));
@@ -216,7 +216,7 @@ pub async fn set_state(
     ApiJson(body): ApiJson<StateBody>,
 ) -> Result<Json<CampaignDto>, AppError> {
     let c = visible(&state, &id, cid).await?;
-    if !may_manage(&id.actor, &c.markets) {
+    if !may_manage(&id.caller.actor, &c.markets) {
         return Err(AppError::Forbidden(
             "you may not manage campaigns in every market of this one".into(),
         ));

@@ -236,7 +236,7 @@ async fn readable(state: &AppState, id: &Identity, cid: i64) -> Result<(), AppEr
         .store
         .conversation_markets(ConversationId(cid))
         .await?;
-    if allowed_in_any(&id.actor, Action::ReadConversations, &markets) {
+    if allowed_in_any(&id.caller.actor, Action::ReadConversations, &markets) {
         Ok(())
     } else {
         Err(AppError::NotFound("conversation"))
@@ -253,7 +253,7 @@ pub async fn list(
 ) -> Result<Json<InboxPage>, AppError> {
     let markets = state.store.markets().await?;
     let mut q = p.parse(id.user.id, &markets)?;
-    q.visible_markets = markets_for(&id.actor, Action::ReadConversations, &markets);
+    q.visible_markets = markets_for(&id.caller.actor, Action::ReadConversations, &markets);
     let rows = state.store.inbox(&q).await?;
     let next = (rows.len() as i64 == q.limit)
         .then(|| {

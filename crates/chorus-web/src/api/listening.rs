@@ -181,7 +181,7 @@ pub async fn list(
     Query(p): Query<ListParams>,
 ) -> Result<Json<Vec<QueryDto>>, AppError> {
     let markets = state.store.markets().await?;
-    let visible = markets_for(&id.actor, Action::ReadConversations, &markets);
+    let visible = markets_for(&id.caller.actor, Action::ReadConversations, &markets);
     let only = match p.market.as_deref() {
         None => None,
         Some(c) => Some(
@@ -211,7 +211,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<QueryDto>), AppError> {
     let (input, markets) = parse_body(&state, &body).await?;
     authorize(
-        &id.actor,
+        &id.caller.actor,
         Action::ManageListeningQueries,
         Scope::Market(input.market_id),
     )?;
@@ -229,7 +229,7 @@ async fn readable(
 ) -> Result<ListeningQuery, AppError> {
     let q = state.store.listening_query(QueryId(qid)).await?;
     authorize(
-        &id.actor,
+        &id.caller.actor,
         Action::ReadConversations,
         Scope::Market(q.market_id),
     )
@@ -261,13 +261,13 @@ pub async fn update(
 ) -> Result<Json<QueryDto>, AppError> {
     let before = readable(&state, &id, qid).await?;
     authorize(
-        &id.actor,
+        &id.caller.actor,
         Action::ManageListeningQueries,
         Scope::Market(before.market_id),
     )?;
     let (input, markets) = parse_body(&state, &body).await?;
     authorize(
-        &id.actor,
+        &id.caller.actor,
         Action::ManageListeningQueries,
         Scope::Market(input.market_id),
     )?;
@@ -287,7 +287,7 @@ pub async fn delete(
 ) -> Result<StatusCode, AppError> {
     let q = readable(&state, &id, qid).await?;
     authorize(
-        &id.actor,
+        &id.caller.actor,
         Action::ManageListeningQueries,
         Scope::Market(q.market_id),
     )?;
@@ -328,7 +328,9 @@ pub async fn preview_query(
     ApiJson(body): ApiJson<DraftBody>,
 ) -> Result<Json<PreviewDto>, AppError> {
     let markets = state.store.markets().await?;
-    if markets_for(&id.actor, Action::ReadConversations, &markets).is_some_and(|m| m.is_empty()) {
+    if markets_for(&id.caller.actor, Action::ReadConversations, &markets)
+        .is_some_and(|m| m.is_empty())
+    {
         return Err(AppError::Forbidden("you may not see conversations".into()));
     }
     if let Some(e) = check(&body.query, &[], &[]).error {

@@ -4,9 +4,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete as delete_route, get, put};
 use axum::{Json, Router};
-use chorus_core::org::{Market, MarketCode, MarketInput, team_name};
-use chorus_core::permission::{allows, authorize};
-use chorus_core::{Action, Scope, TeamId};
+use chorus_app::org;
+use chorus_core::TeamId;
 
 use super::dto::{MarketBody, MarketDto, TeamBody, TeamDto};
 use super::json::ApiJson;
@@ -25,19 +24,14 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/teams/{id}", delete_route(delete_team))
 }
 
-fn parse_body(b: &MarketBody) -> Result<MarketInput, AppError> {
-    Ok(MarketInput::parse(
-        &b.code,
-        &b.name,
-        &b.country,
-        &b.locales,
-        &b.timezone,
-    )?)
-}
-
-async fn find(state: &AppState, code: &str) -> Result<Market, AppError> {
-    let code = MarketCode::parse(code).map_err(|_| AppError::NotFound("market"))?;
-    Ok(state.store.market_by_code(&code).await?)
+fn fields(b: &MarketBody) -> org::MarketFields {
+    org::MarketFields {
+        code: b.code.clone(),
+        name: b.name.clone(),
+        country: b.country.clone(),
+        locales: b.locales.clone(),
+        timezone: b.timezone.clone(),
+    }
 }
 
 /// Every market (any signed-in user may see the list: it names no people).
@@ -45,9 +39,9 @@ async fn find(state: &AppState, code: &str) -> Result<Market, AppError> {
     responses((status = 200, body = Vec<MarketDto>)))]
 pub async fn list_markets(
     State(state): State<AppState>,
-    ApiUser(_id): ApiUser,
+    ApiUser(id): ApiUser,
 ) -> Result<Json<Vec<MarketDto>>, AppError> {
-    let markets = state.store.markets().await?;
+    let markets = org::markets(&state.app, &id.caller).await?;
     Ok(Json(markets.iter().map(MarketDto::from).collect()))
 }
 
@@ -59,9 +53,7 @@ pub async fn create_market(
     ApiUser(id): ApiUser,
     ApiJson(body): ApiJson<MarketBody>,
 ) -> Result<(StatusCode, Json<MarketDto>), AppError> {
-    authorize(&id.actor, Action::ManageMarkets, Scope::Global)?;
-    let input = parse_body(&body)?;
-    let m = state.store.create_market(&id.author(), &input).await?;
+    let m = org::create_market(&state.app, &id.caller, &fields(&body)).await?;
     Ok((StatusCode::CREATED, Json(MarketDto::from(&m))))
 }
 
@@ -75,18 +67,7 @@ pub async fn update_market(
     Path(code): Path<String>,
     ApiJson(body): ApiJson<MarketBody>,
 ) -> Result<Json<MarketDto>, AppError> {
-    let market = find(&state, &code).await?;
-    authorize(&id.actor, Action::EditMarket, Scope::Market(market.id))?;
-    let input = parse_body(&body)?;
-    if input.code != market.code && !id.actor.is_admin() {
-        return Err(AppError::Forbidden(
-            "only admins change a market's code".into(),
-        ));
-    }
-    let m = state
-        .store
-        .update_market(&id.author(), market.id, &input)
-        .await?;
+    let m = org::update_market(&state.app, &id.caller, &code, &fields(&body)).await?;
     Ok(Json(MarketDto::from(&m)))
 }
 
@@ -98,18 +79,13 @@ pub async fn list_teams(
     ApiUser(id): ApiUser,
     Path(code): Path<String>,
 ) -> Result<Json<Vec<TeamDto>>, AppError> {
-    let market = find(&state, &code).await?;
-    if !allows(&id.actor, Action::ReadMembers, Scope::Market(market.id))
-        && !allows(&id.actor, Action::ReadPlaybook, Scope::Market(market.id))
-    {
-        return Err(AppError::Forbidden(
-            "you may not see this market's teams".into(),
-        ));
-    }
-    let markets = [market.clone()];
-    let teams = state.store.teams(Some(market.id)).await?;
+    let market = org::market(&state.app, &id.caller, &code).await?;
+    let teams = org::teams(&state.app, &id.caller, &code).await?;
     Ok(Json(
-        teams.iter().map(|t| TeamDto::of(t, &markets)).collect(),
+        teams
+            .iter()
+            .map(|t| TeamDto::of(t, std::slice::from_ref(&market)))
+            .collect(),
     ))
 }
 
@@ -123,13 +99,8 @@ pub async fn create_team(
     Path(code): Path<String>,
     ApiJson(body): ApiJson<TeamBody>,
 ) -> Result<(StatusCode, Json<TeamDto>), AppError> {
-    let market = find(&state, &code).await?;
-    authorize(&id.actor, Action::ManageTeams, Scope::Market(market.id))?;
-    let name = team_name(&body.name).map_err(|e| e.at("name"))?;
-    let team = state
-        .store
-        .create_team(&id.author(), market.id, &name)
-        .await?;
+    let team = org::create_team(&state.app, &id.caller, &code, &body.name).await?;
+    let market = org::market(&state.app, &id.caller, &code).await?;
     Ok((StatusCode::CREATED, Json(TeamDto::of(&team, &[market]))))
 }
 
@@ -141,12 +112,6 @@ pub async fn delete_team(
     ApiUser(id): ApiUser,
     Path(team): Path<i64>,
 ) -> Result<StatusCode, AppError> {
-    let team = state.store.team(TeamId(team)).await?;
-    authorize(
-        &id.actor,
-        Action::ManageTeams,
-        Scope::Market(team.market_id),
-    )?;
-    state.store.delete_team(&id.author(), team.id).await?;
+    org::delete_team(&state.app, &id.caller, TeamId(team)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -33,7 +33,7 @@ pub async fn list(
     State(state): State<AppState>,
     ApiUser(id): ApiUser,
 ) -> Result<Json<Vec<PrincipleDto>>, AppError> {
-    authorize(&id.actor, Action::ReadPlaybook, Scope::Global)?;
+    authorize(&id.caller.actor, Action::ReadPlaybook, Scope::Global)?;
     let markets = state.store.markets().await?;
     let all = state.store.principles().await?;
     Ok(Json(
@@ -50,7 +50,7 @@ pub async fn get_one(
     ApiUser(id): ApiUser,
     Path(slug): Path<String>,
 ) -> Result<Json<PrincipleDto>, AppError> {
-    authorize(&id.actor, Action::ReadPlaybook, Scope::Global)?;
+    authorize(&id.caller.actor, Action::ReadPlaybook, Scope::Global)?;
     let markets = state.store.markets().await?;
     let p = state.store.principle_by_slug(&slug).await?;
     Ok(Json(PrincipleDto::of(&p, &markets)))
@@ -95,7 +95,7 @@ pub async fn create(
     ApiUser(id): ApiUser,
     ApiJson(body): ApiJson<PrincipleBody>,
 ) -> Result<(StatusCode, Json<PrincipleDto>), AppError> {
-    authorize(&id.actor, Action::EditPlaybook, Scope::Global)?;
+    authorize(&id.caller.actor, Action::EditPlaybook, Scope::Global)?;
     let markets = state.store.markets().await?;
     let input = to_input(body, &markets)?;
     let p = state.store.create_principle(&id.author(), &input).await?;
@@ -113,7 +113,7 @@ pub async fn update(
     Path(slug): Path<String>,
     ApiJson(body): ApiJson<PrincipleBody>,
 ) -> Result<Json<PrincipleDto>, AppError> {
-    authorize(&id.actor, Action::EditPlaybook, Scope::Global)?;
+    authorize(&id.caller.actor, Action::EditPlaybook, Scope::Global)?;
     let existing = state.store.principle_by_slug(&slug).await?;
     let markets = state.store.markets().await?;
     let input = to_input(body, &markets)?;
@@ -133,7 +133,7 @@ pub async fn delete(
     ApiUser(id): ApiUser,
     Path(slug): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    authorize(&id.actor, Action::EditPlaybook, Scope::Global)?;
+    authorize(&id.caller.actor, Action::EditPlaybook, Scope::Global)?;
     let existing = state.store.principle_by_slug(&slug).await?;
     state
         .store
@@ -157,7 +157,7 @@ pub async fn search(
     ApiUser(id): ApiUser,
     Query(params): Query<SearchParams>,
 ) -> Result<Json<Vec<SearchHitDto>>, AppError> {
-    authorize(&id.actor, Action::ReadPlaybook, Scope::Global)?;
+    authorize(&id.caller.actor, Action::ReadPlaybook, Scope::Global)?;
     let all = state.store.principles().await?;
     Ok(Json(
         find::search(&all, &params.q)

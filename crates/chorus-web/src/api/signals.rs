@@ -47,7 +47,7 @@ pub async fn volume(
 ) -> Result<Json<VolumeSeries>, AppError> {
     let q = state.store.listening_query(QueryId(p.query)).await?;
     authorize(
-        &id.actor,
+        &id.caller.actor,
         Action::ReadConversations,
         Scope::Market(q.market_id),
     )
@@ -76,7 +76,7 @@ pub async fn sov(
     let code = MarketCode::parse(&p.market).map_err(|_| AppError::NotFound("market"))?;
     let market = state.store.market_by_code(&code).await?;
     authorize(
-        &id.actor,
+        &id.caller.actor,
         Action::ReadConversations,
         Scope::Market(market.id),
     )
@@ -105,7 +105,7 @@ pub async fn alerts(
     ApiUser(id): ApiUser,
 ) -> Result<Json<Vec<AlertDto>>, AppError> {
     let markets = state.store.markets().await?;
-    let visible = markets_for(&id.actor, Action::ReadConversations, &markets);
+    let visible = markets_for(&id.caller.actor, Action::ReadConversations, &markets);
     let list = state.store.spike_alerts(visible.as_deref(), 100).await?;
     Ok(Json(
         list.into_iter()
@@ -148,7 +148,7 @@ pub async fn response_times(
     Query(p): Query<TimesParams>,
 ) -> Result<Json<Vec<ResponseTimesDto>>, AppError> {
     let markets = state.store.markets().await?;
-    let visible = markets_for(&id.actor, Action::ReadConversations, &markets);
+    let visible = markets_for(&id.caller.actor, Action::ReadConversations, &markets);
     let since = chorus_store::now_ms() - p.days.unwrap_or(30).clamp(1, 366) * 86_400_000;
     let stats = state
         .store
@@ -190,7 +190,7 @@ pub async fn set_target(
     let code = MarketCode::parse(&code).map_err(|_| AppError::NotFound("market"))?;
     let market = state.store.market_by_code(&code).await?;
     authorize(
-        &id.actor,
+        &id.caller.actor,
         Action::SetResponseTarget,
         Scope::Market(market.id),
     )?;

@@ -158,7 +158,7 @@ pub async fn list(
 ) -> Result<Json<Vec<StoryDto>>, AppError> {
     let lookup = Lookup::load(&state).await?;
     let mut markets: Vec<MarketId> = lookup
-        .readable_markets(&id.actor)
+        .readable_markets(&id.caller.actor)
         .iter()
         .map(|m| m.id)
         .collect();
@@ -181,7 +181,7 @@ pub async fn list(
         .into_iter()
         .take(500)
     {
-        out.push(story_dto(&state, &id.actor, &s, &lookup).await?);
+        out.push(story_dto(&state, &id.caller.actor, &s, &lookup).await?);
     }
     Ok(Json(out))
 }
@@ -221,11 +221,11 @@ pub async fn create(
     ApiJson(body): ApiJson<StoryBody>,
 ) -> Result<(StatusCode, Json<StoryDto>), AppError> {
     let lookup = Lookup::load(&state).await?;
-    let input = parse_story(&raw_story(&body), &lookup, &id.actor)?;
+    let input = parse_story(&raw_story(&body), &lookup, &id.caller.actor)?;
     let s = state.store.create_story(&id.author(), &input).await?;
     Ok((
         StatusCode::CREATED,
-        Json(story_dto(&state, &id.actor, &s, &lookup).await?),
+        Json(story_dto(&state, &id.caller.actor, &s, &lookup).await?),
     ))
 }
 
@@ -239,7 +239,9 @@ pub async fn get_one(
 ) -> Result<Json<StoryDto>, AppError> {
     let s = readable_story(&state, &id, sid).await?;
     let lookup = Lookup::load(&state).await?;
-    Ok(Json(story_dto(&state, &id.actor, &s, &lookup).await?))
+    Ok(Json(
+        story_dto(&state, &id.caller.actor, &s, &lookup).await?,
+    ))
 }
 
 /// Changes a story's title, brief, campaign and principles. Approved work goes back to draft.
@@ -257,9 +259,11 @@ pub async fn update(
     let lookup = Lookup::load(&state).await?;
     let mut raw = raw_story(&body);
     raw.market = lookup.market_code(s.market_id);
-    let input = parse_story(&raw, &lookup, &id.actor)?;
+    let input = parse_story(&raw, &lookup, &id.caller.actor)?;
     let (s, _) = state.store.update_story(&id.author(), sid, &input).await?;
-    Ok(Json(story_dto(&state, &id.actor, &s, &lookup).await?))
+    Ok(Json(
+        story_dto(&state, &id.caller.actor, &s, &lookup).await?,
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -474,7 +478,9 @@ pub async fn transition(
         .map_err(|e| AppError::invalid("transition", e.message))?;
     let after = apply_transition(&state, &id, &s, t, body.reason.as_deref()).await?;
     let lookup = Lookup::load(&state).await?;
-    Ok(Json(story_dto(&state, &id.actor, &after, &lookup).await?))
+    Ok(Json(
+        story_dto(&state, &id.caller.actor, &after, &lookup).await?,
+    ))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -43,7 +43,11 @@ pub async fn me(
     ApiUser(id): ApiUser,
 ) -> Result<Json<UserDto>, AppError> {
     let markets = state.store.markets().await?;
-    Ok(Json(user_dto(&id.user, &id.actor.memberships, &markets)))
+    Ok(Json(user_dto(
+        &id.user,
+        &id.caller.actor.memberships,
+        &markets,
+    )))
 }
 
 /// Users the caller may see: everyone for admins and global leads; for market leads, the people
@@ -55,10 +59,10 @@ pub async fn list(
     ApiUser(id): ApiUser,
 ) -> Result<Json<Vec<UserDto>>, AppError> {
     let markets = state.store.markets().await?;
-    let global = allows(&id.actor, Action::ReadMembers, Scope::Global);
+    let global = allows(&id.caller.actor, Action::ReadMembers, Scope::Global);
     let readable: Vec<_> = markets
         .iter()
-        .filter(|m| allows(&id.actor, Action::ReadMembers, Scope::Market(m.id)))
+        .filter(|m| allows(&id.caller.actor, Action::ReadMembers, Scope::Market(m.id)))
         .map(|m| m.id)
         .collect();
     if !global && readable.is_empty() {
@@ -112,7 +116,7 @@ fn to_membership(
 }
 
 fn check_grant(id: &crate::auth::Identity, m: &Membership) -> Result<(), AppError> {
-    if may_grant(&id.actor, m.role, m.scope) {
+    if may_grant(&id.caller.actor, m.role, m.scope) {
         Ok(())
     } else {
         Err(AppError::Forbidden(format!(
@@ -236,7 +240,7 @@ pub async fn audit(
     ApiUser(id): ApiUser,
     Query(p): Query<AuditParams>,
 ) -> Result<Json<Vec<AuditEntryDto>>, AppError> {
-    authorize(&id.actor, Action::ReadAuditLog, Scope::Global)?;
+    authorize(&id.caller.actor, Action::ReadAuditLog, Scope::Global)?;
     let markets = state.store.markets().await?;
     let entries = state
         .store

@@ -15,7 +15,7 @@ use axum::http::request::Parts;
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use chorus_core::Actor;
+use chorus_app::Caller;
 use chorus_core::audit::Author;
 use chorus_core::user::User;
 
@@ -25,8 +25,9 @@ use crate::state::AppState;
 /// The authenticated user of this request.
 #[derive(Debug, Clone)]
 pub struct Identity {
+    /// Who the use cases act for (the same person as `user`, with their memberships).
+    pub caller: Caller,
     pub user: User,
-    pub actor: Actor,
     /// The session's CSRF token (to put in forms); `None` for API-token requests.
     pub csrf: Option<String>,
 }
@@ -107,7 +108,11 @@ async fn load_identity(
     if !user.active {
         return Err(AppError::Unauthenticated);
     }
-    Ok(Identity { user, actor, csrf })
+    Ok(Identity {
+        caller: Caller::person(user.clone(), actor),
+        user,
+        csrf,
+    })
 }
 
 fn bearer_token(req: &Request) -> Option<String> {

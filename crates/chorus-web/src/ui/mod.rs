@@ -102,7 +102,7 @@ impl Shell {
         section: &'static str,
         title: impl Into<String>,
     ) -> Result<Shell, AppError> {
-        let roles = id.actor.roles_summary(|mid| {
+        let roles = id.caller.actor.roles_summary(|mid| {
             markets
                 .iter()
                 .find(|m| m.id == mid)
@@ -117,7 +117,7 @@ impl Shell {
                 display_name: id.user.display_name.clone(),
                 email: id.user.email.to_string(),
                 roles,
-                is_admin: allows(&id.actor, Action::ViewAdmin, Scope::Global),
+                is_admin: allows(&id.caller.actor, Action::ViewAdmin, Scope::Global),
                 unread,
             }),
             csrf: id.csrf.clone().unwrap_or_default(),

@@ -115,7 +115,7 @@ async fn index(
     PageUser(id): PageUser,
     Query(q): Query<IndexQuery>,
 ) -> Result<Response, PageError> {
-    authorize(&id.actor, Action::ReadPlaybook, Scope::Global)?;
+    authorize(&id.caller.actor, Action::ReadPlaybook, Scope::Global)?;
     let principles = state.store.principles().await?;
     let markets = state.store.markets().await?;
     let selected = q.pillar.as_deref().and_then(|p| Pillar::parse(p).ok());
@@ -149,7 +149,7 @@ async fn index(
         tabs,
         total: principles.len(),
         all_selected: selected.is_none(),
-        can_edit: allows(&id.actor, Action::EditPlaybook, Scope::Global),
+        can_edit: allows(&id.caller.actor, Action::EditPlaybook, Scope::Global),
         q: String::new(),
     }))
 }
@@ -183,7 +183,7 @@ async fn search_page(
     PageUser(id): PageUser,
     Query(q): Query<SearchQuery>,
 ) -> Result<Response, PageError> {
-    authorize(&id.actor, Action::ReadPlaybook, Scope::Global)?;
+    authorize(&id.caller.actor, Action::ReadPlaybook, Scope::Global)?;
     let principles = state.store.principles().await?;
     let hits = search::search(&principles, &q.q)
         .into_iter()
@@ -247,7 +247,7 @@ async fn show(
     Path(slug): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, PageError> {
-    authorize(&id.actor, Action::ReadPlaybook, Scope::Global)?;
+    authorize(&id.caller.actor, Action::ReadPlaybook, Scope::Global)?;
     let p = state.store.principle_by_slug(&slug).await?;
     let markets = state.store.markets().await?;
     let total = state.store.principles().await?.len();
@@ -280,8 +280,8 @@ async fn show(
         updated: format_time(p.updated_at_ms),
         updated_iso: iso_time(p.updated_at_ms),
         total,
-        can_edit: allows(&id.actor, Action::EditPlaybook, Scope::Global),
-        can_audit: allows(&id.actor, Action::ReadAuditLog, Scope::Global),
+        can_edit: allows(&id.caller.actor, Action::EditPlaybook, Scope::Global),
+        can_audit: allows(&id.caller.actor, Action::ReadAuditLog, Scope::Global),
         id: p.id.0,
     }))
 }
@@ -391,7 +391,7 @@ async fn new_form(
     State(state): State<AppState>,
     PageUser(id): PageUser,
 ) -> Result<Response, PageError> {
-    authorize(&id.actor, Action::EditPlaybook, Scope::Global)?;
+    authorize(&id.caller.actor, Action::EditPlaybook, Scope::Global)?;
     let next = state
         .store
         .principles()
@@ -414,7 +414,7 @@ async fn edit_form(
     PageUser(id): PageUser,
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
-    authorize(&id.actor, Action::EditPlaybook, Scope::Global)?;
+    authorize(&id.caller.actor, Action::EditPlaybook, Scope::Global)?;
     let p = state.store.principle_by_slug(&slug).await?;
     let v = Values {
         number: p.number.to_string(),
@@ -481,7 +481,7 @@ async fn create(
     PageUser(id): PageUser,
     form: FormData,
 ) -> Result<Response, PageError> {
-    authorize(&id.actor, Action::EditPlaybook, Scope::Global)?;
+    authorize(&id.caller.actor, Action::EditPlaybook, Scope::Global)?;
     let (raw, v, bodies) = read_form(&state, &form).await?;
     let input = match PrincipleInput::parse(&raw) {
         Ok(i) => i,
@@ -516,7 +516,7 @@ async fn update(
     Path(slug): Path<String>,
     form: FormData,
 ) -> Result<Response, PageError> {
-    authorize(&id.actor, Action::EditPlaybook, Scope::Global)?;
+    authorize(&id.caller.actor, Action::EditPlaybook, Scope::Global)?;
     let existing = state.store.principle_by_slug(&slug).await?;
     let (raw, v, bodies) = read_form(&state, &form).await?;
     let input = match PrincipleInput::parse(&raw) {
@@ -565,7 +565,7 @@ async fn delete(
     PageUser(id): PageUser,
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
-    authorize(&id.actor, Action::EditPlaybook, Scope::Global)?;
+    authorize(&id.caller.actor, Action::EditPlaybook, Scope::Global)?;
     let p = state.store.principle_by_slug(&slug).await?;
     state.store.delete_principle(&id.author(), p.id).await?;
     Ok(Redirect::to("/playbook?done=deleted").into_response())

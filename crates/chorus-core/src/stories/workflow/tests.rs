@@ -1,6 +1,15 @@
 //! The workflow matrix: role × (own market, other market) × transition × author or not.
 
 use super::*;
+use crate::role::Role;
+
+fn may_draft(a: &Actor, m: MarketId) -> bool {
+    allows(a, Action::DraftStories, Scope::Market(m))
+}
+
+fn may_read(a: &Actor, m: MarketId) -> bool {
+    allows(a, Action::ReadStories, Scope::Market(m))
+}
 use crate::user::Membership;
 
 const OWN: MarketId = MarketId(1);

@@ -67,7 +67,13 @@ async fn render_page(
     let allowed: Vec<_> = lookup
         .markets
         .iter()
-        .filter(|m| allows(&id.actor, Action::ConnectAccounts, Scope::Market(m.id)))
+        .filter(|m| {
+            allows(
+                &id.caller.actor,
+                Action::ConnectAccounts,
+                Scope::Market(m.id),
+            )
+        })
         .collect();
     if allowed.is_empty() {
         return Err(PageError(AppError::Forbidden(
@@ -97,7 +103,7 @@ async fn render_page(
         status,
         &AccountsPage {
             shell,
-            tabs: StoryTabs::new(&id.actor, "accounts"),
+            tabs: StoryTabs::new(&id.caller.actor, "accounts"),
             rows,
             markets: allowed
                 .iter()
@@ -173,7 +179,11 @@ async fn connect(
         let market = lookup
             .market_by_code(code)
             .ok_or_else(|| AppError::invalid("market", "choose a market"))?;
-        if !allows(&id.actor, Action::ConnectAccounts, Scope::Market(market.id)) {
+        if !allows(
+            &id.caller.actor,
+            Action::ConnectAccounts,
+            Scope::Market(market.id),
+        ) {
             return Err(AppError::Forbidden(format!(
                 "you may not connect accounts for {}",
                 market.name

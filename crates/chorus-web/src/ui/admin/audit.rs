@@ -71,7 +71,7 @@ async fn page(
     PageUser(id): PageUser,
     Query(f): Query<Filter>,
 ) -> Result<Response, PageError> {
-    authorize(&id.actor, Action::ReadAuditLog, Scope::Global)?;
+    authorize(&id.caller.actor, Action::ReadAuditLog, Scope::Global)?;
     let non_empty = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
     let subject = non_empty(f.subject);
     let subject_id = non_empty(f.id);

@@ -6,12 +6,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chorus_core::org::{Market, MarketCode, MarketInput, Team, team_name};
-use chorus_core::permission::{allows, authorize};
-use chorus_core::{Action, Scope, TeamId};
+use chorus_app::org;
+use chorus_core::TeamId;
+use chorus_core::org::{Market, Team};
+use chorus_core::permission::allows;
+use chorus_core::{Action, Scope};
 use serde::Deserialize;
 
-use super::{Tabs, markets_where};
+use super::Tabs;
 use crate::auth::{Identity, PageUser};
 use crate::error::{AppError, PageError};
 use crate::state::AppState;
@@ -60,20 +62,19 @@ impl Values {
         }
     }
 
-    fn parse(&self) -> Result<MarketInput, chorus_core::FieldError> {
-        let locales: Vec<String> = self
-            .locales
-            .split([',', ' '])
-            .filter(|s| !s.trim().is_empty())
-            .map(|s| s.trim().to_owned())
-            .collect();
-        MarketInput::parse(
-            &self.code,
-            &self.name,
-            &self.country,
-            &locales,
-            &self.timezone,
-        )
+    fn fields(&self) -> org::MarketFields {
+        org::MarketFields {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            country: self.country.clone(),
+            locales: self
+                .locales
+                .split([',', ' '])
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| s.trim().to_owned())
+                .collect(),
+            timezone: self.timezone.clone(),
+        }
     }
 }
 
@@ -110,20 +111,13 @@ async fn list_page(
     v: Values,
     error: Option<(String, String)>,
 ) -> Result<Response, PageError> {
-    authorize(&id.actor, Action::ViewAdmin, Scope::Global)?;
-    let markets = state.store.markets().await?;
-    let teams = state.store.teams(None).await?;
-    let visible = if id.actor.is_admin() {
-        markets
-    } else {
-        markets_where(id, Action::ReadMembers, &markets)
-    };
-    let rows = visible
+    let rows = org::administered_markets(&state.app, &id.caller)
+        .await?
         .into_iter()
         .map(|m| Row {
-            teams: teams.iter().filter(|t| t.market_id == m.id).count(),
-            now_local: local_now(&m),
-            market: m,
+            teams: m.teams,
+            now_local: local_now(&m.market),
+            market: m.market,
         })
         .collect();
     let (error_field, error_message) = error.unwrap_or_default();
@@ -136,7 +130,7 @@ async fn list_page(
             shell,
             tabs: Tabs::new(id, "markets"),
             rows,
-            can_create: allows(&id.actor, Action::ManageMarkets, Scope::Global),
+            can_create: allows(&id.caller.actor, Action::ManageMarkets, Scope::Global),
             v,
             error_field,
             error_message,
@@ -170,17 +164,11 @@ async fn create(
     PageUser(id): PageUser,
     form: FormData,
 ) -> Result<Response, PageError> {
-    authorize(&id.actor, Action::ManageMarkets, Scope::Global)?;
     let v = Values::from_form(&form);
-    let result = match v.parse() {
-        Ok(input) => state
-            .store
-            .create_market(&id.author(), &input)
-            .await
-            .map_err(AppError::from),
-        Err(e) => Err(e.into()),
-    };
-    match result {
+    match org::create_market(&state.app, &id.caller, &v.fields())
+        .await
+        .map_err(AppError::from)
+    {
         Ok(m) => {
             Ok(Redirect::to(&format!("/admin/markets/{}?done=created", m.code)).into_response())
         }
@@ -221,17 +209,14 @@ struct MarketPage {
 async fn market_page(
     state: &AppState,
     id: &Identity,
-    market: &Market,
+    code: &str,
     status: StatusCode,
     flash: Option<Flash>,
-    v: Values,
+    v: Option<Values>,
     error: Option<(String, String)>,
 ) -> Result<Response, PageError> {
-    let scope = Scope::Market(market.id);
-    if !allows(&id.actor, Action::ReadMembers, scope) {
-        return Err(PageError(AppError::NotFound("market")));
-    }
-    let teams = state.store.teams(Some(market.id)).await?;
+    let view = org::market_admin(&state.app, &id.caller, code).await?;
+    let market = &view.market;
     let (error_field, error_message) = error.unwrap_or_default();
     let shell = Shell::new(state, id, "admin", market.name.clone())
         .await?
@@ -242,20 +227,15 @@ async fn market_page(
             shell,
             tabs: Tabs::new(id, "markets"),
             code: market.code.to_string(),
-            v,
-            teams,
-            can_edit: allows(&id.actor, Action::EditMarket, scope),
-            can_manage_teams: allows(&id.actor, Action::ManageTeams, scope),
+            v: v.unwrap_or_else(|| Values::of(market)),
             now_local: local_now(market),
+            teams: view.teams,
+            can_edit: view.can_edit,
+            can_manage_teams: view.can_manage_teams,
             error_field,
             error_message,
         },
     ))
-}
-
-async fn find(state: &AppState, code: &str) -> Result<Market, PageError> {
-    let code = MarketCode::parse(code).map_err(|_| AppError::NotFound("market"))?;
-    Ok(state.store.market_by_code(&code).await?)
 }
 
 async fn show(
@@ -264,14 +244,13 @@ async fn show(
     Path(code): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, PageError> {
-    let market = find(&state, &code).await?;
     market_page(
         &state,
         &id,
-        &market,
+        &code,
         StatusCode::OK,
         done_flash(q.done.as_deref()),
-        Values::of(&market),
+        None,
         None,
     )
     .await
@@ -283,22 +262,11 @@ async fn update(
     Path(code): Path<String>,
     form: FormData,
 ) -> Result<Response, PageError> {
-    let market = find(&state, &code).await?;
-    authorize(&id.actor, Action::EditMarket, Scope::Market(market.id))?;
-    let mut v = Values::from_form(&form);
-    if !id.actor.is_admin() {
-        // Only admins rename market codes: other markets and reports refer to them.
-        v.code = market.code.to_string();
-    }
-    let result = match v.parse() {
-        Ok(input) => state
-            .store
-            .update_market(&id.author(), market.id, &input)
-            .await
-            .map_err(AppError::from),
-        Err(e) => Err(e.into()),
-    };
-    match result {
+    let v = Values::from_form(&form);
+    match org::update_market(&state.app, &id.caller, &code, &v.fields())
+        .await
+        .map_err(AppError::from)
+    {
         Ok(m) => Ok(Redirect::to(&format!("/admin/markets/{}?done=saved", m.code)).into_response()),
         Err(AppError::Invalid {
             field: Some(f),
@@ -308,10 +276,10 @@ async fn update(
             market_page(
                 &state,
                 &id,
-                &market,
+                &code,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Flash::error("The market was not saved: one field needs attention."),
-                v,
+                Some(v),
                 Some((f, message)),
             )
             .await
@@ -326,31 +294,25 @@ async fn create_team(
     Path(code): Path<String>,
     form: FormData,
 ) -> Result<Response, PageError> {
-    let market = find(&state, &code).await?;
-    authorize(&id.actor, Action::ManageTeams, Scope::Market(market.id))?;
-    let error = match team_name(form.get("name")) {
-        Ok(name) => match state
-            .store
-            .create_team(&id.author(), market.id, &name)
-            .await
-        {
-            Ok(_) => {
-                return Ok(
-                    Redirect::to(&format!("/admin/markets/{}?done=created", market.code))
-                        .into_response(),
-                );
-            }
-            Err(e) => AppError::from(e).to_string(),
-        },
-        Err(e) => format!("Team name: {e}"),
+    let error = match org::create_team(&state.app, &id.caller, &code, form.get("name")).await {
+        Ok(_) => {
+            let market = org::market(&state.app, &id.caller, &code).await?;
+            return Ok(
+                Redirect::to(&format!("/admin/markets/{}?done=created", market.code))
+                    .into_response(),
+            );
+        }
+        Err(e @ chorus_app::Error::Invalid { .. }) => format!("Team name: {e}"),
+        Err(e @ chorus_app::Error::Conflict { .. }) => e.to_string(),
+        Err(e) => return Err(e.into()),
     };
     market_page(
         &state,
         &id,
-        &market,
+        &code,
         StatusCode::UNPROCESSABLE_ENTITY,
         Flash::error(error),
-        Values::of(&market),
+        None,
         None,
     )
     .await
@@ -361,13 +323,6 @@ async fn delete_team(
     PageUser(id): PageUser,
     Path(team): Path<i64>,
 ) -> Result<Response, PageError> {
-    let team = state.store.team(TeamId(team)).await?;
-    authorize(
-        &id.actor,
-        Action::ManageTeams,
-        Scope::Market(team.market_id),
-    )?;
-    let market = state.store.market(team.market_id).await?;
-    state.store.delete_team(&id.author(), team.id).await?;
+    let market = org::delete_team(&state.app, &id.caller, TeamId(team)).await?;
     Ok(Redirect::to(&format!("/admin/markets/{}?done=deleted", market.code)).into_response())
 }

@@ -38,7 +38,7 @@ impl Tabs {
     pub fn new(id: &Identity, active: &'static str) -> Tabs {
         Tabs {
             active,
-            show_audit: allows(&id.actor, Action::ReadAuditLog, Scope::Global),
+            show_audit: allows(&id.caller.actor, Action::ReadAuditLog, Scope::Global),
         }
     }
 }
@@ -47,7 +47,7 @@ impl Tabs {
 pub fn markets_where(id: &Identity, action: Action, markets: &[Market]) -> Vec<Market> {
     markets
         .iter()
-        .filter(|m| allows(&id.actor, action, Scope::Market(m.id)))
+        .filter(|m| allows(&id.caller.actor, action, Scope::Market(m.id)))
         .cloned()
         .collect()
 }
@@ -57,7 +57,7 @@ pub fn grantable_roles(id: &Identity) -> Vec<(&'static str, &'static str)> {
     Role::ALL
         .iter()
         .filter(|r| {
-            id.actor.is_admin()
+            id.caller.actor.is_admin()
                 || matches!(
                     r,
                     Role::Editor | Role::Contributor | Role::CommunityManager | Role::Analyst

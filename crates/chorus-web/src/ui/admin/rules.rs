@@ -71,7 +71,7 @@ async fn render_page(
     flash: Option<Flash>,
     error: Option<AppError>,
 ) -> Result<Response, PageError> {
-    authorize(&id.actor, Action::EditPostRules, Scope::Global)?;
+    authorize(&id.caller.actor, Action::EditPostRules, Scope::Global)?;
     let lookup = Lookup::load(state).await?;
     let rows = state
         .store
@@ -106,7 +106,7 @@ async fn render_page(
         status,
         &RulesPage {
             shell,
-            tabs: StoryTabs::new(&id.actor, "rules"),
+            tabs: StoryTabs::new(&id.caller.actor, "rules"),
             rows,
             kinds: KINDS.to_vec(),
             markets: lookup
@@ -183,7 +183,7 @@ async fn save(
     rule_id: i64,
     form: &FormData,
 ) -> Result<Response, PageError> {
-    authorize(&id.actor, Action::EditPostRules, Scope::Global)?;
+    authorize(&id.caller.actor, Action::EditPostRules, Scope::Global)?;
     let lookup = Lookup::load(state).await?;
     let result = match parse_rule(form, rule_id, &lookup) {
         Ok(rule) => state
@@ -233,7 +233,7 @@ async fn delete(
     PageUser(id): PageUser,
     Path(rid): Path<i64>,
 ) -> Result<Response, PageError> {
-    authorize(&id.actor, Action::EditPostRules, Scope::Global)?;
+    authorize(&id.caller.actor, Action::EditPostRules, Scope::Global)?;
     state.store.delete_post_rule(&id.author(), rid).await?;
     Ok(Redirect::to("/admin/rules?done=deleted").into_response())
 }

@@ -77,7 +77,7 @@ async fn visible_users(
     markets: &[Market],
 ) -> Result<Vec<UserWithMemberships>, AppError> {
     let all = state.store.users(None).await?;
-    if chorus_core::permission::allows(&id.actor, Action::ReadMembers, Scope::Global) {
+    if chorus_core::permission::allows(&id.caller.actor, Action::ReadMembers, Scope::Global) {
         return Ok(all);
     }
     let readable: Vec<MarketId> = markets_where(id, Action::ReadMembers, markets)
@@ -107,7 +107,7 @@ async fn list_page(
     form: NewUserValues,
     error: Option<(String, String)>,
 ) -> Result<Response, PageError> {
-    authorize(&id.actor, Action::ViewAdmin, Scope::Global)?;
+    authorize(&id.caller.actor, Action::ViewAdmin, Scope::Global)?;
     let all_markets = state.store.markets().await?;
     let users = visible_users(state, id, &all_markets).await?;
     let rows = users
@@ -136,7 +136,7 @@ async fn list_page(
             rows,
             roles: grantable_roles(id),
             markets: markets_where(id, Action::ManageMembers, &all_markets),
-            can_create_global: id.actor.is_admin(),
+            can_create_global: id.caller.actor.is_admin(),
             form,
             error_field,
             error_message,
@@ -189,7 +189,7 @@ async fn membership_from_form(
         }
     };
     let membership = Membership::new(role, market).map_err(|e| e.at("market"))?;
-    if !may_grant(&id.actor, membership.role, membership.scope) {
+    if !may_grant(&id.caller.actor, membership.role, membership.scope) {
         return Err(AppError::Forbidden(format!(
             "you may not grant the {} role there",
             membership.role.label()
@@ -307,7 +307,7 @@ async fn user_page(
                     place.clone()
                 },
                 place,
-                can_revoke: may_grant(&id.actor, m.role, m.scope),
+                can_revoke: may_grant(&id.caller.actor, m.role, m.scope),
             }
         })
         .collect();
@@ -324,10 +324,10 @@ async fn user_page(
             display_name: user.display_name.clone(),
             active: user.active,
             memberships: rows,
-            can_manage: may_manage_user(&id.actor, &memberships),
+            can_manage: may_manage_user(&id.caller.actor, &memberships),
             roles: grantable_roles(id),
             markets: markets_where(id, Action::ManageMembers, &all_markets),
-            can_grant_global: id.actor.is_admin(),
+            can_grant_global: id.caller.actor.is_admin(),
         },
     ))
 }
@@ -356,7 +356,7 @@ async fn update(
 ) -> Result<Response, PageError> {
     let uid = UserId(uid);
     let memberships = state.store.memberships(uid).await?;
-    if !may_manage_user(&id.actor, &memberships) {
+    if !may_manage_user(&id.caller.actor, &memberships) {
         return Err(PageError(AppError::Forbidden(
             "you may not change this user".into(),
         )));

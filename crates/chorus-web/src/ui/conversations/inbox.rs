@@ -134,7 +134,7 @@ async fn inbox(
     let all = state.store.markets().await?;
     let visible = readable_markets(&id, &all)?;
     let mut q = f.parse(id.user.id, &all)?;
-    q.visible_markets = markets_for(&id.actor, Action::ReadConversations, &all);
+    q.visible_markets = markets_for(&id.caller.actor, Action::ReadConversations, &all);
     let limit = q.limit;
     let rows = state.store.inbox(&q).await?;
     let older = (rows.len() as i64 == limit)
@@ -199,7 +199,7 @@ async fn inbox(
             .map(|s| (s.as_str(), s.label()))
             .collect(),
         sentiments: Sentiment::ALL.iter().map(|s| s.as_str()).collect(),
-        can_work: markets_for(&id.actor, Action::WorkConversations, &all)
+        can_work: markets_for(&id.caller.actor, Action::WorkConversations, &all)
             .is_none_or(|m| !m.is_empty()),
         older,
     }))

@@ -32,7 +32,7 @@ pub struct Tabs {
 /// The markets the viewer reads conversations in (all of them for a global grant); refuses
 /// someone who reads none.
 pub fn readable_markets(id: &Identity, markets: &[Market]) -> Result<Vec<Market>, AppError> {
-    let visible = match markets_for(&id.actor, Action::ReadConversations, markets) {
+    let visible = match markets_for(&id.caller.actor, Action::ReadConversations, markets) {
         None => markets.to_vec(),
         Some(ids) => markets
             .iter()
@@ -52,7 +52,7 @@ pub fn readable_markets(id: &Identity, markets: &[Market]) -> Result<Vec<Market>
 pub fn markets_allowing(id: &Identity, action: Action, markets: &[Market]) -> Vec<Market> {
     markets
         .iter()
-        .filter(|m| allows(&id.actor, action, Scope::Market(m.id)))
+        .filter(|m| allows(&id.caller.actor, action, Scope::Market(m.id)))
         .cloned()
         .collect()
 }

@@ -131,7 +131,7 @@ async fn list(
             market: market_code(&all, q.market_id),
             team: team_name(&teams, q.team_id),
             can_edit: authorize(
-                &id.actor,
+                &id.caller.actor,
                 Action::ManageListeningQueries,
                 Scope::Market(q.market_id),
             )
@@ -430,7 +430,7 @@ async fn authorized_input(
     let teams: Vec<Team> = ctx.teams.iter().map(|(t, _)| t.clone()).collect();
     let input = v.parse(&ctx.markets, &teams)?;
     authorize(
-        &id.actor,
+        &id.caller.actor,
         Action::ManageListeningQueries,
         Scope::Market(input.market_id),
     )?;
@@ -440,7 +440,7 @@ async fn authorized_input(
 async fn load(state: &AppState, id: &Identity, qid: i64) -> Result<ListeningQuery, AppError> {
     let q = state.store.listening_query(QueryId(qid)).await?;
     authorize(
-        &id.actor,
+        &id.caller.actor,
         Action::ReadConversations,
         Scope::Market(q.market_id),
     )?;
@@ -456,7 +456,7 @@ async fn edit(
     let q = load(&state, &id, qid).await?;
     let all = state.store.markets().await?;
     let can_edit = authorize(
-        &id.actor,
+        &id.caller.actor,
         Action::ManageListeningQueries,
         Scope::Market(q.market_id),
     )
@@ -483,7 +483,7 @@ async fn update(
 ) -> Result<Response, PageError> {
     let q = load(&state, &id, qid).await?;
     authorize(
-        &id.actor,
+        &id.caller.actor,
         Action::ManageListeningQueries,
         Scope::Market(q.market_id),
     )?;
@@ -526,7 +526,7 @@ async fn delete(
 ) -> Result<Response, PageError> {
     let q = load(&state, &id, qid).await?;
     authorize(
-        &id.actor,
+        &id.caller.actor,
         Action::ManageListeningQueries,
         Scope::Market(q.market_id),
     )?;

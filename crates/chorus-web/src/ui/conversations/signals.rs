@@ -229,7 +229,7 @@ async fn set_target(
         .find(|m| m.code.as_str() == form.get("market"))
         .ok_or_else(|| AppError::invalid("market", "choose a market"))?;
     authorize(
-        &id.actor,
+        &id.caller.actor,
         Action::SetResponseTarget,
         Scope::Market(market.id),
     )?;

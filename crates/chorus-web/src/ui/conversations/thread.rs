@@ -77,7 +77,11 @@ async fn load(
 ) -> Result<(ConversationDetail, Vec<chorus_core::MarketId>), AppError> {
     let c = ConversationId(cid);
     let markets = state.store.conversation_markets(c).await?;
-    if !allowed_in_any(&id.actor, chorus_core::Action::ReadConversations, &markets) {
+    if !allowed_in_any(
+        &id.caller.actor,
+        chorus_core::Action::ReadConversations,
+        &markets,
+    ) {
         return Err(AppError::NotFound("conversation"));
     }
     Ok((state.store.conversation(c).await?, markets))
@@ -129,7 +133,7 @@ async fn show(
     let (detail, market_ids) = load(&state, &id, cid).await?;
     let all = state.store.markets().await?;
     let can_work = allowed_in_any(
-        &id.actor,
+        &id.caller.actor,
         chorus_core::Action::WorkConversations,
         &market_ids,
     );

@@ -7,7 +7,6 @@ use axum::extract::{FromRequest, Multipart, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chorus_core::stories::workflow;
 
 use super::calendar::{CalQuery, entries};
 use super::csv_plan::{self, Problem};
@@ -51,14 +50,14 @@ async fn import_page(
         status,
         &ImportPage {
             shell,
-            tabs: StoryTabs::new(&id.actor, "import"),
+            tabs: StoryTabs::new(&id.caller.actor, "import"),
             problems,
             imported,
             pasted,
             can_draft: lookup
                 .markets
                 .iter()
-                .any(|m| workflow::may_draft(&id.actor, m.id)),
+                .any(|m| super::service::may_draft(&id.caller.actor, m.id)),
         },
     ))
 }
@@ -112,7 +111,7 @@ async fn import(
     let pasted = String::from_utf8_lossy(&bytes).into_owned();
     let lookup = Lookup::load(&state).await?;
     let rules = state.store.post_rules().await?;
-    let plan = match csv_plan::validate(&bytes, &lookup, &id.actor, &rules) {
+    let plan = match csv_plan::validate(&bytes, &lookup, &id.caller.actor, &rules) {
         Ok(plan) => plan,
         Err(problems) => {
             return import_page(
@@ -148,7 +147,7 @@ async fn sample(
 ) -> Result<Response, PageError> {
     let lookup = Lookup::load(&state).await?;
     let market = lookup
-        .draft_markets(&id.actor)
+        .draft_markets(&id.caller.actor)
         .first()
         .map(|m| (*m).clone());
     let (code, locale, handle, date) = match &market {

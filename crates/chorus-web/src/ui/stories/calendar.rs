@@ -88,7 +88,7 @@ pub async fn entries(
     viewer: &Viewer,
 ) -> Result<(Range, Vec<(CalendarEntry, jiff::Zoned)>), AppError> {
     let readable: Vec<MarketId> = lookup
-        .readable_markets(&id.actor)
+        .readable_markets(&id.caller.actor)
         .iter()
         .map(|m| m.id)
         .collect();
@@ -280,7 +280,7 @@ async fn page(
             && stories
                 .iter()
                 .find(|s| s.id == e.story_id)
-                .is_some_and(|s| may_reschedule(&id.actor, s)),
+                .is_some_and(|s| may_reschedule(&id.caller.actor, s)),
         published: e.pub_state == PubState::Published,
     };
     let mut weeks = Vec::new();
@@ -354,7 +354,7 @@ async fn page(
         }
         s
     };
-    let readable = lookup.readable_markets(&id.actor);
+    let readable = lookup.readable_markets(&id.caller.actor);
     let sel = |v: &Option<String>, x: &str| v.as_deref() == Some(x);
     let markets = readable
         .iter()
@@ -404,7 +404,7 @@ async fn page(
     let shell = Shell::new(&state, &id, "stories", "Calendar").await?;
     Ok(render(&CalendarPage {
         shell,
-        tabs: StoryTabs::new(&id.actor, "calendar"),
+        tabs: StoryTabs::new(&id.caller.actor, "calendar"),
         title,
         week: range.week,
         weeks,

@@ -9,7 +9,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chorus_core::permission::{Actor, allows};
-use chorus_core::stories::workflow;
 use chorus_core::stories::{CampaignInput, CampaignState, Objective};
 use chorus_core::{Action, MarketId, Scope};
 use chorus_store::Campaign;
@@ -35,7 +34,9 @@ pub fn routes() -> Router<AppState> {
 pub fn may_see(actor: &Actor, c: &Campaign) -> bool {
     actor.is_admin()
         || allows(actor, Action::ManageCampaigns, Scope::Global)
-        || c.markets.iter().any(|m| workflow::may_read(actor, *m))
+        || c.markets
+            .iter()
+            .any(|m| super::service::may_read(actor, *m))
 }
 
 /// Whether the actor may change a campaign running in `markets`: allowed in every one of them.
@@ -202,7 +203,7 @@ async fn list(
     let rows = lookup
         .campaigns
         .iter()
-        .filter(|c| may_see(&id.actor, c))
+        .filter(|c| may_see(&id.caller.actor, c))
         .map(|c| Row {
             id: c.id,
             name: c.name.clone(),
@@ -219,12 +220,15 @@ async fn list(
         .with_flash(flash);
     Ok(render(&ListPage {
         shell,
-        tabs: StoryTabs::new(&id.actor, "campaigns"),
+        tabs: StoryTabs::new(&id.caller.actor, "campaigns"),
         rows,
-        can_create: lookup
-            .markets
-            .iter()
-            .any(|m| allows(&id.actor, Action::ManageCampaigns, Scope::Market(m.id))),
+        can_create: lookup.markets.iter().any(|m| {
+            allows(
+                &id.caller.actor,
+                Action::ManageCampaigns,
+                Scope::Market(m.id),
+            )
+        }),
     }))
 }
 
@@ -266,7 +270,13 @@ async fn form_page(
     let markets = lookup
         .markets
         .iter()
-        .filter(|m| allows(&id.actor, Action::ManageCampaigns, Scope::Market(m.id)))
+        .filter(|m| {
+            allows(
+                &id.caller.actor,
+                Action::ManageCampaigns,
+                Scope::Market(m.id),
+            )
+        })
         .map(|m| Check {
             value: m.code.to_string(),
             label: format!("{} {}", m.code, m.name),
@@ -292,7 +302,7 @@ async fn form_page(
         status,
         &FormPage {
             shell,
-            tabs: StoryTabs::new(&id.actor, "campaigns"),
+            tabs: StoryTabs::new(&id.caller.actor, "campaigns"),
             is_new: existing.is_none(),
             action: existing.map_or("/stories/campaigns".into(), |c| {
                 format!("/stories/campaigns/{}", c.id)
@@ -336,7 +346,7 @@ async fn create(
     let raw = raw_from_form(&form);
     let lookup = Lookup::load(&state).await?;
     let result = match parse_campaign(&raw, &lookup) {
-        Ok(input) if !may_manage(&id.actor, &input.markets) => Err(AppError::Forbidden(
+        Ok(input) if !may_manage(&id.caller.actor, &input.markets) => Err(AppError::Forbidden(
             "you may not run campaigns in every market you chose".into(),
         )),
         Ok(input) => state
@@ -383,7 +393,7 @@ struct ShowPage {
 
 async fn visible(state: &AppState, id: &Identity, cid: i64) -> Result<Campaign, AppError> {
     let c = state.store.campaign(cid).await?;
-    if may_see(&id.actor, &c) {
+    if may_see(&id.caller.actor, &c) {
         Ok(c)
     } else {
         Err(AppError::NotFound("campaign"))
@@ -399,7 +409,7 @@ async fn show_page(
 ) -> Result<Response, PageError> {
     let lookup = Lookup::load(state).await?;
     let readable: Vec<MarketId> = lookup
-        .readable_markets(&id.actor)
+        .readable_markets(&id.caller.actor)
         .iter()
         .map(|m| m.id)
         .collect();
@@ -432,7 +442,7 @@ async fn show_page(
         status,
         &ShowPage {
             shell,
-            tabs: StoryTabs::new(&id.actor, "campaigns"),
+            tabs: StoryTabs::new(&id.caller.actor, "campaigns"),
             state_label: c.state.as_str(),
             tone: campaign_tone(c.state),
             objectives: c
@@ -457,7 +467,7 @@ async fn show_page(
                 .map(|p| (p.number, p.slug.clone(), p.title.clone()))
                 .collect(),
             stories,
-            can_manage: may_manage(&id.actor, &c.markets),
+            can_manage: may_manage(&id.caller.actor, &c.markets),
             next_states,
             c,
         },
@@ -481,7 +491,7 @@ async fn edit_form(
     Path(cid): Path<i64>,
 ) -> Result<Response, PageError> {
     let c = visible(&state, &id, cid).await?;
-    if !may_manage(&id.actor, &c.markets) {
+    if !may_manage(&id.caller.actor, &c.markets) {
         return Err(PageError(AppError::Forbidden(
             "you may not manage campaigns in every market of this one".into(),
         )));
@@ -498,7 +508,7 @@ async fn update(
     form: FormData,
 ) -> Result<Response, PageError> {
     let c = visible(&state, &id, cid).await?;
-    if !may_manage(&id.actor, &c.markets) {
+    if !may_manage(&id.caller.actor, &c.markets) {
         return Err(PageError(AppError::Forbidden(
             "you may not manage campaigns in every market of this one".into(),
         )));
@@ -506,7 +516,7 @@ async fn update(
     let raw = raw_from_form(&form);
     let lookup = Lookup::load(&state).await?;
     let result = match parse_campaign(&raw, &lookup) {
-        Ok(input) if !may_manage(&id.actor, &input.markets) => Err(AppError::Forbidden(
+        Ok(input) if !may_manage(&id.caller.actor, &input.markets) => Err(AppError::Forbidden(
             "you may not run campaigns in every market you chose".into(),
         )),
         Ok(input) => state
@@ -532,7 +542,7 @@ async fn set_state(
     form: FormData,
 ) -> Result<Response, PageError> {
     let c = visible(&state, &id, cid).await?;
-    if !may_manage(&id.actor, &c.markets) {
+    if !may_manage(&id.caller.actor, &c.markets) {
         return Err(PageError(AppError::Forbidden(
             "you may not manage campaigns in every market of this one".into(),
         )));

@@ -214,7 +214,7 @@ async fn composer(
         status,
         &ComposerPage {
             shell,
-            tabs: StoryTabs::new(&id.actor, "stories"),
+            tabs: StoryTabs::new(&id.caller.actor, "stories"),
             story_id: story.id,
             story_title: story.title.clone(),
             variant_id: variant.map(|v| v.id),

@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use chorus_core::MarketId;
-use chorus_core::stories::workflow::{self, StoryState};
+use chorus_core::stories::workflow::StoryState;
 use serde::Deserialize;
 
 use super::service::{Lookup, state_tone, user_names};
@@ -64,7 +64,7 @@ async fn page(
 ) -> Result<Response, PageError> {
     let lookup = Lookup::load(&state).await?;
     let readable: Vec<MarketId> = lookup
-        .readable_markets(&id.actor)
+        .readable_markets(&id.caller.actor)
         .iter()
         .map(|m| m.id)
         .collect();
@@ -103,7 +103,7 @@ async fn page(
         })
         .collect();
     let markets = lookup
-        .readable_markets(&id.actor)
+        .readable_markets(&id.caller.actor)
         .iter()
         .map(|m| {
             Choice::new(
@@ -129,7 +129,7 @@ async fn page(
         .with_flash(flash);
     Ok(render(&ListPage {
         shell,
-        tabs: StoryTabs::new(&id.actor, "stories"),
+        tabs: StoryTabs::new(&id.caller.actor, "stories"),
         rows,
         markets,
         states,
@@ -137,7 +137,7 @@ async fn page(
         can_draft: lookup
             .markets
             .iter()
-            .any(|m| workflow::may_draft(&id.actor, m.id)),
+            .any(|m| super::service::may_draft(&id.caller.actor, m.id)),
         filtered: market.is_some() || st.is_some() || campaign.is_some(),
     }))
 }

@@ -77,7 +77,7 @@ impl Lookup {
     pub fn readable_markets(&self, actor: &Actor) -> Vec<&Market> {
         self.markets
             .iter()
-            .filter(|m| workflow::may_read(actor, m.id))
+            .filter(|m| may_read(actor, m.id))
             .collect()
     }
 
@@ -85,9 +85,27 @@ impl Lookup {
     pub fn draft_markets(&self, actor: &Actor) -> Vec<&Market> {
         self.markets
             .iter()
-            .filter(|m| workflow::may_draft(actor, m.id))
+            .filter(|m| may_draft(actor, m.id))
             .collect()
     }
+}
+
+/// Whether the actor reads the stories of `market` (transitional: the rule is core's).
+pub fn may_read(actor: &Actor, market: MarketId) -> bool {
+    chorus_core::permission::allows(
+        actor,
+        chorus_core::Action::ReadStories,
+        chorus_core::Scope::Market(market),
+    )
+}
+
+/// Whether the actor drafts stories in `market` (transitional: the rule is core's).
+pub fn may_draft(actor: &Actor, market: MarketId) -> bool {
+    chorus_core::permission::allows(
+        actor,
+        chorus_core::Action::DraftStories,
+        chorus_core::Scope::Market(market),
+    )
 }
 
 /// Display names of users, by id.
@@ -116,7 +134,7 @@ pub async fn readable_story(
     story: i64,
 ) -> Result<Story, AppError> {
     let s = state.store.story(story).await?;
-    if workflow::may_read(&id.actor, s.market_id) {
+    if may_read(&id.caller.actor, s.market_id) {
         Ok(s)
     } else {
         Err(AppError::NotFound("story"))
@@ -130,7 +148,7 @@ pub async fn editable_story(
     story: i64,
 ) -> Result<Story, AppError> {
     let s = readable_story(state, id, story).await?;
-    if workflow::may_edit(&id.actor, &facts(&s)) {
+    if workflow::may_edit(&id.caller.actor, &facts(&s)) {
         Ok(s)
     } else {
         Err(AppError::Forbidden(
@@ -153,21 +171,9 @@ pub fn check_open_for_variants(story: &Story) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Editors, market leads (of `market`), global leads and admins schedule: the same people the
-/// workflow lets schedule an approved story.
-pub fn may_schedule(actor: &Actor, market: MarketId) -> bool {
-    let probe = StoryFacts {
-        state: StoryState::Approved,
-        market,
-        author: UserId(i64::MIN),
-    };
-    workflow::check(actor, &probe, Transition::Schedule, None).is_ok()
-}
-
 /// Who may move a variant's time: schedulers of the market, and the author while it is a draft.
 pub fn may_reschedule(actor: &Actor, story: &Story) -> bool {
-    may_schedule(actor, story.market_id)
-        || (story.state.is_editable() && workflow::may_edit(actor, &facts(story)))
+    workflow::may_reschedule(actor, &facts(story))
 }
 
 pub fn transition_error(e: TransitionError) -> AppError {
@@ -207,7 +213,7 @@ pub fn parse_story(raw: &RawStory, lookup: &Lookup, actor: &Actor) -> Result<Sto
                 .and_then(|id| lookup.market(MarketId(id)))
         })
         .ok_or_else(|| AppError::invalid("market", format!("no market {:?}", raw.market)))?;
-    if !workflow::may_draft(actor, market.id) {
+    if !may_draft(actor, market.id) {
         return Err(AppError::Forbidden(format!(
             "you may not write stories for {}",
             market.name
@@ -428,8 +434,8 @@ pub async fn apply_transition(
             "keep the reason under 2000 characters",
         ));
     }
-    let to =
-        workflow::check(&id.actor, &facts(story), transition, reason).map_err(transition_error)?;
+    let to = workflow::check(&id.caller.actor, &facts(story), transition, reason)
+        .map_err(transition_error)?;
     if matches!(transition, Transition::Submit | Transition::Schedule) {
         let variants = state.store.variants(story.id).await?;
         if variants.is_empty() {
@@ -481,7 +487,7 @@ pub async fn reschedule(
 ) -> Result<(Variant, Story, Option<String>), AppError> {
     let v = state.store.variant(variant).await?;
     let story = readable_story(state, id, v.story_id).await?;
-    if !may_reschedule(&id.actor, &story) {
+    if !may_reschedule(&id.caller.actor, &story) {
         return Err(AppError::Forbidden(
             "only editors and leads of this market may move scheduled posts".into(),
         ));

@@ -113,8 +113,8 @@ pub async fn variant_views(
 ) -> Result<Vec<VariantView>, AppError> {
     let rules = state.store.post_rules().await?;
     let market = lookup.market(story.market_id);
-    let can_edit = workflow::may_edit(&id.actor, &facts(story));
-    let can_move = may_reschedule(&id.actor, story);
+    let can_edit = workflow::may_edit(&id.caller.actor, &facts(story));
+    let can_move = may_reschedule(&id.caller.actor, story);
     let mut out = Vec::new();
     for v in state.store.variants(story.id).await? {
         let findings = service::check_saved(&v, story, lookup, &rules);
@@ -168,7 +168,7 @@ pub async fn story_page(
     let lookup = Lookup::load(state).await?;
     let names = user_names(state).await?;
     let variants = variant_views(state, id, &story, &lookup, &viewer).await?;
-    let available = workflow::available(&id.actor, &facts(&story));
+    let available = workflow::available(&id.caller.actor, &facts(&story));
     let buttons = available
         .iter()
         .filter(|t| **t != Transition::Reject)
@@ -208,7 +208,7 @@ pub async fn story_page(
         status,
         &StoryPage {
             shell,
-            tabs: StoryTabs::new(&id.actor, "stories"),
+            tabs: StoryTabs::new(&id.caller.actor, "stories"),
             state_label: story.state.label(),
             tone: state_tone(story.state),
             market: market
@@ -232,7 +232,7 @@ pub async fn story_page(
             variants,
             buttons,
             can_reject: available.contains(&Transition::Reject),
-            can_edit: workflow::may_edit(&id.actor, &facts(&story)),
+            can_edit: workflow::may_edit(&id.caller.actor, &facts(&story)),
             open_for_variants: service::check_open_for_variants(&story).is_ok(),
             comments,
             viewer,

@@ -4,7 +4,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chorus_core::stories::workflow;
 use chorus_store::Story;
 use serde::Deserialize;
 
@@ -74,7 +73,7 @@ async fn form_page(
 ) -> Result<Response, PageError> {
     let lookup = Lookup::load(state).await?;
     let markets: Vec<Choice> = lookup
-        .draft_markets(&id.actor)
+        .draft_markets(&id.caller.actor)
         .iter()
         .map(|m| {
             Choice::new(
@@ -103,7 +102,11 @@ async fn form_page(
     let campaigns = lookup
         .campaigns
         .iter()
-        .filter(|c| c.markets.iter().any(|m| workflow::may_draft(&id.actor, *m)))
+        .filter(|c| {
+            c.markets
+                .iter()
+                .any(|m| super::service::may_draft(&id.caller.actor, *m))
+        })
         .map(|c| {
             let codes: Vec<String> = c.markets.iter().map(|m| lookup.market_code(*m)).collect();
             Choice::new(
@@ -133,7 +136,7 @@ async fn form_page(
         status,
         &FormPage {
             shell,
-            tabs: StoryTabs::new(&id.actor, "stories"),
+            tabs: StoryTabs::new(&id.caller.actor, "stories"),
             is_new: story.is_none(),
             action: story.map_or("/stories".into(), |s| format!("/stories/{}", s.id)),
             cancel: story.map_or("/stories".into(), |s| format!("/stories/{}", s.id)),
@@ -159,7 +162,7 @@ pub async fn new_form(
     Query(q): Query<NewQuery>,
 ) -> Result<Response, PageError> {
     let lookup = Lookup::load(&state).await?;
-    let draftable = lookup.draft_markets(&id.actor);
+    let draftable = lookup.draft_markets(&id.caller.actor);
     if draftable.is_empty() {
         return Err(PageError(AppError::Forbidden(
             "you may not write stories in any market; ask a market lead for the contributor role"
@@ -184,7 +187,7 @@ pub async fn create(
 ) -> Result<Response, PageError> {
     let raw = raw_from_form(&form);
     let lookup = Lookup::load(&state).await?;
-    let result = match parse_story(&raw, &lookup, &id.actor) {
+    let result = match parse_story(&raw, &lookup, &id.caller.actor) {
         Ok(input) => state
             .store
             .create_story(&id.author(), &input)
@@ -223,7 +226,7 @@ pub async fn update(
     let mut raw = raw_from_form(&form);
     // The market of a story does not change: its variants belong to the market's accounts.
     raw.market = lookup.market_code(story.market_id);
-    let result = match parse_story(&raw, &lookup, &id.actor) {
+    let result = match parse_story(&raw, &lookup, &id.caller.actor) {
         Ok(input) => state
             .store
             .update_story(&id.author(), sid, &input)

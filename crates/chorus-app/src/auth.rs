@@ -1,0 +1,1 @@
+//! Who is asking: signing in and out, sessions, API tokens, passwords.

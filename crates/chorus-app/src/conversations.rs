@@ -1,0 +1,1 @@
+//! Conversations: listening queries, the inbox, replies, signals.

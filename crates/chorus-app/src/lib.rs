@@ -1,0 +1,157 @@
+//! The use cases of Chorus: one function per action, shared by the pages, the JSON API and the
+//! command line, so that they can never disagree about who may do what.
+//!
+//! Every use case has the same shape: **load** what it acts on → **authorize** with the rule
+//! table of `chorus-core` (`permission::allows` and the resource rules beside it) → **validate**
+//! the input into core types (errors name the field) → **one store transaction**, whose audit
+//! entry is written inside it → jobs and notifications. Callers only translate: `chorus-web`
+//! parses HTTP into the raw inputs defined here and renders what comes back; the `chorus`
+//! binary does the same with flags.
+//!
+//! Contract: no HTTP and no SQL here. Nothing outside this crate calls the store for something a
+//! person does; infrastructure (migrations, backups, ingest, the demo loader) may.
+//!
+//! Modules follow the product's areas: [`auth`] (sessions, tokens, passwords), [`org`]
+//! (markets, teams), [`users`], [`audit`], [`playbook`], [`stories`], [`conversations`]; Numbers
+//! and Reach will sit beside them.
+
+pub mod audit;
+pub mod auth;
+pub mod conversations;
+mod error;
+pub mod org;
+pub mod playbook;
+pub mod stories;
+pub mod users;
+
+use std::time::Duration;
+
+use chorus_core::audit::Author;
+use chorus_core::user::{Membership, User};
+use chorus_core::{Actor, Role, Scope, UserId};
+use chorus_networks::bluesky::SecretKey;
+use chorus_store::Store;
+
+pub use error::{Error, Result};
+
+/// Settings the use cases need, validated by the caller.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// How long a login lasts.
+    pub session_ttl: Duration,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            session_ttl: Duration::from_secs(12 * 3600),
+        }
+    }
+}
+
+/// The use cases' handle on the world: the store, the installation's secret key and the
+/// settings. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub(crate) store: Store,
+    pub(crate) config: std::sync::Arc<AppConfig>,
+    /// Seals network credentials; without it, accounts cannot be connected and replies cannot
+    /// be sent (the pages say so).
+    pub(crate) secret_key: Option<SecretKey>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("store", &self.store)
+            .field("config", &self.config)
+            .field(
+                "secret_key",
+                &self.secret_key.as_ref().map(|_| "[redacted]"),
+            )
+            .finish()
+    }
+}
+
+impl App {
+    pub fn new(store: Store, config: AppConfig) -> App {
+        App {
+            store,
+            config: std::sync::Arc::new(config),
+            secret_key: None,
+        }
+    }
+
+    /// Lets use cases that talk to networks (connecting accounts, replies) unseal credentials.
+    pub fn with_secret_key(mut self, key: SecretKey) -> App {
+        self.secret_key = Some(key);
+        self
+    }
+
+    pub fn config(&self) -> &AppConfig {
+        &self.config
+    }
+
+    /// Whether network credentials can be sealed and unsealed here (see [`App::with_secret_key`]).
+    pub fn has_secret_key(&self) -> bool {
+        self.secret_key.is_some()
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<()> {
+        Ok(self.store.ping().await?)
+    }
+
+    #[allow(dead_code)] // taken by the use cases that talk to networks as they move here
+    pub(crate) fn secret_key(&self) -> Result<&SecretKey> {
+        self.secret_key
+            .as_ref()
+            .ok_or_else(|| Error::Unavailable("network accounts are not configured on this server: it has no secret key to seal their credentials".into()))
+    }
+}
+
+/// On whose behalf a use case runs: a signed-in person, or the operator at the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// Every membership the caller holds; what the rule table is asked about.
+    pub actor: Actor,
+    /// The person, or `None` for the operator.
+    pub user: Option<User>,
+}
+
+impl Caller {
+    /// A signed-in person with their memberships (see [`auth`] for how requests get one).
+    pub fn person(user: User, actor: Actor) -> Caller {
+        Caller {
+            actor,
+            user: Some(user),
+        }
+    }
+
+    /// The operator of the installation at the command line: whoever can run `chorus` against
+    /// the database may do what an admin may. Audited as `system:cli`.
+    pub fn operator() -> Caller {
+        Caller {
+            actor: Actor {
+                user_id: UserId(0),
+                memberships: vec![Membership {
+                    role: Role::Admin,
+                    scope: Scope::Global,
+                }],
+            },
+            user: None,
+        }
+    }
+
+    pub fn user_id(&self) -> UserId {
+        self.actor.user_id
+    }
+
+    /// The caller as the audit log names them.
+    pub fn author(&self) -> Author {
+        match &self.user {
+            Some(u) => Author::user(u.id, u.email.as_str()),
+            None => Author::system("cli"),
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! The playbook: principles, their per-market examples, search.

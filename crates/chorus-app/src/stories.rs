@@ -1,0 +1,1 @@
+//! Stories: campaigns, stories and variants, the workflow, the calendar, post rules, accounts.
