@@ -94,7 +94,7 @@ pub async fn calendar(
         state: p.state,
         tz: p.tz,
     };
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let viewer = zones::viewer(q.tz.as_deref(), &headers);
     let (range, list) = entries(&state, &id, &q, &lookup, &viewer).await?;
     let entries = list

@@ -114,7 +114,7 @@ pub async fn list(
     State(state): State<AppState>,
     ApiUser(id): ApiUser,
 ) -> Result<Json<Vec<CampaignDto>>, AppError> {
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     Ok(Json(
         lookup
             .campaigns
@@ -134,7 +134,7 @@ pub async fn create(
     ApiUser(id): ApiUser,
     ApiJson(body): ApiJson<CampaignBody>,
 ) -> Result<(StatusCode, Json<CampaignDto>), AppError> {
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let input = parse_campaign(&raw(&body), &lookup)?;
     if !may_manage(&id.caller.actor, &input.markets) {
         return Err(AppError::Forbidden(
@@ -167,7 +167,7 @@ pub async fn get_one(
     Path(cid): Path<i64>,
 ) -> Result<Json<CampaignDto>, AppError> {
     let c = visible(&state, &id, cid).await?;
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     Ok(Json(dto(&c, &lookup)))
 }
 
@@ -183,7 +183,7 @@ pub async fn update(
     ApiJson(body): ApiJson<CampaignBody>,
 ) -> Result<Json<CampaignDto>, AppError> {
     let c = visible(&state, &id, cid).await?;
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let input = parse_campaign(&raw(&body), &lookup)?;
     if !may_manage(&id.caller.actor, &c.markets) || !may_manage(&id.caller.actor, &input.markets) {
         return Err(AppError::Forbidden(
@@ -231,6 +231,6 @@ pub async fn set_state(
             AppError::Invalid { message, .. } => AppError::invalid("objectives", message),
             other => other,
         })?;
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     Ok(Json(dto(&c, &lookup)))
 }

@@ -156,7 +156,7 @@ pub async fn list(
     ApiUser(id): ApiUser,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Vec<StoryDto>>, AppError> {
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let mut markets: Vec<MarketId> = lookup
         .readable_markets(&id.caller.actor)
         .iter()
@@ -220,7 +220,7 @@ pub async fn create(
     ApiUser(id): ApiUser,
     ApiJson(body): ApiJson<StoryBody>,
 ) -> Result<(StatusCode, Json<StoryDto>), AppError> {
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let input = parse_story(&raw_story(&body), &lookup, &id.caller.actor)?;
     let s = state.store.create_story(&id.author(), &input).await?;
     Ok((
@@ -238,7 +238,7 @@ pub async fn get_one(
     Path(sid): Path<i64>,
 ) -> Result<Json<StoryDto>, AppError> {
     let s = readable_story(&state, &id, sid).await?;
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     Ok(Json(
         story_dto(&state, &id.caller.actor, &s, &lookup).await?,
     ))
@@ -256,7 +256,7 @@ pub async fn update(
     ApiJson(body): ApiJson<StoryBody>,
 ) -> Result<Json<StoryDto>, AppError> {
     let s = editable_story(&state, &id, sid).await?;
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let mut raw = raw_story(&body);
     raw.market = lookup.market_code(s.market_id);
     let input = parse_story(&raw, &lookup, &id.caller.actor)?;
@@ -302,7 +302,7 @@ async fn save_variant(
             return Err(AppError::NotFound("variant"));
         }
     }
-    let lookup = Lookup::load(state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let rules = state.store.post_rules().await?;
     let raw = RawVariant {
         account: body.account.clone(),
@@ -418,7 +418,7 @@ pub async fn check(
     ApiJson(body): ApiJson<CheckBody>,
 ) -> Result<Json<CheckDto>, AppError> {
     let s = readable_story(&state, &id, sid).await?;
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let rules = state.store.post_rules().await?;
     let c = checks(
         &s,
@@ -477,7 +477,7 @@ pub async fn transition(
     let t = Transition::parse(&body.transition)
         .map_err(|e| AppError::invalid("transition", e.message))?;
     let after = apply_transition(&state, &id, &s, t, body.reason.as_deref()).await?;
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     Ok(Json(
         story_dto(&state, &id.caller.actor, &after, &lookup).await?,
     ))

@@ -63,7 +63,7 @@ async fn render_page(
     handle: &str,
     error: Option<AppError>,
 ) -> Result<Response, PageError> {
-    let lookup = Lookup::load(state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let allowed: Vec<_> = lookup
         .markets
         .iter()
@@ -171,7 +171,7 @@ async fn connect(
     PageUser(id): PageUser,
     form: FormData,
 ) -> Result<Response, PageError> {
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let code = form.get("market");
     let pds_raw = form.get("pds");
     let handle = form.get("handle").trim().trim_start_matches('@').to_owned();

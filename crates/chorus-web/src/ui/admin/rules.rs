@@ -72,7 +72,7 @@ async fn render_page(
     error: Option<AppError>,
 ) -> Result<Response, PageError> {
     authorize(&id.caller.actor, Action::EditPostRules, Scope::Global)?;
-    let lookup = Lookup::load(state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let rows = state
         .store
         .post_rules()
@@ -184,7 +184,7 @@ async fn save(
     form: &FormData,
 ) -> Result<Response, PageError> {
     authorize(&id.caller.actor, Action::EditPostRules, Scope::Global)?;
-    let lookup = Lookup::load(state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let result = match parse_rule(form, rule_id, &lookup) {
         Ok(rule) => state
             .store

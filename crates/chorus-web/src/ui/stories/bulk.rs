@@ -44,7 +44,7 @@ async fn import_page(
     imported: Vec<(i64, String, usize)>,
     pasted: String,
 ) -> Result<Response, PageError> {
-    let lookup = Lookup::load(state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let shell = Shell::new(state, id, "stories", "Import and export").await?;
     Ok(render_with_status(
         status,
@@ -109,7 +109,7 @@ async fn import(
 ) -> Result<Response, PageError> {
     let bytes = csv_body(req, &state).await?;
     let pasted = String::from_utf8_lossy(&bytes).into_owned();
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let rules = state.store.post_rules().await?;
     let plan = match csv_plan::validate(&bytes, &lookup, &id.caller.actor, &rules) {
         Ok(plan) => plan,
@@ -145,7 +145,7 @@ async fn sample(
     State(state): State<AppState>,
     PageUser(id): PageUser,
 ) -> Result<Response, PageError> {
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let market = lookup
         .draft_markets(&id.caller.actor)
         .first()
@@ -246,7 +246,7 @@ async fn export_csv(
     Query(q): Query<CalQuery>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let viewer = zones::viewer(q.tz.as_deref(), &headers);
     let (range, list) = entries(&state, &id, &q, &lookup, &viewer).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -314,7 +314,7 @@ async fn export_ics(
     Query(q): Query<CalQuery>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let viewer = zones::viewer(q.tz.as_deref(), &headers);
     let (range, list) = entries(&state, &id, &q, &lookup, &viewer).await?;
     let events: Vec<ics::Event> = list

@@ -238,7 +238,7 @@ async fn page(
     Query(q): Query<CalQuery>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let viewer = zones::viewer(q.tz.as_deref(), &headers);
     let (range, list) = entries(&state, &id, &q, &lookup, &viewer).await?;
     let tz = range

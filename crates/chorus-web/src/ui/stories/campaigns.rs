@@ -199,7 +199,7 @@ async fn list(
     PageUser(id): PageUser,
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, PageError> {
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let rows = lookup
         .campaigns
         .iter()
@@ -264,7 +264,7 @@ async fn form_page(
     status: StatusCode,
     error: Option<AppError>,
 ) -> Result<Response, PageError> {
-    let lookup = Lookup::load(state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let mut objectives = raw.objectives.clone();
     objectives.resize(OBJECTIVE_ROWS.max(objectives.len()), Default::default());
     let markets = lookup
@@ -344,7 +344,7 @@ async fn create(
     form: FormData,
 ) -> Result<Response, PageError> {
     let raw = raw_from_form(&form);
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let result = match parse_campaign(&raw, &lookup) {
         Ok(input) if !may_manage(&id.caller.actor, &input.markets) => Err(AppError::Forbidden(
             "you may not run campaigns in every market you chose".into(),
@@ -407,7 +407,7 @@ async fn show_page(
     status: StatusCode,
     flash: Option<Flash>,
 ) -> Result<Response, PageError> {
-    let lookup = Lookup::load(state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let readable: Vec<MarketId> = lookup
         .readable_markets(&id.caller.actor)
         .iter()
@@ -496,7 +496,7 @@ async fn edit_form(
             "you may not manage campaigns in every market of this one".into(),
         )));
     }
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let raw = raw_from_campaign(&c, &lookup);
     form_page(&state, &id, Some(&c), &raw, StatusCode::OK, None).await
 }
@@ -514,7 +514,7 @@ async fn update(
         )));
     }
     let raw = raw_from_form(&form);
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let result = match parse_campaign(&raw, &lookup) {
         Ok(input) if !may_manage(&id.caller.actor, &input.markets) => Err(AppError::Forbidden(
             "you may not run campaigns in every market you chose".into(),

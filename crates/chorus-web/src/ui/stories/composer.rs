@@ -162,7 +162,7 @@ async fn composer(
     status: StatusCode,
     note: Note,
 ) -> Result<Response, PageError> {
-    let lookup = Lookup::load(state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let rules = state.store.post_rules().await?;
     let market = lookup
         .market(story.market_id)
@@ -273,7 +273,7 @@ async fn new_form(
 ) -> Result<Response, PageError> {
     let story = editable_story(&state, &id, sid).await?;
     check_open_for_variants(&story)?;
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let taken: Vec<(i64, String)> = state
         .store
         .variants(sid)
@@ -373,7 +373,7 @@ async fn save(
         }));
     }
     let raw = raw_from(form);
-    let lookup = Lookup::load(state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let rules = state.store.post_rules().await?;
     let result = match check_open_for_variants(story)
         .and_then(|_| parse_variant(&raw, story, &lookup, &rules))
@@ -383,7 +383,7 @@ async fn save(
             .save_variant(&id.author(), story.id, variant.map(|v| v.id), &p.input)
             .await
             .map_err(AppError::from),
-        Err(e) => Err(e),
+        Err(e) => Err(AppError::from(e)),
     };
     match result {
         Ok(_) => {
@@ -451,7 +451,7 @@ async fn check(
     form: FormData,
 ) -> Result<Response, PageError> {
     let story = readable_story(&state, &id, sid).await?;
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let rules = state.store.post_rules().await?;
     let variant = match form.get("variant").parse::<i64>() {
         Ok(vid) => variant_of(&state, &story, vid).await.ok(),

@@ -200,7 +200,7 @@ pub fn validate(
         let input = match parse_story(&raw_story, lookup, actor) {
             Ok(s) => s,
             Err(e) => {
-                problems.push(story_problem(row, e));
+                problems.push(story_problem(row, e.into()));
                 continue;
             }
         };
@@ -280,7 +280,7 @@ pub fn validate(
                 }
                 plan[index].variants.push((row, raw_variant));
             }
-            Err(e) => problems.push(variant_problem(row, e)),
+            Err(e) => problems.push(variant_problem(row, e.into())),
         }
     }
     if rows == 0 {

@@ -62,7 +62,7 @@ async fn page(
     PageUser(id): PageUser,
     Query(f): Query<Filter>,
 ) -> Result<Response, PageError> {
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let readable: Vec<MarketId> = lookup
         .readable_markets(&id.caller.actor)
         .iter()

@@ -1,94 +1,21 @@
-//! What the Stories pages and the JSON API share: reading a story the viewer may see, parsing
-//! story and variant input into store types (errors name the field), checking drafts against the
-//! playbook's rules, and moving stories through the workflow with the checks the workflow asks
-//! for (rules pass before submitting and scheduling; every variant has a time before scheduling).
+//! Transitional adapters over `chorus_app::stories` while the Stories pages move onto the
+//! use-case layer: the rules and parsing live there; what stays here is presentation.
 
 use std::collections::HashMap;
 
-use chorus_core::org::{Locale, Market, MarketCode};
 use chorus_core::permission::Actor;
-use chorus_core::playbook::Principle;
-use chorus_core::stories::limits::Network;
-use chorus_core::stories::rules::{self, Draft, Finding, ImageInfo, Rule, RuleKind};
-use chorus_core::stories::workflow::{self, StoryFacts, StoryState, Transition, TransitionError};
-use chorus_core::stories::{schedule, utm};
-use chorus_core::validate::{optional_text, text};
-use chorus_core::{MarketId, PrincipleId, UserId};
-use chorus_store::{Account, Campaign, Story, StoryInput, Variant, VariantInput};
+use chorus_core::stories::workflow::{StoryState, Transition};
+use chorus_core::{MarketId, UserId};
+
+pub use chorus_app::stories::{
+    Lookup, RawStory, RawVariant, check, check_open_for_variants, check_saved, facts,
+    may_reschedule, parse_story, parse_variant, tag_links,
+};
+use chorus_app::stories::{Story, Variant};
 
 use crate::auth::Identity;
 use crate::error::AppError;
 use crate::state::AppState;
-
-/// Everything a Stories page looks names up in, loaded once per request.
-pub struct Lookup {
-    pub markets: Vec<Market>,
-    pub accounts: Vec<Account>,
-    pub principles: Vec<Principle>,
-    pub campaigns: Vec<Campaign>,
-}
-
-impl Lookup {
-    pub async fn load(state: &AppState) -> Result<Lookup, AppError> {
-        Ok(Lookup {
-            markets: state.store.markets().await?,
-            accounts: state.store.accounts(None).await?,
-            principles: state.store.principles().await?,
-            campaigns: state.store.campaigns().await?,
-        })
-    }
-
-    pub fn market(&self, id: MarketId) -> Option<&Market> {
-        self.markets.iter().find(|m| m.id == id)
-    }
-
-    pub fn market_code(&self, id: MarketId) -> String {
-        self.market(id)
-            .map(|m| m.code.to_string())
-            .unwrap_or_else(|| id.to_string())
-    }
-
-    pub fn market_by_code(&self, code: &str) -> Option<&Market> {
-        let code = MarketCode::parse(code).ok()?;
-        self.markets.iter().find(|m| m.code == code)
-    }
-
-    pub fn account(&self, id: i64) -> Option<&Account> {
-        self.accounts.iter().find(|a| a.id == id)
-    }
-
-    pub fn principle(&self, id: PrincipleId) -> Option<&Principle> {
-        self.principles.iter().find(|p| p.id == id)
-    }
-
-    pub fn campaign(&self, id: i64) -> Option<&Campaign> {
-        self.campaigns.iter().find(|c| c.id == id)
-    }
-
-    /// A principle by number ("5"), slug or id (as the forms and the CSV name them).
-    pub fn find_principle(&self, raw: &str) -> Option<&Principle> {
-        let raw = raw.trim();
-        self.principles
-            .iter()
-            .find(|p| p.slug == raw || p.number.to_string() == raw || format!("id:{}", p.id) == raw)
-    }
-
-    /// Markets whose stories the actor may read.
-    pub fn readable_markets(&self, actor: &Actor) -> Vec<&Market> {
-        self.markets
-            .iter()
-            .filter(|m| may_read(actor, m.id))
-            .collect()
-    }
-
-    /// Markets where the actor may draft stories.
-    pub fn draft_markets(&self, actor: &Actor) -> Vec<&Market> {
-        self.markets
-            .iter()
-            .filter(|m| may_draft(actor, m.id))
-            .collect()
-    }
-}
 
 /// Whether the actor reads the stories of `market` (transitional: the rule is core's).
 pub fn may_read(actor: &Actor, market: MarketId) -> bool {
@@ -108,316 +35,26 @@ pub fn may_draft(actor: &Actor, market: MarketId) -> bool {
     )
 }
 
-/// Display names of users, by id.
 pub async fn user_names(state: &AppState) -> Result<HashMap<UserId, String>, AppError> {
-    Ok(state
-        .store
-        .users(None)
-        .await?
-        .into_iter()
-        .map(|u| (u.user.id, u.user.display_name))
-        .collect())
+    Ok(chorus_app::stories::user_names(&state.app).await?)
 }
 
-pub fn facts(s: &Story) -> StoryFacts {
-    StoryFacts {
-        state: s.state,
-        market: s.market_id,
-        author: s.author_id,
-    }
-}
-
-/// The story, if the viewer may read its market's stories (otherwise it does not exist for them).
 pub async fn readable_story(
     state: &AppState,
     id: &Identity,
     story: i64,
 ) -> Result<Story, AppError> {
-    let s = state.store.story(story).await?;
-    if may_read(&id.caller.actor, s.market_id) {
-        Ok(s)
-    } else {
-        Err(AppError::NotFound("story"))
-    }
+    Ok(chorus_app::stories::readable_story(&state.app, &id.caller, story).await?)
 }
 
-/// The story, if the viewer may change its content.
 pub async fn editable_story(
     state: &AppState,
     id: &Identity,
     story: i64,
 ) -> Result<Story, AppError> {
-    let s = readable_story(state, id, story).await?;
-    if workflow::may_edit(&id.caller.actor, &facts(&s)) {
-        Ok(s)
-    } else {
-        Err(AppError::Forbidden(
-            "only the story's author, and editors and leads of its market, may change it".into(),
-        ))
-    }
+    Ok(chorus_app::stories::editable_story(&state.app, &id.caller, story).await?)
 }
 
-/// Refuses new or changed variants on a story that is publishing or published: what went out
-/// stays as it went out; say something new in a new story.
-pub fn check_open_for_variants(story: &Story) -> Result<(), AppError> {
-    if matches!(story.state, StoryState::Publishing | StoryState::Published) {
-        return Err(AppError::Conflict {
-            field: "state".into(),
-            message:
-                "this story is published (or publishing): its variants are final; write a new story"
-                    .into(),
-        });
-    }
-    Ok(())
-}
-
-/// Who may move a variant's time: schedulers of the market, and the author while it is a draft.
-pub fn may_reschedule(actor: &Actor, story: &Story) -> bool {
-    workflow::may_reschedule(actor, &facts(story))
-}
-
-pub fn transition_error(e: TransitionError) -> AppError {
-    match e {
-        TransitionError::WrongState { .. } => AppError::Conflict {
-            field: "state".into(),
-            message: e.to_string(),
-        },
-        TransitionError::ReasonRequired => AppError::invalid("reason", e.to_string()),
-        TransitionError::OwnStory | TransitionError::NotAllowed { .. } => {
-            AppError::Forbidden(e.to_string())
-        }
-    }
-}
-
-/// A story's fields as typed.
-#[derive(Debug, Default, Clone)]
-pub struct RawStory {
-    pub market: String,
-    pub title: String,
-    pub brief: String,
-    /// A campaign id, or empty.
-    pub campaign: String,
-    /// Principle numbers, slugs or ids.
-    pub principles: Vec<String>,
-}
-
-/// Parses a story; `market` is a code (or, for an existing story, ignored by the caller).
-pub fn parse_story(raw: &RawStory, lookup: &Lookup, actor: &Actor) -> Result<StoryInput, AppError> {
-    let market = lookup
-        .market_by_code(&raw.market)
-        .or_else(|| {
-            raw.market
-                .trim()
-                .parse::<i64>()
-                .ok()
-                .and_then(|id| lookup.market(MarketId(id)))
-        })
-        .ok_or_else(|| AppError::invalid("market", format!("no market {:?}", raw.market)))?;
-    if !may_draft(actor, market.id) {
-        return Err(AppError::Forbidden(format!(
-            "you may not write stories for {}",
-            market.name
-        )));
-    }
-    let title = text(&raw.title, 200).map_err(|e| e.at("title"))?;
-    let brief = optional_text(&raw.brief, 5000).map_err(|e| e.at("brief"))?;
-    let campaign_id = match raw.campaign.trim() {
-        "" => None,
-        c => {
-            let id: i64 = c
-                .parse()
-                .map_err(|_| AppError::invalid("campaign", format!("no campaign {c:?}")))?;
-            let camp = lookup
-                .campaign(id)
-                .ok_or_else(|| AppError::invalid("campaign", format!("no campaign {c:?}")))?;
-            if !camp.markets.contains(&market.id) {
-                return Err(AppError::invalid(
-                    "campaign",
-                    format!(
-                        "the campaign “{}” does not run in {}",
-                        camp.name, market.name
-                    ),
-                ));
-            }
-            Some(id)
-        }
-    };
-    let mut principles = Vec::new();
-    for p in raw.principles.iter().filter(|p| !p.trim().is_empty()) {
-        let found = lookup
-            .find_principle(p)
-            .ok_or_else(|| AppError::invalid("principles", format!("no principle {p:?}")))?;
-        if !principles.contains(&found.id) {
-            principles.push(found.id);
-        }
-    }
-    Ok(StoryInput {
-        market_id: market.id,
-        campaign_id,
-        title,
-        brief,
-        principles,
-    })
-}
-
-/// A variant's fields as typed.
-#[derive(Debug, Default, Clone)]
-pub struct RawVariant {
-    pub account: String,
-    pub locale: String,
-    pub body: String,
-    /// The market's wall-clock time, `YYYY-MM-DD HH:MM`, or empty.
-    pub time: String,
-}
-
-/// A parsed variant, tagged and ready to save.
-pub struct ParsedVariant {
-    pub input: VariantInput,
-    pub network: Network,
-    /// A note to show (a local time that happens twice).
-    pub note: Option<String>,
-}
-
-/// Longest text accepted at all (networks allow far less; the checks say so).
-const MAX_BODY_CHARS: usize = 5000;
-
-pub fn parse_variant(
-    raw: &RawVariant,
-    story: &Story,
-    lookup: &Lookup,
-    rules: &[Rule],
-) -> Result<ParsedVariant, AppError> {
-    let market = lookup
-        .market(story.market_id)
-        .ok_or(AppError::NotFound("market"))?;
-    let account = raw
-        .account
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .and_then(|id| lookup.account(id))
-        .or_else(|| {
-            lookup
-                .accounts
-                .iter()
-                .find(|a| a.handle == raw.account.trim().trim_start_matches('@'))
-        })
-        .filter(|a| a.market_id == story.market_id)
-        .ok_or_else(|| {
-            AppError::invalid(
-                "account",
-                format!("choose one of the accounts connected for {}", market.name),
-            )
-        })?;
-    let network = Network::parse(&account.network).map_err(|e| e.at("account"))?;
-    let locale = Locale::parse(&raw.locale).map_err(|e| e.at("locale"))?;
-    if !market.locales.contains(&locale) {
-        let list: Vec<&str> = market.locales.iter().map(|l| l.as_str()).collect();
-        return Err(AppError::invalid(
-            "locale",
-            format!("{} posts in {}", market.name, list.join(", ")),
-        ));
-    }
-    let body = raw.body.replace("\r\n", "\n");
-    let body = body.trim();
-    if body.chars().count() > MAX_BODY_CHARS {
-        return Err(AppError::invalid(
-            "body",
-            format!("the text is longer than {MAX_BODY_CHARS} characters"),
-        ));
-    }
-    let (scheduled_at_ms, note) = match raw.time.trim() {
-        "" => (None, None),
-        t => {
-            let local = schedule::parse_local(t).map_err(|e| e.at("time"))?;
-            let slot = schedule::resolve(local, &market.timezone).map_err(|e| e.at("time"))?;
-            (Some(slot.at.as_millisecond()), slot.note)
-        }
-    };
-    let body = tag_links(body, network, story, lookup, rules);
-    Ok(ParsedVariant {
-        input: VariantInput {
-            account_id: account.id,
-            locale: locale.as_str().to_owned(),
-            body,
-            scheduled_at_ms,
-        },
-        network,
-        note,
-    })
-}
-
-/// The text with its links tagged with UTM parameters, when the market's rules ask for it.
-pub fn tag_links(
-    body: &str,
-    network: Network,
-    story: &Story,
-    lookup: &Lookup,
-    rules: &[Rule],
-) -> String {
-    let Some(market) = lookup.market(story.market_id) else {
-        return body.to_owned();
-    };
-    if !utm_enabled(rules, story.market_id) {
-        return body.to_owned();
-    }
-    let campaign = story
-        .campaign_id
-        .and_then(|c| lookup.campaign(c))
-        .map(|c| c.slug.as_str());
-    let tags = utm::Utm {
-        network: network.as_str(),
-        campaign,
-        story: story.id,
-        market: market.code.as_str(),
-    };
-    utm::tag_text(body, &tags).0
-}
-
-fn utm_enabled(rules: &[Rule], market: MarketId) -> bool {
-    rules
-        .iter()
-        .any(|r| r.enabled && r.kind == RuleKind::UtmLinks && r.market.is_none_or(|m| m == market))
-}
-
-/// Checks one variant's content (as saved or as typed) against the limits and the rules.
-pub fn check(
-    body: &str,
-    network: Network,
-    story: &Story,
-    images: &[ImageInfo<'_>],
-    rules: &[Rule],
-) -> Vec<Finding> {
-    rules::check(
-        &Draft {
-            text: body,
-            network,
-            market: story.market_id,
-            principles: &story.principles,
-            images,
-        },
-        rules,
-    )
-}
-
-/// The findings of a saved variant.
-pub fn check_saved(v: &Variant, story: &Story, lookup: &Lookup, rules: &[Rule]) -> Vec<Finding> {
-    let network = lookup
-        .account(v.account_id)
-        .and_then(|a| Network::parse(&a.network).ok())
-        .unwrap_or(Network::Bluesky);
-    let images: Vec<ImageInfo<'_>> = v
-        .images
-        .iter()
-        .map(|i| ImageInfo {
-            name: &i.name,
-            alt: &i.alt,
-        })
-        .collect();
-    check(&v.body, network, story, &images, rules)
-}
-
-/// Applies `transition` to `story` for `id`, after every check the workflow asks for.
 pub async fn apply_transition(
     state: &AppState,
     id: &Identity,
@@ -425,81 +62,16 @@ pub async fn apply_transition(
     transition: Transition,
     reason: Option<&str>,
 ) -> Result<Story, AppError> {
-    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-    if let Some(r) = reason
-        && r.chars().count() > 2000
-    {
-        return Err(AppError::invalid(
-            "reason",
-            "keep the reason under 2000 characters",
-        ));
-    }
-    let to = workflow::check(&id.caller.actor, &facts(story), transition, reason)
-        .map_err(transition_error)?;
-    if matches!(transition, Transition::Submit | Transition::Schedule) {
-        let variants = state.store.variants(story.id).await?;
-        if variants.is_empty() {
-            return Err(AppError::invalid(
-                "variants",
-                "add at least one variant (an account and a locale with its text) first",
-            ));
-        }
-        let lookup = Lookup::load(state).await?;
-        let rules = state.store.post_rules().await?;
-        let mut problems = Vec::new();
-        for v in &variants {
-            let handle = lookup
-                .account(v.account_id)
-                .map(|a| a.handle.clone())
-                .unwrap_or_default();
-            for f in check_saved(v, story, &lookup, &rules)
-                .into_iter()
-                .filter(|f| f.severity == rules::Severity::Error)
-            {
-                problems.push(format!("@{handle} {}: {} ({})", v.locale, f.message, f.fix));
-            }
-            if transition == Transition::Schedule && v.scheduled_at_ms.is_none() {
-                problems.push(format!(
-                    "@{handle} {}: has no time; give every variant a time",
-                    v.locale
-                ));
-            }
-        }
-        if !problems.is_empty() {
-            return Err(AppError::invalid(
-                "variants",
-                format!("fix these first: {}", problems.join("; ")),
-            ));
-        }
-    }
-    Ok(state
-        .store
-        .transition_story(&id.author(), story, transition, to, reason)
-        .await?)
+    Ok(chorus_app::stories::transition(&state.app, &id.caller, story, transition, reason).await?)
 }
 
-/// Moves a variant to the market's wall-clock time `local` (`YYYY-MM-DDTHH:MM`).
 pub async fn reschedule(
     state: &AppState,
     id: &Identity,
     variant: i64,
     local: &str,
 ) -> Result<(Variant, Story, Option<String>), AppError> {
-    let v = state.store.variant(variant).await?;
-    let story = readable_story(state, id, v.story_id).await?;
-    if !may_reschedule(&id.caller.actor, &story) {
-        return Err(AppError::Forbidden(
-            "only editors and leads of this market may move scheduled posts".into(),
-        ));
-    }
-    let market = state.store.market(story.market_id).await?;
-    let local = schedule::parse_local(local).map_err(|e| e.at("time"))?;
-    let slot = schedule::resolve(local, &market.timezone).map_err(|e| e.at("time"))?;
-    let moved = state
-        .store
-        .reschedule_variant(&id.author(), variant, slot.at.as_millisecond())
-        .await?;
-    Ok((moved, story, slot.note))
+    Ok(chorus_app::stories::reschedule(&state.app, &id.caller, variant, local).await?)
 }
 
 /// A badge tone for a story state.

@@ -165,7 +165,7 @@ pub async fn story_page(
     status: StatusCode,
     flash: Option<Flash>,
 ) -> Result<Response, PageError> {
-    let lookup = Lookup::load(state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let names = user_names(state).await?;
     let variants = variant_views(state, id, &story, &lookup, &viewer).await?;
     let available = workflow::available(&id.caller.actor, &facts(&story));

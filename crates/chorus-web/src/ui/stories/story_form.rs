@@ -71,7 +71,7 @@ async fn form_page(
     status: StatusCode,
     error: Option<AppError>,
 ) -> Result<Response, PageError> {
-    let lookup = Lookup::load(state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let markets: Vec<Choice> = lookup
         .draft_markets(&id.caller.actor)
         .iter()
@@ -161,7 +161,7 @@ pub async fn new_form(
     PageUser(id): PageUser,
     Query(q): Query<NewQuery>,
 ) -> Result<Response, PageError> {
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let draftable = lookup.draft_markets(&id.caller.actor);
     if draftable.is_empty() {
         return Err(PageError(AppError::Forbidden(
@@ -186,14 +186,14 @@ pub async fn create(
     form: FormData,
 ) -> Result<Response, PageError> {
     let raw = raw_from_form(&form);
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let result = match parse_story(&raw, &lookup, &id.caller.actor) {
         Ok(input) => state
             .store
             .create_story(&id.author(), &input)
             .await
             .map_err(AppError::from),
-        Err(e) => Err(e),
+        Err(e) => Err(AppError::from(e)),
     };
     match result {
         Ok(s) => Ok(Redirect::to(&format!("/stories/{}?done=created", s.id)).into_response()),
@@ -210,7 +210,7 @@ pub async fn edit_form(
     Path(sid): Path<i64>,
 ) -> Result<Response, PageError> {
     let story = editable_story(&state, &id, sid).await?;
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let raw = raw_from_story(&story, &lookup);
     form_page(&state, &id, Some(&story), &raw, StatusCode::OK, None).await
 }
@@ -222,7 +222,7 @@ pub async fn update(
     form: FormData,
 ) -> Result<Response, PageError> {
     let story = editable_story(&state, &id, sid).await?;
-    let lookup = Lookup::load(&state).await?;
+    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let mut raw = raw_from_form(&form);
     // The market of a story does not change: its variants belong to the market's accounts.
     raw.market = lookup.market_code(story.market_id);
@@ -232,7 +232,7 @@ pub async fn update(
             .update_story(&id.author(), sid, &input)
             .await
             .map_err(AppError::from),
-        Err(e) => Err(e),
+        Err(e) => Err(AppError::from(e)),
     };
     match result {
         Ok((_, back)) => {

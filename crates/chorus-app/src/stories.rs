@@ -1,1 +1,0 @@
-//! Stories: campaigns, stories and variants, the workflow, the calendar, post rules, accounts.
