@@ -335,4 +335,6 @@ pub fn may_manage_user(actor: &Actor, target: &[Membership]) -> bool {
 }
 
 #[cfg(test)]
+mod matrix;
+#[cfg(test)]
 mod tests;
