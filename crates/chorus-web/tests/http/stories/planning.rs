@@ -342,3 +342,17 @@ async fn campaign_states_move_along_one_table_and_live_campaigns_keep_a_target()
         "refusals changed nothing"
     );
 }
+
+#[tokio::test]
+async fn those_who_write_stories_nowhere_import_nothing() {
+    let app = spawn_app().await;
+    world(&app).await;
+    let analyst = Browser::login_as(&app, Role::Analyst).await;
+    let (status, html) = analyst.get_html("/stories/import").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains(r#"name="csv""#), "no form to fill: {html}");
+    let csv = "story,market,account,locale,text\nLaunch,FI,northwind-fi.test,fi-FI,Hei\n";
+    let r = analyst.post_form("/stories/import", &[("csv", csv)]).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(app.store.stories(None, None, 10).await.unwrap().is_empty());
+}
