@@ -30,6 +30,7 @@ mod sessions;
 mod settings;
 mod signals;
 mod stories;
+mod stories_import;
 mod stories_queries;
 mod users;
 

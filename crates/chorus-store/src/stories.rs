@@ -594,7 +594,7 @@ pub(crate) async fn back_to_draft(
     Ok(true)
 }
 
-async fn write_principles(
+pub(crate) async fn write_principles(
     conn: &mut AnyConnection,
     story: i64,
     principles: &[PrincipleId],
@@ -610,7 +610,7 @@ async fn write_principles(
     Ok(())
 }
 
-fn reference(e: sqlx::Error, message: &str) -> StoreError {
+pub(crate) fn reference(e: sqlx::Error, message: &str) -> StoreError {
     if is_foreign_key_violation(&e) {
         StoreError::Reference(message.to_owned())
     } else {
@@ -618,7 +618,7 @@ fn reference(e: sqlx::Error, message: &str) -> StoreError {
     }
 }
 
-fn variant_error(e: sqlx::Error) -> StoreError {
+pub(crate) fn variant_error(e: sqlx::Error) -> StoreError {
     if is_unique_violation(&e, "locale") || is_unique_violation(&e, "variants_story_id") {
         StoreError::AlreadyExists {
             what: "a variant for this account and locale",

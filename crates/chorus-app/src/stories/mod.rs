@@ -12,6 +12,11 @@
 //! (`NotFound`); one they may read but not change is `Forbidden`; one that is publishing or
 //! published keeps its content (`Conflict` on `state`).
 
+pub mod calendar;
+pub mod campaigns;
+pub mod export;
+pub mod import;
+
 use std::collections::HashMap;
 
 use chorus_core::org::{Locale, Market, MarketCode};
@@ -478,27 +483,14 @@ pub async fn transition(
 }
 
 /// Moves a variant to the market's wall-clock time `local` (`YYYY-MM-DDTHH:MM`). Answers the
-/// variant, its story and a note when the local time happens twice.
+/// variant, its story and a note when the local time happens twice. See
+/// [`calendar::move_variant`], which this calls.
 pub async fn reschedule(
     app: &App,
     caller: &Caller,
     variant: i64,
     local: &str,
 ) -> Result<(Variant, Story, Option<String>)> {
-    let v = app.store.variant(variant).await?;
-    let story = readable_story(app, caller, v.story_id).await?;
-    if !may_reschedule(&caller.actor, &story) {
-        return Err(Error::forbidden(
-            "only editors and leads of this market may move scheduled posts",
-        ));
-    }
-    check_variant_open(&v)?;
-    let market = app.store.market(story.market_id).await?;
-    let local = schedule::parse_local(local).map_err(|e| e.at("time"))?;
-    let slot = schedule::resolve(local, &market.timezone).map_err(|e| e.at("time"))?;
-    let moved = app
-        .store
-        .reschedule_variant(&caller.author(), variant, slot.at.as_millisecond())
-        .await?;
-    Ok((moved, story, slot.note))
+    let moved = calendar::move_variant(app, caller, variant, local).await?;
+    Ok((moved.variant, moved.story, moved.note))
 }

@@ -72,6 +72,16 @@ impl CampaignState {
             other => Err(Invalid::new(format!("unknown campaign state {other:?}"))),
         }
     }
+
+    /// The states a campaign in this one may move to: a plan is activated; a live campaign
+    /// ends or goes back to planning; an ended one is reactivated. Staying put is no move.
+    pub fn next(self) -> &'static [CampaignState] {
+        match self {
+            CampaignState::Planning => &[CampaignState::Active],
+            CampaignState::Active => &[CampaignState::Ended, CampaignState::Planning],
+            CampaignState::Ended => &[CampaignState::Active],
+        }
+    }
 }
 
 /// A campaign's validated fields.
@@ -146,6 +156,24 @@ mod tests {
         assert!(Objective::parse("sign-ups", "lots", "").is_err());
         assert!(Objective::parse("sign-ups", "0", "").is_err());
         assert!(Objective::parse("", "10", "").is_err());
+    }
+
+    #[test]
+    fn campaigns_move_planning_active_ended_and_never_stay_put() {
+        use CampaignState::*;
+        for (from, to, ok) in [
+            (Planning, Active, true),
+            (Planning, Ended, false),
+            (Planning, Planning, false),
+            (Active, Ended, true),
+            (Active, Planning, true),
+            (Active, Active, false),
+            (Ended, Active, true),
+            (Ended, Planning, false),
+            (Ended, Ended, false),
+        ] {
+            assert_eq!(from.next().contains(&to), ok, "{from:?} -> {to:?}");
+        }
     }
 
     #[test]

@@ -13,4 +13,5 @@ mod conversations;
 mod foundation;
 mod jobs;
 mod stories;
+mod stories_import;
 mod stories_queries;

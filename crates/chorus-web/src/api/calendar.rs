@@ -1,11 +1,13 @@
 //! `/api/v1/calendar` (the variants with a time, in market time and the viewer's),
 //! `/api/v1/variants/{id}/reschedule` (move one to another wall-clock time of its market) and
-//! `/api/v1/notifications`.
+//! `/api/v1/notifications`. The calendar's use cases are `chorus_app::stories::calendar`, the
+//! same as the calendar page's.
 
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use chorus_app::stories::calendar as cal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -13,8 +15,6 @@ use super::json::ApiJson;
 use crate::auth::ApiUser;
 use crate::error::{AppError, ErrorBody};
 use crate::state::AppState;
-use crate::ui::stories::calendar::{CalQuery, entries};
-use crate::ui::stories::service::{Lookup, reschedule};
 use crate::ui::stories::zones;
 
 pub fn routes() -> Router<AppState> {
@@ -64,6 +64,8 @@ pub struct EntryDto {
     pub viewer_time: String,
     /// Set when the market's wall-clock time happens twice that day.
     pub fold_note: String,
+    /// Whether the caller may move it (`/api/v1/variants/{id}/reschedule`).
+    pub movable: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -85,22 +87,22 @@ pub async fn calendar(
     Query(p): Query<CalendarParams>,
     headers: HeaderMap,
 ) -> Result<Json<CalendarDto>, AppError> {
-    let q = CalQuery {
+    let viewer = zones::viewer(p.tz.as_deref(), &headers);
+    let q = cal::CalendarQuery {
         view: p.view,
         date: p.date,
         market: p.market,
         account: p.account,
         campaign: p.campaign,
         state: p.state,
-        tz: p.tz,
     };
-    let lookup = Lookup::load(&state.app, &id.caller).await?;
-    let viewer = zones::viewer(q.tz.as_deref(), &headers);
-    let (range, list) = entries(&state, &id, &q, &lookup, &viewer).await?;
-    let entries = list
+    let calendar = cal::calendar(&state.app, &id.caller, &q, &viewer.tz).await?;
+    let entries = calendar
+        .entries
         .iter()
-        .filter_map(|(e, _)| {
-            let m = lookup.market(e.market_id)?;
+        .filter_map(|item| {
+            let e = &item.entry;
+            let m = calendar.lookup.market(e.market_id)?;
             let shown = zones::show(e.scheduled_at_ms, &m.timezone, &viewer);
             Some(EntryDto {
                 variant_id: e.variant_id,
@@ -117,12 +119,13 @@ pub async fn calendar(
                 market_local: shown.input,
                 viewer_time: shown.viewer,
                 fold_note: shown.fold_note,
+                movable: item.movable,
             })
         })
         .collect();
     Ok(Json(CalendarDto {
-        from: range.start.to_string(),
-        to: range.end.to_string(),
+        from: calendar.range.start.to_string(),
+        to: calendar.range.end.to_string(),
         viewer_zone: viewer.name,
         entries,
     }))
@@ -145,7 +148,8 @@ pub struct RescheduledDto {
 }
 
 /// Moves a variant that is not published to another time of its market's clock. A time the
-/// clocks skip is refused (422) with the reason.
+/// clocks skip is refused (422 on `time`) with the reason, and so is a time that has passed for
+/// a variant of a scheduled story (it would be published at once).
 #[utoipa::path(post, path = "/api/v1/variants/{id}/reschedule", tag = "calendar",
     request_body = RescheduleBody, params(("id" = i64, Path)),
     responses((status = 200, body = RescheduledDto), (status = 403, body = ErrorBody),
@@ -157,14 +161,15 @@ pub async fn move_variant(
     Path(vid): Path<i64>,
     ApiJson(body): ApiJson<RescheduleBody>,
 ) -> Result<Json<RescheduledDto>, AppError> {
-    let (v, _, note) = reschedule(&state, &id, vid, &body.local).await?;
+    let moved = cal::move_variant(&state.app, &id.caller, vid, &body.local).await?;
     Ok(Json(RescheduledDto {
-        variant_id: v.id,
-        scheduled_at: v
+        variant_id: moved.variant.id,
+        scheduled_at: moved
+            .variant
             .scheduled_at_ms
             .map(crate::ui::iso_time)
             .unwrap_or_default(),
-        note,
+        note: moved.note,
     }))
 }
 

@@ -1,12 +1,13 @@
 //! `/api/v1/campaigns`: campaigns with objectives, markets, period and principles; activation
-//! needs an objective with a target (principle 5).
+//! needs an objective with a target (principle 5). The use cases are
+//! `chorus_app::stories::campaigns` (the same as the pages').
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chorus_core::stories::CampaignState;
-use chorus_store::Campaign;
+use chorus_app::stories::Lookup;
+use chorus_app::stories::campaigns::{self, CampaignView, RawCampaign};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -14,8 +15,6 @@ use super::json::ApiJson;
 use crate::auth::ApiUser;
 use crate::error::{AppError, ErrorBody};
 use crate::state::AppState;
-use crate::ui::stories::campaigns::{RawCampaign, may_manage, may_see, parse_campaign};
-use crate::ui::stories::service::Lookup;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -47,9 +46,14 @@ pub struct CampaignDto {
     pub markets: Vec<String>,
     /// Principle numbers.
     pub principles: Vec<i64>,
+    /// Whether the caller may change it (they manage campaigns in every one of its markets).
+    pub can_manage: bool,
+    /// The states the caller may move it to now.
+    pub next_states: Vec<String>,
 }
 
-fn dto(c: &Campaign, lookup: &Lookup) -> CampaignDto {
+fn dto(view: &CampaignView, lookup: &Lookup) -> CampaignDto {
+    let c = &view.campaign;
     CampaignDto {
         id: c.id,
         name: c.name.clone(),
@@ -72,6 +76,12 @@ fn dto(c: &Campaign, lookup: &Lookup) -> CampaignDto {
             .iter()
             .filter_map(|p| lookup.principle(*p))
             .map(|p| p.number)
+            .collect(),
+        can_manage: view.can_manage,
+        next_states: view
+            .next_states
+            .iter()
+            .map(|s| s.as_str().to_owned())
             .collect(),
     }
 }
@@ -114,13 +124,11 @@ pub async fn list(
     State(state): State<AppState>,
     ApiUser(id): ApiUser,
 ) -> Result<Json<Vec<CampaignDto>>, AppError> {
-    let lookup = Lookup::load(&state.app, &id.caller).await?;
+    let list = campaigns::campaigns(&state.app, &id.caller).await?;
     Ok(Json(
-        lookup
-            .campaigns
+        list.campaigns
             .iter()
-            .filter(|c| may_see(&id.caller.actor, c))
-            .map(|c| dto(c, &lookup))
+            .map(|view| dto(view, &list.lookup))
             .collect(),
     ))
 }
@@ -134,28 +142,9 @@ pub async fn create(
     ApiUser(id): ApiUser,
     ApiJson(body): ApiJson<CampaignBody>,
 ) -> Result<(StatusCode, Json<CampaignDto>), AppError> {
+    let view = campaigns::create_campaign(&state.app, &id.caller, &raw(&body)).await?;
     let lookup = Lookup::load(&state.app, &id.caller).await?;
-    let input = parse_campaign(&raw(&body), &lookup)?;
-    if !may_manage(&id.caller.actor, &input.markets) {
-        return Err(AppError::Forbidden(
-            "you may not run campaigns in every market you chose".into(),
-        ));
-    }
-    let c = state.store.create_campaign(&id.author(), &input).await?;
-    Ok((StatusCode::CREATED, Json(dto(&c, &lookup))))
-}
-
-async fn visible(
-    state: &AppState,
-    id: &crate::auth::Identity,
-    cid: i64,
-) -> Result<Campaign, AppError> {
-    let c = state.store.campaign(cid).await?;
-    if may_see(&id.caller.actor, &c) {
-        Ok(c)
-    } else {
-        Err(AppError::NotFound("campaign"))
-    }
+    Ok((StatusCode::CREATED, Json(dto(&view, &lookup))))
 }
 
 /// One campaign.
@@ -166,35 +155,27 @@ pub async fn get_one(
     ApiUser(id): ApiUser,
     Path(cid): Path<i64>,
 ) -> Result<Json<CampaignDto>, AppError> {
-    let c = visible(&state, &id, cid).await?;
+    let view = campaigns::campaign(&state.app, &id.caller, cid).await?;
     let lookup = Lookup::load(&state.app, &id.caller).await?;
-    Ok(Json(dto(&c, &lookup)))
+    Ok(Json(dto(&view, &lookup)))
 }
 
-/// Replaces a campaign's fields.
+/// Replaces a campaign's fields (those who manage campaigns in every market it runs in, before
+/// and after the change).
 #[utoipa::path(put, path = "/api/v1/campaigns/{id}", tag = "campaigns", request_body = CampaignBody,
     params(("id" = i64, Path)),
     responses((status = 200, body = CampaignDto), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     ApiUser(id): ApiUser,
     Path(cid): Path<i64>,
     ApiJson(body): ApiJson<CampaignBody>,
 ) -> Result<Json<CampaignDto>, AppError> {
-    let c = visible(&state, &id, cid).await?;
+    let view = campaigns::update_campaign(&state.app, &id.caller, cid, &raw(&body)).await?;
     let lookup = Lookup::load(&state.app, &id.caller).await?;
-    let input = parse_campaign(&raw(&body), &lookup)?;
-    if !may_manage(&id.caller.actor, &c.markets) || !may_manage(&id.caller.actor, &input.markets) {
-        return Err(AppError::Forbidden(
-            "you may not manage campaigns in every market of this one".into(),
-        ));
-    }
-    let c = state
-        .store
-        .update_campaign(&id.author(), cid, &input)
-        .await?;
-    Ok(Json(dto(&c, &lookup)))
+    Ok(Json(dto(&view, &lookup)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -204,10 +185,13 @@ pub struct StateBody {
     pub state: String,
 }
 
-/// Moves a campaign to another state; activation needs an objective with a target.
+/// Moves a campaign to another state: planning → active → ended (or back to planning), ended →
+/// active. Activation needs an objective with a target (422 on `objectives`); any other move is
+/// a 409 on `state`.
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/state", tag = "campaigns",
     request_body = StateBody, params(("id" = i64, Path)),
     responses((status = 200, body = CampaignDto), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn set_state(
     State(state): State<AppState>,
@@ -215,22 +199,7 @@ pub async fn set_state(
     Path(cid): Path<i64>,
     ApiJson(body): ApiJson<StateBody>,
 ) -> Result<Json<CampaignDto>, AppError> {
-    let c = visible(&state, &id, cid).await?;
-    if !may_manage(&id.caller.actor, &c.markets) {
-        return Err(AppError::Forbidden(
-            "you may not manage campaigns in every market of this one".into(),
-        ));
-    }
-    let to =
-        CampaignState::parse(&body.state).map_err(|e| AppError::invalid("state", e.message))?;
-    let c = state
-        .store
-        .set_campaign_state(&id.author(), cid, to)
-        .await
-        .map_err(|e| match AppError::from(e) {
-            AppError::Invalid { message, .. } => AppError::invalid("objectives", message),
-            other => other,
-        })?;
+    let view = campaigns::set_campaign_state(&state.app, &id.caller, cid, &body.state).await?;
     let lookup = Lookup::load(&state.app, &id.caller).await?;
-    Ok(Json(dto(&c, &lookup)))
+    Ok(Json(dto(&view, &lookup)))
 }

@@ -6,6 +6,8 @@ mod campaigns_admin;
 mod composer;
 mod exports;
 mod images;
+mod planning;
+mod reschedule;
 mod seed;
 mod timezones;
 mod workflow;

@@ -1,33 +1,32 @@
 //! `/stories/calendar`: month and week views of every variant with a time, filtered by market,
-//! account, campaign and state.
+//! account, campaign and state; and `/stories/variants/{id}/reschedule`, which moves one.
 //!
-//! Each variant sits on the day and hour of its *market's* wall clock (a 09:00 post in Tokyo
-//! and a 09:00 post in Helsinki share the 09:00 row), labelled with the market's zone and, beside
-//! it, the viewer's (see [`super::zones`]). Dragging a variant to another day or hour
-//! (`/static/stories.js`) posts the new wall-clock time to
-//! `/stories/variants/{id}/reschedule`, which resolves it in the market's zone: a time that does
-//! not exist (clocks going forward) is refused with the reason, a time that happens twice takes
-//! the first. Without JavaScript, the story page has a form for the same.
+//! Each variant sits on the day and hour of its *market's* wall clock, labelled with the
+//! market's zone and, beside it, the viewer's (see [`super::zones`]). Dragging a variant to
+//! another day or hour (`/static/stories.js`) posts the new wall-clock time to
+//! `/stories/variants/{id}/reschedule`; without JavaScript, the story page has a form for the
+//! same. What the calendar holds, who may move what, and the checks on the new time (a time the
+//! clocks skip, a time that has passed for a scheduled post) are
+//! `chorus_app::stories::calendar`'s; this module renders and translates.
 
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Json, Redirect, Response};
 use axum::routing::{get, post};
-use chorus_core::MarketId;
-use chorus_core::org::TimeZoneName;
+use chorus_app::stories::PubState;
+use chorus_app::stories::calendar::{self, CalendarQuery, Entry};
 use chorus_core::stories::workflow::StoryState;
-use chorus_store::{CalendarEntry, CalendarFilter, PubState};
 use jiff::ToSpan;
 use jiff::civil::Date;
-use jiff::tz::{AmbiguousOffset, TimeZone};
+use jiff::tz::AmbiguousOffset;
 use serde::Deserialize;
 
-use super::service::{Lookup, may_reschedule, reschedule, state_tone};
+use super::service::state_tone;
 use super::zones::{self, Viewer};
 use super::{Choice, StoryTabs, story};
-use crate::auth::{Identity, PageUser};
+use crate::auth::PageUser;
 use crate::error::{AppError, PageError};
 use crate::state::AppState;
 use crate::ui::{Flash, FormData, Shell, render};
@@ -38,7 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/stories/variants/{vid}/reschedule", post(move_variant))
 }
 
-/// The calendar's query: view, date and filters (all optional).
+/// The calendar's query: view, date and filters (all optional), and the viewer's zone.
 #[derive(Debug, Deserialize, Default, Clone)]
 pub struct CalQuery {
     pub view: Option<String>,
@@ -66,106 +65,18 @@ impl CalQuery {
         }
         parts.join("&")
     }
-}
 
-/// A calendar's entries with the range they cover (in market-local dates).
-pub struct Range {
-    pub week: bool,
-    pub start: Date,
-    /// Exclusive.
-    pub end: Date,
-    pub anchor: Date,
-    /// The zone of "today" and of the DST markers: the market's when one is selected.
-    pub zone: Option<TimeZoneName>,
-}
-
-/// The entries the viewer may see in the range, with their market-local time.
-pub async fn entries(
-    state: &AppState,
-    id: &Identity,
-    q: &CalQuery,
-    lookup: &Lookup,
-    viewer: &Viewer,
-) -> Result<(Range, Vec<(CalendarEntry, jiff::Zoned)>), AppError> {
-    let readable: Vec<MarketId> = lookup
-        .readable_markets(&id.caller.actor)
-        .iter()
-        .map(|m| m.id)
-        .collect();
-    let market = q
-        .market
-        .as_deref()
-        .and_then(|c| lookup.market_by_code(c))
-        .filter(|m| readable.contains(&m.id));
-    let zone = market.map(|m| m.timezone.clone()).or_else(|| {
-        (readable.len() == 1)
-            .then(|| lookup.market(readable[0]).map(|m| m.timezone.clone()))
-            .flatten()
-    });
-    let tz = zone.as_ref().map(|z| z.zone()).unwrap_or(viewer.tz.clone());
-    let today = jiff::Timestamp::now().to_zoned(tz).date();
-    let anchor = q
-        .date
-        .as_deref()
-        .and_then(|d| d.trim().parse::<Date>().ok())
-        .unwrap_or(today);
-    let week = q.view.as_deref() == Some("week");
-    let (start, end) = if week {
-        let s = monday_on_or_before(anchor);
-        (s, s.saturating_add(7.days()))
-    } else {
-        let first = anchor.first_of_month();
-        let s = monday_on_or_before(first);
-        let last = anchor.last_of_month();
-        let e = monday_on_or_before(last).saturating_add(7.days());
-        (s, e)
-    };
-    let pad = 86_400_000;
-    let from_ms = start
-        .to_zoned(TimeZone::UTC)
-        .map(|z| z.timestamp().as_millisecond() - pad)
-        .unwrap_or(0);
-    let to_ms = end
-        .to_zoned(TimeZone::UTC)
-        .map(|z| z.timestamp().as_millisecond() + pad)
-        .unwrap_or(0);
-    let filter = CalendarFilter {
-        markets: Some(match market {
-            Some(m) => vec![m.id],
-            None => readable.clone(),
-        }),
-        account: q.account.as_deref().and_then(|a| a.parse().ok()),
-        campaign: q.campaign.as_deref().and_then(|c| c.parse().ok()),
-        state: q.state.as_deref().and_then(|s| StoryState::parse(s).ok()),
-    };
-    let mut out = Vec::new();
-    for e in state.store.calendar(from_ms, to_ms, &filter).await? {
-        let Some(m) = lookup.market(e.market_id) else {
-            continue;
-        };
-        let Ok(at) = jiff::Timestamp::from_millisecond(e.scheduled_at_ms) else {
-            continue;
-        };
-        let local = at.to_zoned(m.timezone.zone());
-        if local.date() >= start && local.date() < end {
-            out.push((e, local));
+    /// What the use case is asked.
+    pub fn query(&self) -> CalendarQuery {
+        CalendarQuery {
+            view: self.view.clone(),
+            date: self.date.clone(),
+            market: self.market.clone(),
+            account: self.account.clone(),
+            campaign: self.campaign.clone(),
+            state: self.state.clone(),
         }
     }
-    Ok((
-        Range {
-            week,
-            start,
-            end,
-            anchor,
-            zone,
-        },
-        out,
-    ))
-}
-
-fn monday_on_or_before(d: Date) -> Date {
-    let back = d.weekday().to_monday_zero_offset();
-    d.saturating_sub(i64::from(back).days())
 }
 
 pub struct EntryView {
@@ -238,50 +149,33 @@ async fn page(
     Query(q): Query<CalQuery>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let lookup = Lookup::load(&state.app, &id.caller).await?;
     let viewer = zones::viewer(q.tz.as_deref(), &headers);
-    let (range, list) = entries(&state, &id, &q, &lookup, &viewer).await?;
-    let tz = range
-        .zone
-        .as_ref()
-        .map(|z| z.zone())
-        .unwrap_or(viewer.tz.clone());
-    let today = jiff::Timestamp::now().to_zoned(tz.clone()).date();
-    let stories = {
-        let mut ids: Vec<i64> = list.iter().map(|(e, _)| e.story_id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let mut out = Vec::new();
-        for sid in ids {
-            out.push(state.store.story(sid).await?);
-        }
-        out
-    };
-    let view_of = |e: &CalendarEntry, local: &jiff::Zoned| EntryView {
-        variant_id: e.variant_id,
-        story_id: e.story_id,
-        title: e.title.clone(),
-        handle: e.account_handle.clone(),
-        locale: e.locale.clone(),
-        market: lookup.market_code(e.market_id),
-        state: e.story_state.label(),
-        tone: state_tone(e.story_state),
-        market_time: local.strftime("%H:%M %Z").to_string(),
-        viewer_time: {
-            let v = zones::clock(e.scheduled_at_ms, &viewer.tz);
-            if v == local.strftime("%H:%M %Z").to_string() {
+    let cal = calendar::calendar(&state.app, &id.caller, &q.query(), &viewer.tz).await?;
+    let (range, list, lookup) = (&cal.range, &cal.entries, &cal.lookup);
+    let today = range.today;
+    let view_of = |item: &Entry| {
+        let (e, local) = (&item.entry, &item.local);
+        let market_time = local.strftime("%H:%M %Z").to_string();
+        let viewer_time = zones::clock(e.scheduled_at_ms, &viewer.tz);
+        EntryView {
+            variant_id: e.variant_id,
+            story_id: e.story_id,
+            title: e.title.clone(),
+            handle: e.account_handle.clone(),
+            locale: e.locale.clone(),
+            market: lookup.market_code(e.market_id),
+            state: e.story_state.label(),
+            tone: state_tone(e.story_state),
+            viewer_time: if viewer_time == market_time {
                 String::new()
             } else {
-                v
-            }
-        },
-        clock: local.strftime("%H:%M:%S").to_string(),
-        movable: !matches!(e.pub_state, PubState::Published | PubState::Publishing)
-            && stories
-                .iter()
-                .find(|s| s.id == e.story_id)
-                .is_some_and(|s| may_reschedule(&id.caller.actor, s)),
-        published: e.pub_state == PubState::Published,
+                viewer_time
+            },
+            market_time,
+            clock: local.strftime("%H:%M:%S").to_string(),
+            movable: item.movable,
+            published: e.pub_state == PubState::Published,
+        }
     };
     let mut weeks = Vec::new();
     let mut columns = Vec::new();
@@ -307,8 +201,8 @@ async fn page(
                         hour: format!("{h:02}"),
                         entries: list
                             .iter()
-                            .filter(|(_, l)| l.date() == d && l.hour() == h)
-                            .map(|(e, l)| view_of(e, l))
+                            .filter(|i| i.local.date() == d && i.local.hour() == h)
+                            .map(view_of)
                             .collect(),
                         gap,
                         repeated,
@@ -334,8 +228,8 @@ async fn page(
                     today: d == today,
                     entries: list
                         .iter()
-                        .filter(|(_, l)| l.date() == d)
-                        .map(|(e, l)| view_of(e, l))
+                        .filter(|i| i.local.date() == d)
+                        .map(view_of)
                         .collect(),
                 });
                 d = d.saturating_add(1.day());
@@ -354,9 +248,9 @@ async fn page(
         }
         s
     };
-    let readable = lookup.readable_markets(&id.caller.actor);
     let sel = |v: &Option<String>, x: &str| v.as_deref() == Some(x);
-    let markets = readable
+    let markets = cal
+        .markets()
         .iter()
         .map(|m| {
             Choice::new(
@@ -366,10 +260,9 @@ async fn page(
             )
         })
         .collect();
-    let accounts = lookup
-        .accounts
+    let accounts = cal
+        .accounts()
         .iter()
-        .filter(|a| readable.iter().any(|m| m.id == a.market_id))
         .map(|a| {
             Choice::new(
                 a.id,
@@ -378,14 +271,9 @@ async fn page(
             )
         })
         .collect();
-    let campaigns = lookup
-        .campaigns
+    let campaigns = cal
+        .campaigns()
         .iter()
-        .filter(|c| {
-            c.markets
-                .iter()
-                .any(|m| readable.iter().any(|r| r.id == *m))
-        })
         .map(|c| Choice::new(c.id, c.name.clone(), sel(&q.campaign, &c.id.to_string())))
         .collect();
     let states = StoryState::ALL
@@ -432,7 +320,7 @@ fn wants_json(headers: &HeaderMap) -> bool {
 }
 
 /// Moves a variant to a new market-local time: JSON for the calendar's script, a redirect or
-/// the story page with the error for the form.
+/// the story page with the refusal for the form.
 async fn move_variant(
     State(state): State<AppState>,
     PageUser(id): PageUser,
@@ -440,72 +328,49 @@ async fn move_variant(
     headers: HeaderMap,
     form: FormData,
 ) -> Result<Response, PageError> {
-    let result = reschedule(&state, &id, vid, form.get("local")).await;
+    let result = calendar::move_variant(&state.app, &id.caller, vid, form.get("local"))
+        .await
+        .map_err(AppError::from);
     let json = wants_json(&headers);
     match result {
-        Ok((v, story, note)) => {
-            if json {
-                let market = state.store.market(story.market_id).await?;
-                let viewer = zones::viewer(None, &headers);
-                let shown = v
-                    .scheduled_at_ms
-                    .map(|t| zones::show(t, &market.timezone, &viewer));
-                return Ok(Json(serde_json::json!({
-                    "ok": true,
-                    "variant": v.id,
-                    "scheduled_at": shown.as_ref().map(|s| s.iso.clone()),
-                    "market_time": shown.as_ref().map(|s| s.market.clone()),
-                    "note": note,
-                }))
-                .into_response());
-            }
-            Ok(
-                Redirect::to(&format!("/stories/{}?done=moved#variant-{vid}", story.id))
-                    .into_response(),
-            )
-        }
-        Err(e) if json => {
-            let status = e.status();
-            Ok((
-                status,
-                Json(serde_json::json!({"ok": false, "message": e.public_message()})),
-            )
-                .into_response())
-        }
-        Err(e @ (AppError::Invalid { .. } | AppError::Conflict { .. })) => {
-            let v = state.store.variant(vid).await?;
-            let s = super::service::readable_story(&state, &id, v.story_id).await?;
+        Ok(moved) if json => {
             let viewer = zones::viewer(None, &headers);
-            let status = if e.status() == StatusCode::CONFLICT {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
+            let shown = moved
+                .variant
+                .scheduled_at_ms
+                .map(|t| zones::show(t, &moved.market.timezone, &viewer));
+            Ok(Json(serde_json::json!({
+                "ok": true,
+                "variant": moved.variant.id,
+                "scheduled_at": shown.as_ref().map(|s| s.iso.clone()),
+                "market_time": shown.as_ref().map(|s| s.market.clone()),
+                "note": moved.note,
+            }))
+            .into_response())
+        }
+        Ok(moved) => Ok(Redirect::to(&format!(
+            "/stories/{}?done=moved#variant-{vid}",
+            moved.story.id
+        ))
+        .into_response()),
+        Err(e) if json => Ok((
+            e.status(),
+            Json(serde_json::json!({"ok": false, "message": e.public_message()})),
+        )
+            .into_response()),
+        Err(e @ (AppError::Invalid { .. } | AppError::Conflict { .. })) => {
+            let s = calendar::story_of_variant(&state.app, &id.caller, vid).await?;
+            let viewer = zones::viewer(None, &headers);
             story::story_page(
                 &state,
                 &id,
                 s,
                 viewer,
-                status,
+                e.status(),
                 Flash::error(format!("The variant was not moved: {}", e.public_message())),
             )
             .await
         }
         Err(e) => Err(PageError(e)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use jiff::civil::Weekday;
-
-    #[test]
-    fn weeks_start_on_monday() {
-        let d: Date = "2026-03-29".parse().unwrap();
-        assert_eq!(d.weekday(), Weekday::Sunday);
-        assert_eq!(monday_on_or_before(d).to_string(), "2026-03-23");
-        let m: Date = "2026-03-23".parse().unwrap();
-        assert_eq!(monday_on_or_before(m), m);
     }
 }

@@ -1,6 +1,8 @@
-//! Campaigns: objectives with measurable targets (metric, target, period), markets, period, and
-//! the principles they serve. A campaign goes live only with an objective that has a target
-//! (principle 5, "define clear objectives from the outset"); the refusal says so.
+//! `/stories/campaigns`: the campaign pages (list, form, show, state buttons). Who may see and
+//! change a campaign, validation and the states it moves through are
+//! `chorus_app::stories::campaigns`'s; these pages translate forms into its raw input and render
+//! what it answers. A campaign goes live only with an objective that has a target (principle 5,
+//! "define clear objectives from the outset"); the refusal says so on the campaign's page.
 
 use askama::Template;
 use axum::Router;
@@ -8,13 +10,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chorus_core::permission::{Actor, allows};
-use chorus_core::stories::{CampaignInput, CampaignState, Objective};
-use chorus_core::{Action, MarketId, Scope};
-use chorus_store::Campaign;
+use chorus_app::stories::campaigns::{self, CampaignState, Objective, RawCampaign};
+use chorus_app::stories::{Campaign, Lookup};
 use serde::Deserialize;
 
-use super::service::{Lookup, state_tone};
+use super::service::state_tone;
 use super::{StoryTabs, done_message};
 use crate::auth::{Identity, PageUser};
 use crate::error::{AppError, PageError};
@@ -28,76 +28,6 @@ pub fn routes() -> Router<AppState> {
         .route("/stories/campaigns/{id}", get(show).post(update))
         .route("/stories/campaigns/{id}/edit", get(edit_form))
         .route("/stories/campaigns/{id}/state", post(set_state))
-}
-
-/// Whether the actor may see a campaign: it runs in a market whose stories they read.
-pub fn may_see(actor: &Actor, c: &Campaign) -> bool {
-    actor.is_admin()
-        || allows(actor, Action::ManageCampaigns, Scope::Global)
-        || c.markets
-            .iter()
-            .any(|m| super::service::may_read(actor, *m))
-}
-
-/// Whether the actor may change a campaign running in `markets`: allowed in every one of them.
-pub fn may_manage(actor: &Actor, markets: &[MarketId]) -> bool {
-    !markets.is_empty()
-        && markets
-            .iter()
-            .all(|m| allows(actor, Action::ManageCampaigns, Scope::Market(*m)))
-}
-
-/// A campaign's fields as typed.
-#[derive(Debug, Default, Clone)]
-pub struct RawCampaign {
-    pub name: String,
-    /// (metric, target, period) rows; empty rows are ignored.
-    pub objectives: Vec<(String, String, String)>,
-    /// Market codes.
-    pub markets: Vec<String>,
-    /// Principle numbers or slugs.
-    pub principles: Vec<String>,
-    pub starts_on: String,
-    pub ends_on: String,
-}
-
-pub fn parse_campaign(raw: &RawCampaign, lookup: &Lookup) -> Result<CampaignInput, AppError> {
-    let mut objectives = Vec::new();
-    for (i, (metric, target, period)) in raw.objectives.iter().enumerate() {
-        if metric.trim().is_empty() && target.trim().is_empty() && period.trim().is_empty() {
-            continue;
-        }
-        objectives.push(
-            Objective::parse(metric, target, period)
-                .map_err(|e| AppError::invalid(format!("objectives[{i}]"), e.message))?,
-        );
-    }
-    let mut markets = Vec::new();
-    for code in raw.markets.iter().filter(|c| !c.trim().is_empty()) {
-        let m = lookup
-            .market_by_code(code)
-            .ok_or_else(|| AppError::invalid("markets", format!("no market {code:?}")))?;
-        if !markets.contains(&m.id) {
-            markets.push(m.id);
-        }
-    }
-    let mut principles = Vec::new();
-    for p in raw.principles.iter().filter(|p| !p.trim().is_empty()) {
-        let found = lookup
-            .find_principle(p)
-            .ok_or_else(|| AppError::invalid("principles", format!("no principle {p:?}")))?;
-        if !principles.contains(&found.id) {
-            principles.push(found.id);
-        }
-    }
-    Ok(CampaignInput::parse(
-        &raw.name,
-        objectives,
-        markets,
-        principles,
-        &raw.starts_on,
-        &raw.ends_on,
-    )?)
 }
 
 fn raw_from_form(form: &FormData) -> RawCampaign {
@@ -176,6 +106,16 @@ fn campaign_tone(s: CampaignState) -> &'static str {
     }
 }
 
+/// The button that moves a campaign to `to`.
+fn state_button(to: CampaignState) -> (&'static str, &'static str) {
+    let label = match to {
+        CampaignState::Active => "Activate",
+        CampaignState::Ended => "End the campaign",
+        CampaignState::Planning => "Back to planning",
+    };
+    (to.as_str(), label)
+}
+
 fn objective_text(o: &Objective) -> String {
     format!("{} {} ({})", format_target(o.target), o.metric, o.period)
 }
@@ -199,18 +139,22 @@ async fn list(
     PageUser(id): PageUser,
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, PageError> {
-    let lookup = Lookup::load(&state.app, &id.caller).await?;
-    let rows = lookup
+    let list = campaigns::campaigns(&state.app, &id.caller).await?;
+    let rows = list
         .campaigns
         .iter()
-        .filter(|c| may_see(&id.caller.actor, c))
+        .map(|v| &v.campaign)
         .map(|c| Row {
             id: c.id,
             name: c.name.clone(),
             state: c.state.as_str(),
             tone: campaign_tone(c.state),
             period: format!("{} – {}", c.starts_on, c.ends_on),
-            markets: c.markets.iter().map(|m| lookup.market_code(*m)).collect(),
+            markets: c
+                .markets
+                .iter()
+                .map(|m| list.lookup.market_code(*m))
+                .collect(),
             objectives: c.objectives.iter().map(objective_text).collect(),
         })
         .collect();
@@ -222,13 +166,7 @@ async fn list(
         shell,
         tabs: StoryTabs::new(&id.caller.actor, "campaigns"),
         rows,
-        can_create: lookup.markets.iter().any(|m| {
-            allows(
-                &id.caller.actor,
-                Action::ManageCampaigns,
-                Scope::Market(m.id),
-            )
-        }),
+        can_create: list.can_create,
     }))
 }
 
@@ -264,26 +202,19 @@ async fn form_page(
     status: StatusCode,
     error: Option<AppError>,
 ) -> Result<Response, PageError> {
-    let lookup = Lookup::load(&state.app, &id.caller).await?;
+    let choices = campaigns::campaign_choices(&state.app, &id.caller).await?;
     let mut objectives = raw.objectives.clone();
     objectives.resize(OBJECTIVE_ROWS.max(objectives.len()), Default::default());
-    let markets = lookup
+    let markets = choices
         .markets
         .iter()
-        .filter(|m| {
-            allows(
-                &id.caller.actor,
-                Action::ManageCampaigns,
-                Scope::Market(m.id),
-            )
-        })
         .map(|m| Check {
             value: m.code.to_string(),
             label: format!("{} {}", m.code, m.name),
             checked: raw.markets.iter().any(|c| c == m.code.as_str()),
         })
         .collect();
-    let principles = lookup
+    let principles = choices
         .principles
         .iter()
         .map(|p| Check {
@@ -298,18 +229,17 @@ async fn form_page(
     };
     let title = existing.map_or("New campaign".to_owned(), |c| format!("Edit {}", c.name));
     let shell = Shell::new(state, id, "stories", title).await?;
+    let here = existing.map_or("/stories/campaigns".into(), |c| {
+        format!("/stories/campaigns/{}", c.id)
+    });
     Ok(render_with_status(
         status,
         &FormPage {
             shell,
             tabs: StoryTabs::new(&id.caller.actor, "campaigns"),
             is_new: existing.is_none(),
-            action: existing.map_or("/stories/campaigns".into(), |c| {
-                format!("/stories/campaigns/{}", c.id)
-            }),
-            cancel: existing.map_or("/stories/campaigns".into(), |c| {
-                format!("/stories/campaigns/{}", c.id)
-            }),
+            action: here.clone(),
+            cancel: here,
             name: raw.name.clone(),
             objectives,
             markets,
@@ -344,26 +274,18 @@ async fn create(
     form: FormData,
 ) -> Result<Response, PageError> {
     let raw = raw_from_form(&form);
-    let lookup = Lookup::load(&state.app, &id.caller).await?;
-    let result = match parse_campaign(&raw, &lookup) {
-        Ok(input) if !may_manage(&id.caller.actor, &input.markets) => Err(AppError::Forbidden(
-            "you may not run campaigns in every market you chose".into(),
-        )),
-        Ok(input) => state
-            .store
-            .create_campaign(&id.author(), &input)
-            .await
-            .map_err(AppError::from),
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(c) => {
-            Ok(Redirect::to(&format!("/stories/campaigns/{}?done=created", c.id)).into_response())
-        }
-        Err(e @ (AppError::Invalid { .. } | AppError::Conflict { .. })) => {
-            form_page(&state, &id, None, &raw, e.status(), Some(e)).await
-        }
-        Err(e) => Err(PageError(e)),
+    match campaigns::create_campaign(&state.app, &id.caller, &raw).await {
+        Ok(v) => Ok(Redirect::to(&format!(
+            "/stories/campaigns/{}?done=created",
+            v.campaign.id
+        ))
+        .into_response()),
+        Err(e) => match AppError::from(e) {
+            e @ (AppError::Invalid { .. } | AppError::Conflict { .. }) => {
+                form_page(&state, &id, None, &raw, e.status(), Some(e)).await
+            }
+            e => Err(PageError(e)),
+        },
     }
 }
 
@@ -391,34 +313,19 @@ struct ShowPage {
     next_states: Vec<(&'static str, &'static str)>,
 }
 
-async fn visible(state: &AppState, id: &Identity, cid: i64) -> Result<Campaign, AppError> {
-    let c = state.store.campaign(cid).await?;
-    if may_see(&id.caller.actor, &c) {
-        Ok(c)
-    } else {
-        Err(AppError::NotFound("campaign"))
-    }
-}
-
 async fn show_page(
     state: &AppState,
     id: &Identity,
-    c: Campaign,
+    cid: i64,
     status: StatusCode,
     flash: Option<Flash>,
 ) -> Result<Response, PageError> {
+    let view = campaigns::campaign(&state.app, &id.caller, cid).await?;
     let lookup = Lookup::load(&state.app, &id.caller).await?;
-    let readable: Vec<MarketId> = lookup
-        .readable_markets(&id.caller.actor)
-        .iter()
-        .map(|m| m.id)
-        .collect();
-    let stories = state
-        .store
-        .stories(Some(&readable), None, 1000)
+    let c = view.campaign;
+    let stories = campaigns::campaign_stories(&state.app, &id.caller, &c)
         .await?
         .into_iter()
-        .filter(|s| s.campaign_id == Some(c.id))
         .map(|s| StoryRow {
             id: s.id,
             title: s.title.clone(),
@@ -427,14 +334,6 @@ async fn show_page(
             market: lookup.market_code(s.market_id),
         })
         .collect();
-    let next_states = match c.state {
-        CampaignState::Planning => vec![("active", "Activate")],
-        CampaignState::Active => vec![
-            ("ended", "End the campaign"),
-            ("planning", "Back to planning"),
-        ],
-        CampaignState::Ended => vec![("active", "Reactivate")],
-    };
     let shell = Shell::new(state, id, "stories", c.name.clone())
         .await?
         .with_flash(flash);
@@ -467,8 +366,8 @@ async fn show_page(
                 .map(|p| (p.number, p.slug.clone(), p.title.clone()))
                 .collect(),
             stories,
-            can_manage: may_manage(&id.caller.actor, &c.markets),
-            next_states,
+            can_manage: view.can_manage,
+            next_states: view.next_states.into_iter().map(state_button).collect(),
             c,
         },
     ))
@@ -480,9 +379,8 @@ async fn show(
     Path(cid): Path<i64>,
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, PageError> {
-    let c = visible(&state, &id, cid).await?;
     let flash = done_message(q.done.as_deref()).and_then(Flash::success);
-    show_page(&state, &id, c, StatusCode::OK, flash).await
+    show_page(&state, &id, cid, StatusCode::OK, flash).await
 }
 
 async fn edit_form(
@@ -490,12 +388,7 @@ async fn edit_form(
     PageUser(id): PageUser,
     Path(cid): Path<i64>,
 ) -> Result<Response, PageError> {
-    let c = visible(&state, &id, cid).await?;
-    if !may_manage(&id.caller.actor, &c.markets) {
-        return Err(PageError(AppError::Forbidden(
-            "you may not manage campaigns in every market of this one".into(),
-        )));
-    }
+    let c = campaigns::editable_campaign(&state.app, &id.caller, cid).await?;
     let lookup = Lookup::load(&state.app, &id.caller).await?;
     let raw = raw_from_campaign(&c, &lookup);
     form_page(&state, &id, Some(&c), &raw, StatusCode::OK, None).await
@@ -507,31 +400,16 @@ async fn update(
     Path(cid): Path<i64>,
     form: FormData,
 ) -> Result<Response, PageError> {
-    let c = visible(&state, &id, cid).await?;
-    if !may_manage(&id.caller.actor, &c.markets) {
-        return Err(PageError(AppError::Forbidden(
-            "you may not manage campaigns in every market of this one".into(),
-        )));
-    }
     let raw = raw_from_form(&form);
-    let lookup = Lookup::load(&state.app, &id.caller).await?;
-    let result = match parse_campaign(&raw, &lookup) {
-        Ok(input) if !may_manage(&id.caller.actor, &input.markets) => Err(AppError::Forbidden(
-            "you may not run campaigns in every market you chose".into(),
-        )),
-        Ok(input) => state
-            .store
-            .update_campaign(&id.author(), cid, &input)
-            .await
-            .map_err(AppError::from),
-        Err(e) => Err(e),
-    };
-    match result {
+    match campaigns::update_campaign(&state.app, &id.caller, cid, &raw).await {
         Ok(_) => Ok(Redirect::to(&format!("/stories/campaigns/{cid}?done=saved")).into_response()),
-        Err(e @ (AppError::Invalid { .. } | AppError::Conflict { .. })) => {
-            form_page(&state, &id, Some(&c), &raw, e.status(), Some(e)).await
-        }
-        Err(e) => Err(PageError(e)),
+        Err(e) => match AppError::from(e) {
+            e @ (AppError::Invalid { .. } | AppError::Conflict { .. }) => {
+                let c = campaigns::editable_campaign(&state.app, &id.caller, cid).await?;
+                form_page(&state, &id, Some(&c), &raw, e.status(), Some(e)).await
+            }
+            e => Err(PageError(e)),
+        },
     }
 }
 
@@ -541,23 +419,17 @@ async fn set_state(
     Path(cid): Path<i64>,
     form: FormData,
 ) -> Result<Response, PageError> {
-    let c = visible(&state, &id, cid).await?;
-    if !may_manage(&id.caller.actor, &c.markets) {
-        return Err(PageError(AppError::Forbidden(
-            "you may not manage campaigns in every market of this one".into(),
-        )));
-    }
-    let to = CampaignState::parse(form.get("state"))
-        .map_err(|e| PageError(AppError::invalid("state", e.message)))?;
-    match state.store.set_campaign_state(&id.author(), cid, to).await {
+    match campaigns::set_campaign_state(&state.app, &id.caller, cid, form.get("state")).await {
         Ok(_) => Ok(Redirect::to(&format!("/stories/campaigns/{cid}?done=state")).into_response()),
-        Err(e) => {
-            let e = AppError::from(e);
-            if let AppError::Invalid { message, .. } = &e {
-                let flash = Flash::error(format!("The campaign was not activated: {message}"));
-                return show_page(&state, &id, c, StatusCode::UNPROCESSABLE_ENTITY, flash).await;
+        Err(e) => match AppError::from(e) {
+            e @ (AppError::Invalid { .. } | AppError::Conflict { .. }) => {
+                let flash = Flash::error(format!(
+                    "The campaign's state did not change: {}",
+                    e.public_message()
+                ));
+                show_page(&state, &id, cid, e.status(), flash).await
             }
-            Err(PageError(e))
-        }
+            e => Err(PageError(e)),
+        },
     }
 }

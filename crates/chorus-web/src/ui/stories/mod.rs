@@ -8,8 +8,6 @@ pub mod bulk;
 pub mod calendar;
 pub mod campaigns;
 pub mod composer;
-pub mod csv_plan;
-pub mod ics;
 pub mod images;
 pub mod list;
 pub mod notifications;

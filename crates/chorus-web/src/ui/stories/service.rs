@@ -18,6 +18,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 
 /// Whether the actor reads the stories of `market` (transitional: the rule is core's).
+#[allow(dead_code)] // no page asks since the campaign pages moved to their use cases
 pub fn may_read(actor: &Actor, market: MarketId) -> bool {
     chorus_core::permission::allows(
         actor,
@@ -65,6 +66,7 @@ pub async fn apply_transition(
     Ok(chorus_app::stories::transition(&state.app, &id.caller, story, transition, reason).await?)
 }
 
+#[allow(dead_code)] // the calendar's page and API call `chorus_app::stories::calendar` directly
 pub async fn reschedule(
     state: &AppState,
     id: &Identity,

@@ -1,13 +1,17 @@
 //! Importing a content plan from CSV: every row is one variant; rows with the same market and
-//! story title make one story. The whole file is checked first, and a report lists every
-//! problem by row (the header is row 1), column and what is wrong. Nothing is imported until the
-//! file is clean.
+//! story title make one story, created as a draft. The whole file is checked first and a report
+//! lists every problem by row (the header is row 1), column and what is wrong; nothing is
+//! imported until the file is clean, and then everything is, in one store transaction.
 //!
 //! Columns (header names, any order): `story`, `market`, `account`, `locale`, `text` (required),
 //! and `campaign` (slug, name or id), `principles` (numbers or slugs separated by `;`), `brief`,
 //! `time` (the market's wall-clock time, `YYYY-MM-DD HH:MM`). The columns the calendar's CSV
 //! export adds (`variant_id`, `story_id`, `state`, …) are accepted and ignored, so an export can
 //! be edited and imported again as new drafts.
+//!
+//! Rows are checked with the same rules as a story and a variant typed in a form
+//! ([`parse_story`], [`parse_variant`]): a row may only name markets where the caller writes
+//! stories, and campaigns the caller may see (any other is "no campaign", never its name).
 
 use std::collections::HashMap;
 
@@ -16,10 +20,11 @@ use chorus_core::stories::limits::Network;
 use chorus_core::stories::rules::Rule;
 use chorus_core::stories::workflow::StoryState;
 use chorus_core::{MarketId, UserId};
-use chorus_store::{Story, StoryInput};
 
-use super::service::{Lookup, RawStory, RawVariant, parse_story, parse_variant};
-use crate::error::AppError;
+use super::{
+    Lookup, RawStory, RawVariant, Story, StoryInput, VariantInput, parse_story, parse_variant,
+};
+use crate::{App, Caller, Error, Result};
 
 pub const REQUIRED: [&str; 5] = ["story", "market", "account", "locale", "text"];
 pub const OPTIONAL: [&str; 4] = ["campaign", "principles", "brief", "time"];
@@ -53,6 +58,67 @@ pub struct PlannedStory {
     pub variants: Vec<(usize, RawVariant)>,
 }
 
+/// A story the import created.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub story_id: i64,
+    pub title: String,
+    pub variants: usize,
+}
+
+/// What came of an import: the stories created, or the report of what to fix (and nothing
+/// created).
+#[derive(Debug, Clone)]
+pub enum ImportOutcome {
+    Imported(Vec<Imported>),
+    Rejected(Vec<Problem>),
+}
+
+/// Whether the caller may import a plan at all: they write stories in some market.
+pub async fn can_import(app: &App, caller: &Caller) -> Result<bool> {
+    let lookup = Lookup::load(app, caller).await?;
+    Ok(!lookup.draft_markets(&caller.actor).is_empty())
+}
+
+/// Checks the CSV and, when it is clean, creates its stories and variants as drafts.
+pub async fn import_plan(app: &App, caller: &Caller, csv: &[u8]) -> Result<ImportOutcome> {
+    let lookup = Lookup::load(app, caller).await?;
+    if lookup.draft_markets(&caller.actor).is_empty() {
+        return Err(Error::forbidden(
+            "you may not write stories in any market, so there is nothing you may import",
+        ));
+    }
+    let rules = app.store.post_rules().await?;
+    let plan = match validate(csv, &lookup, &caller.actor, &rules) {
+        Ok(plan) => plan,
+        Err(problems) => return Ok(ImportOutcome::Rejected(problems)),
+    };
+    let stories: Vec<StoryInput> = plan.iter().map(|p| p.input.clone()).collect();
+    let created = app
+        .store
+        .import_stories(&caller.author(), &stories, |i, story| {
+            // Validated above against the same data; tagged now with the story's real id.
+            plan[i]
+                .variants
+                .iter()
+                .map(|(_, raw)| parse_variant(raw, story, &lookup, &rules).map(|p| p.input))
+                .collect::<Result<Vec<VariantInput>>>()
+                .map_err(|e| e.to_string())
+        })
+        .await?;
+    Ok(ImportOutcome::Imported(
+        created
+            .into_iter()
+            .zip(&plan)
+            .map(|(story, p)| Imported {
+                story_id: story.id,
+                title: story.title,
+                variants: p.variants.len(),
+            })
+            .collect(),
+    ))
+}
+
 fn problem(row: usize, column: &str, message: impl Into<String>) -> Problem {
     Problem {
         row,
@@ -61,7 +127,7 @@ fn problem(row: usize, column: &str, message: impl Into<String>) -> Problem {
     }
 }
 
-/// Spreadsheet formula protection from the export, undone.
+/// Spreadsheet formula protection from the export (see [`super::export::guard`]), undone.
 fn unguard(s: &str) -> &str {
     match s.strip_prefix('\'') {
         Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
@@ -75,7 +141,7 @@ pub fn validate(
     lookup: &Lookup,
     actor: &Actor,
     rules: &[Rule],
-) -> Result<Vec<PlannedStory>, Vec<Problem>> {
+) -> std::result::Result<Vec<PlannedStory>, Vec<Problem>> {
     let text = match std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)) {
         Ok(t) => t,
         Err(e) => {
@@ -103,28 +169,7 @@ pub fn validate(
             )]);
         }
     };
-    let mut problems = Vec::new();
-    for h in &headers {
-        if !REQUIRED.contains(&h.as_str())
-            && !OPTIONAL.contains(&h.as_str())
-            && !IGNORED.contains(&h.as_str())
-        {
-            problems.push(problem(
-                1,
-                h,
-                format!(
-                    "unknown column; use {} (and optionally {})",
-                    REQUIRED.join(", "),
-                    OPTIONAL.join(", ")
-                ),
-            ));
-        }
-    }
-    for r in REQUIRED {
-        if !headers.iter().any(|h| h == r) {
-            problems.push(problem(1, r, "this column is missing"));
-        }
-    }
+    let mut problems = header_problems(&headers);
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -172,6 +217,7 @@ pub fn validate(
                 .map(unguard)
                 .unwrap_or("")
         };
+        // Only campaigns the caller may see are in the lookup: any other is "no campaign".
         let campaign = match get("campaign").trim() {
             "" => String::new(),
             c => match lookup
@@ -200,32 +246,14 @@ pub fn validate(
         let input = match parse_story(&raw_story, lookup, actor) {
             Ok(s) => s,
             Err(e) => {
-                problems.push(story_problem(row, e.into()));
+                problems.push(story_problem(row, &e));
                 continue;
             }
         };
         let key = (input.market_id, input.title.clone());
         let index = match first_row.get(&key) {
             Some((first, earlier)) => {
-                for (name, a, b) in [
-                    ("brief", &earlier.brief, &raw_story.brief),
-                    ("campaign", &earlier.campaign, &raw_story.campaign),
-                ] {
-                    if !b.trim().is_empty() && a.trim() != b.trim() {
-                        problems.push(problem(
-                            row,
-                            name,
-                            format!("differs from row {first} of the same story; leave it empty or repeat it"),
-                        ));
-                    }
-                }
-                if !raw_story.principles.is_empty() && raw_story.principles != earlier.principles {
-                    problems.push(problem(
-                        row,
-                        "principles",
-                        format!("differs from row {first} of the same story; leave it empty or repeat it"),
-                    ));
-                }
+                problems.extend(differences(row, *first, earlier, &raw_story));
                 plan.iter()
                     .position(|p| p.input.market_id == key.0 && p.input.title == key.1)
                     .unwrap_or(0)
@@ -280,7 +308,7 @@ pub fn validate(
                 }
                 plan[index].variants.push((row, raw_variant));
             }
-            Err(e) => problems.push(variant_problem(row, e.into())),
+            Err(e) => problems.push(variant_problem(row, &e)),
         }
     }
     if rows == 0 {
@@ -292,6 +320,52 @@ pub fn validate(
         problems.sort_by_key(|p| p.row);
         Err(problems)
     }
+}
+
+/// Unknown and missing columns, reported on row 1.
+fn header_problems(headers: &[String]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for h in headers {
+        if !REQUIRED.contains(&h.as_str())
+            && !OPTIONAL.contains(&h.as_str())
+            && !IGNORED.contains(&h.as_str())
+        {
+            problems.push(problem(
+                1,
+                h,
+                format!(
+                    "unknown column; use {} (and optionally {})",
+                    REQUIRED.join(", "),
+                    OPTIONAL.join(", ")
+                ),
+            ));
+        }
+    }
+    for r in REQUIRED {
+        if !headers.iter().any(|h| h == r) {
+            problems.push(problem(1, r, "this column is missing"));
+        }
+    }
+    problems
+}
+
+/// A later row of a story may leave the story's fields empty or repeat them, not change them.
+fn differences(row: usize, first: usize, earlier: &RawStory, now: &RawStory) -> Vec<Problem> {
+    let message =
+        || format!("differs from row {first} of the same story; leave it empty or repeat it");
+    let mut problems = Vec::new();
+    for (name, a, b) in [
+        ("brief", &earlier.brief, &now.brief),
+        ("campaign", &earlier.campaign, &now.campaign),
+    ] {
+        if !b.trim().is_empty() && a.trim() != b.trim() {
+            problems.push(problem(row, name, message()));
+        }
+    }
+    if !now.principles.is_empty() && now.principles != earlier.principles {
+        problems.push(problem(row, "principles", message()));
+    }
+    problems
 }
 
 /// A story as the checks see it before it exists (its id is only used for UTM tags).
@@ -313,20 +387,80 @@ pub fn probe_story(input: &StoryInput) -> Story {
     }
 }
 
-fn story_problem(row: usize, e: AppError) -> Problem {
+fn story_problem(row: usize, e: &Error) -> Problem {
     let column = match e.field() {
         Some("title") => "story".to_owned(),
         Some(f) => f.to_owned(),
         None => "market".to_owned(),
     };
-    problem(row, &column, e.public_message())
+    problem(row, &column, e.to_string())
 }
 
-fn variant_problem(row: usize, e: AppError) -> Problem {
+fn variant_problem(row: usize, e: &Error) -> Problem {
     let column = match e.field() {
         Some("body") => "text".to_owned(),
         Some(f) => f.to_owned(),
         None => String::new(),
     };
-    problem(row, &column, e.public_message())
+    problem(row, &column, e.to_string())
+}
+
+/// A one-row sample plan for the caller: their first market where they write stories, its
+/// first locale and account, a week from today.
+pub async fn sample_csv(app: &App, caller: &Caller) -> Result<Vec<u8>> {
+    let lookup = Lookup::load(app, caller).await?;
+    let market = lookup.draft_markets(&caller.actor).first().copied();
+    let (code, locale, handle, date) = match market {
+        Some(m) => (
+            m.code.to_string(),
+            m.locales.first().map(|l| l.to_string()).unwrap_or_default(),
+            lookup
+                .accounts
+                .iter()
+                .find(|a| a.market_id == m.id)
+                .map(|a| a.handle.clone())
+                .unwrap_or_else(|| "your-account.bsky.social".into()),
+            jiff::Timestamp::now()
+                .to_zoned(m.timezone.zone())
+                .date()
+                .saturating_add(jiff::ToSpan::days(7)),
+        ),
+        None => (
+            "FI".into(),
+            "fi-FI".into(),
+            "your-account.bsky.social".into(),
+            jiff::Zoned::now().date(),
+        ),
+    };
+    let time = format!("{date} 09:30");
+    let rows: [[&str; 9]; 2] = [
+        [
+            "story",
+            "market",
+            "campaign",
+            "principles",
+            "brief",
+            "account",
+            "locale",
+            "time",
+            "text",
+        ],
+        [
+            "Autumn earbuds launch",
+            &code,
+            "",
+            "1;5",
+            "Launch day post",
+            &handle,
+            &locale,
+            &time,
+            "They are here: our new earbuds. https://example.com/earbuds",
+        ],
+    ];
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        w.write_record(r)
+            .map_err(|e| Error::Internal(e.to_string()))?;
+    }
+    w.into_inner().map_err(|e| Error::Internal(e.to_string()))
 }
