@@ -1,9 +1,10 @@
 //! One door for the playbook: the page and the API give the same answer to the same request
-//! (validation naming the field, conflicts, unknown slugs, who may edit), and the rules page
-//! refuses before it looks anything up.
+//! (validation naming the field, conflicts, unknown slugs, who may edit), and the rules and
+//! accounts pages refuse without naming another market or changing anything.
 
 use chorus_core::Role;
-use chorus_store::AuditQuery;
+use chorus_core::audit::Author;
+use chorus_store::{AuditQuery, NewAccount};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -24,6 +25,27 @@ async fn audited(app: &TestApp, subject_type: &str) -> Vec<String> {
         .into_iter()
         .map(|e| e.action)
         .collect()
+}
+
+/// One Bluesky account for FI and one for BR (credentials not real: nothing here logs in).
+async fn accounts(app: &TestApp) {
+    for m in app.store.markets().await.unwrap() {
+        let handle = format!("northwind-{}.test", m.code.as_str().to_lowercase());
+        app.store
+            .connect_account(
+                &Author::system("test"),
+                &NewAccount {
+                    market_id: m.id,
+                    network: "bluesky",
+                    handle: &handle,
+                    external_id: "did:plc:test",
+                    service_url: "http://127.0.0.1:9",
+                    sealed: "not-real-credentials",
+                },
+            )
+            .await
+            .unwrap();
+    }
 }
 
 fn form<'a>(number: &'a str, title: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -247,4 +269,58 @@ async fn rule_pages_refuse_those_who_may_not_edit_rules_before_looking_anything_
     }
     assert!(app.store.post_rules().await.unwrap().is_empty());
     assert!(audited(&app, "rule").await.is_empty());
+}
+
+#[tokio::test]
+async fn accounts_refusals_name_no_other_market_and_never_move_its_accounts() {
+    let app = spawn_app().await;
+    accounts(&app).await;
+    let before = app.store.accounts(None).await.unwrap();
+    let connect = |market: &'static str, handle: &'static str| {
+        [
+            ("market", market),
+            ("pds", "https://bsky.social"),
+            ("handle", handle),
+            ("app_password", "p"),
+        ]
+    };
+
+    // Someone who connects accounts nowhere is refused whatever the market.
+    let editor = Browser::login_as(&app, Role::Editor).await;
+    let r = editor
+        .post_form("/admin/accounts", &connect("ZZ", "x.test"))
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    let lead = Browser::login_as(&app, Role::MarketLead).await;
+    let r = lead
+        .post_form("/admin/accounts", &connect("BR", "x.test"))
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let html = r.text().await.unwrap();
+    assert!(
+        !html.contains("Brazil"),
+        "the refusal named the other market: {html}"
+    );
+
+    // BR's account, typed by the FI lead for FI: the store would move it to FI.
+    let r = lead
+        .post_form("/admin/accounts", &connect("FI", "@Northwind-BR.test"))
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("handle: this account already publishes for a market you do not manage"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("Brazil") && !html.contains("northwind-br"),
+        "{html}"
+    );
+    assert_eq!(app.store.accounts(None).await.unwrap(), before);
+    assert_eq!(
+        audited(&app, "account").await.len(),
+        2,
+        "only the two seeded connections"
+    );
 }
