@@ -15,6 +15,7 @@
 //! (markets, teams), [`users`], [`audit`], [`playbook`], [`stories`], [`conversations`]; Numbers
 //! and Reach will sit beside them.
 
+pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod conversations;

@@ -1,13 +1,12 @@
-//! `/api/v1/principles` and `/api/v1/playbook/search`.
+//! `/api/v1/principles` and `/api/v1/playbook/search`: JSON in and out of the use cases in
+//! `chorus_app::playbook`.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use chorus_core::org::{Market, MarketCode};
-use chorus_core::permission::authorize;
-use chorus_core::playbook::{MarketExample, PrincipleInput, RawPrinciple, search as find};
-use chorus_core::{Action, Invalid, Scope};
+use chorus_app::org;
+use chorus_app::playbook::{self, MarketExampleFields, PrincipleFields};
 use serde::Deserialize;
 
 use super::dto::{PrincipleBody, PrincipleDto, SearchHitDto};
@@ -33,11 +32,12 @@ pub async fn list(
     State(state): State<AppState>,
     ApiUser(id): ApiUser,
 ) -> Result<Json<Vec<PrincipleDto>>, AppError> {
-    authorize(&id.caller.actor, Action::ReadPlaybook, Scope::Global)?;
-    let markets = state.store.markets().await?;
-    let all = state.store.principles().await?;
+    let book = playbook::playbook(&state.app, &id.caller).await?;
     Ok(Json(
-        all.iter().map(|p| PrincipleDto::of(p, &markets)).collect(),
+        book.principles
+            .iter()
+            .map(|p| PrincipleDto::of(p, &book.markets))
+            .collect(),
     ))
 }
 
@@ -50,40 +50,30 @@ pub async fn get_one(
     ApiUser(id): ApiUser,
     Path(slug): Path<String>,
 ) -> Result<Json<PrincipleDto>, AppError> {
-    authorize(&id.caller.actor, Action::ReadPlaybook, Scope::Global)?;
-    let markets = state.store.markets().await?;
-    let p = state.store.principle_by_slug(&slug).await?;
-    Ok(Json(PrincipleDto::of(&p, &markets)))
+    let view = playbook::principle(&state.app, &id.caller, &slug).await?;
+    Ok(Json(PrincipleDto::of(&view.principle, &view.markets)))
 }
 
-fn to_input(body: PrincipleBody, markets: &[Market]) -> Result<PrincipleInput, AppError> {
-    let mut examples = Vec::with_capacity(body.market_examples.len());
-    for (i, ex) in body.market_examples.into_iter().enumerate() {
-        let field = format!("market_examples[{i}].market");
-        let code =
-            MarketCode::parse(&ex.market).map_err(|e| AppError::invalid(&field, e.message))?;
-        let market = markets.iter().find(|m| m.code == code).ok_or_else(|| {
-            AppError::invalid(
-                &field,
-                Invalid::new(format!("no market has the code {code}")).message,
-            )
-        })?;
-        examples.push(MarketExample {
-            market_id: market.id,
-            body: ex.body,
-        });
-    }
-    Ok(PrincipleInput::parse(&RawPrinciple {
-        number: body.number,
-        slug: body.slug,
+/// The body as the use case takes it (it parses and names the field).
+fn fields(body: PrincipleBody) -> PrincipleFields {
+    PrincipleFields {
+        number: body.number.to_string(),
+        slug: body.slug.unwrap_or_default(),
         pillar: body.pillar,
         title: body.title,
         statement: body.statement,
         implications: body.implications,
         examples: body.examples,
         case_studies: body.case_studies,
-        market_examples: examples,
-    })?)
+        market_examples: body
+            .market_examples
+            .into_iter()
+            .map(|e| MarketExampleFields {
+                market: e.market,
+                body: e.body,
+            })
+            .collect(),
+    }
 }
 
 /// Creates a principle (global leads and admins).
@@ -95,10 +85,8 @@ pub async fn create(
     ApiUser(id): ApiUser,
     ApiJson(body): ApiJson<PrincipleBody>,
 ) -> Result<(StatusCode, Json<PrincipleDto>), AppError> {
-    authorize(&id.caller.actor, Action::EditPlaybook, Scope::Global)?;
-    let markets = state.store.markets().await?;
-    let input = to_input(body, &markets)?;
-    let p = state.store.create_principle(&id.author(), &input).await?;
+    let p = playbook::create_principle(&state.app, &id.caller, &fields(body)).await?;
+    let markets = org::markets(&state.app, &id.caller).await?;
     Ok((StatusCode::CREATED, Json(PrincipleDto::of(&p, &markets))))
 }
 
@@ -106,21 +94,16 @@ pub async fn create(
 #[utoipa::path(put, path = "/api/v1/principles/{slug}", tag = "playbook", request_body = PrincipleBody,
     params(("slug" = String, Path)),
     responses((status = 200, body = PrincipleDto), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     ApiUser(id): ApiUser,
     Path(slug): Path<String>,
     ApiJson(body): ApiJson<PrincipleBody>,
 ) -> Result<Json<PrincipleDto>, AppError> {
-    authorize(&id.caller.actor, Action::EditPlaybook, Scope::Global)?;
-    let existing = state.store.principle_by_slug(&slug).await?;
-    let markets = state.store.markets().await?;
-    let input = to_input(body, &markets)?;
-    let p = state
-        .store
-        .update_principle(&id.author(), existing.id, &input)
-        .await?;
+    let p = playbook::update_principle(&state.app, &id.caller, &slug, &fields(body)).await?;
+    let markets = org::markets(&state.app, &id.caller).await?;
     Ok(Json(PrincipleDto::of(&p, &markets)))
 }
 
@@ -133,12 +116,7 @@ pub async fn delete(
     ApiUser(id): ApiUser,
     Path(slug): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    authorize(&id.caller.actor, Action::EditPlaybook, Scope::Global)?;
-    let existing = state.store.principle_by_slug(&slug).await?;
-    state
-        .store
-        .delete_principle(&id.author(), existing.id)
-        .await?;
+    playbook::delete_principle(&state.app, &id.caller, &slug).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -157,10 +135,9 @@ pub async fn search(
     ApiUser(id): ApiUser,
     Query(params): Query<SearchParams>,
 ) -> Result<Json<Vec<SearchHitDto>>, AppError> {
-    authorize(&id.caller.actor, Action::ReadPlaybook, Scope::Global)?;
-    let all = state.store.principles().await?;
     Ok(Json(
-        find::search(&all, &params.q)
+        playbook::search(&state.app, &id.caller, &params.q)
+            .await?
             .into_iter()
             .map(|h| SearchHitDto {
                 slug: h.slug,

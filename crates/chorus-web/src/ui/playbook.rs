@@ -1,24 +1,24 @@
 //! The playbook pages: browse by pillar, search, read a principle, and (for global leads) create,
-//! edit and delete principles.
+//! edit and delete principles. Each handler reads the request, calls its use case in
+//! `chorus_app::playbook` (which decides who may and validates) and renders; a refused form is
+//! shown again with the refusal's status, as the JSON API answers the same request.
 
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chorus_core::org::Market;
-use chorus_core::permission::{allows, authorize};
-use chorus_core::playbook::{
-    MarketExample, Pillar, Principle, PrincipleInput, RawPrinciple, markdown, search,
+use chorus_app::playbook::{
+    self, MarketExample, MarketExampleFields, Pillar, Principle, PrincipleEditor, PrincipleFields,
 };
-use chorus_core::{Action, Scope};
+use chorus_core::org::Market;
+use chorus_core::playbook::markdown;
 use serde::Deserialize;
 
 use super::{
     Flash, FormData, Shell, done_flash, format_time, iso_time, render, render_with_status,
 };
-use crate::auth::PageUser;
+use crate::auth::{Identity, PageUser};
 use crate::error::{AppError, PageError};
 use crate::state::AppState;
 
@@ -115,9 +115,8 @@ async fn index(
     PageUser(id): PageUser,
     Query(q): Query<IndexQuery>,
 ) -> Result<Response, PageError> {
-    authorize(&id.caller.actor, Action::ReadPlaybook, Scope::Global)?;
-    let principles = state.store.principles().await?;
-    let markets = state.store.markets().await?;
+    let book = playbook::playbook(&state.app, &id.caller).await?;
+    let (principles, markets) = (&book.principles, &book.markets);
     let selected = q.pillar.as_deref().and_then(|p| Pillar::parse(p).ok());
     let tabs = Pillar::ALL
         .iter()
@@ -136,11 +135,11 @@ async fn index(
             cards: principles
                 .iter()
                 .filter(|x| x.pillar == *p)
-                .map(|x| card(x, &markets))
+                .map(|x| card(x, markets))
                 .collect(),
         })
         .collect();
-    let shell = Shell::new(&state, &id, "playbook", "Playbook")
+    let shell = Shell::with_markets(&state, &id, markets, "playbook", "Playbook")
         .await?
         .with_flash(done_flash(q.done.as_deref()));
     Ok(render(&IndexPage {
@@ -149,7 +148,7 @@ async fn index(
         tabs,
         total: principles.len(),
         all_selected: selected.is_none(),
-        can_edit: allows(&id.caller.actor, Action::EditPlaybook, Scope::Global),
+        can_edit: book.can_edit,
         q: String::new(),
     }))
 }
@@ -183,9 +182,8 @@ async fn search_page(
     PageUser(id): PageUser,
     Query(q): Query<SearchQuery>,
 ) -> Result<Response, PageError> {
-    authorize(&id.caller.actor, Action::ReadPlaybook, Scope::Global)?;
-    let principles = state.store.principles().await?;
-    let hits = search::search(&principles, &q.q)
+    let hits = playbook::search(&state.app, &id.caller, &q.q)
+        .await?
         .into_iter()
         .map(|h| SearchHit {
             number: h.number,
@@ -247,10 +245,8 @@ async fn show(
     Path(slug): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, PageError> {
-    authorize(&id.caller.actor, Action::ReadPlaybook, Scope::Global)?;
-    let p = state.store.principle_by_slug(&slug).await?;
-    let markets = state.store.markets().await?;
-    let total = state.store.principles().await?.len();
+    let view = playbook::principle(&state.app, &id.caller, &slug).await?;
+    let (p, markets) = (&view.principle, &view.markets);
     let market_sections = p
         .market_examples
         .iter()
@@ -263,7 +259,7 @@ async fn show(
             })
         })
         .collect();
-    let shell = Shell::new(&state, &id, "playbook", p.title.clone())
+    let shell = Shell::with_markets(&state, &id, markets, "playbook", p.title.clone())
         .await?
         .with_flash(done_flash(q.done.as_deref()));
     Ok(render(&PrinciplePage {
@@ -279,9 +275,9 @@ async fn show(
         market_sections,
         updated: format_time(p.updated_at_ms),
         updated_iso: iso_time(p.updated_at_ms),
-        total,
-        can_edit: allows(&id.caller.actor, Action::EditPlaybook, Scope::Global),
-        can_audit: allows(&id.caller.actor, Action::ReadAuditLog, Scope::Global),
+        total: view.total,
+        can_edit: view.can_edit,
+        can_audit: view.can_audit,
         id: p.id.0,
     }))
 }
@@ -297,6 +293,70 @@ struct Values {
     implications: String,
     examples: String,
     case_studies: String,
+    /// (market code, body) as typed.
+    market_examples: Vec<(String, String)>,
+}
+
+impl Values {
+    fn of(p: &Principle, markets: &[Market]) -> Values {
+        Values {
+            number: p.number.to_string(),
+            slug: p.slug.clone(),
+            pillar: p.pillar.as_str().into(),
+            title: p.title.clone(),
+            statement: p.statement.clone(),
+            implications: p.implications.clone(),
+            examples: p.examples.clone(),
+            case_studies: p.case_studies.clone(),
+            market_examples: p
+                .market_examples
+                .iter()
+                .filter_map(|e| {
+                    let m = markets.iter().find(|m| m.id == e.market_id)?;
+                    Some((m.code.to_string(), e.body.clone()))
+                })
+                .collect(),
+        }
+    }
+
+    /// The form's fields; each market's example is `market_example_<CODE>`.
+    fn from_form(form: &FormData) -> Values {
+        Values {
+            number: form.get("number").to_owned(),
+            slug: form.get("slug").to_owned(),
+            pillar: form.get("pillar").to_owned(),
+            title: form.get("title").to_owned(),
+            statement: form.get("statement").to_owned(),
+            implications: form.get("implications").to_owned(),
+            examples: form.get("examples").to_owned(),
+            case_studies: form.get("case_studies").to_owned(),
+            market_examples: form
+                .with_prefix("market_example_")
+                .map(|(code, body)| (code.to_owned(), body.to_owned()))
+                .collect(),
+        }
+    }
+
+    fn fields(&self) -> PrincipleFields {
+        PrincipleFields {
+            number: self.number.clone(),
+            slug: self.slug.clone(),
+            pillar: self.pillar.clone(),
+            title: self.title.clone(),
+            statement: self.statement.clone(),
+            implications: self.implications.clone(),
+            examples: self.examples.clone(),
+            case_studies: self.case_studies.clone(),
+            market_examples: self
+                .market_examples
+                .iter()
+                .map(|(market, body)| MarketExampleFields {
+                    market: market.clone(),
+                    body: body.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 struct MarketField {
@@ -326,28 +386,30 @@ fn pillars() -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
+/// The form, with the values typed and, when it was refused, why: answered with the refusal's
+/// status (422 for a bad value, 409 for a number or slug in use), as the API answers.
 async fn form_page(
     state: &AppState,
-    id: &crate::auth::Identity,
-    existing: Option<&Principle>,
+    id: &Identity,
+    editor: &PrincipleEditor,
     v: Values,
-    market_bodies: Vec<(chorus_core::MarketId, String)>,
-    error: Option<(String, String)>,
+    error: Option<AppError>,
 ) -> Result<Response, PageError> {
-    let markets = state.store.markets().await?;
-    let market_fields = markets
+    let market_fields = editor
+        .markets
         .iter()
         .map(|m| MarketField {
             code: m.code.to_string(),
             name: m.name.clone(),
-            body: market_bodies
+            body: v
+                .market_examples
                 .iter()
-                .find(|(mid, _)| *mid == m.id)
+                .find(|(code, _)| code.eq_ignore_ascii_case(m.code.as_str()))
                 .map(|(_, b)| b.clone())
                 .unwrap_or_default(),
         })
         .collect();
-    let (title, action, cancel) = match existing {
+    let (title, action, cancel) = match &editor.principle {
         Some(p) => (
             format!("Edit principle {}", p.number),
             format!("/playbook/{}", p.slug),
@@ -359,23 +421,32 @@ async fn form_page(
             "/playbook".to_owned(),
         ),
     };
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
+    let status = error
+        .as_ref()
+        .map_or(axum::http::StatusCode::OK, AppError::status);
+    let (error_field, error_message) = match &error {
+        // The examples are one fieldset: `market_examples[2].market` points at it.
+        Some(e) => (
+            e.field()
+                .map(|f| f.split('[').next().unwrap_or(f))
+                .unwrap_or("form")
+                .to_owned(),
+            e.public_message(),
+        ),
+        None => (String::new(), String::new()),
     };
-    let (error_field, error_message) = error.unwrap_or_default();
-    let flash = (!error_message.is_empty())
+    let flash = error
+        .is_some()
         .then(|| Flash::error("The principle was not saved: one field needs attention."))
         .flatten();
-    let shell = Shell::new(state, id, "playbook", title)
+    let shell = Shell::with_markets(state, id, &editor.markets, "playbook", title)
         .await?
         .with_flash(flash);
     Ok(render_with_status(
         status,
         &FormPage {
             shell,
-            is_new: existing.is_none(),
+            is_new: editor.principle.is_none(),
             action,
             cancel,
             v,
@@ -391,22 +462,13 @@ async fn new_form(
     State(state): State<AppState>,
     PageUser(id): PageUser,
 ) -> Result<Response, PageError> {
-    authorize(&id.caller.actor, Action::EditPlaybook, Scope::Global)?;
-    let next = state
-        .store
-        .principles()
-        .await?
-        .iter()
-        .map(|p| p.number)
-        .max()
-        .unwrap_or(0)
-        + 1;
+    let editor = playbook::editor(&state.app, &id.caller, None).await?;
     let v = Values {
-        number: next.to_string(),
+        number: editor.next_number.to_string(),
         pillar: "stories".into(),
         ..Default::default()
     };
-    form_page(&state, &id, None, v, vec![], None).await
+    form_page(&state, &id, &editor, v, None).await
 }
 
 async fn edit_form(
@@ -414,66 +476,21 @@ async fn edit_form(
     PageUser(id): PageUser,
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
-    authorize(&id.caller.actor, Action::EditPlaybook, Scope::Global)?;
-    let p = state.store.principle_by_slug(&slug).await?;
-    let v = Values {
-        number: p.number.to_string(),
-        slug: p.slug.clone(),
-        pillar: p.pillar.as_str().into(),
-        title: p.title.clone(),
-        statement: p.statement.clone(),
-        implications: p.implications.clone(),
-        examples: p.examples.clone(),
-        case_studies: p.case_studies.clone(),
+    let editor = playbook::editor(&state.app, &id.caller, Some(&slug)).await?;
+    let v = match &editor.principle {
+        Some(p) => Values::of(p, &editor.markets),
+        None => Values::default(),
     };
-    let bodies = p
-        .market_examples
-        .iter()
-        .map(|e| (e.market_id, e.body.clone()))
-        .collect();
-    form_page(&state, &id, Some(&p), v, bodies, None).await
+    form_page(&state, &id, &editor, v, None).await
 }
 
-/// Reads the form into raw fields and the values to show again on error.
-async fn read_form(
-    state: &AppState,
-    form: &FormData,
-) -> Result<(RawPrinciple, Values, Vec<(chorus_core::MarketId, String)>), PageError> {
-    let markets = state.store.markets().await?;
-    let mut bodies = vec![];
-    for (code, body) in form.with_prefix("market_example_") {
-        if let Some(m) = markets.iter().find(|m| m.code.as_str() == code) {
-            bodies.push((m.id, body.to_owned()));
-        }
-    }
-    let v = Values {
-        number: form.get("number").to_owned(),
-        slug: form.get("slug").to_owned(),
-        pillar: form.get("pillar").to_owned(),
-        title: form.get("title").to_owned(),
-        statement: form.get("statement").to_owned(),
-        implications: form.get("implications").to_owned(),
-        examples: form.get("examples").to_owned(),
-        case_studies: form.get("case_studies").to_owned(),
-    };
-    let raw = RawPrinciple {
-        number: v.number.trim().parse().unwrap_or(0),
-        slug: Some(v.slug.clone()),
-        pillar: v.pillar.clone(),
-        title: v.title.clone(),
-        statement: v.statement.clone(),
-        implications: v.implications.clone(),
-        examples: v.examples.clone(),
-        case_studies: v.case_studies.clone(),
-        market_examples: bodies
-            .iter()
-            .map(|(id, body)| MarketExample {
-                market_id: *id,
-                body: body.clone(),
-            })
-            .collect(),
-    };
-    Ok((raw, v, bodies))
+/// Whether a refusal is about what was typed (the form is shown again with it) rather than
+/// about the request (an error page).
+fn about_a_field(e: &AppError) -> bool {
+    matches!(
+        e,
+        AppError::Conflict { .. } | AppError::Invalid { field: Some(_), .. }
+    )
 }
 
 async fn create(
@@ -481,32 +498,17 @@ async fn create(
     PageUser(id): PageUser,
     form: FormData,
 ) -> Result<Response, PageError> {
-    authorize(&id.caller.actor, Action::EditPlaybook, Scope::Global)?;
-    let (raw, v, bodies) = read_form(&state, &form).await?;
-    let input = match PrincipleInput::parse(&raw) {
-        Ok(i) => i,
-        Err(e) => {
-            return form_page(
-                &state,
-                &id,
-                None,
-                v,
-                bodies,
-                Some((e.field.into(), e.message)),
-            )
-            .await;
-        }
-    };
-    match state.store.create_principle(&id.author(), &input).await {
+    let v = Values::from_form(&form);
+    match playbook::create_principle(&state.app, &id.caller, &v.fields())
+        .await
+        .map_err(AppError::from)
+    {
         Ok(p) => Ok(Redirect::to(&format!("/playbook/{}?done=created", p.slug)).into_response()),
-        Err(e) => match AppError::from(e) {
-            AppError::Conflict { field, message }
-            | AppError::Invalid {
-                field: Some(field),
-                message,
-            } => form_page(&state, &id, None, v, bodies, Some((field, message))).await,
-            other => Err(PageError(other)),
-        },
+        Err(e) if about_a_field(&e) => {
+            let editor = playbook::editor(&state.app, &id.caller, None).await?;
+            form_page(&state, &id, &editor, v, Some(e)).await
+        }
+        Err(e) => Err(PageError(e)),
     }
 }
 
@@ -516,47 +518,17 @@ async fn update(
     Path(slug): Path<String>,
     form: FormData,
 ) -> Result<Response, PageError> {
-    authorize(&id.caller.actor, Action::EditPlaybook, Scope::Global)?;
-    let existing = state.store.principle_by_slug(&slug).await?;
-    let (raw, v, bodies) = read_form(&state, &form).await?;
-    let input = match PrincipleInput::parse(&raw) {
-        Ok(i) => i,
-        Err(e) => {
-            return form_page(
-                &state,
-                &id,
-                Some(&existing),
-                v,
-                bodies,
-                Some((e.field.into(), e.message)),
-            )
-            .await;
-        }
-    };
-    match state
-        .store
-        .update_principle(&id.author(), existing.id, &input)
+    let v = Values::from_form(&form);
+    match playbook::update_principle(&state.app, &id.caller, &slug, &v.fields())
         .await
+        .map_err(AppError::from)
     {
         Ok(p) => Ok(Redirect::to(&format!("/playbook/{}?done=saved", p.slug)).into_response()),
-        Err(e) => match AppError::from(e) {
-            AppError::Conflict { field, message }
-            | AppError::Invalid {
-                field: Some(field),
-                message,
-            } => {
-                form_page(
-                    &state,
-                    &id,
-                    Some(&existing),
-                    v,
-                    bodies,
-                    Some((field, message)),
-                )
-                .await
-            }
-            other => Err(PageError(other)),
-        },
+        Err(e) if about_a_field(&e) => {
+            let editor = playbook::editor(&state.app, &id.caller, Some(&slug)).await?;
+            form_page(&state, &id, &editor, v, Some(e)).await
+        }
+        Err(e) => Err(PageError(e)),
     }
 }
 
@@ -565,8 +537,6 @@ async fn delete(
     PageUser(id): PageUser,
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
-    authorize(&id.caller.actor, Action::EditPlaybook, Scope::Global)?;
-    let p = state.store.principle_by_slug(&slug).await?;
-    state.store.delete_principle(&id.author(), p.id).await?;
+    playbook::delete_principle(&state.app, &id.caller, &slug).await?;
     Ok(Redirect::to("/playbook?done=deleted").into_response())
 }

@@ -9,4 +9,5 @@ mod auth;
 mod bad_input;
 mod conversations;
 mod pages;
+mod playbook;
 mod stories;

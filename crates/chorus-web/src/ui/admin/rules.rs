@@ -1,7 +1,6 @@
-//! `/admin/rules`: the playbook's rules for posts, as data (see `chorus_core::stories::rules`).
-//! Admins and global leads add, change, switch off and delete them; every change is audited by
-//! the store. Each rule names the principle it serves, so the composer can say where a finding
-//! comes from.
+//! `/admin/rules`: the playbook's rules for posts, as data (see `chorus_app::playbook::rules`).
+//! Admins and global leads add, change, switch off and delete them; every change is audited.
+//! Each rule names the principle it serves, so the composer can say where a finding comes from.
 
 use askama::Template;
 use axum::Router;
@@ -9,16 +8,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chorus_core::permission::authorize;
-use chorus_core::stories::rules::{Rule, RuleKind};
-use chorus_core::{Action, MarketId, Scope};
+use chorus_app::playbook::rules::{self, RuleFields, RuleKind};
 use serde::Deserialize;
 
 use crate::auth::{Identity, PageUser};
 use crate::error::{AppError, PageError};
 use crate::state::AppState;
 use crate::ui::stories::StoryTabs;
-use crate::ui::stories::service::Lookup;
 use crate::ui::{Flash, FormData, Shell, done_flash, render_with_status};
 
 pub fn routes() -> Router<AppState> {
@@ -71,13 +67,18 @@ async fn render_page(
     flash: Option<Flash>,
     error: Option<AppError>,
 ) -> Result<Response, PageError> {
-    authorize(&id.caller.actor, Action::EditPostRules, Scope::Global)?;
-    let lookup = Lookup::load(&state.app, &id.caller).await?;
-    let rows = state
-        .store
-        .post_rules()
-        .await?
-        .into_iter()
+    let editor = rules::editor(&state.app, &id.caller).await?;
+    let market_code = |m| {
+        editor
+            .markets
+            .iter()
+            .find(|x| x.id == m)
+            .map(|x| x.code.to_string())
+            .unwrap_or_else(|| m.to_string())
+    };
+    let rows = editor
+        .rules
+        .iter()
         .map(|r| {
             let term = match &r.kind {
                 RuleKind::BannedTerm { term } | RuleKind::RequiredTerm { term } => term.clone(),
@@ -89,17 +90,17 @@ async fn render_page(
                 describe: r.kind.describe(),
                 has_term: !term.is_empty(),
                 term,
-                market: r.market.map(|m| lookup.market_code(m)).unwrap_or_default(),
+                market: r.market.map(market_code).unwrap_or_default(),
                 principle: r
                     .principle
-                    .and_then(|p| lookup.principle(p))
+                    .and_then(|p| editor.principles.iter().find(|x| x.id == p))
                     .map(|p| p.number.to_string())
                     .unwrap_or_default(),
                 enabled: r.enabled,
             }
         })
         .collect();
-    let shell = Shell::new(state, id, "stories", "Post rules")
+    let shell = Shell::with_markets(state, id, &editor.markets, "stories", "Post rules")
         .await?
         .with_flash(flash);
     Ok(render_with_status(
@@ -109,12 +110,12 @@ async fn render_page(
             tabs: StoryTabs::new(&id.caller.actor, "rules"),
             rows,
             kinds: KINDS.to_vec(),
-            markets: lookup
+            markets: editor
                 .markets
                 .iter()
                 .map(|m| (m.code.to_string(), format!("{} {}", m.code, m.name)))
                 .collect(),
-            principles: lookup
+            principles: editor
                 .principles
                 .iter()
                 .map(|p| (p.number.to_string(), format!("{}. {}", p.number, p.title)))
@@ -139,67 +140,27 @@ async fn page(
     .await
 }
 
-/// A rule from the form fields `kind`, `term`, `market` (code or empty), `principle` (number or
-/// empty) and `enabled`.
-pub fn parse_rule(form: &FormData, id: i64, lookup: &Lookup) -> Result<Rule, AppError> {
-    let kind = RuleKind::parse(form.get("kind"), form.get("term")).map_err(|e| {
-        let field = if form.get("kind").contains("term") {
-            "term"
-        } else {
-            "kind"
-        };
-        AppError::invalid(field, e.message)
-    })?;
-    let market: Option<MarketId> = match form.get("market").trim() {
-        "" => None,
-        c => Some(
-            lookup
-                .market_by_code(c)
-                .ok_or_else(|| AppError::invalid("market", format!("no market {c:?}")))?
-                .id,
-        ),
-    };
-    let principle = match form.get("principle").trim() {
-        "" => None,
-        p => Some(
-            lookup
-                .find_principle(p)
-                .ok_or_else(|| AppError::invalid("principle", format!("no principle {p:?}")))?
-                .id,
-        ),
-    };
-    Ok(Rule {
-        id,
-        kind,
-        market,
-        principle,
+/// The form fields `kind`, `term`, `market` (code or empty), `principle` (number or empty) and
+/// `enabled` (a checkbox: absent means off).
+fn fields(form: &FormData) -> RuleFields {
+    RuleFields {
+        kind: form.get("kind").to_owned(),
+        term: form.get("term").to_owned(),
+        market: form.get("market").to_owned(),
+        principle: form.get("principle").to_owned(),
         enabled: matches!(form.get("enabled"), "on" | "true" | "1"),
-    })
+    }
 }
 
-async fn save(
+/// Where a save goes: back to the list, or the list again with why it was not saved.
+async fn saved(
     state: &AppState,
     id: &Identity,
-    rule_id: i64,
-    form: &FormData,
+    result: chorus_app::Result<rules::Rule>,
+    done: &str,
 ) -> Result<Response, PageError> {
-    authorize(&id.caller.actor, Action::EditPostRules, Scope::Global)?;
-    let lookup = Lookup::load(&state.app, &id.caller).await?;
-    let result = match parse_rule(form, rule_id, &lookup) {
-        Ok(rule) => state
-            .store
-            .save_post_rule(&id.author(), &rule)
-            .await
-            .map_err(AppError::from),
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(_) => Ok(Redirect::to(if rule_id == 0 {
-            "/admin/rules?done=created"
-        } else {
-            "/admin/rules?done=saved"
-        })
-        .into_response()),
+    match result.map_err(AppError::from) {
+        Ok(_) => Ok(Redirect::to(&format!("/admin/rules?done={done}")).into_response()),
         Err(e @ AppError::Invalid { .. }) => {
             let flash = Flash::error(format!("The rule was not saved: {}", e.public_message()));
             render_page(state, id, StatusCode::UNPROCESSABLE_ENTITY, flash, Some(e)).await
@@ -213,7 +174,8 @@ async fn create(
     PageUser(id): PageUser,
     form: FormData,
 ) -> Result<Response, PageError> {
-    save(&state, &id, 0, &form).await
+    let result = rules::create_rule(&state.app, &id.caller, &fields(&form)).await;
+    saved(&state, &id, result, "created").await
 }
 
 async fn update(
@@ -222,10 +184,8 @@ async fn update(
     Path(rid): Path<i64>,
     form: FormData,
 ) -> Result<Response, PageError> {
-    if rid <= 0 {
-        return Err(PageError(AppError::NotFound("rule")));
-    }
-    save(&state, &id, rid, &form).await
+    let result = rules::update_rule(&state.app, &id.caller, rid, &fields(&form)).await;
+    saved(&state, &id, result, "saved").await
 }
 
 async fn delete(
@@ -233,7 +193,6 @@ async fn delete(
     PageUser(id): PageUser,
     Path(rid): Path<i64>,
 ) -> Result<Response, PageError> {
-    authorize(&id.caller.actor, Action::EditPostRules, Scope::Global)?;
-    state.store.delete_post_rule(&id.author(), rid).await?;
+    rules::delete_rule(&state.app, &id.caller, rid).await?;
     Ok(Redirect::to("/admin/rules?done=deleted").into_response())
 }

@@ -1,0 +1,298 @@
+//! The network accounts that publish for a market, one market each.
+//!
+//! Admins connect accounts for any market, market leads for theirs (`Action::ConnectAccounts`);
+//! they see the accounts of those markets. Whoever may write stories in a market may list its
+//! accounts, to pick one for a post ([`accounts_for_drafting`]). Connecting logs in once with an
+//! app password and stores the credentials sealed with the installation's key
+//! (`chorus_jobs::connect_bluesky`): the password never reaches the database, a log, a page or
+//! the audit log. The connection and its audit entry (`account.connect`) are one transaction.
+//!
+//! There is no disconnecting yet (the store has no way to); an account is replaced by
+//! connecting it again.
+
+use chorus_core::org::{Market, MarketCode};
+use chorus_core::permission::{allows, authorize};
+use chorus_core::{Action, MarketId, Scope};
+use chorus_networks::bluesky::Secret;
+
+pub use chorus_store::Account;
+
+use crate::{App, Caller, Error, Result};
+
+/// The fields of the form that connects a Bluesky account, as typed.
+#[derive(Debug, Clone)]
+pub struct ConnectFields {
+    /// The market's code.
+    pub market: String,
+    /// The account's server (its PDS), e.g. `https://bsky.social`.
+    pub pds: String,
+    /// With or without the leading `@`.
+    pub handle: String,
+    /// An app password (never the account's own); `Debug` prints `[redacted]`.
+    pub app_password: Secret,
+}
+
+/// The accounts page: the accounts of the markets the caller connects accounts for.
+#[derive(Debug, Clone)]
+pub struct ManagedAccounts {
+    /// Ordered by handle.
+    pub accounts: Vec<Account>,
+    /// The markets the caller may connect accounts for (never empty).
+    pub markets: Vec<Market>,
+    /// Whether this installation can seal credentials (it has its secret key).
+    pub can_connect: bool,
+}
+
+/// The markets where the caller may connect accounts; refused if there are none.
+async fn connectable_markets(app: &App, caller: &Caller) -> Result<Vec<Market>> {
+    let markets: Vec<Market> = app
+        .store
+        .markets()
+        .await?
+        .into_iter()
+        .filter(|m| allows(&caller.actor, Action::ConnectAccounts, Scope::Market(m.id)))
+        .collect();
+    if markets.is_empty() {
+        return Err(Error::forbidden(
+            "only admins and market leads connect accounts",
+        ));
+    }
+    Ok(markets)
+}
+
+/// The accounts of the markets the caller connects accounts for (admins, market leads).
+pub async fn managed_accounts(app: &App, caller: &Caller) -> Result<ManagedAccounts> {
+    let markets = connectable_markets(app, caller).await?;
+    let accounts = app
+        .store
+        .accounts(None)
+        .await?
+        .into_iter()
+        .filter(|a| markets.iter().any(|m| m.id == a.market_id))
+        .collect();
+    Ok(ManagedAccounts {
+        accounts,
+        markets,
+        can_connect: app.has_secret_key(),
+    })
+}
+
+/// The accounts that publish for `market`, for those who may write stories there.
+pub async fn accounts_for_drafting(
+    app: &App,
+    caller: &Caller,
+    market: MarketId,
+) -> Result<Vec<Account>> {
+    authorize(&caller.actor, Action::DraftStories, Scope::Market(market))?;
+    Ok(app.store.accounts(Some(market)).await?)
+}
+
+/// Connects a Bluesky account for a market (admins, the market's leads): logs in to its PDS with
+/// the app password and stores the sealed credentials. Connecting an account that is already
+/// connected replaces its credentials; only those who may connect accounts in its current
+/// market may do that (it would move the account to the new market).
+pub async fn connect_bluesky(
+    app: &App,
+    caller: &Caller,
+    fields: &ConnectFields,
+) -> Result<Account> {
+    // Those who connect accounts nowhere are refused whatever they typed.
+    connectable_markets(app, caller).await?;
+    let all = app.store.markets().await?;
+    let market = MarketCode::parse(&fields.market)
+        .ok()
+        .and_then(|code| all.into_iter().find(|m| m.code == code))
+        .ok_or_else(|| Error::invalid("market", "choose a market"))?;
+    authorize(
+        &caller.actor,
+        Action::ConnectAccounts,
+        Scope::Market(market.id),
+    )?;
+    let pds = parse_service_url(&fields.pds)?;
+    let handle = fields.handle.trim().trim_start_matches('@').to_owned();
+    if handle.is_empty() || handle.len() > 253 {
+        return Err(Error::invalid(
+            "handle",
+            "give the account's handle, e.g. northwind.bsky.social",
+        ));
+    }
+    let password = fields.app_password.expose().trim();
+    if password.is_empty() {
+        return Err(Error::invalid(
+            "app_password",
+            "create an app password in the account's settings and paste it here",
+        ));
+    }
+    // The store replaces an account with the same handle wherever it is: a lead of one market
+    // must not move another market's account to theirs.
+    let taken_elsewhere = app.store.accounts(None).await?.into_iter().any(|a| {
+        a.network == "bluesky"
+            && a.handle.eq_ignore_ascii_case(&handle)
+            && !allows(
+                &caller.actor,
+                Action::ConnectAccounts,
+                Scope::Market(a.market_id),
+            )
+    });
+    if taken_elsewhere {
+        return Err(Error::conflict(
+            "handle",
+            "this account already publishes for a market you do not manage; an admin can move it",
+        ));
+    }
+    let key = app.secret_key()?;
+    chorus_jobs::connect_bluesky(
+        &app.store,
+        key,
+        &caller.author(),
+        market.id,
+        &pds,
+        &handle,
+        Secret::new(password),
+    )
+    .await
+    .map_err(|e| match e {
+        chorus_jobs::ConnectError::Store(s) => Error::from(s),
+        chorus_jobs::ConnectError::Login(e) => {
+            Error::invalid("app_password", format!("logging in to Bluesky failed: {e}"))
+        }
+        chorus_jobs::ConnectError::Credentials(e) => {
+            Error::Internal(format!("sealing the account's credentials: {e}"))
+        }
+    })
+}
+
+/// An http(s) server address without path, query or credentials, e.g. `https://bsky.social`
+/// (a trailing slash is dropped).
+pub fn parse_service_url(raw: &str) -> Result<String> {
+    let url = raw.trim().trim_end_matches('/');
+    let bad = || {
+        Error::invalid(
+            "pds",
+            "give the server address, e.g. https://bsky.social or your PDS's https:// address",
+        )
+    };
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(bad)?;
+    if rest.is_empty()
+        || rest.contains(['/', '?', '#', '@', ' ', '\\'])
+        || !rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+    {
+        return Err(bad());
+    }
+    Ok(url.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use chorus_core::Role;
+    use chorus_core::audit::Author;
+    use chorus_store::NewAccount;
+
+    use super::*;
+    use crate::playbook::tests::{caller, world};
+
+    #[test]
+    fn service_urls_are_plain_server_addresses() {
+        assert_eq!(
+            parse_service_url("https://bsky.social/").unwrap(),
+            "https://bsky.social"
+        );
+        assert_eq!(
+            parse_service_url("http://localhost:2583").unwrap(),
+            "http://localhost:2583"
+        );
+        for bad in [
+            "bsky.social",
+            "ftp://x",
+            "https://",
+            "https://a/b",
+            "https://u:p@x",
+            "https://x?y",
+        ] {
+            let err = parse_service_url(bad).unwrap_err();
+            assert_eq!(err.field(), Some("pds"), "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn accounts_are_listed_for_their_market_and_never_moved_by_another_market() {
+        let w = world().await;
+        let sys = Author::system("test");
+        for (market, handle) in [(w.fi, "northwind-fi.test"), (w.br, "northwind-br.test")] {
+            w.app
+                .store
+                .connect_account(
+                    &sys,
+                    &NewAccount {
+                        market_id: market,
+                        network: "bluesky",
+                        handle,
+                        external_id: "did:plc:test",
+                        service_url: "http://127.0.0.1:9",
+                        sealed: "not-real",
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        let writer = caller(Role::Contributor, Some(w.fi));
+        let fi = accounts_for_drafting(&w.app, &writer, w.fi).await.unwrap();
+        assert_eq!(fi.len(), 1);
+        assert_eq!(fi[0].handle, "northwind-fi.test");
+        assert!(matches!(
+            accounts_for_drafting(&w.app, &writer, w.br).await,
+            Err(Error::Forbidden(_))
+        ));
+        assert!(matches!(
+            managed_accounts(&w.app, &writer).await,
+            Err(Error::Forbidden(_))
+        ));
+
+        let lead = caller(Role::MarketLead, Some(w.fi));
+        let page = managed_accounts(&w.app, &lead).await.unwrap();
+        assert_eq!(page.accounts.len(), 1);
+        assert_eq!(page.markets.len(), 1);
+        assert!(!page.can_connect, "no secret key in this test");
+
+        let connect = |market: &str, handle: &str| ConnectFields {
+            market: market.into(),
+            pds: "https://bsky.social".into(),
+            handle: handle.into(),
+            app_password: Secret::new("app-pass"),
+        };
+        let err = connect_bluesky(&w.app, &lead, &connect("BR", "x.test"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Forbidden(m) if !m.contains("BR")),
+            "{err:?}"
+        );
+        let err = connect_bluesky(&w.app, &lead, &connect("FI", "@Northwind-BR.test"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.field(), Some("handle"), "{err:?}");
+        assert!(matches!(err, Error::Conflict { .. }));
+        // Its own market's account, or a new one: only the missing key stops it here.
+        for handle in ["northwind-fi.test", "new.test"] {
+            let err = connect_bluesky(&w.app, &lead, &connect("FI", handle))
+                .await
+                .unwrap_err();
+            assert!(matches!(err, Error::Unavailable(_)), "{err:?}");
+        }
+        let admin = caller(Role::Admin, None);
+        let err = connect_bluesky(&w.app, &admin, &connect("FI", "northwind-br.test"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Unavailable(_)),
+            "admins move accounts: {err:?}"
+        );
+    }
+}

@@ -1,1 +1,0 @@
-//! The playbook: principles, their per-market examples, search.
