@@ -72,6 +72,29 @@ fn global_lead_edits_a_principle_and_the_audit_log_shows_it() {
         json!([]),
     );
     assert_eq!(links, json!(0));
+    // The page's Content-Security-Policy would stop an injected handler from running even if
+    // escaping broke, so `window.__pwned` alone proves little: the DOM must hold no element
+    // that came from the text (no script without our src, no event-handler attribute, no
+    // iframe), and the payload must be on screen as text.
+    let foreign = b.execute(
+        "return Array.from(document.querySelectorAll('script, iframe, img, [onload], [onerror], [onclick], [onmouseover]')).filter(e => !(e.tagName === 'SCRIPT' && (e.getAttribute('src') || '').startsWith('/static/'))).map(e => e.outerHTML);",
+        json!([]),
+    );
+    assert_eq!(
+        foreign,
+        json!([]),
+        "no element came from the principle's text"
+    );
+    let prose = b.execute(
+        "return Array.from(document.querySelectorAll('.prose')).map(e => e.textContent).join('\\n');",
+        json!([]),
+    );
+    let prose = prose.as_str().unwrap_or_default();
+    assert!(
+        prose.contains("<img src=x onerror=")
+            && prose.contains("<script>window.__pwned=2</script>"),
+        "the markup is shown as text: {prose}"
+    );
     if let Some(a) = b.execute("return Array.from(document.querySelectorAll('.prose a')).map(a => a.textContent).indexOf('x');", json!([])).as_i64()
         && a >= 0
     {
