@@ -20,9 +20,8 @@ pub mod story_form;
 pub mod zones;
 
 use axum::Router;
-use chorus_core::permission::{Actor, allows};
+use chorus_core::permission::Actor;
 use chorus_core::stories::rules::{Finding, Severity};
-use chorus_core::{Action, Role, Scope};
 
 use crate::state::AppState;
 use service::Lookup;
@@ -47,10 +46,11 @@ pub struct StoryTabs {
 
 impl StoryTabs {
     pub fn new(actor: &Actor, active: &'static str) -> StoryTabs {
+        let sections = chorus_app::stories::story::sections(actor);
         StoryTabs {
             active,
-            show_rules: allows(actor, Action::EditPostRules, Scope::Global),
-            show_accounts: actor.is_admin() || actor.holds_anywhere(Role::MarketLead),
+            show_rules: sections.rules,
+            show_accounts: sections.accounts,
         }
     }
 }
@@ -104,12 +104,21 @@ pub fn done_message(done: Option<&str>) -> Option<&'static str> {
     Some(match done? {
         "created" => "Story created. Add a variant for each account and language.",
         "saved" => "Saved. The change is recorded in the audit log.",
+        "saved_draft" => {
+            "Saved. The story went back to draft: what is published is always what was approved, so it needs review again."
+        }
         "variant" => "Variant saved. The change is recorded in the audit log.",
         "variant_draft" => {
             "Variant saved. The story went back to draft: what is published is always what was approved, so it needs review again."
         }
         "deleted" => "Deleted. The change is recorded in the audit log.",
+        "deleted_draft" => {
+            "Deleted. The story went back to draft: what is published is always what was approved, so it needs review again."
+        }
         "image" => "Image saved.",
+        "image_draft" => {
+            "Image saved. The story went back to draft: what is published is always what was approved, so it needs review again."
+        }
         "comment" => "Comment added.",
         "submit" => "Submitted for review. The market leads have been notified.",
         "approve" => "Approved. The author has been notified.",

@@ -1,15 +1,12 @@
 //! Transitional adapters over `chorus_app::stories` while the Stories pages move onto the
 //! use-case layer: the rules and parsing live there; what stays here is presentation.
 
-use std::collections::HashMap;
-
+use chorus_core::MarketId;
 use chorus_core::permission::Actor;
-use chorus_core::stories::workflow::{StoryState, Transition};
-use chorus_core::{MarketId, UserId};
+use chorus_core::stories::workflow::StoryState;
 
 pub use chorus_app::stories::{
-    Lookup, RawStory, RawVariant, check, check_open_for_variants, check_saved, facts,
-    may_reschedule, parse_story, parse_variant, tag_links,
+    Lookup, RawStory, RawVariant, may_reschedule, parse_story, parse_variant,
 };
 use chorus_app::stories::{Story, Variant};
 
@@ -35,34 +32,12 @@ pub fn may_draft(actor: &Actor, market: MarketId) -> bool {
     )
 }
 
-pub async fn user_names(state: &AppState) -> Result<HashMap<UserId, String>, AppError> {
-    Ok(chorus_app::stories::user_names(&state.app).await?)
-}
-
 pub async fn readable_story(
     state: &AppState,
     id: &Identity,
     story: i64,
 ) -> Result<Story, AppError> {
     Ok(chorus_app::stories::readable_story(&state.app, &id.caller, story).await?)
-}
-
-pub async fn editable_story(
-    state: &AppState,
-    id: &Identity,
-    story: i64,
-) -> Result<Story, AppError> {
-    Ok(chorus_app::stories::editable_story(&state.app, &id.caller, story).await?)
-}
-
-pub async fn apply_transition(
-    state: &AppState,
-    id: &Identity,
-    story: &Story,
-    transition: Transition,
-    reason: Option<&str>,
-) -> Result<Story, AppError> {
-    Ok(chorus_app::stories::transition(&state.app, &id.caller, story, transition, reason).await?)
 }
 
 pub async fn reschedule(
