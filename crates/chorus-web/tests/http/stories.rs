@@ -6,6 +6,7 @@ mod campaigns_admin;
 mod composer;
 mod exports;
 mod images;
+mod parity;
 mod published;
 mod seed;
 mod timezones;

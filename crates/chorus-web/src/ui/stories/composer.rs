@@ -314,8 +314,7 @@ async fn delete(
     Path((sid, vid)): Path<(i64, i64)>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let before = variants::delete(&state.app, &id.caller, sid, vid).await;
-    match before {
+    match variants::delete(&state.app, &id.caller, sid, vid).await {
         Ok(d) => {
             let done = if d.back_to_draft {
                 "deleted_draft"
