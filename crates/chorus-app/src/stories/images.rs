@@ -12,11 +12,8 @@
 
 use chorus_core::validate::optional_text;
 
-use super::variants::{Changed, variant_of};
-use super::{
-    ImageMeta, Story, Variant, check_open_for_variants, check_variant_open, editable_story,
-    readable_story,
-};
+use super::variants::{Changed, open_variant, variant_of};
+use super::{ImageMeta, Variant, readable_story};
 use crate::{App, Caller, Error, Result};
 
 /// Bluesky refuses image blobs over this size.
@@ -62,20 +59,6 @@ pub struct Upload {
     /// Why the upload could not be read, if it could not (said once the caller is known to
     /// may upload here, so that a refusal comes first).
     pub unreadable: Option<String>,
-}
-
-/// The story and variant an image change acts on, once the caller may change them.
-async fn open_variant(
-    app: &App,
-    caller: &Caller,
-    story: i64,
-    variant: i64,
-) -> Result<(Story, Variant)> {
-    let story = editable_story(app, caller, story).await?;
-    let v = variant_of(app, &story, variant).await?;
-    check_open_for_variants(&story)?;
-    check_variant_open(&v)?;
-    Ok((story, v))
 }
 
 /// Checks and stores one uploaded image.

@@ -207,11 +207,8 @@ pub struct StoryList {
 /// input (named); a market whose stories the caller may not read lists nothing.
 pub async fn list(app: &App, caller: &Caller, filter: &ListFilter) -> Result<StoryList> {
     let lookup = Lookup::load(app, caller).await?;
-    let readable: Vec<MarketId> = lookup
-        .readable_markets(&caller.actor)
-        .iter()
-        .map(|m| m.id)
-        .collect();
+    let (markets, campaigns) = with_campaigns(&lookup, lookup.readable_markets(&caller.actor));
+    let readable: Vec<MarketId> = markets.iter().map(|m| m.id).collect();
     let market = match filter.market.trim() {
         "" => None,
         code => Some(
@@ -248,17 +245,6 @@ pub async fn list(app: &App, caller: &Caller, filter: &ListFilter) -> Result<Sto
         .filter(|s| campaign.is_none() || s.campaign_id == campaign)
         .take(LIST_LIMIT)
         .collect();
-    let markets: Vec<Market> = lookup
-        .readable_markets(&caller.actor)
-        .into_iter()
-        .cloned()
-        .collect();
-    let campaigns = lookup
-        .campaigns
-        .iter()
-        .filter(|c| c.markets.iter().any(|m| readable.contains(m)))
-        .cloned()
-        .collect();
     Ok(StoryList {
         stories,
         names: user_names(app).await?,
@@ -287,6 +273,18 @@ pub async fn list_detailed(
     Ok((out, list.lookup))
 }
 
+/// `markets`, and the campaigns (of those the caller may see) running in one of them: what a
+/// market filter or field and its campaign filter or field offer.
+fn with_campaigns(lookup: &Lookup, markets: Vec<&Market>) -> (Vec<Market>, Vec<Campaign>) {
+    let campaigns = lookup
+        .campaigns
+        .iter()
+        .filter(|c| c.markets.iter().any(|m| markets.iter().any(|x| x.id == *m)))
+        .cloned()
+        .collect();
+    (markets.into_iter().cloned().collect(), campaigns)
+}
+
 /// The story form: the markets the caller may write for, the campaigns running in them, the
 /// principles to cite, and the fields to start from.
 pub struct StoryForm {
@@ -300,17 +298,7 @@ pub struct StoryForm {
 
 async fn form(app: &App, caller: &Caller, story: Option<Story>) -> Result<StoryForm> {
     let lookup = Lookup::load(app, caller).await?;
-    let markets: Vec<Market> = lookup
-        .draft_markets(&caller.actor)
-        .into_iter()
-        .cloned()
-        .collect();
-    let campaigns = lookup
-        .campaigns
-        .iter()
-        .filter(|c| c.markets.iter().any(|m| markets.iter().any(|d| d.id == *m)))
-        .cloned()
-        .collect();
+    let (markets, campaigns) = with_campaigns(&lookup, lookup.draft_markets(&caller.actor));
     let fields = match &story {
         Some(s) => RawStory {
             market: lookup.market_code(s.market_id),

@@ -26,6 +26,40 @@ pub(crate) async fn variant_of(app: &App, story: &Story, variant: i64) -> Result
     Ok(v)
 }
 
+/// The story (and its variant `variant`, if given) once the caller may change them: they may
+/// edit the story (`Forbidden`), and neither the story nor the variant is publishing or
+/// published (`Conflict` on `state`).
+pub(crate) async fn open_for_change(
+    app: &App,
+    caller: &Caller,
+    story: i64,
+    variant: Option<i64>,
+) -> Result<(Story, Option<Variant>)> {
+    let story = editable_story(app, caller, story).await?;
+    let variant = match variant {
+        Some(v) => Some(variant_of(app, &story, v).await?),
+        None => None,
+    };
+    check_open_for_variants(&story)?;
+    if let Some(v) = &variant {
+        check_variant_open(v)?;
+    }
+    Ok((story, variant))
+}
+
+/// [`open_for_change`] for an existing variant.
+pub(crate) async fn open_variant(
+    app: &App,
+    caller: &Caller,
+    story: i64,
+    variant: i64,
+) -> Result<(Story, Variant)> {
+    match open_for_change(app, caller, story, Some(variant)).await? {
+        (story, Some(v)) => Ok((story, v)),
+        (_, None) => Err(Error::NotFound("variant")),
+    }
+}
+
 /// What saving a variant did.
 #[derive(Debug, Clone)]
 pub struct Saved {
@@ -47,15 +81,7 @@ pub async fn save(
     variant: Option<i64>,
     raw: &RawVariant,
 ) -> Result<Saved> {
-    let story = editable_story(app, caller, story).await?;
-    let existing = match variant {
-        Some(v) => Some(variant_of(app, &story, v).await?),
-        None => None,
-    };
-    if let Some(v) = &existing {
-        check_variant_open(v)?;
-    }
-    check_open_for_variants(&story)?;
+    let (story, _) = open_for_change(app, caller, story, variant).await?;
     let lookup = Lookup::load(app, caller).await?;
     let rules = app.store.post_rules().await?;
     let parsed = parse_variant(raw, &story, &lookup, &rules)?;
@@ -95,10 +121,7 @@ impl Changed {
 /// Deletes a variant that has not gone out, from a story that is not publishing or published
 /// (approved work goes back to draft).
 pub async fn delete(app: &App, caller: &Caller, story: i64, variant: i64) -> Result<Changed> {
-    let story = editable_story(app, caller, story).await?;
-    let v = variant_of(app, &story, variant).await?;
-    check_variant_open(&v)?;
-    check_open_for_variants(&story)?;
+    let (story, v) = open_variant(app, caller, story, variant).await?;
     app.store.delete_variant(&caller.author(), v.id).await?;
     Changed::since(app, &story).await
 }
@@ -258,15 +281,7 @@ pub async fn composer(
     story: i64,
     variant: Option<i64>,
 ) -> Result<Composer> {
-    let story = editable_story(app, caller, story).await?;
-    let variant = match variant {
-        Some(v) => Some(variant_of(app, &story, v).await?),
-        None => None,
-    };
-    if let Some(v) = &variant {
-        check_variant_open(v)?;
-    }
-    check_open_for_variants(&story)?;
+    let (story, variant) = open_for_change(app, caller, story, variant).await?;
     let lookup = Lookup::load(app, caller).await?;
     let rules = app.store.post_rules().await?;
     let market = lookup

@@ -153,6 +153,25 @@ async fn published_story(app: &TestApp, w: &World) -> (i64, i64, i64) {
     (sid, v.id, v.images[0].id)
 }
 
+/// A second FI account (`northwind-fi-2.test`), so a story can have two variants.
+async fn second_account(app: &TestApp, w: &World) -> i64 {
+    app.store
+        .connect_account(
+            &Author::system("test"),
+            &NewAccount {
+                market_id: w.fi,
+                network: "bluesky",
+                handle: "northwind-fi-2.test",
+                external_id: "did:plc:test2",
+                service_url: "http://127.0.0.1:9",
+                sealed: "not-real-credentials",
+            },
+        )
+        .await
+        .unwrap()
+        .id
+}
+
 fn upload_form(token: &str) -> reqwest::multipart::Form {
     reqwest::multipart::Form::new()
         .text("csrf", token.to_owned())
@@ -283,22 +302,7 @@ async fn a_published_story_keeps_its_fields_variants_and_images_on_every_door() 
 async fn a_published_variant_stays_on_both_doors_while_the_rest_of_the_story_is_open() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let second = app
-        .store
-        .connect_account(
-            &Author::system("test"),
-            &NewAccount {
-                market_id: w.fi,
-                network: "bluesky",
-                handle: "northwind-fi-2.test",
-                external_id: "did:plc:test2",
-                service_url: "http://127.0.0.1:9",
-                sealed: "not-real-credentials",
-            },
-        )
-        .await
-        .unwrap()
-        .id;
+    let second = second_account(&app, &w).await;
     // Two variants: the first goes out, the second fails for good; the story is failed, open
     // to edits (which send it back to draft), but its published variant is on the network.
     let (sid, vids) = scheduled_story(&app, &w, &[w.fi_account, second]).await;
@@ -379,22 +383,7 @@ async fn a_published_variant_stays_on_both_doors_while_the_rest_of_the_story_is_
 async fn a_publishing_story_keeps_its_pending_variants() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let second = app
-        .store
-        .connect_account(
-            &Author::system("test"),
-            &NewAccount {
-                market_id: w.fi,
-                network: "bluesky",
-                handle: "northwind-fi-2.test",
-                external_id: "did:plc:test2",
-                service_url: "http://127.0.0.1:9",
-                sealed: "not-real-credentials",
-            },
-        )
-        .await
-        .unwrap()
-        .id;
+    let second = second_account(&app, &w).await;
     let (sid, vids) = scheduled_story(&app, &w, &[w.fi_account, second]).await;
     let jobs = claim_all(&app).await;
     begin(&app, &jobs, vids[0]).await;
