@@ -35,6 +35,11 @@ pub use chorus_store::{
 
 use crate::{App, Caller, Error, Result};
 
+pub mod comments;
+pub mod images;
+pub mod story;
+pub mod variants;
+
 /// Everything a Stories screen looks names up in, loaded once per request. Campaigns are only
 /// those the caller may see: a campaign of another market does not exist for them.
 pub struct Lookup {

@@ -1,16 +1,17 @@
 //! `/api/v1/stories`: stories, their variants, the live checks, workflow transitions and
-//! comments. The same rules as the pages (`ui::stories::service`): a story outside the
-//! caller's markets does not exist for them (404); a transition they may not make is 403; one
-//! from the wrong state is 409; a failed check names the field (422).
+//! comments. Every route is one use case of `chorus_app::stories` (the same the pages call), so
+//! the answers are the pages': a story outside the caller's markets does not exist for them
+//! (404); a change they may not make is 403; a transition from the wrong state, or a change to
+//! a story or variant that is publishing or published, is 409 on `state` and changes nothing; a
+//! failed check names the field (422).
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use chorus_core::MarketId;
-use chorus_core::stories::workflow::{self, StoryState, Transition};
-use chorus_core::validate::text;
-use chorus_store::{Story, Variant};
+use chorus_app::stories::story::{self, ListFilter, StoryDetail};
+use chorus_app::stories::variants::{self, Typed};
+use chorus_app::stories::{Lookup, RawStory, RawVariant, Variant, comments};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -18,11 +19,6 @@ use super::json::ApiJson;
 use crate::auth::ApiUser;
 use crate::error::{AppError, ErrorBody};
 use crate::state::AppState;
-use crate::ui::stories::composer::checks;
-use crate::ui::stories::service::{
-    Lookup, RawStory, RawVariant, apply_transition, check_open_for_variants, editable_story, facts,
-    parse_story, parse_variant, readable_story,
-};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -53,6 +49,9 @@ pub struct VariantDto {
     pub published_uri: Option<String>,
     pub last_error: Option<String>,
     pub images: Vec<ImageDto>,
+    /// Whether the caller may change or delete it now (not once it, or its story, is
+    /// publishing or published).
+    pub can_edit: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -78,10 +77,17 @@ pub struct StoryDto {
     pub principles: Vec<i64>,
     /// The transitions the caller may make now.
     pub available: Vec<String>,
+    /// Whether the caller may change its fields and add variants now (not once it is
+    /// publishing or published).
+    pub can_edit: bool,
     pub variants: Vec<VariantDto>,
 }
 
-fn variant_dto(v: &Variant, zone: Option<&chorus_core::org::TimeZoneName>) -> VariantDto {
+fn variant_dto(
+    v: &Variant,
+    zone: Option<&chorus_core::org::TimeZoneName>,
+    can_edit: bool,
+) -> VariantDto {
     let at = v
         .scheduled_at_ms
         .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok());
@@ -106,18 +112,14 @@ fn variant_dto(v: &Variant, zone: Option<&chorus_core::org::TimeZoneName>) -> Va
                 alt: i.alt.clone(),
             })
             .collect(),
+        can_edit,
     }
 }
 
-async fn story_dto(
-    state: &AppState,
-    actor: &chorus_core::Actor,
-    s: &Story,
-    lookup: &Lookup,
-) -> Result<StoryDto, AppError> {
+fn story_dto(d: &StoryDetail, lookup: &Lookup) -> StoryDto {
+    let s = &d.story;
     let zone = lookup.market(s.market_id).map(|m| &m.timezone);
-    let variants = state.store.variants(s.id).await?;
-    Ok(StoryDto {
+    StoryDto {
         id: s.id,
         market: lookup.market_code(s.market_id),
         campaign_id: s.campaign_id,
@@ -132,12 +134,24 @@ async fn story_dto(
             .filter_map(|p| lookup.principle(*p))
             .map(|p| p.number)
             .collect(),
-        available: workflow::available(actor, &facts(s))
+        available: d.available.iter().map(|t| t.as_str().to_owned()).collect(),
+        can_edit: d.can_edit,
+        variants: d
+            .variants
             .iter()
-            .map(|t| t.as_str().to_owned())
+            .map(|v| variant_dto(&v.variant, zone, v.can_edit))
             .collect(),
-        variants: variants.iter().map(|v| variant_dto(v, zone)).collect(),
-    })
+    }
+}
+
+/// One story as the caller sees it now.
+async fn story_now(
+    state: &AppState,
+    id: &crate::auth::Identity,
+    sid: i64,
+) -> Result<StoryDto, AppError> {
+    let (d, lookup) = story::get(&state.app, &id.caller, sid).await?;
+    Ok(story_dto(&d, &lookup))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -146,44 +160,29 @@ pub struct ListQuery {
     pub market: Option<String>,
     /// A story state.
     pub state: Option<String>,
+    /// A campaign id.
+    pub campaign: Option<String>,
 }
 
-/// Stories in the caller's markets, newest first (at most 500).
+/// Stories in the caller's markets, newest first (at most 500). An unknown market, state or
+/// campaign is 422; a market whose stories the caller may not read lists nothing.
 #[utoipa::path(get, path = "/api/v1/stories", tag = "stories", params(ListQuery),
-    responses((status = 200, body = Vec<StoryDto>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Vec<StoryDto>), (status = 401, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(id): ApiUser,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Vec<StoryDto>>, AppError> {
-    let lookup = Lookup::load(&state.app, &id.caller).await?;
-    let mut markets: Vec<MarketId> = lookup
-        .readable_markets(&id.caller.actor)
-        .iter()
-        .map(|m| m.id)
-        .collect();
-    if let Some(code) = q.market.as_deref().filter(|c| !c.is_empty()) {
-        let m = lookup
-            .market_by_code(code)
-            .ok_or_else(|| AppError::invalid("market", format!("no market {code:?}")))?;
-        markets.retain(|x| *x == m.id);
-    }
-    let st = match q.state.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => Some(StoryState::parse(s).map_err(|e| AppError::invalid("state", e.message))?),
-        None => None,
+    let filter = ListFilter {
+        market: q.market.unwrap_or_default(),
+        state: q.state.unwrap_or_default(),
+        campaign: q.campaign.unwrap_or_default(),
     };
-    let mut out = Vec::new();
-    // The store applies its limit before filtering markets: ask for its maximum, keep 500.
-    for s in state
-        .store
-        .stories(Some(&markets), st, 10_000)
-        .await?
-        .into_iter()
-        .take(500)
-    {
-        out.push(story_dto(&state, &id.caller.actor, &s, &lookup).await?);
-    }
-    Ok(Json(out))
+    let (stories, lookup) = story::list_detailed(&state.app, &id.caller, &filter).await?;
+    Ok(Json(
+        stories.iter().map(|d| story_dto(d, &lookup)).collect(),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -220,16 +219,14 @@ pub async fn create(
     ApiUser(id): ApiUser,
     ApiJson(body): ApiJson<StoryBody>,
 ) -> Result<(StatusCode, Json<StoryDto>), AppError> {
-    let lookup = Lookup::load(&state.app, &id.caller).await?;
-    let input = parse_story(&raw_story(&body), &lookup, &id.caller.actor)?;
-    let s = state.store.create_story(&id.author(), &input).await?;
+    let s = story::create(&state.app, &id.caller, &raw_story(&body)).await?;
     Ok((
         StatusCode::CREATED,
-        Json(story_dto(&state, &id.caller.actor, &s, &lookup).await?),
+        Json(story_now(&state, &id, s.id).await?),
     ))
 }
 
-/// One story with its variants and the transitions the caller may make.
+/// One story with its variants and what the caller may do with it.
 #[utoipa::path(get, path = "/api/v1/stories/{id}", tag = "stories", params(("id" = i64, Path)),
     responses((status = 200, body = StoryDto), (status = 404, body = ErrorBody)))]
 pub async fn get_one(
@@ -237,33 +234,24 @@ pub async fn get_one(
     ApiUser(id): ApiUser,
     Path(sid): Path<i64>,
 ) -> Result<Json<StoryDto>, AppError> {
-    let s = readable_story(&state, &id, sid).await?;
-    let lookup = Lookup::load(&state.app, &id.caller).await?;
-    Ok(Json(
-        story_dto(&state, &id.caller.actor, &s, &lookup).await?,
-    ))
+    Ok(Json(story_now(&state, &id, sid).await?))
 }
 
-/// Changes a story's title, brief, campaign and principles. Approved work goes back to draft.
+/// Changes a story's title, brief, campaign and principles. Approved work goes back to draft;
+/// a story that is publishing or published does not change (409).
 #[utoipa::path(put, path = "/api/v1/stories/{id}", tag = "stories", request_body = StoryBody,
     params(("id" = i64, Path)),
     responses((status = 200, body = StoryDto), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     ApiUser(id): ApiUser,
     Path(sid): Path<i64>,
     ApiJson(body): ApiJson<StoryBody>,
 ) -> Result<Json<StoryDto>, AppError> {
-    let s = editable_story(&state, &id, sid).await?;
-    let lookup = Lookup::load(&state.app, &id.caller).await?;
-    let mut raw = raw_story(&body);
-    raw.market = lookup.market_code(s.market_id);
-    let input = parse_story(&raw, &lookup, &id.caller.actor)?;
-    let (s, _) = state.store.update_story(&id.author(), sid, &input).await?;
-    Ok(Json(
-        story_dto(&state, &id.caller.actor, &s, &lookup).await?,
-    ))
+    story::update(&state.app, &id.caller, sid, &raw_story(&body)).await?;
+    Ok(Json(story_now(&state, &id, sid).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -294,37 +282,29 @@ async fn save_variant(
     vid: Option<i64>,
     body: &VariantBody,
 ) -> Result<SavedVariantDto, AppError> {
-    let s = editable_story(state, id, sid).await?;
-    check_open_for_variants(&s)?;
-    if let Some(v) = vid {
-        let existing = state.store.variant(v).await?;
-        if existing.story_id != sid {
-            return Err(AppError::NotFound("variant"));
-        }
-    }
-    let lookup = Lookup::load(&state.app, &id.caller).await?;
-    let rules = state.store.post_rules().await?;
     let raw = RawVariant {
         account: body.account.clone(),
         locale: body.locale.clone(),
         body: body.text.clone(),
         time: body.time.clone(),
     };
-    let parsed = parse_variant(&raw, &s, &lookup, &rules)?;
-    let v = state
-        .store
-        .save_variant(&id.author(), sid, vid, &parsed.input)
-        .await?;
-    let after = state.store.story(sid).await?;
-    let zone = lookup.market(s.market_id).map(|m| &m.timezone);
+    let saved = variants::save(&state.app, &id.caller, sid, vid, &raw).await?;
+    let (d, lookup) = story::get(&state.app, &id.caller, sid).await?;
+    let zone = lookup.market(d.story.market_id).map(|m| &m.timezone);
+    let can_edit = d
+        .variants
+        .iter()
+        .find(|v| v.variant.id == saved.variant.id)
+        .is_some_and(|v| v.can_edit);
     Ok(SavedVariantDto {
-        variant: variant_dto(&v, zone),
-        story_state: after.state.as_str().to_owned(),
-        note: parsed.note,
+        variant: variant_dto(&saved.variant, zone, can_edit),
+        story_state: saved.story.state.as_str().to_owned(),
+        note: saved.note,
     })
 }
 
 /// Adds a variant (one per account and locale); links are UTM-tagged when the rules ask for it.
+/// A story that is publishing or published takes no new variant (409).
 #[utoipa::path(post, path = "/api/v1/stories/{id}/variants", tag = "stories",
     request_body = VariantBody, params(("id" = i64, Path)),
     responses((status = 201, body = SavedVariantDto), (status = 403, body = ErrorBody),
@@ -339,11 +319,13 @@ pub async fn create_variant(
     Ok((StatusCode::CREATED, Json(saved)))
 }
 
-/// Changes a variant. Changing content of approved work sends the story back to draft.
+/// Changes a variant. Changing content of approved work sends the story back to draft; a
+/// variant that is publishing or published, or one of a story that is, does not change (409).
 #[utoipa::path(put, path = "/api/v1/stories/{id}/variants/{vid}", tag = "stories",
     request_body = VariantBody, params(("id" = i64, Path), ("vid" = i64, Path)),
     responses((status = 200, body = SavedVariantDto), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn update_variant(
     State(state): State<AppState>,
     ApiUser(id): ApiUser,
@@ -355,21 +337,18 @@ pub async fn update_variant(
     ))
 }
 
-/// Deletes a variant that is not published.
+/// Deletes a variant that has not gone out, of a story that is not publishing or published
+/// (409 otherwise). Approved work goes back to draft.
 #[utoipa::path(delete, path = "/api/v1/stories/{id}/variants/{vid}", tag = "stories",
     params(("id" = i64, Path), ("vid" = i64, Path)),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
 pub async fn delete_variant(
     State(state): State<AppState>,
     ApiUser(id): ApiUser,
     Path((sid, vid)): Path<(i64, i64)>,
 ) -> Result<StatusCode, AppError> {
-    editable_story(&state, &id, sid).await?;
-    let v = state.store.variant(vid).await?;
-    if v.story_id != sid {
-        return Err(AppError::NotFound("variant"));
-    }
-    state.store.delete_variant(&id.author(), vid).await?;
+    variants::delete(&state.app, &id.caller, sid, vid).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -379,6 +358,9 @@ pub struct CheckBody {
     /// An account id of the story's market (decides the network and its limit).
     pub account_id: Option<i64>,
     pub text: String,
+    /// A saved variant of the story whose images to check with the text (their alt text).
+    #[serde(default)]
+    pub variant_id: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -417,35 +399,36 @@ pub async fn check(
     Path(sid): Path<i64>,
     ApiJson(body): ApiJson<CheckBody>,
 ) -> Result<Json<CheckDto>, AppError> {
-    let s = readable_story(&state, &id, sid).await?;
-    let lookup = Lookup::load(&state.app, &id.caller).await?;
-    let rules = state.store.post_rules().await?;
-    let c = checks(
-        &s,
-        &lookup,
-        &rules,
-        body.account_id,
-        &body.text,
-        &[],
-        vec![],
-    );
+    let typed = Typed {
+        account: body.account_id,
+        body: body.text,
+        variant: body.variant_id,
+    };
+    let (c, lookup) = variants::live_check(&state.app, &id.caller, sid, &typed).await?;
     Ok(Json(CheckDto {
-        network: c.network.to_ascii_lowercase(),
+        network: c.network.as_str().to_owned(),
         length: c.length,
         limit: c.limit,
-        passes: c.blocking == 0,
+        passes: c.passes(),
         findings: c
             .findings
             .iter()
             .map(|f| FindingDto {
-                severity: if f.error { "error" } else { "info" }.into(),
+                severity: match f.severity {
+                    chorus_core::stories::rules::Severity::Error => "error",
+                    _ => "info",
+                }
+                .into(),
                 message: f.message.clone(),
                 fix: f.fix.clone(),
-                principle: f.principle.as_ref().map(|(n, slug, title)| PrincipleRef {
-                    number: *n,
-                    slug: slug.clone(),
-                    title: title.clone(),
-                }),
+                principle: f
+                    .principle
+                    .and_then(|p| lookup.principle(p))
+                    .map(|p| PrincipleRef {
+                        number: p.number,
+                        slug: p.slug.clone(),
+                        title: p.title.clone(),
+                    }),
             })
             .collect(),
     }))
@@ -473,14 +456,9 @@ pub async fn transition(
     Path(sid): Path<i64>,
     ApiJson(body): ApiJson<TransitionBody>,
 ) -> Result<Json<StoryDto>, AppError> {
-    let s = readable_story(&state, &id, sid).await?;
-    let t = Transition::parse(&body.transition)
-        .map_err(|e| AppError::invalid("transition", e.message))?;
-    let after = apply_transition(&state, &id, &s, t, body.reason.as_deref()).await?;
-    let lookup = Lookup::load(&state.app, &id.caller).await?;
-    Ok(Json(
-        story_dto(&state, &id.caller.actor, &after, &lookup).await?,
-    ))
+    let reason = body.reason.unwrap_or_default();
+    story::transition(&state.app, &id.caller, sid, &body.transition, &reason).await?;
+    Ok(Json(story_now(&state, &id, sid).await?))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -499,17 +477,14 @@ pub async fn comments(
     ApiUser(id): ApiUser,
     Path(sid): Path<i64>,
 ) -> Result<Json<Vec<CommentDto>>, AppError> {
-    readable_story(&state, &id, sid).await?;
     Ok(Json(
-        state
-            .store
-            .comments(sid)
+        comments::list(&state.app, &id.caller, sid)
             .await?
             .into_iter()
-            .map(|(u, body, at)| CommentDto {
-                author_id: u.0,
-                body,
-                at: crate::ui::iso_time(at),
+            .map(|c| CommentDto {
+                author_id: c.author_id.0,
+                body: c.body,
+                at: crate::ui::iso_time(c.at_ms),
             })
             .collect(),
     ))
@@ -531,8 +506,6 @@ pub async fn comment(
     Path(sid): Path<i64>,
     ApiJson(body): ApiJson<CommentBody>,
 ) -> Result<StatusCode, AppError> {
-    readable_story(&state, &id, sid).await?;
-    let text = text(&body.body, 4000).map_err(|e| e.at("body"))?;
-    state.store.add_comment(&id.author(), sid, &text).await?;
+    comments::add(&state.app, &id.caller, sid, &body.body).await?;
     Ok(StatusCode::CREATED)
 }

@@ -23,7 +23,7 @@ use jiff::civil::Date;
 use jiff::tz::AmbiguousOffset;
 use serde::Deserialize;
 
-use super::service::state_tone;
+use super::state_tone;
 use super::zones::{self, Viewer};
 use super::{Choice, StoryTabs, story};
 use crate::auth::PageUser;

@@ -14,7 +14,7 @@ use chorus_app::stories::campaigns::{self, CampaignState, Objective, RawCampaign
 use chorus_app::stories::{Campaign, Lookup};
 use serde::Deserialize;
 
-use super::service::state_tone;
+use super::state_tone;
 use super::{StoryTabs, done_message};
 use crate::auth::{Identity, PageUser};
 use crate::error::{AppError, PageError};

@@ -9,16 +9,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use chorus_app::stories::variants::{self, Composer, LiveCheck, Typed};
+use chorus_app::stories::{Lookup, RawVariant};
 use chorus_core::stories::limits::Network;
-use chorus_core::stories::rules::{ImageInfo, Severity};
-use chorus_core::stories::workflow::StoryState;
-use chorus_store::{ImageMeta, Story, Variant};
 
 use super::images;
-use super::service::{
-    self, Lookup, RawVariant, check_open_for_variants, editable_story, parse_variant,
-    readable_story, tag_links,
-};
 use super::{Choice, FindingView, StoryTabs, done_message, preview, zones};
 use crate::auth::{Identity, PageUser};
 use crate::error::{AppError, PageError};
@@ -53,68 +48,35 @@ pub struct Checks {
     pub images: Vec<(String, String)>,
 }
 
-/// Runs the checks on text as typed (tagged as it will be saved).
-pub fn checks(
-    story: &Story,
-    lookup: &Lookup,
-    rules: &[chorus_core::stories::rules::Rule],
-    account: Option<i64>,
-    body: &str,
-    images: &[ImageMeta],
-    image_urls: Vec<(String, String)>,
-) -> Checks {
-    let acct = account
-        .and_then(|a| lookup.account(a))
-        .filter(|a| a.market_id == story.market_id);
-    let network = acct
-        .and_then(|a| Network::parse(&a.network).ok())
-        .unwrap_or(Network::Bluesky);
-    let body = body.replace("\r\n", "\n");
-    let tagged = tag_links(body.trim(), network, story, lookup, rules);
-    let infos: Vec<ImageInfo<'_>> = images
-        .iter()
-        .map(|i| ImageInfo {
-            name: &i.name,
-            alt: &i.alt,
-        })
-        .collect();
-    let findings = service::check(&tagged, network, story, &infos, rules);
-    let (limit, _) = network.limit();
-    let length = network.length(&tagged);
+/// The fragment for the checks of text as typed (see `chorus_app::stories::variants`).
+pub fn checks_view(c: &LiveCheck, lookup: &Lookup) -> Checks {
     Checks {
-        length,
-        limit,
-        network: network.label(),
-        unit: match network {
+        length: c.length,
+        limit: c.limit,
+        network: c.network.label(),
+        unit: match c.network {
             Network::Bluesky => "characters (graphemes)",
             Network::Mastodon => "characters (a link counts as 23)",
         },
-        over: length > limit,
-        tagged: tagged != body.trim(),
-        blocking: findings
-            .iter()
-            .filter(|f| f.severity == Severity::Error)
-            .count(),
-        findings: FindingView::all(&findings, lookup),
-        handle: acct.map(|a| a.handle.clone()).unwrap_or_default(),
-        preview_html: preview::render(&tagged),
-        images: image_urls,
+        over: c.over(),
+        tagged: c.tagged,
+        blocking: c.blocking,
+        findings: FindingView::all(&c.findings, lookup),
+        handle: c.handle.clone(),
+        preview_html: preview::render(&c.text),
+        images: match c.variant_id {
+            Some(vid) => c
+                .images
+                .iter()
+                .map(|i| (image_url(c.story_id, vid, i.id), i.alt.clone()))
+                .collect(),
+            None => Vec::new(),
+        },
     }
 }
 
-fn image_urls(story: i64, v: Option<&Variant>) -> Vec<(String, String)> {
-    v.map(|v| {
-        v.images
-            .iter()
-            .map(|i| {
-                (
-                    format!("/stories/{story}/variants/{}/images/{}", v.id, i.id),
-                    i.alt.clone(),
-                )
-            })
-            .collect()
-    })
-    .unwrap_or_default()
+fn image_url(story: i64, variant: i64, image: i64) -> String {
+    format!("/stories/{story}/variants/{variant}/images/{image}")
 }
 
 pub struct ImageRow {
@@ -153,24 +115,19 @@ pub enum Note {
     Error(AppError),
 }
 
-async fn composer(
+/// Renders the composer with `raw` in its fields.
+async fn composer_page(
     state: &AppState,
     id: &Identity,
-    story: &Story,
-    variant: Option<&Variant>,
+    c: &Composer,
     raw: &RawVariant,
     status: StatusCode,
     note: Note,
 ) -> Result<Response, PageError> {
-    let lookup = Lookup::load(&state.app, &id.caller).await?;
-    let rules = state.store.post_rules().await?;
-    let market = lookup
-        .market(story.market_id)
-        .ok_or(AppError::NotFound("market"))?;
-    let accounts: Vec<Choice> = lookup
+    let story = &c.story;
+    let accounts: Vec<Choice> = c
         .accounts
         .iter()
-        .filter(|a| a.market_id == story.market_id)
         .map(|a| {
             Choice::new(
                 a.id,
@@ -179,26 +136,18 @@ async fn composer(
             )
         })
         .collect();
-    let locales = market
+    let locales = c
+        .market
         .locales
         .iter()
         .map(|l| Choice::new(l.as_str(), l.as_str(), raw.locale == l.as_str()))
         .collect();
-    let metas: Vec<ImageMeta> = variant.map(|v| v.images.clone()).unwrap_or_default();
-    let checks = checks(
-        story,
-        &lookup,
-        &rules,
-        raw.account.parse().ok(),
-        &raw.body,
-        &metas,
-        image_urls(story.id, variant),
-    );
+    let checks = checks_view(&c.check(raw.account.parse().ok(), &raw.body), &c.lookup);
     let (error_field, error_message) = match &note {
         Note::Error(e) => (e.field().unwrap_or("form").to_owned(), e.public_message()),
         _ => (String::new(), String::new()),
     };
-    let title = if variant.is_some() {
+    let title = if c.variant.is_some() {
         "Edit variant"
     } else {
         "New variant"
@@ -217,8 +166,8 @@ async fn composer(
             tabs: StoryTabs::new(&id.caller.actor, "stories"),
             story_id: story.id,
             story_title: story.title.clone(),
-            variant_id: variant.map(|v| v.id),
-            action: match variant {
+            variant_id: c.variant.as_ref().map(|v| v.id),
+            action: match &c.variant {
                 Some(v) => format!("/stories/{}/variants/{}", story.id, v.id),
                 None => format!("/stories/{}/variants", story.id),
             },
@@ -226,14 +175,16 @@ async fn composer(
             locales,
             body: raw.body.clone(),
             time: raw.time.clone(),
-            zone: market.timezone.as_str().to_owned(),
-            images: variant
+            zone: c.market.timezone.as_str().to_owned(),
+            images: c
+                .variant
+                .as_ref()
                 .map(|v| {
                     v.images
                         .iter()
                         .map(|i| ImageRow {
                             id: i.id,
-                            url: format!("/stories/{}/variants/{}/images/{}", story.id, v.id, i.id),
+                            url: image_url(story.id, v.id, i.id),
                             name: i.name.clone(),
                             alt: i.alt.clone(),
                         })
@@ -244,7 +195,7 @@ async fn composer(
             error_field,
             error_message,
             returns_to_draft: story.state.edit_returns_to_draft(),
-            market_code: market.code.to_string(),
+            market_code: c.market.code.to_string(),
         },
     ))
 }
@@ -258,55 +209,14 @@ fn raw_from(form: &FormData) -> RawVariant {
     }
 }
 
-async fn variant_of(state: &AppState, story: &Story, vid: i64) -> Result<Variant, AppError> {
-    let v = state.store.variant(vid).await?;
-    if v.story_id != story.id {
-        return Err(AppError::NotFound("variant"));
-    }
-    Ok(v)
-}
-
 async fn new_form(
     State(state): State<AppState>,
     PageUser(id): PageUser,
     Path(sid): Path<i64>,
 ) -> Result<Response, PageError> {
-    let story = editable_story(&state, &id, sid).await?;
-    check_open_for_variants(&story)?;
-    let lookup = Lookup::load(&state.app, &id.caller).await?;
-    let taken: Vec<(i64, String)> = state
-        .store
-        .variants(sid)
-        .await?
-        .into_iter()
-        .map(|v| (v.account_id, v.locale))
-        .collect();
-    // Suggest the first account and locale that has no variant yet.
-    let market = lookup.market(story.market_id);
-    let mut raw = RawVariant::default();
-    'outer: for a in lookup
-        .accounts
-        .iter()
-        .filter(|a| a.market_id == story.market_id)
-    {
-        for l in market.map(|m| m.locales.clone()).unwrap_or_default() {
-            if !taken.contains(&(a.id, l.as_str().to_owned())) {
-                raw.account = a.id.to_string();
-                raw.locale = l.as_str().to_owned();
-                break 'outer;
-            }
-        }
-    }
-    composer(
-        &state,
-        &id,
-        &story,
-        None,
-        &raw,
-        StatusCode::OK,
-        Note::Nothing,
-    )
-    .await
+    let c = variants::composer(&state.app, &id.caller, sid, None).await?;
+    let raw = c.fields.clone();
+    composer_page(&state, &id, &c, &raw, StatusCode::OK, Note::Nothing).await
 }
 
 #[derive(serde::Deserialize)]
@@ -321,84 +231,60 @@ async fn edit_form(
     Query(q): Query<DoneQuery>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let story = editable_story(&state, &id, sid).await?;
-    let v = variant_of(&state, &story, vid).await?;
     let note = match done_message(q.done.as_deref()) {
         Some(m) => Note::Done(m),
         None => Note::Nothing,
     };
-    variant_page(&state, &id, &story, &v, &headers, StatusCode::OK, note).await
+    variant_page(&state, &id, sid, vid, &headers, StatusCode::OK, note).await
 }
 
 /// The composer for a saved variant, optionally with an error (e.g. a refused image upload).
 pub async fn variant_page(
     state: &AppState,
     id: &Identity,
-    story: &Story,
-    v: &Variant,
+    sid: i64,
+    vid: i64,
     headers: &HeaderMap,
     status: StatusCode,
     note: Note,
 ) -> Result<Response, PageError> {
-    let market = state.store.market(story.market_id).await?;
+    let c = variants::composer(&state.app, &id.caller, sid, Some(vid)).await?;
     let viewer = zones::viewer(None, headers);
-    let raw = RawVariant {
-        account: v.account_id.to_string(),
-        locale: v.locale.clone(),
-        body: v.body.clone(),
-        time: v
-            .scheduled_at_ms
-            .map(|t| zones::show(t, &market.timezone, &viewer).input)
-            .unwrap_or_default(),
-    };
-    composer(state, id, story, Some(v), &raw, status, note).await
+    let mut raw = c.fields.clone();
+    if let Some(t) = c.variant.as_ref().and_then(|v| v.scheduled_at_ms) {
+        raw.time = zones::show(t, &c.market.timezone, &viewer).input;
+    }
+    composer_page(state, id, &c, &raw, status, note).await
 }
 
 async fn save(
     state: &AppState,
     id: &Identity,
-    story: &Story,
-    variant: Option<&Variant>,
+    sid: i64,
+    vid: Option<i64>,
+    headers: &HeaderMap,
     form: &FormData,
 ) -> Result<Response, PageError> {
-    if variant.is_some_and(|v| {
-        matches!(
-            v.pub_state,
-            chorus_store::PubState::Published | chorus_store::PubState::Publishing
-        )
-    }) {
-        return Err(PageError(AppError::Conflict {
-            field: "state".into(),
-            message: "this variant is published (or publishing) and cannot change".into(),
-        }));
-    }
     let raw = raw_from(form);
-    let lookup = Lookup::load(&state.app, &id.caller).await?;
-    let rules = state.store.post_rules().await?;
-    let result = match check_open_for_variants(story)
-        .and_then(|_| parse_variant(&raw, story, &lookup, &rules))
-    {
-        Ok(p) => state
-            .store
-            .save_variant(&id.author(), story.id, variant.map(|v| v.id), &p.input)
-            .await
-            .map_err(AppError::from),
-        Err(e) => Err(AppError::from(e)),
-    };
-    match result {
-        Ok(_) => {
-            let now = state.store.story(story.id).await?;
-            let done = if now.state == StoryState::Draft && story.state != StoryState::Draft {
+    match variants::save(&state.app, &id.caller, sid, vid, &raw).await {
+        Ok(saved) => {
+            let done = if saved.back_to_draft {
                 "variant_draft"
             } else {
                 "variant"
             };
-            Ok(Redirect::to(&format!("/stories/{}?done={done}", story.id)).into_response())
+            Ok(Redirect::to(&format!("/stories/{sid}?done={done}")).into_response())
         }
-        Err(e @ (AppError::Invalid { .. } | AppError::Conflict { .. })) => {
-            composer(state, id, story, variant, &raw, e.status(), Note::Error(e)).await
-        }
-        Err(e) => Err(PageError(e)),
+        Err(e) => match AppError::from(e) {
+            e @ AppError::Conflict { .. } if e.field() == Some("state") => {
+                super::story::refused(state, id, sid, headers, "The variant was not saved", e).await
+            }
+            e @ (AppError::Invalid { .. } | AppError::Conflict { .. }) => {
+                let c = variants::composer(&state.app, &id.caller, sid, vid).await?;
+                composer_page(state, id, &c, &raw, e.status(), Note::Error(e)).await
+            }
+            e => Err(PageError(e)),
+        },
     }
 }
 
@@ -406,41 +292,49 @@ async fn create(
     State(state): State<AppState>,
     PageUser(id): PageUser,
     Path(sid): Path<i64>,
+    headers: HeaderMap,
     form: FormData,
 ) -> Result<Response, PageError> {
-    let story = editable_story(&state, &id, sid).await?;
-    save(&state, &id, &story, None, &form).await
+    save(&state, &id, sid, None, &headers, &form).await
 }
 
 async fn update(
     State(state): State<AppState>,
     PageUser(id): PageUser,
     Path((sid, vid)): Path<(i64, i64)>,
+    headers: HeaderMap,
     form: FormData,
 ) -> Result<Response, PageError> {
-    let story = editable_story(&state, &id, sid).await?;
-    let v = variant_of(&state, &story, vid).await?;
-    save(&state, &id, &story, Some(&v), &form).await
+    save(&state, &id, sid, Some(vid), &headers, &form).await
 }
 
 async fn delete(
     State(state): State<AppState>,
     PageUser(id): PageUser,
     Path((sid, vid)): Path<(i64, i64)>,
+    headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let story = editable_story(&state, &id, sid).await?;
-    let v = variant_of(&state, &story, vid).await?;
-    if matches!(
-        v.pub_state,
-        chorus_store::PubState::Published | chorus_store::PubState::Publishing
-    ) {
-        return Err(PageError(AppError::Conflict {
-            field: "state".into(),
-            message: "a published variant stays: it is on the network".into(),
-        }));
+    match variants::delete(&state.app, &id.caller, sid, vid).await {
+        Ok(d) => {
+            let done = if d.back_to_draft {
+                "deleted_draft"
+            } else {
+                "deleted"
+            };
+            Ok(Redirect::to(&format!("/stories/{sid}?done={done}")).into_response())
+        }
+        Err(e) => {
+            super::story::refused(
+                &state,
+                &id,
+                sid,
+                &headers,
+                "The variant was not deleted",
+                e.into(),
+            )
+            .await
+        }
     }
-    state.store.delete_variant(&id.author(), vid).await?;
-    Ok(Redirect::to(&format!("/stories/{sid}?done=deleted")).into_response())
 }
 
 /// The live checks (htmx fragment).
@@ -450,25 +344,11 @@ async fn check(
     Path(sid): Path<i64>,
     form: FormData,
 ) -> Result<Response, PageError> {
-    let story = readable_story(&state, &id, sid).await?;
-    let lookup = Lookup::load(&state.app, &id.caller).await?;
-    let rules = state.store.post_rules().await?;
-    let variant = match form.get("variant").parse::<i64>() {
-        Ok(vid) => variant_of(&state, &story, vid).await.ok(),
-        Err(_) => None,
+    let typed = Typed {
+        account: form.get("account").parse().ok(),
+        body: form.get("body").to_owned(),
+        variant: form.get("variant").parse().ok(),
     };
-    let metas = variant
-        .as_ref()
-        .map(|v| v.images.clone())
-        .unwrap_or_default();
-    let c = checks(
-        &story,
-        &lookup,
-        &rules,
-        form.get("account").parse().ok(),
-        form.get("body"),
-        &metas,
-        image_urls(story.id, variant.as_ref()),
-    );
-    Ok(render(&c))
+    let (c, lookup) = variants::live_check(&state.app, &id.caller, sid, &typed).await?;
+    Ok(render(&checks_view(&c, &lookup)))
 }

@@ -6,11 +6,11 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
-use chorus_core::MarketId;
+use chorus_app::stories::story::{self, ListFilter};
 use chorus_core::stories::workflow::StoryState;
 use serde::Deserialize;
 
-use super::service::{Lookup, state_tone, user_names};
+use super::state_tone;
 use super::{Choice, StoryTabs, done_message};
 use crate::auth::PageUser;
 use crate::error::PageError;
@@ -53,40 +53,21 @@ struct ListPage {
     filtered: bool,
 }
 
-/// Rows shown. The store applies its limit before the market filter, so ask for its maximum
-/// and cut after filtering.
-const LIMIT: usize = 500;
-
 async fn page(
     State(state): State<AppState>,
     PageUser(id): PageUser,
     Query(f): Query<Filter>,
 ) -> Result<Response, PageError> {
-    let lookup = Lookup::load(&state.app, &id.caller).await?;
-    let readable: Vec<MarketId> = lookup
-        .readable_markets(&id.caller.actor)
-        .iter()
-        .map(|m| m.id)
-        .collect();
-    let market = f
-        .market
-        .as_deref()
-        .and_then(|c| lookup.market_by_code(c))
-        .filter(|m| readable.contains(&m.id));
-    let st = f.state.as_deref().and_then(|s| StoryState::parse(s).ok());
-    let campaign: Option<i64> = f.campaign.as_deref().and_then(|c| c.parse().ok());
-    let only: Vec<MarketId> = match market {
-        Some(m) => vec![m.id],
-        None => readable.clone(),
+    let filter = ListFilter {
+        market: f.market.unwrap_or_default(),
+        state: f.state.unwrap_or_default(),
+        campaign: f.campaign.unwrap_or_default(),
     };
-    let names = user_names(&state).await?;
-    let rows = state
-        .store
-        .stories(Some(&only), st, 10_000)
-        .await?
-        .into_iter()
-        .filter(|s| campaign.is_none() || s.campaign_id == campaign)
-        .take(LIMIT)
+    let list = story::list(&state.app, &id.caller, &filter).await?;
+    let lookup = &list.lookup;
+    let rows = list
+        .stories
+        .iter()
         .map(|s| Row {
             id: s.id,
             title: s.title.clone(),
@@ -98,30 +79,29 @@ async fn page(
                 .and_then(|c| lookup.campaign(c))
                 .map(|c| c.name.clone())
                 .unwrap_or_default(),
-            author: names.get(&s.author_id).cloned().unwrap_or_default(),
+            author: list.names.get(&s.author_id).cloned().unwrap_or_default(),
             updated: format_time(s.updated_at_ms),
         })
         .collect();
-    let markets = lookup
-        .readable_markets(&id.caller.actor)
+    let markets = list
+        .markets
         .iter()
         .map(|m| {
             Choice::new(
                 &m.code,
                 format!("{} {}", m.code, m.name),
-                market.is_some_and(|x| x.id == m.id),
+                list.market == Some(m.id),
             )
         })
         .collect();
     let states = StoryState::ALL
         .iter()
-        .map(|s| Choice::new(s.as_str(), s.label(), st == Some(*s)))
+        .map(|s| Choice::new(s.as_str(), s.label(), list.state == Some(*s)))
         .collect();
-    let campaigns = lookup
+    let campaigns = list
         .campaigns
         .iter()
-        .filter(|c| c.markets.iter().any(|m| readable.contains(m)))
-        .map(|c| Choice::new(c.id, c.name.clone(), campaign == Some(c.id)))
+        .map(|c| Choice::new(c.id, c.name.clone(), list.campaign == Some(c.id)))
         .collect();
     let flash = done_message(f.done.as_deref()).and_then(Flash::success);
     let shell = Shell::new(&state, &id, "stories", "Stories")
@@ -134,10 +114,7 @@ async fn page(
         markets,
         states,
         campaigns,
-        can_draft: lookup
-            .markets
-            .iter()
-            .any(|m| super::service::may_draft(&id.caller.actor, m.id)),
-        filtered: market.is_some() || st.is_some() || campaign.is_some(),
+        can_draft: list.can_draft,
+        filtered: list.market.is_some() || list.state.is_some() || list.campaign.is_some(),
     }))
 }

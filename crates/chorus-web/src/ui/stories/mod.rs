@@ -12,18 +12,17 @@ pub mod images;
 pub mod list;
 pub mod notifications;
 pub mod preview;
-pub mod service;
 pub mod story;
 pub mod story_form;
 pub mod zones;
 
 use axum::Router;
-use chorus_core::permission::{Actor, allows};
+use chorus_core::permission::Actor;
 use chorus_core::stories::rules::{Finding, Severity};
-use chorus_core::{Action, Role, Scope};
 
 use crate::state::AppState;
-use service::Lookup;
+use chorus_app::stories::Lookup;
+use chorus_core::stories::workflow::StoryState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -45,10 +44,11 @@ pub struct StoryTabs {
 
 impl StoryTabs {
     pub fn new(actor: &Actor, active: &'static str) -> StoryTabs {
+        let sections = chorus_app::stories::story::sections(actor);
         StoryTabs {
             active,
-            show_rules: allows(actor, Action::EditPostRules, Scope::Global),
-            show_accounts: actor.is_admin() || actor.holds_anywhere(Role::MarketLead),
+            show_rules: sections.rules,
+            show_accounts: sections.accounts,
         }
     }
 }
@@ -102,12 +102,21 @@ pub fn done_message(done: Option<&str>) -> Option<&'static str> {
     Some(match done? {
         "created" => "Story created. Add a variant for each account and language.",
         "saved" => "Saved. The change is recorded in the audit log.",
+        "saved_draft" => {
+            "Saved. The story went back to draft: what is published is always what was approved, so it needs review again."
+        }
         "variant" => "Variant saved. The change is recorded in the audit log.",
         "variant_draft" => {
             "Variant saved. The story went back to draft: what is published is always what was approved, so it needs review again."
         }
         "deleted" => "Deleted. The change is recorded in the audit log.",
+        "deleted_draft" => {
+            "Deleted. The story went back to draft: what is published is always what was approved, so it needs review again."
+        }
         "image" => "Image saved.",
+        "image_draft" => {
+            "Image saved. The story went back to draft: what is published is always what was approved, so it needs review again."
+        }
         "comment" => "Comment added.",
         "submit" => "Submitted for review. The market leads have been notified.",
         "approve" => "Approved. The author has been notified.",
@@ -121,4 +130,15 @@ pub fn done_message(done: Option<&str>) -> Option<&'static str> {
         "imported" => "Content plan imported as drafts.",
         _ => return None,
     })
+}
+
+/// A badge tone for a story state.
+pub fn state_tone(s: StoryState) -> &'static str {
+    match s {
+        StoryState::Draft => "neutral",
+        StoryState::InReview | StoryState::Scheduled => "info",
+        StoryState::Approved | StoryState::Published => "success",
+        StoryState::Publishing => "warning",
+        StoryState::Rejected | StoryState::Failed => "danger",
+    }
 }

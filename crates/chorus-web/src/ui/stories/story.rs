@@ -8,15 +8,15 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chorus_core::stories::workflow::{self, Transition};
-use chorus_core::validate::text;
-use chorus_store::{PubState, Story};
+use chorus_app::stories::comments;
+use chorus_app::stories::story::{self, Shown, VariantDetail};
+use chorus_app::stories::{Lookup, PubState, Story};
+use chorus_core::stories::rules::Severity;
+use chorus_core::stories::workflow::Transition;
 use serde::Deserialize;
 
-use super::service::{
-    self, Lookup, apply_transition, facts, may_reschedule, readable_story, state_tone, user_names,
-};
-use super::zones::{self, Shown, Viewer};
+use super::state_tone;
+use super::zones::{self, Shown as ShownTime, Viewer};
 use super::{FindingView, StoryTabs, done_message, preview, story_form};
 use crate::auth::{Identity, PageUser};
 use crate::error::{AppError, PageError};
@@ -44,7 +44,7 @@ pub struct VariantView {
     pub handle: String,
     pub network: String,
     pub locale: String,
-    pub time: Option<Shown>,
+    pub time: Option<ShownTime>,
     pub pub_state: &'static str,
     pub pub_tone: &'static str,
     pub published_uri: String,
@@ -81,9 +81,9 @@ struct StoryPage {
     variants: Vec<VariantView>,
     buttons: Vec<(&'static str, &'static str, &'static str)>,
     can_reject: bool,
+    /// Whether the viewer may change the story's fields and add variants now (not once
+    /// publishing has started).
     can_edit: bool,
-    /// Whether variants may still be added (not once publishing has started).
-    open_for_variants: bool,
     comments: Vec<CommentView>,
     viewer: Viewer,
     past_times: bool,
@@ -104,59 +104,48 @@ fn pub_label(p: PubState) -> (&'static str, &'static str) {
     }
 }
 
-pub async fn variant_views(
-    state: &AppState,
-    id: &Identity,
-    story: &Story,
-    lookup: &Lookup,
-    viewer: &Viewer,
-) -> Result<Vec<VariantView>, AppError> {
-    let rules = state.store.post_rules().await?;
+fn variant_view(d: &VariantDetail, story: &Story, lookup: &Lookup, viewer: &Viewer) -> VariantView {
+    let v = &d.variant;
+    let account = lookup.account(v.account_id);
     let market = lookup.market(story.market_id);
-    let can_edit = workflow::may_edit(&id.caller.actor, &facts(story));
-    let can_move = may_reschedule(&id.caller.actor, story);
-    let mut out = Vec::new();
-    for v in state.store.variants(story.id).await? {
-        let findings = service::check_saved(&v, story, lookup, &rules);
-        let account = lookup.account(v.account_id);
-        let (pub_state, pub_tone) = pub_label(v.pub_state);
-        let settled = matches!(v.pub_state, PubState::Published | PubState::Publishing);
-        out.push(VariantView {
-            id: v.id,
-            handle: account.map(|a| a.handle.clone()).unwrap_or_default(),
-            network: account.map(|a| a.network.clone()).unwrap_or_default(),
-            locale: v.locale.clone(),
-            time: match (v.scheduled_at_ms, market) {
-                (Some(at), Some(m)) => Some(zones::show(at, &m.timezone, viewer)),
-                _ => None,
-            },
-            pub_state,
-            pub_tone,
-            published_uri: v.published_uri.clone().unwrap_or_default(),
-            last_error: v.last_error.clone().unwrap_or_default(),
-            attempts: v.attempts,
-            preview_html: preview::render(&v.body),
-            images: v
-                .images
-                .iter()
-                .map(|i| ImageView {
-                    url: format!("/stories/{}/variants/{}/images/{}", story.id, v.id, i.id),
-                    name: i.name.clone(),
-                    alt: i.alt.clone(),
-                })
-                .collect(),
-            errors: findings
-                .iter()
-                .filter(|f| f.severity == chorus_core::stories::rules::Severity::Error)
-                .count(),
-            findings: FindingView::all(&findings, lookup),
-            can_edit: can_edit && !settled,
-            can_move: can_move && !settled,
-        });
+    let (pub_state, pub_tone) = pub_label(v.pub_state);
+    VariantView {
+        id: v.id,
+        handle: account.map(|a| a.handle.clone()).unwrap_or_default(),
+        network: account.map(|a| a.network.clone()).unwrap_or_default(),
+        locale: v.locale.clone(),
+        time: match (v.scheduled_at_ms, market) {
+            (Some(at), Some(m)) => Some(zones::show(at, &m.timezone, viewer)),
+            _ => None,
+        },
+        pub_state,
+        pub_tone,
+        published_uri: v.published_uri.clone().unwrap_or_default(),
+        last_error: v.last_error.clone().unwrap_or_default(),
+        attempts: v.attempts,
+        preview_html: preview::render(&v.body),
+        images: v
+            .images
+            .iter()
+            .map(|i| ImageView {
+                url: format!("/stories/{}/variants/{}/images/{}", story.id, v.id, i.id),
+                name: i.name.clone(),
+                alt: i.alt.clone(),
+            })
+            .collect(),
+        errors: d
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count(),
+        findings: FindingView::all(&d.findings, lookup),
+        can_edit: d.can_edit,
+        can_move: d.can_move,
     }
-    Ok(out)
 }
 
+/// The story page for `story` as it is now (re-read: the caller's copy may be stale), with
+/// `status` and an optional message.
 pub async fn story_page(
     state: &AppState,
     id: &Identity,
@@ -165,11 +154,31 @@ pub async fn story_page(
     status: StatusCode,
     flash: Option<Flash>,
 ) -> Result<Response, PageError> {
-    let lookup = Lookup::load(&state.app, &id.caller).await?;
-    let names = user_names(state).await?;
-    let variants = variant_views(state, id, &story, &lookup, &viewer).await?;
-    let available = workflow::available(&id.caller.actor, &facts(&story));
-    let buttons = available
+    page(state, id, story.id, viewer, status, flash).await
+}
+
+async fn page(
+    state: &AppState,
+    id: &Identity,
+    sid: i64,
+    viewer: Viewer,
+    status: StatusCode,
+    flash: Option<Flash>,
+) -> Result<Response, PageError> {
+    let Shown {
+        detail,
+        lookup,
+        names,
+        comments,
+    } = story::show(&state.app, &id.caller, sid).await?;
+    let story = detail.story;
+    let variants = detail
+        .variants
+        .iter()
+        .map(|d| variant_view(d, &story, &lookup, &viewer))
+        .collect();
+    let buttons = detail
+        .available
         .iter()
         .filter(|t| **t != Transition::Reject)
         .map(|t| {
@@ -181,23 +190,12 @@ pub async fn story_page(
             (t.as_str(), t.label(), kind)
         })
         .collect();
-    let now = chorus_store::now_ms();
-    let past_times = available.contains(&Transition::Schedule)
-        && state
-            .store
-            .variants(story.id)
-            .await?
-            .iter()
-            .any(|v| v.scheduled_at_ms.is_some_and(|t| t < now));
-    let comments = state
-        .store
-        .comments(story.id)
-        .await?
+    let comments = comments
         .into_iter()
-        .map(|(u, body, at)| CommentView {
-            author: names.get(&u).cloned().unwrap_or_default(),
-            body,
-            at: format_time(at),
+        .map(|c| CommentView {
+            author: c.author,
+            body: c.body,
+            at: format_time(c.at_ms),
         })
         .collect();
     let market = lookup.market(story.market_id);
@@ -231,15 +229,35 @@ pub async fn story_page(
                 .collect(),
             variants,
             buttons,
-            can_reject: available.contains(&Transition::Reject),
-            can_edit: workflow::may_edit(&id.caller.actor, &facts(&story)),
-            open_for_variants: service::check_open_for_variants(&story).is_ok(),
+            can_reject: detail.available.contains(&Transition::Reject),
+            can_edit: detail.can_edit,
             comments,
             viewer,
-            past_times,
+            past_times: detail.past_times,
             story,
         },
     ))
+}
+
+/// A change refused because of the story's or the variant's state (published, publishing):
+/// the story page, with the refusal in words and its status. Other errors are answered as
+/// they are.
+pub async fn refused(
+    state: &AppState,
+    id: &Identity,
+    sid: i64,
+    headers: &HeaderMap,
+    what: &str,
+    e: AppError,
+) -> Result<Response, PageError> {
+    match &e {
+        AppError::Conflict { field, .. } if field == "state" => {
+            let viewer = zones::viewer(None, headers);
+            let flash = Flash::error(format!("{what}: {}", e.public_message()));
+            page(state, id, sid, viewer, e.status(), flash).await
+        }
+        _ => Err(PageError(e)),
+    }
 }
 
 async fn show(
@@ -249,10 +267,9 @@ async fn show(
     Query(q): Query<ShowQuery>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let story = readable_story(&state, &id, sid).await?;
     let flash = done_message(q.done.as_deref()).and_then(Flash::success);
     let viewer = zones::viewer(q.tz.as_deref(), &headers);
-    story_page(&state, &id, story, viewer, StatusCode::OK, flash).await
+    page(&state, &id, sid, viewer, StatusCode::OK, flash).await
 }
 
 async fn transition(
@@ -262,34 +279,20 @@ async fn transition(
     headers: HeaderMap,
     form: FormData,
 ) -> Result<Response, PageError> {
-    let story = readable_story(&state, &id, sid).await?;
-    let t = Transition::parse(form.get("transition"))
-        .map_err(|e| AppError::invalid("transition", e.message))?;
-    let reason = form.get("reason");
-    let reason = (!reason.trim().is_empty()).then_some(reason);
-    match apply_transition(&state, &id, &story, t, reason).await {
-        Ok(_) => Ok(Redirect::to(&format!("/stories/{sid}?done={}", t.as_str())).into_response()),
-        Err(
-            e @ (AppError::Invalid { .. } | AppError::Conflict { .. } | AppError::Forbidden(_)),
-        ) => {
-            let status = e.status();
-            let viewer = zones::viewer(None, &headers);
-            let fresh = state.store.story(sid).await?;
-            story_page(
-                &state,
-                &id,
-                fresh,
-                viewer,
-                status,
-                Flash::error(format!(
-                    "{} was not done: {}",
-                    t.label(),
-                    e.public_message()
-                )),
-            )
-            .await
+    let raw = form.get("transition");
+    match story::transition(&state.app, &id.caller, sid, raw, form.get("reason")).await {
+        Ok((_, t)) => {
+            Ok(Redirect::to(&format!("/stories/{sid}?done={}", t.as_str())).into_response())
         }
-        Err(e) => Err(PageError(e)),
+        Err(e) => match AppError::from(e) {
+            e @ (AppError::Invalid { .. } | AppError::Conflict { .. } | AppError::Forbidden(_)) => {
+                let label = Transition::parse(raw).map_or("That", |t| t.label());
+                let viewer = zones::viewer(None, &headers);
+                let flash = Flash::error(format!("{label} was not done: {}", e.public_message()));
+                page(&state, &id, sid, viewer, e.status(), flash).await
+            }
+            e => Err(PageError(e)),
+        },
     }
 }
 
@@ -300,26 +303,22 @@ async fn comment(
     headers: HeaderMap,
     form: FormData,
 ) -> Result<Response, PageError> {
-    let story = readable_story(&state, &id, sid).await?;
-    match text(form.get("body"), 4000) {
-        Ok(body) => {
-            state
-                .store
-                .add_comment(&id.author(), story.id, &body)
-                .await?;
+    match comments::add(&state.app, &id.caller, sid, form.get("body")).await {
+        Ok(()) => {
             Ok(Redirect::to(&format!("/stories/{sid}?done=comment#comments")).into_response())
         }
-        Err(e) => {
+        Err(chorus_app::Error::Invalid { message, .. }) => {
             let viewer = zones::viewer(None, &headers);
-            story_page(
+            page(
                 &state,
                 &id,
-                story,
+                sid,
                 viewer,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Flash::error(format!("The comment {}", e.message)),
+                Flash::error(format!("The comment {message}")),
             )
             .await
         }
+        Err(e) => Err(e.into()),
     }
 }

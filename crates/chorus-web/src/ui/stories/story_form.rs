@@ -2,12 +2,12 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use chorus_store::Story;
+use chorus_app::stories::RawStory;
+use chorus_app::stories::story::{self, StoryForm};
 use serde::Deserialize;
 
-use super::service::{Lookup, RawStory, editable_story, parse_story};
 use super::{Choice, StoryTabs};
 use crate::auth::{Identity, PageUser};
 use crate::error::{AppError, PageError};
@@ -53,27 +53,18 @@ fn raw_from_form(form: &FormData) -> RawStory {
     }
 }
 
-fn raw_from_story(s: &Story, lookup: &Lookup) -> RawStory {
-    RawStory {
-        market: lookup.market_code(s.market_id),
-        title: s.title.clone(),
-        brief: s.brief.clone(),
-        campaign: s.campaign_id.map(|c| c.to_string()).unwrap_or_default(),
-        principles: s.principles.iter().map(|p| format!("id:{p}")).collect(),
-    }
-}
-
+/// Renders the form with its fields (as saved, or as typed when `error` says what to fix).
 async fn form_page(
     state: &AppState,
     id: &Identity,
-    story: Option<&Story>,
-    raw: &RawStory,
+    f: &StoryForm,
     status: StatusCode,
     error: Option<AppError>,
 ) -> Result<Response, PageError> {
-    let lookup = Lookup::load(&state.app, &id.caller).await?;
-    let markets: Vec<Choice> = lookup
-        .draft_markets(&id.caller.actor)
+    let lookup = &f.lookup;
+    let raw = &f.fields;
+    let markets: Vec<Choice> = f
+        .markets
         .iter()
         .map(|m| {
             Choice::new(
@@ -99,14 +90,9 @@ async fn form_page(
             checked: selected.contains(&p.id.0),
         })
         .collect();
-    let campaigns = lookup
+    let campaigns = f
         .campaigns
         .iter()
-        .filter(|c| {
-            c.markets
-                .iter()
-                .any(|m| super::service::may_draft(&id.caller.actor, *m))
-        })
         .map(|c| {
             let codes: Vec<String> = c.markets.iter().map(|m| lookup.market_code(*m)).collect();
             Choice::new(
@@ -120,6 +106,7 @@ async fn form_page(
         Some(e) => (e.field().unwrap_or("form").to_owned(), e.public_message()),
         None => (String::new(), String::new()),
     };
+    let story = f.story.as_ref();
     let title = match story {
         Some(s) => format!("Edit “{}”", s.title),
         None => "New story".to_owned(),
@@ -161,23 +148,9 @@ pub async fn new_form(
     PageUser(id): PageUser,
     Query(q): Query<NewQuery>,
 ) -> Result<Response, PageError> {
-    let lookup = Lookup::load(&state.app, &id.caller).await?;
-    let draftable = lookup.draft_markets(&id.caller.actor);
-    if draftable.is_empty() {
-        return Err(PageError(AppError::Forbidden(
-            "you may not write stories in any market; ask a market lead for the contributor role"
-                .into(),
-        )));
-    }
-    let market = q
-        .market
-        .filter(|c| draftable.iter().any(|m| m.code.as_str() == c))
-        .unwrap_or_else(|| draftable[0].code.to_string());
-    let raw = RawStory {
-        market,
-        ..RawStory::default()
-    };
-    form_page(&state, &id, None, &raw, StatusCode::OK, None).await
+    let market = q.market.unwrap_or_default();
+    let f = story::new_form(&state.app, &id.caller, &market).await?;
+    form_page(&state, &id, &f, StatusCode::OK, None).await
 }
 
 pub async fn create(
@@ -186,21 +159,15 @@ pub async fn create(
     form: FormData,
 ) -> Result<Response, PageError> {
     let raw = raw_from_form(&form);
-    let lookup = Lookup::load(&state.app, &id.caller).await?;
-    let result = match parse_story(&raw, &lookup, &id.caller.actor) {
-        Ok(input) => state
-            .store
-            .create_story(&id.author(), &input)
-            .await
-            .map_err(AppError::from),
-        Err(e) => Err(AppError::from(e)),
-    };
-    match result {
+    match story::create(&state.app, &id.caller, &raw).await {
         Ok(s) => Ok(Redirect::to(&format!("/stories/{}?done=created", s.id)).into_response()),
-        Err(e @ AppError::Invalid { .. }) => {
-            form_page(&state, &id, None, &raw, e.status(), Some(e)).await
+        Err(e @ chorus_app::Error::Invalid { .. }) => {
+            let mut f = story::new_form(&state.app, &id.caller, &raw.market).await?;
+            f.fields = raw;
+            let e = AppError::from(e);
+            form_page(&state, &id, &f, e.status(), Some(e)).await
         }
-        Err(e) => Err(PageError(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -209,39 +176,47 @@ pub async fn edit_form(
     PageUser(id): PageUser,
     Path(sid): Path<i64>,
 ) -> Result<Response, PageError> {
-    let story = editable_story(&state, &id, sid).await?;
-    let lookup = Lookup::load(&state.app, &id.caller).await?;
-    let raw = raw_from_story(&story, &lookup);
-    form_page(&state, &id, Some(&story), &raw, StatusCode::OK, None).await
+    let f = story::edit_form(&state.app, &id.caller, sid).await?;
+    form_page(&state, &id, &f, StatusCode::OK, None).await
 }
 
 pub async fn update(
     State(state): State<AppState>,
     PageUser(id): PageUser,
     Path(sid): Path<i64>,
+    headers: HeaderMap,
     form: FormData,
 ) -> Result<Response, PageError> {
-    let story = editable_story(&state, &id, sid).await?;
-    let lookup = Lookup::load(&state.app, &id.caller).await?;
-    let mut raw = raw_from_form(&form);
-    // The market of a story does not change: its variants belong to the market's accounts.
-    raw.market = lookup.market_code(story.market_id);
-    let result = match parse_story(&raw, &lookup, &id.caller.actor) {
-        Ok(input) => state
-            .store
-            .update_story(&id.author(), sid, &input)
-            .await
-            .map_err(AppError::from),
-        Err(e) => Err(AppError::from(e)),
-    };
-    match result {
-        Ok((_, back)) => {
-            let done = if back { "variant_draft" } else { "saved" };
+    let raw = raw_from_form(&form);
+    match story::update(&state.app, &id.caller, sid, &raw).await {
+        Ok(u) => {
+            let done = if u.back_to_draft {
+                "saved_draft"
+            } else {
+                "saved"
+            };
             Ok(Redirect::to(&format!("/stories/{sid}?done={done}")).into_response())
         }
-        Err(e @ AppError::Invalid { .. }) => {
-            form_page(&state, &id, Some(&story), &raw, e.status(), Some(e)).await
+        Err(e @ chorus_app::Error::Invalid { .. }) => {
+            let mut f = story::edit_form(&state.app, &id.caller, sid).await?;
+            // The market of a story does not change: show its own.
+            f.fields = RawStory {
+                market: f.fields.market.clone(),
+                ..raw
+            };
+            let e = AppError::from(e);
+            form_page(&state, &id, &f, e.status(), Some(e)).await
         }
-        Err(e) => Err(PageError(e)),
+        Err(e) => {
+            super::story::refused(
+                &state,
+                &id,
+                sid,
+                &headers,
+                "The story was not saved",
+                e.into(),
+            )
+            .await
+        }
     }
 }
