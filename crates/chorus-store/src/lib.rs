@@ -30,8 +30,9 @@ mod sessions;
 mod settings;
 mod signals;
 mod stories;
-mod stories_queries;
+mod story_guard;
 mod users;
+mod variant_images;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -13,4 +13,4 @@ mod conversations;
 mod foundation;
 mod jobs;
 mod stories;
-mod stories_queries;
+mod variant_images;
