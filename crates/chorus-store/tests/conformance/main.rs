@@ -9,8 +9,12 @@
 
 mod support;
 
+mod audited;
 mod conversations;
+mod coverage;
 mod foundation;
 mod jobs;
+mod lookups;
 mod stories;
+mod story_guard;
 mod variant_images;
