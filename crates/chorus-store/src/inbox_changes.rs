@@ -345,7 +345,8 @@ impl Store {
         Ok(())
     }
 
-    /// Marks a failed reply as being sent again.
+    /// Marks a failed reply as being sent again. A reply that is not failed (sent, or being
+    /// sent by someone else) is refused with `State`; one that does not exist is `NotFound`.
     pub async fn retry_reply(&self, reply_id: i64) -> Result<Reply, StoreError> {
         let row = sqlx::query(
             "UPDATE conversation_replies SET state = 'sending' WHERE id = $1 AND state = 'failed' \
@@ -353,10 +354,17 @@ impl Store {
         )
         .bind(reply_id)
         .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound {
-            what: "failed reply",
-        })?;
-        reply_from_row(&row)
+        .await?;
+        match row {
+            Some(row) => reply_from_row(&row),
+            None => Err(match self.reply(reply_id).await?.state.as_str() {
+                "sent" => {
+                    StoreError::State("this reply was sent; there is nothing to retry".into())
+                }
+                _ => StoreError::State(
+                    "this reply is being sent now; only a failed reply can be sent again".into(),
+                ),
+            }),
+        }
     }
 }

@@ -380,6 +380,13 @@ async fn threads_replies_and_first_response(store: &Store) {
         .await
         .unwrap();
     assert_eq!(store.reply(reply.id).await.unwrap().state, "sent");
+    let err = store.retry_reply(reply.id).await.unwrap_err();
+    assert!(matches!(err, StoreError::State(_)), "a sent reply: {err:?}");
+    let err = store.retry_reply(999_999).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::NotFound { what: "reply" }),
+        "{err:?}"
+    );
     assert!(matches!(
         store.reply(999_999).await.unwrap_err(),
         StoreError::NotFound { what: "reply" }
