@@ -8,7 +8,7 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::audit::{Change, record};
+use crate::audit::{self, Applied, Change, Lock};
 use crate::error::is_unique_violation;
 use crate::{Store, StoreError, now_ms};
 
@@ -58,49 +58,52 @@ impl Store {
         author: &Author,
         new: &NewAccount<'_>,
     ) -> Result<Account, StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let row = sqlx::query(&format!(
-            "INSERT INTO accounts (market_id, network, handle, external_id, service_url, \
-             credentials, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (network, handle) DO UPDATE SET market_id = excluded.market_id, \
-             external_id = excluded.external_id, service_url = excluded.service_url, \
-             credentials = excluded.credentials RETURNING {COLUMNS}"
-        ))
-        .bind(new.market_id.0)
-        .bind(new.network)
-        .bind(new.handle)
-        .bind(new.external_id)
-        .bind(new.service_url)
-        .bind(new.sealed)
-        .bind(now_ms())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| {
-            if is_unique_violation(&e, "handle") {
-                StoreError::AlreadyExists {
-                    what: "this account",
-                    field: "handle",
-                }
-            } else {
-                e.into()
-            }
-        })?;
-        let account = account_from_row(&row)?;
-        record(
-            &mut tx,
+        audit::write(
+            self,
             author,
-            Change {
-                action: "account.connect",
-                subject_type: "account",
-                subject_id: account.id.to_string(),
-                market: Some(account.market_id),
-                before: None,
-                after: crate::audit::snapshot(&account),
+            Lock::nothing(),
+            async |_| Ok(()),
+            async |c, _| {
+                let row = sqlx::query(&format!(
+                    "INSERT INTO accounts (market_id, network, handle, external_id, service_url, \
+                     credentials, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     ON CONFLICT (network, handle) DO UPDATE SET market_id = excluded.market_id, \
+                     external_id = excluded.external_id, service_url = excluded.service_url, \
+                     credentials = excluded.credentials RETURNING {COLUMNS}"
+                ))
+                .bind(new.market_id.0)
+                .bind(new.network)
+                .bind(new.handle)
+                .bind(new.external_id)
+                .bind(new.service_url)
+                .bind(new.sealed)
+                .bind(now_ms())
+                .fetch_one(&mut *c)
+                .await
+                .map_err(|e| {
+                    if is_unique_violation(&e, "handle") {
+                        StoreError::AlreadyExists {
+                            what: "this account",
+                            field: "handle",
+                        }
+                    } else {
+                        e.into()
+                    }
+                })?;
+                let account = account_from_row(&row)?;
+                let change = Change {
+                    action: "account.connect",
+                    subject_type: "account",
+                    subject_id: account.id.to_string(),
+                    market: Some(account.market_id),
+                    before: None,
+                    after: crate::audit::snapshot(&account),
+                };
+                Ok(Applied::rows(1, 1, account).audit(change))
             },
+            async |_, _| StoreError::NotFound { what: "account" },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(account)
+        .await
     }
 
     pub async fn accounts(&self, market: Option<MarketId>) -> Result<Vec<Account>, StoreError> {

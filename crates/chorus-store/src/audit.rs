@@ -1,10 +1,20 @@
-//! The audit log: written by every change method in its own transaction, read by admins.
+//! The audit log: written by every change method in the change's own transaction, read by
+//! admins.
+//!
+//! Every audited write goes through [`write`], the one door: it begins the transaction (taking
+//! the write lock up front: `BEGIN IMMEDIATE` on SQLite, the subject's rows `FOR UPDATE` on
+//! PostgreSQL), reads "before" inside it, runs the change, requires the number of rows the
+//! change's guarded statement had to touch, records the entries and commits. When the count is
+//! wrong (zero rows: the row is gone, changed since it was loaded, or in a state that forbids
+//! the change) nothing is written and nothing is audited: the change is rolled back and the
+//! error comes from re-reading inside the transaction. [`record`] is private to this module,
+//! so no method can write an entry another way.
 
 use chorus_core::audit::{AuditEntry, Author};
 use chorus_core::{MarketId, UserId};
 use sqlx::{AnyConnection, Row};
 
-use crate::{Store, StoreError, now_ms};
+use crate::{Backend, Store, StoreError, now_ms};
 
 /// One change to record.
 pub(crate) struct Change<'a> {
@@ -16,8 +26,137 @@ pub(crate) struct Change<'a> {
     pub after: Option<serde_json::Value>,
 }
 
+/// The rows an audited write locks before it reads "before", so that "before" is what the
+/// change replaces and a concurrent writer of the same rows waits for the commit. On SQLite the
+/// transaction's `BEGIN IMMEDIATE` already excludes every other writer, so only PostgreSQL runs
+/// these: each statement with ` FOR UPDATE`, `$1` bound to each id in ascending order (one order
+/// for everyone, so two writers of the same rows cannot deadlock).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Lock {
+    statements: Vec<String>,
+    ids: Vec<i64>,
+}
+
+impl Lock {
+    /// Nothing to lock: the change creates its subject, or only adds rows beside it.
+    pub fn nothing() -> Lock {
+        Lock::default()
+    }
+
+    /// Row `id` of `table`.
+    pub fn id(table: &'static str, id: i64) -> Lock {
+        Lock::ids(table, &[id])
+    }
+
+    /// Rows `ids` of `table`.
+    pub fn ids(table: &'static str, ids: &[i64]) -> Lock {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        Lock {
+            statements: vec![format!("SELECT id FROM {table} WHERE id = $1")],
+            ids,
+        }
+    }
+
+    /// The rows `statement` selects with `$1` bound to `id`, e.g. a variant's story.
+    pub fn select(statement: &'static str, id: i64) -> Lock {
+        Lock {
+            statements: vec![statement.to_owned()],
+            ids: vec![id],
+        }
+    }
+
+    /// Then also the rows `statement` selects for each id.
+    pub fn then(mut self, statement: &'static str) -> Lock {
+        self.statements.push(statement.to_owned());
+        self
+    }
+}
+
+/// Begins a write transaction holding `lock` (see [`Lock`]). [`write`] starts with it; the
+/// unaudited write that reads before it writes (the publisher's `begin_publish`) starts with it
+/// too, so that everyone takes the same rows in the same order.
+pub(crate) async fn begin(
+    store: &Store,
+    lock: &Lock,
+) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+    let mut tx = match store.backend() {
+        // Deferred SQLite transactions that read first fail with SQLITE_BUSY when another
+        // writer commits before they write; taking the lock at BEGIN makes them wait instead.
+        Backend::Sqlite => store.pool().begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Postgres => store.pool().begin().await?,
+    };
+    if store.backend() == Backend::Postgres {
+        for statement in &lock.statements {
+            let sql = format!("{statement} FOR UPDATE");
+            for id in &lock.ids {
+                sqlx::query(&sql).bind(*id).fetch_all(&mut *tx).await?;
+            }
+        }
+    }
+    Ok(tx)
+}
+
+/// What the change did: the rows its guarded statement touched, how many it had to, the value
+/// the method returns and the entries to record (none when nothing changed, e.g. granting a
+/// membership the user already holds).
+pub(crate) struct Applied<'a, T> {
+    rows: u64,
+    expected: u64,
+    value: T,
+    entries: Vec<Change<'a>>,
+}
+
+impl<'a, T> Applied<'a, T> {
+    /// The guarded statement touched `rows` rows where exactly `expected` were required.
+    pub fn rows(rows: u64, expected: u64, value: T) -> Self {
+        Applied {
+            rows,
+            expected,
+            value,
+            entries: Vec::new(),
+        }
+    }
+
+    /// Records `change` when the write commits.
+    pub fn audit(mut self, change: Change<'a>) -> Self {
+        self.entries.push(change);
+        self
+    }
+}
+
+/// The one way to write an audited change: one transaction that locks (see [`Lock`]), reads
+/// `before`, runs `change`, requires its rows, records its entries and commits.
+///
+/// When `change` touched another number of rows than it required, `refused` says why, reading
+/// inside the same transaction (`NotFound`, `Stale` or `State`), and the transaction is rolled
+/// back: nothing is written, nothing is audited. An error from any step also rolls back.
+pub(crate) async fn write<'a, B, T>(
+    store: &Store,
+    author: &Author,
+    lock: Lock,
+    before: impl AsyncFnOnce(&mut AnyConnection) -> Result<B, StoreError>,
+    change: impl AsyncFnOnce(&mut AnyConnection, &B) -> Result<Applied<'a, T>, StoreError>,
+    refused: impl AsyncFnOnce(&mut AnyConnection, &B) -> StoreError,
+) -> Result<T, StoreError> {
+    let mut tx = begin(store, &lock).await?;
+    let before = before(&mut tx).await?;
+    let applied = change(&mut tx, &before).await?;
+    if applied.rows != applied.expected {
+        let err = refused(&mut tx, &before).await;
+        tx.rollback().await?;
+        return Err(err);
+    }
+    for entry in applied.entries {
+        record(&mut tx, author, entry).await?;
+    }
+    tx.commit().await?;
+    Ok(applied.value)
+}
+
 /// Writes `change` inside the caller's transaction.
-pub(crate) async fn record(
+async fn record(
     conn: &mut AnyConnection,
     author: &Author,
     change: Change<'_>,

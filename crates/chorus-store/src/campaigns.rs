@@ -6,7 +6,7 @@ use chorus_core::{MarketId, PrincipleId};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
-use crate::audit::{Change, record, snapshot};
+use crate::audit::{self, Applied, Change, Lock, snapshot};
 use crate::error::is_unique_violation;
 use crate::{Store, StoreError, now_ms};
 
@@ -36,67 +36,7 @@ impl Store {
     }
 
     pub async fn campaign(&self, id: i64) -> Result<Campaign, StoreError> {
-        let r = sqlx::query(
-            "SELECT id, name, slug, state, starts_on, ends_on FROM campaigns WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound { what: "campaign" })?;
-        let corrupt = |e: &dyn std::fmt::Display| StoreError::corrupt("campaign", e);
-        let objectives = sqlx::query(
-            "SELECT metric, target, period FROM campaign_objectives WHERE campaign_id = $1 \
-             ORDER BY position",
-        )
-        .bind(id)
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(|o| {
-            Ok(Objective {
-                metric: o.try_get("metric")?,
-                target: o.try_get("target")?,
-                period: o.try_get("period")?,
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-        let markets = sqlx::query(
-            "SELECT market_id FROM campaign_markets WHERE campaign_id = $1 ORDER BY market_id",
-        )
-        .bind(id)
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(|m| Ok(MarketId(m.try_get("market_id")?)))
-        .collect::<Result<Vec<_>, StoreError>>()?;
-        let principles = sqlx::query(
-            "SELECT principle_id FROM campaign_principles WHERE campaign_id = $1 \
-             ORDER BY principle_id",
-        )
-        .bind(id)
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(|m| Ok(PrincipleId(m.try_get("principle_id")?)))
-        .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(Campaign {
-            id,
-            name: r.try_get("name")?,
-            slug: r.try_get("slug")?,
-            state: CampaignState::parse(&r.try_get::<String, _>("state")?)
-                .map_err(|e| corrupt(&e))?,
-            starts_on: r
-                .try_get::<String, _>("starts_on")?
-                .parse()
-                .map_err(|e| corrupt(&e))?,
-            ends_on: r
-                .try_get::<String, _>("ends_on")?
-                .parse()
-                .map_err(|e| corrupt(&e))?,
-            objectives,
-            markets,
-            principles,
-        })
+        load(&mut *self.pool().acquire().await?, id).await
     }
 
     pub async fn create_campaign(
@@ -104,37 +44,40 @@ impl Store {
         author: &Author,
         input: &CampaignInput,
     ) -> Result<Campaign, StoreError> {
-        let now = now_ms();
-        let mut tx = self.pool().begin().await?;
-        let id: i64 = sqlx::query(
-            "INSERT INTO campaigns (name, slug, state, starts_on, ends_on, created_at, updated_at) \
-             VALUES ($1, $2, 'planning', $3, $4, $5, $5) RETURNING id",
-        )
-        .bind(&input.name)
-        .bind(&input.slug)
-        .bind(input.starts_on.to_string())
-        .bind(input.ends_on.to_string())
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(campaign_conflict)?
-        .try_get("id")?;
-        write_parts(&mut tx, id, input).await?;
-        record(
-            &mut tx,
+        audit::write(
+            self,
             author,
-            Change {
-                action: "campaign.create",
-                subject_type: "campaign",
-                subject_id: id.to_string(),
-                market: input.markets.first().copied(),
-                before: None,
-                after: snapshot(input),
+            Lock::nothing(),
+            async |_| Ok(()),
+            async |c, _| {
+                let now = now_ms();
+                let id: i64 = sqlx::query(
+                    "INSERT INTO campaigns (name, slug, state, starts_on, ends_on, created_at, \
+                     updated_at) VALUES ($1, $2, 'planning', $3, $4, $5, $5) RETURNING id",
+                )
+                .bind(&input.name)
+                .bind(&input.slug)
+                .bind(input.starts_on.to_string())
+                .bind(input.ends_on.to_string())
+                .bind(now)
+                .fetch_one(&mut *c)
+                .await
+                .map_err(campaign_conflict)?
+                .try_get("id")?;
+                write_parts(c, id, input).await?;
+                let change = Change {
+                    action: "campaign.create",
+                    subject_type: "campaign",
+                    subject_id: id.to_string(),
+                    market: input.markets.first().copied(),
+                    before: None,
+                    after: snapshot(input),
+                };
+                Ok(Applied::rows(1, 1, load(c, id).await?).audit(change))
             },
+            async |_, _| StoreError::NotFound { what: "campaign" },
         )
-        .await?;
-        tx.commit().await?;
-        self.campaign(id).await
+        .await
     }
 
     pub async fn update_campaign(
@@ -143,50 +86,54 @@ impl Store {
         id: i64,
         input: &CampaignInput,
     ) -> Result<Campaign, StoreError> {
-        let before = self.campaign(id).await?;
-        if before.state == CampaignState::Active {
-            check_activation(&input.objectives).map_err(|e| StoreError::Reference(e.message))?;
-        }
-        let mut tx = self.pool().begin().await?;
-        sqlx::query(
-            "UPDATE campaigns SET name = $1, slug = $2, starts_on = $3, ends_on = $4, \
-             updated_at = $5 WHERE id = $6",
-        )
-        .bind(&input.name)
-        .bind(&input.slug)
-        .bind(input.starts_on.to_string())
-        .bind(input.ends_on.to_string())
-        .bind(now_ms())
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(campaign_conflict)?;
-        for table in [
-            "campaign_objectives",
-            "campaign_markets",
-            "campaign_principles",
-        ] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE campaign_id = $1"))
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        write_parts(&mut tx, id, input).await?;
-        record(
-            &mut tx,
+        audit::write(
+            self,
             author,
-            Change {
-                action: "campaign.update",
-                subject_type: "campaign",
-                subject_id: id.to_string(),
-                market: input.markets.first().copied(),
-                before: snapshot(&before),
-                after: snapshot(input),
+            Lock::id("campaigns", id),
+            async |c| load(c, id).await,
+            async |c, before| {
+                if before.state == CampaignState::Active {
+                    check_activation(&input.objectives)
+                        .map_err(|e| StoreError::Reference(e.message))?;
+                }
+                let n = sqlx::query(
+                    "UPDATE campaigns SET name = $1, slug = $2, starts_on = $3, ends_on = $4, \
+                     updated_at = $5 WHERE id = $6",
+                )
+                .bind(&input.name)
+                .bind(&input.slug)
+                .bind(input.starts_on.to_string())
+                .bind(input.ends_on.to_string())
+                .bind(now_ms())
+                .bind(id)
+                .execute(&mut *c)
+                .await
+                .map_err(campaign_conflict)?
+                .rows_affected();
+                for table in [
+                    "campaign_objectives",
+                    "campaign_markets",
+                    "campaign_principles",
+                ] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE campaign_id = $1"))
+                        .bind(id)
+                        .execute(&mut *c)
+                        .await?;
+                }
+                write_parts(c, id, input).await?;
+                let change = Change {
+                    action: "campaign.update",
+                    subject_type: "campaign",
+                    subject_id: id.to_string(),
+                    market: input.markets.first().copied(),
+                    before: snapshot(before),
+                    after: snapshot(input),
+                };
+                Ok(Applied::rows(n, 1, load(c, id).await?).audit(change))
             },
+            async |_, _| StoreError::NotFound { what: "campaign" },
         )
-        .await?;
-        tx.commit().await?;
-        self.campaign(id).await
+        .await
     }
 
     /// Moves a campaign to `state`; activation requires an objective with a target.
@@ -196,33 +143,107 @@ impl Store {
         id: i64,
         state: CampaignState,
     ) -> Result<Campaign, StoreError> {
-        let before = self.campaign(id).await?;
-        if state == CampaignState::Active {
-            check_activation(&before.objectives).map_err(|e| StoreError::Reference(e.message))?;
-        }
-        let mut tx = self.pool().begin().await?;
-        sqlx::query("UPDATE campaigns SET state = $1, updated_at = $2 WHERE id = $3")
-            .bind(state.as_str())
-            .bind(now_ms())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        record(
-            &mut tx,
+        audit::write(
+            self,
             author,
-            Change {
-                action: "campaign.state",
-                subject_type: "campaign",
-                subject_id: id.to_string(),
-                market: before.markets.first().copied(),
-                before: Some(serde_json::json!({"state": before.state.as_str()})),
-                after: Some(serde_json::json!({"state": state.as_str()})),
+            Lock::id("campaigns", id),
+            async |c| load(c, id).await,
+            async |c, before| {
+                if state == CampaignState::Active {
+                    check_activation(&before.objectives)
+                        .map_err(|e| StoreError::Reference(e.message))?;
+                }
+                let n =
+                    sqlx::query("UPDATE campaigns SET state = $1, updated_at = $2 WHERE id = $3")
+                        .bind(state.as_str())
+                        .bind(now_ms())
+                        .bind(id)
+                        .execute(&mut *c)
+                        .await?
+                        .rows_affected();
+                let change = Change {
+                    action: "campaign.state",
+                    subject_type: "campaign",
+                    subject_id: id.to_string(),
+                    market: before.markets.first().copied(),
+                    before: Some(serde_json::json!({"state": before.state.as_str()})),
+                    after: Some(serde_json::json!({"state": state.as_str()})),
+                };
+                let after = Campaign {
+                    state,
+                    ..before.clone()
+                };
+                Ok(Applied::rows(n, 1, after).audit(change))
             },
+            async |_, _| StoreError::NotFound { what: "campaign" },
         )
-        .await?;
-        tx.commit().await?;
-        self.campaign(id).await
+        .await
     }
+}
+
+/// The campaign `id` with its objectives, markets and principles (`NotFound` when there is
+/// none).
+async fn load(conn: &mut AnyConnection, id: i64) -> Result<Campaign, StoreError> {
+    let r = sqlx::query(
+        "SELECT id, name, slug, state, starts_on, ends_on FROM campaigns WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound { what: "campaign" })?;
+    let corrupt = |e: &dyn std::fmt::Display| StoreError::corrupt("campaign", e);
+    let objectives = sqlx::query(
+        "SELECT metric, target, period FROM campaign_objectives WHERE campaign_id = $1 \
+         ORDER BY position",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|o| {
+        Ok(Objective {
+            metric: o.try_get("metric")?,
+            target: o.try_get("target")?,
+            period: o.try_get("period")?,
+        })
+    })
+    .collect::<Result<Vec<_>, StoreError>>()?;
+    let markets = sqlx::query(
+        "SELECT market_id FROM campaign_markets WHERE campaign_id = $1 ORDER BY market_id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|m| Ok(MarketId(m.try_get("market_id")?)))
+    .collect::<Result<Vec<_>, StoreError>>()?;
+    let principles = sqlx::query(
+        "SELECT principle_id FROM campaign_principles WHERE campaign_id = $1 \
+         ORDER BY principle_id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|m| Ok(PrincipleId(m.try_get("principle_id")?)))
+    .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(Campaign {
+        id,
+        name: r.try_get("name")?,
+        slug: r.try_get("slug")?,
+        state: CampaignState::parse(&r.try_get::<String, _>("state")?).map_err(|e| corrupt(&e))?,
+        starts_on: r
+            .try_get::<String, _>("starts_on")?
+            .parse()
+            .map_err(|e| corrupt(&e))?,
+        ends_on: r
+            .try_get::<String, _>("ends_on")?
+            .parse()
+            .map_err(|e| corrupt(&e))?,
+        objectives,
+        markets,
+        principles,
+    })
 }
 
 async fn write_parts(

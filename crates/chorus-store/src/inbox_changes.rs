@@ -7,7 +7,7 @@ use chorus_core::{MarketId, UserId};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
-use crate::audit::{Change, record, snapshot};
+use crate::audit::{self, Applied, Change, Lock, snapshot};
 use crate::inbox::{Reply, reply_from_row};
 use crate::{Store, StoreError, now_ms};
 
@@ -69,82 +69,104 @@ async fn state(conn: &mut AnyConnection, id: i64) -> Result<(State, Option<Marke
 
 impl Store {
     /// Applies `change` to every conversation in `ids` in one transaction, with one audit entry
-    /// per conversation that changed. Returns how many changed.
+    /// per conversation that changed. Returns how many changed. An unknown conversation is
+    /// `NotFound` and nothing changes.
     pub async fn change_conversations(
         &self,
         author: &Author,
         ids: &[ConversationId],
         change: &ConversationChange,
     ) -> Result<usize, StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let now = now_ms();
-        let mut changed = 0;
-        for id in ids {
-            let (before, market) = state(&mut tx, id.0).await?;
-            if let Some(s) = change.status {
-                sqlx::query("UPDATE conversations SET status = $1, updated_at = $2 WHERE id = $3")
-                    .bind(s.as_str())
-                    .bind(now)
-                    .bind(id.0)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            if let Some(a) = change.assignee {
-                sqlx::query(
-                    "UPDATE conversations SET assignee_id = $1, updated_at = $2 WHERE id = $3",
-                )
-                .bind(a.map(|u| u.0))
-                .bind(now)
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| {
-                    if crate::error::is_foreign_key_violation(&e) {
-                        StoreError::Reference("the assignee does not exist".into())
-                    } else {
-                        e.into()
+        let keys: Vec<i64> = ids.iter().map(|c| c.0).collect();
+        audit::write(
+            self,
+            author,
+            Lock::ids("conversations", &keys),
+            async |c| {
+                let mut before = Vec::with_capacity(ids.len());
+                for id in ids {
+                    before.push(state(c, id.0).await?);
+                }
+                Ok(before)
+            },
+            async |c, before| {
+                let now = now_ms();
+                let (mut rows, mut expected) = (0, 0);
+                let mut entries = Vec::new();
+                for (id, (was, market)) in ids.iter().zip(before) {
+                    if let Some(s) = change.status {
+                        expected += 1;
+                        rows += sqlx::query(
+                            "UPDATE conversations SET status = $1, updated_at = $2 WHERE id = $3",
+                        )
+                        .bind(s.as_str())
+                        .bind(now)
+                        .bind(id.0)
+                        .execute(&mut *c)
+                        .await?
+                        .rows_affected();
                     }
-                })?;
-            }
-            for t in &change.add_tags {
-                sqlx::query(
-                    "INSERT INTO conversation_tags (conversation_id, tag) VALUES ($1, $2) \
-                     ON CONFLICT DO NOTHING",
-                )
-                .bind(id.0)
-                .bind(t)
-                .execute(&mut *tx)
-                .await?;
-            }
-            for t in &change.remove_tags {
-                sqlx::query(
-                    "DELETE FROM conversation_tags WHERE conversation_id = $1 AND tag = $2",
-                )
-                .bind(id.0)
-                .bind(t)
-                .execute(&mut *tx)
-                .await?;
-            }
-            let (after, _) = state(&mut tx, id.0).await?;
-            if after != before {
-                changed += 1;
-                record(
-                    &mut tx,
-                    author,
-                    Change {
-                        action: "conversation.update",
-                        subject_type: "conversation",
-                        subject_id: id.to_string(),
-                        market,
-                        before: snapshot(&before),
-                        after: snapshot(&after),
-                    },
-                )
-                .await?;
-            }
-        }
-        tx.commit().await?;
-        Ok(changed)
+                    if let Some(a) = change.assignee {
+                        expected += 1;
+                        rows += sqlx::query(
+                            "UPDATE conversations SET assignee_id = $1, updated_at = $2 \
+                             WHERE id = $3",
+                        )
+                        .bind(a.map(|u| u.0))
+                        .bind(now)
+                        .bind(id.0)
+                        .execute(&mut *c)
+                        .await
+                        .map_err(|e| {
+                            if crate::error::is_foreign_key_violation(&e) {
+                                StoreError::Reference("the assignee does not exist".into())
+                            } else {
+                                e.into()
+                            }
+                        })?
+                        .rows_affected();
+                    }
+                    for t in &change.add_tags {
+                        sqlx::query(
+                            "INSERT INTO conversation_tags (conversation_id, tag) VALUES ($1, $2) \
+                             ON CONFLICT DO NOTHING",
+                        )
+                        .bind(id.0)
+                        .bind(t)
+                        .execute(&mut *c)
+                        .await?;
+                    }
+                    for t in &change.remove_tags {
+                        sqlx::query(
+                            "DELETE FROM conversation_tags WHERE conversation_id = $1 AND tag = $2",
+                        )
+                        .bind(id.0)
+                        .bind(t)
+                        .execute(&mut *c)
+                        .await?;
+                    }
+                    let (now_state, _) = state(c, id.0).await?;
+                    if now_state != *was {
+                        entries.push(Change {
+                            action: "conversation.update",
+                            subject_type: "conversation",
+                            subject_id: id.to_string(),
+                            market: *market,
+                            before: snapshot(was),
+                            after: snapshot(&now_state),
+                        });
+                    }
+                }
+                let changed = entries.len();
+                Ok(entries
+                    .into_iter()
+                    .fold(Applied::rows(rows, expected, changed), Applied::audit))
+            },
+            async |_, _| StoreError::NotFound {
+                what: "conversation",
+            },
+        )
+        .await
     }
 
     /// Adds an internal note.
@@ -154,35 +176,39 @@ impl Store {
         id: ConversationId,
         body: &str,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let (_, market) = state(&mut tx, id.0).await?;
-        let note_id: i64 = sqlx::query(
-            "INSERT INTO conversation_notes (conversation_id, author_id, author_label, body, \
-             created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(id.0)
-        .bind(author.user_id.map(|u| u.0))
-        .bind(&author.label)
-        .bind(body)
-        .bind(now_ms())
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
-        record(
-            &mut tx,
+        audit::write(
+            self,
             author,
-            Change {
-                action: "conversation.note",
-                subject_type: "conversation",
-                subject_id: id.to_string(),
-                market,
-                before: None,
-                after: Some(serde_json::json!({ "note_id": note_id, "body": body })),
+            Lock::nothing(),
+            async |c| Ok(state(c, id.0).await?.1),
+            async |c, market| {
+                let note_id: i64 = sqlx::query(
+                    "INSERT INTO conversation_notes (conversation_id, author_id, author_label, \
+                     body, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(id.0)
+                .bind(author.user_id.map(|u| u.0))
+                .bind(&author.label)
+                .bind(body)
+                .bind(now_ms())
+                .fetch_one(&mut *c)
+                .await?
+                .try_get("id")?;
+                let change = Change {
+                    action: "conversation.note",
+                    subject_type: "conversation",
+                    subject_id: id.to_string(),
+                    market: *market,
+                    before: None,
+                    after: Some(serde_json::json!({ "note_id": note_id, "body": body })),
+                };
+                Ok(Applied::rows(1, 1, note_id).audit(change))
+            },
+            async |_, _| StoreError::NotFound {
+                what: "conversation",
             },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(note_id)
+        .await
     }
 
     /// Records a reply about to be sent from `account_id`. Its id and `publish_at` make the
@@ -194,47 +220,51 @@ impl Store {
         account_id: i64,
         body: &str,
     ) -> Result<Reply, StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let (_, market) = state(&mut tx, id.0).await?;
-        let now = now_ms();
-        let row = sqlx::query(
-            "INSERT INTO conversation_replies (conversation_id, author_id, author_label, \
-             account_id, body, state, publish_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, 'sending', $6, $6) RETURNING *",
-        )
-        .bind(id.0)
-        .bind(author.user_id.map(|u| u.0))
-        .bind(&author.label)
-        .bind(account_id)
-        .bind(body)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| {
-            if crate::error::is_foreign_key_violation(&e) {
-                StoreError::Reference("the account does not exist".into())
-            } else {
-                e.into()
-            }
-        })?;
-        let reply = reply_from_row(&row)?;
-        record(
-            &mut tx,
+        audit::write(
+            self,
             author,
-            Change {
-                action: "conversation.reply",
-                subject_type: "conversation",
-                subject_id: id.to_string(),
-                market,
-                before: None,
-                after: Some(serde_json::json!({
-                    "reply_id": reply.id, "account_id": account_id, "body": body,
-                })),
+            Lock::nothing(),
+            async |c| Ok(state(c, id.0).await?.1),
+            async |c, market| {
+                let now = now_ms();
+                let row = sqlx::query(
+                    "INSERT INTO conversation_replies (conversation_id, author_id, author_label, \
+                     account_id, body, state, publish_at, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, 'sending', $6, $6) RETURNING *",
+                )
+                .bind(id.0)
+                .bind(author.user_id.map(|u| u.0))
+                .bind(&author.label)
+                .bind(account_id)
+                .bind(body)
+                .bind(now)
+                .fetch_one(&mut *c)
+                .await
+                .map_err(|e| {
+                    if crate::error::is_foreign_key_violation(&e) {
+                        StoreError::Reference("the account does not exist".into())
+                    } else {
+                        e.into()
+                    }
+                })?;
+                let reply = reply_from_row(&row)?;
+                let change = Change {
+                    action: "conversation.reply",
+                    subject_type: "conversation",
+                    subject_id: id.to_string(),
+                    market: *market,
+                    before: None,
+                    after: Some(serde_json::json!({
+                        "reply_id": reply.id, "account_id": account_id, "body": body,
+                    })),
+                };
+                Ok(Applied::rows(1, 1, reply).audit(change))
+            },
+            async |_, _| StoreError::NotFound {
+                what: "conversation",
             },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(reply)
+        .await
     }
 
     pub async fn reply(&self, reply_id: i64) -> Result<Reply, StoreError> {
@@ -254,48 +284,55 @@ impl Store {
         uri: &str,
         cid: &str,
     ) -> Result<Reply, StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let now = now_ms();
-        let row = sqlx::query(
-            "UPDATE conversation_replies SET state = 'sent', uri = $1, cid = $2, error = NULL, \
-             sent_at = $3 WHERE id = $4 RETURNING *",
-        )
-        .bind(uri)
-        .bind(cid)
-        .bind(now)
-        .bind(reply_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound { what: "reply" })?;
-        let reply = reply_from_row(&row)?;
-        sqlx::query(
-            "UPDATE conversations SET first_response_at = COALESCE(first_response_at, $1), \
-             status = CASE WHEN status IN ('new', 'open') THEN 'waiting' ELSE status END, \
-             updated_at = $1 WHERE id = $2",
-        )
-        .bind(now)
-        .bind(reply.conversation_id.0)
-        .execute(&mut *tx)
-        .await?;
-        let (_, market) = state(&mut tx, reply.conversation_id.0).await?;
-        record(
-            &mut tx,
-            &chorus_core::audit::Author {
-                user_id: None,
-                label: format!("system (reply {reply_id})"),
+        let system = Author {
+            user_id: None,
+            label: format!("system (reply {reply_id})"),
+        };
+        audit::write(
+            self,
+            &system,
+            Lock::id("conversation_replies", reply_id),
+            async |_| Ok(()),
+            async |c, _| {
+                let now = now_ms();
+                let row = sqlx::query(
+                    "UPDATE conversation_replies SET state = 'sent', uri = $1, cid = $2, \
+                     error = NULL, sent_at = $3 WHERE id = $4 RETURNING *",
+                )
+                .bind(uri)
+                .bind(cid)
+                .bind(now)
+                .bind(reply_id)
+                .fetch_optional(&mut *c)
+                .await?
+                .ok_or(StoreError::NotFound { what: "reply" })?;
+                let reply = reply_from_row(&row)?;
+                let n = sqlx::query(
+                    "UPDATE conversations SET first_response_at = COALESCE(first_response_at, $1), \
+                     status = CASE WHEN status IN ('new', 'open') THEN 'waiting' ELSE status END, \
+                     updated_at = $1 WHERE id = $2",
+                )
+                .bind(now)
+                .bind(reply.conversation_id.0)
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+                let (_, market) = state(c, reply.conversation_id.0).await?;
+                let change = Change {
+                    action: "conversation.reply_sent",
+                    subject_type: "conversation",
+                    subject_id: reply.conversation_id.to_string(),
+                    market,
+                    before: None,
+                    after: Some(serde_json::json!({ "reply_id": reply_id, "uri": uri })),
+                };
+                Ok(Applied::rows(n, 1, reply).audit(change))
             },
-            Change {
-                action: "conversation.reply_sent",
-                subject_type: "conversation",
-                subject_id: reply.conversation_id.to_string(),
-                market,
-                before: None,
-                after: Some(serde_json::json!({ "reply_id": reply_id, "uri": uri })),
+            async |_, _| StoreError::NotFound {
+                what: "conversation",
             },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(reply)
+        .await
     }
 
     /// Records why sending a reply failed (it can be retried with the same key).
@@ -308,7 +345,8 @@ impl Store {
         Ok(())
     }
 
-    /// Marks a failed reply as being sent again.
+    /// Marks a failed reply as being sent again. A reply that is not failed (sent, or being
+    /// sent by someone else) is refused with `State`; one that does not exist is `NotFound`.
     pub async fn retry_reply(&self, reply_id: i64) -> Result<Reply, StoreError> {
         let row = sqlx::query(
             "UPDATE conversation_replies SET state = 'sending' WHERE id = $1 AND state = 'failed' \
@@ -316,10 +354,17 @@ impl Store {
         )
         .bind(reply_id)
         .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound {
-            what: "failed reply",
-        })?;
-        reply_from_row(&row)
+        .await?;
+        match row {
+            Some(row) => reply_from_row(&row),
+            None => Err(match self.reply(reply_id).await?.state.as_str() {
+                "sent" => {
+                    StoreError::State("this reply was sent; there is nothing to retry".into())
+                }
+                _ => StoreError::State(
+                    "this reply is being sent now; only a failed reply can be sent again".into(),
+                ),
+            }),
+        }
     }
 }

@@ -3,10 +3,18 @@
 //! One [`Store`] type serves both: queries are written once in the SQL both dialects accept
 //! (`$1` parameters, `RETURNING`, `ON CONFLICT`), and the few places where the dialects differ
 //! (schema DDL, backup) branch on [`Backend`] inside this crate and nowhere else. The store has no
-//! rules about content; callers validate values with `chorus-core` types and check permissions
-//! before calling. What the store does guarantee: every change method writes its audit entry in
-//! the same transaction as the change, so the audit log cannot miss a change or record one that
-//! did not happen.
+//! rules about content or about who may do what; callers validate values with `chorus-core`
+//! types and check permissions before calling. What the store does guarantee:
+//!
+//! - Every audited change goes through one door (`audit::write`): one transaction that locks the
+//!   subject's rows, reads "before" inside it, requires the rows its guarded statement had to
+//!   touch, and writes the audit entry before committing. The audit log cannot miss a change or
+//!   record one that did not happen; a change that finds nothing to change (the row is gone:
+//!   [`StoreError::NotFound`]; it changed since the caller loaded it: [`StoreError::Stale`]; its
+//!   state forbids the change: [`StoreError::State`]) writes nothing at all.
+//! - What went out stays as it went out: a story or variant that is publishing or published
+//!   does not change, by a condition in the statement itself (`story_guard`), so a publish
+//!   starting meanwhile cannot slip between a check and the write.
 
 mod accounts;
 mod audit;
@@ -31,8 +39,9 @@ mod settings;
 mod signals;
 mod stories;
 mod stories_import;
-mod stories_queries;
+mod story_guard;
 mod users;
+mod variant_images;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -4,9 +4,9 @@
 use chorus_core::audit::Author;
 use chorus_core::conversations::{ListeningQuery, NetworkName, QueryId, QueryInput, Side};
 use chorus_core::{MarketId, TeamId};
-use sqlx::{AnyConnection, Row};
+use sqlx::{Any, AnyConnection, Executor, Row};
 
-use crate::audit::{Change, record, snapshot};
+use crate::audit::{self, Applied, Change, Lock, snapshot};
 use crate::direct::{Bind, RowGet};
 use crate::error::{is_foreign_key_violation, is_unique_violation};
 use crate::{Store, StoreError, now_ms};
@@ -83,11 +83,11 @@ async fn bump_version(conn: &mut AnyConnection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Inserts one query inside the caller's transaction; returns it with what to record.
 async fn insert(
     conn: &mut AnyConnection,
-    author: &Author,
     q: &QueryInput,
-) -> Result<ListeningQuery, StoreError> {
+) -> Result<(ListeningQuery, Change<'static>), StoreError> {
     let now = now_ms();
     let id: i64 = sqlx::query(
         "INSERT INTO listening_queries (market_id, team_id, name, query, languages, networks, \
@@ -109,20 +109,32 @@ async fn insert(
     .map_err(write_error)?
     .try_get("id")?;
     let created = with_id(QueryId(id), q);
-    record(
-        conn,
-        author,
-        Change {
-            action: "listening_query.create",
-            subject_type: "listening_query",
-            subject_id: id.to_string(),
-            market: Some(q.market_id),
-            before: None,
-            after: snapshot(&created),
-        },
-    )
-    .await?;
-    Ok(created)
+    let change = Change {
+        action: "listening_query.create",
+        subject_type: "listening_query",
+        subject_id: id.to_string(),
+        market: Some(q.market_id),
+        before: None,
+        after: snapshot(&created),
+    };
+    Ok((created, change))
+}
+
+/// The query `id` (`NotFound` when there is none), through a pool or inside a transaction.
+async fn load<'e>(
+    e: impl Executor<'e, Database = Any>,
+    id: QueryId,
+) -> Result<ListeningQuery, StoreError> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM listening_queries WHERE id = $1"
+    ))
+    .bind(id.0)
+    .fetch_optional(e)
+    .await?
+    .ok_or(StoreError::NotFound {
+        what: "listening query",
+    })?;
+    query_from_row(&row)
 }
 
 fn join_networks(n: &[NetworkName]) -> String {
@@ -218,16 +230,7 @@ impl Store {
     }
 
     pub async fn listening_query(&self, id: QueryId) -> Result<ListeningQuery, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM listening_queries WHERE id = $1"
-        ))
-        .bind(id.0)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound {
-            what: "listening query",
-        })?;
-        query_from_row(&row)
+        load(self.pool(), id).await
     }
 
     /// A number that changes whenever any listening query does (for matcher reloads).
@@ -244,11 +247,21 @@ impl Store {
         author: &Author,
         q: &QueryInput,
     ) -> Result<ListeningQuery, StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let created = insert(&mut tx, author, q).await?;
-        bump_version(&mut tx).await?;
-        tx.commit().await?;
-        Ok(created)
+        audit::write(
+            self,
+            author,
+            Lock::nothing(),
+            async |_| Ok(()),
+            async |c, _| {
+                let (created, change) = insert(c, q).await?;
+                bump_version(c).await?;
+                Ok(Applied::rows(1, 1, created).audit(change))
+            },
+            async |_, _| StoreError::NotFound {
+                what: "listening query",
+            },
+        )
+        .await
     }
 
     /// Creates many queries in one transaction (file imports); all or none.
@@ -257,13 +270,27 @@ impl Store {
         author: &Author,
         queries: &[QueryInput],
     ) -> Result<usize, StoreError> {
-        let mut tx = self.pool().begin().await?;
-        for q in queries {
-            insert(&mut tx, author, q).await?;
-        }
-        bump_version(&mut tx).await?;
-        tx.commit().await?;
-        Ok(queries.len())
+        audit::write(
+            self,
+            author,
+            Lock::nothing(),
+            async |_| Ok(()),
+            async |c, _| {
+                let mut changes = Vec::with_capacity(queries.len());
+                for q in queries {
+                    changes.push(insert(c, q).await?.1);
+                }
+                bump_version(c).await?;
+                let n = queries.len() as u64;
+                Ok(changes
+                    .into_iter()
+                    .fold(Applied::rows(n, n, queries.len()), Applied::audit))
+            },
+            async |_, _| StoreError::NotFound {
+                what: "listening query",
+            },
+        )
+        .await
     }
 
     pub async fn update_listening_query(
@@ -272,44 +299,49 @@ impl Store {
         id: QueryId,
         q: &QueryInput,
     ) -> Result<ListeningQuery, StoreError> {
-        let before = self.listening_query(id).await?;
-        let mut tx = self.pool().begin().await?;
-        sqlx::query(
-            "UPDATE listening_queries SET market_id = $1, team_id = $2, name = $3, query = $4, \
-             languages = $5, networks = $6, side = $7, spike_factor = $8, active = $9, \
-             updated_at = $10 WHERE id = $11",
-        )
-        .bind(q.market_id.0)
-        .bind(q.team_id.map(|t| t.0))
-        .bind(&q.name)
-        .bind(&q.query)
-        .bind(q.languages.join(","))
-        .bind(join_networks(&q.networks))
-        .bind(q.side.as_str())
-        .bind(q.spike_factor)
-        .bind(i64::from(q.active))
-        .bind(now_ms())
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(write_error)?;
-        let after = with_id(id, q);
-        record(
-            &mut tx,
+        audit::write(
+            self,
             author,
-            Change {
-                action: "listening_query.update",
-                subject_type: "listening_query",
-                subject_id: id.to_string(),
-                market: Some(q.market_id),
-                before: snapshot(&before),
-                after: snapshot(&after),
+            Lock::id("listening_queries", id.0),
+            async |c| load(&mut *c, id).await,
+            async |c, before| {
+                let n = sqlx::query(
+                    "UPDATE listening_queries SET market_id = $1, team_id = $2, name = $3, \
+                     query = $4, languages = $5, networks = $6, side = $7, spike_factor = $8, \
+                     active = $9, updated_at = $10 WHERE id = $11",
+                )
+                .bind(q.market_id.0)
+                .bind(q.team_id.map(|t| t.0))
+                .bind(&q.name)
+                .bind(&q.query)
+                .bind(q.languages.join(","))
+                .bind(join_networks(&q.networks))
+                .bind(q.side.as_str())
+                .bind(q.spike_factor)
+                .bind(i64::from(q.active))
+                .bind(now_ms())
+                .bind(id.0)
+                .execute(&mut *c)
+                .await
+                .map_err(write_error)?
+                .rows_affected();
+                bump_version(c).await?;
+                let after = with_id(id, q);
+                let change = Change {
+                    action: "listening_query.update",
+                    subject_type: "listening_query",
+                    subject_id: id.to_string(),
+                    market: Some(q.market_id),
+                    before: snapshot(before),
+                    after: snapshot(&after),
+                };
+                Ok(Applied::rows(n, 1, after).audit(change))
+            },
+            async |_, _| StoreError::NotFound {
+                what: "listening query",
             },
         )
-        .await?;
-        bump_version(&mut tx).await?;
-        tx.commit().await?;
-        Ok(after)
+        .await
     }
 
     /// Deletes a query with its matches and volumes; conversations it alone found stay stored
@@ -319,27 +351,32 @@ impl Store {
         author: &Author,
         id: QueryId,
     ) -> Result<(), StoreError> {
-        let before = self.listening_query(id).await?;
-        let mut tx = self.pool().begin().await?;
-        sqlx::query("DELETE FROM listening_queries WHERE id = $1")
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?;
-        record(
-            &mut tx,
+        audit::write(
+            self,
             author,
-            Change {
-                action: "listening_query.delete",
-                subject_type: "listening_query",
-                subject_id: id.to_string(),
-                market: Some(before.market_id),
-                before: snapshot(&before),
-                after: None,
+            Lock::id("listening_queries", id.0),
+            async |c| load(&mut *c, id).await,
+            async |c, before| {
+                let n = sqlx::query("DELETE FROM listening_queries WHERE id = $1")
+                    .bind(id.0)
+                    .execute(&mut *c)
+                    .await?
+                    .rows_affected();
+                bump_version(c).await?;
+                let change = Change {
+                    action: "listening_query.delete",
+                    subject_type: "listening_query",
+                    subject_id: id.to_string(),
+                    market: Some(before.market_id),
+                    before: snapshot(before),
+                    after: None,
+                };
+                Ok(Applied::rows(n, 1, ()).audit(change))
+            },
+            async |_, _| StoreError::NotFound {
+                what: "listening query",
             },
         )
-        .await?;
-        bump_version(&mut tx).await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 }

@@ -4,9 +4,9 @@ use chorus_core::audit::Author;
 use chorus_core::org::{CountryCode, Locale, Market, MarketCode, MarketInput, Team, TimeZoneName};
 use chorus_core::{MarketId, TeamId};
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::{Any, Executor, Row};
 
-use crate::audit::{Change, record, snapshot};
+use crate::audit::{self, Applied, Change, Lock, snapshot};
 use crate::direct::{Bind, RowGet};
 use crate::error::{is_foreign_key_violation, is_unique_violation};
 use crate::{Store, StoreError, now_ms};
@@ -40,45 +40,52 @@ impl Store {
         author: &Author,
         org: &Organization,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let before = sqlx::query("SELECT name, slug FROM organization WHERE id = 1")
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| -> Result<Organization, sqlx::Error> {
-                Ok(Organization {
-                    name: r.try_get("name")?,
-                    slug: r.try_get("slug")?,
-                })
-            })
-            .transpose()?;
-        sqlx::query(
-            "INSERT INTO organization (id, name, slug, created_at) VALUES (1, $1, $2, $3) \
-             ON CONFLICT (id) DO UPDATE SET name = excluded.name, slug = excluded.slug",
-        )
-        .bind(&org.name)
-        .bind(&org.slug)
-        .bind(now_ms())
-        .execute(&mut *tx)
-        .await?;
-        record(
-            &mut tx,
+        audit::write(
+            self,
             author,
-            Change {
-                action: if before.is_some() {
-                    "organization.update"
-                } else {
-                    "organization.create"
-                },
-                subject_type: "organization",
-                subject_id: "1".into(),
-                market: None,
-                before: before.as_ref().and_then(snapshot),
-                after: snapshot(org),
+            Lock::id("organization", 1),
+            async |c| {
+                sqlx::query("SELECT name, slug FROM organization WHERE id = 1")
+                    .fetch_optional(&mut *c)
+                    .await?
+                    .map(|r| -> Result<Organization, StoreError> {
+                        Ok(Organization {
+                            name: r.try_get("name")?,
+                            slug: r.try_get("slug")?,
+                        })
+                    })
+                    .transpose()
+            },
+            async |c, before| {
+                let n = sqlx::query(
+                    "INSERT INTO organization (id, name, slug, created_at) VALUES (1, $1, $2, $3) \
+                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, slug = excluded.slug",
+                )
+                .bind(&org.name)
+                .bind(&org.slug)
+                .bind(now_ms())
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+                let change = Change {
+                    action: if before.is_some() {
+                        "organization.update"
+                    } else {
+                        "organization.create"
+                    },
+                    subject_type: "organization",
+                    subject_id: "1".into(),
+                    market: None,
+                    before: before.as_ref().and_then(snapshot),
+                    after: snapshot(org),
+                };
+                Ok(Applied::rows(n, 1, ()).audit(change))
+            },
+            async |_, _| StoreError::NotFound {
+                what: "organization",
             },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     pub async fn markets(&self) -> Result<Vec<Market>, StoreError> {
@@ -91,14 +98,7 @@ impl Store {
     }
 
     pub async fn market(&self, id: MarketId) -> Result<Market, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {MARKET_COLUMNS} FROM markets WHERE id = $1"
-        ))
-        .bind(id.0)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound { what: "market" })?;
-        market_from_row(&row)
+        load_market(self.pool(), id).await
     }
 
     pub async fn market_by_code(&self, code: &MarketCode) -> Result<Market, StoreError> {
@@ -117,38 +117,41 @@ impl Store {
         author: &Author,
         input: &MarketInput,
     ) -> Result<Market, StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let now = now_ms();
-        let id: i64 = sqlx::query(
-            "INSERT INTO markets (code, name, country, locales, timezone, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
-        )
-        .bind(input.code.as_str())
-        .bind(&input.name)
-        .bind(input.country.as_str())
-        .bind(join_locales(&input.locales))
-        .bind(input.timezone.as_str())
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(market_conflict)?
-        .try_get("id")?;
-        let market = market_with_id(MarketId(id), input);
-        record(
-            &mut tx,
+        audit::write(
+            self,
             author,
-            Change {
-                action: "market.create",
-                subject_type: "market",
-                subject_id: id.to_string(),
-                market: Some(market.id),
-                before: None,
-                after: snapshot(&market),
+            Lock::nothing(),
+            async |_| Ok(()),
+            async |c, _| {
+                let now = now_ms();
+                let id: i64 = sqlx::query(
+                    "INSERT INTO markets (code, name, country, locales, timezone, created_at, \
+                     updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+                )
+                .bind(input.code.as_str())
+                .bind(&input.name)
+                .bind(input.country.as_str())
+                .bind(join_locales(&input.locales))
+                .bind(input.timezone.as_str())
+                .bind(now)
+                .fetch_one(&mut *c)
+                .await
+                .map_err(market_conflict)?
+                .try_get("id")?;
+                let market = market_with_id(MarketId(id), input);
+                let change = Change {
+                    action: "market.create",
+                    subject_type: "market",
+                    subject_id: id.to_string(),
+                    market: Some(market.id),
+                    before: None,
+                    after: snapshot(&market),
+                };
+                Ok(Applied::rows(1, 1, market).audit(change))
             },
+            async |_, _| StoreError::NotFound { what: "market" },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(market)
+        .await
     }
 
     pub async fn update_market(
@@ -157,42 +160,41 @@ impl Store {
         id: MarketId,
         input: &MarketInput,
     ) -> Result<Market, StoreError> {
-        let before = self.market(id).await?;
-        let mut tx = self.pool().begin().await?;
-        let n = sqlx::query(
-            "UPDATE markets SET code = $1, name = $2, country = $3, locales = $4, timezone = $5, \
-             updated_at = $6 WHERE id = $7",
-        )
-        .bind(input.code.as_str())
-        .bind(&input.name)
-        .bind(input.country.as_str())
-        .bind(join_locales(&input.locales))
-        .bind(input.timezone.as_str())
-        .bind(now_ms())
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(market_conflict)?
-        .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound { what: "market" });
-        }
-        let after = market_with_id(id, input);
-        record(
-            &mut tx,
+        audit::write(
+            self,
             author,
-            Change {
-                action: "market.update",
-                subject_type: "market",
-                subject_id: id.to_string(),
-                market: Some(id),
-                before: snapshot(&before),
-                after: snapshot(&after),
+            Lock::id("markets", id.0),
+            async |c| load_market(&mut *c, id).await,
+            async |c, before| {
+                let n = sqlx::query(
+                    "UPDATE markets SET code = $1, name = $2, country = $3, locales = $4, \
+                     timezone = $5, updated_at = $6 WHERE id = $7",
+                )
+                .bind(input.code.as_str())
+                .bind(&input.name)
+                .bind(input.country.as_str())
+                .bind(join_locales(&input.locales))
+                .bind(input.timezone.as_str())
+                .bind(now_ms())
+                .bind(id.0)
+                .execute(&mut *c)
+                .await
+                .map_err(market_conflict)?
+                .rows_affected();
+                let after = market_with_id(id, input);
+                let change = Change {
+                    action: "market.update",
+                    subject_type: "market",
+                    subject_id: id.to_string(),
+                    market: Some(id),
+                    before: snapshot(before),
+                    after: snapshot(&after),
+                };
+                Ok(Applied::rows(n, 1, after).audit(change))
             },
+            async |_, _| StoreError::NotFound { what: "market" },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(after)
+        .await
     }
 
     pub async fn teams(&self, market: Option<MarketId>) -> Result<Vec<Team>, StoreError> {
@@ -206,12 +208,7 @@ impl Store {
     }
 
     pub async fn team(&self, id: TeamId) -> Result<Team, StoreError> {
-        let row = sqlx::query("SELECT id, market_id, name FROM teams WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound { what: "team" })?;
-        team_from_row(&row)
+        load_team(self.pool(), id).await
     }
 
     /// Creates a team; `name` must already be validated (see `chorus_core::org::team_name`).
@@ -221,37 +218,41 @@ impl Store {
         market: MarketId,
         name: &str,
     ) -> Result<Team, StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let id: i64 = sqlx::query(
-            "INSERT INTO teams (market_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
-        )
-        .bind(market.0)
-        .bind(name)
-        .bind(now_ms())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(team_error)?
-        .try_get("id")?;
-        let team = Team {
-            id: TeamId(id),
-            market_id: market,
-            name: name.to_owned(),
-        };
-        record(
-            &mut tx,
+        audit::write(
+            self,
             author,
-            Change {
-                action: "team.create",
-                subject_type: "team",
-                subject_id: id.to_string(),
-                market: Some(market),
-                before: None,
-                after: snapshot(&team),
+            Lock::nothing(),
+            async |_| Ok(()),
+            async |c, _| {
+                let id: i64 = sqlx::query(
+                    "INSERT INTO teams (market_id, name, created_at) VALUES ($1, $2, $3) \
+                     RETURNING id",
+                )
+                .bind(market.0)
+                .bind(name)
+                .bind(now_ms())
+                .fetch_one(&mut *c)
+                .await
+                .map_err(team_error)?
+                .try_get("id")?;
+                let team = Team {
+                    id: TeamId(id),
+                    market_id: market,
+                    name: name.to_owned(),
+                };
+                let change = Change {
+                    action: "team.create",
+                    subject_type: "team",
+                    subject_id: id.to_string(),
+                    market: Some(market),
+                    before: None,
+                    after: snapshot(&team),
+                };
+                Ok(Applied::rows(1, 1, team).audit(change))
             },
+            async |_, _| StoreError::NotFound { what: "team" },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(team)
+        .await
     }
 
     pub async fn rename_team(
@@ -260,58 +261,92 @@ impl Store {
         id: TeamId,
         name: &str,
     ) -> Result<Team, StoreError> {
-        let before = self.team(id).await?;
-        let mut tx = self.pool().begin().await?;
-        sqlx::query("UPDATE teams SET name = $1 WHERE id = $2")
-            .bind(name)
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(team_error)?;
-        let after = Team {
-            name: name.to_owned(),
-            ..before.clone()
-        };
-        record(
-            &mut tx,
+        audit::write(
+            self,
             author,
-            Change {
-                action: "team.update",
-                subject_type: "team",
-                subject_id: id.to_string(),
-                market: Some(before.market_id),
-                before: snapshot(&before),
-                after: snapshot(&after),
+            Lock::id("teams", id.0),
+            async |c| load_team(&mut *c, id).await,
+            async |c, before| {
+                let n = sqlx::query("UPDATE teams SET name = $1 WHERE id = $2")
+                    .bind(name)
+                    .bind(id.0)
+                    .execute(&mut *c)
+                    .await
+                    .map_err(team_error)?
+                    .rows_affected();
+                let after = Team {
+                    name: name.to_owned(),
+                    ..before.clone()
+                };
+                let change = Change {
+                    action: "team.update",
+                    subject_type: "team",
+                    subject_id: id.to_string(),
+                    market: Some(before.market_id),
+                    before: snapshot(before),
+                    after: snapshot(&after),
+                };
+                Ok(Applied::rows(n, 1, after).audit(change))
             },
+            async |_, _| StoreError::NotFound { what: "team" },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(after)
+        .await
     }
 
     pub async fn delete_team(&self, author: &Author, id: TeamId) -> Result<(), StoreError> {
-        let before = self.team(id).await?;
-        let mut tx = self.pool().begin().await?;
-        sqlx::query("DELETE FROM teams WHERE id = $1")
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?;
-        record(
-            &mut tx,
+        audit::write(
+            self,
             author,
-            Change {
-                action: "team.delete",
-                subject_type: "team",
-                subject_id: id.to_string(),
-                market: Some(before.market_id),
-                before: snapshot(&before),
-                after: None,
+            Lock::id("teams", id.0),
+            async |c| load_team(&mut *c, id).await,
+            async |c, before| {
+                let n = sqlx::query("DELETE FROM teams WHERE id = $1")
+                    .bind(id.0)
+                    .execute(&mut *c)
+                    .await?
+                    .rows_affected();
+                let change = Change {
+                    action: "team.delete",
+                    subject_type: "team",
+                    subject_id: id.to_string(),
+                    market: Some(before.market_id),
+                    before: snapshot(before),
+                    after: None,
+                };
+                Ok(Applied::rows(n, 1, ()).audit(change))
             },
+            async |_, _| StoreError::NotFound { what: "team" },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
+}
+
+/// The market `id` (`NotFound` when there is none), through a pool or inside a transaction.
+async fn load_market<'e>(
+    e: impl Executor<'e, Database = Any>,
+    id: MarketId,
+) -> Result<Market, StoreError> {
+    let row = sqlx::query(&format!(
+        "SELECT {MARKET_COLUMNS} FROM markets WHERE id = $1"
+    ))
+    .bind(id.0)
+    .fetch_optional(e)
+    .await?
+    .ok_or(StoreError::NotFound { what: "market" })?;
+    market_from_row(&row)
+}
+
+/// The team `id` (`NotFound` when there is none), through a pool or inside a transaction.
+pub(crate) async fn load_team<'e>(
+    e: impl Executor<'e, Database = Any>,
+    id: TeamId,
+) -> Result<Team, StoreError> {
+    let row = sqlx::query("SELECT id, market_id, name FROM teams WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(e)
+        .await?
+        .ok_or(StoreError::NotFound { what: "team" })?;
+    team_from_row(&row)
 }
 
 fn market_conflict(e: sqlx::Error) -> StoreError {

@@ -9,7 +9,7 @@ use chorus_core::playbook::{MarketExample, Pillar, Principle, PrincipleInput};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::audit::{Change, record, snapshot};
+use crate::audit::{self, Applied, Change, Lock, snapshot};
 use crate::error::{is_foreign_key_violation, is_unique_violation};
 use crate::{Store, StoreError, now_ms};
 
@@ -48,12 +48,7 @@ impl Store {
     }
 
     pub async fn principle(&self, id: PrincipleId) -> Result<Principle, StoreError> {
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM principles WHERE id = $1"))
-            .bind(id.0)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound { what: "principle" })?;
-        self.with_examples(principle_from_row(&row)?).await
+        load_principle(&mut *self.pool().acquire().await?, id).await
     }
 
     pub async fn principle_by_slug(&self, slug: &str) -> Result<Principle, StoreError> {
@@ -62,27 +57,11 @@ impl Store {
             .fetch_optional(self.pool())
             .await?
             .ok_or(StoreError::NotFound { what: "principle" })?;
-        self.with_examples(principle_from_row(&row)?).await
-    }
-
-    async fn with_examples(&self, mut p: Principle) -> Result<Principle, StoreError> {
-        let rows = sqlx::query(
-            "SELECT market_id, body FROM principle_market_examples WHERE principle_id = $1 \
-             ORDER BY market_id",
+        with_examples(
+            &mut *self.pool().acquire().await?,
+            principle_from_row(&row)?,
         )
-        .bind(p.id.0)
-        .fetch_all(self.pool())
-        .await?;
-        p.market_examples = rows
-            .iter()
-            .map(|r| {
-                Ok(MarketExample {
-                    market_id: MarketId(r.try_get("market_id")?),
-                    body: r.try_get("body")?,
-                })
-            })
-            .collect::<Result<_, StoreError>>()?;
-        Ok(p)
+        .await
     }
 
     pub async fn create_principle(
@@ -90,43 +69,46 @@ impl Store {
         author: &Author,
         input: &PrincipleInput,
     ) -> Result<Principle, StoreError> {
-        let now = now_ms();
-        let mut tx = self.pool().begin().await?;
-        let id: i64 = sqlx::query(
-            "INSERT INTO principles (number, slug, pillar, title, statement, implications, \
-             examples, case_studies, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
-        )
-        .bind(input.number)
-        .bind(&input.slug)
-        .bind(input.pillar.as_str())
-        .bind(&input.title)
-        .bind(&input.statement)
-        .bind(&input.implications)
-        .bind(&input.examples)
-        .bind(&input.case_studies)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(principle_conflict)?
-        .try_get("id")?;
-        replace_examples(&mut tx, id, &input.market_examples).await?;
-        let principle = from_input(PrincipleId(id), input, now);
-        record(
-            &mut tx,
+        audit::write(
+            self,
             author,
-            Change {
-                action: "principle.create",
-                subject_type: "principle",
-                subject_id: id.to_string(),
-                market: None,
-                before: None,
-                after: snapshot(&Snapshot::of(&principle)),
+            Lock::nothing(),
+            async |_| Ok(()),
+            async |c, _| {
+                let now = now_ms();
+                let id: i64 = sqlx::query(
+                    "INSERT INTO principles (number, slug, pillar, title, statement, implications, \
+                     examples, case_studies, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+                )
+                .bind(input.number)
+                .bind(&input.slug)
+                .bind(input.pillar.as_str())
+                .bind(&input.title)
+                .bind(&input.statement)
+                .bind(&input.implications)
+                .bind(&input.examples)
+                .bind(&input.case_studies)
+                .bind(now)
+                .fetch_one(&mut *c)
+                .await
+                .map_err(principle_conflict)?
+                .try_get("id")?;
+                replace_examples(c, id, &input.market_examples).await?;
+                let principle = from_input(PrincipleId(id), input, now);
+                let change = Change {
+                    action: "principle.create",
+                    subject_type: "principle",
+                    subject_id: id.to_string(),
+                    market: None,
+                    before: None,
+                    after: snapshot(&Snapshot::of(&principle)),
+                };
+                Ok(Applied::rows(1, 1, principle).audit(change))
             },
+            async |_, _| StoreError::NotFound { what: "principle" },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(principle)
+        .await
     }
 
     pub async fn update_principle(
@@ -135,44 +117,47 @@ impl Store {
         id: PrincipleId,
         input: &PrincipleInput,
     ) -> Result<Principle, StoreError> {
-        let before = self.principle(id).await?;
-        let now = now_ms();
-        let mut tx = self.pool().begin().await?;
-        sqlx::query(
-            "UPDATE principles SET number = $1, slug = $2, pillar = $3, title = $4, \
-             statement = $5, implications = $6, examples = $7, case_studies = $8, \
-             updated_at = $9 WHERE id = $10",
-        )
-        .bind(input.number)
-        .bind(&input.slug)
-        .bind(input.pillar.as_str())
-        .bind(&input.title)
-        .bind(&input.statement)
-        .bind(&input.implications)
-        .bind(&input.examples)
-        .bind(&input.case_studies)
-        .bind(now)
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(principle_conflict)?;
-        replace_examples(&mut tx, id.0, &input.market_examples).await?;
-        let after = from_input(id, input, now);
-        record(
-            &mut tx,
+        audit::write(
+            self,
             author,
-            Change {
-                action: "principle.update",
-                subject_type: "principle",
-                subject_id: id.to_string(),
-                market: None,
-                before: snapshot(&Snapshot::of(&before)),
-                after: snapshot(&Snapshot::of(&after)),
+            Lock::id("principles", id.0),
+            async |c| load_principle(c, id).await,
+            async |c, before| {
+                let now = now_ms();
+                let n = sqlx::query(
+                    "UPDATE principles SET number = $1, slug = $2, pillar = $3, title = $4, \
+                     statement = $5, implications = $6, examples = $7, case_studies = $8, \
+                     updated_at = $9 WHERE id = $10",
+                )
+                .bind(input.number)
+                .bind(&input.slug)
+                .bind(input.pillar.as_str())
+                .bind(&input.title)
+                .bind(&input.statement)
+                .bind(&input.implications)
+                .bind(&input.examples)
+                .bind(&input.case_studies)
+                .bind(now)
+                .bind(id.0)
+                .execute(&mut *c)
+                .await
+                .map_err(principle_conflict)?
+                .rows_affected();
+                replace_examples(c, id.0, &input.market_examples).await?;
+                let after = from_input(id, input, now);
+                let change = Change {
+                    action: "principle.update",
+                    subject_type: "principle",
+                    subject_id: id.to_string(),
+                    market: None,
+                    before: snapshot(&Snapshot::of(before)),
+                    after: snapshot(&Snapshot::of(&after)),
+                };
+                Ok(Applied::rows(n, 1, after).audit(change))
             },
+            async |_, _| StoreError::NotFound { what: "principle" },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(after)
+        .await
     }
 
     pub async fn delete_principle(
@@ -180,28 +165,67 @@ impl Store {
         author: &Author,
         id: PrincipleId,
     ) -> Result<(), StoreError> {
-        let before = self.principle(id).await?;
-        let mut tx = self.pool().begin().await?;
-        sqlx::query("DELETE FROM principles WHERE id = $1")
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?;
-        record(
-            &mut tx,
+        audit::write(
+            self,
             author,
-            Change {
-                action: "principle.delete",
-                subject_type: "principle",
-                subject_id: id.to_string(),
-                market: None,
-                before: snapshot(&Snapshot::of(&before)),
-                after: None,
+            Lock::id("principles", id.0),
+            async |c| load_principle(c, id).await,
+            async |c, before| {
+                let n = sqlx::query("DELETE FROM principles WHERE id = $1")
+                    .bind(id.0)
+                    .execute(&mut *c)
+                    .await?
+                    .rows_affected();
+                let change = Change {
+                    action: "principle.delete",
+                    subject_type: "principle",
+                    subject_id: id.to_string(),
+                    market: None,
+                    before: snapshot(&Snapshot::of(before)),
+                    after: None,
+                };
+                Ok(Applied::rows(n, 1, ()).audit(change))
             },
+            async |_, _| StoreError::NotFound { what: "principle" },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
+}
+
+/// The principle `id` with its market examples (`NotFound` when there is none).
+async fn load_principle(
+    conn: &mut AnyConnection,
+    id: PrincipleId,
+) -> Result<Principle, StoreError> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM principles WHERE id = $1"))
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound { what: "principle" })?;
+    with_examples(conn, principle_from_row(&row)?).await
+}
+
+async fn with_examples(
+    conn: &mut AnyConnection,
+    mut p: Principle,
+) -> Result<Principle, StoreError> {
+    let rows = sqlx::query(
+        "SELECT market_id, body FROM principle_market_examples WHERE principle_id = $1 \
+         ORDER BY market_id",
+    )
+    .bind(p.id.0)
+    .fetch_all(conn)
+    .await?;
+    p.market_examples = rows
+        .iter()
+        .map(|r| {
+            Ok(MarketExample {
+                market_id: MarketId(r.try_get("market_id")?),
+                body: r.try_get("body")?,
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
+    Ok(p)
 }
 
 /// A principle as the audit log keeps it: the content, not the bookkeeping (`updated_at`

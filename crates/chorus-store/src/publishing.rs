@@ -1,6 +1,8 @@
 //! Moving stories through the workflow, scheduling, the calendar, and the publish lifecycle the
 //! scheduler drives. Each step is one transaction: the state change, the jobs it enqueues or
-//! cancels, the notifications it sends and its audit entry commit together or not at all.
+//! cancels, the notifications it sends and its audit entry commit together or not at all. Each
+//! takes the story's row before its variants' (see `story_guard::lock_variant`), like every
+//! other writer of stories, so the publisher and an editor cannot deadlock.
 
 use chorus_core::audit::Author;
 use chorus_core::stories::workflow::{StoryState, Transition};
@@ -8,10 +10,13 @@ use chorus_core::{MarketId, Role, UserId};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
-use crate::audit::{Change, record};
+use crate::audit::{self, Applied, Change, Lock};
 use crate::jobs::{self, Job, NewJob};
 use crate::notifications::notify;
-use crate::stories::{PubState, Story, VARIANT_COLUMNS, Variant, publish_key, variant_from_row};
+use crate::stories::{
+    PubState, Story, VARIANT_COLUMNS, Variant, load_story, publish_key, variant_from_row,
+};
+use crate::story_guard::{VARIANT_FINAL, lock_variant};
 use crate::{Store, StoreError, now_ms};
 
 /// The job kind that publishes one variant.
@@ -71,7 +76,8 @@ pub enum Retry {
 
 impl Store {
     /// Applies a workflow transition the caller has checked (see
-    /// `chorus_core::stories::workflow::check`), if the story is still in `from`.
+    /// `chorus_core::stories::workflow::check`), if the story is still in the state the caller
+    /// loaded (`story.state`): otherwise `Stale`, and nothing changes.
     pub async fn transition_story(
         &self,
         author: &Author,
@@ -80,167 +86,110 @@ impl Store {
         to: StoryState,
         reason: Option<&str>,
     ) -> Result<Story, StoreError> {
-        let now = now_ms();
-        let actor = author.user_id.map(|u| u.0);
-        let link = format!("/stories/{}", story.id);
-        let mut tx = self.pool().begin().await?;
-        let n = sqlx::query(
-            "UPDATE stories SET state = $1, updated_at = $2, \
-             submitted_by = CASE WHEN $3 = 'submit' THEN $4 ELSE submitted_by END, \
-             scheduled_by = CASE WHEN $3 IN ('schedule', 'retry') THEN $4 ELSE scheduled_by END, \
-             reject_reason = CASE WHEN $3 = 'reject' THEN $5 WHEN $3 = 'reopen' THEN NULL \
-             ELSE reject_reason END \
-             WHERE id = $6 AND state = $7",
-        )
-        .bind(to.as_str())
-        .bind(now)
-        .bind(transition.as_str())
-        .bind(actor)
-        .bind(reason)
-        .bind(story.id)
-        .bind(story.state.as_str())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n == 0 {
-            return Err(StoreError::Stale { what: "this story" });
-        }
-        let variants = load_variants(&mut tx, story.id).await?;
-        match transition {
-            Transition::Schedule => {
-                for v in &variants {
-                    let Some(at) = v.scheduled_at_ms else {
-                        return Err(StoreError::Reference(format!(
-                            "variant {} has no time; give every variant a time before scheduling",
-                            v.id
-                        )));
-                    };
-                    if v.pub_state != PubState::Published {
-                        enqueue_publish(&mut tx, v.id, at).await?;
-                    }
-                }
-            }
-            Transition::Unschedule => {
-                if variants.iter().any(|v| v.pub_state == PubState::Publishing) {
-                    return Err(StoreError::State(
-                        "a post of this story is being published now; wait for it to finish".into(),
-                    ));
-                }
-                for v in &variants {
-                    jobs::cancel(&mut tx, &publish_key(v.id)).await?;
-                }
-            }
-            Transition::Retry => {
-                for v in variants.iter().filter(|v| v.pub_state == PubState::Failed) {
-                    sqlx::query(
-                        "UPDATE variants SET pub_state = 'pending', updated_at = $1 WHERE id = $2",
-                    )
-                    .bind(now)
-                    .bind(v.id)
-                    .execute(&mut *tx)
-                    .await?;
-                    enqueue_publish(&mut tx, v.id, now).await?;
-                }
-            }
-            Transition::Reopen => {
-                for v in &variants {
-                    jobs::cancel(&mut tx, &publish_key(v.id)).await?;
-                }
-            }
-            Transition::Submit | Transition::Approve | Transition::Reject => {}
-        }
-        let title = &story.title;
-        let who = &author.label;
-        let mut tell: Vec<(UserId, String)> = Vec::new();
-        match transition {
-            Transition::Submit => {
-                for lead in market_leads(&mut tx, story.market_id).await? {
-                    tell.push((lead, format!("{who} asks you to review “{title}”")));
-                }
-            }
-            Transition::Approve => {
-                tell.push((story.author_id, format!("“{title}” was approved by {who}")))
-            }
-            Transition::Reject => tell.push((
-                story.author_id,
-                format!("“{title}” was sent back by {who}: {}", reason.unwrap_or("")),
-            )),
-            Transition::Schedule => tell.push((story.author_id, format!("“{title}” is scheduled"))),
-            Transition::Unschedule | Transition::Reopen | Transition::Retry => {}
-        }
-        if let Some(sub) = story.submitted_by
-            && matches!(transition, Transition::Approve | Transition::Reject)
-            && sub != story.author_id
-        {
-            tell.push((
-                sub,
-                format!("“{title}”: {} by {who}", to.label().to_lowercase()),
-            ));
-        }
-        for (user, message) in tell {
-            if Some(user) != author.user_id {
-                notify(&mut tx, user, &link, &message).await?;
-            }
-        }
-        record(
-            &mut tx,
+        let action = format!("story.{}", transition.as_str());
+        audit::write(
+            self,
             author,
-            Change {
-                action: &format!("story.{}", transition.as_str()),
-                subject_type: "story",
-                subject_id: story.id.to_string(),
-                market: Some(story.market_id),
-                before: Some(serde_json::json!({"state": story.state.as_str()})),
-                after: Some(match reason {
-                    Some(r) => serde_json::json!({"state": to.as_str(), "reason": r}),
-                    None => serde_json::json!({"state": to.as_str()}),
-                }),
+            Lock::id("stories", story.id),
+            async |c| load_story(c, story.id).await,
+            async |c, current| {
+                let n = sqlx::query(
+                    "UPDATE stories SET state = $1, updated_at = $2, \
+                     submitted_by = CASE WHEN $3 = 'submit' THEN $4 ELSE submitted_by END, \
+                     scheduled_by = CASE WHEN $3 IN ('schedule', 'retry') THEN $4 \
+                     ELSE scheduled_by END, \
+                     reject_reason = CASE WHEN $3 = 'reject' THEN $5 WHEN $3 = 'reopen' THEN NULL \
+                     ELSE reject_reason END \
+                     WHERE id = $6 AND state = $7",
+                )
+                .bind(to.as_str())
+                .bind(now_ms())
+                .bind(transition.as_str())
+                .bind(author.user_id.map(|u| u.0))
+                .bind(reason)
+                .bind(story.id)
+                .bind(story.state.as_str())
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+                if n == 1 {
+                    transition_effects(c, author, current, transition, to, reason).await?;
+                }
+                let change = Change {
+                    action: &action,
+                    subject_type: "story",
+                    subject_id: story.id.to_string(),
+                    market: Some(current.market_id),
+                    before: Some(serde_json::json!({"state": story.state.as_str()})),
+                    after: Some(match reason {
+                        Some(r) => serde_json::json!({"state": to.as_str(), "reason": r}),
+                        None => serde_json::json!({"state": to.as_str()}),
+                    }),
+                };
+                Ok(Applied::rows(n, 1, ()).audit(change))
             },
+            async |_, _| StoreError::Stale { what: "this story" },
         )
         .await?;
-        tx.commit().await?;
         self.story(story.id).await
     }
 
-    /// Moves a not-yet-published variant to another time (the calendar's drag and drop).
+    /// Moves a not-yet-published variant to another time (the calendar's drag and drop); one
+    /// that is publishing or published is refused with `State`.
     pub async fn reschedule_variant(
         &self,
         author: &Author,
         variant: i64,
         at_ms: i64,
     ) -> Result<Variant, StoreError> {
-        let v = self.variant(variant).await?;
-        let story = self.story(v.story_id).await?;
-        if matches!(v.pub_state, PubState::Published | PubState::Publishing) {
-            return Err(StoreError::State(
-                "this post is already published (or being published); its time cannot change"
-                    .into(),
-            ));
-        }
-        let mut tx = self.pool().begin().await?;
-        sqlx::query("UPDATE variants SET scheduled_at = $1, updated_at = $2 WHERE id = $3")
-            .bind(at_ms)
-            .bind(now_ms())
-            .bind(variant)
-            .execute(&mut *tx)
-            .await?;
-        jobs::reschedule(&mut tx, &publish_key(variant), at_ms).await?;
-        record(
-            &mut tx,
+        audit::write(
+            self,
             author,
-            Change {
-                action: "variant.reschedule",
-                subject_type: "story",
-                subject_id: story.id.to_string(),
-                market: Some(story.market_id),
-                before: Some(
-                    serde_json::json!({"variant": variant, "scheduled_at": v.scheduled_at_ms}),
-                ),
-                after: Some(serde_json::json!({"variant": variant, "scheduled_at": at_ms})),
+            lock_variant(variant),
+            async |c| {
+                let v = crate::stories::load_variant(c, variant).await?;
+                let story = load_story(c, v.story_id).await?;
+                Ok((v, story))
+            },
+            async |c, (v, story)| {
+                let n = sqlx::query(
+                    "UPDATE variants SET scheduled_at = $1, updated_at = $2 WHERE id = $3 \
+                     AND pub_state NOT IN ('publishing', 'published')",
+                )
+                .bind(at_ms)
+                .bind(now_ms())
+                .bind(variant)
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+                if n == 1 {
+                    jobs::reschedule(c, &publish_key(variant), at_ms).await?;
+                }
+                let change = Change {
+                    action: "variant.reschedule",
+                    subject_type: "story",
+                    subject_id: story.id.to_string(),
+                    market: Some(story.market_id),
+                    before: Some(
+                        serde_json::json!({"variant": variant, "scheduled_at": v.scheduled_at_ms}),
+                    ),
+                    after: Some(serde_json::json!({"variant": variant, "scheduled_at": at_ms})),
+                };
+                Ok(Applied::rows(n, 1, ()).audit(change))
+            },
+            async |c, _| {
+                let state = sqlx::query("SELECT pub_state FROM variants WHERE id = $1")
+                    .bind(variant)
+                    .fetch_optional(c)
+                    .await;
+                match state {
+                    Err(e) => e.into(),
+                    Ok(None) => StoreError::NotFound { what: "variant" },
+                    Ok(Some(_)) => StoreError::State(VARIANT_FINAL.into()),
+                }
             },
         )
         .await?;
-        tx.commit().await?;
         self.variant(variant).await
     }
 
@@ -304,7 +253,7 @@ impl Store {
     /// and marks it publishing.
     pub async fn begin_publish(&self, job: &Job, variant: i64) -> Result<Begin, StoreError> {
         let now = now_ms();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = audit::begin(self, &lock_variant(variant)).await?;
         let row = sqlx::query(&format!(
             "SELECT {VARIANT_COLUMNS} FROM variants WHERE id = $1"
         ))
@@ -370,62 +319,64 @@ impl Store {
         variant: i64,
         uri: &str,
     ) -> Result<(), StoreError> {
-        let now = now_ms();
-        let mut tx = self.pool().begin().await?;
-        sqlx::query(
-            "UPDATE variants SET pub_state = 'published', published_uri = $1, published_at = $2, \
-             last_error = NULL, updated_at = $2 WHERE id = $3",
-        )
-        .bind(uri)
-        .bind(now)
-        .bind(variant)
-        .execute(&mut *tx)
-        .await?;
-        jobs::finish(&mut tx, job.id, true, None).await?;
-        let story_id: i64 = sqlx::query("SELECT story_id FROM variants WHERE id = $1")
-            .bind(variant)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("story_id")?;
-        let left: i64 = sqlx::query(
-            "SELECT COUNT(*) AS n FROM variants WHERE story_id = $1 AND pub_state <> 'published'",
-        )
-        .bind(story_id)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("n")?;
-        let story = load_story(&mut tx, story_id).await?;
-        if left == 0 && story.state != StoryState::Published {
-            sqlx::query("UPDATE stories SET state = 'published', updated_at = $1 WHERE id = $2")
-                .bind(now)
-                .bind(story_id)
-                .execute(&mut *tx)
-                .await?;
-            let link = format!("/stories/{story_id}");
-            let msg = format!("“{}” is published", story.title);
-            for u in people_to_tell(&story) {
-                notify(&mut tx, u, &link, &msg).await?;
-            }
-        }
-        record(
-            &mut tx,
+        audit::write(
+            self,
             &Author::system("scheduler"),
-            Change {
-                action: "variant.published",
-                subject_type: "story",
-                subject_id: story_id.to_string(),
-                market: Some(story.market_id),
-                before: None,
-                after: Some(serde_json::json!({"variant": variant, "uri": uri})),
+            lock_variant(variant),
+            async |c| story_of_variant(c, variant).await,
+            async |c, story_id| {
+                let now = now_ms();
+                let n = sqlx::query(
+                    "UPDATE variants SET pub_state = 'published', published_uri = $1, \
+                     published_at = $2, last_error = NULL, updated_at = $2 WHERE id = $3",
+                )
+                .bind(uri)
+                .bind(now)
+                .bind(variant)
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+                jobs::finish(c, job.id, true, None).await?;
+                let left: i64 = sqlx::query(
+                    "SELECT COUNT(*) AS n FROM variants WHERE story_id = $1 \
+                     AND pub_state <> 'published'",
+                )
+                .bind(story_id)
+                .fetch_one(&mut *c)
+                .await?
+                .try_get("n")?;
+                let story = load_story(c, *story_id).await?;
+                if left == 0 && story.state != StoryState::Published {
+                    sqlx::query(
+                        "UPDATE stories SET state = 'published', updated_at = $1 WHERE id = $2",
+                    )
+                    .bind(now)
+                    .bind(story_id)
+                    .execute(&mut *c)
+                    .await?;
+                    let link = format!("/stories/{story_id}");
+                    let msg = format!("“{}” is published", story.title);
+                    for u in people_to_tell(&story) {
+                        notify(c, u, &link, &msg).await?;
+                    }
+                }
+                let change = Change {
+                    action: "variant.published",
+                    subject_type: "story",
+                    subject_id: story_id.to_string(),
+                    market: Some(story.market_id),
+                    before: None,
+                    after: Some(serde_json::json!({"variant": variant, "uri": uri})),
+                };
+                Ok(Applied::rows(n, 1, ()).audit(change))
             },
+            async |_, _| StoreError::NotFound { what: "variant" },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// Records a failed attempt: retried later, or the variant and its story marked failed and
-    /// the people who scheduled and wrote it notified.
+    /// the people who scheduled and wrote it notified (only giving up is audited).
     pub async fn fail_publish(
         &self,
         job: &Job,
@@ -433,73 +384,171 @@ impl Store {
         error: &str,
         retry: Retry,
     ) -> Result<(), StoreError> {
-        let now = now_ms();
-        let mut tx = self.pool().begin().await?;
-        let story_id: i64 = sqlx::query("SELECT story_id FROM variants WHERE id = $1")
-            .bind(variant)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("story_id")?;
-        match retry {
-            Retry::At(at) => {
-                sqlx::query(
-                    "UPDATE variants SET pub_state = 'pending', last_error = $1, updated_at = $2 WHERE id = $3",
+        audit::write(
+            self,
+            &Author::system("scheduler"),
+            lock_variant(variant),
+            async |c| story_of_variant(c, variant).await,
+            async |c, story_id| {
+                let now = now_ms();
+                let at = match retry {
+                    Retry::At(at) => Some(at),
+                    Retry::Never => None,
+                };
+                let n = sqlx::query(
+                    "UPDATE variants SET pub_state = $1, last_error = $2, updated_at = $3 \
+                     WHERE id = $4",
                 )
+                .bind(if at.is_some() { "pending" } else { "failed" })
                 .bind(error)
                 .bind(now)
                 .bind(variant)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "UPDATE jobs SET state = 'queued', run_at = $1, last_error = $2, lease_owner = NULL, \
-                     lease_until = NULL, updated_at = $3 WHERE id = $4",
-                )
-                .bind(at)
-                .bind(error)
-                .bind(now)
-                .bind(job.id)
-                .execute(&mut *tx)
-                .await?;
-            }
-            Retry::Never => {
-                sqlx::query(
-                    "UPDATE variants SET pub_state = 'failed', last_error = $1, updated_at = $2 WHERE id = $3",
-                )
-                .bind(error)
-                .bind(now)
-                .bind(variant)
-                .execute(&mut *tx)
-                .await?;
-                jobs::finish(&mut tx, job.id, false, Some(error)).await?;
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+                if let Some(at) = at {
+                    sqlx::query(
+                        "UPDATE jobs SET state = 'queued', run_at = $1, last_error = $2, \
+                         lease_owner = NULL, lease_until = NULL, updated_at = $3 WHERE id = $4",
+                    )
+                    .bind(at)
+                    .bind(error)
+                    .bind(now)
+                    .bind(job.id)
+                    .execute(&mut *c)
+                    .await?;
+                    return Ok(Applied::rows(n, 1, ()));
+                }
+                jobs::finish(c, job.id, false, Some(error)).await?;
                 sqlx::query("UPDATE stories SET state = 'failed', updated_at = $1 WHERE id = $2")
                     .bind(now)
                     .bind(story_id)
-                    .execute(&mut *tx)
+                    .execute(&mut *c)
                     .await?;
-                let story = load_story(&mut tx, story_id).await?;
+                let story = load_story(c, *story_id).await?;
                 let link = format!("/stories/{story_id}");
                 let msg = format!("“{}” could not be published: {error}", story.title);
                 for u in people_to_tell(&story) {
-                    notify(&mut tx, u, &link, &msg).await?;
+                    notify(c, u, &link, &msg).await?;
                 }
-                record(
-                    &mut tx,
-                    &Author::system("scheduler"),
-                    Change {
-                        action: "variant.failed",
-                        subject_type: "story",
-                        subject_id: story_id.to_string(),
-                        market: Some(story.market_id),
-                        before: None,
-                        after: Some(serde_json::json!({"variant": variant, "error": error})),
-                    },
-                )
-                .await?;
+                let change = Change {
+                    action: "variant.failed",
+                    subject_type: "story",
+                    subject_id: story_id.to_string(),
+                    market: Some(story.market_id),
+                    before: None,
+                    after: Some(serde_json::json!({"variant": variant, "error": error})),
+                };
+                Ok(Applied::rows(n, 1, ()).audit(change))
+            },
+            async |_, _| StoreError::NotFound { what: "variant" },
+        )
+        .await
+    }
+}
+
+/// The id of variant `variant`'s story (`NotFound` when the variant is gone).
+async fn story_of_variant(conn: &mut AnyConnection, variant: i64) -> Result<i64, StoreError> {
+    sqlx::query("SELECT story_id FROM variants WHERE id = $1")
+        .bind(variant)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound { what: "variant" })?
+        .try_get("story_id")
+        .map_err(StoreError::from)
+}
+
+/// What a transition does besides the story's state: the publish jobs it enqueues or cancels
+/// (refusing to schedule a variant without a time, or to unschedule while a post is being
+/// published), and the people it tells.
+async fn transition_effects(
+    conn: &mut AnyConnection,
+    author: &Author,
+    story: &Story,
+    transition: Transition,
+    to: StoryState,
+    reason: Option<&str>,
+) -> Result<(), StoreError> {
+    let variants = load_variants(conn, story.id).await?;
+    match transition {
+        Transition::Schedule => {
+            for v in &variants {
+                let Some(at) = v.scheduled_at_ms else {
+                    return Err(StoreError::Reference(format!(
+                        "variant {} has no time; give every variant a time before scheduling",
+                        v.id
+                    )));
+                };
+                if v.pub_state != PubState::Published {
+                    enqueue_publish(conn, v.id, at).await?;
+                }
             }
         }
-        tx.commit().await?;
-        Ok(())
+        Transition::Unschedule => {
+            if variants.iter().any(|v| v.pub_state == PubState::Publishing) {
+                return Err(StoreError::State(
+                    "a post of this story is being published now; wait for it to finish".into(),
+                ));
+            }
+            for v in &variants {
+                jobs::cancel(conn, &publish_key(v.id)).await?;
+            }
+        }
+        Transition::Retry => {
+            let now = now_ms();
+            for v in variants.iter().filter(|v| v.pub_state == PubState::Failed) {
+                sqlx::query(
+                    "UPDATE variants SET pub_state = 'pending', updated_at = $1 WHERE id = $2",
+                )
+                .bind(now)
+                .bind(v.id)
+                .execute(&mut *conn)
+                .await?;
+                enqueue_publish(conn, v.id, now).await?;
+            }
+        }
+        Transition::Reopen => {
+            for v in &variants {
+                jobs::cancel(conn, &publish_key(v.id)).await?;
+            }
+        }
+        Transition::Submit | Transition::Approve | Transition::Reject => {}
     }
+    let title = &story.title;
+    let who = &author.label;
+    let mut tell: Vec<(UserId, String)> = Vec::new();
+    match transition {
+        Transition::Submit => {
+            for lead in market_leads(conn, story.market_id).await? {
+                tell.push((lead, format!("{who} asks you to review “{title}”")));
+            }
+        }
+        Transition::Approve => {
+            tell.push((story.author_id, format!("“{title}” was approved by {who}")))
+        }
+        Transition::Reject => tell.push((
+            story.author_id,
+            format!("“{title}” was sent back by {who}: {}", reason.unwrap_or("")),
+        )),
+        Transition::Schedule => tell.push((story.author_id, format!("“{title}” is scheduled"))),
+        Transition::Unschedule | Transition::Reopen | Transition::Retry => {}
+    }
+    if let Some(sub) = story.submitted_by
+        && matches!(transition, Transition::Approve | Transition::Reject)
+        && sub != story.author_id
+    {
+        tell.push((
+            sub,
+            format!("“{title}”: {} by {who}", to.label().to_lowercase()),
+        ));
+    }
+    let link = format!("/stories/{}", story.id);
+    for (user, message) in tell {
+        if Some(user) != author.user_id {
+            notify(conn, user, &link, &message).await?;
+        }
+    }
+    Ok(())
 }
 
 async fn enqueue_publish(
@@ -532,17 +581,6 @@ async fn load_variants(conn: &mut AnyConnection, story: i64) -> Result<Vec<Varia
     .iter()
     .map(variant_from_row)
     .collect()
-}
-
-async fn load_story(conn: &mut AnyConnection, id: i64) -> Result<Story, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {} FROM stories WHERE id = $1",
-        crate::stories::STORY_COLUMNS
-    ))
-    .bind(id)
-    .fetch_one(conn)
-    .await?;
-    crate::stories::story_from_row(&row)
 }
 
 async fn market_leads(

@@ -6,7 +6,7 @@ use chorus_core::audit::Author;
 use chorus_core::{MarketId, TeamId};
 use sqlx::Row;
 
-use crate::audit::{Change, record};
+use crate::audit::{self, Applied, Change, Lock};
 use crate::{Store, StoreError, now_ms};
 
 /// How one team (or the queries without a team) did in one market.
@@ -34,40 +34,49 @@ impl Store {
         market: MarketId,
         minutes: i64,
     ) -> Result<(), StoreError> {
-        let before = self.response_target(market).await?;
-        let mut tx = self.pool().begin().await?;
-        sqlx::query(
-            "INSERT INTO response_targets (market_id, minutes, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (market_id) DO UPDATE SET minutes = excluded.minutes, \
-             updated_at = excluded.updated_at",
-        )
-        .bind(market.0)
-        .bind(minutes)
-        .bind(now_ms())
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| {
-            if crate::error::is_foreign_key_violation(&e) {
-                StoreError::Reference("the market does not exist".into())
-            } else {
-                e.into()
-            }
-        })?;
-        record(
-            &mut tx,
+        audit::write(
+            self,
             author,
-            Change {
-                action: "response_target.set",
-                subject_type: "market",
-                subject_id: market.to_string(),
-                market: Some(market),
-                before: before.map(|m| serde_json::json!({ "first_response_minutes": m })),
-                after: Some(serde_json::json!({ "first_response_minutes": minutes })),
+            Lock::id("markets", market.0),
+            async |c| {
+                let row = sqlx::query("SELECT minutes FROM response_targets WHERE market_id = $1")
+                    .bind(market.0)
+                    .fetch_optional(&mut *c)
+                    .await?;
+                Ok(row.map(|r| r.try_get::<i64, _>("minutes")).transpose()?)
             },
+            async |c, before| {
+                let n = sqlx::query(
+                    "INSERT INTO response_targets (market_id, minutes, updated_at) \
+                     VALUES ($1, $2, $3) ON CONFLICT (market_id) DO UPDATE \
+                     SET minutes = excluded.minutes, updated_at = excluded.updated_at",
+                )
+                .bind(market.0)
+                .bind(minutes)
+                .bind(now_ms())
+                .execute(&mut *c)
+                .await
+                .map_err(|e| {
+                    if crate::error::is_foreign_key_violation(&e) {
+                        StoreError::Reference("the market does not exist".into())
+                    } else {
+                        e.into()
+                    }
+                })?
+                .rows_affected();
+                let change = Change {
+                    action: "response_target.set",
+                    subject_type: "market",
+                    subject_id: market.to_string(),
+                    market: Some(market),
+                    before: before.map(|m| serde_json::json!({ "first_response_minutes": m })),
+                    after: Some(serde_json::json!({ "first_response_minutes": minutes })),
+                };
+                Ok(Applied::rows(n, 1, ()).audit(change))
+            },
+            async |_, _| StoreError::NotFound { what: "market" },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     pub async fn response_target(&self, market: MarketId) -> Result<Option<i64>, StoreError> {

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::audit::{Change, record};
+use crate::audit::{self, Applied, Change, Lock};
 use crate::direct::Bind;
 use crate::{Store, StoreError, now_ms};
 
@@ -133,45 +133,56 @@ impl Store {
         let secret = format!("{API_TOKEN_PREFIX}{}", random_token());
         let prefix: String = secret.chars().take(API_TOKEN_PREFIX.len() + 6).collect();
         let now = now_ms();
-        let mut tx = self.pool().begin().await?;
-        let id: i64 = sqlx::query(
-            "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(user.0)
-        .bind(name)
-        .bind(hash_token(&secret))
-        .bind(&prefix)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
-        record(
-            &mut tx,
+        let token = audit::write(
+            self,
             author,
-            Change {
-                action: "api_token.create",
-                subject_type: "api_token",
-                subject_id: id.to_string(),
-                market: None,
-                before: None,
-                after: Some(serde_json::json!({"user_id": user.0, "name": name, "prefix": prefix})),
+            Lock::nothing(),
+            async |_| Ok(()),
+            async |c, _| {
+                let id: i64 = sqlx::query(
+                    "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(user.0)
+                .bind(name)
+                .bind(hash_token(&secret))
+                .bind(&prefix)
+                .bind(now)
+                .fetch_one(&mut *c)
+                .await
+                .map_err(|e| {
+                    if crate::error::is_foreign_key_violation(&e) {
+                        StoreError::NotFound { what: "user" }
+                    } else {
+                        e.into()
+                    }
+                })?
+                .try_get("id")?;
+                let change = Change {
+                    action: "api_token.create",
+                    subject_type: "api_token",
+                    subject_id: id.to_string(),
+                    market: None,
+                    before: None,
+                    after: Some(
+                        serde_json::json!({"user_id": user.0, "name": name, "prefix": prefix}),
+                    ),
+                };
+                let token = ApiToken {
+                    id,
+                    user_id: user,
+                    name: name.to_owned(),
+                    prefix: prefix.clone(),
+                    created_at_ms: now,
+                    last_used_at_ms: None,
+                    revoked: false,
+                };
+                Ok(Applied::rows(1, 1, token).audit(change))
             },
+            async |_, _| StoreError::NotFound { what: "user" },
         )
         .await?;
-        tx.commit().await?;
-        Ok(NewApiToken {
-            token: ApiToken {
-                id,
-                user_id: user,
-                name: name.to_owned(),
-                prefix,
-                created_at_ms: now,
-                last_used_at_ms: None,
-                revoked: false,
-            },
-            secret,
-        })
+        Ok(NewApiToken { token, secret })
     }
 
     /// The active user an unrevoked API token belongs to, recording its use. The time of use is
@@ -212,41 +223,56 @@ impl Store {
         rows.iter().map(token_from_row).collect()
     }
 
-    /// Revokes one of `user`'s tokens; returns whether it was live.
+    /// Revokes one of `user`'s tokens; returns whether it was live (revoking a token that is
+    /// already revoked, or is not `user`'s, changes nothing and is not audited).
     pub async fn revoke_api_token(
         &self,
         author: &Author,
         user: UserId,
         id: i64,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let n = sqlx::query(
-            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 \
-             AND revoked_at IS NULL",
-        )
-        .bind(now_ms())
-        .bind(id)
-        .bind(user.0)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n > 0 {
-            record(
-                &mut tx,
-                author,
-                Change {
+        audit::write(
+            self,
+            author,
+            Lock::id("api_tokens", id),
+            async |c| {
+                let live = sqlx::query(
+                    "SELECT id FROM api_tokens WHERE id = $1 AND user_id = $2 \
+                     AND revoked_at IS NULL",
+                )
+                .bind(id)
+                .bind(user.0)
+                .fetch_optional(&mut *c)
+                .await?;
+                Ok(live.is_some())
+            },
+            async |c, live| {
+                if !*live {
+                    return Ok(Applied::rows(0, 0, false));
+                }
+                let n = sqlx::query(
+                    "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 \
+                     AND revoked_at IS NULL",
+                )
+                .bind(now_ms())
+                .bind(id)
+                .bind(user.0)
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+                let change = Change {
                     action: "api_token.revoke",
                     subject_type: "api_token",
                     subject_id: id.to_string(),
                     market: None,
                     before: None,
                     after: Some(serde_json::json!({"revoked": true})),
-                },
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(n > 0)
+                };
+                Ok(Applied::rows(n, 1, true).audit(change))
+            },
+            async |_, _| StoreError::Stale { what: "this token" },
+        )
+        .await
     }
 }
 

@@ -2,7 +2,11 @@
 //!
 //! Editing the content of a story that was in review, approved or scheduled sends it back to
 //! draft and cancels its publish jobs, in the same transaction: what gets published is always
-//! what was approved.
+//! what was approved. What went out stays as it went out: a story that is publishing or
+//! published, and a variant that is, do not change. That condition is in the `WHERE` clause of
+//! each change (`STORY_OPEN`, `VARIANT_OPEN`), so a publish that starts meanwhile cannot
+//! slip between a check and the write; a change it stops is refused with `State` and writes
+//! nothing (see `story_guard`).
 
 use chorus_core::audit::Author;
 use chorus_core::stories::workflow::StoryState;
@@ -11,8 +15,10 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::audit::{Change, record, snapshot};
+use crate::audit::{self, Applied, Change, Lock, snapshot};
 use crate::error::{is_foreign_key_violation, is_unique_violation};
+use crate::story_guard::{STORY_OPEN, VARIANT_OPEN, lock_variant, story_refusal, variant_refusal};
+use crate::variant_images::image_metas;
 use crate::{Store, StoreError, jobs, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -167,59 +173,46 @@ impl Store {
                 "a story needs a person as its author".into(),
             ));
         };
-        let now = now_ms();
-        let mut tx = self.pool().begin().await?;
-        let id: i64 = sqlx::query(
-            "INSERT INTO stories (market_id, campaign_id, title, brief, state, author_id, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, 'draft', $5, $6, $6) RETURNING id",
-        )
-        .bind(input.market_id.0)
-        .bind(input.campaign_id)
-        .bind(&input.title)
-        .bind(&input.brief)
-        .bind(author_id.0)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| reference(e, "the market or campaign does not exist"))?
-        .try_get("id")?;
-        write_principles(&mut tx, id, &input.principles).await?;
-        record(
-            &mut tx,
+        audit::write(
+            self,
             author,
-            Change {
-                action: "story.create",
-                subject_type: "story",
-                subject_id: id.to_string(),
-                market: Some(input.market_id),
-                before: None,
-                after: snapshot(input),
+            Lock::nothing(),
+            async |_| Ok(()),
+            async |c, _| {
+                let now = now_ms();
+                let id: i64 = sqlx::query(
+                    "INSERT INTO stories (market_id, campaign_id, title, brief, state, author_id, \
+                     created_at, updated_at) VALUES ($1, $2, $3, $4, 'draft', $5, $6, $6) \
+                     RETURNING id",
+                )
+                .bind(input.market_id.0)
+                .bind(input.campaign_id)
+                .bind(&input.title)
+                .bind(&input.brief)
+                .bind(author_id.0)
+                .bind(now)
+                .fetch_one(&mut *c)
+                .await
+                .map_err(|e| reference(e, "the market or campaign does not exist"))?
+                .try_get("id")?;
+                write_principles(c, id, &input.principles).await?;
+                let change = Change {
+                    action: "story.create",
+                    subject_type: "story",
+                    subject_id: id.to_string(),
+                    market: Some(input.market_id),
+                    before: None,
+                    after: snapshot(input),
+                };
+                Ok(Applied::rows(1, 1, load_story(c, id).await?).audit(change))
             },
+            async |_, _| StoreError::NotFound { what: "story" },
         )
-        .await?;
-        tx.commit().await?;
-        self.story(id).await
+        .await
     }
 
     pub async fn story(&self, id: i64) -> Result<Story, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {STORY_COLUMNS} FROM stories WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound { what: "story" })?;
-        let mut story = story_from_row(&row)?;
-        story.principles = sqlx::query(
-            "SELECT principle_id FROM story_principles WHERE story_id = $1 ORDER BY principle_id",
-        )
-        .bind(id)
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(|r| Ok(PrincipleId(r.try_get("principle_id")?)))
-        .collect::<Result<_, StoreError>>()?;
-        Ok(story)
+        load_story(&mut *self.pool().acquire().await?, id).await
     }
 
     /// Stories in `markets` (all when `None`), most recently changed first, optionally in one
@@ -252,110 +245,89 @@ impl Store {
         rows.iter().map(story_from_row).collect()
     }
 
-    /// Changes the story's fields; returns the story and whether it went back to draft.
+    /// Changes the story's title, brief, campaign and principles (not its market); returns the
+    /// story and whether it went back to draft. A story that is publishing or published is
+    /// refused with `State`.
     pub async fn update_story(
         &self,
         author: &Author,
         id: i64,
         input: &StoryInput,
     ) -> Result<(Story, bool), StoreError> {
-        let before = self.story(id).await?;
-        let mut tx = self.pool().begin().await?;
-        sqlx::query(
-            "UPDATE stories SET campaign_id = $1, title = $2, brief = $3, updated_at = $4 \
-             WHERE id = $5",
-        )
-        .bind(input.campaign_id)
-        .bind(&input.title)
-        .bind(&input.brief)
-        .bind(now_ms())
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| reference(e, "the campaign does not exist"))?;
-        sqlx::query("DELETE FROM story_principles WHERE story_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        write_principles(&mut tx, id, &input.principles).await?;
-        let back = back_to_draft(&mut tx, &before).await?;
-        record(
-            &mut tx,
+        audit::write(
+            self,
             author,
-            Change {
-                action: "story.update",
-                subject_type: "story",
-                subject_id: id.to_string(),
-                market: Some(before.market_id),
-                before: snapshot(&StoryInput {
-                    market_id: before.market_id,
-                    campaign_id: before.campaign_id,
-                    title: before.title.clone(),
-                    brief: before.brief.clone(),
-                    principles: before.principles.clone(),
-                }),
-                after: snapshot(input),
+            Lock::id("stories", id),
+            async |c| load_story(c, id).await,
+            async |c, before| {
+                let n = sqlx::query(&format!(
+                    "UPDATE stories SET campaign_id = $1, title = $2, brief = $3, updated_at = $4 \
+                     WHERE id = $5 AND {STORY_OPEN}"
+                ))
+                .bind(input.campaign_id)
+                .bind(&input.title)
+                .bind(&input.brief)
+                .bind(now_ms())
+                .bind(id)
+                .execute(&mut *c)
+                .await
+                .map_err(|e| reference(e, "the campaign does not exist"))?
+                .rows_affected();
+                let mut back = false;
+                if n == 1 {
+                    sqlx::query("DELETE FROM story_principles WHERE story_id = $1")
+                        .bind(id)
+                        .execute(&mut *c)
+                        .await?;
+                    write_principles(c, id, &input.principles).await?;
+                    back = back_to_draft(c, before).await?;
+                }
+                let change = Change {
+                    action: "story.update",
+                    subject_type: "story",
+                    subject_id: id.to_string(),
+                    market: Some(before.market_id),
+                    before: snapshot(&StoryInput {
+                        market_id: before.market_id,
+                        campaign_id: before.campaign_id,
+                        title: before.title.clone(),
+                        brief: before.brief.clone(),
+                        principles: before.principles.clone(),
+                    }),
+                    after: snapshot(input),
+                };
+                Ok(Applied::rows(n, 1, (load_story(c, id).await?, back)).audit(change))
             },
+            async |c, _| story_refusal(c, id).await,
         )
-        .await?;
-        tx.commit().await?;
-        Ok((self.story(id).await?, back))
+        .await
     }
 
     pub async fn variants(&self, story: i64) -> Result<Vec<Variant>, StoreError> {
+        let mut conn = self.pool().acquire().await?;
         let rows = sqlx::query(&format!(
             "SELECT {VARIANT_COLUMNS} FROM variants WHERE story_id = $1 ORDER BY id"
         ))
         .bind(story)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *conn)
         .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let mut v = variant_from_row(r)?;
-            v.images = self.image_metas(v.id).await?;
+            v.images = image_metas(&mut conn, v.id).await?;
             out.push(v);
         }
         Ok(out)
     }
 
     pub async fn variant(&self, id: i64) -> Result<Variant, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {VARIANT_COLUMNS} FROM variants WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound { what: "variant" })?;
-        let mut v = variant_from_row(&row)?;
-        v.images = self.image_metas(id).await?;
-        Ok(v)
-    }
-
-    async fn image_metas(&self, variant: i64) -> Result<Vec<ImageMeta>, StoreError> {
-        sqlx::query(
-            "SELECT id, name, mime, alt, LENGTH(bytes) AS size FROM variant_images \
-             WHERE variant_id = $1 ORDER BY position, id",
-        )
-        .bind(variant)
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(ImageMeta {
-                id: r.try_get("id")?,
-                name: r.try_get("name")?,
-                mime: r.try_get("mime")?,
-                alt: r.try_get("alt")?,
-                size: r
-                    .try_get::<i64, _>("size")
-                    .or_else(|_| r.try_get::<i32, _>("size").map(i64::from))?,
-            })
-        })
-        .collect()
+        load_variant(&mut *self.pool().acquire().await?, id).await
     }
 
     /// Creates (`id` = None) or changes a variant. Changing content of approved work sends the
-    /// story back to draft; changing only the time of a scheduled variant moves its job.
+    /// story back to draft; changing only the time of a scheduled variant moves its job. A
+    /// variant that is publishing or published, or one of a story that is, is refused with
+    /// `State`, and so is a new variant for such a story.
     pub async fn save_variant(
         &self,
         author: &Author,
@@ -363,174 +335,148 @@ impl Store {
         id: Option<i64>,
         input: &VariantInput,
     ) -> Result<Variant, StoreError> {
-        let story = self.story(story_id).await?;
-        let before = match id {
-            Some(v) => Some(self.variant(v).await?),
-            None => None,
+        let lock = match id {
+            None => Lock::id("stories", story_id),
+            Some(v) => lock_variant(v),
         };
-        if before.as_ref().is_some_and(|b| b.story_id != story_id) {
-            return Err(StoreError::NotFound { what: "variant" });
-        }
-        let now = now_ms();
-        let mut tx = self.pool().begin().await?;
-        let vid: i64 = match &before {
-            None => sqlx::query(
-                "INSERT INTO variants (story_id, account_id, locale, body, scheduled_at, \
-                 pub_state, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6) \
-                 RETURNING id",
-            )
-            .bind(story_id)
-            .bind(input.account_id)
-            .bind(&input.locale)
-            .bind(&input.body)
-            .bind(input.scheduled_at_ms)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(variant_error)?
-            .try_get("id")?,
-            Some(b) => {
-                sqlx::query(
-                    "UPDATE variants SET account_id = $1, locale = $2, body = $3, \
-                     scheduled_at = $4, updated_at = $5 WHERE id = $6",
-                )
-                .bind(input.account_id)
-                .bind(&input.locale)
-                .bind(&input.body)
-                .bind(input.scheduled_at_ms)
-                .bind(now)
-                .bind(b.id)
-                .execute(&mut *tx)
-                .await
-                .map_err(variant_error)?;
-                b.id
-            }
-        };
-        let content_changed = before.as_ref().is_none_or(|b| {
-            b.body != input.body || b.account_id != input.account_id || b.locale != input.locale
-        });
-        if content_changed {
-            back_to_draft(&mut tx, &story).await?;
-        } else if let Some(at) = input.scheduled_at_ms {
-            jobs::reschedule(&mut tx, &publish_key(vid), at).await?;
-        }
-        record(
-            &mut tx,
+        let vid = audit::write(
+            self,
             author,
-            Change {
-                action: if before.is_some() { "variant.update" } else { "variant.create" },
-                subject_type: "story",
-                subject_id: story_id.to_string(),
-                market: Some(story.market_id),
-                before: before.as_ref().map(|b| {
-                    serde_json::json!({"variant": b.id, "account_id": b.account_id,
-                        "locale": b.locale, "body": b.body, "scheduled_at": b.scheduled_at_ms})
-                }),
-                after: Some(serde_json::json!({"variant": vid, "account_id": input.account_id,
-                    "locale": input.locale, "body": input.body, "scheduled_at": input.scheduled_at_ms})),
+            lock,
+            async |c| {
+                let story = load_story(c, story_id).await?;
+                let before = match id {
+                    Some(v) => Some(load_variant(c, v).await?),
+                    None => None,
+                };
+                if before.as_ref().is_some_and(|b| b.story_id != story_id) {
+                    return Err(StoreError::NotFound { what: "variant" });
+                }
+                Ok((story, before))
+            },
+            async |c, (story, before)| {
+                let now = now_ms();
+                let (n, vid) = match before {
+                    None => {
+                        let row = sqlx::query(&format!(
+                            "INSERT INTO variants (story_id, account_id, locale, body, \
+                             scheduled_at, pub_state, created_at, updated_at) \
+                             SELECT $1, $2, $3, $4, $5, 'pending', $6, $6 WHERE EXISTS \
+                             (SELECT 1 FROM stories WHERE id = $1 AND {STORY_OPEN}) RETURNING id"
+                        ))
+                        .bind(story_id)
+                        .bind(input.account_id)
+                        .bind(&input.locale)
+                        .bind(&input.body)
+                        .bind(input.scheduled_at_ms)
+                        .bind(now)
+                        .fetch_optional(&mut *c)
+                        .await
+                        .map_err(variant_error)?;
+                        match row {
+                            Some(r) => (1, r.try_get("id")?),
+                            None => (0, 0),
+                        }
+                    }
+                    Some(b) => {
+                        let n = sqlx::query(&format!(
+                            "UPDATE variants SET account_id = $1, locale = $2, body = $3, \
+                             scheduled_at = $4, updated_at = $5 WHERE id = $6 AND {VARIANT_OPEN}"
+                        ))
+                        .bind(input.account_id)
+                        .bind(&input.locale)
+                        .bind(&input.body)
+                        .bind(input.scheduled_at_ms)
+                        .bind(now)
+                        .bind(b.id)
+                        .execute(&mut *c)
+                        .await
+                        .map_err(variant_error)?
+                        .rows_affected();
+                        (n, b.id)
+                    }
+                };
+                if n == 1 {
+                    let content_changed = before.as_ref().is_none_or(|b| {
+                        b.body != input.body
+                            || b.account_id != input.account_id
+                            || b.locale != input.locale
+                    });
+                    if content_changed {
+                        back_to_draft(c, story).await?;
+                    } else if let Some(at) = input.scheduled_at_ms {
+                        jobs::reschedule(c, &publish_key(vid), at).await?;
+                    }
+                }
+                let change = Change {
+                    action: if before.is_some() {
+                        "variant.update"
+                    } else {
+                        "variant.create"
+                    },
+                    subject_type: "story",
+                    subject_id: story_id.to_string(),
+                    market: Some(story.market_id),
+                    before: before.as_ref().map(|b| {
+                        serde_json::json!({"variant": b.id, "account_id": b.account_id,
+                            "locale": b.locale, "body": b.body, "scheduled_at": b.scheduled_at_ms})
+                    }),
+                    after: Some(serde_json::json!({"variant": vid,
+                        "account_id": input.account_id, "locale": input.locale,
+                        "body": input.body, "scheduled_at": input.scheduled_at_ms})),
+                };
+                Ok(Applied::rows(n, 1, vid).audit(change))
+            },
+            async |c, _| match id {
+                Some(v) => variant_refusal(c, v).await,
+                None => story_refusal(c, story_id).await,
             },
         )
         .await?;
-        tx.commit().await?;
         self.variant(vid).await
     }
 
+    /// Deletes a variant and cancels its publish job; approved work goes back to draft. A
+    /// variant that is publishing or published, or one of a story that is, is refused with
+    /// `State` and nothing changes.
     pub async fn delete_variant(&self, author: &Author, id: i64) -> Result<(), StoreError> {
-        let v = self.variant(id).await?;
-        let story = self.story(v.story_id).await?;
-        let mut tx = self.pool().begin().await?;
-        jobs::cancel(&mut tx, &publish_key(id)).await?;
-        sqlx::query("DELETE FROM variants WHERE id = $1 AND pub_state IN ('pending', 'failed')")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        back_to_draft(&mut tx, &story).await?;
-        record(
-            &mut tx,
+        audit::write(
+            self,
             author,
-            Change {
-                action: "variant.delete",
-                subject_type: "story",
-                subject_id: v.story_id.to_string(),
-                market: Some(story.market_id),
-                before: Some(serde_json::json!({"variant": id, "body": v.body})),
-                after: None,
+            lock_variant(id),
+            async |c| {
+                let v = load_variant(c, id).await?;
+                let story = load_story(c, v.story_id).await?;
+                Ok((v, story))
             },
+            async |c, (v, story)| {
+                let n = sqlx::query(&format!(
+                    "DELETE FROM variants WHERE id = $1 AND {VARIANT_OPEN}"
+                ))
+                .bind(id)
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+                if n == 1 {
+                    jobs::cancel(c, &publish_key(id)).await?;
+                    back_to_draft(c, story).await?;
+                }
+                let change = Change {
+                    action: "variant.delete",
+                    subject_type: "story",
+                    subject_id: v.story_id.to_string(),
+                    market: Some(story.market_id),
+                    before: Some(serde_json::json!({"variant": id, "body": v.body})),
+                    after: None,
+                };
+                Ok(Applied::rows(n, 1, ()).audit(change))
+            },
+            async |c, _| variant_refusal(c, id).await,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
-    pub async fn add_image(
-        &self,
-        author: &Author,
-        variant: i64,
-        name: &str,
-        mime: &str,
-        bytes: &[u8],
-        alt: &str,
-    ) -> Result<ImageMeta, StoreError> {
-        let v = self.variant(variant).await?;
-        let story = self.story(v.story_id).await?;
-        let mut tx = self.pool().begin().await?;
-        let id: i64 = sqlx::query(
-            "INSERT INTO variant_images (variant_id, position, name, mime, bytes, alt) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(variant)
-        .bind(v.images.len() as i64)
-        .bind(name)
-        .bind(mime)
-        .bind(bytes.to_vec())
-        .bind(alt)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
-        back_to_draft(&mut tx, &story).await?;
-        record(
-            &mut tx,
-            author,
-            Change {
-                action: "variant.image_add",
-                subject_type: "story",
-                subject_id: v.story_id.to_string(),
-                market: Some(story.market_id),
-                before: None,
-                after: Some(serde_json::json!({"variant": variant, "image": name, "alt": alt})),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(ImageMeta {
-            id,
-            name: name.to_owned(),
-            mime: mime.to_owned(),
-            alt: alt.to_owned(),
-            size: bytes.len() as i64,
-        })
-    }
-
-    /// An image's bytes and MIME type.
-    pub async fn image(&self, id: i64) -> Result<(ImageMeta, Vec<u8>), StoreError> {
-        let r = sqlx::query("SELECT id, name, mime, alt, bytes FROM variant_images WHERE id = $1")
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound { what: "image" })?;
-        let bytes: Vec<u8> = r.try_get("bytes")?;
-        Ok((
-            ImageMeta {
-                id,
-                name: r.try_get("name")?,
-                mime: r.try_get("mime")?,
-                alt: r.try_get("alt")?,
-                size: bytes.len() as i64,
-            },
-            bytes,
-        ))
-    }
-
+    /// Adds a comment to a story (comments are conversation, not content: not audited).
     pub async fn add_comment(
         &self,
         author: &Author,
@@ -565,6 +511,42 @@ impl Store {
         .map(|r| Ok((UserId(r.try_get("author_id")?), r.try_get("body")?, r.try_get("created_at")?)))
         .collect()
     }
+}
+
+/// The story `id` with its principles (`NotFound` when there is none).
+pub(crate) async fn load_story(conn: &mut AnyConnection, id: i64) -> Result<Story, StoreError> {
+    let row = sqlx::query(&format!(
+        "SELECT {STORY_COLUMNS} FROM stories WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound { what: "story" })?;
+    let mut story = story_from_row(&row)?;
+    story.principles = sqlx::query(
+        "SELECT principle_id FROM story_principles WHERE story_id = $1 ORDER BY principle_id",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(|r| Ok(PrincipleId(r.try_get("principle_id")?)))
+    .collect::<Result<_, StoreError>>()?;
+    Ok(story)
+}
+
+/// The variant `id` with its images (`NotFound` when there is none).
+pub(crate) async fn load_variant(conn: &mut AnyConnection, id: i64) -> Result<Variant, StoreError> {
+    let row = sqlx::query(&format!(
+        "SELECT {VARIANT_COLUMNS} FROM variants WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound { what: "variant" })?;
+    let mut v = variant_from_row(&row)?;
+    v.images = image_metas(conn, id).await?;
+    Ok(v)
 }
 
 /// If approval no longer holds after an edit, puts the story back to draft and cancels its

@@ -5,7 +5,7 @@
 use chorus_core::audit::Author;
 use sqlx::Row;
 
-use crate::audit::{Change, record, snapshot};
+use crate::audit::{self, Applied, Change, Lock, snapshot};
 use crate::stories::{STORY_COLUMNS, reference, story_from_row, variant_error, write_principles};
 use crate::{Store, StoreError, Story, StoryInput, VariantInput, now_ms};
 
@@ -28,75 +28,77 @@ impl Store {
                 "a story needs a person as its author".into(),
             ));
         };
-        let now = now_ms();
-        let mut tx = self.pool().begin().await?;
-        let mut created = Vec::with_capacity(stories.len());
-        for (i, input) in stories.iter().enumerate() {
-            let row = sqlx::query(&format!(
-                "INSERT INTO stories (market_id, campaign_id, title, brief, state, author_id, \
-                 created_at, updated_at) VALUES ($1, $2, $3, $4, 'draft', $5, $6, $6) \
-                 RETURNING {STORY_COLUMNS}"
-            ))
-            .bind(input.market_id.0)
-            .bind(input.campaign_id)
-            .bind(&input.title)
-            .bind(&input.brief)
-            .bind(author_id.0)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(|e| reference(e, "the market or campaign does not exist"))?;
-            let mut story = story_from_row(&row)?;
-            story.principles = input.principles.clone();
-            write_principles(&mut tx, story.id, &input.principles).await?;
-            record(
-                &mut tx,
-                author,
-                Change {
-                    action: "story.create",
-                    subject_type: "story",
-                    subject_id: story.id.to_string(),
-                    market: Some(input.market_id),
-                    before: None,
-                    after: snapshot(input),
-                },
-            )
-            .await?;
-            for v in variants(i, &story).map_err(StoreError::Reference)? {
-                let vid: i64 = sqlx::query(
-                    "INSERT INTO variants (story_id, account_id, locale, body, scheduled_at, \
-                     pub_state, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6) RETURNING id",
-                )
-                .bind(story.id)
-                .bind(v.account_id)
-                .bind(&v.locale)
-                .bind(&v.body)
-                .bind(v.scheduled_at_ms)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(variant_error)?
-                .try_get("id")?;
-                record(
-                    &mut tx,
-                    author,
-                    Change {
-                        action: "variant.create",
+        audit::write(
+            self,
+            author,
+            Lock::nothing(),
+            async |_| Ok(()),
+            async |c, _| {
+                let now = now_ms();
+                let mut created = Vec::with_capacity(stories.len());
+                let mut entries = Vec::new();
+                for (i, input) in stories.iter().enumerate() {
+                    let row = sqlx::query(&format!(
+                        "INSERT INTO stories (market_id, campaign_id, title, brief, state, \
+                         author_id, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, 'draft', $5, $6, $6) RETURNING {STORY_COLUMNS}"
+                    ))
+                    .bind(input.market_id.0)
+                    .bind(input.campaign_id)
+                    .bind(&input.title)
+                    .bind(&input.brief)
+                    .bind(author_id.0)
+                    .bind(now)
+                    .fetch_one(&mut *c)
+                    .await
+                    .map_err(|e| reference(e, "the market or campaign does not exist"))?;
+                    let mut story = story_from_row(&row)?;
+                    story.principles = input.principles.clone();
+                    write_principles(c, story.id, &input.principles).await?;
+                    entries.push(Change {
+                        action: "story.create",
                         subject_type: "story",
                         subject_id: story.id.to_string(),
-                        market: Some(story.market_id),
+                        market: Some(input.market_id),
                         before: None,
-                        after: Some(serde_json::json!({"variant": vid,
-                            "account_id": v.account_id, "locale": v.locale, "body": v.body,
-                            "scheduled_at": v.scheduled_at_ms})),
-                    },
-                )
-                .await?;
-            }
-            created.push(story);
-        }
-        tx.commit().await?;
-        Ok(created)
+                        after: snapshot(input),
+                    });
+                    for v in variants(i, &story).map_err(StoreError::Reference)? {
+                        let vid: i64 = sqlx::query(
+                            "INSERT INTO variants (story_id, account_id, locale, body, \
+                             scheduled_at, pub_state, created_at, updated_at) \
+                             VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6) RETURNING id",
+                        )
+                        .bind(story.id)
+                        .bind(v.account_id)
+                        .bind(&v.locale)
+                        .bind(&v.body)
+                        .bind(v.scheduled_at_ms)
+                        .bind(now)
+                        .fetch_one(&mut *c)
+                        .await
+                        .map_err(variant_error)?
+                        .try_get("id")?;
+                        entries.push(Change {
+                            action: "variant.create",
+                            subject_type: "story",
+                            subject_id: story.id.to_string(),
+                            market: Some(story.market_id),
+                            before: None,
+                            after: Some(serde_json::json!({"variant": vid,
+                                "account_id": v.account_id, "locale": v.locale,
+                                "body": v.body, "scheduled_at": v.scheduled_at_ms})),
+                        });
+                    }
+                    created.push(story);
+                }
+                let n = created.len() as u64;
+                Ok(entries
+                    .into_iter()
+                    .fold(Applied::rows(n, n, created), Applied::audit))
+            },
+            async |_, _| StoreError::NotFound { what: "story" },
+        )
+        .await
     }
 }

@@ -4,9 +4,9 @@ use chorus_core::audit::Author;
 use chorus_core::user::{Email, Membership, User};
 use chorus_core::{Actor, MarketId, Role, Scope, TeamId, UserId};
 use serde::Serialize;
-use sqlx::{AnyConnection, Row};
+use sqlx::{Any, AnyConnection, Executor, Row};
 
-use crate::audit::{Change, record, snapshot};
+use crate::audit::{self, Applied, Change, Lock, snapshot};
 use crate::direct::{Bind, RowGet};
 use crate::error::{is_foreign_key_violation, is_unique_violation};
 use crate::{Store, StoreError, in_list, now_ms};
@@ -56,62 +56,60 @@ fn describe_membership(m: &Membership) -> String {
 impl Store {
     /// Creates a user and their memberships in one transaction.
     pub async fn create_user(&self, author: &Author, new: &NewUser) -> Result<User, StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let now = now_ms();
-        let id: i64 = sqlx::query(
-            "INSERT INTO users (email, display_name, password_hash, active, created_at, \
-             updated_at) VALUES ($1, $2, $3, 1, $4, $4) RETURNING id",
-        )
-        .bind(new.email.as_str())
-        .bind(&new.display_name)
-        .bind(new.password_hash.as_deref())
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| {
-            if is_unique_violation(&e, "email") {
-                StoreError::AlreadyExists {
-                    what: "a user with this email",
-                    field: "email",
-                }
-            } else {
-                e.into()
-            }
-        })?
-        .try_get("id")?;
-        let user = User {
-            id: UserId(id),
-            email: new.email.clone(),
-            display_name: new.display_name.clone(),
-            active: true,
-        };
-        for m in &new.memberships {
-            insert_membership(&mut tx, user.id, *m).await?;
-        }
-        record(
-            &mut tx,
+        audit::write(
+            self,
             author,
-            Change {
-                action: "user.create",
-                subject_type: "user",
-                subject_id: id.to_string(),
-                market: first_market(&new.memberships),
-                before: None,
-                after: user_snapshot(&user, &new.memberships),
+            Lock::nothing(),
+            async |_| Ok(()),
+            async |c, _| {
+                let now = now_ms();
+                let id: i64 = sqlx::query(
+                    "INSERT INTO users (email, display_name, password_hash, active, created_at, \
+                     updated_at) VALUES ($1, $2, $3, 1, $4, $4) RETURNING id",
+                )
+                .bind(new.email.as_str())
+                .bind(&new.display_name)
+                .bind(new.password_hash.as_deref())
+                .bind(now)
+                .fetch_one(&mut *c)
+                .await
+                .map_err(|e| {
+                    if is_unique_violation(&e, "email") {
+                        StoreError::AlreadyExists {
+                            what: "a user with this email",
+                            field: "email",
+                        }
+                    } else {
+                        e.into()
+                    }
+                })?
+                .try_get("id")?;
+                let user = User {
+                    id: UserId(id),
+                    email: new.email.clone(),
+                    display_name: new.display_name.clone(),
+                    active: true,
+                };
+                for m in &new.memberships {
+                    insert_membership(c, user.id, *m).await?;
+                }
+                let change = Change {
+                    action: "user.create",
+                    subject_type: "user",
+                    subject_id: id.to_string(),
+                    market: first_market(&new.memberships),
+                    before: None,
+                    after: user_snapshot(&user, &new.memberships),
+                };
+                Ok(Applied::rows(1, 1, user).audit(change))
             },
+            async |_, _| StoreError::NotFound { what: "user" },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(user)
+        .await
     }
 
     pub async fn user(&self, id: UserId) -> Result<User, StoreError> {
-        let row = sqlx::query("SELECT id, email, display_name, active FROM users WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound { what: "user" })?;
-        user_from_row(&row)
+        load_user(self.pool(), id).await
     }
 
     pub async fn user_by_email(&self, email: &Email) -> Result<Option<User>, StoreError> {
@@ -139,12 +137,7 @@ impl Store {
     }
 
     pub async fn memberships(&self, user: UserId) -> Result<Vec<Membership>, StoreError> {
-        let rows =
-            sqlx::query("SELECT role, market_id FROM memberships WHERE user_id = $1 ORDER BY id")
-                .bind(user.0)
-                .fetch_all(self.pool())
-                .await?;
-        rows.iter().map(|r| membership_from_row(r)).collect()
+        load_memberships(self.pool(), user).await
     }
 
     /// The user as an [`Actor`] for permission checks.
@@ -252,7 +245,7 @@ impl Store {
         Ok(out)
     }
 
-    /// Changes a user's display name and/or active flag.
+    /// Changes a user's display name and/or active flag; deactivating ends their sessions.
     pub async fn update_user(
         &self,
         author: &Author,
@@ -260,148 +253,167 @@ impl Store {
         display_name: &str,
         active: bool,
     ) -> Result<User, StoreError> {
-        let before = self.user(id).await?;
-        let memberships = self.memberships(id).await?;
-        let mut tx = self.pool().begin().await?;
-        sqlx::query(
-            "UPDATE users SET display_name = $1, active = $2, updated_at = $3 WHERE id = $4",
-        )
-        .bind(display_name)
-        .bind(i64::from(active))
-        .bind(now_ms())
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await?;
-        if !active {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await?;
-        }
-        let after = User {
-            display_name: display_name.to_owned(),
-            active,
-            ..before.clone()
-        };
-        record(
-            &mut tx,
+        audit::write(
+            self,
             author,
-            Change {
-                action: "user.update",
-                subject_type: "user",
-                subject_id: id.to_string(),
-                market: first_market(&memberships),
-                before: user_snapshot(&before, &memberships),
-                after: user_snapshot(&after, &memberships),
+            Lock::id("users", id.0),
+            async |c| {
+                let user = load_user(&mut *c, id).await?;
+                Ok((user, load_memberships(&mut *c, id).await?))
             },
+            async |c, (before, memberships)| {
+                let n = sqlx::query(
+                    "UPDATE users SET display_name = $1, active = $2, updated_at = $3 WHERE id = $4",
+                )
+                .bind(display_name)
+                .bind(i64::from(active))
+                .bind(now_ms())
+                .bind(id.0)
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+                if !active {
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                        .bind(id.0)
+                        .execute(&mut *c)
+                        .await?;
+                }
+                let after = User {
+                    display_name: display_name.to_owned(),
+                    active,
+                    ..before.clone()
+                };
+                let change = Change {
+                    action: "user.update",
+                    subject_type: "user",
+                    subject_id: id.to_string(),
+                    market: first_market(memberships),
+                    before: user_snapshot(before, memberships),
+                    after: user_snapshot(&after, memberships),
+                };
+                Ok(Applied::rows(n, 1, after).audit(change))
+            },
+            async |_, _| StoreError::NotFound { what: "user" },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(after)
+        .await
     }
 
-    /// Sets a new password hash and ends the user's other sessions.
+    /// Sets a new password hash and ends the user's sessions.
     pub async fn set_password_hash(
         &self,
         author: &Author,
         id: UserId,
         hash: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let n = sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
-            .bind(hash)
-            .bind(now_ms())
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound { what: "user" });
-        }
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?;
-        record(
-            &mut tx,
+        audit::write(
+            self,
             author,
-            Change {
-                action: "user.password",
-                subject_type: "user",
-                subject_id: id.to_string(),
-                market: None,
-                before: None,
-                after: Some(serde_json::json!({"password": "changed"})),
+            Lock::id("users", id.0),
+            async |_| Ok(()),
+            async |c, _| {
+                let n = sqlx::query(
+                    "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3",
+                )
+                .bind(hash)
+                .bind(now_ms())
+                .bind(id.0)
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                    .bind(id.0)
+                    .execute(&mut *c)
+                    .await?;
+                let change = Change {
+                    action: "user.password",
+                    subject_type: "user",
+                    subject_id: id.to_string(),
+                    market: None,
+                    before: None,
+                    after: Some(serde_json::json!({"password": "changed"})),
+                };
+                Ok(Applied::rows(n, 1, ()).audit(change))
             },
+            async |_, _| StoreError::NotFound { what: "user" },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
-    /// Grants a membership; granting one the user already holds is a no-op without an audit entry.
+    /// Grants a membership; granting one the user already holds is a no-op without an audit
+    /// entry (returns `false`). An unknown user is `NotFound`.
     pub async fn grant(
         &self,
         author: &Author,
         user: UserId,
         membership: Membership,
     ) -> Result<bool, StoreError> {
-        let before = self.memberships(user).await?;
-        if before.contains(&membership) {
-            return Ok(false);
-        }
-        let mut tx = self.pool().begin().await?;
-        insert_membership(&mut tx, user, membership).await?;
-        let mut after = before.clone();
-        after.push(membership);
-        record(
-            &mut tx,
+        audit::write(
+            self,
             author,
-            membership_change("membership.grant", user, membership, &before, &after),
+            Lock::id("users", user.0),
+            async |c| {
+                load_user(&mut *c, user).await?;
+                load_memberships(&mut *c, user).await
+            },
+            async |c, before| {
+                if before.contains(&membership) {
+                    return Ok(Applied::rows(0, 0, false));
+                }
+                insert_membership(c, user, membership).await?;
+                let mut after = before.clone();
+                after.push(membership);
+                let change =
+                    membership_change("membership.grant", user, membership, before, &after);
+                Ok(Applied::rows(1, 1, true).audit(change))
+            },
+            async |_, _| StoreError::NotFound { what: "user" },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(true)
+        .await
     }
 
-    /// Revokes a membership; returns whether it existed.
+    /// Revokes a membership the user holds. One they do not hold (e.g. the second of two
+    /// concurrent revokes) is `NotFound` and writes nothing; returns `true` otherwise.
     pub async fn revoke(
         &self,
         author: &Author,
         user: UserId,
         membership: Membership,
     ) -> Result<bool, StoreError> {
-        let before = self.memberships(user).await?;
-        if !before.contains(&membership) {
-            return Ok(false);
-        }
-        let mut tx = self.pool().begin().await?;
-        let market = match membership.scope {
-            Scope::Global => None,
-            Scope::Market(m) => Some(m.0),
-        };
-        sqlx::query(
-            "DELETE FROM memberships WHERE user_id = $1 AND role = $2 AND \
-             ((market_id IS NULL AND $3 IS NULL) OR market_id = $3)",
-        )
-        .bind(user.0)
-        .bind(membership.role.as_str())
-        .bind(market)
-        .execute(&mut *tx)
-        .await?;
-        let after: Vec<Membership> = before
-            .iter()
-            .copied()
-            .filter(|m| *m != membership)
-            .collect();
-        record(
-            &mut tx,
+        audit::write(
+            self,
             author,
-            membership_change("membership.revoke", user, membership, &before, &after),
+            Lock::id("users", user.0),
+            async |c| {
+                load_user(&mut *c, user).await?;
+                load_memberships(&mut *c, user).await
+            },
+            async |c, before| {
+                let market = match membership.scope {
+                    Scope::Global => None,
+                    Scope::Market(m) => Some(m.0),
+                };
+                let n = sqlx::query(
+                    "DELETE FROM memberships WHERE user_id = $1 AND role = $2 AND \
+                     ((market_id IS NULL AND $3 IS NULL) OR market_id = $3)",
+                )
+                .bind(user.0)
+                .bind(membership.role.as_str())
+                .bind(market)
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+                let after: Vec<Membership> = before
+                    .iter()
+                    .copied()
+                    .filter(|m| *m != membership)
+                    .collect();
+                let change =
+                    membership_change("membership.revoke", user, membership, before, &after);
+                Ok(Applied::rows(n, 1, true).audit(change))
+            },
+            async |_, _| StoreError::NotFound { what: "membership" },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(true)
+        .await
     }
 
     pub async fn team_members(&self, team: TeamId) -> Result<Vec<UserId>, StoreError> {
@@ -415,7 +427,8 @@ impl Store {
             .collect()
     }
 
-    /// Adds or removes a user from a team.
+    /// Adds or removes a user from a team; asking for what already is changes nothing and is
+    /// not audited.
     pub async fn set_team_member(
         &self,
         author: &Author,
@@ -423,32 +436,44 @@ impl Store {
         user: UserId,
         member: bool,
     ) -> Result<(), StoreError> {
-        let t = self.team(team).await?;
-        let mut tx = self.pool().begin().await?;
-        let n = if member {
-            sqlx::query(
-                "INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            )
-        } else {
-            sqlx::query("DELETE FROM team_members WHERE team_id = $1 AND user_id = $2")
-        }
-        .bind(team.0)
-        .bind(user.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| {
-            if is_foreign_key_violation(&e) {
-                StoreError::NotFound { what: "user" }
-            } else {
-                e.into()
-            }
-        })?
-        .rows_affected();
-        if n > 0 {
-            record(
-                &mut tx,
-                author,
-                Change {
+        audit::write(
+            self,
+            author,
+            Lock::id("teams", team.0),
+            async |c| {
+                let t = crate::org::load_team(&mut *c, team).await?;
+                let is_member = sqlx::query(
+                    "SELECT 1 AS one FROM team_members WHERE team_id = $1 AND user_id = $2",
+                )
+                .bind(team.0)
+                .bind(user.0)
+                .fetch_optional(&mut *c)
+                .await?
+                .is_some();
+                Ok((t, is_member))
+            },
+            async |c, (t, is_member)| {
+                if *is_member == member {
+                    return Ok(Applied::rows(0, 0, ()));
+                }
+                let n = if member {
+                    sqlx::query("INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)")
+                } else {
+                    sqlx::query("DELETE FROM team_members WHERE team_id = $1 AND user_id = $2")
+                }
+                .bind(team.0)
+                .bind(user.0)
+                .execute(&mut *c)
+                .await
+                .map_err(|e| {
+                    if is_foreign_key_violation(&e) {
+                        StoreError::NotFound { what: "user" }
+                    } else {
+                        e.into()
+                    }
+                })?
+                .rows_affected();
+                let change = Change {
                     action: if member {
                         "team.member_add"
                     } else {
@@ -459,13 +484,41 @@ impl Store {
                     market: Some(t.market_id),
                     before: None,
                     after: Some(serde_json::json!({ "user_id": user.0, "member": member })),
-                },
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+                };
+                Ok(Applied::rows(n, 1, ()).audit(change))
+            },
+            async |_, _| StoreError::NotFound {
+                what: "team member",
+            },
+        )
+        .await
     }
+}
+
+/// The user `id` (`NotFound` when there is none), through a pool or inside a transaction.
+pub(crate) async fn load_user<'e>(
+    e: impl Executor<'e, Database = Any>,
+    id: UserId,
+) -> Result<User, StoreError> {
+    let row = sqlx::query("SELECT id, email, display_name, active FROM users WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(e)
+        .await?
+        .ok_or(StoreError::NotFound { what: "user" })?;
+    user_from_row(&row)
+}
+
+/// Every membership of `user`, in the order they were granted.
+async fn load_memberships<'e>(
+    e: impl Executor<'e, Database = Any>,
+    user: UserId,
+) -> Result<Vec<Membership>, StoreError> {
+    let rows =
+        sqlx::query("SELECT role, market_id FROM memberships WHERE user_id = $1 ORDER BY id")
+            .bind(user.0)
+            .fetch_all(e)
+            .await?;
+    rows.iter().map(|r| membership_from_row(r)).collect()
 }
 
 async fn insert_membership(
@@ -554,127 +607,4 @@ fn membership_from_row(row: &dyn RowGet) -> Result<Membership, StoreError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use chorus_core::org::MarketInput;
-
-    use super::*;
-    use crate::DatabaseUrl;
-
-    /// A fresh SQLite store (keep the directory alive while using it).
-    async fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&DatabaseUrl::sqlite_in(dir.path()))
-            .await
-            .unwrap();
-        (dir, store)
-    }
-
-    async fn market(store: &Store, code: &str) -> MarketId {
-        let input = MarketInput::parse(code, code, code, &["en-US".into()], "UTC").unwrap();
-        let system = Author::system("test");
-        store.create_market(&system, &input).await.unwrap().id
-    }
-
-    /// Creates each (email, memberships) as a user named by their email; returns their ids.
-    async fn users(store: &Store, people: Vec<(&str, Vec<Membership>)>) -> Vec<UserId> {
-        let mut ids = Vec::new();
-        for (email, memberships) in people {
-            let new = NewUser {
-                email: Email::parse(email).unwrap(),
-                display_name: email.into(),
-                password_hash: None,
-                memberships,
-            };
-            let system = Author::system("test");
-            ids.push(store.create_user(&system, &new).await.unwrap().id);
-        }
-        ids
-    }
-
-    #[tokio::test]
-    async fn user_and_actor_is_user_plus_actor() {
-        let (_dir, store) = store().await;
-        let fi = market(&store, "FI").await;
-        let ids = users(
-            &store,
-            vec![
-                ("none@example.com", vec![]),
-                (
-                    "two@example.com",
-                    vec![
-                        Membership::new(Role::MarketLead, Some(fi)).unwrap(),
-                        Membership::new(Role::Admin, None).unwrap(),
-                    ],
-                ),
-            ],
-        )
-        .await;
-        for &id in &ids {
-            let (user, actor) = store.user_and_actor(id).await.unwrap();
-            assert_eq!(user, store.user(id).await.unwrap());
-            assert_eq!(actor, store.actor(id).await.unwrap());
-        }
-        let two = store.user_and_actor(ids[1]).await.unwrap().1;
-        assert_eq!(two.memberships.len(), 2);
-        let missing = store.user_and_actor(UserId(999)).await.unwrap_err();
-        assert!(
-            matches!(missing, StoreError::NotFound { what: "user" }),
-            "{missing:?}"
-        );
-    }
-
-    #[tokio::test]
-    async fn users_holding_reads_only_those_roles_in_those_markets() {
-        let (_dir, store) = store().await;
-        let (fi, br) = (market(&store, "FI").await, market(&store, "BR").await);
-        let cm = |m: MarketId| Membership::new(Role::CommunityManager, Some(m)).unwrap();
-        let ids = users(
-            &store,
-            vec![
-                ("b-fi-cm@example.com", vec![cm(fi), cm(br)]),
-                ("a-br-cm@example.com", vec![cm(br)]),
-                (
-                    "c-admin@example.com",
-                    vec![Membership::new(Role::Admin, None).unwrap()],
-                ),
-                (
-                    "d-fi-editor@example.com",
-                    vec![Membership::new(Role::Editor, Some(fi)).unwrap()],
-                ),
-            ],
-        )
-        .await;
-        let roles = [Role::CommunityManager, Role::Admin];
-        let names = |v: Vec<(UserId, String)>| v.into_iter().map(|(_, n)| n).collect::<Vec<_>>();
-        assert_eq!(
-            names(store.users_holding(&roles, &[fi]).await.unwrap()),
-            ["b-fi-cm@example.com", "c-admin@example.com"],
-            "one row per person, by name; the global admin counts everywhere"
-        );
-        assert_eq!(
-            names(store.users_holding(&roles, &[fi, br]).await.unwrap()),
-            [
-                "a-br-cm@example.com",
-                "b-fi-cm@example.com",
-                "c-admin@example.com"
-            ]
-        );
-        assert_eq!(
-            names(store.users_holding(&roles, &[]).await.unwrap()),
-            ["c-admin@example.com"]
-        );
-        store
-            .update_user(
-                &Author::system("test"),
-                ids[2],
-                "c-admin@example.com",
-                false,
-            )
-            .await
-            .unwrap();
-        assert!(
-            names(store.users_holding(&roles, &[]).await.unwrap()).is_empty(),
-            "inactive users are left out"
-        );
-    }
-}
+mod tests;

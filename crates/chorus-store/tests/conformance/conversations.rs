@@ -161,6 +161,15 @@ async fn ingest_stores_each_post_once_with_its_cursor(store: &Store) {
         Some("4")
     );
     assert_eq!(store.ingest_cursor("file:y").await.unwrap(), None);
+    // A feed polled with nothing new still moves its cursor.
+    store.set_ingest_cursor("file:y", "7").await.unwrap();
+    assert_eq!(
+        store.ingest_cursor("file:y").await.unwrap().as_deref(),
+        Some("7")
+    );
+    let stored = store.post_by_uri("at://a/1").await.unwrap().unwrap();
+    assert_eq!(stored.body, "northwind rocks", "the first copy is kept");
+    assert!(store.post_by_uri("at://a/404").await.unwrap().is_none());
     // The same batch again (a restart before the cursor moved): nothing new, counts unchanged.
     let again = store.ingest_batch("file:x", "4", batch).await.unwrap();
     assert_eq!(
@@ -173,6 +182,10 @@ async fn ingest_stores_each_post_once_with_its_cursor(store: &Store) {
         .await
         .unwrap();
     assert_eq!(vol, [(t, 1), (t + HOUR, 1)]);
+    assert_eq!(
+        store.volume_totals().await.unwrap(),
+        [("Brand".to_owned(), 2)]
+    );
     let recent = store.posts_received_since(0, 0, 10).await.unwrap();
     assert_eq!(recent.len(), 3);
     assert_eq!(recent[0].body, "northwind rocks");

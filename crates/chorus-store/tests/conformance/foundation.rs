@@ -179,11 +179,13 @@ async fn users_memberships_and_actors(store: &Store) {
             .await
             .unwrap()
     );
+    let again = store
+        .revoke(&system(), user.id, global_analyst)
+        .await
+        .unwrap_err();
     assert!(
-        !store
-            .revoke(&system(), user.id, global_analyst)
-            .await
-            .unwrap()
+        matches!(again, StoreError::NotFound { what: "membership" }),
+        "revoking what the user does not hold is refused: {again:?}"
     );
     assert_eq!(store.memberships(user.id).await.unwrap(), vec![lead]);
     assert!(store.users(Some(br.id)).await.unwrap().is_empty());

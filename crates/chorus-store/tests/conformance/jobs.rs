@@ -160,13 +160,15 @@ async fn leases_expire_and_retries_wait(store: &Store) {
     let due = store.next_job_due(&[PUBLISH_JOB]).await.unwrap().unwrap();
     assert!(due > chorus_store::now_ms());
     assert!(store.run_job_now(&job.key).await.unwrap());
-    assert!(
-        store
-            .claim_job("other", &[PUBLISH_JOB], 1000)
-            .await
-            .unwrap()
-            .is_some()
-    );
+    let job = store
+        .claim_job("other", &[PUBLISH_JOB], 1000)
+        .await
+        .unwrap()
+        .unwrap();
+    store.finish_job(job.id, true, None).await.unwrap();
+    let counts = store.queue_counts().await.unwrap();
+    assert_eq!((counts.running, counts.done), (0, 1));
+    assert_eq!(store.next_job_due(&[PUBLISH_JOB]).await.unwrap(), None);
 }
 
 support::conformance_suite!(claims_are_exclusive, leases_expire_and_retries_wait);

@@ -9,9 +9,13 @@
 
 mod support;
 
+mod audited;
 mod conversations;
+mod coverage;
 mod foundation;
 mod jobs;
+mod lookups;
 mod stories;
 mod stories_import;
-mod stories_queries;
+mod story_guard;
+mod variant_images;

@@ -379,6 +379,28 @@ async fn threads_replies_and_first_response(store: &Store) {
         .mark_reply_sent(reply.id, "at://did:plc:us/app.bsky.feed.post/3k", "bafy")
         .await
         .unwrap();
+    assert_eq!(store.reply(reply.id).await.unwrap().state, "sent");
+    let err = store.retry_reply(reply.id).await.unwrap_err();
+    assert!(matches!(err, StoreError::State(_)), "a sent reply: {err:?}");
+    let err = store.retry_reply(999_999).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::NotFound { what: "reply" }),
+        "{err:?}"
+    );
+    assert!(matches!(
+        store.reply(999_999).await.unwrap_err(),
+        StoreError::NotFound { what: "reply" }
+    ));
+    let rows = store
+        .conversation_rows(&[999_999, conv.id.0])
+        .await
+        .unwrap();
+    assert_eq!(
+        rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+        [conv.id],
+        "unknown ids are left out"
+    );
+    assert_eq!(rows[0].status, Status::Waiting);
     let detail = store.conversation(conv.id).await.unwrap();
     assert_eq!(detail.row.status, Status::Waiting);
     let first = detail.row.first_response_at_ms.unwrap();
