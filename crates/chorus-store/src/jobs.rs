@@ -6,7 +6,7 @@
 //! the network's record key from it), so at-least-once running gives exactly-once effects.
 
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::{Any, AnyConnection, Row, Transaction};
 
 use crate::{Backend, Store, StoreError, now_ms};
 
@@ -154,6 +154,18 @@ fn job_from_row(r: &AnyRow) -> Result<Job, StoreError> {
 }
 
 impl Store {
+    /// A transaction for recording a job's outcome, which reads before it writes and runs while
+    /// other jobs record theirs. On SQLite it takes the write lock at its start (`BEGIN
+    /// IMMEDIATE`), so it waits its turn (`busy_timeout`); a plain `BEGIN` fails at once with
+    /// `SQLITE_BUSY` when its first write finds another writer since its read, and the job's
+    /// outcome went unrecorded until its lease expired.
+    pub(crate) async fn begin_job_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool().begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool().begin().await?,
+        })
+    }
+
     /// Enqueues (or re-arms) a job in a transaction of its own, for work that follows no other
     /// write (a reply to retry after a failed first attempt). Work that follows a write is
     /// enqueued inside that write's transaction by the store method making it.

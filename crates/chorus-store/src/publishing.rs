@@ -304,7 +304,7 @@ impl Store {
     /// and marks it publishing.
     pub async fn begin_publish(&self, job: &Job, variant: i64) -> Result<Begin, StoreError> {
         let now = now_ms();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_job_write().await?;
         let row = sqlx::query(&format!(
             "SELECT {VARIANT_COLUMNS} FROM variants WHERE id = $1"
         ))
@@ -371,7 +371,7 @@ impl Store {
         uri: &str,
     ) -> Result<(), StoreError> {
         let now = now_ms();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_job_write().await?;
         sqlx::query(
             "UPDATE variants SET pub_state = 'published', published_uri = $1, published_at = $2, \
              last_error = NULL, updated_at = $2 WHERE id = $3",
@@ -434,7 +434,7 @@ impl Store {
         retry: Retry,
     ) -> Result<(), StoreError> {
         let now = now_ms();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_job_write().await?;
         let story_id: i64 = sqlx::query("SELECT story_id FROM variants WHERE id = $1")
             .bind(variant)
             .fetch_one(&mut *tx)
