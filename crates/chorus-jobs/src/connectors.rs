@@ -241,3 +241,6 @@ fn store_error(e: StoreError) -> DynNetworkError {
     };
     DynNetworkError::other(kind, e.to_string())
 }
+
+#[cfg(test)]
+mod tests;
