@@ -91,10 +91,10 @@ enum Slot {
 
 /// A connection handed out by [`Connectors::open`].
 #[derive(Clone)]
-pub struct Opened {
-    pub network: Arc<dyn DynNetwork>,
+struct Opened {
+    network: Arc<dyn DynNetwork>,
     /// Logged in for this call (not kept from an earlier one).
-    pub fresh: bool,
+    fresh: bool,
 }
 
 /// The connectors by network name, and one open connection per account.
@@ -142,7 +142,7 @@ impl Connectors {
     /// The account's open connection, or a new one. Failures carry their kind: the account or
     /// its credentials gone from the store is `NotFound`, an unreachable database `Transient`, a
     /// network nobody registered `Invalid`, credentials refused now or earlier `Auth`.
-    pub async fn open(&self, account: i64) -> Result<Opened, DynNetworkError> {
+    async fn open(&self, account: i64) -> Result<Opened, DynNetworkError> {
         let slot = self.slot(account);
         let mut slot = slot.lock().await;
         if let Slot::Open(network) = &*slot {
@@ -198,7 +198,7 @@ impl Connectors {
     /// connection; returns true when the call deserves one more try on a fresh login (the
     /// connection was an earlier one, whose session may have ended while the credentials
     /// still work).
-    pub async fn failed(&self, account: i64, opened: &Opened, error: &DynNetworkError) -> bool {
+    async fn failed(&self, account: i64, opened: &Opened, error: &DynNetworkError) -> bool {
         if error.kind() != ErrorKind::Auth {
             return false;
         }
