@@ -141,7 +141,7 @@ impl JobKind for PublishVariant {
 }
 
 /// The reason recorded on the variant and sent to its people: what to do about it first.
-pub(crate) fn explain(e: &DynNetworkError, job: &Job, will_retry: bool) -> String {
+fn explain(e: &DynNetworkError, job: &Job, will_retry: bool) -> String {
     match e.kind() {
         ErrorKind::Auth => format!(
             "the account's credentials were refused (its app password was revoked or changed): \

@@ -204,3 +204,57 @@ impl Network for Bluesky {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The connector's own errors, by what a caller should do (XRPC answers: `xrpc/tests.rs`).
+    #[test]
+    fn connector_errors_have_the_kinds_callers_act_on() {
+        let server = XrpcError::Server {
+            status: 502,
+            error: String::new(),
+            message: "bad gateway".into(),
+        };
+        let rows = [
+            (BlueskyError::Xrpc(server), ErrorKind::TRANSIENT),
+            (
+                BlueskyError::TooLong { graphemes: 301 },
+                ErrorKind::Rejected,
+            ),
+            (BlueskyError::TooManyImages(5), ErrorKind::Rejected),
+            (BlueskyError::Embed("both"), ErrorKind::Rejected),
+            (
+                BlueskyError::RecordKeyTaken {
+                    uri: "at://x".into(),
+                },
+                ErrorKind::Invalid,
+            ),
+            (BlueskyError::BadUri("x".into()), ErrorKind::Invalid),
+            (
+                BlueskyError::NotOurs {
+                    uri: "at://x".into(),
+                },
+                ErrorKind::Invalid,
+            ),
+            (
+                BlueskyError::Identity(identity::IdentityError::Document {
+                    did: "did:plc:x".into(),
+                    reason: "PLC unreachable".into(),
+                }),
+                ErrorKind::TRANSIENT,
+            ),
+            (
+                BlueskyError::Identity(identity::IdentityError::HandleNotFound {
+                    handle: "gone.test".into(),
+                    reason: "no DID".into(),
+                }),
+                ErrorKind::NotFound,
+            ),
+        ];
+        for (error, kind) in rows {
+            assert_eq!(error.kind(), kind, "{error}");
+        }
+    }
+}
