@@ -1,9 +1,10 @@
 //! Connecting network accounts: log in once, seal the credentials with the installation's key,
 //! store the sealed form. The app password never reaches the database, the logs or a page.
+//! Jobs open the sealed form again through [`crate::connectors`].
 
 use chorus_core::MarketId;
 use chorus_core::audit::Author;
-use chorus_networks::bluesky::credentials::{CredentialError, SealedAccount};
+use chorus_networks::bluesky::credentials::CredentialError;
 use chorus_networks::bluesky::{
     Agent, Secret, SecretKey, StoredAccount, Xrpc, XrpcError, http_client,
 };
@@ -55,15 +56,4 @@ pub async fn connect_bluesky(
             },
         )
         .await?)
-}
-
-/// Opens an account's stored credentials.
-pub(crate) async fn open(
-    store: &Store,
-    key: &SecretKey,
-    account: i64,
-) -> Result<StoredAccount, ConnectError> {
-    let raw = store.account_credentials(account).await?;
-    let sealed: SealedAccount = serde_json::from_str(&raw).map_err(|_| CredentialError::Open)?;
-    Ok(StoredAccount::open(&sealed, key)?)
 }

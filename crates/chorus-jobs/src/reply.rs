@@ -1,172 +1,251 @@
 //! Replying from the inbox: a reply recorded by the store (its id and `publish_at` fixed) is
-//! published through the market's Bluesky account, threaded under the conversation's post
-//! (parent = the post, root = the root of its thread), with a record key derived from the
-//! reply's id and time: sending again after a crash or a lost answer finds the reply already
-//! made instead of posting twice.
+//! published through the account's network, threaded under the conversation's post (the
+//! network's [`reply_to`](chorus_networks::DynNetwork::reply_to) finds the parent and root),
+//! with a publication id derived from the reply's id and time: sending again after a crash or a
+//! lost answer finds the reply already made instead of posting twice.
+//!
+//! [`send_reply`] makes the first attempt while the person waits. When it fails in a way that
+//! may pass (a server error, a rate limit, the database), the reply is marked failed with the
+//! reason as before, and a [`SEND_REPLY_JOB`] is queued to try again with backoff; the job kind
+//! [`SendReply`] runs it. A person retrying by hand meanwhile is safe: whoever moves the reply
+//! from failed to sending sends it, and the publication id keeps the network's copy single.
+//! Refused credentials, a deleted post and the like are not retried: the reply stays failed
+//! with the reason, for a person.
 
-use chorus_networks::Network;
-use chorus_networks::bluesky::publish::parse_at_uri;
-use chorus_networks::bluesky::{
-    Agent, Bluesky, BlueskyError, SecretKey, Xrpc, XrpcError, http_client,
-};
-use chorus_networks::model::{PostRef, PublishRequest, ReplyTo};
-use chorus_store::{Reply, Store, StoreError};
-use serde::Deserialize;
+use std::sync::Arc;
 
-use crate::accounts::{ConnectError, open};
+use chorus_networks::bluesky::SecretKey;
+use chorus_networks::model::{PublishRequest, ReplyTarget};
+use chorus_networks::{BoxFuture, DynNetworkError, ErrorKind};
+use chorus_store::{Job, NewJob, Reply, Store, StoreError};
+
+use crate::backoff;
+use crate::connectors::Connectors;
+use crate::kinds::{JobKind, Outcome};
+
+/// The job kind that retries a reply.
+pub const SEND_REPLY_JOB: &str = "send_reply";
+/// Attempts the retry job makes after the first one failed.
+pub const REPLY_MAX_ATTEMPTS: i64 = 5;
+
+/// The retry job's idempotency key for a reply.
+pub fn reply_job_key(reply_id: i64) -> String {
+    format!("reply:{reply_id}")
+}
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReplyError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("the account cannot be used: {0}")]
-    Account(#[from] ConnectError),
-    #[error("only Bluesky conversations can be answered from Chorus (this one is from {0})")]
-    Network(String),
-    #[error("the reply account is on {0}, not Bluesky")]
-    AccountNetwork(String),
-    #[error("finding the thread of {uri} failed: {message}")]
-    Thread { uri: String, message: String },
-    #[error("publishing the reply failed: {0}")]
-    Publish(#[from] BlueskyError),
+    /// The network, or reaching the account, failed; [`ReplyError::kind`] says whether it may
+    /// pass.
+    #[error("sending the reply failed: {0}")]
+    Network(#[from] DynNetworkError),
+    #[error(
+        "this conversation is on {conversation} and the account on {account}: answer from an \
+         account on {conversation}"
+    )]
+    OtherNetwork {
+        conversation: String,
+        account: String,
+    },
 }
 
-#[derive(Deserialize)]
-struct RecordOut {
-    cid: String,
-    value: serde_json::Value,
-}
-
-/// `com.atproto.repo.getRecord` for a post, through the account's PDS.
-async fn get_post_record(agent: &Agent, uri: &str) -> Result<RecordOut, ReplyError> {
-    let thread_err = |message: String| ReplyError::Thread {
-        uri: uri.to_owned(),
-        message,
-    };
-    let (repo, collection, rkey) = parse_at_uri(uri).map_err(|e| thread_err(e.to_string()))?;
-    agent
-        .query(
-            "com.atproto.repo.getRecord",
-            &[("repo", repo), ("collection", collection), ("rkey", rkey)],
-        )
-        .await
-        .map_err(|e: XrpcError| thread_err(e.to_string()))
-}
-
-/// The parent and root references for replying to the post `uri` (whose CID we may know).
-pub async fn thread_refs(
-    store: &Store,
-    agent: &Agent,
-    uri: &str,
-    cid: Option<&str>,
-    root_uri: Option<&str>,
-) -> Result<ReplyTo, ReplyError> {
-    let record = match cid {
-        Some(_) if root_uri.is_none() => None,
-        _ => Some(get_post_record(agent, uri).await?),
-    };
-    let parent = PostRef {
-        uri: uri.to_owned(),
-        cid: match (cid, &record) {
-            (Some(c), _) => c.to_owned(),
-            (None, Some(r)) => r.cid.clone(),
-            (None, None) => unreachable_cid(uri)?,
-        },
-    };
-    let Some(root_uri) = root_uri else {
-        return Ok(ReplyTo {
-            root: parent.clone(),
-            parent,
-        });
-    };
-    // The parent's own record says what its root is, with the CID.
-    let from_record = record.as_ref().and_then(|r| {
-        let root = r.value.get("reply")?.get("root")?;
-        Some(PostRef {
-            uri: root.get("uri")?.as_str()?.to_owned(),
-            cid: root.get("cid")?.as_str()?.to_owned(),
-        })
-    });
-    let root = match from_record {
-        Some(r) => r,
-        None => match store.post_by_uri(root_uri).await?.and_then(|p| p.cid) {
-            Some(cid) => PostRef {
-                uri: root_uri.to_owned(),
-                cid,
-            },
-            None => PostRef {
-                uri: root_uri.to_owned(),
-                cid: get_post_record(agent, root_uri).await?.cid,
-            },
-        },
-    };
-    Ok(ReplyTo { parent, root })
-}
-
-fn unreachable_cid(uri: &str) -> Result<String, ReplyError> {
-    Err(ReplyError::Thread {
-        uri: uri.to_owned(),
-        message: "no content id known for the post".into(),
-    })
+impl ReplyError {
+    /// What the failure means, as for any network call: a database that did not answer may
+    /// pass; a reply or conversation that is gone will not.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            ReplyError::Network(e) => e.kind(),
+            ReplyError::Store(StoreError::NotFound { .. }) => ErrorKind::NotFound,
+            ReplyError::Store(_) => ErrorKind::TRANSIENT,
+            ReplyError::OtherNetwork { .. } => ErrorKind::Invalid,
+        }
+    }
 }
 
 /// Publishes the stored reply `reply_id` and records the outcome (sent with its URI, or failed
-/// with the reason, to be retried with the same key).
+/// with the reason). A failure that may pass also queues a [`SEND_REPLY_JOB`] to try again.
 pub async fn send_reply(
     store: &Store,
     key: &SecretKey,
     reply_id: i64,
 ) -> Result<Reply, ReplyError> {
-    let result = publish(store, key, reply_id).await;
-    match result {
-        Ok((uri, cid)) => Ok(store.mark_reply_sent(reply_id, &uri, &cid).await?),
-        Err(e) => {
-            store.mark_reply_failed(reply_id, &e.to_string()).await?;
-            Err(e)
+    let accounts = Connectors::standard(store.clone(), key.clone());
+    let e = match attempt(store, &accounts, reply_id).await {
+        Ok(sent) => return Ok(sent),
+        Err(e) => e,
+    };
+    store.mark_reply_failed(reply_id, &e.to_string()).await?;
+    if e.kind().is_retryable() {
+        let wait = e.kind().retry_after().unwrap_or_else(|| backoff::delay(1));
+        let key = reply_job_key(reply_id);
+        let payload = serde_json::json!({ "reply": reply_id }).to_string();
+        let job = NewJob {
+            kind: SEND_REPLY_JOB,
+            key: &key,
+            payload: &payload,
+            run_at_ms: chorus_store::now_ms() + wait.as_millis() as i64,
+            max_attempts: REPLY_MAX_ATTEMPTS,
+        };
+        match store.enqueue_job(&job).await {
+            Ok(()) => tracing::info!(reply = reply_id, error = %e, "reply failed; will retry"),
+            Err(db) => {
+                tracing::warn!(reply = reply_id, error = %db, "queueing the reply's retry failed")
+            }
         }
     }
+    Err(e)
 }
 
-async fn publish(
-    store: &Store,
-    key: &SecretKey,
-    reply_id: i64,
-) -> Result<(String, String), ReplyError> {
+/// One attempt: publish and mark the reply sent.
+async fn attempt(store: &Store, accounts: &Connectors, reply_id: i64) -> Result<Reply, ReplyError> {
     let reply = store.reply(reply_id).await?;
     let conversation = store.conversation(reply.conversation_id).await?;
     let post = &conversation.row.post;
-    if post.network != "bluesky" {
-        return Err(ReplyError::Network(post.network.clone()));
-    }
     let account = store.account(reply.account_id).await?;
-    if account.network != "bluesky" {
-        return Err(ReplyError::AccountNetwork(account.network));
+    if post.network != account.network {
+        return Err(ReplyError::OtherNetwork {
+            conversation: post.network.clone(),
+            account: account.network,
+        });
     }
-    let stored = open(store, key, reply.account_id).await?;
-    let xrpc = Xrpc::new(http_client().map_err(ConnectError::from)?, &stored.pds)
-        .map_err(ConnectError::from)?;
-    let agent = Agent::login(xrpc, &stored.did, &stored.app_password)
-        .await
-        .map_err(ConnectError::from)?;
-    let reply_to = thread_refs(
-        store,
-        &agent,
-        &post.uri,
-        post.cid.as_deref(),
-        post.reply_root.as_deref(),
-    )
-    .await?;
-    let at =
-        jiff::Timestamp::from_millisecond(reply.publish_at_ms).map_err(|e| ReplyError::Thread {
-            uri: post.uri.clone(),
-            message: e.to_string(),
-        })?;
+    let root_cid = match &post.reply_root {
+        Some(root) => store.post_by_uri(root).await?.and_then(|p| p.cid),
+        None => None,
+    };
+    let target = ReplyTarget {
+        uri: post.uri.clone(),
+        cid: post.cid.clone(),
+        root_uri: post.reply_root.clone(),
+        root_cid,
+    };
+    let at = jiff::Timestamp::from_millisecond(reply.publish_at_ms)
+        .map_err(|e| DynNetworkError::other(ErrorKind::Invalid, e.to_string()))?;
     let mut request = PublishRequest::text(format!("reply-{}", reply.id), at, reply.body.clone());
     if post.lang != "und" {
         request.langs = vec![post.lang.clone()];
     }
-    request.reply_to = Some(reply_to);
-    let published = Bluesky::new(agent).publish(&request).await?;
-    Ok((published.post.uri, published.post.cid))
+    let (request, target) = (&request, &target);
+    let published = accounts
+        .call(reply.account_id, |network| {
+            Box::pin(async move {
+                let mut request = request.clone();
+                request.reply_to = Some(network.reply_to(target).await?);
+                network.publish(&request).await
+            })
+        })
+        .await?;
+    Ok(store
+        .mark_reply_sent(reply_id, &published.post.uri, &published.post.cid)
+        .await?)
+}
+
+/// The `send_reply` job kind: retries a reply whose first attempt failed in a way that may pass.
+pub struct SendReply {
+    store: Store,
+    accounts: Arc<Connectors>,
+}
+
+impl SendReply {
+    pub fn new(store: Store, accounts: Arc<Connectors>) -> Self {
+        SendReply { store, accounts }
+    }
+
+    async fn run_job(&self, job: &Job) -> Result<Outcome, StoreError> {
+        let Some(reply_id) = serde_json::from_str::<serde_json::Value>(&job.payload)
+            .ok()
+            .and_then(|v| v["reply"].as_i64())
+        else {
+            let error = format!("job payload {:?} names no reply", job.payload);
+            self.store.finish_job(job.id, false, Some(&error)).await?;
+            return Ok(Outcome::Failed { error });
+        };
+        let reply = match self.store.reply(reply_id).await {
+            Ok(r) => r,
+            Err(StoreError::NotFound { .. }) => {
+                self.store
+                    .finish_job(job.id, true, Some("the reply was deleted"))
+                    .await?;
+                return Ok(Outcome::Dropped {
+                    why: format!("reply {reply_id} was deleted"),
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        let taken = match reply.state.as_str() {
+            "sent" => {
+                self.store.finish_job(job.id, true, None).await?;
+                return Ok(Outcome::Done {
+                    what: format!("reply {reply_id} was already sent"),
+                });
+            }
+            "failed" => match self.store.retry_reply(reply_id).await {
+                Ok(_) => true,
+                // A person retried it between our two reads: it is in their hands now.
+                Err(StoreError::NotFound { .. }) => false,
+                Err(e) => return Err(e),
+            },
+            _ => false,
+        };
+        if !taken {
+            // Someone is sending it now: look again later, and find it sent (or failed).
+            let error = format!("reply {reply_id} is being sent by someone else");
+            return self.later(job, ErrorKind::TRANSIENT, error).await;
+        }
+        match attempt(&self.store, &self.accounts, reply_id).await {
+            Ok(sent) => {
+                self.store.finish_job(job.id, true, None).await?;
+                Ok(Outcome::Done {
+                    what: format!(
+                        "reply {reply_id} sent: {}",
+                        sent.uri.as_deref().unwrap_or("")
+                    ),
+                })
+            }
+            Err(e) => {
+                self.store
+                    .mark_reply_failed(reply_id, &e.to_string())
+                    .await?;
+                self.later(job, e.kind(), e.to_string()).await
+            }
+        }
+    }
+
+    /// Queues the job again when `kind` may pass and attempts remain; finishes it failed if not.
+    async fn later(
+        &self,
+        job: &Job,
+        kind: ErrorKind,
+        error: String,
+    ) -> Result<Outcome, StoreError> {
+        match backoff::retry_after(kind, job.attempts, job.max_attempts) {
+            Some(wait) => {
+                let at = chorus_store::now_ms() + wait.as_millis() as i64;
+                self.store.retry_job(job.id, at, &error).await?;
+                Ok(Outcome::RetryLater { error })
+            }
+            None => {
+                self.store.finish_job(job.id, false, Some(&error)).await?;
+                Ok(Outcome::Failed { error })
+            }
+        }
+    }
+}
+
+impl JobKind for SendReply {
+    fn name(&self) -> &'static str {
+        SEND_REPLY_JOB
+    }
+
+    fn run<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Outcome> {
+        Box::pin(async move {
+            self.run_job(job)
+                .await
+                .unwrap_or_else(|e| Outcome::Unrecorded {
+                    error: e.to_string(),
+                })
+        })
+    }
 }

@@ -203,6 +203,19 @@ pub struct ReplyTo {
     pub root: PostRef,
 }
 
+/// A post to answer, with what Chorus already knows of its thread (from ingest); the network
+/// looks up the rest ([`Network::reply_to`](crate::Network::reply_to)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyTarget {
+    pub uri: String,
+    /// The post's content version (a CID on Bluesky), when known.
+    pub cid: Option<String>,
+    /// The root of the post's thread, when the post is itself a reply.
+    pub root_uri: Option<String>,
+    /// The root's content version, when known.
+    pub root_cid: Option<String>,
+}
+
 /// What to publish. `id` is Chorus's own id for the publication and `at` the time first
 /// recorded for it; both must stay the same across retries, which is what makes publishing
 /// exactly-once.

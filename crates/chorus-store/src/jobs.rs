@@ -34,6 +34,52 @@ pub struct NewJob<'a> {
     pub max_attempts: i64,
 }
 
+/// Where a job is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobState {
+    /// Waiting for its time (or for a retry's).
+    Queued,
+    /// Claimed by a worker, whose lease may have expired (it died): then it is claimed again.
+    Running,
+    Done,
+    /// Given up: a permanent error, or out of attempts.
+    Failed,
+    Cancelled,
+}
+
+impl JobState {
+    fn parse(s: &str) -> Result<Self, StoreError> {
+        Ok(match s {
+            "queued" => JobState::Queued,
+            "running" => JobState::Running,
+            "done" => JobState::Done,
+            "failed" => JobState::Failed,
+            "cancelled" => JobState::Cancelled,
+            other => {
+                return Err(StoreError::Corrupt {
+                    what: "job state",
+                    message: format!("unknown state {other:?}"),
+                });
+            }
+        })
+    }
+}
+
+/// A job as it stands, whatever its state (for tests, operators and the crash tests' proof that
+/// a job was claimed again after its worker died).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobStatus {
+    pub id: i64,
+    pub kind: String,
+    pub key: String,
+    pub state: JobState,
+    pub run_at_ms: i64,
+    /// Claims so far: a job claimed, abandoned by a dead worker and claimed again counts two.
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub last_error: Option<String>,
+}
+
 /// Counts per state, for metrics and tests.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QueueCounts {
@@ -108,6 +154,38 @@ fn job_from_row(r: &AnyRow) -> Result<Job, StoreError> {
 }
 
 impl Store {
+    /// Enqueues (or re-arms) a job in a transaction of its own, for work that follows no other
+    /// write (a reply to retry after a failed first attempt). Work that follows a write is
+    /// enqueued inside that write's transaction by the store method making it.
+    pub async fn enqueue_job(&self, job: &NewJob<'_>) -> Result<(), StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        enqueue(&mut conn, job).await
+    }
+
+    /// The job with idempotency key `key`, if there is one.
+    pub async fn job(&self, key: &str) -> Result<Option<JobStatus>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, kind, key, state, run_at, attempts, max_attempts, last_error \
+             FROM jobs WHERE key = $1",
+        )
+        .bind(key)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| {
+            Ok(JobStatus {
+                id: r.try_get("id")?,
+                kind: r.try_get("kind")?,
+                key: r.try_get("key")?,
+                state: JobState::parse(&r.try_get::<String, _>("state")?)?,
+                run_at_ms: r.try_get("run_at")?,
+                attempts: r.try_get("attempts")?,
+                max_attempts: r.try_get("max_attempts")?,
+                last_error: r.try_get("last_error")?,
+            })
+        })
+        .transpose()
+    }
+
     /// Claims the most overdue job of `kinds` that is due (or whose lease expired), leasing it to
     /// `owner` for `lease_ms`.
     pub async fn claim_job(

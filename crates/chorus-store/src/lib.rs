@@ -58,7 +58,7 @@ pub use error::StoreError;
 pub use inbox::{ConversationDetail, ConversationRow, InboxQuery, Note, Reply};
 pub use inbox_changes::ConversationChange;
 pub use ingest::{IngestReport, NewPost, StoredPost};
-pub use jobs::{Job, NewJob, QueueCounts};
+pub use jobs::{Job, JobState, JobStatus, NewJob, QueueCounts};
 pub use migrate::MigrationReport;
 pub use notifications::Notification;
 pub use org::Organization;

@@ -1,8 +1,9 @@
 //! Bluesky over the AT Protocol.
 //!
 //! Accounts ([`identity`], [`session`], [`credentials`]), publishing ([`publish`], [`richtext`],
-//! [`rkey`]) over [`xrpc`], and listening ([`firehose`]). [`Bluesky`] ties an account's agent
-//! to the [`Network`](crate::Network) trait.
+//! [`rkey`], replies' references in [`thread`]) over [`xrpc`], and listening ([`firehose`]).
+//! [`Bluesky`] ties an account's agent to the [`Network`](crate::Network) trait; its errors'
+//! kinds ([`NetworkError`]) are decided here and in [`xrpc`].
 
 pub mod credentials;
 pub mod firehose;
@@ -11,11 +12,13 @@ pub mod publish;
 pub mod richtext;
 pub mod rkey;
 pub mod session;
+pub mod thread;
 pub mod xrpc;
 
 use serde::Deserialize;
 
-use crate::model::{Counts, NetworkKind, PostRef, PublishRequest, Published};
+use crate::error::{ErrorKind, NetworkError};
+use crate::model::{Counts, NetworkKind, PostRef, PublishRequest, Published, ReplyTarget, ReplyTo};
 use crate::network::Network;
 use crate::stream::Subscription;
 
@@ -56,6 +59,33 @@ pub enum BlueskyError {
     Firehose(#[from] FirehoseError),
     #[error("{uri} belongs to another account: only this account's records can be deleted")]
     NotOurs { uri: String },
+}
+
+impl NetworkError for BlueskyError {
+    fn kind(&self) -> ErrorKind {
+        use identity::IdentityError as I;
+        match self {
+            BlueskyError::Xrpc(x) => x.kind(),
+            BlueskyError::Identity(I::Xrpc(x)) => x.kind(),
+            // The PLC directory or a did:web host did not answer as it should.
+            BlueskyError::Identity(I::Document { .. }) => ErrorKind::TRANSIENT,
+            BlueskyError::Identity(I::HandleNotFound { .. } | I::NoPds { .. }) => {
+                ErrorKind::NotFound
+            }
+            BlueskyError::Identity(I::BadDid(_) | I::BadHandle(_)) => ErrorKind::Invalid,
+            // Bluesky's limits, checked before sending: the post must change.
+            BlueskyError::TooLong { .. }
+            | BlueskyError::TooManyBytes { .. }
+            | BlueskyError::TooManyLangs(_)
+            | BlueskyError::TooManyImages(_)
+            | BlueskyError::Image { .. }
+            | BlueskyError::Embed(_) => ErrorKind::Rejected,
+            BlueskyError::RecordKeyTaken { .. }
+            | BlueskyError::BadUri(_)
+            | BlueskyError::Firehose(_)
+            | BlueskyError::NotOurs { .. } => ErrorKind::Invalid,
+        }
+    }
 }
 
 /// One Bluesky account, ready to publish and measure, and a firehose to listen to.
@@ -136,6 +166,10 @@ impl Network for Bluesky {
         publish::publish(&self.agent, request).await
     }
 
+    async fn reply_to(&self, target: &ReplyTarget) -> Result<ReplyTo, BlueskyError> {
+        thread::reply_to(&self.agent, target).await
+    }
+
     async fn delete(&self, uri: &str) -> Result<(), BlueskyError> {
         publish::delete(&self.agent, uri).await
     }
@@ -168,5 +202,59 @@ impl Network for Bluesky {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The connector's own errors, by what a caller should do (XRPC answers: `xrpc/tests.rs`).
+    #[test]
+    fn connector_errors_have_the_kinds_callers_act_on() {
+        let server = XrpcError::Server {
+            status: 502,
+            error: String::new(),
+            message: "bad gateway".into(),
+        };
+        let rows = [
+            (BlueskyError::Xrpc(server), ErrorKind::TRANSIENT),
+            (
+                BlueskyError::TooLong { graphemes: 301 },
+                ErrorKind::Rejected,
+            ),
+            (BlueskyError::TooManyImages(5), ErrorKind::Rejected),
+            (BlueskyError::Embed("both"), ErrorKind::Rejected),
+            (
+                BlueskyError::RecordKeyTaken {
+                    uri: "at://x".into(),
+                },
+                ErrorKind::Invalid,
+            ),
+            (BlueskyError::BadUri("x".into()), ErrorKind::Invalid),
+            (
+                BlueskyError::NotOurs {
+                    uri: "at://x".into(),
+                },
+                ErrorKind::Invalid,
+            ),
+            (
+                BlueskyError::Identity(identity::IdentityError::Document {
+                    did: "did:plc:x".into(),
+                    reason: "PLC unreachable".into(),
+                }),
+                ErrorKind::TRANSIENT,
+            ),
+            (
+                BlueskyError::Identity(identity::IdentityError::HandleNotFound {
+                    handle: "gone.test".into(),
+                    reason: "no DID".into(),
+                }),
+                ErrorKind::NotFound,
+            ),
+        ];
+        for (error, kind) in rows {
+            assert_eq!(error.kind(), kind, "{error}");
+        }
     }
 }

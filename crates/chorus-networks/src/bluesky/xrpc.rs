@@ -12,6 +12,8 @@ use reqwest::{Method, StatusCode, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::error::{ErrorKind, NetworkError};
+
 /// An XRPC call failed. Each variant says what to do about it.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -69,6 +71,27 @@ impl XrpcError {
     /// The request may have reached the server and taken effect (lost response, 5xx).
     pub fn is_ambiguous(&self) -> bool {
         matches!(self, XrpcError::Server { .. } | XrpcError::Transport { .. })
+    }
+}
+
+impl NetworkError for XrpcError {
+    /// An expired token that reaches the caller is a session the agent could not refresh: the
+    /// credentials must be presented again, so it is `Auth` (a caller holding the app password
+    /// logs in once more before telling a person). An answer that does not decode is
+    /// `Transient`: a proxy's error page or a cut answer, and publishing is safe to repeat.
+    fn kind(&self) -> ErrorKind {
+        match self {
+            XrpcError::ExpiredToken { .. } | XrpcError::Auth { .. } => ErrorKind::Auth,
+            XrpcError::RateLimited { retry_after } => ErrorKind::RateLimited {
+                retry_after: *retry_after,
+            },
+            XrpcError::InvalidRecord { .. } | XrpcError::Rejected { .. } => ErrorKind::Rejected,
+            XrpcError::NotFound { .. } => ErrorKind::NotFound,
+            XrpcError::Server { .. } | XrpcError::Transport { .. } | XrpcError::Decode { .. } => {
+                ErrorKind::TRANSIENT
+            }
+            XrpcError::Url(_) => ErrorKind::Invalid,
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use chorus_core::audit::Author;
 use chorus_core::org::MarketInput;
 use chorus_core::stories::workflow::{StoryState, Transition};
-use chorus_store::{PUBLISH_JOB, Store, StoryInput, VariantInput};
+use chorus_store::{JobState, NewJob, PUBLISH_JOB, Store, StoryInput, VariantInput};
 
 use crate::support;
 
@@ -136,6 +136,11 @@ async fn leases_expire_and_retries_wait(store: &Store) {
         .unwrap();
     assert_eq!(again.id, job.id, "an expired lease is claimed again");
     assert_eq!(again.attempts, 2);
+    let status = store.job(&job.key).await.unwrap().unwrap();
+    assert_eq!(
+        (status.state, status.attempts, status.kind.as_str()),
+        (JobState::Running, 2, PUBLISH_JOB)
+    );
     assert!(
         !store
             .renew_lease(job.id, "dead-worker", 1000)
@@ -171,4 +176,82 @@ async fn leases_expire_and_retries_wait(store: &Store) {
     assert_eq!(store.next_job_due(&[PUBLISH_JOB]).await.unwrap(), None);
 }
 
-support::conformance_suite!(claims_are_exclusive, leases_expire_and_retries_wait);
+/// Jobs enqueued on their own (not inside another write), looked up by key through their life,
+/// and claimed only by workers that run their kind.
+async fn jobs_enqueued_alone_and_looked_up_by_key(store: &Store) {
+    assert_eq!(store.job("reply:1").await.unwrap(), None);
+    scheduled_variants(store, 1, chorus_store::now_ms() - 10).await;
+    let new = |run_at_ms| NewJob {
+        kind: "send_reply",
+        key: "reply:1",
+        payload: r#"{"reply":1}"#,
+        run_at_ms,
+        max_attempts: 5,
+    };
+    let later = chorus_store::now_ms() + 60_000;
+    store.enqueue_job(&new(later)).await.unwrap();
+    let queued = store.job("reply:1").await.unwrap().unwrap();
+    assert_eq!(
+        (
+            queued.state,
+            queued.attempts,
+            queued.max_attempts,
+            queued.run_at_ms
+        ),
+        (JobState::Queued, 0, 5, later)
+    );
+    assert_eq!(queued.kind, "send_reply");
+    // Enqueueing the same key again re-arms the one job.
+    let now = chorus_store::now_ms() - 5;
+    store.enqueue_job(&new(now)).await.unwrap();
+    assert_eq!(store.job("reply:1").await.unwrap().unwrap().run_at_ms, now);
+    assert_eq!(store.queue_counts().await.unwrap().queued, 2);
+
+    let job = store
+        .claim_job("w", &["send_reply"], 60_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.key, "reply:1", "only the kinds asked for are claimed");
+    assert!(
+        store
+            .claim_job("w", &["send_reply"], 60_000)
+            .await
+            .unwrap()
+            .is_none(),
+        "the publish job is not a send_reply job"
+    );
+    let running = store.job("reply:1").await.unwrap().unwrap();
+    assert_eq!((running.state, running.attempts), (JobState::Running, 1));
+    store
+        .retry_job(job.id, now, "502 bad gateway")
+        .await
+        .unwrap();
+    let retried = store.job("reply:1").await.unwrap().unwrap();
+    assert_eq!(retried.state, JobState::Queued);
+    assert_eq!(retried.last_error.as_deref(), Some("502 bad gateway"));
+    let job = store
+        .claim_job("w", &["send_reply"], 60_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.attempts, 2);
+    store
+        .finish_job(job.id, false, Some("credentials refused"))
+        .await
+        .unwrap();
+    let failed = store.job("reply:1").await.unwrap().unwrap();
+    assert_eq!(failed.state, JobState::Failed);
+    assert_eq!(failed.last_error.as_deref(), Some("credentials refused"));
+    // A failed job enqueued again starts over.
+    store.enqueue_job(&new(now)).await.unwrap();
+    let rearmed = store.job("reply:1").await.unwrap().unwrap();
+    assert_eq!((rearmed.state, rearmed.attempts), (JobState::Queued, 0));
+    assert_eq!(rearmed.id, failed.id);
+}
+
+support::conformance_suite!(
+    claims_are_exclusive,
+    leases_expire_and_retries_wait,
+    jobs_enqueued_alone_and_looked_up_by_key
+);

@@ -20,7 +20,7 @@ pub struct ServeArgs {
     /// Load the demo organization (once) and print its logins.
     #[arg(long)]
     pub demo: bool,
-    /// What this process runs: `web` (UI + API), `jobs` (scheduled publishing). Several
+    /// What this process runs: `web` (UI + API), `jobs` (scheduled publishing, reply retries). Several
     /// processes can share one PostgreSQL database, each with its own roles.
     #[arg(long, value_delimiter = ',', default_value = "web,jobs")]
     pub roles: Vec<Role>,
@@ -84,7 +84,7 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
     let worker = args.roles.contains(&Role::Jobs).then(|| {
         let w = chorus_jobs::Worker::new(
             store.clone(),
-            key.clone(),
+            chorus_jobs::standard_kinds(&store, key.clone()),
             chorus_jobs::WorkerConfig::default(),
         );
         tokio::spawn(w.run(stop_rx.clone()))

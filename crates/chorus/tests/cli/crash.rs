@@ -1,7 +1,10 @@
 //! Exactly once under crashes: 200 variants due within a minute on the local Bluesky PDS;
 //! `chorus serve` is killed with SIGKILL at random moments while they publish and restarted,
 //! again and again; in the end the PDS holds exactly 200 records, each once, and every variant is
-//! marked published with its record's URI.
+//! marked published with its record's URI. The kills must have hit work in flight: jobs a killed
+//! server had claimed (still `running` after the kill, their variants begun with their key time
+//! fixed) that a later server claimed again once the lease expired and published under the same
+//! key time; the test kills until it has seen some.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -13,7 +16,9 @@ use chorus_core::org::MarketInput;
 use chorus_core::stories::workflow::{StoryState, Transition};
 use chorus_core::user::{Email, Membership};
 use chorus_networks::bluesky::{Secret, SecretKey};
-use chorus_store::{DatabaseUrl, NewUser, PubState, Store, StoryInput, VariantInput};
+use chorus_store::{
+    DatabaseUrl, JobState, NewUser, PubState, Store, StoryInput, VariantInput, publish_key,
+};
 
 use crate::bluesky_peer::{Peer, peer};
 use crate::support::chorus;
@@ -123,6 +128,27 @@ fn start_serve(db: &Path) -> std::process::Child {
         .unwrap()
 }
 
+/// A job a killed server had claimed and not finished: its variant, and the variant's key time
+/// if publishing had begun.
+type Orphan = (i64, Option<i64>);
+
+/// The jobs left `running` by a killed server.
+async fn orphans(store: &Store) -> Vec<Orphan> {
+    let mut out = Vec::new();
+    for s in store.stories(None, None, 10_000).await.unwrap() {
+        for v in store.variants(s.id).await.unwrap() {
+            let job = store.job(&publish_key(v.id)).await.unwrap();
+            if job.is_some_and(|j| j.state == JobState::Running) {
+                let begun = (v.pub_state == PubState::Publishing)
+                    .then_some(v.publish_key_at_ms)
+                    .flatten();
+                out.push((v.id, begun));
+            }
+        }
+    }
+    out
+}
+
 async fn published(store: &Store) -> usize {
     let mut n = 0;
     for s in store.stories(None, None, 10_000).await.unwrap() {
@@ -152,10 +178,12 @@ fn scheduled_posts_publish_exactly_once_through_repeated_sigkills() {
 
     let deadline = Instant::now() + Duration::from_secs(300);
     let mut kills = 0;
+    let mut in_flight: HashMap<i64, Option<i64>> = HashMap::new();
     loop {
         let mut child = start_serve(dir.path());
         let done = rt.block_on(published(&store));
-        if done == POSTS || kills >= 12 {
+        let seen_in_flight = in_flight.values().any(Option::is_some);
+        if done == POSTS || (kills >= 12 && seen_in_flight) || kills >= 24 {
             // Let the last run finish the rest without interruption.
             while rt.block_on(published(&store)) < POSTS && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(500));
@@ -170,6 +198,10 @@ fn scheduled_posts_publish_exactly_once_through_repeated_sigkills() {
         child.kill().unwrap(); // SIGKILL: no graceful shutdown, no cleanup
         child.wait().unwrap();
         kills += 1;
+        for (variant, begun) in rt.block_on(orphans(&store)) {
+            let known = in_flight.entry(variant).or_insert(begun);
+            *known = known.or(begun);
+        }
         assert!(
             Instant::now() < deadline,
             "publishing did not finish in time"
@@ -210,9 +242,46 @@ fn scheduled_posts_publish_exactly_once_through_repeated_sigkills() {
             }
         }
     });
+    // The kills hit work in flight: jobs claimed by a server that died, claimed again after
+    // their lease expired, and published under the key time fixed before the kill.
+    let begun: Vec<(i64, i64)> = in_flight
+        .iter()
+        .filter_map(|(v, at)| at.map(|at| (*v, at)))
+        .collect();
+    assert!(
+        !begun.is_empty(),
+        "{kills} SIGKILLs left no publication in flight ({} claimed jobs, none begun)",
+        in_flight.len()
+    );
+    rt.block_on(async {
+        for variant in in_flight.keys() {
+            let job = store.job(&publish_key(*variant)).await.unwrap().unwrap();
+            assert_eq!(job.state, JobState::Done, "variant {variant}");
+            assert!(
+                job.attempts >= 2,
+                "variant {variant}: claimed again after the kill ({} attempts)",
+                job.attempts
+            );
+        }
+        for (variant, key_at) in &begun {
+            let v = store.variant(*variant).await.unwrap();
+            assert!(
+                v.attempts >= 2,
+                "variant {variant} began again after the kill"
+            );
+            assert_eq!(
+                v.publish_key_at_ms,
+                Some(*key_at),
+                "variant {variant} kept the key time fixed before the kill"
+            );
+        }
+    });
     eprintln!(
-        "crash test: {POSTS} posts, {kills} SIGKILLs, {} records on the PDS",
-        records.len()
+        "crash test: {POSTS} posts, {kills} SIGKILLs, {} records on the PDS; {} jobs in flight at \
+         a kill ({} of them begun) were claimed again and published once",
+        records.len(),
+        in_flight.len(),
+        begun.len()
     );
 }
 

@@ -2,7 +2,9 @@
 //! with `chorus ingest file` once without interruption, and once with the process killed by
 //! SIGKILL at random moments several times and restarted until it finishes. Both databases
 //! must hold the same posts, the same conversations with the same matched queries and
-//! sentiment, and the same hourly volumes (each post counted once).
+//! sentiment, and the same hourly volumes (each post counted once). The kills must have cut
+//! imports in flight: runs killed after storing part of the corpus, and a last run that resumed
+//! after N > 0 records and read exactly the rest.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -276,6 +278,28 @@ async fn fingerprint(dir: &Path) -> Fingerprint {
     (convs, posts, volumes)
 }
 
+/// Posts stored in the database under `dir` (no import running).
+async fn stored_posts(dir: &Path) -> i64 {
+    let store = Store::open(&store_url(dir)).await.unwrap();
+    let (posts, _) = store.ingest_counts().await.unwrap();
+    store.close().await;
+    posts
+}
+
+/// The number just before `suffix` in `text` ("resumed after 4000 records stored…").
+fn number_before(text: &str, suffix: &str) -> Option<u64> {
+    let head = &text[..text.find(suffix)?];
+    let digits: String = head
+        .chars()
+        .rev()
+        .take_while(char::is_ascii_digit)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    digits.parse().ok()
+}
+
 #[test]
 fn sigkilled_imports_store_exactly_what_an_uninterrupted_one_does() {
     let Some(corpus) = corpus() else { return };
@@ -300,9 +324,10 @@ fn sigkilled_imports_store_exactly_what_an_uninterrupted_one_does() {
         String::from_utf8_lossy(&out.stderr)
     );
     let full = started.elapsed();
+    let clean_out = out.stdout;
     eprintln!(
         "uninterrupted import: {full:?}: {}",
-        String::from_utf8_lossy(&out.stdout).trim()
+        String::from_utf8_lossy(&clean_out).trim()
     );
 
     // Kill at random moments, each within a fifth of the time a full import takes (so every
@@ -315,13 +340,17 @@ fn sigkilled_imports_store_exactly_what_an_uninterrupted_one_does() {
     );
     let window = (full.as_millis() as u64 / 5).max(600);
     let mut kills = 0;
+    // Posts stored when each killed run started and when it was killed.
+    let mut cut = Vec::new();
+    let mut stored = 0;
     for _ in 0..5 {
         let mut child = ingest(&crashy, &corpus)
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
         std::thread::sleep(Duration::from_millis(rng.random_range(300..window)));
-        if child.try_wait().unwrap().is_none() {
+        let killed = child.try_wait().unwrap().is_none();
+        if killed {
             std::process::Command::new("kill")
                 .args(["-KILL", &child.id().to_string()])
                 .status()
@@ -329,6 +358,11 @@ fn sigkilled_imports_store_exactly_what_an_uninterrupted_one_does() {
             kills += 1;
         }
         let _ = child.wait();
+        let now = rt.block_on(stored_posts(&crashy));
+        if killed {
+            cut.push((stored, now));
+        }
+        stored = now;
     }
     let out = ingest(&crashy, &corpus).output().unwrap();
     assert!(
@@ -337,10 +371,35 @@ fn sigkilled_imports_store_exactly_what_an_uninterrupted_one_does() {
         String::from_utf8_lossy(&out.stderr)
     );
     let summary = String::from_utf8_lossy(&out.stdout);
-    eprintln!("after {kills} kills, the last run: {}", summary.trim());
+    eprintln!(
+        "after {kills} kills {cut:?}, the last run: {}",
+        summary.trim()
+    );
     assert!(
         kills >= 3,
         "the test must actually interrupt imports ({kills} kills)"
+    );
+    // Work in flight was cut: runs killed after storing some of the corpus and before the end.
+    let total = rt.block_on(stored_posts(&clean));
+    let in_flight = cut
+        .iter()
+        .filter(|(before, after)| after > before && *after < total)
+        .count();
+    assert!(
+        in_flight >= 1,
+        "no kill cut an import that had stored part of the corpus: {cut:?}"
+    );
+    // The last run resumed after the records stored before, and read exactly the rest.
+    let resumed = number_before(&summary, " records stored by an earlier run")
+        .expect("the last run says where it resumed");
+    let rest = number_before(&summary, " records read").unwrap();
+    let clean_summary = String::from_utf8_lossy(&clean_out);
+    let all = number_before(&clean_summary, " records read").unwrap();
+    assert!(resumed > 0, "resumed after {resumed} records");
+    assert_eq!(
+        resumed + rest,
+        all,
+        "resumed where it stopped, read the rest"
     );
 
     let a = rt.block_on(fingerprint(&clean));

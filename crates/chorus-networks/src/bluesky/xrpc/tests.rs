@@ -71,6 +71,69 @@ fn classifies_errors_by_what_to_do() {
     assert!(msg.contains("change the post"), "{msg}");
 }
 
+/// What each answer means for a caller that knows no Bluesky: the network-independent kind.
+#[test]
+fn kinds_are_what_a_caller_needs() {
+    use ErrorKind::{Auth, NotFound, Rejected};
+    let kind = |status: u16, h: &HeaderMap, error: &str, message: &str| {
+        let body = if error.is_empty() {
+            message.to_owned()
+        } else {
+            serde_json::json!({"error": error, "message": message}).to_string()
+        };
+        classify(StatusCode::from_u16(status).unwrap(), h, body.as_bytes()).kind()
+    };
+    let t = ErrorKind::TRANSIENT;
+    let rows = [
+        // a revoked or wrong app password, at login
+        (
+            401,
+            "AuthenticationRequired",
+            "Invalid identifier or password",
+            Auth,
+        ),
+        (401, "InvalidToken", "Token has been revoked", Auth),
+        (400, "AccountTakedown", "Account has been taken down", Auth),
+        (401, "", "", Auth),
+        // a session the agent could not refresh
+        (400, "ExpiredToken", "Token has expired", Auth),
+        (
+            400,
+            "InvalidRequest",
+            "Invalid app.bsky.feed.post record: text too long",
+            Rejected,
+        ),
+        (400, "InvalidRequest", "Invalid record key", Rejected),
+        (413, "", "request entity too large", Rejected),
+        (400, "RecordNotFound", "Could not locate record", NotFound),
+        (400, "RepoNotFound", "Could not find repo", NotFound),
+        (500, "InternalServerError", "Internal Server Error", t),
+        (502, "", "<html>bad gateway</html>", t),
+        (503, "", "unavailable", t),
+    ];
+    let none = HeaderMap::new();
+    for (status, error, message, want) in rows {
+        assert_eq!(
+            kind(status, &none, error, message),
+            want,
+            "{status} {error}"
+        );
+    }
+    let wait = headers(&[("retry-after", "30")]);
+    assert_eq!(
+        kind(429, &wait, "RateLimitExceeded", "slow down"),
+        ErrorKind::RateLimited {
+            retry_after: Some(Duration::from_secs(30))
+        }
+    );
+    assert_eq!(XrpcError::Url("ftp://x".into()).kind(), ErrorKind::Invalid);
+    let decode = XrpcError::Decode {
+        url: "u".into(),
+        reason: "eof".into(),
+    };
+    assert_eq!(decode.kind(), t);
+}
+
 #[test]
 fn reads_retry_after_in_every_form() {
     assert_eq!(
@@ -135,6 +198,12 @@ async fn honours_retry_after() {
     assert!(
         matches!(err, XrpcError::RateLimited { retry_after: Some(d) } if d == Duration::from_secs(1)),
         "{err}"
+    );
+    assert_eq!(
+        err.kind(),
+        ErrorKind::RateLimited {
+            retry_after: Some(Duration::from_secs(1))
+        }
     );
     let times = server.await.unwrap();
     assert!(times[1] - times[0] >= Duration::from_millis(950));

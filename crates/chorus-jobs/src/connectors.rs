@@ -1,0 +1,246 @@
+//! Network accounts for background work: a [`Connector`] per network name opens an account
+//! from its sealed credentials as an `Arc<dyn DynNetwork>`; [`Connectors`] keeps one open
+//! connection per account and hands it to jobs.
+//!
+//! Jobs see accounts only through [`DynNetwork`] and decide about failures only by their
+//! [`ErrorKind`], so a second network is a connector module (its `Network` implementation in
+//! `chorus-networks`) and one line in [`Connectors::standard`].
+//!
+//! Refused credentials are remembered: when logging in to an account fails with
+//! [`ErrorKind::Auth`] (its app password was revoked), later jobs for that account fail at once
+//! with the same reason instead of asking the network again, until the account is reconnected
+//! (its sealed credentials change). Connecting is one at a time per account, so jobs due
+//! together log in once. A connection opened earlier that fails with `Auth` may only have lost
+//! its session: [`Connectors::call`] drops it and tries once more on a fresh login before
+//! believing the credentials are bad.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex as StdMutex};
+
+use chorus_networks::bluesky::credentials::SealedAccount;
+use chorus_networks::bluesky::{Agent, Bluesky, SecretKey, StoredAccount, Xrpc, http_client};
+use chorus_networks::{BoxFuture, DynNetwork, DynNetworkError, ErrorKind};
+use chorus_store::{Account, Store, StoreError};
+use tokio::sync::Mutex;
+
+/// Opens accounts of one network.
+pub trait Connector: Send + Sync + 'static {
+    /// The `network` of the accounts it opens (`bluesky`).
+    fn network(&self) -> &'static str;
+
+    /// Logs in to `account` with its stored credentials, `sealed` with the installation's `key`.
+    /// Credentials that cannot be opened or are refused are [`ErrorKind::Auth`].
+    fn connect<'a>(
+        &'a self,
+        account: &'a Account,
+        sealed: &'a str,
+        key: &'a SecretKey,
+    ) -> BoxFuture<'a, Result<Arc<dyn DynNetwork>, DynNetworkError>>;
+}
+
+/// Bluesky accounts: an app password sealed with the DID (see `accounts::connect_bluesky`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BlueskyConnector;
+
+impl Connector for BlueskyConnector {
+    fn network(&self) -> &'static str {
+        "bluesky"
+    }
+
+    fn connect<'a>(
+        &'a self,
+        _account: &'a Account,
+        sealed: &'a str,
+        key: &'a SecretKey,
+    ) -> BoxFuture<'a, Result<Arc<dyn DynNetwork>, DynNetworkError>> {
+        Box::pin(async move {
+            let stored = open_sealed(sealed, key)?;
+            let xrpc = Xrpc::new(http_client().map_err(DynNetworkError::new)?, &stored.pds)
+                .map_err(DynNetworkError::new)?;
+            let agent = Agent::login(xrpc, &stored.did, &stored.app_password)
+                .await
+                .map_err(DynNetworkError::new)?;
+            Ok(Arc::new(Bluesky::new(agent)) as Arc<dyn DynNetwork>)
+        })
+    }
+}
+
+/// Opens sealed Bluesky credentials; failing to is `Auth`: only reconnecting the account helps.
+fn open_sealed(sealed: &str, key: &SecretKey) -> Result<StoredAccount, DynNetworkError> {
+    let unusable = || {
+        DynNetworkError::other(
+            ErrorKind::Auth,
+            "the account's stored credentials cannot be opened with this server's secret key \
+             (was the key changed?): reconnect the account",
+        )
+    };
+    let sealed: SealedAccount = serde_json::from_str(sealed).map_err(|_| unusable())?;
+    StoredAccount::open(&sealed, key).map_err(|_| unusable())
+}
+
+/// What is known of one account.
+enum Slot {
+    Closed,
+    Open(Arc<dyn DynNetwork>),
+    /// Its credentials, as sealed when they were refused, and why.
+    Refused {
+        sealed: String,
+        error: String,
+    },
+}
+
+/// A connection handed out by [`Connectors::open`].
+#[derive(Clone)]
+struct Opened {
+    network: Arc<dyn DynNetwork>,
+    /// Logged in for this call (not kept from an earlier one).
+    fresh: bool,
+}
+
+/// The connectors by network name, and one open connection per account.
+pub struct Connectors {
+    store: Store,
+    key: SecretKey,
+    by_network: HashMap<&'static str, Arc<dyn Connector>>,
+    accounts: StdMutex<HashMap<i64, Arc<Mutex<Slot>>>>,
+}
+
+impl Connectors {
+    /// No network yet: add them with [`Connectors::with`].
+    pub fn new(store: Store, key: SecretKey) -> Self {
+        Connectors {
+            store,
+            key,
+            by_network: HashMap::new(),
+            accounts: StdMutex::new(HashMap::new()),
+        }
+    }
+
+    /// Every network Chorus publishes to.
+    pub fn standard(store: Store, key: SecretKey) -> Self {
+        Self::new(store, key).with(BlueskyConnector)
+    }
+
+    /// Adds (or replaces) the connector of `connector.network()`.
+    pub fn with(mut self, connector: impl Connector) -> Self {
+        self.by_network
+            .insert(connector.network(), Arc::new(connector));
+        self
+    }
+
+    fn slot(&self, account: i64) -> Arc<Mutex<Slot>> {
+        let mut accounts = self
+            .accounts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        accounts
+            .entry(account)
+            .or_insert_with(|| Arc::new(Mutex::new(Slot::Closed)))
+            .clone()
+    }
+
+    /// The account's open connection, or a new one. Failures carry their kind: the account or
+    /// its credentials gone from the store is `NotFound`, an unreachable database `Transient`, a
+    /// network nobody registered `Invalid`, credentials refused now or earlier `Auth`.
+    async fn open(&self, account: i64) -> Result<Opened, DynNetworkError> {
+        let slot = self.slot(account);
+        let mut slot = slot.lock().await;
+        if let Slot::Open(network) = &*slot {
+            return Ok(Opened {
+                network: network.clone(),
+                fresh: false,
+            });
+        }
+        let row = self.store.account(account).await.map_err(store_error)?;
+        let sealed = self
+            .store
+            .account_credentials(account)
+            .await
+            .map_err(store_error)?;
+        if let Slot::Refused { sealed: s, error } = &*slot
+            && *s == sealed
+        {
+            return Err(DynNetworkError::other(
+                ErrorKind::Auth,
+                format!(
+                    "{error} (refused earlier; not tried again until the account is reconnected)"
+                ),
+            ));
+        }
+        let connector = self.by_network.get(row.network.as_str()).ok_or_else(|| {
+            DynNetworkError::other(
+                ErrorKind::Invalid,
+                format!("Chorus has no connector for {} accounts", row.network),
+            )
+        })?;
+        match connector.connect(&row, &sealed, &self.key).await {
+            Ok(network) => {
+                *slot = Slot::Open(network.clone());
+                Ok(Opened {
+                    network,
+                    fresh: true,
+                })
+            }
+            Err(e) => {
+                if e.kind() == ErrorKind::Auth {
+                    tracing::warn!(account, error = %e, "the account's credentials were refused");
+                    *slot = Slot::Refused {
+                        sealed,
+                        error: e.to_string(),
+                    };
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Reports that a call on `opened` failed with `error`. An `Auth` failure closes the
+    /// connection; returns true when the call deserves one more try on a fresh login (the
+    /// connection was an earlier one, whose session may have ended while the credentials
+    /// still work).
+    async fn failed(&self, account: i64, opened: &Opened, error: &DynNetworkError) -> bool {
+        if error.kind() != ErrorKind::Auth {
+            return false;
+        }
+        let slot = self.slot(account);
+        let mut slot = slot.lock().await;
+        if let Slot::Open(n) = &*slot
+            && Arc::ptr_eq(n, &opened.network)
+        {
+            *slot = Slot::Closed;
+        }
+        !opened.fresh
+    }
+
+    /// Runs `call` on the account's connection; an `Auth` failure of a connection kept from
+    /// earlier is tried once more on a fresh login (refused requests change nothing, so
+    /// repeating one is safe).
+    pub async fn call<'r, T>(
+        &self,
+        account: i64,
+        call: impl Fn(Arc<dyn DynNetwork>) -> BoxFuture<'r, Result<T, DynNetworkError>>,
+    ) -> Result<T, DynNetworkError> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let opened = self.open(account).await?;
+            match call(opened.network.clone()).await {
+                Err(e) if self.failed(account, &opened, &e).await && tries < 2 => {
+                    tracing::info!(account, error = %e, "session refused; logging in again");
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+fn store_error(e: StoreError) -> DynNetworkError {
+    let kind = match e {
+        StoreError::NotFound { .. } => ErrorKind::NotFound,
+        _ => ErrorKind::TRANSIENT,
+    };
+    DynNetworkError::other(kind, e.to_string())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,178 @@
+//! The local Bluesky PDS (`shared/peers/bluesky`, pds mode): found if it runs, started through
+//! `.ci/setup-bluesky.sh pds` if not, the test skipped with a printed reason when it cannot run
+//! (failing instead under CHORUS_REQUIRE_SERVICES=1). Accounts and app passwords are made
+//! through its own XRPC methods.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::sync::Mutex;
+
+pub struct Peer {
+    pub pds: String,
+    http: reqwest::Client,
+}
+
+/// An account on the PDS, with a session of its main password (for managing app passwords).
+pub struct Account {
+    pub handle: String,
+    pub did: String,
+    access: String,
+}
+
+static STARTING: Mutex<()> = Mutex::const_new(());
+
+fn pds_url() -> Option<String> {
+    let dir = std::env::var("BSKY_PEER_DIR").unwrap_or_else(|_| "/var/tmp/chorus-bsky".into());
+    let env = std::fs::read_to_string(PathBuf::from(dir).join("peer.env")).ok()?;
+    if !env.lines().any(|l| l == "BSKY_PEER_MODE=pds") {
+        return None;
+    }
+    env.lines()
+        .find_map(|l| l.strip_prefix("BSKY_PDS_URL="))
+        .map(str::to_owned)
+}
+
+async fn healthy(http: &reqwest::Client, pds: &str) -> bool {
+    http.get(format!("{pds}/xrpc/_health"))
+        .timeout(Duration::from_secs(3))
+        .send()
+        .await
+        .is_ok_and(|r| r.status().is_success())
+}
+
+/// The running PDS, started if needed; `None` (test skipped) when it cannot run.
+pub async fn pds() -> Option<Peer> {
+    let _guard = STARTING.lock().await;
+    let http = chorus_networks::bluesky::http_client().unwrap();
+    if let Some(pds) = pds_url()
+        && healthy(&http, &pds).await
+    {
+        return Some(Peer { pds, http });
+    }
+    let script = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../.ci/setup-bluesky.sh"
+    ));
+    eprintln!("starting the local Bluesky peer; the first start installs it (minutes)");
+    let status = std::process::Command::new("bash")
+        .arg(&script)
+        .arg("pds")
+        .status();
+    if let (Ok(s), Some(pds)) = (&status, pds_url())
+        && s.success()
+        && healthy(&http, &pds).await
+    {
+        return Some(Peer { pds, http });
+    }
+    let reason = format!("the local Bluesky PDS could not start ({status:?})");
+    assert!(
+        std::env::var("CHORUS_REQUIRE_SERVICES").as_deref() != Ok("1"),
+        "{reason} (CHORUS_REQUIRE_SERVICES=1)"
+    );
+    eprintln!("SKIP: {reason}");
+    None
+}
+
+impl Peer {
+    async fn xrpc(&self, nsid: &str, token: Option<&str>, body: Value) -> Value {
+        let mut req = self
+            .http
+            .post(format!("{}/xrpc/{nsid}", self.pds))
+            .json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        assert!(status.is_success(), "{nsid}: {status} {text}");
+        if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap()
+        }
+    }
+
+    /// A fresh account (unique handle).
+    pub async fn account(&self, prefix: &str) -> Account {
+        let n: u32 = rand::random();
+        let handle = format!("{prefix}{n:08x}.test");
+        let created = self
+            .xrpc(
+                "com.atproto.server.createAccount",
+                None,
+                json!({"handle": handle, "email": format!("{n:08x}@example.test"),
+                       "password": format!("pw-{n:08x}-secret")}),
+            )
+            .await;
+        Account {
+            handle,
+            did: created["did"].as_str().unwrap().to_owned(),
+            access: created["accessJwt"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// Creates the app password `name` of `account`; returns it.
+    pub async fn app_password(&self, account: &Account, name: &str) -> String {
+        let out = self
+            .xrpc(
+                "com.atproto.server.createAppPassword",
+                Some(&account.access),
+                json!({ "name": name }),
+            )
+            .await;
+        out["password"].as_str().unwrap().to_owned()
+    }
+
+    /// Revokes the app password `name`, as its owner would in Bluesky's settings.
+    pub async fn revoke_app_password(&self, account: &Account, name: &str) {
+        self.xrpc(
+            "com.atproto.server.revokeAppPassword",
+            Some(&account.access),
+            json!({ "name": name }),
+        )
+        .await;
+    }
+
+    /// Writes a post as `account`; returns its (uri, cid).
+    pub async fn post(&self, account: &Account, text: &str) -> (String, String) {
+        let out = self
+            .xrpc(
+                "com.atproto.repo.createRecord",
+                Some(&account.access),
+                json!({"repo": account.did, "collection": "app.bsky.feed.post", "record": {
+                    "$type": "app.bsky.feed.post", "text": text,
+                    "createdAt": jiff::Timestamp::now().to_string(),
+                }}),
+            )
+            .await;
+        (
+            out["uri"].as_str().unwrap().to_owned(),
+            out["cid"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// Every post record of `did`: (uri, record).
+    pub async fn posts(&self, did: &str) -> Vec<(String, Value)> {
+        let out: Value = self
+            .http
+            .get(format!(
+                "{}/xrpc/com.atproto.repo.listRecords?repo={did}&collection=app.bsky.feed.post&limit=100",
+                self.pds
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        out["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["uri"].as_str().unwrap().to_owned(), r["value"].clone()))
+            .collect()
+    }
+}
