@@ -12,5 +12,6 @@ mod support;
 mod conversations;
 mod foundation;
 mod jobs;
+mod sessions;
 mod stories;
 mod stories_queries;
