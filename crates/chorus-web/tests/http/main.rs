@@ -9,4 +9,6 @@ mod auth;
 mod bad_input;
 mod conversations;
 mod pages;
+mod sessions;
 mod stories;
+mod users;
