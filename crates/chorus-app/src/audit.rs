@@ -17,7 +17,7 @@ pub struct AuditFilter {
     pub subject_id: Option<String>,
     /// Entries older than this id (paging back in time).
     pub before: Option<i64>,
-    /// At most 500; default 50.
+    /// At most 500; default (and for zero or less) 50.
     pub limit: Option<i64>,
 }
 
@@ -45,7 +45,11 @@ pub async fn entries(app: &App, caller: &Caller, filter: &AuditFilter) -> Result
             subject_id: given(&filter.subject_id),
             actor_id: None,
             before_id: filter.before,
-            limit: filter.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, 500),
+            limit: filter
+                .limit
+                .filter(|l| *l > 0)
+                .unwrap_or(DEFAULT_LIMIT)
+                .min(500),
         })
         .await?)
 }

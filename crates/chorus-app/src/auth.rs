@@ -223,3 +223,6 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
         .await
         .map_err(|e| Error::Internal(format!("password check: {e}")))
 }
+
+#[cfg(test)]
+mod tests;

@@ -367,3 +367,6 @@ fn grantable(
 fn display_name(raw: &str) -> Result<String> {
     Ok(chorus_core::validate::text(raw, 100).map_err(|e| e.at("display_name"))?)
 }
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,5 +1,5 @@
 //! `chorus users …`: the first admin, listing, API tokens — for setup and scripts. The
-//! command acts as the operator (`Caller::operator()`, audited as `system:cli`) through the same
+//! command acts as the operator (`Caller::operator()`, audited as "system (cli)") through the same
 //! use cases as the pages and the API.
 
 use std::io::Write;
