@@ -240,9 +240,7 @@ pub async fn grant(
     id: UserId,
     fields: &MembershipFields,
 ) -> Result<UserWithMemberships> {
-    let markets = app.store.markets().await?;
-    let found = visible(app, caller, id, &markets).await?;
-    let m = grantable(caller, &markets, fields, "")?;
+    let (found, m) = membership_change(app, caller, id, fields).await?;
     app.store.grant(&caller.author(), found.user.id, m).await?;
     user(app, caller, id).await
 }
@@ -255,9 +253,7 @@ pub async fn revoke(
     id: UserId,
     fields: &MembershipFields,
 ) -> Result<UserWithMemberships> {
-    let markets = app.store.markets().await?;
-    let found = visible(app, caller, id, &markets).await?;
-    let m = grantable(caller, &markets, fields, "")?;
+    let (found, m) = membership_change(app, caller, id, fields).await?;
     if m.role == Role::Admin && caller.user.as_ref().is_some_and(|u| u.id == id) {
         return Err(Error::invalid(
             "role",
@@ -270,6 +266,20 @@ pub async fn revoke(
         user: found.user,
         memberships,
     })
+}
+
+/// What a grant or a revocation acts on: the person (if the caller may see them) and the
+/// membership (if the caller may grant it).
+async fn membership_change(
+    app: &App,
+    caller: &Caller,
+    id: UserId,
+    fields: &MembershipFields,
+) -> Result<(UserWithMemberships, Membership)> {
+    let markets = app.store.markets().await?;
+    let found = visible(app, caller, id, &markets).await?;
+    let m = grantable(caller, &markets, fields, "")?;
+    Ok((found, m))
 }
 
 /// Refuses callers who may not see anyone's memberships anywhere.

@@ -95,21 +95,29 @@ async fn show(
     .await
 }
 
-/// The flash for a refused form: the field's label, then what is wrong with it.
-fn refused(
-    label_of: impl Fn(&str) -> &'static str,
+/// The page again with what is wrong with the form (the field's label first); refusals that are
+/// not about input get an error page.
+async fn refused(
+    state: &AppState,
+    id: &Identity,
     e: chorus_app::Error,
-) -> Result<Flash, PageError> {
-    match e {
-        chorus_app::Error::Invalid { field, message } => {
-            let label = label_of(field.as_deref().unwrap_or(""));
-            Ok(Flash {
-                kind: "error",
-                message: format!("{label}: {message}"),
-            })
-        }
-        other => Err(PageError::from(other)),
-    }
+) -> Result<Response, PageError> {
+    let chorus_app::Error::Invalid { field, message } = e else {
+        return Err(PageError::from(e));
+    };
+    let label = match field.as_deref() {
+        Some("current_password") => "Current password",
+        Some("new_password") => "New password",
+        _ => "Token name",
+    };
+    page(
+        state,
+        id,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Flash::error(format!("{label}: {message}")),
+        None,
+    )
+    .await
 }
 
 async fn create(
@@ -128,17 +136,7 @@ async fn create(
             )
             .await
         }
-        Err(e) => {
-            let flash = refused(|_| "Token name", e)?;
-            page(
-                &state,
-                &id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(flash),
-                None,
-            )
-            .await
-        }
+        Err(e) => refused(&state, &id, e).await,
     }
 }
 
@@ -165,22 +163,6 @@ async fn change_password(
     let this_session = cookies::get(&headers, cookies::SESSION);
     match auth::change_password(&state.app, &id.caller, &change, this_session.as_deref()).await {
         Ok(()) => Ok(Redirect::to("/account?done=password").into_response()),
-        Err(e) => {
-            let flash = refused(
-                |field| match field {
-                    "current_password" => "Current password",
-                    _ => "New password",
-                },
-                e,
-            )?;
-            page(
-                &state,
-                &id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(flash),
-                None,
-            )
-            .await
-        }
+        Err(e) => refused(&state, &id, e).await,
     }
 }
