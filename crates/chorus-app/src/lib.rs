@@ -20,6 +20,7 @@ pub mod audit;
 pub mod auth;
 pub mod conversations;
 mod error;
+pub mod notifications;
 pub mod org;
 pub mod playbook;
 pub mod stories;

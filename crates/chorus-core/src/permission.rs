@@ -334,6 +334,32 @@ pub fn may_manage_user(actor: &Actor, target: &[Membership]) -> bool {
     !target.is_empty() && target.iter().all(|m| may_grant(actor, m.role, m.scope))
 }
 
+/// May `actor` see the person who holds `target` memberships (their name, email and roles)?
+/// Whoever reads members globally (admins, global leads) sees everyone; a market lead sees the
+/// people holding a membership in a market they lead, whatever else those people hold. For
+/// everyone else that person does not exist: refusals say "not found".
+pub fn may_see_user(actor: &Actor, target: &[Membership]) -> bool {
+    allows(actor, Action::ReadMembers, Scope::Global)
+        || target.iter().any(|m| {
+            matches!(m.scope, Scope::Market(_)) && allows(actor, Action::ReadMembers, m.scope)
+        })
+}
+
+/// The roles `actor` may grant somewhere (globally, or in a market they hold a membership in),
+/// for role pickers and to tell an attempt at escalation from a mistake of scope.
+pub fn grantable_roles(actor: &Actor) -> Vec<Role> {
+    Role::ALL
+        .into_iter()
+        .filter(|&role| {
+            may_grant(actor, role, Scope::Global)
+                || actor
+                    .memberships
+                    .iter()
+                    .any(|m| matches!(m.scope, Scope::Market(_)) && may_grant(actor, role, m.scope))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod matrix;
 #[cfg(test)]

@@ -274,6 +274,56 @@ impl Store {
         )
         .await
     }
+
+    /// A person's change of their own password: sets the new hash and ends every session of
+    /// theirs but `keep` (the session they made the change from; `None` ends all), in one
+    /// transaction with its audit entry. API tokens are separate credentials and stay.
+    pub async fn change_password(
+        &self,
+        author: &Author,
+        user: UserId,
+        hash: &str,
+        keep: Option<&str>,
+    ) -> Result<(), StoreError> {
+        audit::write(
+            self,
+            author,
+            Lock::id("users", user.0),
+            async |_| Ok(()),
+            async |c, _| {
+                let n = sqlx::query(
+                    "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3",
+                )
+                .bind(hash)
+                .bind(now_ms())
+                .bind(user.0)
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+                let ended = sqlx::query(
+                    "DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR token_hash <> $2)",
+                )
+                .bind(user.0)
+                .bind(keep.map(hash_token))
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+                let change = Change {
+                    action: "user.password",
+                    subject_type: "user",
+                    subject_id: user.to_string(),
+                    market: None,
+                    before: None,
+                    after: Some(
+                        serde_json::json!({"password": "changed", "sessions_ended": ended}),
+                    ),
+                };
+                Ok(Applied::rows(n, 1, ()).audit(change))
+            },
+            async |_, _| StoreError::NotFound { what: "user" },
+        )
+        .await
+    }
 }
 
 fn token_from_row(r: &AnyRow) -> Result<ApiToken, StoreError> {

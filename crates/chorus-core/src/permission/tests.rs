@@ -129,3 +129,62 @@ fn denial_says_what() {
     .unwrap_err();
     assert_eq!(err.to_string(), "you may not manage teams in this market");
 }
+
+#[test]
+fn who_sees_whom() {
+    let own_editor = [Membership {
+        role: Role::Editor,
+        scope: Scope::Market(OWN),
+    }];
+    let other_editor = [Membership {
+        role: Role::Editor,
+        scope: Scope::Market(OTHER),
+    }];
+    let both = [own_editor[0], other_editor[0]];
+    let admin = [Membership {
+        role: Role::Admin,
+        scope: Scope::Global,
+    }];
+    let lead = actor(Role::MarketLead);
+    assert!(may_see_user(&lead, &own_editor));
+    assert!(may_see_user(&lead, &both), "someone working here too");
+    assert!(!may_see_user(&lead, &other_editor));
+    assert!(!may_see_user(&lead, &admin));
+    assert!(!may_see_user(&lead, &[]));
+    for role in [Role::Admin, Role::GlobalLead] {
+        for target in [&own_editor[..], &other_editor, &admin, &[]] {
+            assert!(may_see_user(&actor(role), target), "{role} sees everyone");
+        }
+    }
+    for role in [
+        Role::Editor,
+        Role::Contributor,
+        Role::CommunityManager,
+        Role::Analyst,
+    ] {
+        assert!(!may_see_user(&actor(role), &own_editor), "{role}");
+    }
+}
+
+#[test]
+fn grantable_roles_follow_may_grant() {
+    assert_eq!(grantable_roles(&actor(Role::Admin)), Role::ALL.to_vec());
+    assert_eq!(
+        grantable_roles(&actor(Role::MarketLead)),
+        [
+            Role::Editor,
+            Role::Contributor,
+            Role::CommunityManager,
+            Role::Analyst
+        ]
+    );
+    for role in [
+        Role::GlobalLead,
+        Role::Editor,
+        Role::Contributor,
+        Role::CommunityManager,
+        Role::Analyst,
+    ] {
+        assert!(grantable_roles(&actor(role)).is_empty(), "{role}");
+    }
+}

@@ -15,6 +15,7 @@ mod coverage;
 mod foundation;
 mod jobs;
 mod lookups;
+mod sessions;
 mod stories;
 mod stories_import;
 mod story_guard;

@@ -1,7 +1,5 @@
-//! `/api/v1/calendar` (the variants with a time, in market time and the viewer's),
-//! `/api/v1/variants/{id}/reschedule` (move one to another wall-clock time of its market) and
-//! `/api/v1/notifications`. The calendar's use cases are `chorus_app::stories::calendar`, the
-//! same as the calendar page's.
+//! `/api/v1/calendar` (the variants with a time, in market time and the viewer's) and
+//! `/api/v1/variants/{id}/reschedule` (move one to another wall-clock time of its market).
 
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -21,7 +19,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/calendar", get(calendar))
         .route("/v1/variants/{id}/reschedule", post(move_variant))
-        .route("/v1/notifications", get(notifications))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -171,37 +168,4 @@ pub async fn move_variant(
             .unwrap_or_default(),
         note: moved.note,
     }))
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct NotificationDto {
-    pub id: i64,
-    pub message: String,
-    pub link: String,
-    pub at: String,
-    pub read: bool,
-}
-
-/// The caller's notifications, newest first.
-#[utoipa::path(get, path = "/api/v1/notifications", tag = "calendar",
-    responses((status = 200, body = Vec<NotificationDto>), (status = 401, body = ErrorBody)))]
-pub async fn notifications(
-    State(state): State<AppState>,
-    ApiUser(id): ApiUser,
-) -> Result<Json<Vec<NotificationDto>>, AppError> {
-    Ok(Json(
-        state
-            .store
-            .notifications(id.user.id, 100)
-            .await?
-            .into_iter()
-            .map(|n| NotificationDto {
-                id: n.id,
-                message: n.message,
-                link: n.link,
-                at: crate::ui::iso_time(n.created_at_ms),
-                read: n.read,
-            })
-            .collect(),
-    ))
 }

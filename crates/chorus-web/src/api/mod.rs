@@ -9,6 +9,7 @@ mod conversations;
 mod dto;
 mod json;
 mod listening;
+mod notifications;
 mod org;
 mod playbook;
 mod signals;
@@ -34,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .merge(stories::routes())
         .merge(campaigns::routes())
         .merge(calendar::routes())
+        .merge(notifications::routes())
 }
 
 #[derive(OpenApi)]
@@ -60,6 +62,8 @@ pub fn routes() -> Router<AppState> {
         users::create,
         users::grant,
         users::revoke,
+        users::get_one,
+        users::update,
         users::audit,
         listening::list,
         listening::create,
@@ -97,7 +101,7 @@ pub fn routes() -> Router<AppState> {
         campaigns::set_state,
         calendar::calendar,
         calendar::move_variant,
-        calendar::notifications,
+        notifications::list,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
     modifiers(&BearerAuth),

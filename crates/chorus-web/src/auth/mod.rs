@@ -15,7 +15,7 @@ use axum::http::request::Parts;
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use chorus_app::Caller;
+use chorus_app::{Caller, auth};
 use chorus_core::audit::Author;
 use chorus_core::user::User;
 
@@ -35,7 +35,7 @@ pub struct Identity {
 impl Identity {
     /// The user as the audit log names them.
     pub fn author(&self) -> Author {
-        Author::user(self.user.id, self.user.email.as_str())
+        self.caller.author()
     }
 }
 
@@ -59,60 +59,48 @@ fn req_is_api_path(path: &str) -> bool {
 
 async fn resolve(state: &AppState, req: Request) -> Result<Request, (AppError, String)> {
     let path = req.uri().path().to_owned();
-    let fail = |e: AppError| (e, path.clone());
+    let fail = |e: chorus_app::Error| (AppError::from(e), path.clone());
     if let Some(token) = bearer_token(&req) {
-        let Some(user_id) = state
-            .store
-            .api_token_user(&token)
-            .await
-            .map_err(|e| fail(e.into()))?
-        else {
-            return Err(fail(AppError::Unauthenticated));
+        let Some(signed_in) = auth::bearer(&state.app, &token).await.map_err(fail)? else {
+            return Err((AppError::Unauthenticated, path.clone()));
         };
-        let identity = load_identity(state, user_id, None).await.map_err(fail)?;
         let mut req = req;
-        req.extensions_mut().insert(identity);
+        req.extensions_mut().insert(Identity::from(signed_in));
+        return Ok(req);
+    }
+    // The login form carries its own token (there is no session yet, or the one the browser
+    // brought is about to be replaced): the session is not resolved for it.
+    if path == LOGIN_PATH && req.method() == Method::POST {
         return Ok(req);
     }
     let Some(cookie) = cookies::get(req.headers(), cookies::SESSION) else {
         return Ok(req);
     };
-    let Some(session) = state
-        .store
-        .session(&cookie)
-        .await
-        .map_err(|e| fail(e.into()))?
-    else {
+    let Some(signed_in) = auth::session(&state.app, &cookie).await.map_err(fail)? else {
         return Ok(req);
     };
-    let identity = load_identity(state, session.user_id, Some(session.csrf_token.clone()))
-        .await
-        .map_err(fail)?;
-    let mut req = if is_state_changing(req.method()) {
-        check_csrf(req, &session.csrf_token, state.config.max_body_bytes)
+    let identity = Identity::from(signed_in);
+    let mut req = match (&identity.csrf, is_state_changing(req.method())) {
+        (Some(csrf), true) => check_csrf(req, csrf, state.config.max_body_bytes)
             .await
-            .map_err(fail)?
-    } else {
-        req
+            .map_err(|e| (e, path.clone()))?,
+        _ => req,
     };
     req.extensions_mut().insert(identity);
     Ok(req)
 }
 
-async fn load_identity(
-    state: &AppState,
-    user_id: chorus_core::UserId,
-    csrf: Option<String>,
-) -> Result<Identity, AppError> {
-    let (user, actor) = state.store.user_and_actor(user_id).await?;
-    if !user.active {
-        return Err(AppError::Unauthenticated);
+/// Where the login form posts.
+const LOGIN_PATH: &str = "/login";
+
+impl From<auth::SignedIn> for Identity {
+    fn from(s: auth::SignedIn) -> Self {
+        Identity {
+            caller: s.caller,
+            user: s.user,
+            csrf: s.csrf,
+        }
     }
-    Ok(Identity {
-        caller: Caller::person(user.clone(), actor),
-        user,
-        csrf,
-    })
 }
 
 fn bearer_token(req: &Request) -> Option<String> {

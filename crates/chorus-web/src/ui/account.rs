@@ -1,21 +1,24 @@
-//! The signed-in user's own page: API tokens for scripts.
+//! The signed-in user's own page: their password and API tokens for scripts (the use cases in
+//! `chorus_app::auth`).
 
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use chorus_app::auth;
 use serde::Deserialize;
 
 use super::{Flash, FormData, Shell, done_flash, format_time, render_with_status};
-use crate::auth::{Identity, PageUser};
+use crate::auth::{Identity, PageUser, cookies};
 use crate::error::PageError;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/account", get(show))
+        .route("/account/password", post(change_password))
         .route("/account/tokens", post(create))
         .route("/account/tokens/{id}/revoke", post(revoke))
 }
@@ -44,9 +47,7 @@ async fn page(
     flash: Option<Flash>,
     new_secret: Option<String>,
 ) -> Result<Response, PageError> {
-    let tokens = state
-        .store
-        .api_tokens(id.user.id)
+    let tokens = auth::tokens(&state.app, &id.caller)
         .await?
         .into_iter()
         .map(|t| TokenRow {
@@ -94,36 +95,49 @@ async fn show(
     .await
 }
 
+/// The page again with what is wrong with the form (the field's label first); refusals that are
+/// not about input get an error page.
+async fn refused(
+    state: &AppState,
+    id: &Identity,
+    e: chorus_app::Error,
+) -> Result<Response, PageError> {
+    let chorus_app::Error::Invalid { field, message } = e else {
+        return Err(PageError::from(e));
+    };
+    let label = match field.as_deref() {
+        Some("current_password") => "Current password",
+        Some("new_password") => "New password",
+        _ => "Token name",
+    };
+    page(
+        state,
+        id,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Flash::error(format!("{label}: {message}")),
+        None,
+    )
+    .await
+}
+
 async fn create(
     State(state): State<AppState>,
     PageUser(id): PageUser,
     form: FormData,
 ) -> Result<Response, PageError> {
-    let name = match chorus_core::validate::text(form.get("name"), 80) {
-        Ok(n) => n,
-        Err(e) => {
-            return page(
+    match auth::create_token(&state.app, &id.caller, form.get("name")).await {
+        Ok(created) => {
+            page(
                 &state,
                 &id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Flash::error(format!("Token name: {e}")),
-                None,
+                StatusCode::OK,
+                Flash::success("Token created. Copy it now: it is shown only once."),
+                Some(created.secret),
             )
-            .await;
+            .await
         }
-    };
-    let created = state
-        .store
-        .create_api_token(&id.author(), id.user.id, &name)
-        .await?;
-    page(
-        &state,
-        &id,
-        StatusCode::OK,
-        Flash::success("Token created. Copy it now: it is shown only once."),
-        Some(created.secret),
-    )
-    .await
+        Err(e) => refused(&state, &id, e).await,
+    }
 }
 
 async fn revoke(
@@ -131,9 +145,24 @@ async fn revoke(
     PageUser(id): PageUser,
     Path(token): Path<i64>,
 ) -> Result<Response, PageError> {
-    state
-        .store
-        .revoke_api_token(&id.author(), id.user.id, token)
-        .await?;
+    auth::revoke_token(&state.app, &id.caller, token).await?;
     Ok(Redirect::to("/account?done=token").into_response())
+}
+
+/// Changes the password: this session stays, every other one ends.
+async fn change_password(
+    State(state): State<AppState>,
+    PageUser(id): PageUser,
+    headers: HeaderMap,
+    form: FormData,
+) -> Result<Response, PageError> {
+    let change = auth::PasswordChange {
+        current: form.get("current_password").to_owned(),
+        new: form.get("new_password").to_owned(),
+    };
+    let this_session = cookies::get(&headers, cookies::SESSION);
+    match auth::change_password(&state.app, &id.caller, &change, this_session.as_deref()).await {
+        Ok(()) => Ok(Redirect::to("/account?done=password").into_response()),
+        Err(e) => refused(&state, &id, e).await,
+    }
 }

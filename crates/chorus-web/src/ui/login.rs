@@ -9,12 +9,12 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chorus_core::user::Email;
+use chorus_app::auth;
 use serde::Deserialize;
 
 use super::{Flash, FormData, Shell, render_with_status};
 use crate::auth::{Identity, constant_time_eq, cookies, safe_next};
-use crate::error::{AppError, PageError};
+use crate::error::PageError;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -110,19 +110,9 @@ async fn login(
             Flash::error("The sign-in form expired. Please try again."),
         );
     }
-    let email = match Email::parse(&raw_email) {
-        Ok(e) => e,
-        Err(e) => {
-            return login_form(
-                &state,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                raw_email,
-                next,
-                Flash::error(format!("Email: {e}")),
-            );
-        }
-    };
-    if let Err(wait) = state.limiter.check(&addr, email.as_str()) {
+    // The limiter counts per address and per email, as the email will be read (lowercased).
+    let email_key = raw_email.to_lowercase();
+    if let Err(wait) = state.limiter.check(&addr, &email_key) {
         let mut resp = login_form(
             &state,
             StatusCode::TOO_MANY_REQUESTS,
@@ -138,35 +128,38 @@ async fn login(
         }
         return resp;
     }
-    match check_password(&state, &email, form.get("password")).await {
-        Ok(Some(user_id)) => {
-            state.limiter.succeeded(email.as_str());
-            let ttl = state.config.session_ttl;
-            match state
-                .store
-                .create_session(user_id, ttl.as_millis() as i64)
-                .await
-            {
-                Ok((token, _)) => {
-                    tracing::info!(user_id = user_id.0, "signed in");
-                    let mut resp = Redirect::to(&next).into_response();
-                    let secure = state.config.cookie_secure;
-                    let headers = resp.headers_mut();
-                    headers.append(
-                        header::SET_COOKIE,
-                        cookies::set(cookies::SESSION, &token, ttl.as_secs(), secure),
-                    );
-                    headers.append(
-                        header::SET_COOKIE,
-                        cookies::clear(cookies::LOGIN_CSRF, secure),
-                    );
-                    resp
-                }
-                Err(e) => PageError::from(e).into_response(),
-            }
+    let brought = cookies::get(&headers, cookies::SESSION);
+    match auth::log_in(
+        &state.app,
+        &raw_email,
+        form.get("password"),
+        brought.as_deref(),
+    )
+    .await
+    {
+        Ok(session) => {
+            state.limiter.succeeded(&email_key);
+            tracing::info!(user_id = session.user.0, "signed in");
+            let mut resp = Redirect::to(&next).into_response();
+            let secure = state.config.cookie_secure;
+            let headers = resp.headers_mut();
+            headers.append(
+                header::SET_COOKIE,
+                cookies::set(
+                    cookies::SESSION,
+                    &session.token,
+                    state.config.session_ttl.as_secs(),
+                    secure,
+                ),
+            );
+            headers.append(
+                header::SET_COOKIE,
+                cookies::clear(cookies::LOGIN_CSRF, secure),
+            );
+            resp
         }
-        Ok(None) => {
-            state.limiter.failed(&addr, email.as_str());
+        Err(chorus_app::Error::Unauthenticated) => {
+            state.limiter.failed(&addr, &email_key);
             login_form(
                 &state,
                 StatusCode::UNAUTHORIZED,
@@ -175,32 +168,20 @@ async fn login(
                 Flash::error("The email or password is not correct. Check both and try again."),
             )
         }
-        Err(e) => PageError(e).into_response(),
+        Err(chorus_app::Error::Invalid { message, .. }) => login_form(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            raw_email,
+            next,
+            Flash::error(format!("Email: {message}")),
+        ),
+        Err(e) => PageError::from(e).into_response(),
     }
-}
-
-/// Checks the password off the async threads (Argon2 takes tens of milliseconds on purpose).
-async fn check_password(
-    state: &AppState,
-    email: &Email,
-    password: &str,
-) -> Result<Option<chorus_core::UserId>, AppError> {
-    let creds = state.store.login_credentials(email).await?;
-    let password = password.to_owned();
-    tokio::task::spawn_blocking(move || match creds {
-        Some((id, hash)) => chorus_core::password::verify(&password, &hash).then_some(id),
-        None => {
-            chorus_core::password::verify_dummy(&password);
-            None
-        }
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("password check: {e}")))
 }
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(token) = cookies::get(&headers, cookies::SESSION)
-        && let Err(e) = state.store.delete_session(&token).await
+        && let Err(e) = auth::log_out(&state.app, &token).await
     {
         return PageError::from(e).into_response();
     }

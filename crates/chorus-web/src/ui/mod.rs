@@ -20,8 +20,6 @@ use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use chorus_core::permission::allows;
-use chorus_core::{Action, Scope};
 
 use crate::auth::Identity;
 use crate::error::{AppError, PageError};
@@ -90,7 +88,7 @@ impl Shell {
         section: &'static str,
         title: impl Into<String>,
     ) -> Result<Shell, AppError> {
-        let markets = state.store.markets().await?;
+        let markets = chorus_app::org::markets(&state.app, &id.caller).await?;
         Shell::with_markets(state, id, &markets, section, title).await
     }
 
@@ -109,7 +107,7 @@ impl Shell {
                 .map(|m| m.code.to_string())
                 .unwrap_or_else(|| mid.to_string())
         });
-        let unread = state.store.unread_notifications(id.user.id).await?;
+        let unread = chorus_app::notifications::unread(&state.app, &id.caller).await?;
         Ok(Shell {
             title: title.into(),
             section,
@@ -117,7 +115,7 @@ impl Shell {
                 display_name: id.user.display_name.clone(),
                 email: id.user.email.to_string(),
                 roles,
-                is_admin: allows(&id.caller.actor, Action::ViewAdmin, Scope::Global),
+                is_admin: chorus_app::auth::shows_admin(&id.caller),
                 unread,
             }),
             csrf: id.csrf.clone().unwrap_or_default(),
@@ -151,6 +149,7 @@ pub fn done_flash(done: Option<&str>) -> Option<Flash> {
         "granted" => "Role granted.",
         "revoked" => "Role removed.",
         "token" => "Token revoked.",
+        "password" => "Password changed. Your other sessions have ended.",
         _ => return None,
     };
     Flash::success(msg)

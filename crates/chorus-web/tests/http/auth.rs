@@ -200,4 +200,26 @@ async fn api_tokens_authenticate_and_revoked_ones_do_not() {
     assert_eq!(body["error"]["code"], "unauthenticated");
     let (status, _) = api(&app, "").get("/api/v1/principles").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Revoked, the same token answers 401 on its next request.
+    let user = app
+        .store
+        .user_by_email(&chorus_core::user::Email::parse(&email(Role::Analyst)).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let listed = app.store.api_tokens(user.id).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    let author = chorus_core::audit::Author::user(user.id, user.email.as_str());
+    assert!(
+        app.store
+            .revoke_api_token(&author, user.id, listed[0].id)
+            .await
+            .unwrap()
+    );
+    let (status, body) = api(&app, &t).get("/api/v1/me").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error"]["code"], "unauthenticated");
+    let (status, _) = api(&app, &t).get("/api/v1/principles").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }

@@ -10,4 +10,6 @@ mod bad_input;
 mod conversations;
 mod pages;
 mod playbook;
+mod sessions;
 mod stories;
+mod users;

@@ -1,13 +1,13 @@
-//! `chorus users …`: the first admin, listing, API tokens — for setup and scripts.
+//! `chorus users …`: the first admin, listing, API tokens — for setup and scripts. The
+//! command acts as the operator (`Caller::operator()`, audited as "system (cli)") through the same
+//! use cases as the pages and the API.
 
 use std::io::Write;
 
-use anyhow::{Context, bail};
-use chorus_core::audit::Author;
-use chorus_core::org::MarketCode;
-use chorus_core::user::{Email, Membership, check_new_password};
-use chorus_core::{Role, Scope};
-use chorus_store::NewUser;
+use anyhow::{Context, anyhow};
+use chorus_app::users::{self, MembershipFields, NewUserFields};
+use chorus_app::{App, AppConfig, Caller, auth, org};
+use chorus_core::Scope;
 
 use crate::cmd::serve::open_store;
 use crate::config::Config;
@@ -45,8 +45,8 @@ pub enum UsersCommand {
 }
 
 pub async fn run(config: &Config, cmd: UsersCommand) -> anyhow::Result<()> {
-    let store = open_store(config).await?;
-    let author = Author::system("cli");
+    let app = App::new(open_store(config).await?, AppConfig::default());
+    let operator = Caller::operator();
     let mut out = std::io::stdout().lock();
     match cmd {
         UsersCommand::Create {
@@ -56,19 +56,6 @@ pub async fn run(config: &Config, cmd: UsersCommand) -> anyhow::Result<()> {
             name,
             password_env,
         } => {
-            let email = Email::parse(&email).map_err(|e| e.at("--email"))?;
-            let role = Role::parse(&role).map_err(|e| e.at("--role"))?;
-            let market_id =
-                match market {
-                    None => None,
-                    Some(code) => {
-                        let code = MarketCode::parse(&code).map_err(|e| e.at("--market"))?;
-                        Some(store.market_by_code(&code).await.with_context(|| {
-                        format!("--market: no market {code}; create it in the admin pages first")
-                    })?.id)
-                    }
-                };
-            let membership = Membership::new(role, market_id).map_err(|e| e.at("--market"))?;
             let (password, generated) = match password_env {
                 Some(var) => (
                     std::env::var(&var)
@@ -77,42 +64,36 @@ pub async fn run(config: &Config, cmd: UsersCommand) -> anyhow::Result<()> {
                 ),
                 None => (generate_password(), true),
             };
-            check_new_password(&password).map_err(|e| e.at("password"))?;
             let display_name = name.unwrap_or_else(|| {
-                email
-                    .as_str()
-                    .split('@')
-                    .next()
-                    .unwrap_or("user")
-                    .to_owned()
+                let email = email.trim().to_lowercase();
+                email.split('@').next().unwrap_or("user").to_owned()
             });
-            let hash = chorus_core::password::hash(&password)?;
-            let user = store
-                .create_user(
-                    &author,
-                    &NewUser {
-                        email: email.clone(),
-                        display_name,
-                        password_hash: Some(hash),
-                        memberships: vec![membership],
-                    },
-                )
-                .await?;
+            let fields = NewUserFields {
+                email,
+                display_name,
+                password,
+                memberships: vec![MembershipFields {
+                    role,
+                    market: market.unwrap_or_default(),
+                }],
+            };
+            let created = users::create(&app, &operator, &fields)
+                .await
+                .map_err(flag_error)?;
+            let role = created.memberships.first().map_or("", |m| m.role.label());
             writeln!(
                 out,
-                "created user {} ({}) as {}",
-                user.id,
-                email,
-                role.label()
+                "created user {} ({}) as {role}",
+                created.user.id, created.user.email,
             )?;
             if generated {
-                writeln!(out, "password: {password}")?;
+                writeln!(out, "password: {}", fields.password)?;
                 writeln!(out, "(shown once; sign in and keep it somewhere safe)")?;
             }
         }
         UsersCommand::List => {
-            let markets = store.markets().await?;
-            for u in store.users(None).await? {
+            let markets = org::markets(&app, &operator).await?;
+            for u in users::list(&app, &operator).await? {
                 let roles: Vec<String> = u
                     .memberships
                     .iter()
@@ -140,15 +121,36 @@ pub async fn run(config: &Config, cmd: UsersCommand) -> anyhow::Result<()> {
             }
         }
         UsersCommand::Token { email, name } => {
-            let email = Email::parse(&email).map_err(|e| e.at("--email"))?;
-            let Some(user) = store.user_by_email(&email).await? else {
-                bail!("--email: no user {email}");
-            };
-            let token = store.create_api_token(&author, user.id, &name).await?;
+            let token = auth::issue_token(&app, &operator, &email, &name)
+                .await
+                .map_err(|e| match e {
+                    chorus_app::Error::NotFound(_) => anyhow!("--email: no user {}", email.trim()),
+                    e => flag_error(e),
+                })?;
             writeln!(out, "{}", token.secret)?;
         }
     }
     Ok(())
+}
+
+/// A use case's refusal in the terms of the command line: the flag that was given.
+fn flag_error(e: chorus_app::Error) -> anyhow::Error {
+    let flag = e.field().map(|field| {
+        match field.rsplit_once('.').map_or(field, |(_, f)| f) {
+            "email" => "--email",
+            "display_name" => "--name",
+            "password" => "password",
+            "role" | "memberships" => "--role",
+            "market" => "--market",
+            "name" => "--name",
+            other => other,
+        }
+        .to_owned()
+    });
+    match flag {
+        Some(flag) => anyhow!("{flag}: {e}"),
+        None => anyhow!(e),
+    }
 }
 
 /// 20 characters from an unambiguous alphabet: about 115 bits.

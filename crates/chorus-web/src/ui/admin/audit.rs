@@ -5,10 +5,9 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
+use chorus_app::audit::{self, AuditFilter};
+use chorus_app::org;
 use chorus_core::audit::{FieldChange, diff};
-use chorus_core::permission::authorize;
-use chorus_core::{Action, Scope};
-use chorus_store::AuditQuery;
 use serde::Deserialize;
 
 use super::Tabs;
@@ -71,21 +70,14 @@ async fn page(
     PageUser(id): PageUser,
     Query(f): Query<Filter>,
 ) -> Result<Response, PageError> {
-    authorize(&id.caller.actor, Action::ReadAuditLog, Scope::Global)?;
-    let non_empty = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
-    let subject = non_empty(f.subject);
-    let subject_id = non_empty(f.id);
-    let rows = state
-        .store
-        .audit_entries(&AuditQuery {
-            subject_type: subject.clone(),
-            subject_id: subject_id.clone(),
-            actor_id: None,
-            before_id: f.before,
-            limit: PAGE_SIZE,
-        })
-        .await?;
-    let markets = state.store.markets().await?;
+    let filter = AuditFilter {
+        subject_type: f.subject,
+        subject_id: f.id,
+        before: f.before,
+        limit: Some(PAGE_SIZE),
+    };
+    let rows = audit::entries(&state.app, &id.caller, &filter).await?;
+    let markets = org::markets(&state.app, &id.caller).await?;
     let older = (rows.len() as i64 == PAGE_SIZE)
         .then(|| rows.last().map(|e| e.id))
         .flatten();
@@ -107,13 +99,14 @@ async fn page(
             changes: diff(e.before.as_ref(), e.after.as_ref()),
         })
         .collect();
-    let shell = Shell::new(&state, &id, "admin", "Audit log").await?;
+    let shell = Shell::with_markets(&state, &id, &markets, "admin", "Audit log").await?;
+    let shown = |s: Option<String>| s.map(|s| s.trim().to_owned()).unwrap_or_default();
     Ok(render(&AuditPage {
         shell,
         tabs: Tabs::new(&id, "audit"),
         entries,
-        subject: subject.unwrap_or_default(),
-        subject_id: subject_id.unwrap_or_default(),
+        subject: shown(filter.subject_type),
+        subject_id: shown(filter.subject_id),
         older,
     }))
 }

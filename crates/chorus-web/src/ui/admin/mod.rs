@@ -11,9 +11,6 @@ mod users;
 use axum::Router;
 use axum::response::Redirect;
 use axum::routing::get;
-use chorus_core::org::Market;
-use chorus_core::permission::allows;
-use chorus_core::{Action, Role, Scope};
 
 use crate::auth::Identity;
 use crate::state::AppState;
@@ -38,31 +35,7 @@ impl Tabs {
     pub fn new(id: &Identity, active: &'static str) -> Tabs {
         Tabs {
             active,
-            show_audit: allows(&id.caller.actor, Action::ReadAuditLog, Scope::Global),
+            show_audit: chorus_app::audit::may_read(&id.caller),
         }
     }
-}
-
-/// The markets `action` is allowed in for this actor.
-pub fn markets_where(id: &Identity, action: Action, markets: &[Market]) -> Vec<Market> {
-    markets
-        .iter()
-        .filter(|m| allows(&id.caller.actor, action, Scope::Market(m.id)))
-        .cloned()
-        .collect()
-}
-
-/// The roles the actor may grant somewhere, for the role pickers.
-pub fn grantable_roles(id: &Identity) -> Vec<(&'static str, &'static str)> {
-    Role::ALL
-        .iter()
-        .filter(|r| {
-            id.caller.actor.is_admin()
-                || matches!(
-                    r,
-                    Role::Editor | Role::Contributor | Role::CommunityManager | Role::Analyst
-                )
-        })
-        .map(|r| (r.as_str(), r.label()))
-        .collect()
 }

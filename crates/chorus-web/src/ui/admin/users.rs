@@ -1,4 +1,5 @@
-//! Users and their memberships.
+//! Users and their memberships: the page face of `chorus_app::users` (the JSON API's
+//! `/api/v1/users` calls the same use cases, so both give the same answers).
 
 use askama::Template;
 use axum::Router;
@@ -6,14 +7,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use chorus_app::users::{self, GrantOptions, MembershipFields, NewUserFields, ProfileFields};
 use chorus_core::org::Market;
-use chorus_core::permission::{authorize, may_grant, may_manage_user};
-use chorus_core::user::{Email, Membership, check_new_password};
-use chorus_core::{Action, MarketId, Role, Scope, UserId};
-use chorus_store::{NewUser, UserWithMemberships};
+use chorus_core::user::Membership;
+use chorus_core::{Scope, UserId};
 use serde::Deserialize;
 
-use super::{Tabs, grantable_roles, markets_where};
+use super::Tabs;
 use crate::auth::{Identity, PageUser};
 use crate::error::{AppError, PageError};
 use crate::state::AppState;
@@ -43,6 +43,7 @@ struct ListPage {
     rows: Vec<Row>,
     roles: Vec<(&'static str, &'static str)>,
     markets: Vec<Market>,
+    can_create: bool,
     can_create_global: bool,
     form: NewUserValues,
     error_field: String,
@@ -69,34 +70,13 @@ fn describe(m: &Membership, markets: &[Market]) -> (String, String) {
     (m.role.label().to_owned(), place)
 }
 
-/// The users this viewer may see: all for admins and global leads, otherwise those holding a
-/// membership in a market the viewer may read members of.
-async fn visible_users(
-    state: &AppState,
-    id: &Identity,
-    markets: &[Market],
-) -> Result<Vec<UserWithMemberships>, AppError> {
-    let all = state.store.users(None).await?;
-    if chorus_core::permission::allows(&id.caller.actor, Action::ReadMembers, Scope::Global) {
-        return Ok(all);
-    }
-    let readable: Vec<MarketId> = markets_where(id, Action::ReadMembers, markets)
+/// The role picker's options: (name, label).
+fn role_options(grant: &GrantOptions) -> Vec<(&'static str, &'static str)> {
+    grant
+        .roles
         .iter()
-        .map(|m| m.id)
-        .collect();
-    if readable.is_empty() {
-        return Err(AppError::Forbidden(
-            "you may not see users and memberships".into(),
-        ));
-    }
-    Ok(all
-        .into_iter()
-        .filter(|u| {
-            u.memberships
-                .iter()
-                .any(|m| matches!(m.scope, Scope::Market(mid) if readable.contains(&mid)))
-        })
-        .collect())
+        .map(|r| (r.as_str(), r.label()))
+        .collect()
 }
 
 async fn list_page(
@@ -107,10 +87,9 @@ async fn list_page(
     form: NewUserValues,
     error: Option<(String, String)>,
 ) -> Result<Response, PageError> {
-    authorize(&id.caller.actor, Action::ViewAdmin, Scope::Global)?;
-    let all_markets = state.store.markets().await?;
-    let users = visible_users(state, id, &all_markets).await?;
-    let rows = users
+    let dir = users::directory(&state.app, &id.caller).await?;
+    let rows = dir
+        .users
         .iter()
         .map(|u| Row {
             id: u.user.id.0,
@@ -120,12 +99,12 @@ async fn list_page(
             roles: u
                 .memberships
                 .iter()
-                .map(|m| describe(m, &all_markets))
+                .map(|m| describe(m, &dir.markets))
                 .collect(),
         })
         .collect();
     let (error_field, error_message) = error.unwrap_or_default();
-    let shell = Shell::new(state, id, "admin", "Users")
+    let shell = Shell::with_markets(state, id, &dir.markets, "admin", "Users")
         .await?
         .with_flash(flash);
     Ok(render_with_status(
@@ -134,9 +113,10 @@ async fn list_page(
             shell,
             tabs: Tabs::new(id, "users"),
             rows,
-            roles: grantable_roles(id),
-            markets: markets_where(id, Action::ManageMembers, &all_markets),
-            can_create_global: id.caller.actor.is_admin(),
+            roles: role_options(&dir.grant),
+            can_create: dir.grant.any(),
+            can_create_global: dir.grant.global,
+            markets: dir.grant.markets,
             form,
             error_field,
             error_message,
@@ -165,37 +145,22 @@ async fn list(
     .await
 }
 
-/// Parses the role and market fields of a form into a membership the actor may grant.
-async fn membership_from_form(
-    state: &AppState,
-    id: &Identity,
-    form: &FormData,
-) -> Result<Membership, AppError> {
-    let role = Role::parse(form.get("role")).map_err(|e| e.at("role"))?;
-    let market = match form.get("market").trim() {
-        "" | "global" => None,
-        code => {
-            let code = chorus_core::org::MarketCode::parse(code).map_err(|e| e.at("market"))?;
-            Some(
-                state
-                    .store
-                    .market_by_code(&code)
-                    .await
-                    .map_err(|_| {
-                        AppError::invalid("market", format!("no market has the code {code}"))
-                    })?
-                    .id,
-            )
-        }
-    };
-    let membership = Membership::new(role, market).map_err(|e| e.at("market"))?;
-    if !may_grant(&id.caller.actor, membership.role, membership.scope) {
-        return Err(AppError::Forbidden(format!(
-            "you may not grant the {} role there",
-            membership.role.label()
-        )));
+/// The role and market fields of a form.
+fn membership_fields(form: &FormData) -> MembershipFields {
+    MembershipFields {
+        role: form.get("role").to_owned(),
+        market: form.get("market").to_owned(),
     }
-    Ok(membership)
+}
+
+/// The form field an error of the new-user use case points at: it names the first membership
+/// `memberships[0].role`, where the form has one role field and one market field.
+fn form_field(field: &str) -> String {
+    match field.rsplit_once('.') {
+        Some((_, f)) => f.to_owned(),
+        None if field == "memberships" => "role".to_owned(),
+        None => field.to_owned(),
+    }
 }
 
 async fn create(
@@ -209,36 +174,21 @@ async fn create(
         role: form.get("role").to_owned(),
         market: form.get("market").to_owned(),
     };
-    let result: Result<UserId, AppError> = async {
-        let email = Email::parse(form.get("email")).map_err(|e| e.at("email"))?;
-        let display_name = chorus_core::validate::text(form.get("display_name"), 100)
-            .map_err(|e| e.at("display_name"))?;
-        check_new_password(form.get("password")).map_err(|e| e.at("password"))?;
-        let membership = membership_from_form(&state, &id, &form).await?;
-        let hash = chorus_core::password::hash(form.get("password"))
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        let user = state
-            .store
-            .create_user(
-                &id.author(),
-                &NewUser {
-                    email,
-                    display_name,
-                    password_hash: Some(hash),
-                    memberships: vec![membership],
-                },
-            )
-            .await?;
-        Ok(user.id)
-    }
-    .await;
-    match result {
-        Ok(uid) => Ok(Redirect::to(&format!("/admin/users/{uid}?done=created")).into_response()),
-        Err(AppError::Invalid {
-            field: Some(f),
-            message,
-        })
-        | Err(AppError::Conflict { field: f, message }) => {
+    let fields = NewUserFields {
+        email: values.email.clone(),
+        display_name: values.display_name.clone(),
+        password: form.get("password").to_owned(),
+        memberships: vec![membership_fields(&form)],
+    };
+    let err = match users::create(&state.app, &id.caller, &fields).await {
+        Ok(u) => {
+            let uid = u.user.id;
+            return Ok(Redirect::to(&format!("/admin/users/{uid}?done=created")).into_response());
+        }
+        Err(e) => e,
+    };
+    match (err.field().map(form_field), AppError::from(err)) {
+        (Some(f), AppError::Invalid { message, .. } | AppError::Conflict { message, .. }) => {
             list_page(
                 &state,
                 &id,
@@ -249,7 +199,7 @@ async fn create(
             )
             .await
         }
-        Err(e) => Err(PageError(e)),
+        (_, e) => Err(PageError(e)),
     }
 }
 
@@ -284,50 +234,47 @@ async fn user_page(
     status: StatusCode,
     flash: Option<Flash>,
 ) -> Result<Response, PageError> {
-    let all_markets = state.store.markets().await?;
-    let user = state.store.user(uid).await?;
-    let memberships = state.store.memberships(uid).await?;
-    let visible = visible_users(state, id, &all_markets)
-        .await?
-        .iter()
-        .any(|u| u.user.id == uid);
-    if !visible {
-        return Err(PageError(AppError::NotFound("user")));
-    }
-    let rows = memberships
+    let view = users::user_admin(&state.app, &id.caller, uid).await?;
+    let rows = view
+        .memberships
         .iter()
         .map(|m| {
-            let (_, place) = describe(m, &all_markets);
+            let (_, place) = describe(&m.membership, &view.markets);
             MembershipRow {
-                role: m.role.as_str(),
-                role_label: m.role.label(),
-                market_code: if place == "Global" {
-                    "global".into()
-                } else {
-                    place.clone()
+                role: m.membership.role.as_str(),
+                role_label: m.membership.role.label(),
+                market_code: match m.membership.scope {
+                    Scope::Global => "global".into(),
+                    Scope::Market(_) => place.clone(),
                 },
                 place,
-                can_revoke: may_grant(&id.caller.actor, m.role, m.scope),
+                can_revoke: m.can_revoke,
             }
         })
         .collect();
-    let shell = Shell::new(state, id, "admin", user.display_name.clone())
-        .await?
-        .with_flash(flash);
+    let shell = Shell::with_markets(
+        state,
+        id,
+        &view.markets,
+        "admin",
+        view.user.display_name.clone(),
+    )
+    .await?
+    .with_flash(flash);
     Ok(render_with_status(
         status,
         &UserPage {
             shell,
             tabs: Tabs::new(id, "users"),
             user_id: uid.0,
-            email: user.email.to_string(),
-            display_name: user.display_name.clone(),
-            active: user.active,
+            email: view.user.email.to_string(),
+            display_name: view.user.display_name.clone(),
+            active: view.user.active,
             memberships: rows,
-            can_manage: may_manage_user(&id.caller.actor, &memberships),
-            roles: grantable_roles(id),
-            markets: markets_where(id, Action::ManageMembers, &all_markets),
-            can_grant_global: id.caller.actor.is_admin(),
+            can_manage: view.can_manage,
+            roles: role_options(&view.grant),
+            can_grant_global: view.grant.global,
+            markets: view.grant.markets,
         },
     ))
 }
@@ -348,6 +295,55 @@ async fn show(
     .await
 }
 
+/// What a refused input says above the person's page, naming the field as the form does;
+/// `None` for refusals that are not about input (they get an error page).
+fn field_message(e: &chorus_app::Error) -> Option<String> {
+    let chorus_app::Error::Invalid { field, message } = e else {
+        return None;
+    };
+    Some(match field.as_deref() {
+        Some("display_name") => format!("Display name: {message}"),
+        Some("password") => format!("New password: {message}"),
+        _ => {
+            let mut chars = message.chars();
+            match chars.next() {
+                Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+                None => String::new(),
+            }
+        }
+    })
+}
+
+/// Answers a use case's result on a person's page: back to the page with `done` when it
+/// worked, the page again with the message when input was refused, an error page otherwise.
+async fn after<T>(
+    state: &AppState,
+    id: &Identity,
+    uid: UserId,
+    result: chorus_app::Result<T>,
+    done: &str,
+) -> Result<Response, PageError> {
+    let err = match result {
+        Ok(_) => {
+            return Ok(Redirect::to(&format!("/admin/users/{uid}?done={done}")).into_response());
+        }
+        Err(e) => e,
+    };
+    match field_message(&err) {
+        Some(message) => {
+            user_page(
+                state,
+                id,
+                uid,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Flash::error(message),
+            )
+            .await
+        }
+        None => Err(PageError::from(err)),
+    }
+}
+
 async fn update(
     State(state): State<AppState>,
     PageUser(id): PageUser,
@@ -355,60 +351,14 @@ async fn update(
     form: FormData,
 ) -> Result<Response, PageError> {
     let uid = UserId(uid);
-    let memberships = state.store.memberships(uid).await?;
-    if !may_manage_user(&id.caller.actor, &memberships) {
-        return Err(PageError(AppError::Forbidden(
-            "you may not change this user".into(),
-        )));
-    }
-    let name = match chorus_core::validate::text(form.get("display_name"), 100) {
-        Ok(n) => n,
-        Err(e) => {
-            return user_page(
-                &state,
-                &id,
-                uid,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Flash::error(format!("Display name: {e}")),
-            )
-            .await;
-        }
+    let fields = ProfileFields {
+        display_name: Some(form.get("display_name").to_owned()),
+        // An unticked checkbox is not sent.
+        active: Some(form.get("active") == "on"),
+        password: Some(form.get("password").to_owned()),
     };
-    let active = form.get("active") == "on";
-    if uid == id.user.id && !active {
-        return user_page(
-            &state,
-            &id,
-            uid,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Flash::error("You cannot deactivate yourself."),
-        )
-        .await;
-    }
-    state
-        .store
-        .update_user(&id.author(), uid, &name, active)
-        .await?;
-    let password = form.get("password");
-    if !password.is_empty() {
-        if let Err(e) = check_new_password(password) {
-            return user_page(
-                &state,
-                &id,
-                uid,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Flash::error(format!("New password: {e}")),
-            )
-            .await;
-        }
-        let hash =
-            chorus_core::password::hash(password).map_err(|e| AppError::Internal(e.to_string()))?;
-        state
-            .store
-            .set_password_hash(&id.author(), uid, &hash)
-            .await?;
-    }
-    Ok(Redirect::to(&format!("/admin/users/{uid}?done=saved")).into_response())
+    let result = users::update(&state.app, &id.caller, uid, &fields).await;
+    after(&state, &id, uid, result, "saved").await
 }
 
 async fn grant(
@@ -418,24 +368,8 @@ async fn grant(
     form: FormData,
 ) -> Result<Response, PageError> {
     let uid = UserId(uid);
-    state.store.user(uid).await?;
-    match membership_from_form(&state, &id, &form).await {
-        Ok(m) => {
-            state.store.grant(&id.author(), uid, m).await?;
-            Ok(Redirect::to(&format!("/admin/users/{uid}?done=granted")).into_response())
-        }
-        Err(AppError::Invalid { field: _, message }) => {
-            user_page(
-                &state,
-                &id,
-                uid,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Flash::error(message),
-            )
-            .await
-        }
-        Err(e) => Err(PageError(e)),
-    }
+    let result = users::grant(&state.app, &id.caller, uid, &membership_fields(&form)).await;
+    after(&state, &id, uid, result, "granted").await
 }
 
 async fn revoke(
@@ -445,17 +379,6 @@ async fn revoke(
     form: FormData,
 ) -> Result<Response, PageError> {
     let uid = UserId(uid);
-    let m = membership_from_form(&state, &id, &form).await?;
-    if uid == id.user.id && m.role == Role::Admin {
-        return user_page(
-            &state,
-            &id,
-            uid,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Flash::error("You cannot remove your own admin role; ask another admin."),
-        )
-        .await;
-    }
-    state.store.revoke(&id.author(), uid, m).await?;
-    Ok(Redirect::to(&format!("/admin/users/{uid}?done=revoked")).into_response())
+    let result = users::revoke(&state.app, &id.caller, uid, &membership_fields(&form)).await;
+    after(&state, &id, uid, result, "revoked").await
 }

@@ -6,6 +6,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use chorus_app::notifications;
 
 use crate::auth::PageUser;
 use crate::error::PageError;
@@ -46,9 +47,7 @@ async fn page(
     State(state): State<AppState>,
     PageUser(id): PageUser,
 ) -> Result<Response, PageError> {
-    let items: Vec<Item> = state
-        .store
-        .notifications(id.user.id, 100)
+    let items: Vec<Item> = notifications::list(&state.app, &id.caller)
         .await?
         .into_iter()
         .map(|n| Item {
@@ -71,7 +70,7 @@ async fn mark_read(
     State(state): State<AppState>,
     PageUser(id): PageUser,
 ) -> Result<Response, PageError> {
-    state.store.mark_notifications_read(id.user.id).await?;
+    notifications::mark_all_read(&state.app, &id.caller).await?;
     Ok(Redirect::to("/notifications").into_response())
 }
 
