@@ -143,10 +143,11 @@ pub(crate) fn from_reqwest(e: reqwest::Error, host: &str, after: Duration) -> Er
         src = s.source();
     }
     let host = host.to_owned();
-    if e.is_timeout() {
-        Error::TimedOut { host, after }
-    } else if e.is_connect() {
+    // A connect timeout is both: it is reported as no connection, not as the total deadline.
+    if e.is_connect() {
         Error::Connect { host, source: e }
+    } else if e.is_timeout() {
+        Error::TimedOut { host, after }
     } else {
         Error::Http { host, source: e }
     }

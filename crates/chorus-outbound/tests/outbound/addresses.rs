@@ -30,6 +30,10 @@ async fn each_refused_address_form_is_refused_by_its_class() {
         (format!("http://127.0.0.1.:{p}/"), Loopback),
         (format!("http://１２７．０．０．１:{p}/"), Loopback),
         (format!("https://127.0.0.1:{p}/"), Loopback),
+        // Confusions between user info, fragment and host: the host is what the parser says.
+        (format!("http://feed.test@127.0.0.1:{p}/"), Loopback),
+        (format!("http://127.0.0.1:{p}#@feed.test/"), Loopback),
+        (format!("http://127.0.0.1:{p}\\@feed.test/"), Loopback),
         (format!("http://0.0.0.0:{p}/"), Unspecified),
         (format!("http://0:{p}/"), Unspecified),
         (format!("http://[::]:{p}/"), Unspecified),
