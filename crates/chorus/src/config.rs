@@ -26,8 +26,8 @@ pub struct Config {
 /// Settings of the ingest pipeline.
 #[derive(Debug, Clone, Default)]
 pub struct Ingest {
-    /// Let feed fetches reach loopback, private and link-local addresses (off: the SSRF guard
-    /// refuses them).
+    /// Let feed fetches reach loopback, private, link-local and carrier-grade NAT addresses
+    /// (off: the outbound guard refuses them; `0.0.0.0` and reserved ranges stay refused).
     pub allow_private_addresses: bool,
     /// The Bluesky firehose `chorus ingest bluesky` reads by default.
     pub firehose_url: Option<String>,

@@ -1,11 +1,12 @@
 //! Fetching a feed: conditional GET (`If-None-Match` / `If-Modified-Since` from the last
-//! answer's `ETag` / `Last-Modified`), a size cap, a timeout, redirects re-checked by the guard.
+//! answer's `ETag` / `Last-Modified`) through the outbound guard (`chorus_outbound`): every
+//! address and redirect hop checked against the installation's policy, no proxy from the
+//! environment, a size cap and a deadline.
 
 use std::time::Duration;
 
+use chorus_outbound::{Client, Limits, Policy};
 use serde::{Deserialize, Serialize};
-
-use super::guard::{Guard, Refused, resolver};
 
 /// What the last successful fetch said about the feed's version.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,65 +31,68 @@ pub enum Fetched {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum FetchError {
-    #[error(transparent)]
-    Refused(#[from] Refused),
-    #[error("{0} is not a URL")]
-    BadUrl(String),
+    /// Refused by the guard, or the exchange failed (the message names the host and why, never
+    /// the remote body).
+    #[error("{0}{hint}", hint = hint(.0))]
+    Outbound(#[from] chorus_outbound::Error),
     #[error("{url} answered {status}")]
     Status { url: String, status: u16 },
-    #[error("{url} sent more than {max} bytes")]
-    TooLarge { url: String, max: usize },
-    #[error("fetching {url}: {message}")]
-    Http { url: String, message: String },
+}
+
+/// Points a refusal the configuration can lift at the switch that lifts it.
+fn hint(e: &chorus_outbound::Error) -> &'static str {
+    match e {
+        chorus_outbound::Error::Refused { class, .. }
+            if Policy::allow_private_addresses(true).allows(*class) =>
+        {
+            " (set ingest.allow_private_addresses to allow)"
+        }
+        _ => "",
+    }
 }
 
 /// Largest feed body accepted.
 pub const MAX_FEED_BYTES: usize = 5 << 20;
 
-/// An HTTP client that only fetches what the guard allows.
+/// The feed reader's limits: 10 s to connect, 30 s in all, [`MAX_FEED_BYTES`], 5 redirects.
+pub fn feed_limits() -> Limits {
+    Limits {
+        connect_timeout: Duration::from_secs(10),
+        timeout: Duration::from_secs(30),
+        max_body_bytes: MAX_FEED_BYTES,
+        max_redirects: 5,
+    }
+}
+
+/// An HTTP client that only fetches what the outbound policy allows.
 #[derive(Debug, Clone)]
 pub struct FeedClient {
-    http: reqwest::Client,
-    guard: Guard,
+    http: Client,
 }
 
 impl FeedClient {
-    pub fn new(guard: Guard) -> Result<FeedClient, FetchError> {
-        // reqwest is built with rustls and no default provider (one crypto backend: ring);
-        // installing fails only when one is installed already.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let redirect_guard = guard;
-        let http = reqwest::Client::builder()
+    /// A client under `policy` (what `ingest.allow_private_addresses` says) with the feed
+    /// reader's limits and user agent.
+    pub fn new(policy: Policy) -> Result<FeedClient, FetchError> {
+        let http = chorus_outbound::Builder::new(policy)
             .user_agent(concat!(
                 "chorus/",
                 env!("CARGO_PKG_VERSION"),
                 " (feed reader)"
             ))
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(30))
-            .dns_resolver(resolver(guard))
-            .redirect(reqwest::redirect::Policy::custom(move |attempt| {
-                if attempt.previous().len() >= 5 {
-                    return attempt.error("too many redirects");
-                }
-                match redirect_guard.check_url(attempt.url()) {
-                    Ok(()) => attempt.follow(),
-                    Err(e) => attempt.error(e),
-                }
-            }))
-            .build()
-            .map_err(|e| FetchError::Http {
-                url: String::new(),
-                message: e.to_string(),
-            })?;
-        Ok(FeedClient { http, guard })
+            .limits(feed_limits())
+            .build()?;
+        Ok(FeedClient { http })
+    }
+
+    /// A feed reader over a guarded client built elsewhere (its policy and limits apply).
+    pub fn with_client(http: Client) -> FeedClient {
+        FeedClient { http }
     }
 
     /// GETs `url` conditionally.
     pub async fn fetch(&self, url: &str, known: &Validators) -> Result<Fetched, FetchError> {
-        let parsed = url::Url::parse(url).map_err(|_| FetchError::BadUrl(url.to_owned()))?;
-        self.guard.check_url(&parsed)?;
-        let mut req = self.http.get(parsed).header(
+        let mut req = self.http.get(url).header(
             "accept",
             "application/atom+xml, application/rss+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5",
         );
@@ -98,23 +102,9 @@ impl FeedClient {
         if let Some(m) = &known.last_modified {
             req = req.header("if-modified-since", m);
         }
-        let http_err = |e: reqwest::Error| {
-            // The guard's refusal travels inside reqwest's error chain; surface it as such.
-            let mut src: Option<&dyn std::error::Error> = Some(&e);
-            while let Some(s) = src {
-                if let Some(r) = s.downcast_ref::<Refused>() {
-                    return FetchError::Refused(r.clone());
-                }
-                src = s.source();
-            }
-            FetchError::Http {
-                url: url.to_owned(),
-                message: e.to_string(),
-            }
-        };
-        let mut resp = req.send().await.map_err(http_err)?;
+        let resp = req.send().await?;
         let status = resp.status();
-        if status == reqwest::StatusCode::NOT_MODIFIED {
+        if status == chorus_outbound::StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);
         }
         if !status.is_success() {
@@ -133,16 +123,7 @@ impl FeedClient {
             etag: header("etag"),
             last_modified: header("last-modified"),
         };
-        let mut bytes = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(http_err)? {
-            if bytes.len() + chunk.len() > MAX_FEED_BYTES {
-                return Err(FetchError::TooLarge {
-                    url: url.to_owned(),
-                    max: MAX_FEED_BYTES,
-                });
-            }
-            bytes.extend_from_slice(&chunk);
-        }
+        let bytes = resp.bytes().await?;
         Ok(Fetched::Body { bytes, validators })
     }
 }

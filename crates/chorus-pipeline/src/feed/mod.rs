@@ -3,7 +3,6 @@
 //! already stored are skipped by URI, so polling again never duplicates.
 
 pub mod fetch;
-pub mod guard;
 pub mod parse;
 
 use std::sync::Arc;
@@ -14,8 +13,8 @@ use chorus_store::{Store, StoreError};
 use tokio::sync::mpsc;
 
 use crate::incoming::{Batch, Incoming};
+pub use chorus_outbound::Policy;
 pub use fetch::{FeedClient, FetchError, Fetched, Validators};
-pub use guard::{Guard, Refused};
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

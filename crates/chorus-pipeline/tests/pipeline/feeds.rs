@@ -1,5 +1,6 @@
 //! Feeds from a local HTTP server: entries stored once, conditional GET on the second poll,
-//! and the SSRF guard refusing the same server when private addresses are not allowed.
+//! and the outbound guard (`chorus_outbound`) refusing the same server when private addresses
+//! are not allowed, a redirect into loopback and an oversized feed.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -7,7 +8,8 @@ use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use chorus_pipeline::feed::{self, FeedClient, FeedError, FetchError, Guard, Polled, Refused};
+use chorus_outbound::{AddressClass, Error as Outbound};
+use chorus_pipeline::feed::{self, FeedClient, FeedError, FetchError, Policy, Polled};
 use chorus_pipeline::pipeline::Progress;
 use chorus_pipeline::{Analyzers, Running, queries};
 use chorus_store::InboxQuery;
@@ -25,35 +27,48 @@ struct Hits {
     not_modified: AtomicUsize,
 }
 
-/// Serves FEED with an ETag; answers 304 to a matching If-None-Match.
+/// Serves FEED with an ETag at `/feed.xml` (304 to a matching If-None-Match), a redirect to
+/// it by its loopback address at `/moved.xml` and a body over the feed limit at `/big.xml`.
 async fn serve(hits: Arc<Hits>) -> String {
-    let app = axum::Router::new().route(
-        "/feed.xml",
-        axum::routing::get(move |headers: HeaderMap| {
-            let hits = hits.clone();
-            async move {
-                if headers
-                    .get(header::IF_NONE_MATCH)
-                    .and_then(|v| v.to_str().ok())
-                    == Some("\"v1\"")
-                {
-                    hits.not_modified.fetch_add(1, Ordering::SeqCst);
-                    return StatusCode::NOT_MODIFIED.into_response();
-                }
-                hits.full.fetch_add(1, Ordering::SeqCst);
-                (
-                    [
-                        (header::CONTENT_TYPE, "application/rss+xml"),
-                        (header::ETAG, "\"v1\""),
-                    ],
-                    FEED,
-                )
-                    .into_response()
-            }
-        }),
-    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let loopback = format!("http://127.0.0.1:{}/feed.xml", addr.port());
+    let app = axum::Router::new()
+        .route(
+            "/moved.xml",
+            axum::routing::get(move || async move {
+                (StatusCode::FOUND, [(header::LOCATION, loopback)]).into_response()
+            }),
+        )
+        .route(
+            "/big.xml",
+            axum::routing::get(|| async { vec![b' '; feed::fetch::MAX_FEED_BYTES + 1] }),
+        )
+        .route(
+            "/feed.xml",
+            axum::routing::get(move |headers: HeaderMap| {
+                let hits = hits.clone();
+                async move {
+                    if headers
+                        .get(header::IF_NONE_MATCH)
+                        .and_then(|v| v.to_str().ok())
+                        == Some("\"v1\"")
+                    {
+                        hits.not_modified.fetch_add(1, Ordering::SeqCst);
+                        return StatusCode::NOT_MODIFIED.into_response();
+                    }
+                    hits.full.fetch_add(1, Ordering::SeqCst);
+                    (
+                        [
+                            (header::CONTENT_TYPE, "application/rss+xml"),
+                            (header::ETAG, "\"v1\""),
+                        ],
+                        FEED,
+                    )
+                        .into_response()
+                }
+            }),
+        );
     tokio::spawn(async move { axum::serve(listener, app).await });
     format!("http://127.0.0.1:{}/feed.xml", addr.port())
 }
@@ -63,10 +78,7 @@ async fn feeds_are_polled_conditionally_and_stored_once() {
     let (store, _, _dir) = store_with_queries(&[("Brand", "northwind")]).await;
     let hits = Arc::new(Hits::default());
     let url = serve(hits.clone()).await;
-    let client = FeedClient::new(Guard {
-        allow_private: true,
-    })
-    .unwrap();
+    let client = FeedClient::new(Policy::allow_private_addresses(true)).unwrap();
     let (q, task) = queries::watch_queries(store.clone(), Duration::from_secs(60))
         .await
         .unwrap();
@@ -110,7 +122,7 @@ async fn the_guard_refuses_loopback_unless_allowed() {
     let (store, _, _dir) = store_with_queries(&[]).await;
     let hits = Arc::new(Hits::default());
     let url = serve(hits.clone()).await;
-    let client = FeedClient::new(Guard::default()).unwrap();
+    let client = FeedClient::new(Policy::allow_private_addresses(false)).unwrap();
     let (tx, _rx) = tokio::sync::mpsc::channel(1);
     let err = feed::poll_once(&store, &client, &url, &tx)
         .await
@@ -118,7 +130,10 @@ async fn the_guard_refuses_loopback_unless_allowed() {
     assert!(
         matches!(
             err,
-            FeedError::Fetch(FetchError::Refused(Refused::Private { .. }))
+            FeedError::Fetch(FetchError::Outbound(Outbound::Refused {
+                class: AddressClass::Loopback,
+                ..
+            }))
         ),
         "{err:?}"
     );
@@ -130,7 +145,10 @@ async fn the_guard_refuses_loopback_unless_allowed() {
     assert!(
         matches!(
             err,
-            FeedError::Fetch(FetchError::Refused(Refused::Private { .. }))
+            FeedError::Fetch(FetchError::Outbound(Outbound::Refused {
+                class: AddressClass::Loopback,
+                ..
+            }))
         ),
         "{err:?}"
     );
@@ -143,4 +161,73 @@ async fn the_guard_refuses_loopback_unless_allowed() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("only http and https"), "{err}");
+}
+
+#[tokio::test]
+async fn polling_goes_through_the_guard_on_every_hop_and_for_every_byte() {
+    let (store, _, _dir) = store_with_queries(&[]).await;
+    let hits = Arc::new(Hits::default());
+    let url = serve(hits.clone()).await;
+    let port: u16 = url
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // A production-strict client that reaches the server only as `feeds.test` on its port.
+    let http = chorus_outbound::Builder::new(Policy::allow_private_addresses(false))
+        .limits(feed::fetch::feed_limits())
+        .pin_for_tests("feeds.test", ([127, 0, 0, 1], port).into())
+        .build()
+        .unwrap();
+    let client = FeedClient::with_client(http);
+    let (tx, _rx) = tokio::sync::mpsc::channel(1);
+    let by_name = format!("http://feeds.test:{port}/feed.xml");
+    assert_eq!(
+        feed::poll_once(&store, &client, &by_name, &tx)
+            .await
+            .unwrap(),
+        Polled::Entries(2)
+    );
+    assert_eq!(hits.full.load(Ordering::SeqCst), 1);
+    // The same server redirects to itself by its loopback address: refused at that hop.
+    let moved = format!("http://feeds.test:{port}/moved.xml");
+    let err = feed::poll_once(&store, &client, &moved, &tx)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            FeedError::Fetch(FetchError::Outbound(Outbound::Refused {
+                class: AddressClass::Loopback,
+                ..
+            }))
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .ends_with("(set ingest.allow_private_addresses to allow)"),
+        "{err}"
+    );
+    assert_eq!(
+        hits.full.load(Ordering::SeqCst),
+        1,
+        "the redirect was not followed"
+    );
+    // A feed over the size limit is refused, not stored.
+    let big = format!("http://feeds.test:{port}/big.xml");
+    let err = feed::poll_once(&store, &client, &big, &tx)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            FeedError::Fetch(FetchError::Outbound(Outbound::TooLarge { .. }))
+        ),
+        "{err:?}"
+    );
 }
