@@ -163,14 +163,17 @@ pub async fn preview(
         let Some(last) = page.last() else { break };
         after = last.id;
         for p in page {
-            let post = chorus_query::Post {
-                text: &p.body,
-                lang: Some(&p.lang),
-                country: None,
-                network: Some(&p.network),
-                author: Some(p.author_handle.as_deref().unwrap_or(&p.author)),
-                domains: &[],
-            };
+            // The post exactly as ingest matched it (country and link domains included).
+            let domains: Vec<&str> = p.domains.iter().map(String::as_str).collect();
+            let post = chorus_query::Post::listened(
+                &p.body,
+                &p.lang,
+                p.country.as_deref(),
+                &p.network,
+                &p.author,
+                p.author_handle.as_deref(),
+                &domains,
+            );
             out.scanned += 1;
             if !matcher.matches(&post, &mut scratch).is_empty() {
                 out.matched += 1;
@@ -576,6 +579,8 @@ mod tests {
             reply_root: None,
             cid: None,
             link: None,
+            country: None,
+            domains: Vec::new(),
         };
         assert_eq!(
             post_url(&p).as_deref(),
