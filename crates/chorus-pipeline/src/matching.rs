@@ -69,19 +69,15 @@ impl QuerySet {
     /// The queries `post` matches, with their markets, ascending by query id.
     pub fn matches(&self, post: &Scored, scratch: &mut Scratch) -> Vec<(QueryId, MarketId)> {
         let domains: Vec<&str> = post.post.domains.iter().map(String::as_str).collect();
-        let p = Post {
-            text: &post.post.text,
-            lang: Some(&post.lang),
-            country: post.post.country.as_deref(),
-            network: Some(&post.post.network),
-            author: Some(
-                post.post
-                    .author_handle
-                    .as_deref()
-                    .unwrap_or(&post.post.author),
-            ),
-            domains: &domains,
-        };
+        let p = Post::listened(
+            &post.post.text,
+            &post.lang,
+            post.post.country.as_deref(),
+            &post.post.network,
+            &post.post.author,
+            post.post.author_handle.as_deref(),
+            &domains,
+        );
         self.matcher
             .matches(&p, scratch)
             .iter()

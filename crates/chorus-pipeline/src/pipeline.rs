@@ -132,6 +132,8 @@ pub fn to_new_post(
         quote_of: s.post.quote_of,
         cid: s.post.cid,
         link: s.post.link,
+        country: s.post.country,
+        domains: s.post.domains,
         matches,
     }
 }
@@ -193,7 +195,10 @@ pub async fn store_stage(
         if report.recent > 0 && last_spike_check.is_none_or(|t| t.elapsed() >= spike_every) {
             last_spike_check = Some(Instant::now());
             let since = chorus_store::now_ms() - 2 * 3_600_000;
-            match store.detect_spikes(since).await {
+            match store
+                .detect_spikes(since, chorus_core::permission::alerted_of_spikes)
+                .await
+            {
                 Ok(alerts) => {
                     for a in alerts {
                         tracing::info!(

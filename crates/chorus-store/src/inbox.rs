@@ -331,6 +331,30 @@ impl Store {
         })
     }
 
+    /// For each of `posts` that is a conversation, the markets whose queries matched it, as
+    /// `(post id, market)` pairs ordered by post then market; posts that are no conversation
+    /// are absent. One statement per thousand posts (a preview asks about a page of matches).
+    pub async fn markets_of_posts(
+        &self,
+        posts: &[i64],
+    ) -> Result<Vec<(i64, MarketId)>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in posts.chunks(1000) {
+            let sql = format!(
+                "SELECT DISTINCT conversation_id, market_id FROM conversation_matches \
+                 WHERE conversation_id IN ({}) ORDER BY conversation_id, market_id",
+                in_list(1, chunk.len())
+            );
+            out.extend(
+                self.read_all(sql, chunk.iter().map(|p| Bind::I(*p)).collect(), |r| {
+                    Ok((r.i64("conversation_id")?, MarketId(r.i64("market_id")?)))
+                })
+                .await?,
+            );
+        }
+        Ok(out)
+    }
+
     /// The markets whose queries matched a conversation (for permission checks).
     pub async fn conversation_markets(
         &self,

@@ -37,6 +37,10 @@ pub struct NewPost {
     pub cid: Option<String>,
     /// A web address to open the post at, when it has one (feeds).
     pub link: Option<String>,
+    /// Country code, when the source said (`country:` in queries).
+    pub country: Option<String>,
+    /// Lowercased host names of the post's links (`site:` in queries).
+    pub domains: Vec<String>,
     /// The queries it matched, with their markets.
     pub matches: Vec<(QueryId, MarketId)>,
 }
@@ -71,11 +75,21 @@ pub struct StoredPost {
     pub reply_root: Option<String>,
     pub cid: Option<String>,
     pub link: Option<String>,
+    /// Country code, when the source said.
+    pub country: Option<String>,
+    /// Lowercased host names of the post's links.
+    pub domains: Vec<String>,
 }
 
-/// The 14 columns ingest writes into `posts`, in bind order.
+/// The 16 columns ingest writes into `posts`, in bind order.
 pub(crate) const INSERT_POST_COLUMNS: &str = "uri, network, author, author_handle, body, lang, \
-    sentiment, posted_at, received_at, reply_parent, reply_root, quote_of, cid, link";
+    sentiment, posted_at, received_at, reply_parent, reply_root, quote_of, cid, link, country, \
+    domains";
+
+/// A post's link domains as stored: space-separated, `None` when there are none.
+pub(crate) fn domains_column(domains: &[String]) -> Option<String> {
+    (!domains.is_empty()).then(|| domains.join(" "))
+}
 
 /// The 8 columns ingest writes into `conversations`, in bind order.
 pub(crate) const INSERT_CONVERSATION_COLUMNS: &str =
@@ -91,7 +105,7 @@ pub(crate) const UPSERT_CURSOR: &str = "INSERT INTO ingest_cursors (source, posi
     updated_at = excluded.updated_at";
 
 pub(crate) const POST_COLUMNS: &str = "id, uri, network, author, author_handle, body, lang, \
-    sentiment, posted_at, received_at, reply_parent, reply_root, cid, link";
+    sentiment, posted_at, received_at, reply_parent, reply_root, cid, link, country, domains";
 
 pub(crate) fn post_from_row(r: &dyn RowGet) -> Result<StoredPost, StoreError> {
     Ok(StoredPost {
@@ -109,6 +123,11 @@ pub(crate) fn post_from_row(r: &dyn RowGet) -> Result<StoredPost, StoreError> {
         reply_root: r.opt_string("reply_root")?,
         cid: r.opt_string("cid")?,
         link: r.opt_string("link")?,
+        country: r.opt_string("country")?,
+        domains: r
+            .opt_string("domains")?
+            .map(|d| d.split_whitespace().map(str::to_owned).collect())
+            .unwrap_or_default(),
     })
 }
 
@@ -423,7 +442,7 @@ async fn insert_posts(
     let sql = format!(
         "INSERT INTO posts ({INSERT_POST_COLUMNS}) VALUES {} \
          ON CONFLICT (uri) DO NOTHING RETURNING id, uri",
-        placeholders(chunk.len(), 14)
+        placeholders(chunk.len(), 16)
     );
     let mut q = sqlx::query(&sql);
     for p in chunk {
@@ -441,7 +460,9 @@ async fn insert_posts(
             .bind(p.reply_root.as_deref())
             .bind(p.quote_of.as_deref())
             .bind(p.cid.as_deref())
-            .bind(p.link.as_deref());
+            .bind(p.link.as_deref())
+            .bind(p.country.as_deref())
+            .bind(domains_column(&p.domains));
     }
     for row in q.fetch_all(&mut *conn).await? {
         new_ids.insert(row.try_get("uri")?, row.try_get("id")?);

@@ -1,11 +1,12 @@
 //! Signals: posts per query per hour (kept by the ingest transaction), spike alerts against
 //! the trailing baseline, and share of voice between a market's queries.
 
-use chorus_core::MarketId;
 use chorus_core::conversations::{BASELINE_HOURS, QueryId, SPIKE_MIN_VOLUME, Side, is_spike};
+use chorus_core::{Actor, MarketId, UserId};
 use sqlx::Row;
 
 use crate::ingest::{HOUR_MS, hour_of};
+use crate::users::membership_from_row;
 use crate::{Store, StoreError, now_ms};
 
 /// A spike alert: an hour in which a query's volume exceeded its multiple of the baseline.
@@ -134,9 +135,18 @@ impl Store {
     }
 
     /// Checks the hours since `since_ms` of every active query against its trailing baseline;
-    /// records an alert for each new spike and notifies the market's leads and community
-    /// managers in the app. Returns the alerts created by this call.
-    pub async fn detect_spikes(&self, since_ms: i64) -> Result<Vec<SpikeAlert>, StoreError> {
+    /// records an alert for each new spike and, in the same transaction, notifies in the app
+    /// every active user for whom `alerted(actor, market)` holds. Who is told is not this
+    /// crate's rule: callers pass `chorus_core::permission::alerted_of_spikes`. Returns the
+    /// alerts created by this call.
+    pub async fn detect_spikes<F>(
+        &self,
+        since_ms: i64,
+        alerted: F,
+    ) -> Result<Vec<SpikeAlert>, StoreError>
+    where
+        F: Fn(&Actor, MarketId) -> bool + Send + Sync,
+    {
         let from = hour_of(since_ms);
         let candidates = sqlx::query(
             "SELECT v.query_id, v.hour, v.posts, q.market_id, q.spike_factor, q.name, \
@@ -150,6 +160,8 @@ impl Store {
         .bind(BASELINE_HOURS * HOUR_MS)
         .fetch_all(self.pool())
         .await?;
+        // Everyone who might be told, read once, at the first spike.
+        let mut people: Option<Vec<Actor>> = None;
         let mut created = Vec::new();
         for r in candidates {
             let volume: i64 = r.try_get("posts")?;
@@ -169,6 +181,15 @@ impl Store {
                 baseline,
                 created_at_ms: now_ms(),
             };
+            let people = match &mut people {
+                Some(p) => p,
+                None => people.insert(self.active_actors().await?),
+            };
+            let recipients: Vec<i64> = people
+                .iter()
+                .filter(|a| alerted(a, alert.market_id))
+                .map(|a| a.user_id.0)
+                .collect();
             let mut tx = self.pool().begin().await?;
             let inserted = sqlx::query(
                 "INSERT INTO spike_alerts (query_id, market_id, hour, volume, baseline, created_at) \
@@ -187,17 +208,19 @@ impl Store {
                 "Spike: {} posts for \u{201c}{}\u{201d} in one hour (usually {:.1})",
                 alert.volume, alert.query_name, alert.baseline
             );
-            sqlx::query(
-                "INSERT INTO notifications (user_id, link, message, created_at) \
-                 SELECT DISTINCT user_id, $1, $2, $3 FROM memberships \
-                 WHERE market_id = $4 AND role IN ('market_lead', 'community_manager')",
-            )
-            .bind(format!("/conversations/signals?query={}", alert.query_id))
-            .bind(&message)
-            .bind(alert.created_at_ms)
-            .bind(alert.market_id.0)
-            .execute(&mut *tx)
-            .await?;
+            let link = format!("/conversations/signals?query={}", alert.query_id);
+            for user in recipients {
+                sqlx::query(
+                    "INSERT INTO notifications (user_id, link, message, created_at) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(user)
+                .bind(&link)
+                .bind(&message)
+                .bind(alert.created_at_ms)
+                .execute(&mut *tx)
+                .await?;
+            }
             tx.commit().await?;
             created.push(SpikeAlert {
                 id: row.try_get("id")?,
@@ -205,6 +228,29 @@ impl Store {
             });
         }
         Ok(created)
+    }
+
+    /// Every active user with a membership, as an [`Actor`] with all of their memberships.
+    async fn active_actors(&self) -> Result<Vec<Actor>, StoreError> {
+        let rows = self
+            .pooled_all(
+                "SELECT m.user_id, m.role, m.market_id FROM memberships m \
+                 JOIN users u ON u.id = m.user_id WHERE u.active = 1 ORDER BY m.user_id, m.id",
+                &[],
+                |r| Ok((UserId(r.i64("user_id")?), membership_from_row(r)?)),
+            )
+            .await?;
+        let mut actors: Vec<Actor> = Vec::new();
+        for (user, membership) in rows {
+            match actors.last_mut() {
+                Some(a) if a.user_id == user => a.memberships.push(membership),
+                _ => actors.push(Actor {
+                    user_id: user,
+                    memberships: vec![membership],
+                }),
+            }
+        }
+        Ok(actors)
     }
 
     /// Recent spike alerts of these markets (`None`: all), newest first.

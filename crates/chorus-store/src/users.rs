@@ -596,7 +596,7 @@ fn user_from_row(row: &dyn RowGet) -> Result<User, StoreError> {
     })
 }
 
-fn membership_from_row(row: &dyn RowGet) -> Result<Membership, StoreError> {
+pub(crate) fn membership_from_row(row: &dyn RowGet) -> Result<Membership, StoreError> {
     let role =
         Role::parse(&row.string("role")?).map_err(|e| StoreError::corrupt("membership role", e))?;
     let scope = match row.opt_i64("market_id")? {

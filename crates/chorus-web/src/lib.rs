@@ -9,7 +9,6 @@
 
 mod api;
 mod auth;
-mod conv;
 mod error;
 mod ops;
 mod state;

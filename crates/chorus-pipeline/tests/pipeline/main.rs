@@ -5,4 +5,5 @@
 
 mod feeds;
 mod files;
+mod spikes;
 mod support;

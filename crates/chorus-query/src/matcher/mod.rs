@@ -40,6 +40,32 @@ pub struct Post<'a> {
     pub domains: &'a [&'a str],
 }
 
+impl<'a> Post<'a> {
+    /// A post as Chorus listens to it, from the fields ingest keeps: the language it detected
+    /// (`und` when unknown), the country and network the source gave, the author matched by
+    /// handle when the network gave one and by id otherwise, and the links' domains. The one
+    /// place both the live pipeline and the preview of a draft query (over stored posts) build
+    /// the matcher's post, so a draft previews what it will match.
+    pub fn listened(
+        text: &'a str,
+        lang: &'a str,
+        country: Option<&'a str>,
+        network: &'a str,
+        author_id: &'a str,
+        author_handle: Option<&'a str>,
+        domains: &'a [&'a str],
+    ) -> Post<'a> {
+        Post {
+            text,
+            lang: Some(lang),
+            country,
+            network: Some(network),
+            author: Some(author_handle.unwrap_or(author_id)),
+            domains,
+        }
+    }
+}
+
 /// Reusable per-thread buffers for [`Matcher::matches`]. Keep one per worker and pass it to
 /// every call: once warm, matching a post allocates nothing.
 #[derive(Debug, Default)]

@@ -17,7 +17,7 @@ use rusqlite::{Connection, TransactionBehavior, params};
 
 use super::{
     INSERT_CONVERSATION_COLUMNS, INSERT_POST_COLUMNS, IngestReport, NewPost, UPSERT_CURSOR,
-    VOLUME_CONFLICT, distinct_matches, hour_of, is_recent,
+    VOLUME_CONFLICT, distinct_matches, domains_column, hour_of, is_recent,
 };
 use crate::StoreError;
 
@@ -98,7 +98,7 @@ fn write_batch(
     {
         let mut insert_post = tx.prepare(&format!(
             "INSERT INTO posts ({INSERT_POST_COLUMNS}) VALUES \
-             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
+             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
              ON CONFLICT (uri) DO NOTHING"
         ))?;
         let mut insert_conversation = tx.prepare(&format!(
@@ -126,6 +126,8 @@ fn write_batch(
                 p.quote_of,
                 p.cid,
                 p.link,
+                p.country,
+                domains_column(&p.domains),
             ])?;
             if inserted == 0 {
                 report.duplicates += 1;

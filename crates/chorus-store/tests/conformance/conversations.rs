@@ -4,6 +4,7 @@
 use chorus_core::audit::Author;
 use chorus_core::conversations::{QueryId, QueryInput, RawQuery};
 use chorus_core::org::MarketInput;
+use chorus_core::permission::alerted_of_spikes;
 use chorus_core::user::Membership;
 use chorus_core::{MarketId, Role};
 use chorus_store::{AuditQuery, NewPost, Store, StoreError};
@@ -64,6 +65,8 @@ fn post(
         quote_of: None,
         cid: None,
         link: None,
+        country: None,
+        domains: Vec::new(),
         matches: matches.to_vec(),
     }
 }
@@ -139,9 +142,14 @@ async fn ingest_stores_each_post_once_with_its_cursor(store: &Store) {
         .await
         .unwrap();
     let t = 1_700_000_000_000 - 1_700_000_000_000 % HOUR;
+    let linked = NewPost {
+        country: Some("BR".into()),
+        domains: vec!["www.nokia.com".into(), "news.example".into()],
+        ..post("at://a/2", "nothing here", t + 10, 0.0, &[])
+    };
     let batch = vec![
         post("at://a/1", "northwind rocks", t, 0.6, &[(q.id, fi)]),
-        post("at://a/2", "nothing here", t + 10, 0.0, &[]),
+        linked,
         post("at://a/1", "northwind rocks (again)", t, 0.6, &[(q.id, fi)]),
         post(
             "at://a/3",
@@ -189,6 +197,20 @@ async fn ingest_stores_each_post_once_with_its_cursor(store: &Store) {
     let recent = store.posts_received_since(0, 0, 10).await.unwrap();
     assert_eq!(recent.len(), 3);
     assert_eq!(recent[0].body, "northwind rocks");
+    // What queries match besides the text is kept (the preview matches stored posts).
+    assert_eq!(
+        (recent[0].country.as_deref(), recent[0].domains.len()),
+        (None, 0)
+    );
+    assert_eq!(recent[1].country.as_deref(), Some("BR"));
+    assert_eq!(recent[1].domains, ["www.nokia.com", "news.example"]);
+    // The markets of each conversation; a post that is none is absent.
+    let ids: Vec<i64> = recent.iter().map(|p| p.id).collect();
+    assert_eq!(
+        store.markets_of_posts(&ids).await.unwrap(),
+        [(ids[0], fi), (ids[2], fi)]
+    );
+    assert!(store.markets_of_posts(&[]).await.unwrap().is_empty());
     let page = store
         .posts_received_since(0, recent[1].id, 10)
         .await
@@ -272,12 +294,42 @@ async fn signals_spikes_and_share_of_voice(store: &Store) {
         .create_listening_query(&sys(), &input(fi, "Contoso", "contoso", "competitor"))
         .await
         .unwrap();
+    let br = market(store, "BR").await;
     let lead = support::user(
         store,
         "lead@example.com",
         vec![Membership::new(Role::MarketLead, Some(fi)).unwrap()],
     )
     .await;
+    // Who is told is the caller's rule (core's `alerted_of_spikes`): the market's leads and
+    // community managers, global ones included; not another market's, not admins, not analysts,
+    // not someone deactivated.
+    let global_cm = support::user(
+        store,
+        "cm@example.com",
+        vec![Membership::new(Role::CommunityManager, None).unwrap()],
+    )
+    .await;
+    let mut not_told = Vec::new();
+    for (email, m) in [
+        (
+            "br-lead@example.com",
+            Membership::new(Role::MarketLead, Some(br)),
+        ),
+        ("admin@example.com", Membership::new(Role::Admin, None)),
+        ("analyst@example.com", Membership::new(Role::Analyst, None)),
+        (
+            "gone@example.com",
+            Membership::new(Role::MarketLead, Some(fi)),
+        ),
+    ] {
+        not_told.push(support::user(store, email, vec![m.unwrap()]).await);
+    }
+    let gone = *not_told.last().unwrap();
+    store
+        .update_user(&sys(), gone, "gone", false)
+        .await
+        .unwrap();
     let now = chorus_store::now_ms();
     let hour = now - now % HOUR;
     let mut batch = Vec::new();
@@ -311,12 +363,15 @@ async fn signals_spikes_and_share_of_voice(store: &Store) {
     }
     let r = store.ingest_batch("s", "1", batch).await.unwrap();
     assert_eq!(r.recent, 16);
-    let alerts = store.detect_spikes(now - 2 * HOUR).await.unwrap();
+    let alerts = store
+        .detect_spikes(now - 2 * HOUR, alerted_of_spikes)
+        .await
+        .unwrap();
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     assert_eq!((alerts[0].query_id, alerts[0].volume), (us.id, 12));
     assert!(
         store
-            .detect_spikes(now - 2 * HOUR)
+            .detect_spikes(now - 2 * HOUR, alerted_of_spikes)
             .await
             .unwrap()
             .is_empty(),
@@ -332,6 +387,10 @@ async fn signals_spikes_and_share_of_voice(store: &Store) {
         "{}",
         notes[0].message
     );
+    assert_eq!(store.notifications(global_cm, 10).await.unwrap().len(), 1);
+    for user in not_told {
+        assert!(store.notifications(user, 10).await.unwrap().is_empty());
+    }
     let sov = store.share_of_voice(fi, hour, hour + HOUR).await.unwrap();
     let got: Vec<(&str, i64)> = sov.iter().map(|s| (s.name.as_str(), s.posts)).collect();
     assert_eq!(got, [("Northwind", 12), ("Contoso", 4)]);

@@ -5,18 +5,18 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chorus_core::conversations::{ConversationId, Status, note};
-use chorus_core::{Action, UserId};
-use chorus_store::{ConversationChange, ConversationRow, StoredPost};
+use chorus_app::conversations::changes::{self, ChangeFields};
+use chorus_app::conversations::replies::{self, ReplyFields};
+use chorus_app::conversations::{ConversationRow, Reply, StoredPost, inbox};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::dto::market_code;
 use super::json::ApiJson;
-use crate::auth::{ApiUser, Identity};
-use crate::conv::{InboxParams, allowed_in_any, markets_for};
+use crate::auth::ApiUser;
 use crate::error::{AppError, ErrorBody};
 use crate::state::AppState;
+use crate::ui::conversations::inbox::InboxParams;
 use crate::ui::iso_time;
 
 pub fn routes() -> Router<AppState> {
@@ -129,8 +129,8 @@ pub struct ReplyDto {
     pub error: Option<String>,
 }
 
-impl From<&chorus_store::Reply> for ReplyDto {
-    fn from(r: &chorus_store::Reply) -> Self {
+impl From<&Reply> for ReplyDto {
+    fn from(r: &Reply) -> Self {
         ReplyDto {
             id: r.id,
             account_id: r.account_id,
@@ -202,71 +202,36 @@ mod double_option {
 }
 
 impl ChangeBody {
-    fn parse(&self) -> Result<ConversationChange, AppError> {
-        let tags = |v: &[String], field: &'static str| -> Result<Vec<String>, AppError> {
-            v.iter()
-                .map(|t| {
-                    chorus_core::conversations::tag(t).map_err(|e| AppError::from(e.at(field)))
-                })
-                .collect()
-        };
-        let change = ConversationChange {
-            status: self
-                .status
-                .as_deref()
-                .map(|s| Status::parse(s).map_err(|e| e.at("status")))
-                .transpose()?,
-            assignee: self.assignee_id.map(|a| a.map(UserId)),
-            add_tags: tags(&self.add_tags, "add_tags")?,
-            remove_tags: tags(&self.remove_tags, "remove_tags")?,
-        };
-        if change.is_empty() {
-            return Err(AppError::Invalid {
-                field: None,
-                message: "nothing to change: give status, assignee_id, add_tags or remove_tags"
-                    .into(),
-            });
+    fn fields(&self) -> ChangeFields {
+        ChangeFields {
+            status: self.status.clone().unwrap_or_default(),
+            assignee: match self.assignee_id {
+                None => String::new(),
+                Some(None) => "nobody".into(),
+                Some(Some(u)) => u.to_string(),
+            },
+            add_tags: self.add_tags.clone(),
+            remove_tags: self.remove_tags.clone(),
         }
-        Ok(change)
-    }
-}
-
-async fn readable(state: &AppState, id: &Identity, cid: i64) -> Result<(), AppError> {
-    let markets = state
-        .store
-        .conversation_markets(ConversationId(cid))
-        .await?;
-    if allowed_in_any(&id.caller.actor, Action::ReadConversations, &markets) {
-        Ok(())
-    } else {
-        Err(AppError::NotFound("conversation"))
     }
 }
 
 /// The inbox: conversations of the caller's markets, newest first, 50 a page.
 #[utoipa::path(get, path = "/api/v1/conversations", tag = "conversations", params(InboxParams),
-    responses((status = 200, body = InboxPage), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = InboxPage), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(id): ApiUser,
     Query(p): Query<InboxParams>,
 ) -> Result<Json<InboxPage>, AppError> {
-    let markets = state.store.markets().await?;
-    let mut q = p.parse(id.user.id, &markets)?;
-    q.visible_markets = markets_for(&id.caller.actor, Action::ReadConversations, &markets);
-    let rows = state.store.inbox(&q).await?;
-    let next = (rows.len() as i64 == q.limit)
-        .then(|| {
-            rows.last()
-                .map(|l| format!("{}:{}", l.post.posted_at_ms, l.id.0))
-        })
-        .flatten();
+    let list = inbox::list(&state.app, &id.caller, &p.filters()).await?;
     Ok(Json(InboxPage {
-        conversations: rows
+        conversations: list
+            .rows
             .iter()
-            .map(|c| ConversationDto::of(c, &markets))
+            .map(|c| ConversationDto::of(c, &list.visible.all))
             .collect(),
-        next,
+        next: list.next,
     }))
 }
 
@@ -277,11 +242,10 @@ pub async fn get_one(
     ApiUser(id): ApiUser,
     Path(cid): Path<i64>,
 ) -> Result<Json<ConversationDetailDto>, AppError> {
-    readable(&state, &id, cid).await?;
-    let d = state.store.conversation(ConversationId(cid)).await?;
-    let markets = state.store.markets().await?;
+    let c = inbox::conversation(&state.app, &id.caller, cid).await?;
+    let d = c.detail;
     Ok(Json(ConversationDetailDto {
-        conversation: ConversationDto::of(&d.row, &markets),
+        conversation: ConversationDto::of(&d.row, &c.markets),
         thread: d.thread.iter().map(PostDto::from).collect(),
         notes: d
             .notes
@@ -305,12 +269,7 @@ pub async fn change(
     Path(cid): Path<i64>,
     ApiJson(body): ApiJson<ChangeBody>,
 ) -> Result<Json<BulkResult>, AppError> {
-    let change = body.parse()?;
-    crate::conv::check_work(&state, &id, ConversationId(cid)).await?;
-    let changed = state
-        .store
-        .change_conversations(&id.author(), &[ConversationId(cid)], &change)
-        .await?;
+    let changed = changes::change(&state.app, &id.caller, cid, &body.fields()).await?;
     Ok(Json(BulkResult { changed }))
 }
 
@@ -322,18 +281,7 @@ pub async fn bulk(
     ApiUser(id): ApiUser,
     ApiJson(body): ApiJson<BulkBody>,
 ) -> Result<Json<BulkResult>, AppError> {
-    if body.ids.is_empty() || body.ids.len() > 500 {
-        return Err(AppError::invalid("ids", "give 1 to 500 conversation ids"));
-    }
-    let change = body.change.parse()?;
-    let ids: Vec<ConversationId> = body.ids.iter().map(|i| ConversationId(*i)).collect();
-    for c in &ids {
-        crate::conv::check_work(&state, &id, *c).await?;
-    }
-    let changed = state
-        .store
-        .change_conversations(&id.author(), &ids, &change)
-        .await?;
+    let changed = changes::bulk(&state.app, &id.caller, &body.ids, &body.change.fields()).await?;
     Ok(Json(BulkResult { changed }))
 }
 
@@ -345,23 +293,24 @@ pub async fn add_note(
     Path(cid): Path<i64>,
     ApiJson(body): ApiJson<NoteBody>,
 ) -> Result<StatusCode, AppError> {
-    let c = ConversationId(cid);
-    crate::conv::check_work(&state, &id, c).await?;
-    let body = note(&body.body).map_err(|e| e.at("body"))?;
-    state.store.add_note(&id.author(), c, &body).await?;
+    changes::add_note(&state.app, &id.caller, cid, &body.body).await?;
     Ok(StatusCode::CREATED)
 }
 
 /// Replies through a connected Bluesky account, threaded under the post. The answer tells
 /// whether it was published (`sent`) or why not (`failed`, retry from the UI).
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/replies", tag = "conversations", request_body = ReplyBody,
-    params(("id" = i64, Path)), responses((status = 201, body = ReplyDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("id" = i64, Path)), responses((status = 201, body = ReplyDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn reply(
     State(state): State<AppState>,
     ApiUser(id): ApiUser,
     Path(cid): Path<i64>,
     ApiJson(body): ApiJson<ReplyBody>,
 ) -> Result<(StatusCode, Json<ReplyDto>), AppError> {
-    let r = crate::conv::send_reply(&state, &id, cid, body.account_id, &body.body).await?;
+    let fields = ReplyFields {
+        account: body.account_id.to_string(),
+        body: body.body.clone(),
+    };
+    let r = replies::send(&state.app, &id.caller, cid, &fields).await?;
     Ok((StatusCode::CREATED, Json(ReplyDto::from(&r))))
 }

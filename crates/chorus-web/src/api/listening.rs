@@ -5,17 +5,16 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chorus_core::conversations::{ListeningQuery, QueryId, QueryInput, RawQuery};
-use chorus_core::org::{Market, MarketCode};
-use chorus_core::permission::authorize;
-use chorus_core::{Action, Scope, TeamId};
+use chorus_app::conversations::preview;
+use chorus_app::conversations::queries::{self, Check, Draft, QueryFields};
+use chorus_core::conversations::ListeningQuery;
+use chorus_core::org::Market;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::dto::market_code;
 use super::json::ApiJson;
 use crate::auth::ApiUser;
-use crate::conv::{Check, check, markets_for, preview};
 use crate::error::{AppError, ErrorBody};
 use crate::state::AppState;
 
@@ -104,7 +103,7 @@ pub struct PreviewDto {
     pub scanned: usize,
     pub matched: usize,
     pub truncated: bool,
-    /// The newest matches (at most 20).
+    /// The newest matches the caller may read (at most 20).
     pub samples: Vec<PreviewPost>,
 }
 
@@ -120,85 +119,103 @@ pub struct PreviewPost {
     pub posted_at: String,
 }
 
+/// The answer of the live syntax check.
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
+#[schema(as = Check)]
+pub struct CheckDto {
+    pub valid: bool,
+    /// The canonical form of a valid query.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub canonical: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<CheckErrorDto>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
+#[schema(as = CheckError)]
+pub struct CheckErrorDto {
+    pub message: String,
+    /// Byte range of the problem in the query.
+    pub start: usize,
+    pub end: usize,
+    pub hint: String,
+    /// The query line with carets under the problem.
+    pub rendered: String,
+}
+
+impl From<Check> for CheckDto {
+    fn from(c: Check) -> Self {
+        CheckDto {
+            valid: c.valid,
+            canonical: c.canonical,
+            error: c.error.map(|e| CheckErrorDto {
+                message: e.message,
+                start: e.start,
+                end: e.end,
+                hint: e.hint,
+                rendered: e.rendered,
+            }),
+        }
+    }
+}
+
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct ListParams {
     /// Market code.
     market: Option<String>,
 }
 
-async fn parse_body(
-    state: &AppState,
-    b: &QueryBody,
-) -> Result<(QueryInput, Vec<Market>), AppError> {
-    let markets = state.store.markets().await?;
-    let code = MarketCode::parse(&b.market).map_err(|e| e.at("market"))?;
-    let market = markets
-        .iter()
-        .find(|m| m.code == code)
-        .ok_or_else(|| AppError::invalid("market", format!("no market {code}")))?;
-    let team = match b.team_id {
-        None => None,
-        Some(t) => {
-            let team = state
-                .store
-                .team(TeamId(t))
-                .await
-                .map_err(|_| AppError::invalid("team_id", "no such team"))?;
-            if team.market_id != market.id {
-                return Err(AppError::invalid(
-                    "team_id",
-                    "the team belongs to another market",
-                ));
-            }
-            Some(team.id)
+impl QueryBody {
+    fn fields(&self) -> QueryFields {
+        QueryFields {
+            market: self.market.clone(),
+            team: self.team_id.map(|t| t.to_string()).unwrap_or_default(),
+            name: self.name.clone(),
+            query: self.query.clone(),
+            languages: self.languages.clone(),
+            networks: self.networks.clone(),
+            side: self.side.clone().unwrap_or_default(),
+            spike_factor: self.spike_factor.map(|f| f.to_string()).unwrap_or_default(),
+            active: self.active,
         }
-    };
-    let raw = RawQuery {
-        name: b.name.clone(),
-        query: b.query.clone(),
-        languages: b.languages.clone(),
-        networks: b.networks.clone(),
-        side: b.side.clone(),
-        spike_factor: b.spike_factor,
-        active: b.active,
-    };
-    let input = QueryInput::parse(market.id, team, &raw)?;
-    if let Some(e) = check(&input.query, &input.languages, &input.networks).error {
-        return Err(AppError::invalid(
-            "query",
-            format!("{} at byte {}; hint: {}", e.message, e.start, e.hint),
-        ));
     }
-    Ok((input, markets))
+}
+
+impl DraftBody {
+    fn draft(&self) -> Draft {
+        Draft {
+            query: self.query.clone(),
+            languages: self.languages.clone(),
+            networks: self.networks.clone(),
+        }
+    }
+}
+
+/// The body's field is `team_id` where the form's is `team`.
+fn body_error(e: chorus_app::Error) -> AppError {
+    match e {
+        chorus_app::Error::Invalid {
+            field: Some(f),
+            message,
+        } if f == "team" => AppError::invalid("team_id", message),
+        other => other.into(),
+    }
+}
+
+async fn markets(state: &AppState, id: &crate::auth::Identity) -> Result<Vec<Market>, AppError> {
+    Ok(chorus_app::org::markets(&state.app, &id.caller).await?)
 }
 
 /// Listening queries of the markets the caller reads (optionally one market).
 #[utoipa::path(get, path = "/api/v1/listening-queries", tag = "conversations", params(ListParams),
-    responses((status = 200, body = Vec<QueryDto>)))]
+    responses((status = 200, body = Vec<QueryDto>), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(id): ApiUser,
     Query(p): Query<ListParams>,
 ) -> Result<Json<Vec<QueryDto>>, AppError> {
-    let markets = state.store.markets().await?;
-    let visible = markets_for(&id.caller.actor, Action::ReadConversations, &markets);
-    let only = match p.market.as_deref() {
-        None => None,
-        Some(c) => Some(
-            markets
-                .iter()
-                .find(|m| m.code.as_str().eq_ignore_ascii_case(c))
-                .ok_or(AppError::NotFound("market"))?
-                .id,
-        ),
-    };
-    let qs = state.store.listening_queries(only).await?;
-    Ok(Json(
-        qs.iter()
-            .filter(|q| visible.as_ref().is_none_or(|v| v.contains(&q.market_id)))
-            .map(|q| QueryDto::of(q, &markets))
-            .collect(),
-    ))
+    let (qs, markets) = queries::all(&state.app, &id.caller, p.market.as_deref()).await?;
+    Ok(Json(qs.iter().map(|q| QueryDto::of(q, &markets)).collect()))
 }
 
 /// Creates a listening query (market leads of its market, admins).
@@ -209,32 +226,11 @@ pub async fn create(
     ApiUser(id): ApiUser,
     ApiJson(body): ApiJson<QueryBody>,
 ) -> Result<(StatusCode, Json<QueryDto>), AppError> {
-    let (input, markets) = parse_body(&state, &body).await?;
-    authorize(
-        &id.caller.actor,
-        Action::ManageListeningQueries,
-        Scope::Market(input.market_id),
-    )?;
-    let q = state
-        .store
-        .create_listening_query(&id.author(), &input)
-        .await?;
+    let q = queries::create(&state.app, &id.caller, &body.fields())
+        .await
+        .map_err(body_error)?;
+    let markets = markets(&state, &id).await?;
     Ok((StatusCode::CREATED, Json(QueryDto::of(&q, &markets))))
-}
-
-async fn readable(
-    state: &AppState,
-    id: &crate::auth::Identity,
-    qid: i64,
-) -> Result<ListeningQuery, AppError> {
-    let q = state.store.listening_query(QueryId(qid)).await?;
-    authorize(
-        &id.caller.actor,
-        Action::ReadConversations,
-        Scope::Market(q.market_id),
-    )
-    .map_err(|_| AppError::NotFound("listening query"))?;
-    Ok(q)
 }
 
 #[utoipa::path(get, path = "/api/v1/listening-queries/{id}", tag = "conversations",
@@ -244,105 +240,63 @@ pub async fn get_one(
     ApiUser(id): ApiUser,
     Path(qid): Path<i64>,
 ) -> Result<Json<QueryDto>, AppError> {
-    let q = readable(&state, &id, qid).await?;
-    let markets = state.store.markets().await?;
-    Ok(Json(QueryDto::of(&q, &markets)))
+    let view = queries::get(&state.app, &id.caller, qid).await?;
+    Ok(Json(QueryDto::of(
+        &view.query,
+        std::slice::from_ref(&view.market),
+    )))
 }
 
 /// Replaces a query's fields.
 #[utoipa::path(put, path = "/api/v1/listening-queries/{id}", tag = "conversations", request_body = QueryBody,
     params(("id" = i64, Path)),
-    responses((status = 200, body = QueryDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = QueryDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     ApiUser(id): ApiUser,
     Path(qid): Path<i64>,
     ApiJson(body): ApiJson<QueryBody>,
 ) -> Result<Json<QueryDto>, AppError> {
-    let before = readable(&state, &id, qid).await?;
-    authorize(
-        &id.caller.actor,
-        Action::ManageListeningQueries,
-        Scope::Market(before.market_id),
-    )?;
-    let (input, markets) = parse_body(&state, &body).await?;
-    authorize(
-        &id.caller.actor,
-        Action::ManageListeningQueries,
-        Scope::Market(input.market_id),
-    )?;
-    let q = state
-        .store
-        .update_listening_query(&id.author(), before.id, &input)
-        .await?;
+    let q = queries::update(&state.app, &id.caller, qid, &body.fields())
+        .await
+        .map_err(body_error)?;
+    let markets = markets(&state, &id).await?;
     Ok(Json(QueryDto::of(&q, &markets)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/listening-queries/{id}", tag = "conversations",
-    params(("id" = i64, Path)), responses((status = 204), (status = 403, body = ErrorBody)))]
+    params(("id" = i64, Path)), responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
     ApiUser(id): ApiUser,
     Path(qid): Path<i64>,
 ) -> Result<StatusCode, AppError> {
-    let q = readable(&state, &id, qid).await?;
-    authorize(
-        &id.caller.actor,
-        Action::ManageListeningQueries,
-        Scope::Market(q.market_id),
-    )?;
-    state
-        .store
-        .delete_listening_query(&id.author(), q.id)
-        .await?;
+    queries::delete(&state.app, &id.caller, qid).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Checks a draft's syntax: the canonical form, or the error with its byte span, a hint and
 /// the query with carets under the problem.
 #[utoipa::path(post, path = "/api/v1/listening-queries/check", tag = "conversations", request_body = DraftBody,
-    responses((status = 200, body = Check)))]
+    responses((status = 200, body = CheckDto), (status = 422, body = ErrorBody)))]
 pub async fn check_query(
     ApiUser(_id): ApiUser,
     ApiJson(body): ApiJson<DraftBody>,
-) -> Result<Json<Check>, AppError> {
-    let langs: Vec<String> = body
-        .languages
-        .iter()
-        .map(|l| chorus_core::conversations::language_code(l).map_err(|e| e.at("languages")))
-        .collect::<Result<_, _>>()?;
-    let nets: Vec<_> = body
-        .networks
-        .iter()
-        .map(|n| chorus_core::conversations::NetworkName::parse(n).map_err(|e| e.at("networks")))
-        .collect::<Result<_, _>>()?;
-    Ok(Json(check(&body.query, &langs, &nets)))
+) -> Result<Json<CheckDto>, AppError> {
+    Ok(Json(queries::check_draft(&body.draft())?.into()))
 }
 
-/// Runs a draft over the posts stored in the last days (7 by default).
+/// Runs a draft over the posts stored in the last days (7 by default): how many it matches,
+/// and the newest of them the caller may read (posts only other markets' queries found are
+/// counted, not shown).
 #[utoipa::path(post, path = "/api/v1/listening-queries/preview", tag = "conversations", request_body = DraftBody,
-    responses((status = 200, body = PreviewDto), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = PreviewDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn preview_query(
     State(state): State<AppState>,
     ApiUser(id): ApiUser,
     ApiJson(body): ApiJson<DraftBody>,
 ) -> Result<Json<PreviewDto>, AppError> {
-    let markets = state.store.markets().await?;
-    if markets_for(&id.caller.actor, Action::ReadConversations, &markets)
-        .is_some_and(|m| m.is_empty())
-    {
-        return Err(AppError::Forbidden("you may not see conversations".into()));
-    }
-    if let Some(e) = check(&body.query, &[], &[]).error {
-        return Err(AppError::invalid("query", e.message));
-    }
-    let raw = RawQuery {
-        query: body.query.clone(),
-        languages: body.languages.clone(),
-        networks: body.networks.clone(),
-        ..RawQuery::default()
-    };
-    let p = preview(&state.store, &raw, body.days.unwrap_or(7).clamp(1, 30), 20).await?;
+    let p = preview::preview(&state.app, &id.caller, &body.draft(), body.days).await?;
     Ok(Json(PreviewDto {
         days: p.days,
         scanned: p.scanned,

@@ -5,17 +5,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, put};
 use axum::{Json, Router};
-use chorus_core::conversations::{QueryId, response_target_minutes};
-use chorus_core::org::MarketCode;
-use chorus_core::permission::authorize;
-use chorus_core::{Action, Scope};
+use chorus_app::conversations::signals;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::dto::market_code;
 use super::json::ApiJson;
 use crate::auth::ApiUser;
-use crate::conv::{ShareOfVoice, VolumeSeries, markets_for, share_of_voice, volume_series};
 use crate::error::{AppError, ErrorBody};
 use crate::state::AppState;
 use crate::ui::iso_time;
@@ -29,6 +25,84 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/markets/{code}/response-target", put(set_target))
 }
 
+/// One query's hourly volume with its trailing baseline, ready for a chart.
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
+#[schema(as = VolumeSeries)]
+pub struct VolumeSeriesDto {
+    pub query_id: i64,
+    pub name: String,
+    /// Hour starts, seconds since the epoch (uPlot's x axis).
+    pub hours: Vec<i64>,
+    pub volume: Vec<i64>,
+    /// Mean posts per hour over the week before each hour.
+    pub baseline: Vec<f64>,
+    /// Whether each hour is a spike (volume ≥ factor × baseline and ≥ the minimum).
+    pub spike: Vec<bool>,
+    pub spike_factor: f64,
+}
+
+impl From<signals::VolumeSeries> for VolumeSeriesDto {
+    fn from(v: signals::VolumeSeries) -> Self {
+        VolumeSeriesDto {
+            query_id: v.query_id,
+            name: v.name,
+            hours: v.hours,
+            volume: v.volume,
+            baseline: v.baseline,
+            spike: v.spike,
+            spike_factor: v.spike_factor,
+        }
+    }
+}
+
+/// Share of voice of one market over `days` days ending at its latest data (or now).
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
+#[schema(as = ShareOfVoice)]
+pub struct ShareOfVoiceDto {
+    pub market: String,
+    /// Period start and end, RFC 3339.
+    pub from: String,
+    pub to: String,
+    pub total: i64,
+    pub entries: Vec<VoiceEntryDto>,
+    /// Share of the "us" side, 0–1 (0 when there is no volume).
+    pub us_share: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
+#[schema(as = VoiceEntry)]
+pub struct VoiceEntryDto {
+    pub query_id: i64,
+    pub name: String,
+    /// `us` or `competitor`.
+    pub side: String,
+    pub posts: i64,
+    pub share: f64,
+}
+
+impl From<signals::ShareOfVoice> for ShareOfVoiceDto {
+    fn from(s: signals::ShareOfVoice) -> Self {
+        ShareOfVoiceDto {
+            market: s.market,
+            from: iso_time(s.from_ms),
+            to: iso_time(s.to_ms),
+            total: s.total,
+            us_share: s.us_share,
+            entries: s
+                .entries
+                .into_iter()
+                .map(|e| VoiceEntryDto {
+                    query_id: e.query_id,
+                    name: e.name,
+                    side: e.side.as_str().to_owned(),
+                    posts: e.posts,
+                    share: e.share,
+                })
+                .collect(),
+        }
+    }
+}
+
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct VolumeParams {
     /// Listening query id.
@@ -39,22 +113,14 @@ pub struct VolumeParams {
 
 /// Posts per hour of one query, with the trailing one-week baseline and the spike hours.
 #[utoipa::path(get, path = "/api/v1/signals/volume", tag = "conversations", params(VolumeParams),
-    responses((status = 200, body = VolumeSeries), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = VolumeSeriesDto), (status = 404, body = ErrorBody)))]
 pub async fn volume(
     State(state): State<AppState>,
     ApiUser(id): ApiUser,
     Query(p): Query<VolumeParams>,
-) -> Result<Json<VolumeSeries>, AppError> {
-    let q = state.store.listening_query(QueryId(p.query)).await?;
-    authorize(
-        &id.caller.actor,
-        Action::ReadConversations,
-        Scope::Market(q.market_id),
-    )
-    .map_err(|_| AppError::NotFound("listening query"))?;
-    Ok(Json(
-        volume_series(&state.store, &q, p.days.unwrap_or(14), None).await?,
-    ))
+) -> Result<Json<VolumeSeriesDto>, AppError> {
+    let series = signals::volume(&state.app, &id.caller, p.query, p.days).await?;
+    Ok(Json(series.into()))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -67,23 +133,14 @@ pub struct SovParams {
 
 /// Posts per `us` and `competitor` query of a market, with shares.
 #[utoipa::path(get, path = "/api/v1/signals/share-of-voice", tag = "conversations", params(SovParams),
-    responses((status = 200, body = ShareOfVoice), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ShareOfVoiceDto), (status = 404, body = ErrorBody)))]
 pub async fn sov(
     State(state): State<AppState>,
     ApiUser(id): ApiUser,
     Query(p): Query<SovParams>,
-) -> Result<Json<ShareOfVoice>, AppError> {
-    let code = MarketCode::parse(&p.market).map_err(|_| AppError::NotFound("market"))?;
-    let market = state.store.market_by_code(&code).await?;
-    authorize(
-        &id.caller.actor,
-        Action::ReadConversations,
-        Scope::Market(market.id),
-    )
-    .map_err(|_| AppError::NotFound("market"))?;
-    Ok(Json(
-        share_of_voice(&state.store, &market, p.days.unwrap_or(30)).await?,
-    ))
+) -> Result<Json<ShareOfVoiceDto>, AppError> {
+    let sov = signals::share_of_voice(&state.app, &id.caller, &p.market, p.days).await?;
+    Ok(Json(sov.into()))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -99,14 +156,12 @@ pub struct AlertDto {
 
 /// Recent spike alerts in the caller's markets.
 #[utoipa::path(get, path = "/api/v1/signals/alerts", tag = "conversations",
-    responses((status = 200, body = Vec<AlertDto>)))]
+    responses((status = 200, body = Vec<AlertDto>), (status = 403, body = ErrorBody)))]
 pub async fn alerts(
     State(state): State<AppState>,
     ApiUser(id): ApiUser,
 ) -> Result<Json<Vec<AlertDto>>, AppError> {
-    let markets = state.store.markets().await?;
-    let visible = markets_for(&id.caller.actor, Action::ReadConversations, &markets);
-    let list = state.store.spike_alerts(visible.as_deref(), 100).await?;
+    let (list, markets) = signals::alerts(&state.app, &id.caller, 100).await?;
     Ok(Json(
         list.into_iter()
             .map(|a| AlertDto {
@@ -141,24 +196,19 @@ pub struct ResponseTimesDto {
 
 /// First-response figures per market and team against each market's target.
 #[utoipa::path(get, path = "/api/v1/response-times", tag = "conversations", params(TimesParams),
-    responses((status = 200, body = Vec<ResponseTimesDto>)))]
+    responses((status = 200, body = Vec<ResponseTimesDto>), (status = 403, body = ErrorBody)))]
 pub async fn response_times(
     State(state): State<AppState>,
     ApiUser(id): ApiUser,
     Query(p): Query<TimesParams>,
 ) -> Result<Json<Vec<ResponseTimesDto>>, AppError> {
-    let markets = state.store.markets().await?;
-    let visible = markets_for(&id.caller.actor, Action::ReadConversations, &markets);
-    let since = chorus_store::now_ms() - p.days.unwrap_or(30).clamp(1, 366) * 86_400_000;
-    let stats = state
-        .store
-        .response_stats(visible.as_deref(), since)
-        .await?;
+    let stats = signals::response_times(&state.app, &id.caller, p.days).await?;
     Ok(Json(
         stats
             .into_iter()
-            .map(|s| ResponseTimesDto {
-                market: market_code(&markets, s.market_id),
+            .map(|t| (t.market, t.stats))
+            .map(|(market, s)| ResponseTimesDto {
+                market,
                 team_id: s.team_id.map(|t| t.0),
                 conversations: s.conversations,
                 responded: s.responded,
@@ -180,24 +230,13 @@ pub struct TargetBody {
 
 /// Sets a market's first-response target (its market leads, admins).
 #[utoipa::path(put, path = "/api/v1/markets/{code}/response-target", tag = "conversations", request_body = TargetBody,
-    params(("code" = String, Path)), responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("code" = String, Path)), responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn set_target(
     State(state): State<AppState>,
     ApiUser(id): ApiUser,
     Path(code): Path<String>,
     ApiJson(body): ApiJson<TargetBody>,
 ) -> Result<StatusCode, AppError> {
-    let code = MarketCode::parse(&code).map_err(|_| AppError::NotFound("market"))?;
-    let market = state.store.market_by_code(&code).await?;
-    authorize(
-        &id.caller.actor,
-        Action::SetResponseTarget,
-        Scope::Market(market.id),
-    )?;
-    let minutes = response_target_minutes(body.minutes).map_err(|e| e.at("minutes"))?;
-    state
-        .store
-        .set_response_target(&id.author(), market.id, minutes)
-        .await?;
+    signals::set_response_target(&state.app, &id.caller, &code, &body.minutes.to_string()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,7 +7,7 @@
 
 mod account;
 mod admin;
-mod conversations;
+pub(crate) mod conversations;
 mod form;
 mod login;
 mod playbook;

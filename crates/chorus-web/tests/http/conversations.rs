@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::support::*;
 
-fn post(uri: &str, text: &str, at: i64, matches: &[(i64, i64)]) -> NewPost {
+pub(crate) fn post(uri: &str, text: &str, at: i64, matches: &[(i64, i64)]) -> NewPost {
     NewPost {
         uri: uri.into(),
         network: "bluesky".into(),
@@ -25,6 +25,8 @@ fn post(uri: &str, text: &str, at: i64, matches: &[(i64, i64)]) -> NewPost {
         quote_of: None,
         cid: None,
         link: None,
+        country: None,
+        domains: Vec::new(),
         matches: matches
             .iter()
             .map(|(q, m)| (QueryId(*q), chorus_core::MarketId(*m)))
@@ -32,7 +34,7 @@ fn post(uri: &str, text: &str, at: i64, matches: &[(i64, i64)]) -> NewPost {
     }
 }
 
-async fn market_id(app: &TestApp, code: &str) -> i64 {
+pub(crate) async fn market_id(app: &TestApp, code: &str) -> i64 {
     app.store
         .market_by_code(&chorus_core::org::MarketCode::parse(code).unwrap())
         .await

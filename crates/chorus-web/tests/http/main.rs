@@ -8,6 +8,7 @@ mod api;
 mod auth;
 mod bad_input;
 mod conversations;
+mod conversations_access;
 mod pages;
 mod playbook;
 mod sessions;

@@ -1,12 +1,14 @@
-//! `chorus listening …`: listening queries in the database, from the command line.
+//! `chorus listening …`: listening queries in the database, from the command line. The
+//! operator acts through the same use cases as the pages and the API
+//! (`chorus_app::conversations::queries`), audited as `system (cli)`.
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use chorus_core::audit::Author;
-use chorus_core::conversations::{QueryInput, RawQuery};
-use chorus_core::org::MarketCode;
+use chorus_app::conversations::queries::{self, ImportError};
+use chorus_app::{App, AppConfig, Caller};
+use chorus_core::conversations::RawQuery;
 
 use crate::config::Config;
 
@@ -33,85 +35,77 @@ pub enum ListeningCommand {
 
 pub async fn run(config: &Config, cmd: ListeningCommand) -> anyhow::Result<()> {
     let store = crate::cmd::serve::open_store(config).await?;
-    match cmd {
+    let app = App::new(store.clone(), AppConfig::default());
+    let result = match cmd {
         ListeningCommand::Import { market, team, file } => {
-            let code = MarketCode::parse(&market).map_err(|e| anyhow::anyhow!("--market: {e}"))?;
-            let market = store
-                .market_by_code(&code)
-                .await
-                .with_context(|| format!("market {code}"))?;
-            let team_id = match team {
-                None => None,
-                Some(name) => Some(
-                    store
-                        .teams(Some(market.id))
-                        .await?
-                        .into_iter()
-                        .find(|t| t.name.eq_ignore_ascii_case(name.trim()))
-                        .with_context(|| format!("no team {name:?} in {code}"))?
-                        .id,
-                ),
-            };
-            let raws = read_queries(&file)?;
-            let mut inputs = Vec::with_capacity(raws.len());
-            for (line, raw) in raws {
-                let input = QueryInput::parse(market.id, team_id, &raw)
-                    .map_err(|e| anyhow::anyhow!("{}:{line}: {e}", file.display()))?;
-                let effective = input.effective_query();
-                if let Err(e) = chorus_query::parse(&effective) {
-                    match chorus_query::parse(&input.query) {
-                        Err(e) => bail!(
-                            "{}:{line}: invalid query\n{}",
-                            file.display(),
-                            e.render(&input.query)
-                        ),
-                        Ok(_) => bail!("{}:{line}: languages or networks: {e}", file.display()),
-                    }
-                }
-                inputs.push(input);
-            }
-            let n = store
-                .create_listening_queries(&Author::system("cli"), &inputs)
-                .await?;
-            writeln!(
-                std::io::stdout().lock(),
-                "added {n} listening queries to {code}"
-            )?;
+            import(&app, &market, team.as_deref(), &file).await
         }
-        ListeningCommand::List { market } => {
-            let market_id = match market {
-                Some(m) => {
-                    let code =
-                        MarketCode::parse(&m).map_err(|e| anyhow::anyhow!("--market: {e}"))?;
-                    Some(store.market_by_code(&code).await?.id)
-                }
-                None => None,
-            };
-            let markets = store.markets().await?;
-            let mut out = std::io::stdout().lock();
-            for q in store.listening_queries(market_id).await? {
-                let code = markets
-                    .iter()
-                    .find(|m| m.id == q.market_id)
-                    .map(|m| m.code.to_string())
-                    .unwrap_or_default();
-                writeln!(
-                    out,
-                    "{}\t{code}\t{}\t{}\t{}{}",
-                    q.id,
-                    q.side.as_str(),
-                    q.name,
-                    q.query,
-                    if q.active { "" } else { "\t(paused)" }
-                )?;
-            }
-        }
-    }
+        ListeningCommand::List { market } => list(&app, market.as_deref()).await,
+    };
     store.close().await;
+    result
+}
+
+/// Validates every query of the file (the same validation as the pages and the API), then adds
+/// them all in one transaction, as the operator.
+async fn import(app: &App, market: &str, team: Option<&str>, file: &Path) -> anyhow::Result<()> {
+    let lines = read_queries(file)?;
+    let raws: Vec<RawQuery> = lines.iter().map(|(_, raw)| raw.clone()).collect();
+    let n = match queries::import(app, &Caller::operator(), market, team, &raws).await {
+        Ok(n) => n,
+        Err(ImportError::Query { index, error }) => {
+            let (line, raw) = &lines[index];
+            let at = format!("{}:{line}", file.display());
+            // A query that does not parse is shown with a caret under the problem.
+            let caret = (error.field() == Some("query"))
+                .then(|| queries::check(raw.query.trim(), &[], &[]).error)
+                .flatten()
+                .map(|e| e.rendered)
+                .filter(|r| !r.is_empty());
+            match caret {
+                Some(rendered) => bail!("{at}: invalid query\n{rendered}"),
+                None => bail!("{at}: {}: {error}", error.field().unwrap_or("query")),
+            }
+        }
+        Err(ImportError::Other(e)) => bail!(
+            "{}: {e}",
+            e.field().map_or("--market".into(), |f| format!("--{f}"))
+        ),
+    };
+    writeln!(
+        std::io::stdout().lock(),
+        "added {n} listening queries to {}",
+        market.trim().to_ascii_uppercase()
+    )?;
     Ok(())
 }
 
-fn read_queries(path: &PathBuf) -> anyhow::Result<Vec<(usize, RawQuery)>> {
+/// Every listening query (of one market), one a line: id, market, side, name, query.
+async fn list(app: &App, market: Option<&str>) -> anyhow::Result<()> {
+    let (all, markets) = queries::all(app, &Caller::operator(), market)
+        .await
+        .map_err(|e| anyhow::anyhow!("--market: {e}"))?;
+    let mut out = std::io::stdout().lock();
+    for q in all {
+        let code = markets
+            .iter()
+            .find(|m| m.id == q.market_id)
+            .map(|m| m.code.to_string())
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{}\t{code}\t{}\t{}\t{}{}",
+            q.id,
+            q.side.as_str(),
+            q.name,
+            q.query,
+            if q.active { "" } else { "\t(paused)" }
+        )?;
+    }
+    Ok(())
+}
+
+fn read_queries(path: &Path) -> anyhow::Result<Vec<(usize, RawQuery)>> {
     let f = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut out = Vec::new();
     for (i, line) in BufReader::new(f).lines().enumerate() {

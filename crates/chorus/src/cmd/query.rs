@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use chorus_query::{Matcher, Post, Scratch, parse};
+use chorus_query::{Matcher, Post, Scratch};
 
 /// Work with listening queries.
 #[derive(Debug, clap::Subcommand)]
@@ -47,15 +47,21 @@ pub fn run(cmd: QueryCommand) -> anyhow::Result<()> {
     }
 }
 
+/// The same check as the query form's live check and the API's (`chorus_app`).
 fn check(query: &str) -> anyhow::Result<()> {
-    match parse(query) {
-        Ok(node) => {
+    let c = chorus_app::conversations::queries::check(query, &[], &[]);
+    match (c.tree, c.canonical, c.error) {
+        (Some(tree), Some(canonical), _) => {
             let mut o = std::io::stdout().lock();
-            write!(o, "{}", node.tree())?;
-            writeln!(o, "canonical: {node}")?;
+            write!(o, "{tree}")?;
+            writeln!(o, "canonical: {canonical}")?;
             Ok(())
         }
-        Err(e) => bail!("invalid query\n{}", e.render(query)),
+        (_, _, Some(e)) if !e.rendered.is_empty() => bail!("invalid query\n{}", e.rendered),
+        (_, _, e) => bail!(
+            "invalid query: {}",
+            e.map_or_else(|| "unknown error".to_owned(), |e| e.message)
+        ),
     }
 }
 

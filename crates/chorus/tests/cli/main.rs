@@ -13,4 +13,5 @@ mod inbox_reply;
 mod inbox_xss;
 mod ingest_crash;
 mod lifecycle;
+mod listening;
 mod stories;

@@ -6,14 +6,15 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chorus_core::conversations::{ConversationId, ListeningQuery, Sentiment, Status};
+use chorus_app::conversations::ConversationRow;
+use chorus_app::conversations::changes::{self, ChangeFields};
+use chorus_app::conversations::inbox::{self, InboxFilters};
+use chorus_core::conversations::{ListeningQuery, Sentiment, Status};
 use chorus_core::org::{Market, Team};
-use chorus_core::{Action, Role};
-use chorus_store::{ConversationChange, ConversationRow};
+use serde::Deserialize;
 
-use super::{Tabs, market_code, readable_markets, sentiment_badge, status_badge};
-use crate::auth::{Identity, PageUser};
-use crate::conv::{InboxParams, check_work, markets_for};
+use super::{Tabs, market_code, sentiment_badge, status_badge};
+use crate::auth::PageUser;
 use crate::error::{AppError, PageError};
 use crate::state::AppState;
 use crate::ui::{FormData, Shell, format_time, iso_time, render};
@@ -22,6 +23,57 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/conversations", get(inbox))
         .route("/conversations/bulk", post(bulk))
+}
+
+/// Inbox filters as they come in a query string (the filter form here, and the API).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+pub struct InboxParams {
+    /// Listening query id.
+    pub query: Option<String>,
+    /// Text the name of a matching listening query contains (case-insensitive).
+    pub query_name: Option<String>,
+    /// Market code.
+    pub market: Option<String>,
+    pub team: Option<String>,
+    pub network: Option<String>,
+    /// Language code, e.g. `fi`, or `und`.
+    pub lang: Option<String>,
+    /// negative, neutral or positive.
+    pub sentiment: Option<String>,
+    /// new, open, waiting or done.
+    pub status: Option<String>,
+    /// A user id, `me` or `nobody`.
+    pub assignee: Option<String>,
+    pub tag: Option<String>,
+    /// Earliest post date, `YYYY-MM-DD` (UTC) or RFC 3339.
+    pub since: Option<String>,
+    /// Post date before which to stop, same forms.
+    pub until: Option<String>,
+    /// Paging cursor from the previous page: `posted_at_ms:id`.
+    pub before: Option<String>,
+    pub limit: Option<i64>,
+}
+
+impl InboxParams {
+    pub fn filters(&self) -> InboxFilters {
+        InboxFilters {
+            query: self.query.clone(),
+            query_name: self.query_name.clone(),
+            market: self.market.clone(),
+            team: self.team.clone(),
+            network: self.network.clone(),
+            lang: self.lang.clone(),
+            sentiment: self.sentiment.clone(),
+            status: self.status.clone(),
+            assignee: self.assignee.clone(),
+            tag: self.tag.clone(),
+            since: self.since.clone(),
+            until: self.until.clone(),
+            before: self.before.clone(),
+            limit: self.limit,
+        }
+    }
 }
 
 pub struct Item {
@@ -75,11 +127,6 @@ struct InboxPage {
     back: String,
 }
 
-/// Most queries the filter lists as a menu. Beyond it a menu is no help to anyone, and
-/// rendering it made the page with 10,000 queries 400 KB and 60 ms; the filter is then a search
-/// on the query's name.
-const QUERY_MENU_MAX: i64 = 200;
-
 fn opt(s: &Option<String>) -> &str {
     s.as_deref().unwrap_or("")
 }
@@ -108,70 +155,33 @@ fn filter_query(f: &InboxParams) -> String {
     serde_urlencoded::to_string(kept).unwrap_or_default()
 }
 
-/// People the viewer can assign to: those who work the inbox in a market the viewer sees.
-pub async fn assignees(
-    state: &AppState,
-    visible: &[Market],
-) -> Result<Vec<(i64, String)>, AppError> {
-    let markets: Vec<_> = visible.iter().map(|m| m.id).collect();
-    Ok(state
-        .store
-        .users_holding(
-            &[Role::CommunityManager, Role::MarketLead, Role::Admin],
-            &markets,
-        )
-        .await?
-        .into_iter()
-        .map(|(id, name)| (id.0, name))
-        .collect())
-}
-
 async fn inbox(
     State(state): State<AppState>,
     PageUser(id): PageUser,
     Query(f): Query<InboxParams>,
 ) -> Result<Response, PageError> {
-    let all = state.store.markets().await?;
-    let visible = readable_markets(&id, &all)?;
-    let mut q = f.parse(id.user.id, &all)?;
-    q.visible_markets = markets_for(&id.caller.actor, Action::ReadConversations, &all);
-    let limit = q.limit;
-    let rows = state.store.inbox(&q).await?;
-    let older = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|l| (l.post.posted_at_ms, l.id.0)))
-        .flatten()
-        .map(|(at, cid)| {
-            let base = filter_query(&f);
-            let sep = if base.is_empty() { "" } else { "&" };
-            format!("{base}{sep}before={at}:{cid}")
-        });
-    let visible_ids: Vec<_> = visible.iter().map(|m| m.id).collect();
-    let (choices, total) = state
-        .store
-        .listening_queries_page(Some(&visible_ids), None, 0, QUERY_MENU_MAX)
-        .await?;
-    let query_menu = (total <= QUERY_MENU_MAX).then_some(choices);
-    // The name of a query a link selected is on the conversations it matched.
-    let selected_query = q.query.filter(|_| query_menu.is_none()).map(|qid| {
-        let name = rows
-            .iter()
-            .flat_map(|r| &r.queries)
-            .find(|(id, _, _)| *id == qid)
-            .map_or_else(|| format!("query {qid}"), |(_, name, _)| name.clone());
-        (qid.0, name)
+    let (list, menus) = inbox::page(&state.app, &id.caller, &f.filters()).await?;
+    let older = list.next.as_ref().map(|cursor| {
+        let base = filter_query(&f);
+        let sep = if base.is_empty() { "" } else { "&" };
+        format!("{base}{sep}before={cursor}")
     });
-    let teams = state
-        .store
-        .teams(None)
-        .await?
-        .into_iter()
-        .filter(|t| visible.iter().any(|m| m.id == t.market_id))
-        .map(|t| {
-            let code = market_code(&all, t.market_id);
-            (t, code)
-        })
-        .collect();
-    let items = rows.into_iter().map(|c| Item::of(c, &all)).collect();
+    // With a name search, the name of a query a link selected is on the conversations it
+    // matched.
+    let selected_query = some(&f.query)
+        .and_then(|q| q.parse::<i64>().ok())
+        .filter(|_| menus.queries.is_none())
+        .map(|qid| {
+            let name = list
+                .rows
+                .iter()
+                .flat_map(|r| &r.queries)
+                .find(|(id, _, _)| id.0 == qid)
+                .map_or_else(|| format!("query {qid}"), |(_, name, _)| name.clone());
+            (qid, name)
+        });
+    let all = list.visible.all;
+    let items = list.rows.into_iter().map(|c| Item::of(c, &all)).collect();
     let shell = Shell::with_markets(&state, &id, &all, "conversations", "Conversations").await?;
     Ok(render(&InboxPage {
         shell,
@@ -189,20 +199,27 @@ async fn inbox(
             format!("/conversations?{q}")
         },
         f,
-        assignees: assignees(&state, &visible).await?,
-        markets: visible,
-        query_menu,
+        assignees: menus
+            .assignees
+            .into_iter()
+            .map(|(u, name)| (u.0, name))
+            .collect(),
+        markets: list.visible.markets,
+        query_menu: menus.queries,
         selected_query,
-        teams,
+        teams: menus.teams,
         statuses: Status::ALL
             .iter()
             .map(|s| (s.as_str(), s.label()))
             .collect(),
         sentiments: Sentiment::ALL.iter().map(|s| s.as_str()).collect(),
-        can_work: markets_for(&id.caller.actor, Action::WorkConversations, &all)
-            .is_none_or(|m| !m.is_empty()),
+        can_work: menus.can_work,
         older,
     }))
+}
+
+fn some(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 /// Applies one change to every selected conversation the viewer may work on.
@@ -211,27 +228,14 @@ async fn bulk(
     PageUser(id): PageUser,
     form: FormData,
 ) -> Result<Response, PageError> {
-    let ids: Vec<ConversationId> = form
+    let ids: Vec<i64> = form
         .0
         .iter()
         .filter(|(k, _)| k == "id")
-        .map(|(_, v)| v.parse().map(ConversationId))
+        .map(|(_, v)| v.parse())
         .collect::<Result<_, _>>()
         .map_err(|_| AppError::invalid("id", "not a conversation id"))?;
-    if ids.is_empty() {
-        return Err(AppError::invalid("id", "select at least one conversation").into());
-    }
-    let change = parse_change(&id, &form)?;
-    if change.is_empty() {
-        return Err(AppError::invalid("action", "choose what to do with the selection").into());
-    }
-    for c in &ids {
-        check_work(&state, &id, *c).await?;
-    }
-    let n = state
-        .store
-        .change_conversations(&id.author(), &ids, &change)
-        .await?;
+    let n = changes::bulk(&state.app, &id.caller, &ids, &change_fields(&form)).await?;
     let back = form.get("back");
     let back = if back.starts_with("/conversations") && !back.contains("//") {
         back.to_owned()
@@ -243,40 +247,29 @@ async fn bulk(
 }
 
 /// A change from a form: `action` = `status:open`, `assign:me`, `assign:nobody`, `assign:ID`,
-/// `tag:NAME`, `untag:NAME`; or the separate `status`, `assignee`, `add_tag` fields.
-pub fn parse_change(id: &Identity, form: &FormData) -> Result<ConversationChange, AppError> {
-    let mut change = ConversationChange::default();
-    let mut apply = |kind: &str, value: &str| -> Result<(), AppError> {
+/// `tag:NAME`, `untag:NAME`; or the separate `status`, `assignee`, `add_tag`, `remove_tag`
+/// fields (the use case validates them).
+pub fn change_fields(form: &FormData) -> ChangeFields {
+    let mut fields = ChangeFields::default();
+    let mut apply = |kind: &str, value: &str| {
         let value = value.trim();
+        if value.is_empty() {
+            return;
+        }
         match kind {
-            "status" if !value.is_empty() => {
-                change.status = Some(Status::parse(value).map_err(|e| e.at("status"))?);
-            }
-            "assign" if !value.is_empty() => {
-                change.assignee = Some(match value {
-                    "me" => Some(id.user.id),
-                    "nobody" => None,
-                    u => Some(chorus_core::UserId(u.parse().map_err(|_| {
-                        AppError::invalid("assignee", format!("{u:?} is not a user id"))
-                    })?)),
-                });
-            }
-            "tag" if !value.is_empty() => change
-                .add_tags
-                .push(chorus_core::conversations::tag(value).map_err(|e| e.at("tag"))?),
-            "untag" if !value.is_empty() => change
-                .remove_tags
-                .push(chorus_core::conversations::tag(value).map_err(|e| e.at("tag"))?),
+            "status" => fields.status = value.to_owned(),
+            "assign" => fields.assignee = value.to_owned(),
+            "tag" => fields.add_tags.push(value.to_owned()),
+            "untag" => fields.remove_tags.push(value.to_owned()),
             _ => {}
         }
-        Ok(())
     };
     if let Some((kind, value)) = form.get("action").split_once(':') {
-        apply(kind, value)?;
+        apply(kind, value);
     }
-    apply("status", form.get("status"))?;
-    apply("assign", form.get("assignee"))?;
-    apply("tag", form.get("add_tag"))?;
-    apply("untag", form.get("remove_tag"))?;
-    Ok(change)
+    apply("status", form.get("status"));
+    apply("assign", form.get("assignee"));
+    apply("tag", form.get("add_tag"));
+    apply("untag", form.get("remove_tag"));
+    fields
 }

@@ -1,19 +1,16 @@
 //! The Conversations section: the inbox and its threads, listening queries (with the live
 //! check and the 7-day preview), signals (volume, spikes, share of voice) and response times.
+//! Pages only translate: each calls `chorus_app::conversations` and renders what it answers.
 
-mod inbox;
+pub(crate) mod inbox;
 mod queries;
 mod signals;
 mod thread;
 
 use axum::Router;
+use chorus_core::MarketId;
 use chorus_core::org::Market;
-use chorus_core::permission::allows;
-use chorus_core::{Action, MarketId, Scope};
 
-use crate::auth::Identity;
-use crate::conv::markets_for;
-use crate::error::AppError;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -29,34 +26,7 @@ pub struct Tabs {
     pub active: &'static str,
 }
 
-/// The markets the viewer reads conversations in (all of them for a global grant); refuses
-/// someone who reads none.
-pub fn readable_markets(id: &Identity, markets: &[Market]) -> Result<Vec<Market>, AppError> {
-    let visible = match markets_for(&id.caller.actor, Action::ReadConversations, markets) {
-        None => markets.to_vec(),
-        Some(ids) => markets
-            .iter()
-            .filter(|m| ids.contains(&m.id))
-            .cloned()
-            .collect(),
-    };
-    if visible.is_empty() {
-        return Err(AppError::Forbidden(
-            "you may not see conversations in any market".into(),
-        ));
-    }
-    Ok(visible)
-}
-
-/// The markets where the viewer may do `action`.
-pub fn markets_allowing(id: &Identity, action: Action, markets: &[Market]) -> Vec<Market> {
-    markets
-        .iter()
-        .filter(|m| allows(&id.caller.actor, action, Scope::Market(m.id)))
-        .cloned()
-        .collect()
-}
-
+/// The code of market `id`, to show (its id when unknown).
 pub fn market_code(markets: &[Market], id: MarketId) -> String {
     markets
         .iter()

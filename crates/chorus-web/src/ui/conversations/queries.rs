@@ -7,15 +7,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chorus_core::conversations::{ListeningQuery, QueryId, QueryInput, RawQuery, Side};
+use chorus_app::conversations::preview::{self, Preview};
+use chorus_app::conversations::queries::{self, Check, Draft, QueryFields, QueryForm, QueryRow};
+use chorus_core::conversations::{ListeningQuery, Side};
 use chorus_core::org::{Market, Team};
-use chorus_core::permission::authorize;
-use chorus_core::{Action, Scope, TeamId};
 use serde::Deserialize;
 
-use super::{Tabs, market_code, markets_allowing, readable_markets, sentiment_badge};
+use super::{Tabs, market_code, sentiment_badge};
 use crate::auth::{Identity, PageUser};
-use crate::conv::{Check, check, preview};
 use crate::error::{AppError, PageError};
 use crate::state::AppState;
 use crate::ui::{Flash, FormData, Shell, done_flash, format_time, render, render_with_status};
@@ -30,19 +29,12 @@ pub fn routes() -> Router<AppState> {
         .route("/conversations/queries/{id}/delete", post(delete))
 }
 
-struct Row {
-    q: ListeningQuery,
-    market: String,
-    team: String,
-    can_edit: bool,
-}
-
 #[derive(Template)]
 #[template(path = "conversations/queries.html")]
 struct ListPage {
     shell: Shell,
     tabs: Tabs,
-    rows: Vec<Row>,
+    rows: Vec<QueryRow>,
     markets: Vec<Market>,
     market: String,
     /// The name search, as typed.
@@ -83,73 +75,51 @@ fn page_link(market: &str, name: &str, page: i64) -> String {
     serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
-fn team_name(teams: &[Team], id: Option<TeamId>) -> String {
-    id.and_then(|t| teams.iter().find(|x| x.id == t))
-        .map(|t| t.name.clone())
-        .unwrap_or_default()
-}
-
 async fn list(
     State(state): State<AppState>,
     PageUser(id): PageUser,
     Query(p): Query<ListParams>,
 ) -> Result<Response, PageError> {
-    let all = state.store.markets().await?;
-    let visible = readable_markets(&id, &all)?;
-    let selected = p.market.as_deref().and_then(|c| {
-        visible
-            .iter()
-            .find(|m| m.code.as_str().eq_ignore_ascii_case(c))
-    });
-    let teams = state.store.teams(None).await?;
-    let markets: Vec<_> = match selected {
-        Some(m) => vec![m.id],
-        None => visible.iter().map(|m| m.id).collect(),
-    };
     let name = p.name.as_deref().map(str::trim).unwrap_or_default();
     let page = p.page.unwrap_or(1).clamp(1, 1_000_000);
     let offset = (page - 1) * PAGE_SIZE;
-    let (queries, total) = state
-        .store
-        .listening_queries_page(
-            Some(&markets),
-            Some(name).filter(|n| !n.is_empty()),
-            offset,
-            PAGE_SIZE,
-        )
-        .await?;
-    let first = offset + 1;
-    let last = first + queries.len() as i64 - 1;
-    let market = selected.map(|m| m.code.to_string()).unwrap_or_default();
+    let list = queries::page(
+        &state.app,
+        &id.caller,
+        p.market.as_deref(),
+        Some(name),
+        offset,
+        PAGE_SIZE,
+    )
+    .await?;
+    let (total, first) = (list.total, offset + 1);
+    let last = first + list.rows.len() as i64 - 1;
+    let market = list
+        .selected
+        .as_ref()
+        .map(|m| m.code.to_string())
+        .unwrap_or_default();
     // Past the end (a stale link), "Previous" leads to the last page there is.
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let previous = (page > 1).then(|| page_link(&market, name, (page - 1).min(pages)));
     let next = (last < total).then(|| page_link(&market, name, page + 1));
-    let rows = queries
-        .into_iter()
-        .map(|q| Row {
-            market: market_code(&all, q.market_id),
-            team: team_name(&teams, q.team_id),
-            can_edit: authorize(
-                &id.caller.actor,
-                Action::ManageListeningQueries,
-                Scope::Market(q.market_id),
-            )
-            .is_ok(),
-            q,
-        })
-        .collect();
-    let shell = Shell::new(&state, &id, "conversations", "Listening queries")
-        .await?
-        .with_flash(done_flash(p.done.as_deref()));
+    let shell = Shell::with_markets(
+        &state,
+        &id,
+        &list.visible.all,
+        "conversations",
+        "Listening queries",
+    )
+    .await?
+    .with_flash(done_flash(p.done.as_deref()));
     Ok(render(&ListPage {
         shell,
         tabs: Tabs { active: "queries" },
-        rows,
-        can_create: !markets_allowing(&id, Action::ManageListeningQueries, &all).is_empty(),
+        rows: list.rows,
+        can_create: list.can_create,
         market,
         name: name.to_owned(),
-        markets: visible,
+        markets: list.visible.markets,
         total,
         first,
         last,
@@ -214,52 +184,42 @@ impl Values {
         }
     }
 
-    fn raw(&self) -> Result<RawQuery, AppError> {
-        let spike_factor = match self.spike_factor.trim() {
-            "" => None,
-            s => Some(s.parse::<f64>().map_err(|_| {
-                AppError::invalid("spike_factor", format!("{s:?} is not a number, e.g. 3"))
-            })?),
-        };
-        Ok(RawQuery {
+    fn fields(&self) -> QueryFields {
+        QueryFields {
+            market: self.market.clone(),
+            team: self.team.clone(),
             name: self.name.clone(),
             query: self.query.clone(),
             languages: split(&self.languages),
             networks: split(&self.networks),
-            side: Some(self.side.clone()),
-            spike_factor,
+            side: self.side.clone(),
+            spike_factor: self.spike_factor.clone(),
             active: Some(self.active),
-        })
+        }
     }
 
-    /// Validates everything, the query's syntax included.
-    fn parse(&self, markets: &[Market], teams: &[Team]) -> Result<QueryInput, AppError> {
-        let market = markets
-            .iter()
-            .find(|m| m.code.as_str().eq_ignore_ascii_case(self.market.trim()))
-            .ok_or_else(|| AppError::invalid("market", "choose a market"))?;
-        let team = match self.team.trim() {
-            "" => None,
-            t => Some(
-                t.parse::<i64>()
-                    .ok()
-                    .and_then(|t| {
-                        teams
-                            .iter()
-                            .find(|x| x.id.0 == t && x.market_id == market.id)
-                    })
-                    .ok_or_else(|| {
-                        AppError::invalid("team", "choose a team of the query's market")
-                    })?
-                    .id,
-            ),
-        };
-        let input = QueryInput::parse(market.id, team, &self.raw()?)?;
-        let c = check(&input.query, &input.languages, &input.networks);
-        if let Some(e) = c.error {
-            return Err(AppError::invalid("query", e.message));
+    fn draft(&self) -> Draft {
+        Draft {
+            query: self.query.clone(),
+            languages: split(&self.languages),
+            networks: split(&self.networks),
         }
-        Ok(input)
+    }
+
+    /// The live check of the values; bad languages or networks are the check's error.
+    fn check(&self) -> Check {
+        queries::check_draft(&self.draft()).unwrap_or_else(|e| Check {
+            valid: false,
+            canonical: None,
+            tree: None,
+            error: Some(queries::CheckError {
+                message: format!("{}: {e}", e.field().unwrap_or("query")),
+                start: 0,
+                end: 0,
+                hint: "use language codes such as fi and network names such as bluesky".into(),
+                rendered: String::new(),
+            }),
+        })
     }
 }
 
@@ -280,28 +240,6 @@ struct FormPage {
     error_message: String,
 }
 
-struct FormCtx {
-    markets: Vec<Market>,
-    teams: Vec<(Team, String)>,
-}
-
-async fn form_ctx(state: &AppState, id: &Identity) -> Result<FormCtx, AppError> {
-    let all = state.store.markets().await?;
-    let markets = markets_allowing(id, Action::ManageListeningQueries, &all);
-    let teams = state
-        .store
-        .teams(None)
-        .await?
-        .into_iter()
-        .filter(|t| markets.iter().any(|m| m.id == t.market_id))
-        .map(|t| {
-            let code = market_code(&all, t.market_id);
-            (t, code)
-        })
-        .collect();
-    Ok(FormCtx { markets, teams })
-}
-
 #[allow(clippy::too_many_arguments)]
 async fn form_page(
     state: &AppState,
@@ -313,24 +251,13 @@ async fn form_page(
     flash: Option<Flash>,
     error: Option<(String, String)>,
 ) -> Result<Response, PageError> {
-    let ctx = form_ctx(state, id).await?;
+    let QueryForm { markets, teams } = queries::form(&state.app, &id.caller).await?;
     let title = if query_id.is_some() {
         format!("Query: {}", v.name)
     } else {
         "New listening query".to_owned()
     };
-    let raw = v.raw().unwrap_or_default();
-    let langs: Vec<String> = raw
-        .languages
-        .iter()
-        .filter_map(|l| chorus_core::conversations::language_code(l).ok())
-        .collect();
-    let nets: Vec<_> = raw
-        .networks
-        .iter()
-        .filter_map(|n| chorus_core::conversations::NetworkName::parse(n).ok())
-        .collect();
-    let c = check(&v.query, &langs, &nets);
+    let c = v.check();
     let (error_field, error_message) = error.unwrap_or_default();
     let shell = Shell::new(state, id, "conversations", title)
         .await?
@@ -342,8 +269,8 @@ async fn form_page(
             tabs: Tabs { active: "queries" },
             query_id,
             v,
-            markets: ctx.markets,
-            teams: ctx.teams,
+            markets,
+            teams,
             sides: Side::ALL.iter().map(|s| (s.as_str(), s.label())).collect(),
             can_edit,
             check: c,
@@ -358,10 +285,7 @@ async fn new(
     PageUser(id): PageUser,
     Query(p): Query<ListParams>,
 ) -> Result<Response, PageError> {
-    let all = state.store.markets().await?;
-    if markets_allowing(&id, Action::ManageListeningQueries, &all).is_empty() {
-        return Err(AppError::Forbidden("you may not create listening queries".into()).into());
-    }
+    queries::new_form(&state.app, &id.caller).await?;
     let v = Values {
         market: p.market.unwrap_or_default(),
         side: "topic".into(),
@@ -389,22 +313,12 @@ async fn create(
     form: FormData,
 ) -> Result<Response, PageError> {
     let v = Values::from_form(&form);
-    let result = async {
-        let input = authorized_input(&state, &id, &v).await?;
-        Ok::<_, AppError>(
-            state
-                .store
-                .create_listening_query(&id.author(), &input)
-                .await?,
-        )
-    }
-    .await;
-    match result {
+    match queries::create(&state.app, &id.caller, &v.fields()).await {
         Ok(q) => Ok(
             Redirect::to(&format!("/conversations/queries/{}?done=created", q.id)).into_response(),
         ),
         Err(e) => {
-            let err = field_error(e)?;
+            let err = field_error(e.into())?;
             form_page(
                 &state,
                 &id,
@@ -420,55 +334,21 @@ async fn create(
     }
 }
 
-/// The form's values as the input of a query the viewer may save in the market it names.
-async fn authorized_input(
-    state: &AppState,
-    id: &Identity,
-    v: &Values,
-) -> Result<QueryInput, AppError> {
-    let ctx = form_ctx(state, id).await?;
-    let teams: Vec<Team> = ctx.teams.iter().map(|(t, _)| t.clone()).collect();
-    let input = v.parse(&ctx.markets, &teams)?;
-    authorize(
-        &id.caller.actor,
-        Action::ManageListeningQueries,
-        Scope::Market(input.market_id),
-    )?;
-    Ok(input)
-}
-
-async fn load(state: &AppState, id: &Identity, qid: i64) -> Result<ListeningQuery, AppError> {
-    let q = state.store.listening_query(QueryId(qid)).await?;
-    authorize(
-        &id.caller.actor,
-        Action::ReadConversations,
-        Scope::Market(q.market_id),
-    )?;
-    Ok(q)
-}
-
 async fn edit(
     State(state): State<AppState>,
     PageUser(id): PageUser,
     Path(qid): Path<i64>,
     Query(p): Query<ListParams>,
 ) -> Result<Response, PageError> {
-    let q = load(&state, &id, qid).await?;
-    let all = state.store.markets().await?;
-    let can_edit = authorize(
-        &id.caller.actor,
-        Action::ManageListeningQueries,
-        Scope::Market(q.market_id),
-    )
-    .is_ok();
-    let v = Values::of(&q, &all);
+    let view = queries::get(&state.app, &id.caller, qid).await?;
+    let v = Values::of(&view.query, std::slice::from_ref(&view.market));
     form_page(
         &state,
         &id,
         StatusCode::OK,
         Some(qid),
         v,
-        can_edit,
+        view.can_edit,
         done_flash(p.done.as_deref()),
         None,
     )
@@ -481,29 +361,13 @@ async fn update(
     Path(qid): Path<i64>,
     form: FormData,
 ) -> Result<Response, PageError> {
-    let q = load(&state, &id, qid).await?;
-    authorize(
-        &id.caller.actor,
-        Action::ManageListeningQueries,
-        Scope::Market(q.market_id),
-    )?;
     let v = Values::from_form(&form);
-    let result = async {
-        let input = authorized_input(&state, &id, &v).await?;
-        Ok::<_, AppError>(
-            state
-                .store
-                .update_listening_query(&id.author(), q.id, &input)
-                .await?,
-        )
-    }
-    .await;
-    match result {
+    match queries::update(&state.app, &id.caller, qid, &v.fields()).await {
         Ok(_) => {
             Ok(Redirect::to(&format!("/conversations/queries/{qid}?done=saved")).into_response())
         }
         Err(e) => {
-            let err = field_error(e)?;
+            let err = field_error(e.into())?;
             form_page(
                 &state,
                 &id,
@@ -524,16 +388,7 @@ async fn delete(
     PageUser(id): PageUser,
     Path(qid): Path<i64>,
 ) -> Result<Response, PageError> {
-    let q = load(&state, &id, qid).await?;
-    authorize(
-        &id.caller.actor,
-        Action::ManageListeningQueries,
-        Scope::Market(q.market_id),
-    )?;
-    state
-        .store
-        .delete_listening_query(&id.author(), q.id)
-        .await?;
+    queries::delete(&state.app, &id.caller, qid).await?;
     Ok(Redirect::to("/conversations/queries?done=deleted").into_response())
 }
 
@@ -546,20 +401,8 @@ struct CheckFragment {
 /// The live syntax check (htmx): the draft's fields in, a fragment with the canonical form or
 /// the error with a caret under it out.
 async fn check_fragment(PageUser(_id): PageUser, form: FormData) -> Result<Response, PageError> {
-    let v = Values::from_form(&form);
-    let raw = v.raw().unwrap_or_default();
-    let langs: Vec<String> = raw
-        .languages
-        .iter()
-        .filter_map(|l| chorus_core::conversations::language_code(l).ok())
-        .collect();
-    let nets: Vec<_> = raw
-        .networks
-        .iter()
-        .filter_map(|n| chorus_core::conversations::NetworkName::parse(n).ok())
-        .collect();
     Ok(render(&CheckFragment {
-        check: check(&v.query, &langs, &nets),
+        check: Values::from_form(&form).check(),
     }))
 }
 
@@ -583,52 +426,46 @@ struct PreviewFragment {
 }
 
 /// The 7-day preview (htmx): how many stored posts of the last week the draft would have
-/// matched, and the newest of them.
+/// matched, and the newest of them the viewer may read. Bad input is said in the fragment;
+/// someone who reads no conversations is refused.
 async fn preview_fragment(
     State(state): State<AppState>,
     PageUser(id): PageUser,
     form: FormData,
 ) -> Result<Response, PageError> {
-    let all = state.store.markets().await?;
-    readable_markets(&id, &all)?;
-    let v = Values::from_form(&form);
-    let fragment = match v.raw() {
-        Err(e) => Err(e),
-        Ok(raw) => {
-            let c = check(raw.query.trim(), &[], &[]);
-            match c.error {
-                Some(e) => Err(AppError::invalid("query", e.message)),
-                None => preview(&state.store, &raw, 7, 20).await,
-            }
-        }
-    };
-    let page = match fragment {
-        Ok(p) => PreviewFragment {
-            error: String::new(),
-            days: p.days,
-            scanned: p.scanned,
-            matched: p.matched,
-            truncated: p.truncated,
-            samples: p
-                .samples
-                .iter()
-                .map(|s| Sample {
-                    author: s.author_handle.clone().unwrap_or_else(|| s.author.clone()),
-                    text: s.body.clone(),
-                    when: format_time(s.posted_at_ms),
-                    lang: s.lang.clone(),
-                    sentiment: sentiment_badge(s.sentiment),
-                })
-                .collect(),
-        },
-        Err(e) => PreviewFragment {
-            error: e.public_message(),
-            days: 7,
+    let draft = Values::from_form(&form).draft();
+    let page = match preview::preview(&state.app, &id.caller, &draft, None).await {
+        Ok(p) => fragment(p),
+        Err(e @ chorus_app::Error::Invalid { .. }) => PreviewFragment {
+            error: AppError::from(e).public_message(),
+            days: preview::DEFAULT_DAYS,
             scanned: 0,
             matched: 0,
             truncated: false,
             samples: Vec::new(),
         },
+        Err(e) => return Err(AppError::from(e).into()),
     };
     Ok(render(&page))
+}
+
+fn fragment(p: Preview) -> PreviewFragment {
+    PreviewFragment {
+        error: String::new(),
+        days: p.days,
+        scanned: p.scanned,
+        matched: p.matched,
+        truncated: p.truncated,
+        samples: p
+            .samples
+            .iter()
+            .map(|s| Sample {
+                author: s.author_handle.clone().unwrap_or_else(|| s.author.clone()),
+                text: s.body.clone(),
+                when: format_time(s.posted_at_ms),
+                lang: s.lang.clone(),
+                sentiment: sentiment_badge(s.sentiment),
+            })
+            .collect(),
+    }
 }

@@ -7,16 +7,17 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use chorus_app::conversations::inbox::{self, FirstResponse, ReplyBlocked};
+use chorus_app::conversations::replies::{self, ReplyFields};
+use chorus_app::conversations::{Account, Reply, StoredPost, changes, post_url};
 use chorus_core::audit::AuditEntry;
-use chorus_core::conversations::{ConversationId, Status, note};
-use chorus_store::{Account, AuditQuery, ConversationDetail, StoredPost};
+use chorus_core::conversations::Status;
 use serde::Deserialize;
 
-use super::inbox::{Item, parse_change};
+use super::inbox::{Item, change_fields};
 use super::{Tabs, minutes_text, sentiment_badge};
-use crate::auth::{Identity, PageUser};
-use crate::conv::{allowed_in_any, check_work, post_url, publish_reply, send_reply};
-use crate::error::{AppError, PageError};
+use crate::auth::PageUser;
+use crate::error::PageError;
 use crate::state::AppState;
 use crate::ui::{Flash, FormData, Shell, format_time, render};
 
@@ -53,7 +54,7 @@ struct ThreadPage {
     url: Option<String>,
     thread: Vec<ThreadPost>,
     notes: Vec<(String, String, String)>,
-    replies: Vec<(chorus_store::Reply, String)>,
+    replies: Vec<(Reply, String)>,
     accounts: Vec<Account>,
     statuses: Vec<(&'static str, &'static str)>,
     assignees: Vec<(i64, String)>,
@@ -68,23 +69,6 @@ struct ThreadPage {
 #[derive(Deserialize, Default)]
 struct Done {
     done: Option<String>,
-}
-
-async fn load(
-    state: &AppState,
-    id: &Identity,
-    cid: i64,
-) -> Result<(ConversationDetail, Vec<chorus_core::MarketId>), AppError> {
-    let c = ConversationId(cid);
-    let markets = state.store.conversation_markets(c).await?;
-    if !allowed_in_any(
-        &id.caller.actor,
-        chorus_core::Action::ReadConversations,
-        &markets,
-    ) {
-        return Err(AppError::NotFound("conversation"));
-    }
-    Ok((state.store.conversation(c).await?, markets))
 }
 
 fn depth(post: &StoredPost, thread: &[StoredPost]) -> usize {
@@ -124,76 +108,52 @@ fn describe(e: &AuditEntry) -> String {
     }
 }
 
+/// The first response against the target, in words.
+fn first_response_text(f: FirstResponse) -> String {
+    match f {
+        FirstResponse::Answered { minutes, within } => {
+            let verdict = match within {
+                Some(true) => " (within target)",
+                Some(false) => " (over target)",
+                None => "",
+            };
+            format!("{}{verdict}", minutes_text(minutes))
+        }
+        FirstResponse::Waiting {
+            overdue_by: Some(over),
+            ..
+        } => format!("none yet: overdue by {}", minutes_text(over)),
+        FirstResponse::Waiting { minutes, .. } => {
+            format!("none yet ({} waiting)", minutes_text(minutes))
+        }
+    }
+}
+
+fn reply_note(blocked: Option<&ReplyBlocked>) -> String {
+    match blocked {
+        None => String::new(),
+        Some(ReplyBlocked::OtherNetwork(network)) => format!(
+            "Replies go out through Bluesky; this post came from {network}, answer it there."
+        ),
+        Some(ReplyBlocked::NoAccount) => {
+            "No Bluesky account is connected for this conversation's markets yet.".into()
+        }
+        Some(ReplyBlocked::NotConfigured) => "Replying is not configured on this server.".into(),
+    }
+}
+
 async fn show(
     State(state): State<AppState>,
     PageUser(id): PageUser,
     Path(cid): Path<i64>,
     Query(d): Query<Done>,
 ) -> Result<Response, PageError> {
-    let (detail, market_ids) = load(&state, &id, cid).await?;
-    let all = state.store.markets().await?;
-    let can_work = allowed_in_any(
-        &id.caller.actor,
-        chorus_core::Action::WorkConversations,
-        &market_ids,
-    );
-    let mut accounts = Vec::new();
-    for m in &market_ids {
-        accounts.extend(
-            state
-                .store
-                .accounts(Some(*m))
-                .await?
-                .into_iter()
-                .filter(|a| a.network == "bluesky"),
-        );
-    }
-    let is_bluesky = detail.row.post.network == "bluesky";
-    let reply_note = if !is_bluesky {
-        format!(
-            "Replies go out through Bluesky; this post came from {}, answer it there.",
-            detail.row.post.network
-        )
-    } else if accounts.is_empty() {
-        "No Bluesky account is connected for this conversation's markets yet.".into()
-    } else if state.secret_key.is_none() {
-        "Replying is not configured on this server.".into()
-    } else {
-        String::new()
-    };
-    let target = match market_ids.first() {
-        Some(m) => state.store.response_target(*m).await?,
-        None => None,
-    };
-    let first_response = match detail.row.first_response_at_ms {
-        Some(at) => {
-            let mins = (at - detail.row.created_at_ms) as f64 / 60_000.0;
-            let verdict = match target {
-                Some(t) if mins <= t as f64 => " (within target)",
-                Some(_) => " (over target)",
-                None => "",
-            };
-            format!("{}{verdict}", minutes_text(mins))
-        }
-        None => {
-            let waited = (chorus_store::now_ms() - detail.row.created_at_ms) as f64 / 60_000.0;
-            match target {
-                Some(t) if waited > t as f64 => {
-                    format!("none yet: overdue by {}", minutes_text(waited - t as f64))
-                }
-                _ => format!("none yet ({} waiting)", minutes_text(waited)),
-            }
-        }
-    };
-    let history = state
-        .store
-        .audit_entries(&AuditQuery {
-            subject_type: Some("conversation".into()),
-            subject_id: Some(cid.to_string()),
-            limit: 50,
-            ..AuditQuery::default()
-        })
-        .await?
+    let view = inbox::thread(&state.app, &id.caller, cid).await?;
+    let detail = view.conversation.detail;
+    let all = view.conversation.markets;
+    let can_work = view.conversation.can_work;
+    let history = view
+        .history
         .iter()
         .map(|e| HistoryLine {
             when: format_time(e.at_ms),
@@ -201,7 +161,6 @@ async fn show(
             what: describe(e),
         })
         .collect();
-    let visible = super::readable_markets(&id, &all)?;
     let thread_posts = detail.thread.clone();
     let thread = detail
         .thread
@@ -224,7 +183,7 @@ async fn show(
             .clone()
             .unwrap_or_else(|| detail.row.post.author.clone())
     );
-    let shell = Shell::new(&state, &id, "conversations", title)
+    let shell = Shell::with_markets(&state, &id, &all, "conversations", title)
         .await?
         .with_flash(match d.done.as_deref() {
             Some("changed") => Flash::success("Saved. The change is recorded in the audit log."),
@@ -255,17 +214,24 @@ async fn show(
                 (r, when)
             })
             .collect(),
-        can_reply: can_work && reply_note.is_empty(),
-        reply_note,
-        accounts,
+        can_reply: can_work && view.reply_blocked.is_none(),
+        reply_note: reply_note(view.reply_blocked.as_ref()),
+        accounts: view.accounts,
         statuses: Status::ALL
             .iter()
             .map(|s| (s.as_str(), s.label()))
             .collect(),
-        assignees: super::inbox::assignees(&state, &visible).await?,
+        assignees: view
+            .assignees
+            .into_iter()
+            .map(|(u, name)| (u.0, name))
+            .collect(),
         can_work,
-        first_response,
-        target: target.map(|t| minutes_text(t as f64)).unwrap_or_default(),
+        first_response: first_response_text(view.first_response),
+        target: view
+            .target_minutes
+            .map(|t| minutes_text(t as f64))
+            .unwrap_or_default(),
         history,
     }))
 }
@@ -276,13 +242,7 @@ async fn change(
     Path(cid): Path<i64>,
     form: FormData,
 ) -> Result<Response, PageError> {
-    let c = ConversationId(cid);
-    check_work(&state, &id, c).await?;
-    let change = parse_change(&id, &form)?;
-    state
-        .store
-        .change_conversations(&id.author(), &[c], &change)
-        .await?;
+    changes::change(&state.app, &id.caller, cid, &change_fields(&form)).await?;
     Ok(Redirect::to(&format!("/conversations/{cid}?done=changed")).into_response())
 }
 
@@ -292,10 +252,7 @@ async fn add_note(
     Path(cid): Path<i64>,
     form: FormData,
 ) -> Result<Response, PageError> {
-    let c = ConversationId(cid);
-    check_work(&state, &id, c).await?;
-    let body = note(form.get("body")).map_err(|e| e.at("body"))?;
-    state.store.add_note(&id.author(), c, &body).await?;
+    changes::add_note(&state.app, &id.caller, cid, form.get("body")).await?;
     Ok(Redirect::to(&format!("/conversations/{cid}?done=noted")).into_response())
 }
 
@@ -305,13 +262,12 @@ async fn reply(
     Path(cid): Path<i64>,
     form: FormData,
 ) -> Result<Response, PageError> {
-    let account: i64 = form
-        .get("account")
-        .parse()
-        .map_err(|_| AppError::invalid("account", "choose the account to reply from"))?;
-    let r = send_reply(&state, &id, cid, account, form.get("body")).await?;
-    let done = if r.state == "sent" { "sent" } else { "failed" };
-    Ok(Redirect::to(&format!("/conversations/{cid}?done={done}")).into_response())
+    let fields = ReplyFields {
+        account: form.get("account").to_owned(),
+        body: form.get("body").to_owned(),
+    };
+    let r = replies::send(&state.app, &id.caller, cid, &fields).await?;
+    Ok(Redirect::to(&format!("/conversations/{cid}?done={}", done(&r))).into_response())
 }
 
 async fn retry(
@@ -319,17 +275,11 @@ async fn retry(
     PageUser(id): PageUser,
     Path((cid, reply_id)): Path<(i64, i64)>,
 ) -> Result<Response, PageError> {
-    check_work(&state, &id, ConversationId(cid)).await?;
-    let r = state.store.reply(reply_id).await?;
-    if r.conversation_id.0 != cid {
-        return Err(AppError::NotFound("reply").into());
-    }
-    let key = state.secret_key.clone().ok_or_else(|| AppError::Invalid {
-        field: None,
-        message: "replying is not configured on this server".into(),
-    })?;
-    state.store.retry_reply(reply_id).await?;
-    let r = publish_reply(&state, &key, reply_id).await?;
-    let done = if r.state == "sent" { "sent" } else { "failed" };
-    Ok(Redirect::to(&format!("/conversations/{cid}?done={done}")).into_response())
+    let r = replies::retry(&state.app, &id.caller, cid, reply_id).await?;
+    Ok(Redirect::to(&format!("/conversations/{cid}?done={}", done(&r))).into_response())
+}
+
+/// The flash to show after a reply: published, or failed (the reason is on the page).
+fn done(r: &Reply) -> &'static str {
+    if r.state == "sent" { "sent" } else { "failed" }
 }

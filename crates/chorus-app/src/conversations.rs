@@ -1,1 +1,0 @@
-//! Conversations: listening queries, the inbox, replies, signals.
