@@ -104,7 +104,6 @@ impl App {
         Ok(self.store.ping().await?)
     }
 
-    #[allow(dead_code)] // taken by the use cases that talk to networks as they move here
     pub(crate) fn secret_key(&self) -> Result<&SecretKey> {
         self.secret_key
             .as_ref()

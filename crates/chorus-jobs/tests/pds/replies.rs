@@ -65,6 +65,8 @@ async fn a_reply_that_met_a_server_error_is_retried_by_its_job_and_sent_once() {
                 quote_of: None,
                 cid: Some(cid.clone()),
                 link: None,
+                country: None,
+                domains: vec![],
                 matches: vec![(q.id, seeded.market)],
             }],
         )

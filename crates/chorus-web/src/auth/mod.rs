@@ -16,7 +16,6 @@ use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use chorus_app::{Caller, auth};
-use chorus_core::audit::Author;
 use chorus_core::user::User;
 
 use crate::error::{AppError, PageError};
@@ -30,13 +29,6 @@ pub struct Identity {
     pub user: User,
     /// The session's CSRF token (to put in forms); `None` for API-token requests.
     pub csrf: Option<String>,
-}
-
-impl Identity {
-    /// The user as the audit log names them.
-    pub fn author(&self) -> Author {
-        self.caller.author()
-    }
 }
 
 /// Middleware: resolves the identity and checks CSRF, then calls the handler.
