@@ -10,3 +10,4 @@ mod bad_input;
 mod conversations;
 mod pages;
 mod stories;
+mod sweep;
