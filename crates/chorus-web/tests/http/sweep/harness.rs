@@ -140,7 +140,7 @@ impl Case {
 }
 
 /// Rows of every table, hashed per table.
-type Fingerprint = BTreeMap<String, u64>;
+pub type Fingerprint = BTreeMap<String, u64>;
 
 pub struct Sweep {
     group: &'static str,
@@ -421,7 +421,7 @@ fn forbidden(w: &World, who: &Person, case: &Case, refusal: bool) -> Vec<String>
 
 /// Every table's rows, hashed (order-independent); sessions and the last use of API tokens are
 /// left out (signing in and using a token is not a change a refusal could make).
-fn fingerprint(db: &rusqlite::Connection) -> Fingerprint {
+pub fn fingerprint(db: &rusqlite::Connection) -> Fingerprint {
     let mut tables: Vec<String> = db
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
         .unwrap()

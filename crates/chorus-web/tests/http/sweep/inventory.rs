@@ -110,7 +110,8 @@ fn sources(dir: &Path) -> Vec<String> {
     out
 }
 
-fn source_routes(sub: &str) -> Vec<(String, String)> {
+/// The `(METHOD, path)` pairs of the `.route(` calls under `src/<sub>`.
+pub fn source_routes(sub: &str) -> Vec<(String, String)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(sub);
     sources(&dir).iter().flat_map(|s| routes_in(s)).collect()
 }

@@ -7,20 +7,21 @@
 //!
 //! Each group below runs on its own server and database, so the groups run in parallel; each
 //! prints a summary line (`cargo test -p chorus-web --test http sweep -- --nocapture`).
-//! `inventory` fails when a route exists that no group covers.
+//! `inventory` fails when a route exists that no group covers. The world, the fingerprint and
+//! the route scan also serve the bad-input property test (`crate::bad_input`).
 
 mod api_conv;
 mod api_org;
 mod api_stories;
-mod fixtures;
-mod harness;
-mod inventory;
+pub mod fixtures;
+pub mod harness;
+pub mod inventory;
 mod members;
-mod model;
+pub mod model;
 mod pages_admin;
 mod pages_conv;
 mod pages_stories;
-mod world;
+pub mod world;
 
 use harness::Sweep;
 use world::World;
