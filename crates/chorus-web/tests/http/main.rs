@@ -13,4 +13,5 @@ mod pages;
 mod playbook;
 mod sessions;
 mod stories;
+mod sweep;
 mod users;

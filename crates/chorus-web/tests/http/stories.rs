@@ -1,9 +1,10 @@
 //! Stories over HTTP: the workflow matrix, the composer's checks, time zones on DST days in both
 //! hemispheres, CSV import and calendar export, campaigns, rules, accounts, images and
-//! notifications.
+//! notifications, and two people moving one story at the same moment.
 
 mod campaigns_admin;
 mod composer;
+mod concurrency;
 mod exports;
 mod images;
 mod parity;

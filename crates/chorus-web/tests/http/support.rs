@@ -90,6 +90,34 @@ pub async fn spawn_app_with(config: WebConfig) -> TestApp {
     }
 }
 
+impl TestApp {
+    /// The SQLite file behind the store, for tests that read it directly (read-only).
+    pub fn db_path(&self) -> std::path::PathBuf {
+        self._dir.path().join("chorus.db")
+    }
+}
+
+/// The server over an empty store (no markets, no users) that can seal network credentials
+/// (replies and account connections get as far as the network), for tests that seed their own
+/// world: the authorization sweep.
+pub async fn spawn_empty() -> TestApp {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&DatabaseUrl::sqlite_in(dir.path()))
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let key = chorus_networks::bluesky::SecretKey::from_bytes([7; 32]);
+    let state = AppState::new(store.clone(), web_config(), None).with_secret_key(key);
+    tokio::spawn(chorus_web::serve(listener, state, std::future::pending()));
+    TestApp {
+        base: format!("http://{addr}"),
+        store,
+        _dir: dir,
+    }
+}
+
 /// Extracts `name="csrf" value="…"` from a page.
 pub fn csrf_in(html: &str) -> String {
     let at = html
