@@ -97,6 +97,12 @@ pub async fn log_in(
 }
 
 /// Ends a session (signing out). Ending one that has already ended is not an error.
+/// Removes sessions past their end (housekeeping the server runs now and then); answers how
+/// many were removed.
+pub async fn expire_sessions(app: &App) -> Result<u64> {
+    Ok(app.store.delete_expired_sessions().await?)
+}
+
 pub async fn log_out(app: &App, token: &str) -> Result<()> {
     Ok(app.store.delete_session(token).await?)
 }

@@ -31,9 +31,9 @@ use std::time::Duration;
 use chorus_core::audit::Author;
 use chorus_core::user::{Membership, User};
 use chorus_core::{Actor, Role, Scope, UserId};
-use chorus_networks::bluesky::SecretKey;
 use chorus_store::Store;
 
+pub use chorus_networks::bluesky::{Secret, SecretKey};
 pub use error::{Error, Result};
 
 /// Settings the use cases need, validated by the caller.

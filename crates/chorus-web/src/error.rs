@@ -9,7 +9,6 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use chorus_core::{Denied, FieldError};
-use chorus_store::StoreError;
 use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
@@ -88,31 +87,6 @@ impl AppError {
     fn log(&self) {
         if let AppError::Internal(detail) = self {
             tracing::error!(error = %detail, "internal error");
-        }
-    }
-}
-
-impl From<StoreError> for AppError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound { what } => AppError::NotFound(what),
-            StoreError::AlreadyExists { what, field } => AppError::Conflict {
-                field: field.to_owned(),
-                message: format!("{what} already exists"),
-            },
-            e @ StoreError::Stale { .. } => AppError::Conflict {
-                field: "state".to_owned(),
-                message: e.to_string(),
-            },
-            StoreError::State(message) => AppError::Conflict {
-                field: "state".to_owned(),
-                message,
-            },
-            StoreError::Reference(message) => AppError::Invalid {
-                field: None,
-                message,
-            },
-            other => AppError::Internal(other.to_string()),
         }
     }
 }

@@ -69,7 +69,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let cleanup = tokio::spawn(state::expire_sessions_periodically(
-        state.store.clone(),
+        state.app.clone(),
         Duration::from_secs(600),
     ));
     let result = axum::serve(

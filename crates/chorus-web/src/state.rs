@@ -3,8 +3,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chorus_app::SecretKey;
 use chorus_app::{App, AppConfig};
-use chorus_networks::bluesky::SecretKey;
 use chorus_store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
 
@@ -38,14 +38,10 @@ impl Default for WebConfig {
 pub struct AppState {
     /// The use cases: every handler acts through them.
     pub app: App,
-    pub store: Store,
     pub config: Arc<WebConfig>,
     pub(crate) limiter: Arc<LoginLimiter>,
     pub(crate) metrics: Option<PrometheusHandle>,
     pub(crate) started: Instant,
-    /// The installation's key that seals network credentials; without it, accounts cannot be
-    /// connected from the web (the admin page says so).
-    pub(crate) secret_key: Option<SecretKey>,
 }
 
 impl AppState {
@@ -61,29 +57,26 @@ impl AppState {
         );
         Self {
             app,
-            store,
             config: Arc::new(config),
             limiter: Arc::new(limiter),
             metrics,
             started: Instant::now(),
-            secret_key: None,
         }
     }
 
     /// Lets the admin pages connect network accounts, sealing their credentials with `key`.
     pub fn with_secret_key(mut self, key: SecretKey) -> Self {
-        self.app = self.app.with_secret_key(key.clone());
-        self.secret_key = Some(key);
+        self.app = self.app.with_secret_key(key);
         self
     }
 }
 
 /// Deletes expired sessions every `every`, forever.
-pub(crate) async fn expire_sessions_periodically(store: Store, every: Duration) {
+pub(crate) async fn expire_sessions_periodically(app: App, every: Duration) {
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
-        match store.delete_expired_sessions().await {
+        match chorus_app::auth::expire_sessions(&app).await {
             Ok(0) => {}
             Ok(n) => tracing::debug!(deleted = n, "expired sessions removed"),
             Err(e) => tracing::warn!(error = %e, "removing expired sessions failed"),

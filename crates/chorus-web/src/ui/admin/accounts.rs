@@ -9,8 +9,8 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use chorus_app::Secret;
 use chorus_app::accounts::{self, ConnectFields};
-use chorus_networks::bluesky::Secret;
 use serde::Deserialize;
 
 use crate::auth::{Identity, PageUser};
