@@ -79,6 +79,10 @@ pub struct StoryDetail {
     pub variants: Vec<VariantDetail>,
     /// The transitions the caller may make now.
     pub available: Vec<Transition>,
+    /// When the caller reviews this market's stories and the story awaits review, but they may
+    /// not approve it (they wrote it, or changed its content since it was last approved): why,
+    /// and who may instead (a role, never a name).
+    pub approval_refused: Option<String>,
     /// May change its fields and add variants (may edit it, and it is not publishing or
     /// published).
     pub can_edit: bool,
@@ -97,6 +101,8 @@ async fn detail(
     let can_edit = may_edit && check_open_for_variants(&story).is_ok();
     let can_move = may_reschedule(&caller.actor, &story);
     let available = workflow::available(&caller.actor, &facts(&story));
+    let approval_refused =
+        workflow::approval_refused(&caller.actor, &facts(&story)).map(|e| e.to_string());
     let variants: Vec<VariantDetail> = app
         .store
         .variants(story.id)
@@ -121,6 +127,7 @@ async fn detail(
         story,
         variants,
         available,
+        approval_refused,
         can_edit,
         past_times,
     })

@@ -77,6 +77,9 @@ pub struct StoryDto {
     pub principles: Vec<i64>,
     /// The transitions the caller may make now.
     pub available: Vec<String>,
+    /// When the caller reviews this market's stories but may not approve this one (they wrote
+    /// it, or changed its content since it was last approved): why, and who may instead.
+    pub approval_refused: Option<String>,
     /// Whether the caller may change its fields and add variants now (not once it is
     /// publishing or published).
     pub can_edit: bool,
@@ -135,6 +138,7 @@ fn story_dto(d: &StoryDetail, lookup: &Lookup) -> StoryDto {
             .map(|p| p.number)
             .collect(),
         available: d.available.iter().map(|t| t.as_str().to_owned()).collect(),
+        approval_refused: d.approval_refused.clone(),
         can_edit: d.can_edit,
         variants: d
             .variants

@@ -5,6 +5,7 @@
 mod campaigns_admin;
 mod composer;
 mod exports;
+mod four_eyes;
 mod images;
 mod parity;
 mod planning;
