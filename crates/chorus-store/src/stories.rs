@@ -1,8 +1,10 @@
-//! Stories and their variants (one per account and locale), images, comments.
+//! Stories and their variants (one per account and locale); their images are in `variant_images`,
+//! their comments in `story_comments`, who changed them in `story_editors`.
 //!
 //! Editing the content of a story that was in review, approved or scheduled sends it back to
 //! draft and cancels its publish jobs, in the same transaction: what gets published is always
-//! what was approved. What went out stays as it went out: a story that is publishing or
+//! what was approved. Every content change also records its author in the same transaction
+//! (`story_editors`), so that nobody approves what they changed. What went out stays as it went out: a story that is publishing or
 //! published, and a variant that is, do not change. That condition is in the `WHERE` clause of
 //! each change (`STORY_OPEN`, `VARIANT_OPEN`), so a publish that starts meanwhile cannot
 //! slip between a check and the write; a change it stops is refused with `State` and writes
@@ -498,42 +500,6 @@ impl Store {
             async |c, _| variant_refusal(c, id).await,
         )
         .await
-    }
-
-    /// Adds a comment to a story (comments are conversation, not content: not audited).
-    pub async fn add_comment(
-        &self,
-        author: &Author,
-        story: i64,
-        body: &str,
-    ) -> Result<(), StoreError> {
-        let Some(uid) = author.user_id else {
-            return Err(StoreError::Reference("comments need a person".into()));
-        };
-        sqlx::query(
-            "INSERT INTO story_comments (story_id, author_id, body, created_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(story)
-        .bind(uid.0)
-        .bind(body)
-        .bind(now_ms())
-        .execute(self.pool())
-        .await
-        .map_err(|e| reference(e, "the story does not exist"))?;
-        Ok(())
-    }
-
-    /// A story's comments, oldest first: (author, body, time).
-    pub async fn comments(&self, story: i64) -> Result<Vec<(UserId, String, i64)>, StoreError> {
-        sqlx::query(
-            "SELECT author_id, body, created_at FROM story_comments WHERE story_id = $1 ORDER BY id",
-        )
-        .bind(story)
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(|r| Ok((UserId(r.try_get("author_id")?), r.try_get("body")?, r.try_get("created_at")?)))
-        .collect()
     }
 }
 
