@@ -77,8 +77,10 @@ pub enum Retry {
 
 impl Store {
     /// Applies a workflow transition the caller has checked (see
-    /// `chorus_core::stories::workflow::check`), if the story is still in the state the caller
-    /// loaded (`story.state`): otherwise `Stale`, and nothing changes. An approval is also
+    /// `chorus_core::stories::workflow::check`), if the story is still as the caller loaded it
+    /// (its state and `updated_at_ms`: a story edited, sent back to draft and submitted again
+    /// meanwhile is in the same state, but not the one that was checked and shown): otherwise
+    /// `Stale`, and nothing changes. An approval is also
     /// refused (`Stale`) when its author wrote the story or changed its content, which the
     /// caller's check refuses already unless the content changed after it loaded the story; an
     /// approval empties the story's `changed_by` (see `story_editors`).
@@ -104,7 +106,8 @@ impl Store {
                      ELSE scheduled_by END, \
                      reject_reason = CASE WHEN $3 = 'reject' THEN $5 WHEN $3 = 'reopen' THEN NULL \
                      ELSE reject_reason END \
-                     WHERE id = $6 AND state = $7 AND ($3 <> 'approve' OR $4 IS NULL OR \
+                     WHERE id = $6 AND state = $7 AND updated_at = $8 \
+                     AND ($3 <> 'approve' OR $4 IS NULL OR \
                      (author_id <> $4 AND NOT EXISTS (SELECT 1 FROM story_editors \
                      WHERE story_id = $6 AND user_id = $4)))",
                 )
@@ -115,6 +118,7 @@ impl Store {
                 .bind(reason)
                 .bind(story.id)
                 .bind(story.state.as_str())
+                .bind(story.updated_at_ms)
                 .execute(&mut *c)
                 .await?
                 .rows_affected();

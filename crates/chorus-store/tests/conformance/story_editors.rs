@@ -1,7 +1,8 @@
 //! The four-eyes rule's record: who changed a story's content since it was last approved
 //! (`Story::changed_by`). Every content change records its author in its own transaction;
 //! moving a time, commenting and the workflow record nobody; an approval empties the list, and
-//! the store refuses an approval by the author or by anyone on it, changing nothing.
+//! the store refuses an approval by the author or by anyone on it, changing nothing — and one
+//! of a story that changed since it was loaded.
 
 use chorus_core::audit::Author;
 use chorus_core::org::MarketInput;
@@ -384,7 +385,55 @@ async fn review_requests_go_to_the_leads_who_may_approve(store: &Store) {
     assert!(asked(w.other_lead.0).await);
 }
 
+async fn an_approval_applies_to_the_story_as_it_was_loaded(store: &Store) {
+    let w = world(store).await;
+    let sys = Author::system("test");
+    let (sid, vid) = w.story(store).await;
+    let s = store.story(sid).await.unwrap();
+    let shown = store
+        .transition_story(&sys, &s, Transition::Submit, StoryState::InReview, None)
+        .await
+        .unwrap();
+    // Meanwhile the writer changes the text (back to draft) and it is submitted again: the same
+    // state, other words. (Times are milliseconds: let one pass.)
+    tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+    store
+        .save_variant(&w.writer.1, sid, Some(vid), &w.variant("Other words", None))
+        .await
+        .unwrap();
+    let now = store.story(sid).await.unwrap();
+    let now = store
+        .transition_story(&sys, &now, Transition::Submit, StoryState::InReview, None)
+        .await
+        .unwrap();
+    assert_eq!(now.state, shown.state);
+    let err = store
+        .transition_story(
+            &w.lead.1,
+            &shown,
+            Transition::Approve,
+            StoryState::Approved,
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Stale { .. }), "{err:?}");
+    assert_eq!(store.story(sid).await.unwrap(), now, "nothing changed");
+    assert!(!actions(store, sid).await.contains(&"story.approve".into()));
+    store
+        .transition_story(
+            &w.lead.1,
+            &now,
+            Transition::Approve,
+            StoryState::Approved,
+            None,
+        )
+        .await
+        .unwrap();
+}
+
 crate::support::conformance_suite!(
+    an_approval_applies_to_the_story_as_it_was_loaded,
     every_content_change_records_who_made_it,
     nobody_approves_what_they_wrote_or_changed_and_approval_starts_afresh,
     review_requests_go_to_the_leads_who_may_approve,

@@ -283,7 +283,8 @@ async fn transition(
     form: FormData,
 ) -> Result<Response, PageError> {
     let raw = form.get("transition");
-    match story::transition(&state.app, &id.caller, sid, raw, form.get("reason")).await {
+    let (reason, seen) = (form.get("reason"), form.get("seen"));
+    match story::transition(&state.app, &id.caller, sid, raw, reason, seen).await {
         Ok((_, t)) => {
             Ok(Redirect::to(&format!("/stories/{sid}?done={}", t.as_str())).into_response())
         }

@@ -2,7 +2,8 @@
 //! lead who changed a contributor's story — its title, a variant's text, an image's alternative
 //! text — and submitted it is not offered Approve (the page and the API say who may instead),
 //! and is refused it (403, nothing changes, no approval in the audit log); another lead of the
-//! market approves it; a lead who only commented approves it.
+//! market approves it; a lead who only commented approves it. And an approval applies only to
+//! the story as the lead was shown it, not to other words submitted since.
 
 use chorus_core::audit::Author;
 use chorus_core::stories::workflow::{StoryState, Transition};
@@ -455,4 +456,112 @@ async fn the_probes_scenario_a_lead_edits_submits_and_may_not_approve() {
     let (status, s) = transition(&lead, "approve").await;
     assert_eq!(status, StatusCode::OK, "{s}");
     assert_eq!(approvals(&app, sid).await, 2);
+}
+
+/// The `seen` field of the page's workflow forms.
+fn seen_in(html: &str) -> String {
+    let at = html
+        .find(r#"name="seen" value=""#)
+        .expect("the workflow form carries the story's version");
+    let rest = &html[at + r#"name="seen" value=""#.len()..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+/// A lead opens a story in review; meanwhile its writer changes the text and an editor submits
+/// it again (the same state, other words). The lead's approval, from what she was shown, is
+/// refused (409, nothing changes) on both doors; approving what she reloads works.
+#[tokio::test]
+async fn an_approval_applies_only_to_the_words_the_lead_was_shown() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let writer = Door::of(&app, WRITER_FI, false).await;
+    let Door::Api(writer) = writer else {
+        unreachable!()
+    };
+    let editor = api(&app, &token(&app, Role::Editor).await);
+    let lead_page = Browser::login_as(&app, Role::MarketLead).await;
+    let lead_api = api(&app, &token(&app, Role::MarketLead).await);
+    for page in [true, false] {
+        let door = if page { "page" } else { "api" };
+        let (sid, vid, _) = in_review(&app, &w).await;
+        // What the lead is shown.
+        let seen = if page {
+            let (_, html) = lead_page.get_html(&format!("/stories/{sid}")).await;
+            seen_in(&html)
+        } else {
+            let (_, s) = lead_api.get(&format!("/api/v1/stories/{sid}")).await;
+            s["version"].as_i64().unwrap().to_string()
+        };
+        // Meanwhile (times are milliseconds: let one pass).
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+        let (status, v) = writer
+            .put(
+                &format!("/api/v1/stories/{sid}/variants/{vid}"),
+                json!({"account": "northwind-fi.test", "locale": "fi-FI",
+                    "text": "Words the lead never saw"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{door}: {v}");
+        let (status, s) = editor
+            .post(
+                &format!("/api/v1/stories/{sid}/transitions"),
+                json!({"transition": "submit"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{door}: {s}");
+        let before = app.store.story(sid).await.unwrap();
+        assert_eq!(before.state, StoryState::InReview);
+
+        let approve = async |seen: &str| -> (StatusCode, String) {
+            if page {
+                let r = lead_page
+                    .post_form(
+                        &format!("/stories/{sid}/transition"),
+                        &[("transition", "approve"), ("seen", seen)],
+                    )
+                    .await;
+                (r.status(), r.text().await.unwrap())
+            } else {
+                let (s, v) = lead_api
+                    .post(
+                        &format!("/api/v1/stories/{sid}/transitions"),
+                        json!({"transition": "approve", "version": seen.parse::<i64>().unwrap()}),
+                    )
+                    .await;
+                (s, v.to_string())
+            }
+        };
+        let (status, body) = approve(&seen).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{door}: {body}");
+        assert!(
+            body.contains("changed by someone else since you loaded it"),
+            "{door}: {body}"
+        );
+        assert_eq!(app.store.story(sid).await.unwrap(), before, "{door}");
+        assert_eq!(approvals(&app, sid).await, 0, "{door}");
+
+        let fresh = before.updated_at_ms.to_string();
+        let (status, body) = approve(&fresh).await;
+        assert!(
+            status == StatusCode::OK || status == StatusCode::SEE_OTHER,
+            "{door}: {status} {body}"
+        );
+        assert_eq!(
+            app.store.story(sid).await.unwrap().state,
+            StoryState::Approved
+        );
+    }
+    // A version that is not a number is bad input, named.
+    let (sid, _, _) = in_review(&app, &w).await;
+    let r = lead_page
+        .post_form(
+            &format!("/stories/{sid}/transition"),
+            &[("transition", "approve"), ("seen", "yesterday")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.store.story(sid).await.unwrap().state,
+        StoryState::InReview
+    );
 }
