@@ -113,9 +113,9 @@ impl From<TransitionError> for Error {
         match e {
             TransitionError::WrongState { .. } => Error::conflict("state", e.to_string()),
             TransitionError::ReasonRequired => Error::invalid("reason", e.to_string()),
-            TransitionError::OwnStory | TransitionError::NotAllowed { .. } => {
-                Error::Forbidden(e.to_string())
-            }
+            TransitionError::OwnStory
+            | TransitionError::ChangedContent
+            | TransitionError::NotAllowed { .. } => Error::Forbidden(e.to_string()),
         }
     }
 }

@@ -39,6 +39,8 @@ mod settings;
 mod signals;
 mod stories;
 mod stories_import;
+mod story_comments;
+mod story_editors;
 mod story_guard;
 mod users;
 mod variant_images;

@@ -16,6 +16,7 @@ use crate::notifications::notify;
 use crate::stories::{
     PubState, Story, VARIANT_COLUMNS, Variant, load_story, publish_key, variant_from_row,
 };
+use crate::story_editors;
 use crate::story_guard::{VARIANT_FINAL, lock_variant};
 use crate::{Store, StoreError, now_ms};
 
@@ -76,8 +77,13 @@ pub enum Retry {
 
 impl Store {
     /// Applies a workflow transition the caller has checked (see
-    /// `chorus_core::stories::workflow::check`), if the story is still in the state the caller
-    /// loaded (`story.state`): otherwise `Stale`, and nothing changes.
+    /// `chorus_core::stories::workflow::check`), if the story is still as the caller loaded it
+    /// (its state and `updated_at_ms`: a story edited, sent back to draft and submitted again
+    /// meanwhile is in the same state, but not the one that was checked and shown): otherwise
+    /// `Stale`, and nothing changes. An approval is also
+    /// refused (`Stale`) when its author wrote the story or changed its content, which the
+    /// caller's check refuses already unless the content changed after it loaded the story; an
+    /// approval empties the story's `changed_by` (see `story_editors`).
     pub async fn transition_story(
         &self,
         author: &Author,
@@ -100,7 +106,10 @@ impl Store {
                      ELSE scheduled_by END, \
                      reject_reason = CASE WHEN $3 = 'reject' THEN $5 WHEN $3 = 'reopen' THEN NULL \
                      ELSE reject_reason END \
-                     WHERE id = $6 AND state = $7",
+                     WHERE id = $6 AND state = $7 AND updated_at = $8 \
+                     AND ($3 <> 'approve' OR $4 IS NULL OR \
+                     (author_id <> $4 AND NOT EXISTS (SELECT 1 FROM story_editors \
+                     WHERE story_id = $6 AND user_id = $4)))",
                 )
                 .bind(to.as_str())
                 .bind(now_ms())
@@ -109,6 +118,7 @@ impl Store {
                 .bind(reason)
                 .bind(story.id)
                 .bind(story.state.as_str())
+                .bind(story.updated_at_ms)
                 .execute(&mut *c)
                 .await?
                 .rows_affected();
@@ -512,15 +522,21 @@ async fn transition_effects(
                 jobs::cancel(conn, &publish_key(v.id)).await?;
             }
         }
-        Transition::Submit | Transition::Approve | Transition::Reject => {}
+        // What was approved was seen by someone who did not change it: the next change starts
+        // the list of who changed it again.
+        Transition::Approve => story_editors::clear(conn, story.id).await?,
+        Transition::Submit | Transition::Reject => {}
     }
     let title = &story.title;
     let who = &author.label;
     let mut tell: Vec<(UserId, String)> = Vec::new();
     match transition {
         Transition::Submit => {
+            // Only the leads who may approve it: not its author, nor who changed it.
             for lead in market_leads(conn, story.market_id).await? {
-                tell.push((lead, format!("{who} asks you to review “{title}”")));
+                if lead != story.author_id && !story.changed_by.contains(&lead) {
+                    tell.push((lead, format!("{who} asks you to review “{title}”")));
+                }
             }
         }
         Transition::Approve => {

@@ -1,8 +1,10 @@
-//! Stories and their variants (one per account and locale), images, comments.
+//! Stories and their variants (one per account and locale); their images are in `variant_images`,
+//! their comments in `story_comments`, who changed them in `story_editors`.
 //!
 //! Editing the content of a story that was in review, approved or scheduled sends it back to
 //! draft and cancels its publish jobs, in the same transaction: what gets published is always
-//! what was approved. What went out stays as it went out: a story that is publishing or
+//! what was approved. Every content change also records its author in the same transaction
+//! (`story_editors`), so that nobody approves what they changed. What went out stays as it went out: a story that is publishing or
 //! published, and a variant that is, do not change. That condition is in the `WHERE` clause of
 //! each change (`STORY_OPEN`, `VARIANT_OPEN`), so a publish that starts meanwhile cannot
 //! slip between a check and the write; a change it stops is refused with `State` and writes
@@ -17,6 +19,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::audit::{self, Applied, Change, Lock, snapshot};
 use crate::error::{is_foreign_key_violation, is_unique_violation};
+use crate::story_editors;
 use crate::story_guard::{STORY_OPEN, VARIANT_OPEN, lock_variant, story_refusal, variant_refusal};
 use crate::variant_images::image_metas;
 use crate::{Store, StoreError, jobs, now_ms};
@@ -34,6 +37,9 @@ pub struct Story {
     pub scheduled_by: Option<UserId>,
     pub reject_reason: Option<String>,
     pub principles: Vec<PrincipleId>,
+    /// Who changed its content since it was last approved, its author among them until then
+    /// (none of them may approve it: see `story_editors`).
+    pub changed_by: Vec<UserId>,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
 }
@@ -136,6 +142,7 @@ pub(crate) fn story_from_row(r: &AnyRow) -> Result<Story, StoreError> {
         scheduled_by: r.try_get::<Option<i64>, _>("scheduled_by")?.map(UserId),
         reject_reason: r.try_get("reject_reason")?,
         principles: Vec::new(),
+        changed_by: Vec::new(),
         created_at_ms: r.try_get("created_at")?,
         updated_at_ms: r.try_get("updated_at")?,
     })
@@ -196,6 +203,7 @@ impl Store {
                 .map_err(|e| reference(e, "the market or campaign does not exist"))?
                 .try_get("id")?;
                 write_principles(c, id, &input.principles).await?;
+                story_editors::record(c, id, author).await?;
                 let change = Change {
                     action: "story.create",
                     subject_type: "story",
@@ -216,7 +224,8 @@ impl Store {
     }
 
     /// Stories in `markets` (all when `None`), most recently changed first, optionally in one
-    /// state. Lists leave `principles` empty; [`Store::story`] loads them.
+    /// state. Lists leave `principles` empty ([`Store::story`] loads them), not `changed_by`:
+    /// what the workflow offers from a list is what it offers on the story.
     pub async fn stories(
         &self,
         markets: Option<&[MarketId]>,
@@ -242,12 +251,22 @@ impl Store {
         .bind(limit.clamp(1, 10_000))
         .fetch_all(self.pool())
         .await?;
-        rows.iter().map(story_from_row).collect()
+        let mut stories = rows
+            .iter()
+            .map(story_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let ids: Vec<i64> = stories.iter().map(|s| s.id).collect();
+        let mut changed_by =
+            story_editors::of_many(&mut *self.pool().acquire().await?, &ids).await?;
+        for s in &mut stories {
+            s.changed_by = changed_by.remove(&s.id).unwrap_or_default();
+        }
+        Ok(stories)
     }
 
     /// Changes the story's title, brief, campaign and principles (not its market); returns the
-    /// story and whether it went back to draft. A story that is publishing or published is
-    /// refused with `State`.
+    /// story and whether it went back to draft. Whoever changes any of them is recorded in
+    /// `changed_by`. A story that is publishing or published is refused with `State`.
     pub async fn update_story(
         &self,
         author: &Author,
@@ -281,6 +300,9 @@ impl Store {
                         .await?;
                     write_principles(c, id, &input.principles).await?;
                     back = back_to_draft(c, before).await?;
+                    if fields_differ(before, input) {
+                        story_editors::record(c, id, author).await?;
+                    }
                 }
                 let change = Change {
                     action: "story.update",
@@ -324,8 +346,9 @@ impl Store {
         load_variant(&mut *self.pool().acquire().await?, id).await
     }
 
-    /// Creates (`id` = None) or changes a variant. Changing content of approved work sends the
-    /// story back to draft; changing only the time of a scheduled variant moves its job. A
+    /// Creates (`id` = None) or changes a variant. Changing content (account, locale, text)
+    /// records its author in the story's `changed_by` and sends approved work back to draft;
+    /// changing only the time of a scheduled variant moves its job. A
     /// variant that is publishing or published, or one of a story that is, is refused with
     /// `State`, and so is a new variant for such a story.
     pub async fn save_variant(
@@ -404,6 +427,7 @@ impl Store {
                     });
                     if content_changed {
                         back_to_draft(c, story).await?;
+                        story_editors::record(c, story_id, author).await?;
                     } else if let Some(at) = input.scheduled_at_ms {
                         jobs::reschedule(c, &publish_key(vid), at).await?;
                     }
@@ -436,7 +460,8 @@ impl Store {
         self.variant(vid).await
     }
 
-    /// Deletes a variant and cancels its publish job; approved work goes back to draft. A
+    /// Deletes a variant and cancels its publish job; approved work goes back to draft, and the
+    /// author is recorded in the story's `changed_by`. A
     /// variant that is publishing or published, or one of a story that is, is refused with
     /// `State` and nothing changes.
     pub async fn delete_variant(&self, author: &Author, id: i64) -> Result<(), StoreError> {
@@ -460,6 +485,7 @@ impl Store {
                 if n == 1 {
                     jobs::cancel(c, &publish_key(id)).await?;
                     back_to_draft(c, story).await?;
+                    story_editors::record(c, story.id, author).await?;
                 }
                 let change = Change {
                     action: "variant.delete",
@@ -475,45 +501,10 @@ impl Store {
         )
         .await
     }
-
-    /// Adds a comment to a story (comments are conversation, not content: not audited).
-    pub async fn add_comment(
-        &self,
-        author: &Author,
-        story: i64,
-        body: &str,
-    ) -> Result<(), StoreError> {
-        let Some(uid) = author.user_id else {
-            return Err(StoreError::Reference("comments need a person".into()));
-        };
-        sqlx::query(
-            "INSERT INTO story_comments (story_id, author_id, body, created_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(story)
-        .bind(uid.0)
-        .bind(body)
-        .bind(now_ms())
-        .execute(self.pool())
-        .await
-        .map_err(|e| reference(e, "the story does not exist"))?;
-        Ok(())
-    }
-
-    /// A story's comments, oldest first: (author, body, time).
-    pub async fn comments(&self, story: i64) -> Result<Vec<(UserId, String, i64)>, StoreError> {
-        sqlx::query(
-            "SELECT author_id, body, created_at FROM story_comments WHERE story_id = $1 ORDER BY id",
-        )
-        .bind(story)
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(|r| Ok((UserId(r.try_get("author_id")?), r.try_get("body")?, r.try_get("created_at")?)))
-        .collect()
-    }
 }
 
-/// The story `id` with its principles (`NotFound` when there is none).
+/// The story `id` with its principles and who changed it since its approval (`NotFound` when
+/// there is none).
 pub(crate) async fn load_story(conn: &mut AnyConnection, id: i64) -> Result<Story, StoreError> {
     let row = sqlx::query(&format!(
         "SELECT {STORY_COLUMNS} FROM stories WHERE id = $1"
@@ -527,11 +518,12 @@ pub(crate) async fn load_story(conn: &mut AnyConnection, id: i64) -> Result<Stor
         "SELECT principle_id FROM story_principles WHERE story_id = $1 ORDER BY principle_id",
     )
     .bind(id)
-    .fetch_all(conn)
+    .fetch_all(&mut *conn)
     .await?
     .iter()
     .map(|r| Ok(PrincipleId(r.try_get("principle_id")?)))
     .collect::<Result<_, StoreError>>()?;
+    story.changed_by = story_editors::of(conn, id).await?;
     Ok(story)
 }
 
@@ -574,6 +566,19 @@ pub(crate) async fn back_to_draft(
         jobs::cancel(conn, &publish_key(v)).await?;
     }
     Ok(true)
+}
+
+/// Whether `input` changes any of the story's fields (principles in any order).
+fn fields_differ(before: &Story, input: &StoryInput) -> bool {
+    let mut principles = input.principles.clone();
+    principles.sort_unstable_by_key(|p| p.0);
+    principles.dedup();
+    let mut was = before.principles.clone();
+    was.sort_unstable_by_key(|p| p.0);
+    before.title != input.title
+        || before.brief != input.brief
+        || before.campaign_id != input.campaign_id
+        || was != principles
 }
 
 pub(crate) async fn write_principles(

@@ -7,7 +7,7 @@ use sqlx::Row;
 
 use crate::audit::{self, Applied, Change, Lock, snapshot};
 use crate::stories::{STORY_COLUMNS, reference, story_from_row, variant_error, write_principles};
-use crate::{Store, StoreError, Story, StoryInput, VariantInput, now_ms};
+use crate::{Store, StoreError, Story, StoryInput, VariantInput, now_ms, story_editors};
 
 impl Store {
     /// Creates `stories` as drafts by `author`, and the variants `variants(i, &story)` gives
@@ -55,6 +55,8 @@ impl Store {
                     let mut story = story_from_row(&row)?;
                     story.principles = input.principles.clone();
                     write_principles(c, story.id, &input.principles).await?;
+                    story_editors::record(c, story.id, author).await?;
+                    story.changed_by = vec![author_id];
                     entries.push(Change {
                         action: "story.create",
                         subject_type: "story",

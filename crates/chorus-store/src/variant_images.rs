@@ -1,6 +1,7 @@
 //! The images of variants: adding one, reading one, changing its alternative text, removing it.
 //! Each change changes what gets published, so, like every content edit, it sends approved work
-//! back to draft and cancels its publish jobs in the same transaction, is audited, and is
+//! back to draft and cancels its publish jobs in the same transaction, records who made it in
+//! the story's `changed_by` (see `story_editors`), is audited, and is
 //! refused with `State` on a variant (or story) that is publishing or published.
 
 use chorus_core::audit::Author;
@@ -8,6 +9,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::audit::{self, Applied, Change};
 use crate::stories::{ImageMeta, Story, Variant, back_to_draft, load_story, load_variant};
+use crate::story_editors;
 use crate::story_guard::{VARIANT_OPEN, lock_variant, variant_refusal};
 use crate::{Store, StoreError};
 
@@ -52,6 +54,7 @@ impl Store {
                 };
                 if n == 1 {
                     back_to_draft(c, story).await?;
+                    story_editors::record(c, story.id, author).await?;
                 }
                 let change = Change {
                     action: "variant.image_add",
@@ -122,6 +125,7 @@ impl Store {
                 .rows_affected();
                 if n == 1 && before.alt != alt {
                     back_to_draft(c, story).await?;
+                    story_editors::record(c, story.id, author).await?;
                 }
                 let change = Change {
                     action: "variant.image_alt",
@@ -166,6 +170,7 @@ impl Store {
                 .rows_affected();
                 if n == 1 {
                     back_to_draft(c, story).await?;
+                    story_editors::record(c, story.id, author).await?;
                 }
                 let change = Change {
                     action: "variant.image_remove",

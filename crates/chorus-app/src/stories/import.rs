@@ -382,6 +382,7 @@ pub fn probe_story(input: &StoryInput) -> Story {
         scheduled_by: None,
         reject_reason: None,
         principles: input.principles.clone(),
+        changed_by: Vec::new(),
         created_at_ms: 0,
         updated_at_ms: 0,
     }

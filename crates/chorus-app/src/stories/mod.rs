@@ -6,7 +6,10 @@
 //! the caller may see ([`readable_story`]) or change ([`editable_story`]), parsing story and
 //! variant input as typed into store types (errors name the field), checking drafts against the
 //! playbook's rules, and moving stories through the workflow with the checks it asks for (rules
-//! pass before submitting and scheduling; every variant has a time before scheduling).
+//! pass before submitting and scheduling; every variant has a time before scheduling; nobody
+//! approves a story they wrote or whose content they changed since it was last approved — the
+//! store records who changes content, in the change's transaction, and refuses such an
+//! approval again inside the approval's).
 //!
 //! A story in a market whose stories the caller may not read does not exist for them
 //! (`NotFound`); one they may read but not change is `Forbidden`; one that is publishing or
@@ -125,12 +128,14 @@ pub async fn user_names(app: &App) -> Result<HashMap<UserId, String>> {
         .collect())
 }
 
-/// The facts about a story the workflow's rules look at.
+/// The facts about a story the workflow's rules look at (who changed its content comes with
+/// the story from the store, in lists too).
 pub fn facts(s: &Story) -> StoryFacts {
     StoryFacts {
         state: s.state,
         market: s.market_id,
         author: s.author_id,
+        changed_by: s.changed_by.clone(),
     }
 }
 

@@ -79,6 +79,10 @@ pub struct StoryDetail {
     pub variants: Vec<VariantDetail>,
     /// The transitions the caller may make now.
     pub available: Vec<Transition>,
+    /// When the caller reviews this market's stories and the story awaits review, but they may
+    /// not approve it (they wrote it, or changed its content since it was last approved): why,
+    /// and who may instead (a role, never a name).
+    pub approval_refused: Option<String>,
     /// May change its fields and add variants (may edit it, and it is not publishing or
     /// published).
     pub can_edit: bool,
@@ -97,6 +101,8 @@ async fn detail(
     let can_edit = may_edit && check_open_for_variants(&story).is_ok();
     let can_move = may_reschedule(&caller.actor, &story);
     let available = workflow::available(&caller.actor, &facts(&story));
+    let approval_refused =
+        workflow::approval_refused(&caller.actor, &facts(&story)).map(|e| e.to_string());
     let variants: Vec<VariantDetail> = app
         .store
         .variants(story.id)
@@ -121,6 +127,7 @@ async fn detail(
         story,
         variants,
         available,
+        approval_refused,
         can_edit,
         past_times,
     })
@@ -157,18 +164,38 @@ pub async fn show(app: &App, caller: &Caller, story: i64) -> Result<Shown> {
 }
 
 /// Moves a story through the workflow: `transition` as typed (`submit`, `approve`, …), with a
-/// reason (required to reject). Answers the story afterwards and the transition made.
+/// reason (required to reject). `seen` is the story's version ([`Story::updated_at_ms`]) as the
+/// caller was shown it, or empty: when given and the story changed since (edited, sent back to
+/// draft and submitted again — the same state, other words), nothing happens (`Conflict`), so
+/// nobody approves words they were never shown. Answers the story afterwards and the
+/// transition made.
 pub async fn transition(
     app: &App,
     caller: &Caller,
     story: i64,
     transition: &str,
     reason: &str,
+    seen: &str,
 ) -> Result<(Story, Transition)> {
     let story = readable_story(app, caller, story).await?;
     let t = Transition::parse(transition).map_err(|e| e.at("transition"))?;
+    if let Some(seen) = parse_seen(seen)?
+        && seen != story.updated_at_ms
+    {
+        return Err(chorus_store::StoreError::Stale { what: "this story" }.into());
+    }
     let after = super::transition(app, caller, &story, t, Some(reason)).await?;
     Ok((after, t))
+}
+
+/// The version a transition was asked for, as typed: empty for none, else a number.
+fn parse_seen(raw: &str) -> Result<Option<i64>> {
+    match raw.trim() {
+        "" => Ok(None),
+        s => s.parse().map(Some).map_err(|_| {
+            Error::invalid("seen", "the story's version is a number: reload the story")
+        }),
+    }
 }
 
 /// Filters of the story list as typed; empty means any.

@@ -8,8 +8,11 @@
 //! ```
 //!
 //! Contributors draft; editors submit and schedule; market leads of the story's market approve
-//! or reject — never their own story. Editing the text of a story that is in review, approved or
-//! scheduled sends it back to draft: what gets published is always what was approved.
+//! or reject. Nobody approves what they wrote or changed (the four-eyes rule): not their own
+//! story, and not a story whose content they changed since it was last approved
+//! ([`StoryFacts::changed_by`]); anyone may still reject it. Editing the content of a story that
+//! is in review, approved or scheduled sends it back to draft: what gets published is always
+//! what was approved, by someone who did not write it.
 
 use serde::{Deserialize, Serialize};
 
@@ -172,6 +175,8 @@ pub enum TransitionError {
     },
     #[error("nobody approves their own story; ask another lead of this market")]
     OwnStory,
+    #[error("nobody approves content they changed; ask another lead of this market")]
+    ChangedContent,
     #[error("only {who} may {what} stories in this market", who = who(*.transition), what = .transition.as_str())]
     NotAllowed { transition: Transition },
     #[error("say why the story is rejected, so its author can fix it")]
@@ -199,11 +204,16 @@ fn who(t: Transition) -> &'static str {
 }
 
 /// The facts about a story that decide who may move it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct StoryFacts {
     pub state: StoryState,
     pub market: MarketId,
     pub author: UserId,
+    /// Who changed its content (fields, variants, images) since it was last approved — its
+    /// author among them until then. None of them may approve it: every change is approved by
+    /// someone who did not make it. An approval empties the list (what it approved was seen
+    /// by a second pair of eyes); the next change starts it again.
+    pub changed_by: Vec<UserId>,
 }
 
 /// Whether the actor may change this story's content (brief, variants, principles): its
@@ -222,7 +232,8 @@ pub fn may_reschedule(actor: &Actor, story: &StoryFacts) -> bool {
 }
 
 /// The action of the rule table a transition needs in the story's market (besides the
-/// workflow's own conditions: the source state, never approving one's own story).
+/// workflow's own conditions: the source state, never approving one's own story or content one
+/// changed).
 pub fn action_for(transition: Transition) -> Option<Action> {
     match transition {
         Transition::Submit => Some(Action::EditStories),
@@ -256,8 +267,13 @@ pub fn check(
             from: story.state,
         });
     }
-    if transition == Transition::Approve && actor.user_id == story.author {
-        return Err(TransitionError::OwnStory);
+    if transition == Transition::Approve {
+        if actor.user_id == story.author {
+            return Err(TransitionError::OwnStory);
+        }
+        if story.changed_by.contains(&actor.user_id) {
+            return Err(TransitionError::ChangedContent);
+        }
     }
     if transition == Transition::Reject && reason.is_none_or(|r| r.trim().is_empty()) {
         return Err(TransitionError::ReasonRequired);
@@ -271,6 +287,17 @@ pub fn available(actor: &Actor, story: &StoryFacts) -> Vec<Transition> {
         .into_iter()
         .filter(|t| check(actor, story, *t, Some("reason")).is_ok())
         .collect()
+}
+
+/// Why `actor`, who reviews the stories of this market, may not approve this story awaiting
+/// review ([`TransitionError::OwnStory`] or [`TransitionError::ChangedContent`], whose message
+/// says who may instead); `None` when they may, or when approving is not theirs to do at all.
+/// For the story page and the API to say so beside the transitions on offer.
+pub fn approval_refused(actor: &Actor, story: &StoryFacts) -> Option<TransitionError> {
+    match check(actor, story, Transition::Approve, None) {
+        Err(e @ (TransitionError::OwnStory | TransitionError::ChangedContent)) => Some(e),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -18,5 +18,6 @@ mod lookups;
 mod sessions;
 mod stories;
 mod stories_import;
+mod story_editors;
 mod story_guard;
 mod variant_images;

@@ -75,8 +75,14 @@ pub struct StoryDto {
     pub reject_reason: Option<String>,
     /// Principle numbers.
     pub principles: Vec<i64>,
+    /// Changes whenever the story changes; give it back with a transition (`version`) so that
+    /// it applies only to the story as you read it.
+    pub version: i64,
     /// The transitions the caller may make now.
     pub available: Vec<String>,
+    /// When the caller reviews this market's stories but may not approve this one (they wrote
+    /// it, or changed its content since it was last approved): why, and who may instead.
+    pub approval_refused: Option<String>,
     /// Whether the caller may change its fields and add variants now (not once it is
     /// publishing or published).
     pub can_edit: bool,
@@ -134,7 +140,9 @@ fn story_dto(d: &StoryDetail, lookup: &Lookup) -> StoryDto {
             .filter_map(|p| lookup.principle(*p))
             .map(|p| p.number)
             .collect(),
+        version: s.updated_at_ms,
         available: d.available.iter().map(|t| t.as_str().to_owned()).collect(),
+        approval_refused: d.approval_refused.clone(),
         can_edit: d.can_edit,
         variants: d
             .variants
@@ -442,6 +450,11 @@ pub struct TransitionBody {
     /// Required to reject.
     #[serde(default)]
     pub reason: Option<String>,
+    /// The story's `version` as you read it. When given and the story has changed since (for
+    /// instance edited and submitted again), nothing happens: 409. Send it, so that what is
+    /// approved is what was read.
+    #[serde(default)]
+    pub version: Option<i64>,
 }
 
 /// Moves a story through the workflow (see the story's `available` transitions).
@@ -457,7 +470,16 @@ pub async fn transition(
     ApiJson(body): ApiJson<TransitionBody>,
 ) -> Result<Json<StoryDto>, AppError> {
     let reason = body.reason.unwrap_or_default();
-    story::transition(&state.app, &id.caller, sid, &body.transition, &reason).await?;
+    let seen = body.version.map(|v| v.to_string()).unwrap_or_default();
+    story::transition(
+        &state.app,
+        &id.caller,
+        sid,
+        &body.transition,
+        &reason,
+        &seen,
+    )
+    .await?;
     Ok(Json(story_now(&state, &id, sid).await?))
 }
 

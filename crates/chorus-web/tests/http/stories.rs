@@ -6,6 +6,7 @@ mod campaigns_admin;
 mod composer;
 mod concurrency;
 mod exports;
+mod four_eyes;
 mod images;
 mod parity;
 mod planning;

@@ -1,4 +1,5 @@
-//! The workflow matrix: role × (own market, other market) × transition × author or not.
+//! The workflow matrix: role × (own market, other market) × transition × author, changer of
+//! the content or neither.
 
 use super::*;
 use crate::role::Role;
@@ -32,7 +33,14 @@ fn story(state: StoryState, market: MarketId, author: i64) -> StoryFacts {
         state,
         market,
         author: UserId(author),
+        changed_by: vec![UserId(author)],
     }
+}
+
+/// The same story, its content since changed by `who` as well.
+fn changed(mut s: StoryFacts, who: i64) -> StoryFacts {
+    s.changed_by.push(UserId(who));
+    s
 }
 
 /// Which roles may do each transition in their own market (the source state being right and
@@ -65,6 +73,103 @@ fn workflow_matrix() {
         }
     }
     assert_eq!(checked, 7 * 7 * 2);
+}
+
+/// The same matrix for someone who changed the story's content: everything as before, except
+/// approving, which nobody may do to content they changed.
+#[test]
+fn workflow_matrix_for_who_changed_the_content() {
+    let mut checked = 0;
+    for role in Role::ALL {
+        let a = actor(10, role);
+        for t in Transition::ALL {
+            let from = t.edge().0[0];
+            for market in [OWN, OTHER] {
+                let s = changed(story(from, market, 99), 10);
+                let got = check(&a, &s, t, Some("needs a source"));
+                let may = allowed(role, t) && (market == OWN || role.is_global_only());
+                if !may {
+                    assert!(
+                        matches!(got, Err(TransitionError::NotAllowed { .. })),
+                        "{role} {t:?} in {market:?}: {got:?}"
+                    );
+                } else if t == Transition::Approve {
+                    assert_eq!(got, Err(TransitionError::ChangedContent), "{role}");
+                } else {
+                    assert_eq!(got, Ok(t.edge().1), "{role} {t:?} in {market:?}");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 7 * 7 * 2);
+}
+
+#[test]
+fn nobody_approves_content_they_changed() {
+    let lead = actor(7, Role::MarketLead);
+    let other_lead = actor(8, Role::MarketLead);
+    // A contributor's story, changed by the lead (and by the author, as ever).
+    let edited = changed(story(StoryState::InReview, OWN, 5), 7);
+    let err = check(&lead, &edited, Transition::Approve, None).unwrap_err();
+    assert_eq!(err, TransitionError::ChangedContent);
+    assert_eq!(
+        err.to_string(),
+        "nobody approves content they changed; ask another lead of this market"
+    );
+    assert!(!available(&lead, &edited).contains(&Transition::Approve));
+    assert_eq!(
+        approval_refused(&lead, &edited),
+        Some(TransitionError::ChangedContent)
+    );
+    // Rejecting it stays open: sending back what one changed approves nothing.
+    assert!(available(&lead, &edited).contains(&Transition::Reject));
+    assert_eq!(
+        check(
+            &lead,
+            &edited,
+            Transition::Reject,
+            Some("my edit was wrong")
+        ),
+        Ok(StoryState::Rejected)
+    );
+    // Another lead, who changed nothing, may approve.
+    assert_eq!(
+        check(&other_lead, &edited, Transition::Approve, None),
+        Ok(StoryState::Approved)
+    );
+    assert_eq!(approval_refused(&other_lead, &edited), None);
+    // So may the lead once the changes were approved by someone else (the list is empty again).
+    let approved_since = StoryFacts {
+        changed_by: vec![],
+        ..edited.clone()
+    };
+    assert_eq!(
+        check(&lead, &approved_since, Transition::Approve, None),
+        Ok(StoryState::Approved)
+    );
+    // The author stays the author: the list being empty does not let them approve.
+    let author = actor(5, Role::MarketLead);
+    assert_eq!(
+        check(&author, &approved_since, Transition::Approve, None),
+        Err(TransitionError::OwnStory)
+    );
+    assert_eq!(
+        approval_refused(&author, &approved_since),
+        Some(TransitionError::OwnStory)
+    );
+    // A global lead who changed it is refused alike, in any market.
+    let global = actor(9, Role::GlobalLead);
+    let elsewhere = changed(story(StoryState::InReview, OTHER, 5), 9);
+    assert_eq!(
+        check(&global, &elsewhere, Transition::Approve, None),
+        Err(TransitionError::ChangedContent)
+    );
+    // Nothing to say to those who do not approve at all, or when it is not in review.
+    let editor = actor(3, Role::Editor);
+    assert_eq!(approval_refused(&editor, &changed(edited.clone(), 3)), None);
+    let draft = changed(story(StoryState::Draft, OWN, 5), 7);
+    assert_eq!(approval_refused(&lead, &draft), None);
 }
 
 #[test]

@@ -81,6 +81,8 @@ struct StoryPage {
     variants: Vec<VariantView>,
     buttons: Vec<(&'static str, &'static str, &'static str)>,
     can_reject: bool,
+    /// Why the viewer, a reviewer, may not approve this story, and who may instead.
+    approval_refused: Option<String>,
     /// Whether the viewer may change the story's fields and add variants now (not once
     /// publishing has started).
     can_edit: bool,
@@ -230,6 +232,7 @@ async fn page(
             variants,
             buttons,
             can_reject: detail.available.contains(&Transition::Reject),
+            approval_refused: detail.approval_refused.clone(),
             can_edit: detail.can_edit,
             comments,
             viewer,
@@ -280,7 +283,8 @@ async fn transition(
     form: FormData,
 ) -> Result<Response, PageError> {
     let raw = form.get("transition");
-    match story::transition(&state.app, &id.caller, sid, raw, form.get("reason")).await {
+    let (reason, seen) = (form.get("reason"), form.get("seen"));
+    match story::transition(&state.app, &id.caller, sid, raw, reason, seen).await {
         Ok((_, t)) => {
             Ok(Redirect::to(&format!("/stories/{sid}?done={}", t.as_str())).into_response())
         }
