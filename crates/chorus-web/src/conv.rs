@@ -536,7 +536,8 @@ pub async fn publish_reply(
     key: &chorus_networks::bluesky::SecretKey,
     reply_id: i64,
 ) -> Result<chorus_store::Reply, AppError> {
-    if let Err(e) = chorus_jobs::send_reply(&state.store, key, reply_id).await {
+    let http = state.app.outbound()?;
+    if let Err(e) = chorus_jobs::send_reply_with(&state.store, key, &http, reply_id).await {
         tracing::warn!(reply = reply_id, error = %e, "reply not published");
     }
     Ok(state.store.reply(reply_id).await?)
