@@ -259,6 +259,70 @@ mod tests {
         }
     }
 
+    /// What the form says for each way logging in can fail: the field to point at, fixed text,
+    /// and never the remote server's words.
+    #[test]
+    fn connect_errors_never_carry_the_remote_servers_words() {
+        let secret = |s: &str| format!("SECRET-{s}");
+        let refused = XrpcError::Refused {
+            url: "http://127.0.0.1:8091/xrpc/com.atproto.server.createSession".into(),
+            source: chorus_outbound::Error::Refused {
+                host: "127.0.0.1".into(),
+                class: chorus_outbound::AddressClass::Loopback,
+                addr: "127.0.0.1".parse().unwrap(),
+            },
+        };
+        let rows = [
+            (refused, "pds", "a loopback address"),
+            (
+                XrpcError::Auth {
+                    error: "AuthenticationRequired".into(),
+                    message: secret("auth"),
+                },
+                "app_password",
+                LOGIN_REFUSED,
+            ),
+            (
+                XrpcError::Server {
+                    status: 500,
+                    error: "InternalServerError".into(),
+                    message: secret("500"),
+                },
+                "pds",
+                PDS_UNREACHABLE,
+            ),
+            (
+                XrpcError::Rejected {
+                    status: 400,
+                    error: "InvalidRequest".into(),
+                    message: secret("400"),
+                },
+                "pds",
+                PDS_UNREACHABLE,
+            ),
+            (
+                XrpcError::Decode {
+                    url: "u".into(),
+                    reason: secret("decode"),
+                },
+                "pds",
+                PDS_UNREACHABLE,
+            ),
+            (
+                XrpcError::RateLimited { retry_after: None },
+                "pds",
+                PDS_BUSY,
+            ),
+        ];
+        for (login, field, says) in rows {
+            let shown = connect_error("http://x", ConnectError::Login(login));
+            assert_eq!(shown.field(), Some(field), "{shown:?}");
+            let text = shown.to_string();
+            assert!(text.contains(says), "{text}");
+            assert!(!text.contains("SECRET"), "{text}");
+        }
+    }
+
     #[tokio::test]
     async fn accounts_are_listed_for_their_market_and_never_moved_by_another_market() {
         let w = world().await;
