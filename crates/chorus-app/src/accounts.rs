@@ -7,13 +7,22 @@
 //! (`chorus_jobs::connect_bluesky`): the password never reaches the database, a log, a page or
 //! the audit log. The connection and its audit entry (`account.connect`) are one transaction.
 //!
+//! The PDS address is typed by a person, so logging in is a server-side request to wherever
+//! they point: it goes through the installation's guarded client ([`App::outbound`]), which
+//! refuses loopback, private and other non-public addresses (and redirects there) unless the
+//! operator allows them. What the form says back is fixed text, never the remote server's
+//! words: a refused address names its class; wrong credentials one message; anything else —
+//! no connection, a timeout, a server error, an answer that is not a PDS's — one message, so a
+//! closed port and an open one read the same. The detail goes to the log.
+//!
 //! There is no disconnecting yet (the store has no way to); an account is replaced by
 //! connecting it again.
 
 use chorus_core::org::{Market, MarketCode};
 use chorus_core::permission::{allows, authorize};
 use chorus_core::{Action, MarketId, Scope};
-use chorus_networks::bluesky::Secret;
+use chorus_jobs::{BlueskyLogin, ConnectError};
+use chorus_networks::bluesky::{Secret, XrpcError};
 
 pub use chorus_store::Account;
 
@@ -141,25 +150,54 @@ pub async fn connect_bluesky(
         ));
     }
     let key = app.secret_key()?;
+    let http = app.outbound()?;
     chorus_jobs::connect_bluesky(
         &app.store,
         key,
+        &http,
         &caller.author(),
         market.id,
-        &pds,
-        &handle,
-        Secret::new(password),
+        BlueskyLogin {
+            pds: &pds,
+            handle: &handle,
+            app_password: Secret::new(password),
+        },
     )
     .await
-    .map_err(|e| match e {
-        chorus_jobs::ConnectError::Store(s) => Error::from(s),
-        chorus_jobs::ConnectError::Login(e) => {
-            Error::invalid("app_password", format!("logging in to Bluesky failed: {e}"))
+    .map_err(|e| connect_error(&pds, e))
+}
+
+/// What the form says when the PDS did not answer as it should.
+pub const PDS_UNREACHABLE: &str = "the server at this address could not be reached or did not \
+     answer as a Bluesky PDS: check the address (e.g. https://bsky.social)";
+/// What the form says when the PDS refused the handle and app password.
+pub const LOGIN_REFUSED: &str = "the PDS did not accept this handle and app password: check \
+     both (an app password from the account's settings, not its password)";
+/// What the form says when the PDS asks to slow down.
+pub const PDS_BUSY: &str = "the PDS asks to slow down: try again in a few minutes";
+
+/// Turns a failed connection into what the form says. The remote server's words (its error
+/// message, its body) never reach the page; the whole error is logged.
+fn connect_error(pds: &str, e: ConnectError) -> Error {
+    let login = match e {
+        ConnectError::Store(s) => return Error::from(s),
+        ConnectError::Credentials(e) => {
+            return Error::Internal(format!("sealing the account's credentials: {e}"));
         }
-        chorus_jobs::ConnectError::Credentials(e) => {
-            Error::Internal(format!("sealing the account's credentials: {e}"))
+        ConnectError::Login(login) => login,
+    };
+    tracing::info!(pds, error = %login, detail = ?login, "connecting a Bluesky account failed");
+    match login {
+        XrpcError::Refused { source, .. } => Error::invalid(
+            "pds",
+            format!("Chorus does not connect to this server: {source}"),
+        ),
+        XrpcError::Auth { .. } | XrpcError::ExpiredToken { .. } => {
+            Error::invalid("app_password", LOGIN_REFUSED)
         }
-    })
+        XrpcError::RateLimited { .. } => Error::invalid("pds", PDS_BUSY),
+        _ => Error::invalid("pds", PDS_UNREACHABLE),
+    }
 }
 
 /// An http(s) server address without path, query or credentials, e.g. `https://bsky.social`
@@ -218,6 +256,70 @@ mod tests {
         ] {
             let err = parse_service_url(bad).unwrap_err();
             assert_eq!(err.field(), Some("pds"), "{bad}");
+        }
+    }
+
+    /// What the form says for each way logging in can fail: the field to point at, fixed text,
+    /// and never the remote server's words.
+    #[test]
+    fn connect_errors_never_carry_the_remote_servers_words() {
+        let secret = |s: &str| format!("SECRET-{s}");
+        let refused = XrpcError::Refused {
+            url: "http://127.0.0.1:8091/xrpc/com.atproto.server.createSession".into(),
+            source: chorus_outbound::Error::Refused {
+                host: "127.0.0.1".into(),
+                class: chorus_outbound::AddressClass::Loopback,
+                addr: "127.0.0.1".parse().unwrap(),
+            },
+        };
+        let rows = [
+            (refused, "pds", "a loopback address"),
+            (
+                XrpcError::Auth {
+                    error: "AuthenticationRequired".into(),
+                    message: secret("auth"),
+                },
+                "app_password",
+                LOGIN_REFUSED,
+            ),
+            (
+                XrpcError::Server {
+                    status: 500,
+                    error: "InternalServerError".into(),
+                    message: secret("500"),
+                },
+                "pds",
+                PDS_UNREACHABLE,
+            ),
+            (
+                XrpcError::Rejected {
+                    status: 400,
+                    error: "InvalidRequest".into(),
+                    message: secret("400"),
+                },
+                "pds",
+                PDS_UNREACHABLE,
+            ),
+            (
+                XrpcError::Decode {
+                    url: "u".into(),
+                    reason: secret("decode"),
+                },
+                "pds",
+                PDS_UNREACHABLE,
+            ),
+            (
+                XrpcError::RateLimited { retry_after: None },
+                "pds",
+                PDS_BUSY,
+            ),
+        ];
+        for (login, field, says) in rows {
+            let shown = connect_error("http://x", ConnectError::Login(login));
+            assert_eq!(shown.field(), Some(field), "{shown:?}");
+            let text = shown.to_string();
+            assert!(text.contains(says), "{text}");
+            assert!(!text.contains("SECRET"), "{text}");
         }
     }
 

@@ -34,6 +34,8 @@ use chorus_core::{Actor, Role, Scope, UserId};
 use chorus_store::Store;
 
 pub use chorus_networks::bluesky::{Secret, SecretKey};
+/// The guarded HTTP client every request to another server goes through ([`App::with_outbound`]).
+pub use chorus_outbound::Client as OutboundClient;
 pub use error::{Error, Result};
 
 /// Settings the use cases need, validated by the caller.
@@ -60,6 +62,8 @@ pub struct App {
     /// Seals network credentials; without it, accounts cannot be connected and replies cannot
     /// be sent (the pages say so).
     pub(crate) secret_key: Option<SecretKey>,
+    /// The guarded client for other servers (see [`App::with_outbound`]).
+    pub(crate) outbound: Option<chorus_outbound::Client>,
 }
 
 impl std::fmt::Debug for App {
@@ -71,6 +75,7 @@ impl std::fmt::Debug for App {
                 "secret_key",
                 &self.secret_key.as_ref().map(|_| "[redacted]"),
             )
+            .field("outbound", &self.outbound)
             .finish()
     }
 }
@@ -81,6 +86,28 @@ impl App {
             store,
             config: std::sync::Arc::new(config),
             secret_key: None,
+            outbound: None,
+        }
+    }
+
+    /// Lets use cases that talk to other servers (connecting accounts, replies) do so through
+    /// `client`: the installation's guarded XRPC client
+    /// (`chorus_networks::bluesky::http_client` over its outbound settings). Tests pass one
+    /// pinned to the servers they start. Without it, a client that reaches public addresses
+    /// only is used.
+    pub fn with_outbound(mut self, client: chorus_outbound::Client) -> App {
+        self.outbound = Some(client);
+        self
+    }
+
+    /// The guarded client network use cases go through (see [`App::with_outbound`]).
+    pub fn outbound(&self) -> Result<chorus_outbound::Client> {
+        match &self.outbound {
+            Some(client) => Ok(client.clone()),
+            None => chorus_networks::bluesky::http_client(&chorus_outbound::Builder::new(
+                chorus_outbound::Policy::public_only(),
+            ))
+            .map_err(|e| Error::Internal(e.to_string())),
         }
     }
 

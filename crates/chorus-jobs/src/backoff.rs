@@ -70,6 +70,7 @@ mod tests {
             ErrorKind::Rejected,
             ErrorKind::NotFound,
             ErrorKind::Invalid,
+            ErrorKind::Refused,
         ] {
             assert_eq!(retry_after(permanent, 1, 8), None, "{permanent}");
         }

@@ -13,13 +13,18 @@
 //! together log in once. A connection opened earlier that fails with `Auth` may only have lost
 //! its session: [`Connectors::call`] drops it and tries once more on a fresh login before
 //! believing the credentials are bad.
+//!
+//! Connectors reach networks only through the guarded HTTP client they are given
+//! (`chorus_outbound`, built from the installation's outbound settings): an account whose server
+//! the policy refuses fails with [`ErrorKind::Refused`], which no job retries.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex as StdMutex};
 
 use chorus_networks::bluesky::credentials::SealedAccount;
-use chorus_networks::bluesky::{Agent, Bluesky, SecretKey, StoredAccount, Xrpc, http_client};
+use chorus_networks::bluesky::{Agent, Bluesky, SecretKey, StoredAccount, Xrpc};
 use chorus_networks::{BoxFuture, DynNetwork, DynNetworkError, ErrorKind};
+use chorus_outbound::Client;
 use chorus_store::{Account, Store, StoreError};
 use tokio::sync::Mutex;
 
@@ -38,9 +43,18 @@ pub trait Connector: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<Arc<dyn DynNetwork>, DynNetworkError>>;
 }
 
-/// Bluesky accounts: an app password sealed with the DID (see `accounts::connect_bluesky`).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct BlueskyConnector;
+/// Bluesky accounts: an app password sealed with the DID (see `accounts::connect_bluesky`),
+/// reached through `http` (see `chorus_networks::bluesky::http_client`).
+#[derive(Debug, Clone)]
+pub struct BlueskyConnector {
+    http: Client,
+}
+
+impl BlueskyConnector {
+    pub fn new(http: Client) -> Self {
+        BlueskyConnector { http }
+    }
+}
 
 impl Connector for BlueskyConnector {
     fn network(&self) -> &'static str {
@@ -55,8 +69,7 @@ impl Connector for BlueskyConnector {
     ) -> BoxFuture<'a, Result<Arc<dyn DynNetwork>, DynNetworkError>> {
         Box::pin(async move {
             let stored = open_sealed(sealed, key)?;
-            let xrpc = Xrpc::new(http_client().map_err(DynNetworkError::new)?, &stored.pds)
-                .map_err(DynNetworkError::new)?;
+            let xrpc = Xrpc::new(self.http.clone(), &stored.pds).map_err(DynNetworkError::new)?;
             let agent = Agent::login(xrpc, &stored.did, &stored.app_password)
                 .await
                 .map_err(DynNetworkError::new)?;
@@ -116,9 +129,9 @@ impl Connectors {
         }
     }
 
-    /// Every network Chorus publishes to.
-    pub fn standard(store: Store, key: SecretKey) -> Self {
-        Self::new(store, key).with(BlueskyConnector)
+    /// Every network Chorus publishes to, reached through `http`.
+    pub fn standard(store: Store, key: SecretKey, http: Client) -> Self {
+        Self::new(store, key).with(BlueskyConnector::new(http))
     }
 
     /// Adds (or replaces) the connector of `connector.network()`.

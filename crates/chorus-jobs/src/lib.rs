@@ -27,16 +27,16 @@ use std::sync::Arc;
 use chorus_networks::bluesky::SecretKey;
 use chorus_store::Store;
 
-pub use accounts::{ConnectError, connect_bluesky};
+pub use accounts::{BlueskyLogin, ConnectError, connect_bluesky};
 pub use connectors::{Connector, Connectors};
 pub use kinds::{JobKind, JobKinds, Outcome};
-pub use reply::{ReplyError, send_reply};
+pub use reply::{ReplyError, send_reply, send_reply_with};
 pub use worker::{Worker, WorkerConfig};
 
-/// The job kinds Chorus runs, sharing one set of account connections. A new kind is a module
-/// and one line here.
-pub fn standard_kinds(store: &Store, key: SecretKey) -> JobKinds {
-    let accounts = Arc::new(Connectors::standard(store.clone(), key));
+/// The job kinds Chorus runs, sharing one set of account connections, which reach networks
+/// through `http` (the installation's guarded client). A new kind is a module and one line here.
+pub fn standard_kinds(store: &Store, key: SecretKey, http: chorus_outbound::Client) -> JobKinds {
+    let accounts = Arc::new(Connectors::standard(store.clone(), key, http));
     JobKinds::new()
         .with(publish::PublishVariant::new(
             store.clone(),

@@ -147,6 +147,10 @@ fn explain(e: &DynNetworkError, job: &Job, will_retry: bool) -> String {
             "the account's credentials were refused (its app password was revoked or changed): \
              an admin must reconnect it under Admin › Network accounts ({e})"
         ),
+        ErrorKind::Refused => format!(
+            "this server does not connect to the account's address (its outbound settings \
+             refuse it): reconnect the account on a reachable server, or ask an operator ({e})"
+        ),
         kind if kind.is_retryable() && !will_retry => {
             format!("gave up after {} attempts: {e}", job.attempts)
         }

@@ -65,14 +65,31 @@ impl ReplyError {
     }
 }
 
-/// Publishes the stored reply `reply_id` and records the outcome (sent with its URI, or failed
-/// with the reason). A failure that may pass also queues a [`SEND_REPLY_JOB`] to try again.
+/// [`send_reply_with`] through a client that reaches public addresses only (the production
+/// default of `chorus_outbound`). Kept for callers that have no client at hand; callers that
+/// do should pass the installation's client (its policy may allow a PDS on the local network).
 pub async fn send_reply(
     store: &Store,
     key: &SecretKey,
     reply_id: i64,
 ) -> Result<Reply, ReplyError> {
-    let accounts = Connectors::standard(store.clone(), key.clone());
+    let http = chorus_networks::bluesky::http_client(&chorus_outbound::Builder::new(
+        chorus_outbound::Policy::public_only(),
+    ))
+    .map_err(|e| ReplyError::Network(DynNetworkError::new(e)))?;
+    send_reply_with(store, key, &http, reply_id).await
+}
+
+/// Publishes the stored reply `reply_id` through `http` (the installation's guarded client) and
+/// records the outcome (sent with its URI, or failed with the reason). A failure that may pass
+/// also queues a [`SEND_REPLY_JOB`] to try again.
+pub async fn send_reply_with(
+    store: &Store,
+    key: &SecretKey,
+    http: &chorus_outbound::Client,
+    reply_id: i64,
+) -> Result<Reply, ReplyError> {
+    let accounts = Connectors::standard(store.clone(), key.clone(), http.clone());
     let e = match attempt(store, &accounts, reply_id).await {
         Ok(sent) => return Ok(sent),
         Err(e) => e,

@@ -12,6 +12,7 @@
 //! | `Rejected` | `InvalidRecord`, other 4xx about the request, Bluesky's limits (300 graphemes, 4 images, alt text) | 422 `Validation failed` (500 characters, media) |
 //! | `NotFound` | `RecordNotFound`, `RepoNotFound` (the post replied to was deleted) | 404, 410 |
 //! | `Invalid` | a publication id reused for other content, a malformed `at://` URI, another account's record, a server URL that is not http(s) | an `Idempotency-Key` reused, a bad instance URL |
+//! | `Refused` | the outbound guard refused the server's address (a PDS on loopback or a private network, a redirect there) | the same |
 
 use std::fmt;
 use std::time::Duration;
@@ -41,6 +42,11 @@ pub enum ErrorKind {
     /// publication id reused for other content, a malformed URI, a server URL that is not
     /// http(s)): a bug or a setting to correct.
     Invalid,
+    /// The installation's outbound policy (`chorus-outbound`) refused the server's address — a
+    /// PDS on loopback or a private network, or a redirect there — so nothing was sent to it.
+    /// Permanent: retrying cannot help until the account moves to a reachable server or an
+    /// operator allows that address class.
+    Refused,
 }
 
 impl ErrorKind {
@@ -75,6 +81,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Rejected => "rejected",
             ErrorKind::NotFound => "not found",
             ErrorKind::Invalid => "invalid request",
+            ErrorKind::Refused => "address refused by the outbound policy",
         })
     }
 }
@@ -163,6 +170,7 @@ mod tests {
             (ErrorKind::Rejected, false, None),
             (ErrorKind::NotFound, false, None),
             (ErrorKind::Invalid, false, None),
+            (ErrorKind::Refused, false, None),
         ] {
             assert_eq!(kind.is_retryable(), retry, "{kind}");
             assert_eq!(kind.retry_after(), after, "{kind}");

@@ -35,5 +35,6 @@ mod response;
 pub use client::{Builder, Client, Limits, RequestBuilder};
 pub use error::Error;
 pub use policy::{AddressClass, Policy};
+pub use reqwest::header;
 pub use reqwest::{Method, StatusCode, Url};
 pub use response::Response;

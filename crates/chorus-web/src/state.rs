@@ -64,6 +64,13 @@ impl AppState {
         }
     }
 
+    /// Sends the requests that reach other servers (connecting accounts, replies) through
+    /// `client`, the installation's guarded XRPC client (see `chorus_app::App::with_outbound`).
+    pub fn with_outbound(mut self, client: chorus_app::OutboundClient) -> Self {
+        self.app = self.app.with_outbound(client);
+        self
+    }
+
     /// Lets the admin pages connect network accounts, sealing their credentials with `key`.
     pub fn with_secret_key(mut self, key: SecretKey) -> Self {
         self.app = self.app.with_secret_key(key);

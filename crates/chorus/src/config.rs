@@ -21,6 +21,42 @@ pub struct Config {
     pub server: Server,
     pub log: Log,
     pub ingest: Ingest,
+    pub outbound: Outbound,
+}
+
+/// How Chorus reaches other servers (PDSes, the PLC directory, did:web hosts, feeds): every
+/// outbound request goes through `chorus-outbound`'s guard under these settings.
+#[derive(Debug, Clone, Default)]
+pub struct Outbound {
+    /// Let every outbound request reach loopback, private, link-local and carrier-grade NAT
+    /// addresses (off: only public addresses; `0.0.0.0` and reserved ranges stay refused).
+    pub allow_private_addresses: bool,
+    /// Send every outbound request through this `http://` or `https://` proxy (the policy still
+    /// applies to each target). `Debug` hides it: it may carry credentials.
+    pub proxy: Option<Secret>,
+}
+
+impl Outbound {
+    /// The guard's settings for every client: the policy and the proxy.
+    pub fn builder(&self) -> chorus_outbound::Builder {
+        self.builder_allowing(self.allow_private_addresses)
+    }
+
+    /// Feed polling's settings: as [`Outbound::builder`], also allowing the local networks when
+    /// `ingest.allow_private_addresses` (which opens feeds only) says so.
+    pub fn feed_builder(&self, ingest: &Ingest) -> chorus_outbound::Builder {
+        self.builder_allowing(self.allow_private_addresses || ingest.allow_private_addresses)
+    }
+
+    fn builder_allowing(&self, private: bool) -> chorus_outbound::Builder {
+        let builder = chorus_outbound::Builder::new(
+            chorus_outbound::Policy::allow_private_addresses(private),
+        );
+        match &self.proxy {
+            Some(Secret(proxy)) => builder.proxy(proxy.clone()),
+            None => builder,
+        }
+    }
 }
 
 /// Settings of the ingest pipeline.
@@ -73,6 +109,15 @@ struct RawConfig {
     log: RawLog,
     #[serde(default)]
     ingest: RawIngest,
+    #[serde(default)]
+    outbound: RawOutbound,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOutbound {
+    allow_private_addresses: Option<bool>,
+    proxy: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -377,6 +422,7 @@ fn validate(raw: RawConfig, sources: &BTreeMap<String, String>) -> Result<Config
             sources,
         ));
     }
+    let outbound = validate_outbound(raw.outbound, sources)?;
     Ok(Config {
         data_dir,
         database,
@@ -394,6 +440,38 @@ fn validate(raw: RawConfig, sources: &BTreeMap<String, String>) -> Result<Config
             allow_private_addresses: raw.ingest.allow_private_addresses.unwrap_or(false),
             firehose_url: raw.ingest.firehose_url.filter(|u| !u.is_empty()),
         },
+        outbound,
+    })
+}
+
+fn validate_outbound(
+    raw: RawOutbound,
+    sources: &BTreeMap<String, String>,
+) -> Result<Outbound, ConfigError> {
+    let proxy = match raw.proxy.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(p) => {
+            let bad = || {
+                err(
+                    "outbound.proxy",
+                    "must be an http:// or https:// URL of a proxy, e.g. http://proxy.internal:3128",
+                    sources,
+                )
+            };
+            let url = chorus_outbound::Url::parse(p).map_err(|_| bad())?;
+            if !matches!(url.scheme(), "http" | "https")
+                || url.host_str().is_none_or(str::is_empty)
+                || !matches!(url.path(), "" | "/")
+                || url.query().is_some()
+            {
+                return Err(bad());
+            }
+            Some(Secret(p.to_owned()))
+        }
+    };
+    Ok(Outbound {
+        allow_private_addresses: raw.allow_private_addresses.unwrap_or(false),
+        proxy,
     })
 }
 
@@ -570,6 +648,77 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn outbound_settings_are_validated_and_reach_the_guard() {
+        use chorus_outbound::AddressClass::Loopback;
+        let c = Config::load(None, std::iter::empty(), &Overrides::default()).unwrap();
+        assert!(!c.outbound.allow_private_addresses && c.outbound.proxy.is_none());
+        assert!(
+            !c.outbound
+                .builder()
+                .build()
+                .unwrap()
+                .policy()
+                .allows(Loopback)
+        );
+
+        let c = load(
+            "[outbound]\nallow_private_addresses = true\nproxy = \"http://u:pw@proxy.internal:3128\"\n",
+            &[],
+        )
+        .unwrap();
+        assert!(c.outbound.allow_private_addresses);
+        assert!(
+            c.outbound
+                .builder()
+                .build()
+                .unwrap()
+                .policy()
+                .allows(Loopback)
+        );
+        assert!(
+            !format!("{c:?}").contains("pw@"),
+            "the proxy's credentials never print"
+        );
+
+        // ingest.allow_private_addresses opens feeds only.
+        let c = load("[ingest]\nallow_private_addresses = true\n", &[]).unwrap();
+        assert!(
+            !c.outbound
+                .builder()
+                .build()
+                .unwrap()
+                .policy()
+                .allows(Loopback)
+        );
+        let feeds = c.outbound.feed_builder(&c.ingest).build().unwrap();
+        assert!(feeds.policy().allows(Loopback));
+
+        let c = load("", &[("CHORUS__OUTBOUND__ALLOW_PRIVATE_ADDRESSES", "true")]).unwrap();
+        assert!(c.outbound.allow_private_addresses);
+
+        for bad in [
+            "socks5://p:1080",
+            "proxy.internal:3128",
+            "http://",
+            "http://p/x",
+            "http://p/?a",
+        ] {
+            let e = load(&format!("[outbound]\nproxy = \"{bad}\"\n"), &[]).unwrap_err();
+            assert_eq!(e.key, "outbound.proxy", "{bad}");
+            assert!(e.to_string().contains("chorus.toml"), "{e}");
+        }
+        let e = load("", &[("CHORUS__OUTBOUND__ALLOW_PRIVATE_ADDRESSES", "yes")]).unwrap_err();
+        assert_eq!(e.key, "outbound.allow_private_addresses");
+        assert!(
+            e.to_string()
+                .contains("CHORUS__OUTBOUND__ALLOW_PRIVATE_ADDRESSES"),
+            "{e}"
+        );
+        let e = load("[outbound]\nallow_private = true\n", &[]).unwrap_err();
+        assert_eq!(e.key, "outbound.allow_private");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Replies from the inbox: recorded first (audited), then published through the network
-//! (`chorus_jobs::send_reply`, which threads the reply under the post and records the outcome);
+//! (`chorus_jobs::send_reply_with` over the app's guarded client, which threads the reply under
+//! the post and records the outcome);
 //! a failure is kept with its reason and can be retried, with the same record key, so a retry
 //! never posts twice.
 //!
@@ -83,7 +84,8 @@ pub async fn retry(app: &App, caller: &Caller, conversation: i64, reply: i64) ->
 /// Publishes a recorded reply and answers it in its new state; a failure is recorded on the
 /// reply (with the reason people see), not returned.
 async fn publish(app: &App, key: &SecretKey, reply: i64) -> Result<Reply> {
-    if let Err(e) = chorus_jobs::send_reply(&app.store, key, reply).await {
+    let http = app.outbound()?;
+    if let Err(e) = chorus_jobs::send_reply_with(&app.store, key, &http, reply).await {
         tracing::warn!(reply, error = %e, "reply not published");
     }
     Ok(app.store.reply(reply).await?)

@@ -11,7 +11,7 @@ use tokio::sync::Mutex;
 
 pub struct Peer {
     pub pds: String,
-    http: reqwest::Client,
+    http: chorus_outbound::Client,
 }
 
 /// An account on the PDS, with a session of its main password (for managing app passwords).
@@ -22,6 +22,15 @@ pub struct Account {
 }
 
 static STARTING: Mutex<()> = Mutex::const_new(());
+
+/// The outbound client of these tests: the PDS (and the proxy in front of it) run on loopback,
+/// so the local networks are allowed here, explicitly (production allows public addresses only).
+pub fn http() -> chorus_outbound::Client {
+    chorus_networks::bluesky::http_client(&chorus_outbound::Builder::new(
+        chorus_outbound::Policy::local_networks(),
+    ))
+    .unwrap()
+}
 
 fn pds_url() -> Option<String> {
     let dir = std::env::var("BSKY_PEER_DIR").unwrap_or_else(|_| "/var/tmp/chorus-bsky".into());
@@ -34,8 +43,8 @@ fn pds_url() -> Option<String> {
         .map(str::to_owned)
 }
 
-async fn healthy(http: &reqwest::Client, pds: &str) -> bool {
-    http.get(format!("{pds}/xrpc/_health"))
+async fn healthy(http: &chorus_outbound::Client, pds: &str) -> bool {
+    http.get(&format!("{pds}/xrpc/_health"))
         .timeout(Duration::from_secs(3))
         .send()
         .await
@@ -45,7 +54,7 @@ async fn healthy(http: &reqwest::Client, pds: &str) -> bool {
 /// The running PDS, started if needed; `None` (test skipped) when it cannot run.
 pub async fn pds() -> Option<Peer> {
     let _guard = STARTING.lock().await;
-    let http = chorus_networks::bluesky::http_client().unwrap();
+    let http = http();
     if let Some(pds) = pds_url()
         && healthy(&http, &pds).await
     {
@@ -79,8 +88,9 @@ impl Peer {
     async fn xrpc(&self, nsid: &str, token: Option<&str>, body: Value) -> Value {
         let mut req = self
             .http
-            .post(format!("{}/xrpc/{nsid}", self.pds))
-            .json(&body);
+            .post(&format!("{}/xrpc/{nsid}", self.pds))
+            .header("content-type", "application/json")
+            .body(serde_json::to_vec(&body).unwrap());
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -158,15 +168,16 @@ impl Peer {
     pub async fn posts(&self, did: &str) -> Vec<(String, Value)> {
         let out: Value = self
             .http
-            .get(format!(
+            .get(&format!(
                 "{}/xrpc/com.atproto.repo.listRecords?repo={did}&collection=app.bsky.feed.post&limit=100",
                 self.pds
             ))
             .send()
             .await
             .unwrap()
-            .json()
+            .bytes()
             .await
+            .map(|b| serde_json::from_slice(&b).unwrap())
             .unwrap();
         out["records"]
             .as_array()

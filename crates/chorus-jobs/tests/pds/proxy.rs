@@ -44,7 +44,7 @@ impl Proxy {
         let port = listener.local_addr().unwrap().port();
         let state: Arc<Mutex<State>> = Arc::default();
         let upstream = upstream.trim_end_matches('/').to_owned();
-        let http = chorus_networks::bluesky::http_client().unwrap();
+        let http = crate::peer::http();
         let s = state.clone();
         tokio::spawn(async move {
             while let Ok((conn, _)) = listener.accept().await {
@@ -81,7 +81,7 @@ impl Proxy {
 async fn serve(
     mut conn: TcpStream,
     upstream: String,
-    http: reqwest::Client,
+    http: chorus_outbound::Client,
     state: Arc<Mutex<State>>,
 ) {
     let mut buf = Vec::new();
@@ -135,8 +135,8 @@ async fn serve(
     let (status, content_type, answer) = if fault == Some(Fault::Refuse) {
         server_error()
     } else {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut req = http.request(method, format!("{upstream}{target}"));
+        let method = chorus_outbound::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = http.request(method, &format!("{upstream}{target}"));
         for (k, v) in &headers {
             if !matches!(
                 k.as_str(),
@@ -153,7 +153,7 @@ async fn serve(
             .and_then(|v| v.to_str().ok())
             .unwrap_or("application/json")
             .to_owned();
-        let bytes = resp.bytes().await.unwrap().to_vec();
+        let bytes = resp.bytes().await.unwrap();
         if fault == Some(Fault::Lose) {
             server_error()
         } else {

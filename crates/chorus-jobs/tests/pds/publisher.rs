@@ -12,6 +12,53 @@ use crate::seed;
 const CREATE: &str = "com.atproto.repo.createRecord";
 const LOGIN: &str = "com.atproto.server.createSession";
 
+/// An account connected on a PDS the installation's outbound policy refuses (here: the
+/// production policy, and a PDS on loopback): its variants fail at the first attempt, not
+/// retried, with a reason that says what to do, and nothing reaches the PDS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pds_the_policy_refuses_fails_the_variants_at_once() {
+    let Some(peer) = peer::pds().await else {
+        return;
+    };
+    let proxy = Proxy::start(&peer.pds).await;
+    let owner = peer.account("refused").await;
+    let app_password = peer.app_password(&owner, "chorus").await;
+    let texts = vec![format!("refused #{:08x}", rand::random::<u32>())];
+    let seeded = seed::scheduled(&proxy.url, &owner.handle, &app_password, &texts).await;
+    proxy.forget();
+
+    let strict = chorus_networks::bluesky::http_client(&chorus_outbound::Builder::new(
+        chorus_outbound::Policy::public_only(),
+    ))
+    .unwrap();
+    let worker = seed::start_worker_with(&seeded.store, strict);
+    let failed = seed::until(Duration::from_secs(30), || async {
+        seeded.variant(0).await.pub_state == PubState::Failed
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    worker.stop().await;
+    assert!(failed, "{:?}", seeded.variant(0).await);
+    let v = seeded.variant(0).await;
+    let error = v.last_error.clone().unwrap_or_default();
+    assert!(
+        error.contains("does not connect to the account's address") && error.contains("loopback"),
+        "{error}"
+    );
+    let job = seeded
+        .store
+        .job(&publish_key(seeded.variants[0]))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (job.state, job.attempts),
+        (JobState::Failed, 1),
+        "not retried"
+    );
+    assert!(proxy.seen(LOGIN).is_empty() && proxy.seen(CREATE).is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revoked_app_password_fails_the_variants_at_once_and_tells_their_people() {
     let Some(peer) = peer::pds().await else {

@@ -80,7 +80,7 @@ async fn a_reply_that_met_a_server_error_is_retried_by_its_job_and_sent_once() {
 
     // The first attempt (made while the person waits) meets three 500s and gives up for now.
     proxy.arm("com.atproto.repo.createRecord", &[Fault::Refuse; 3]);
-    let err = chorus_jobs::send_reply(store, &seed::key(), reply.id)
+    let err = chorus_jobs::send_reply_with(store, &seed::key(), &crate::peer::http(), reply.id)
         .await
         .unwrap_err();
     assert!(

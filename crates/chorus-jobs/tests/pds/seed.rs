@@ -57,11 +57,14 @@ pub async fn scheduled(pds: &str, handle: &str, password: &str, texts: &[String]
     let account = chorus_jobs::connect_bluesky(
         &store,
         &key(),
+        &crate::peer::http(),
         &sys,
         m.id,
-        pds,
-        handle,
-        Secret::new(password),
+        chorus_jobs::BlueskyLogin {
+            pds,
+            handle,
+            app_password: Secret::new(password),
+        },
     )
     .await
     .unwrap();
@@ -128,10 +131,15 @@ pub struct Running {
 }
 
 pub fn start_worker(store: &Store) -> Running {
+    start_worker_with(store, crate::peer::http())
+}
+
+/// A worker whose jobs reach networks through `http`.
+pub fn start_worker_with(store: &Store, http: chorus_outbound::Client) -> Running {
     let (stop, rx) = watch::channel(false);
     let worker = Worker::new(
         store.clone(),
-        chorus_jobs::standard_kinds(store, key()),
+        chorus_jobs::standard_kinds(store, key(), http),
         WorkerConfig {
             poll: Duration::from_millis(100),
             ..WorkerConfig::default()

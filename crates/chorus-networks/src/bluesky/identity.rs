@@ -5,10 +5,16 @@
 //! A DID resolves to its document through the PLC directory (`did:plc`) or the host's
 //! `/.well-known/did.json` (`did:web`); the document names the PDS and the handle. The handle
 //! claimed by a document is only trusted when it resolves back to the same DID.
+//!
+//! Handles and `did:web` hosts come from remote input (a firehose event, a DID document), so
+//! the [`Resolver`] fetches through a guarded client of its own ([`IDENTITY_LIMITS`]: small
+//! answers, a short deadline) under the installation's outbound policy: a handle or DID that
+//! points at loopback or a private network is refused like any other address.
 
 use std::fmt;
+use std::time::Duration;
 
-use reqwest::Url;
+use chorus_outbound::{Builder, Client, Limits, Url};
 use serde::Deserialize;
 
 use super::xrpc::{Xrpc, XrpcError};
@@ -36,6 +42,17 @@ pub enum IdentityError {
     Document { did: String, reason: String },
     #[error("{did} names no PDS (#atproto_pds service) in its DID document")]
     NoPds { did: String },
+    /// The outbound guard refused the address of the DID's document (a `did:web` host on
+    /// loopback or a private network): nothing was sent there.
+    #[error("DID document for {did}: {source}")]
+    Refused {
+        did: String,
+        #[source]
+        source: chorus_outbound::Error,
+    },
+    /// The resolver's HTTP client could not be built (a bad proxy setting).
+    #[error("identity resolver: {0}")]
+    Client(#[source] chorus_outbound::Error),
     #[error(transparent)]
     Xrpc(#[from] XrpcError),
 }
@@ -139,22 +156,39 @@ struct Service {
     service_endpoint: serde_json::Value,
 }
 
+/// The limits of identity lookups (`.well-known/atproto-did`, DID documents, the PLC
+/// directory): 5 s to connect, 10 s in all, answers up to 64 KiB, 3 redirects. A DID document
+/// is a few kilobytes; a handle's DID a line.
+pub const IDENTITY_LIMITS: Limits = Limits {
+    connect_timeout: Duration::from_secs(5),
+    timeout: Duration::from_secs(10),
+    max_body_bytes: 64 << 10,
+    max_redirects: 3,
+};
+
 /// Resolves handles and DIDs.
 #[derive(Debug, Clone)]
 pub struct Resolver {
-    http: reqwest::Client,
+    http: Client,
     plc: Url,
     /// XRPC service answering `com.atproto.identity.resolveHandle`, tried before well-known.
     handle_service: Option<Xrpc>,
 }
 
 impl Resolver {
-    /// `plc_url` is the PLC directory (`https://plc.directory` on the public network).
+    /// `plc_url` is the PLC directory (`https://plc.directory` on the public network);
+    /// `outbound` the installation's outbound settings, from which the resolver builds its own
+    /// client with [`IDENTITY_LIMITS`].
     pub fn new(
-        http: reqwest::Client,
+        outbound: &Builder,
         plc_url: &str,
         handle_service: Option<Xrpc>,
     ) -> Result<Self, IdentityError> {
+        let http = outbound
+            .clone()
+            .limits(IDENTITY_LIMITS)
+            .build()
+            .map_err(IdentityError::Client)?;
         let plc = Url::parse(plc_url).map_err(|e| IdentityError::Document {
             did: String::new(),
             reason: format!("PLC URL {plc_url}: {e}"),
@@ -189,7 +223,7 @@ impl Resolver {
         match self.get_text(&url).await {
             Ok(text) => Did::parse(text.trim()),
             Err(e) => {
-                reasons.push(e);
+                reasons.push(e.to_string());
                 Err(IdentityError::HandleNotFound {
                     handle: handle.to_string(),
                     reason: reasons.join("; "),
@@ -223,7 +257,16 @@ impl Resolver {
         } else {
             return Err(doc_err("only did:plc and did:web are supported".into()));
         };
-        let text = self.get_text(&url).await.map_err(doc_err)?;
+        let text = self.get_text(&url).await.map_err(|e| {
+            if e.is_refused() {
+                IdentityError::Refused {
+                    did: did.to_string(),
+                    source: e,
+                }
+            } else {
+                doc_err(e.to_string())
+            }
+        })?;
         let doc: DidDocument =
             serde_json::from_str(&text).map_err(|e| doc_err(format!("not a DID document: {e}")))?;
         if doc.id != did.as_str() {
@@ -273,17 +316,16 @@ impl Resolver {
         Ok(Identity { did, handle, pds })
     }
 
-    async fn get_text(&self, url: &str) -> Result<String, String> {
-        let resp = self
-            .http
+    /// The body of a successful GET of `url`, within [`IDENTITY_LIMITS`]. Errors name the host
+    /// and what went wrong, never the body.
+    async fn get_text(&self, url: &str) -> Result<String, chorus_outbound::Error> {
+        self.http
             .get(url)
             .send()
+            .await?
+            .error_for_status()?
+            .text()
             .await
-            .map_err(|e| format!("{url}: {e}"))?;
-        if !resp.status().is_success() {
-            return Err(format!("{url}: HTTP {}", resp.status()));
-        }
-        resp.text().await.map_err(|e| format!("{url}: {e}"))
     }
 }
 
@@ -314,5 +356,50 @@ mod tests {
         for bad in ["alice", "-a.test", "a..test", "a.1test", "a_b.test", ""] {
             assert!(Handle::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    /// The resolver's own client: a `did:web` host on loopback is refused before anything is
+    /// sent (and the failure's kind is permanent), and a PLC answer over 64 KiB is not read.
+    #[tokio::test]
+    async fn lookups_are_guarded_and_small() {
+        use crate::error::{ErrorKind, NetworkError};
+        use chorus_outbound::Policy;
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = hits.clone();
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut buf = vec![0u8; 4096];
+                let _ = sock.read(&mut buf).await;
+                let body = format!("{{\"id\":\"{}\"}}", "x".repeat(100 << 10));
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n";
+                let _ = sock.write_all(head.as_bytes()).await;
+                let _ = sock.write_all(body.as_bytes()).await;
+            }
+        });
+        let strict = Builder::new(Policy::public_only()).pin_for_tests("plc.test", addr);
+        let resolver =
+            Resolver::new(&strict, &format!("http://plc.test:{}", addr.port()), None).unwrap();
+
+        let did = Did::parse(&format!("did:web:127.0.0.1%3A{}", addr.port())).unwrap();
+        let err = resolver.resolve_did(&did).await.unwrap_err();
+        assert!(matches!(err, IdentityError::Refused { .. }), "{err:?}");
+        let kind = crate::bluesky::BlueskyError::Identity(err).kind();
+        assert_eq!(kind, ErrorKind::Refused);
+        assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0);
+
+        let did = Did::parse("did:plc:u4renkhc25wdjpvnkcblkyq6").unwrap();
+        let err = resolver.resolve_did(&did).await.unwrap_err();
+        match &err {
+            IdentityError::Document { reason, .. } => {
+                assert!(reason.contains("more than 65536 bytes"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 }

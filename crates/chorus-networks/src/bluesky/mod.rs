@@ -15,6 +15,9 @@ pub mod session;
 pub mod thread;
 pub mod xrpc;
 
+use std::time::Duration;
+
+use chorus_outbound::{Builder, Client, Limits};
 use serde::Deserialize;
 
 use crate::error::{ErrorKind, NetworkError};
@@ -73,6 +76,8 @@ impl NetworkError for BlueskyError {
                 ErrorKind::NotFound
             }
             BlueskyError::Identity(I::BadDid(_) | I::BadHandle(_)) => ErrorKind::Invalid,
+            BlueskyError::Identity(I::Refused { .. }) => ErrorKind::Refused,
+            BlueskyError::Identity(I::Client(_)) => ErrorKind::Invalid,
             // Bluesky's limits, checked before sending: the post must change.
             BlueskyError::TooLong { .. }
             | BlueskyError::TooManyBytes { .. }
@@ -121,14 +126,22 @@ impl Bluesky {
     }
 }
 
-/// The shared HTTP client: rustls with the ring provider (one crypto backend everywhere).
-pub fn http_client() -> Result<reqwest::Client, XrpcError> {
-    // Installing fails only when a provider is already installed, which is what we want.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .user_agent(concat!("chorus/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(std::time::Duration::from_secs(10))
-        .timeout(std::time::Duration::from_secs(60))
+/// The limits of calls to PDSes and AppViews: 10 s to connect, 60 s in all (an image upload
+/// included), answers up to 5 MiB, 5 redirects.
+pub const XRPC_LIMITS: Limits = Limits {
+    connect_timeout: Duration::from_secs(10),
+    timeout: Duration::from_secs(60),
+    max_body_bytes: 5 << 20,
+    max_redirects: 5,
+};
+
+/// The guarded client for XRPC calls, built once from the installation's outbound settings
+/// (`outbound`: its policy, proxy and, in tests, pins) with [`XRPC_LIMITS`]. Clone it for every
+/// [`Xrpc`]: clones share one connection pool.
+pub fn http_client(outbound: &Builder) -> Result<Client, XrpcError> {
+    outbound
+        .clone()
+        .limits(XRPC_LIMITS)
         .build()
         .map_err(|e| XrpcError::Url(format!("HTTP client: {e}")))
 }

@@ -1,45 +1,57 @@
 //! XRPC over HTTP: queries (GET), procedures (POST JSON), blob uploads, and typed errors.
 //!
+//! Every call goes through a guarded [`chorus_outbound::Client`]: the server's address (and each
+//! redirect hop) is checked against the installation's outbound policy, answers are bounded in
+//! size and time. A refused address is [`XrpcError::Refused`], a permanent failure with nothing
+//! sent to it.
+//!
 //! Rate limits are honoured: a 429 is retried after the server's `Retry-After` (or
 //! `RateLimit-Reset`) when that wait is short enough, and reported as
 //! [`XrpcError::RateLimited`] with the wait otherwise. No other error is retried here: whether
 //! a failed write may be repeated is the caller's decision (see `publish`).
+//!
+//! Errors never carry a raw response body. From an error answer only the JSON `error` code (a
+//! short token) is kept for the message; the JSON `message` is kept, truncated, in a field that
+//! messages leave out, and logged where the answer is classified.
 
 use std::time::Duration;
 
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};
-use reqwest::{Method, StatusCode, Url};
+use chorus_outbound::header::HeaderMap;
+use chorus_outbound::{Client, Method, StatusCode, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ErrorKind, NetworkError};
 
 /// An XRPC call failed. Each variant says what to do about it.
+///
+/// `error` fields hold the answer's JSON `error` code (letters, digits and `_` only, at most 64;
+/// empty otherwise); `message` fields hold its JSON `message`, cut to [`MAX_MESSAGE_CHARS`], for
+/// logs: it is remote text, so the messages of this type never show it.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum XrpcError {
-    #[error("the access token has expired ({message}): refresh the session, or log in again")]
+    #[error("the access token has expired: refresh the session, or log in again")]
     ExpiredToken { message: String },
-    #[error(
-        "the server refused the credentials ({error}: {message}): log in again with a valid app password"
-    )]
+    #[error("the server refused the credentials{}: log in again with a valid app password", code_hint(.error))]
     Auth { error: String, message: String },
     #[error("rate limited by the server: retry {}", retry_hint(*.retry_after))]
     RateLimited { retry_after: Option<Duration> },
     #[error(
-        "the server rejected the record ({message}): change the post (length, facets, embeds) before retrying"
+        "the server rejected the record: change the post (length, facets, embeds) before retrying"
     )]
     InvalidRecord { message: String },
-    #[error("not found ({error}: {message})")]
+    #[error("not found{}", code_hint(.error))]
     NotFound { error: String, message: String },
-    #[error("request refused ({status} {error}: {message}): do not retry unchanged")]
+    #[error("request refused ({}): do not retry unchanged", status_hint(*.status, .error))]
     Rejected {
         status: u16,
         error: String,
         message: String,
     },
     #[error(
-        "server error ({status} {error}: {message}): the request may or may not have taken effect; retry later"
+        "server error ({}): the request may or may not have taken effect; retry later",
+        status_hint(*.status, .error)
     )]
     Server {
         status: u16,
@@ -52,12 +64,40 @@ pub enum XrpcError {
     Transport {
         url: String,
         #[source]
-        source: reqwest::Error,
+        source: chorus_outbound::Error,
+    },
+    /// The outbound guard refused the address (or a redirect's): nothing was sent there.
+    #[error("not sent to {url}: {source}")]
+    Refused {
+        url: String,
+        #[source]
+        source: chorus_outbound::Error,
     },
     #[error("unexpected response from {url}: {reason}")]
     Decode { url: String, reason: String },
     #[error("invalid URL: {0}")]
     Url(String),
+}
+
+/// How much of a remote error's JSON `message` is kept (for logs).
+pub const MAX_MESSAGE_CHARS: usize = 200;
+
+/// ` (Code)` after a message, or nothing when the answer named no code.
+fn code_hint(error: &str) -> String {
+    if error.is_empty() {
+        String::new()
+    } else {
+        format!(" ({error})")
+    }
+}
+
+/// `HTTP 500 InternalServerError`, or `HTTP 500` when the answer named no code.
+fn status_hint(status: u16, error: &str) -> String {
+    if error.is_empty() {
+        format!("HTTP {status}")
+    } else {
+        format!("HTTP {status} {error}")
+    }
 }
 
 fn retry_hint(d: Option<Duration>) -> String {
@@ -68,9 +108,26 @@ fn retry_hint(d: Option<Duration>) -> String {
 }
 
 impl XrpcError {
-    /// The request may have reached the server and taken effect (lost response, 5xx).
+    /// The request may have reached the server and taken effect (lost response, 5xx). A refused
+    /// address is not: the guard refuses before sending to it.
     pub fn is_ambiguous(&self) -> bool {
         matches!(self, XrpcError::Server { .. } | XrpcError::Transport { .. })
+    }
+
+    /// A failed exchange with `url`, by what the guard says: refused by policy, a URL that
+    /// cannot be requested, or a transport failure.
+    pub fn outbound(url: &Url, source: chorus_outbound::Error) -> XrpcError {
+        let url = url.to_string();
+        if source.is_refused() {
+            XrpcError::Refused { url, source }
+        } else if matches!(
+            source,
+            chorus_outbound::Error::BadUrl { .. } | chorus_outbound::Error::NoHost
+        ) {
+            XrpcError::Url(format!("{url}: {source}"))
+        } else {
+            XrpcError::Transport { url, source }
+        }
     }
 }
 
@@ -91,6 +148,7 @@ impl NetworkError for XrpcError {
                 ErrorKind::TRANSIENT
             }
             XrpcError::Url(_) => ErrorKind::Invalid,
+            XrpcError::Refused { .. } => ErrorKind::Refused,
         }
     }
 }
@@ -111,10 +169,11 @@ impl Default for RateLimitPolicy {
     }
 }
 
-/// An XRPC client for one service (a PDS, an AppView, a PLC directory is plain HTTP).
+/// An XRPC client for one service (a PDS, an AppView, a PLC directory is plain HTTP), over a
+/// guarded client (see [`super::http_client`]).
 #[derive(Debug, Clone)]
 pub struct Xrpc {
-    http: reqwest::Client,
+    http: Client,
     base: Url,
     pub rate_limit: RateLimitPolicy,
 }
@@ -127,7 +186,7 @@ enum Body<'a> {
 }
 
 impl Xrpc {
-    pub fn new(http: reqwest::Client, base: &str) -> Result<Self, XrpcError> {
+    pub fn new(http: Client, base: &str) -> Result<Self, XrpcError> {
         let base = Url::parse(base).map_err(|e| XrpcError::Url(format!("{base}: {e}")))?;
         if !matches!(base.scheme(), "http" | "https") {
             return Err(XrpcError::Url(format!("{base}: not http(s)")));
@@ -208,23 +267,22 @@ impl Xrpc {
     ) -> Result<T, XrpcError> {
         let mut attempt = 0;
         loop {
-            let mut req = self.http.request(method.clone(), url.clone());
+            let mut req = self.http.request(method.clone(), url.as_str());
             if let Some(t) = token {
-                req = req.header(AUTHORIZATION, format!("Bearer {t}"));
+                req = req.bearer_auth(t);
             }
             req = match &body {
                 Body::None => req,
-                Body::Json(b) => req.header(CONTENT_TYPE, "application/json").body(b.clone()),
-                Body::Blob(b, mime) => req.header(CONTENT_TYPE, *mime).body(b.to_vec()),
+                Body::Json(b) => req
+                    .header("content-type", "application/json")
+                    .body(b.clone()),
+                Body::Blob(b, mime) => req.header("content-type", mime).body(b.to_vec()),
             };
-            let transport = |source| XrpcError::Transport {
-                url: url.to_string(),
-                source,
-            };
-            let resp = req.send().await.map_err(transport)?;
+            let outbound = |e| XrpcError::outbound(&url, e);
+            let resp = req.send().await.map_err(outbound)?;
             let status = resp.status();
             let headers = resp.headers().clone();
-            let bytes = resp.bytes().await.map_err(transport)?;
+            let bytes = resp.bytes().await.map_err(outbound)?;
             if status.is_success() {
                 let bytes = if bytes.is_empty() {
                     &b"null"[..]
@@ -237,6 +295,13 @@ impl Xrpc {
                 });
             }
             let err = classify(status, &headers, &bytes);
+            tracing::info!(
+                nsid = url.path(),
+                status = status.as_u16(),
+                error = error_code(&err),
+                message = remote_message(&err),
+                "xrpc call failed"
+            );
             if let XrpcError::RateLimited { retry_after } = &err {
                 let wait = retry_after.unwrap_or(Duration::from_secs(1));
                 if attempt < self.rate_limit.max_retries && wait <= self.rate_limit.max_wait {
@@ -263,14 +328,56 @@ struct ErrorBody {
     message: String,
 }
 
-/// Maps a failed response to a typed error.
-pub fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> XrpcError {
-    let ErrorBody { error, message } = serde_json::from_slice(body).unwrap_or_default();
-    let message = if message.is_empty() {
-        String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned()
+/// The JSON `error` code when it is a plain token (`InvalidToken`), else empty.
+fn clean_code(code: String) -> String {
+    if code.len() <= 64 && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        code
     } else {
-        message
-    };
+        String::new()
+    }
+}
+
+/// The JSON `message`, cut to [`MAX_MESSAGE_CHARS`], control characters dropped (for logs).
+fn clean_message(message: &str) -> String {
+    message
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_MESSAGE_CHARS)
+        .collect()
+}
+
+/// The remote `error` code an error carries, for logs.
+fn error_code(e: &XrpcError) -> &str {
+    match e {
+        XrpcError::Auth { error, .. }
+        | XrpcError::NotFound { error, .. }
+        | XrpcError::Rejected { error, .. }
+        | XrpcError::Server { error, .. } => error,
+        _ => "",
+    }
+}
+
+/// The remote (truncated) `message` an error carries, for logs.
+fn remote_message(e: &XrpcError) -> &str {
+    match e {
+        XrpcError::ExpiredToken { message }
+        | XrpcError::InvalidRecord { message }
+        | XrpcError::Auth { message, .. }
+        | XrpcError::NotFound { message, .. }
+        | XrpcError::Rejected { message, .. }
+        | XrpcError::Server { message, .. } => message,
+        _ => "",
+    }
+}
+
+/// Maps a failed response to a typed error. Only a JSON body is read (its `error` and
+/// `message`); any other body is ignored, never copied into the error.
+pub fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> XrpcError {
+    let parsed: ErrorBody = serde_json::from_slice(body).unwrap_or_default();
+    let error = clean_code(parsed.error);
+    // Checked on the whole message; only a cut of it is kept.
+    let record_problem = parsed.message.contains(" record:") || parsed.message.contains("$.record");
+    let message = clean_message(&parsed.message);
     if status == StatusCode::TOO_MANY_REQUESTS || error == "RateLimitExceeded" {
         return XrpcError::RateLimited {
             retry_after: retry_after(headers),
@@ -283,7 +390,7 @@ pub fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> XrpcErr
         | "AuthMissing"
         | "AccountTakedown"
         | "AccountDeactivated" => return XrpcError::Auth { error, message },
-        "InvalidRequest" if message.contains(" record:") || message.contains("$.record") => {
+        "InvalidRequest" if record_problem => {
             return XrpcError::InvalidRecord { message };
         }
         "RecordNotFound" | "RepoNotFound" | "NotFound" | "BlobNotFound" => {

@@ -1,9 +1,9 @@
 //! Identity resolution, sessions and sealed credentials against the real PDS and PLC.
 
 use chorus_networks::bluesky::credentials::{SealedAccount, StoredAccount};
-use chorus_networks::bluesky::{Agent, Resolver, Secret, SecretKey, Xrpc, XrpcError, http_client};
+use chorus_networks::bluesky::{Agent, Resolver, Secret, SecretKey, Xrpc, XrpcError};
 
-use crate::peer::{Mode, account, peer};
+use crate::peer::{Mode, account, local, peer};
 
 #[tokio::test]
 async fn resolves_logs_in_refreshes_and_resumes_from_sealed_credentials() {
@@ -11,9 +11,9 @@ async fn resolves_logs_in_refreshes_and_resumes_from_sealed_credentials() {
         return;
     };
     let a = account(&peer, "id").await;
-    let http = http_client().unwrap();
+    let http = crate::peer::http();
     let resolver = Resolver::new(
-        http.clone(),
+        &local(),
         &peer.plc,
         Some(Xrpc::new(http.clone(), &peer.pds).unwrap()),
     )

@@ -4,7 +4,19 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chorus_networks::bluesky::{Agent, Secret, Xrpc, http_client};
+use chorus_outbound::{Builder, Client, Policy};
 use tokio::sync::Mutex;
+
+/// The outbound settings of these tests: the peer runs on loopback, so the local networks are
+/// allowed here, explicitly (production allows public addresses only).
+pub fn local() -> Builder {
+    Builder::new(Policy::local_networks())
+}
+
+/// An XRPC client under [`local`].
+pub fn http() -> Client {
+    http_client(&local()).unwrap()
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -60,11 +72,11 @@ fn read_env(mode: Mode) -> Option<Peer> {
 }
 
 async fn healthy(p: &Peer) -> bool {
-    let http = http_client().unwrap();
+    let http = http();
     let ok = |u: String| {
         let http = http.clone();
         async move {
-            http.get(u)
+            http.get(&u)
                 .timeout(Duration::from_secs(3))
                 .send()
                 .await
@@ -139,7 +151,7 @@ pub async fn account_at(via: &str, peer: &Peer, prefix: &str) -> TestAccount {
     let n: u32 = rand_u32();
     let handle = format!("{prefix}{n:08x}.test");
     let password = Secret::new(format!("pw-{n:08x}-secret"));
-    let pds = Xrpc::new(http_client().unwrap(), &peer.pds).unwrap();
+    let pds = Xrpc::new(http(), &peer.pds).unwrap();
     let created: serde_json::Value = pds
         .procedure(
             "com.atproto.server.createAccount",
@@ -149,13 +161,9 @@ pub async fn account_at(via: &str, peer: &Peer, prefix: &str) -> TestAccount {
         .await
         .unwrap();
     let did = created["did"].as_str().unwrap().to_owned();
-    let agent = Agent::login(
-        Xrpc::new(http_client().unwrap(), via).unwrap(),
-        &handle,
-        &password,
-    )
-    .await
-    .unwrap();
+    let agent = Agent::login(Xrpc::new(http(), via).unwrap(), &handle, &password)
+        .await
+        .unwrap();
     TestAccount {
         handle,
         did,

@@ -42,14 +42,16 @@ async fn publishes_facets_threads_images_cards_quotes_and_deletes() {
     let alice = account(&peer, "pa").await;
     let bob = account(&peer, "pb").await;
     let b = Bluesky::new(alice.agent);
-    let now = jiff::Timestamp::now();
+    // Each request gets its own time: a record key's clock id is only 10 bits of the id's hash,
+    // so two ids at one instant share a key once in 1,024 pairs (RecordKeyTaken).
+    let now = jiff::Timestamp::now;
 
     // facets at UTF-8 byte offsets, mention resolved to a DID, language tags
     let text = format!(
         "🎉 Hëllo @{} #chorus see https://example.com/launch.",
         bob.handle
     );
-    let mut req = PublishRequest::text(id(), now, &text);
+    let mut req = PublishRequest::text(id(), now(), &text);
     req.langs = vec!["en".into()];
     let root = b.publish(&req).await.unwrap();
     assert!(!root.already_existed);
@@ -70,13 +72,13 @@ async fn publishes_facets_threads_images_cards_quotes_and_deletes() {
     assert_eq!(slice(&facets[2]), b"https://example.com/launch");
 
     // a thread: reply to the root, then reply to the reply
-    let mut r1 = PublishRequest::text(id(), now, "first reply");
+    let mut r1 = PublishRequest::text(id(), now(), "first reply");
     r1.reply_to = Some(ReplyTo {
         parent: root.post.clone(),
         root: root.post.clone(),
     });
     let r1 = b.publish(&r1).await.unwrap();
-    let mut r2 = PublishRequest::text(id(), now, "second reply");
+    let mut r2 = PublishRequest::text(id(), now(), "second reply");
     r2.reply_to = Some(ReplyTo {
         parent: r1.post.clone(),
         root: root.post.clone(),
@@ -87,7 +89,7 @@ async fn publishes_facets_threads_images_cards_quotes_and_deletes() {
     assert_eq!(rec["reply"]["root"]["uri"], root.post.uri);
 
     // images with alt text, uploaded as blobs
-    let mut img = PublishRequest::text(id(), now, "a chart");
+    let mut img = PublishRequest::text(id(), now(), "a chart");
     img.images = vec![Image {
         bytes: png(40, 30),
         mime: "image/png".into(),
@@ -107,7 +109,7 @@ async fn publishes_facets_threads_images_cards_quotes_and_deletes() {
     );
 
     // a link card with a thumbnail, quoting the root post
-    let mut card = PublishRequest::text(id(), now, "read the paper");
+    let mut card = PublishRequest::text(id(), now(), "read the paper");
     card.link_card = Some(LinkCard {
         url: "https://example.com/paper".into(),
         title: "Stories, Numbers, Conversations".into(),
@@ -130,12 +132,12 @@ async fn publishes_facets_threads_images_cards_quotes_and_deletes() {
     assert!(rec["embed"]["media"]["external"]["thumb"]["ref"].is_object());
 
     // checked before sending: too long, bad image, no alt
-    let long = PublishRequest::text(id(), now, "é".repeat(301));
+    let long = PublishRequest::text(id(), now(), "é".repeat(301));
     assert!(matches!(
         b.publish(&long).await,
         Err(BlueskyError::TooLong { graphemes: 301 })
     ));
-    let mut bad = PublishRequest::text(id(), now, "x");
+    let mut bad = PublishRequest::text(id(), now(), "x");
     bad.images = vec![Image {
         bytes: b"GIF89a....".to_vec(),
         mime: "image/png".into(),
@@ -147,7 +149,7 @@ async fn publishes_facets_threads_images_cards_quotes_and_deletes() {
     ));
 
     // refused by the PDS: a typed error that says to change the post
-    let mut invalid = PublishRequest::text(id(), now, "bad language tag");
+    let mut invalid = PublishRequest::text(id(), now(), "bad language tag");
     invalid.langs = vec!["not a language!".into()];
     match b.publish(&invalid).await {
         Err(BlueskyError::Xrpc(e @ XrpcError::InvalidRecord { .. })) => {

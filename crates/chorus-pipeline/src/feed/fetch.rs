@@ -74,7 +74,14 @@ impl FeedClient {
     /// A client under `policy` (what `ingest.allow_private_addresses` says) with the feed
     /// reader's limits and user agent.
     pub fn new(policy: Policy) -> Result<FeedClient, FetchError> {
-        let http = chorus_outbound::Builder::new(policy)
+        FeedClient::from_builder(&chorus_outbound::Builder::new(policy))
+    }
+
+    /// A client from the installation's outbound settings (policy, proxy), with the feed
+    /// reader's limits and user agent.
+    pub fn from_builder(outbound: &chorus_outbound::Builder) -> Result<FeedClient, FetchError> {
+        let http = outbound
+            .clone()
             .user_agent(concat!(
                 "chorus/",
                 env!("CARGO_PKG_VERSION"),

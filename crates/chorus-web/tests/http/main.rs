@@ -4,6 +4,7 @@
 
 mod support;
 
+mod accounts;
 mod api;
 mod auth;
 mod bad_input;

@@ -39,6 +39,15 @@ pub fn email(role: Role) -> String {
 }
 
 pub async fn spawn_app_with(config: WebConfig) -> TestApp {
+    spawn_app_with_state(config, |state| state).await
+}
+
+/// As [`spawn_app_with`], the state changed by `customize` before serving (a secret key, an
+/// outbound client pinned to the servers a test starts).
+pub async fn spawn_app_with_state(
+    config: WebConfig,
+    customize: impl FnOnce(AppState) -> AppState,
+) -> TestApp {
     // The workspace builds reqwest without a default TLS provider (one crypto backend: ring).
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
@@ -81,7 +90,7 @@ pub async fn spawn_app_with(config: WebConfig) -> TestApp {
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = AppState::new(store.clone(), config, None);
+    let state = customize(AppState::new(store.clone(), config, None));
     tokio::spawn(chorus_web::serve(listener, state, std::future::pending()));
     TestApp {
         base: format!("http://{addr}"),

@@ -12,6 +12,7 @@ use chorus_networks::bluesky::credentials::{SealedAccount, StoredAccount};
 use chorus_networks::bluesky::firehose::{FirehoseConfig, subscribe};
 use chorus_networks::bluesky::{Agent, Bluesky, Resolver, Secret, SecretKey, Xrpc, http_client};
 use chorus_networks::model::PublishRequest;
+use chorus_outbound::{Builder, Client};
 
 /// Bluesky over the AT Protocol.
 #[derive(Debug, clap::Subcommand)]
@@ -65,6 +66,8 @@ pub fn run(cmd: BlueskyCommand, config: &crate::config::Config) -> anyhow::Resul
     let dir = config.data_dir.clone();
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let key = SecretKey::from_bytes(config.secret_key()?);
+    // Every request to a PDS, the PLC directory or a handle's host goes through the guard.
+    let outbound = config.outbound.builder();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -76,8 +79,14 @@ pub fn run(cmd: BlueskyCommand, config: &crate::config::Config) -> anyhow::Resul
                 pds,
                 handle,
                 password,
-            } => login(&dir, &key, &pds, &handle, Secret::new(password)).await,
-            BlueskyCommand::Post { text, id, lang } => post(&dir, &key, text, id, lang).await,
+            } => {
+                let http = http_client(&outbound)?;
+                login(&dir, &key, &http, &pds, &handle, Secret::new(password)).await
+            }
+            BlueskyCommand::Post { text, id, lang } => {
+                let http = http_client(&outbound)?;
+                post(&dir, &key, &http, text, id, lang).await
+            }
             BlueskyCommand::Firehose {
                 url,
                 cursor,
@@ -91,7 +100,7 @@ pub fn run(cmd: BlueskyCommand, config: &crate::config::Config) -> anyhow::Resul
                     (None, true) => None,
                     (None, false) => cursors.get(&url)?,
                 };
-                firehose(url, cursor, limit, plc, &cursors).await
+                firehose(url, cursor, limit, plc, &outbound, &cursors).await
             }
         }
     })
@@ -136,11 +145,12 @@ fn save_account(dir: &Path, key: &SecretKey, account: &StoredAccount) -> anyhow:
 async fn login(
     dir: &Path,
     key: &SecretKey,
+    http: &Client,
     pds: &str,
     handle: &str,
     password: Secret,
 ) -> anyhow::Result<()> {
-    let xrpc = Xrpc::new(http_client()?, pds)?;
+    let xrpc = Xrpc::new(http.clone(), pds)?;
     let agent = Agent::login(xrpc, handle, &password).await?;
     let session = agent.session().await;
     let account = StoredAccount {
@@ -165,6 +175,7 @@ async fn login(
 async fn post(
     dir: &Path,
     key: &SecretKey,
+    http: &Client,
     text: String,
     id: Option<String>,
     langs: Vec<String>,
@@ -178,7 +189,7 @@ async fn post(
             )
         })?)?;
     let mut account = StoredAccount::open(&sealed, key)?;
-    let xrpc = Xrpc::new(http_client()?, &account.pds)?;
+    let xrpc = Xrpc::new(http.clone(), &account.pds)?;
     let agent = match &account.refresh_jwt {
         Some(r) => match Agent::resume(xrpc.clone(), r).await {
             Ok(a) => a,
@@ -282,17 +293,18 @@ async fn firehose(
     cursor: Option<i64>,
     limit: Option<u64>,
     plc: Option<String>,
+    outbound: &Builder,
     cursors: &CursorFile,
 ) -> anyhow::Result<()> {
     let key = url.clone();
     let mut config = FirehoseConfig::new(url);
     config.cursor = cursor;
     if let Some(plc) = plc {
-        let http = http_client()?;
+        let http = http_client(outbound)?;
         let handle_service = pds_of(&config.url)
             .map(|u| Xrpc::new(http.clone(), &u))
             .transpose()?;
-        config.resolve_handles = Some(Resolver::new(http, &plc, handle_service)?);
+        config.resolve_handles = Some(Resolver::new(outbound, &plc, handle_service)?);
     }
     let mut sub = subscribe(config)?;
     let stats = sub.stats.clone();

@@ -21,7 +21,8 @@ pub enum IngestCommand {
     /// import of the same file stopped.
     File(FileArgs),
     /// Poll RSS/Atom feeds on a schedule (conditional GET; private and loopback addresses are
-    /// refused unless `ingest.allow_private_addresses` is set).
+    /// refused unless `ingest.allow_private_addresses` or `outbound.allow_private_addresses` is
+    /// set; `outbound.proxy` applies).
     Feed(crate::cmd::ingest_feed::FeedArgs),
     /// Listen to the Bluesky firehose, resuming from the stored cursor.
     Bluesky(crate::cmd::ingest_bluesky::BlueskyArgs),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use chorus_pipeline::feed::{self, FeedClient, Policy, Polled};
+use chorus_pipeline::feed::{self, FeedClient, Polled};
 use chorus_pipeline::pipeline::Progress;
 use chorus_pipeline::{Analyzers, Running, queries};
 
@@ -29,10 +29,8 @@ pub async fn run(config: &Config, args: FeedArgs) -> anyhow::Result<()> {
         anyhow::bail!("--every-minutes must be at least 1");
     }
     let store = crate::cmd::ingest::open_store(config).await?;
-    let client = FeedClient::new(Policy::allow_private_addresses(
-        config.ingest.allow_private_addresses,
-    ))
-    .context("starting the HTTP client")?;
+    let client = FeedClient::from_builder(&config.outbound.feed_builder(&config.ingest))
+        .context("starting the HTTP client (check [outbound] in the configuration)")?;
     let (q, reload) = queries::watch_queries(store.clone(), Duration::from_secs(5)).await?;
     let progress = Arc::new(Progress::default());
     let running = Running::start(store.clone(), Analyzers::new(), q, progress.clone());

@@ -64,6 +64,9 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
         .install_recorder()
         .ok();
     let key = chorus_networks::bluesky::SecretKey::from_bytes(config.secret_key()?);
+    // One guarded client for every PDS the web and the jobs reach, built from [outbound].
+    let outbound = chorus_networks::bluesky::http_client(&config.outbound.builder())
+        .context("building the outbound HTTP client (check [outbound] in the configuration)")?;
     let store = open_store(config).await?;
     let demo = if args.demo {
         Some(
@@ -84,7 +87,7 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
     let worker = args.roles.contains(&Role::Jobs).then(|| {
         let w = chorus_jobs::Worker::new(
             store.clone(),
-            chorus_jobs::standard_kinds(&store, key.clone()),
+            chorus_jobs::standard_kinds(&store, key.clone(), outbound.clone()),
             chorus_jobs::WorkerConfig::default(),
         );
         tokio::spawn(w.run(stop_rx.clone()))
@@ -96,6 +99,7 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
             metrics,
             demo.as_ref(),
             web_key,
+            outbound,
             stop_rx.clone(),
         )
         .await?;
@@ -122,6 +126,7 @@ async fn serve_web(
     metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     demo: Option<&crate::demo::Loaded>,
     key: chorus_networks::bluesky::SecretKey,
+    outbound: chorus_outbound::Client,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let addr = SocketAddr::new(config.server.bind, config.server.port);
@@ -146,7 +151,9 @@ async fn serve_web(
         max_body_bytes: config.server.max_body_bytes,
         login_limits: LoginLimits::default(),
     };
-    let state = AppState::new(store.clone(), web, metrics).with_secret_key(key);
+    let state = AppState::new(store.clone(), web, metrics)
+        .with_secret_key(key)
+        .with_outbound(outbound);
     chorus_web::serve(listener, state, async move {
         let _ = stop.wait_for(|s| *s).await;
     })

@@ -13,6 +13,18 @@ pub struct Peer {
     pub pds: String,
 }
 
+/// The setting a `chorus` process needs to reach the peer, which runs on loopback: production
+/// reaches public addresses only, so these tests open the local networks explicitly.
+pub const ALLOW_LOCAL: (&str, &str) = ("CHORUS__OUTBOUND__ALLOW_PRIVATE_ADDRESSES", "true");
+
+/// A guarded XRPC client that may reach the peer (the local networks allowed, explicitly).
+pub fn local_http() -> chorus_outbound::Client {
+    chorus_networks::bluesky::http_client(&chorus_outbound::Builder::new(
+        chorus_outbound::Policy::local_networks(),
+    ))
+    .unwrap()
+}
+
 fn peer_env() -> Option<String> {
     let dir = std::env::var("BSKY_PEER_DIR").unwrap_or_else(|_| "/var/tmp/chorus-bsky".into());
     std::fs::read_to_string(PathBuf::from(dir).join("peer.env")).ok()

@@ -20,7 +20,7 @@ use chorus_store::{
     DatabaseUrl, JobState, NewUser, PubState, Store, StoryInput, VariantInput, publish_key,
 };
 
-use crate::bluesky_peer::{Peer, peer};
+use crate::bluesky_peer::{ALLOW_LOCAL, Peer, peer};
 use crate::support::chorus;
 
 const POSTS: usize = 200;
@@ -66,11 +66,14 @@ async fn seed(
     let account = chorus_jobs::connect_bluesky(
         &store,
         &key(),
+        &crate::bluesky_peer::local_http(),
         &sys,
         m.id,
-        &peer.pds,
-        handle,
-        Secret::new(password),
+        chorus_jobs::BlueskyLogin {
+            pds: &peer.pds,
+            handle,
+            app_password: Secret::new(password),
+        },
     )
     .await
     .unwrap();
@@ -122,6 +125,7 @@ fn start_serve(db: &Path) -> std::process::Child {
         .args(["serve", "--port", "0", "--data-dir"])
         .arg(db)
         .env("CHORUS__SECRET_KEY", KEY_B64)
+        .env(ALLOW_LOCAL.0, ALLOW_LOCAL.1)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()

@@ -9,17 +9,17 @@ use std::time::{Duration, Instant};
 use chorus_core::audit::Author;
 use chorus_core::conversations::{QueryInput, RawQuery};
 use chorus_core::org::MarketInput;
-use chorus_networks::bluesky::{Agent, Secret, SecretKey, Xrpc, http_client};
+use chorus_networks::bluesky::{Agent, Secret, SecretKey, Xrpc};
 use chorus_store::{DatabaseUrl, InboxQuery, Store};
 use serde_json::{Value, json};
 
-use crate::bluesky_peer::peer;
+use crate::bluesky_peer::{local_http, peer};
 use crate::support::chorus;
 
 const KEY: [u8; 32] = [7; 32];
 
 async fn login(pds: &str, handle: &str, password: &str) -> Agent {
-    let xrpc = Xrpc::new(http_client().unwrap(), pds).unwrap();
+    let xrpc = Xrpc::new(local_http(), pds).unwrap();
     Agent::login(xrpc, handle, &Secret::new(password))
         .await
         .unwrap()
@@ -92,11 +92,14 @@ fn replies_from_the_inbox_are_threaded_on_the_pds_and_sent_once() {
         chorus_jobs::connect_bluesky(
             &store,
             &SecretKey::from_bytes(KEY),
+            &local_http(),
             &sys,
             m.id,
-            &peer.pds,
-            &brand_handle,
-            Secret::new(&brand_pw),
+            chorus_jobs::BlueskyLogin {
+                pds: &peer.pds,
+                handle: &brand_handle,
+                app_password: Secret::new(&brand_pw),
+            },
         )
         .await
         .unwrap();
@@ -157,11 +160,15 @@ fn replies_from_the_inbox_are_threaded_on_the_pds_and_sent_once() {
             )
             .await
             .unwrap();
-        let sent = chorus_jobs::send_reply(&store, &key, r.id).await.unwrap();
+        let sent = chorus_jobs::send_reply_with(&store, &key, &local_http(), r.id)
+            .await
+            .unwrap();
         // As if the answer had been lost: mark failed, retry with the same key.
         store.mark_reply_failed(r.id, "lost answer").await.unwrap();
         store.retry_reply(r.id).await.unwrap();
-        let again = chorus_jobs::send_reply(&store, &key, r.id).await.unwrap();
+        let again = chorus_jobs::send_reply_with(&store, &key, &local_http(), r.id)
+            .await
+            .unwrap();
         (sent, again)
     });
     assert_eq!(sent.state, "sent");

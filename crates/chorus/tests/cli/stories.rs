@@ -14,7 +14,7 @@ use chorus_core::user::{Email, Membership};
 use chorus_store::{DatabaseUrl, NewUser, Store};
 use serde_json::json;
 
-use crate::bluesky_peer::peer;
+use crate::bluesky_peer::{ALLOW_LOCAL, peer};
 use crate::support::Server;
 use crate::webdriver::Browser;
 
@@ -111,7 +111,8 @@ fn a_contributors_draft_is_submitted_approved_scheduled_and_published_on_the_pds
     tokio::runtime::Runtime::new()
         .unwrap()
         .block_on(seed(dir.path()));
-    let server = Server::start(dir.path(), &[]);
+    // The PDS runs on loopback: this server is told to reach the local networks.
+    let server = Server::start_with_env(dir.path(), &[], &[ALLOW_LOCAL]);
     let url = &server.url;
     let (handle, did, password) = peer.new_account("stories");
 

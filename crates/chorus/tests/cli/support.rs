@@ -51,9 +51,15 @@ pub struct Server {
 
 impl Server {
     pub fn start(data_dir: &Path, extra: &[&str]) -> Server {
+        Server::start_with_env(data_dir, extra, &[])
+    }
+
+    /// As [`Server::start`], with environment variables (`CHORUS__…` settings) set.
+    pub fn start_with_env(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = chorus()
             .args(["serve", "--port", "0"])
             .args(extra)
+            .envs(env.iter().copied())
             .arg("--data-dir")
             .arg(data_dir)
             .stdout(Stdio::piped())
