@@ -20,6 +20,10 @@ pub enum AppError {
         field: Option<String>,
         message: String,
     },
+    /// The request itself is malformed (not a value a person typed): e.g. a return address that
+    /// leaves the site. Answered 400 before anything changes.
+    #[error("{0}")]
+    BadRequest(String),
     #[error("log in first")]
     Unauthenticated,
     #[error("{0}")]
@@ -45,6 +49,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -58,6 +63,7 @@ impl AppError {
         match self {
             AppError::Invalid { field: Some(_), .. } => "invalid_field",
             AppError::Invalid { field: None, .. } => "invalid_request",
+            AppError::BadRequest(_) => "bad_request",
             AppError::Unauthenticated => "unauthenticated",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
@@ -136,6 +142,12 @@ impl From<chorus_app::Error> for AppError {
     }
 }
 
+impl From<crate::redirect::BadTarget> for AppError {
+    fn from(e: crate::redirect::BadTarget) -> Self {
+        AppError::BadRequest(e.to_string())
+    }
+}
+
 impl From<Denied> for AppError {
     fn from(e: Denied) -> Self {
         AppError::Forbidden(e.to_string())
@@ -158,8 +170,8 @@ pub struct ErrorBody {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// Stable machine-readable code: invalid_field, invalid_request, unauthenticated, forbidden,
-    /// not_found, conflict, payload_too_large, internal.
+    /// Stable machine-readable code: invalid_field, invalid_request, bad_request,
+    /// unauthenticated, forbidden, not_found, conflict, payload_too_large, internal.
     pub code: &'static str,
     pub message: String,
     /// The offending field, when one is to blame.

@@ -12,6 +12,7 @@ mod auth;
 mod conv;
 mod error;
 mod ops;
+mod redirect;
 mod state;
 mod ui;
 

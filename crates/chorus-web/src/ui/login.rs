@@ -13,8 +13,9 @@ use chorus_app::auth;
 use serde::Deserialize;
 
 use super::{Flash, FormData, Shell, render_with_status};
-use crate::auth::{Identity, constant_time_eq, cookies, safe_next};
+use crate::auth::{Identity, constant_time_eq, cookies};
 use crate::error::PageError;
+use crate::redirect::local_target;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -80,12 +81,21 @@ fn login_form(
     resp
 }
 
+/// Where to go after signing in: the `next` the link or the form carried when it is a page of
+/// this site, otherwise the playbook. Falling back rather than refusing is deliberate (and was
+/// already the behaviour for absolute URLs): `next` comes from links anyone can craft, and a bad
+/// one must not stop a person from signing in — only from being sent off-site.
+fn after_login(next: Option<&str>) -> String {
+    const HOME: &str = "/playbook";
+    local_target(next.unwrap_or(""), HOME).unwrap_or_else(|_| HOME.to_owned())
+}
+
 async fn login_page(
     State(state): State<AppState>,
     identity: Option<axum::Extension<Identity>>,
     Query(q): Query<NextQuery>,
 ) -> Response {
-    let next = safe_next(q.next.as_deref());
+    let next = after_login(q.next.as_deref());
     if identity.is_some() {
         return Redirect::to(&next).into_response();
     }
@@ -98,7 +108,7 @@ async fn login(
     headers: HeaderMap,
     form: FormData,
 ) -> Response {
-    let next = safe_next(Some(form.get("next")));
+    let next = after_login(Some(form.get("next")));
     let raw_email = form.get("email").trim().to_owned();
     let expected = cookies::get(&headers, cookies::LOGIN_CSRF).unwrap_or_default();
     if expected.is_empty() || !constant_time_eq(form.get("csrf").as_bytes(), expected.as_bytes()) {

@@ -8,6 +8,7 @@ mod api;
 mod auth;
 mod bad_input;
 mod conversations;
+mod hardening;
 mod pages;
 mod playbook;
 mod sessions;

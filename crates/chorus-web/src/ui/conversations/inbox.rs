@@ -221,6 +221,8 @@ async fn bulk(
     if ids.is_empty() {
         return Err(AppError::invalid("id", "select at least one conversation").into());
     }
+    // Checked before anything changes: a `back` that leaves the site is a 400.
+    let back = crate::redirect::local_target(form.get("back"), "/conversations")?;
     let change = parse_change(&id, &form)?;
     if change.is_empty() {
         return Err(AppError::invalid("action", "choose what to do with the selection").into());
@@ -232,9 +234,8 @@ async fn bulk(
         .store
         .change_conversations(&id.author(), &ids, &change)
         .await?;
-    let back = form.get("back");
-    let back = if back.starts_with("/conversations") && !back.contains("//") {
-        back.to_owned()
+    let back = if back.starts_with("/conversations") {
+        back
     } else {
         "/conversations".to_owned()
     };
