@@ -7,6 +7,7 @@
 //! token need no CSRF token: browsers never attach one on their own. The cookie is also
 //! `SameSite=Lax` and `HttpOnly`, as a second line.
 
+pub mod client;
 pub mod cookies;
 pub mod limiter;
 

@@ -2,6 +2,8 @@
 //! caught it: redirect targets, login limits and the trusted proxy, tokens after a password
 //! reset, long input echoed in errors, `/metrics`, external images.
 
+mod exposure;
+mod logins;
 mod redirects;
 
 use reqwest::header::{COOKIE, LOCATION};
@@ -35,7 +37,7 @@ pub async fn login_token(app: &TestApp) -> String {
 /// Posts the login form with `token` (from [`login_token`]) and the given extra headers.
 pub async fn post_login(
     http: &reqwest::Client,
-    app: &TestApp,
+    base: &str,
     token: &str,
     fields: &[(&str, &str)],
     headers: &[(&str, &str)],
@@ -43,7 +45,7 @@ pub async fn post_login(
     let mut form: Vec<(&str, &str)> = vec![("csrf", token)];
     form.extend_from_slice(fields);
     let mut rb = http
-        .post(format!("{}/login", app.base))
+        .post(format!("{base}/login"))
         .header(COOKIE, format!("chorus_login_csrf={token}"))
         .form(&form);
     for (k, v) in headers {

@@ -86,7 +86,7 @@ async fn login_next_is_a_local_path_whatever_the_link_says() {
         let token = login_token(&app).await;
         let resp = post_login(
             &http,
-            &app,
+            &app.base,
             &token,
             &[
                 ("email", &email(Role::Analyst)),
