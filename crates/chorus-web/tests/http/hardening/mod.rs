@@ -5,6 +5,7 @@
 mod exposure;
 mod logins;
 mod redirects;
+mod tokens;
 
 use reqwest::header::{COOKIE, LOCATION};
 
