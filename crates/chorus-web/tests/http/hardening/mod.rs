@@ -3,6 +3,7 @@
 //! reset, long input echoed in errors, `/metrics`, external images.
 
 mod exposure;
+mod input;
 mod logins;
 mod redirects;
 mod tokens;
