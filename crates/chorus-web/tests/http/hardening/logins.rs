@@ -180,3 +180,41 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_limits_and_guessers_neve
     )];
     assert_eq!(at_once(&app, right).await, [303]);
 }
+
+#[tokio::test]
+async fn a_signed_in_session_cannot_guess_the_current_password_without_limit() {
+    let app = spawn_app().await;
+    let b = Browser::login_as(&app, Role::Analyst).await;
+    let mut statuses = vec![];
+    for i in 0..7 {
+        let guess = format!("wrong guess {i}");
+        let resp = b
+            .post_form(
+                "/account/password",
+                &[
+                    ("current_password", &guess),
+                    ("new_password", "a brand new password"),
+                ],
+            )
+            .await;
+        statuses.push(resp.status().as_u16());
+    }
+    assert_eq!(statuses, [422, 422, 422, 422, 422, 429, 429]);
+    let resp = b
+        .post_form(
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "a brand new password"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        resp.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the limit holds"
+    );
+    // The same count as signing in: that address cannot sign in as the analyst either.
+    let right = vec![(email(Role::Analyst), PASSWORD.to_owned(), None)];
+    assert_eq!(at_once(&app, right).await, [429]);
+}
