@@ -45,8 +45,12 @@ pub struct NewUserFields {
 pub struct ProfileFields {
     pub display_name: Option<String>,
     pub active: Option<bool>,
-    /// A new password set for them (a reset): every session of theirs ends.
+    /// A new password set for them (a reset): every session of theirs ends, and every API
+    /// token of theirs is revoked unless `keep_api_tokens`.
     pub password: Option<String>,
+    /// Let their API tokens keep working through a reset (off by default: a reset is how an
+    /// account someone else got into is taken back, and a token is as good as the password).
+    pub keep_api_tokens: bool,
 }
 
 /// What the caller may grant, for the role and market pickers.
@@ -186,8 +190,9 @@ pub async fn create(
 }
 
 /// Changes a person's name, whether they may sign in, and/or their password (a reset).
-/// Deactivation and a reset end every session of theirs at once. Everything is checked before
-/// anything is written: a refused change changes nothing.
+/// Deactivation and a reset end every session of theirs at once; a reset also revokes their API
+/// tokens unless `keep_api_tokens`. Everything is checked before anything is written: a refused
+/// change changes nothing.
 pub async fn update(
     app: &App,
     caller: &Caller,
@@ -225,7 +230,9 @@ pub async fn update(
         found.user
     };
     if let Some(hash) = hash {
-        app.store.set_password_hash(&author, id, &hash).await?;
+        app.store
+            .set_password_hash(&author, id, &hash, !fields.keep_api_tokens)
+            .await?;
     }
     Ok(UserWithMemberships {
         user,

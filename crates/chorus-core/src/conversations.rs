@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{MarketId, TeamId, UserId};
-use crate::validate::{FieldError, Invalid, text};
+use crate::validate::{FieldError, Invalid, quoted, text};
 
 /// A listening query's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -68,7 +68,12 @@ impl Side {
         Side::ALL
             .into_iter()
             .find(|x| x.as_str() == s)
-            .ok_or_else(|| Invalid::new(format!("{raw:?} is not one of us, competitor, topic")))
+            .ok_or_else(|| {
+                Invalid::new(format!(
+                    "{} is not one of us, competitor, topic",
+                    quoted(raw)
+                ))
+            })
     }
 }
 
@@ -88,7 +93,8 @@ impl NetworkName {
             Ok(Self(s))
         } else {
             Err(Invalid::new(format!(
-                "{raw:?} is not a network name, e.g. bluesky, rss or twitter"
+                "{} is not a network name, e.g. bluesky, rss or twitter",
+                quoted(raw)
             )))
         }
     }
@@ -125,7 +131,8 @@ pub fn language_code(raw: &str) -> Result<String, Invalid> {
         Ok(primary.to_owned())
     } else {
         Err(Invalid::new(format!(
-            "{raw:?} is not a language code, e.g. en, fi or pt"
+            "{} is not a language code, e.g. en, fi or pt",
+            quoted(raw)
         )))
     }
 }
@@ -310,7 +317,8 @@ impl Status {
             .find(|x| x.as_str() == s)
             .ok_or_else(|| {
                 Invalid::new(format!(
-                    "{raw:?} is not a status; use new, open, waiting or done"
+                    "{} is not a status; use new, open, waiting or done",
+                    quoted(raw)
                 ))
             })
     }
@@ -355,7 +363,8 @@ impl Sentiment {
             .find(|x| x.as_str() == s)
             .ok_or_else(|| {
                 Invalid::new(format!(
-                    "{raw:?} is not a sentiment; use negative, neutral or positive"
+                    "{} is not a sentiment; use negative, neutral or positive",
+                    quoted(raw)
                 ))
             })
     }
@@ -384,7 +393,8 @@ pub fn tag(raw: &str) -> Result<String, Invalid> {
         Ok(s)
     } else {
         Err(Invalid::new(format!(
-            "{raw:?} is not a tag; use up to 40 letters, digits and dashes, e.g. battery-life"
+            "{} is not a tag; use up to 40 letters, digits and dashes, e.g. battery-life",
+            quoted(raw)
         )))
     }
 }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{MarketId, TeamId};
-use crate::validate::{FieldError, Invalid, text};
+use crate::validate::{FieldError, Invalid, quoted, text};
 
 /// A market's short code, e.g. `FI`, `BR`, `LATAM`: 2–8 ASCII uppercase letters or digits.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -21,7 +21,8 @@ impl MarketCode {
             Ok(Self(code))
         } else {
             Err(Invalid::new(format!(
-                "{raw:?} is not a market code; use 2 to 8 letters or digits, e.g. FI or LATAM"
+                "{} is not a market code; use 2 to 8 letters or digits, e.g. FI or LATAM",
+                quoted(raw)
             )))
         }
     }
@@ -62,7 +63,8 @@ impl CountryCode {
             Ok(Self(code))
         } else {
             Err(Invalid::new(format!(
-                "{raw:?} is not a country code; use the two-letter ISO 3166-1 code, e.g. FI or BR"
+                "{} is not a country code; use the two-letter ISO 3166-1 code, e.g. FI or BR",
+                quoted(raw)
             )))
         }
     }
@@ -95,7 +97,8 @@ impl Locale {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let bad = || {
             Invalid::new(format!(
-                "{raw:?} is not a locale; use a BCP 47 tag such as en, fi-FI or pt-BR"
+                "{} is not a locale; use a BCP 47 tag such as en, fi-FI or pt-BR",
+                quoted(raw)
             ))
         };
         let raw_trim = raw.trim();
@@ -171,7 +174,8 @@ impl TimeZoneName {
         match jiff::tz::db().get(name) {
             Ok(tz) => Ok(Self(tz.iana_name().unwrap_or(name).to_owned())),
             Err(_) => Err(Invalid::new(format!(
-                "{raw:?} is not an IANA timezone; use a name such as Europe/Helsinki or America/Sao_Paulo"
+                "{} is not an IANA timezone; use a name such as Europe/Helsinki or America/Sao_Paulo",
+                quoted(raw)
             ))),
         }
     }

@@ -291,6 +291,15 @@ pub fn may_manage_campaign(actor: &Actor, markets: &[MarketId]) -> bool {
             .all(|m| allows(actor, Action::ManageCampaigns, Scope::Market(*m)))
 }
 
+/// Whether `assignee` may be given a conversation found in `markets`: someone who may work
+/// it (a market lead or community manager of one of its markets, or globally; admins). A
+/// conversation assigned to anyone else would sit with a person who may not see it. Callers
+/// also require the person to be active, and answer an id that fails this exactly as one that
+/// does not exist, so that assigning cannot be used to find out who has an account.
+pub fn may_be_assigned(assignee: &Actor, markets: &[MarketId]) -> bool {
+    allows_in_any(assignee, Action::WorkConversations, markets)
+}
+
 /// Whether `actor` is told of a listening spike in `market`: the people who answer there
 /// (market leads and community managers, in that market or globally). Admins are not alerted
 /// of every market's spikes; they see them on the Signals page.

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::validate::Invalid;
+use crate::validate::{Invalid, quoted};
 
 /// What a membership lets a user do. Held globally or in one market (see [`crate::Scope`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -82,7 +82,8 @@ impl Role {
             .ok_or_else(|| {
                 let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
                 Invalid::new(format!(
-                    "unknown role {raw:?}; expected one of: {}",
+                    "unknown role {}; expected one of: {}",
+                    quoted(raw),
                     names.join(", ")
                 ))
             })

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{MarketId, UserId};
 use crate::permission::Scope;
 use crate::role::Role;
-use crate::validate::Invalid;
+use crate::validate::{Invalid, quoted};
 
 /// An email address, lowercased. Checked for shape only (one `@`, a dotted domain, no spaces);
 /// whether it receives mail is not our business here.
@@ -18,7 +18,8 @@ impl Email {
         let s = raw.trim().to_lowercase();
         let bad = || {
             Invalid::new(format!(
-                "{raw:?} is not an email address, e.g. ana@example.com"
+                "{} is not an email address, e.g. ana@example.com",
+                quoted(raw)
             ))
         };
         if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {

@@ -42,6 +42,29 @@ impl fmt::Display for FieldError {
     }
 }
 
+/// How many characters of a refused value an error message quotes.
+pub const QUOTED_CHARS: usize = 40;
+
+/// A refused value as an error message shows it: quoted, with control characters escaped, and
+/// cut to its first [`QUOTED_CHARS`] characters (then `…` after the closing quote). A message
+/// names what was wrong; it never echoes back a whole input, which may be huge or hostile.
+pub fn quoted(raw: &str) -> Quoted<'_> {
+    Quoted(raw)
+}
+
+/// See [`quoted`].
+#[derive(Clone, Copy)]
+pub struct Quoted<'a>(&'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.char_indices().nth(QUOTED_CHARS) {
+            None => write!(f, "{:?}", self.0),
+            Some((cut, _)) => write!(f, "{:?}…", &self.0[..cut]),
+        }
+    }
+}
+
 /// Trims `raw` and checks it is non-empty and at most `max` characters.
 pub fn text(raw: &str, max: usize) -> Result<String, Invalid> {
     let trimmed = raw.trim();
@@ -90,5 +113,102 @@ mod tests {
         assert_eq!(optional_text("  ", 5).unwrap(), "");
         let e = Invalid::new("bad").at("title");
         assert_eq!(e.to_string(), "title: bad");
+    }
+
+    #[test]
+    fn quoted_values_are_short() {
+        assert_eq!(quoted("fi-XX").to_string(), r#""fi-XX""#);
+        assert_eq!(quoted("a\tb\n").to_string(), r#""a\tb\n""#);
+        let long = "é".repeat(60_000);
+        let q = quoted(&long).to_string();
+        assert_eq!(q, format!("{:?}…", "é".repeat(QUOTED_CHARS)));
+        let exact = "x".repeat(QUOTED_CHARS);
+        assert_eq!(quoted(&exact).to_string(), format!("{exact:?}"));
+    }
+
+    /// Every parser that quotes what it refuses quotes a short prefix of it.
+    #[test]
+    fn parsers_quote_a_prefix_of_long_input() {
+        use crate::conversations as conv;
+        use crate::stories::{self, limits, rules, schedule, workflow};
+        let long = format!("!{}", "x".repeat(60_000));
+        let l = long.as_str();
+        let messages: Vec<(&str, Option<String>)> = vec![
+            ("side", conv::Side::parse(l).err().map(|e| e.message)),
+            (
+                "network name",
+                conv::NetworkName::parse(l).err().map(|e| e.message),
+            ),
+            ("language", conv::language_code(l).err().map(|e| e.message)),
+            ("status", conv::Status::parse(l).err().map(|e| e.message)),
+            (
+                "sentiment",
+                conv::Sentiment::parse(l).err().map(|e| e.message),
+            ),
+            ("tag", conv::tag(l).err().map(|e| e.message)),
+            ("role", crate::Role::parse(l).err().map(|e| e.message)),
+            (
+                "target",
+                stories::Objective::parse("m", l, "")
+                    .err()
+                    .map(|e| e.message),
+            ),
+            (
+                "campaign state",
+                stories::CampaignState::parse(l).err().map(|e| e.message),
+            ),
+            (
+                "network",
+                limits::Network::parse(l).err().map(|e| e.message),
+            ),
+            (
+                "rule",
+                rules::RuleKind::parse(l, "").err().map(|e| e.message),
+            ),
+            (
+                "schedule",
+                schedule::parse_local(l).err().map(|e| e.message),
+            ),
+            (
+                "story state",
+                workflow::StoryState::parse(l).err().map(|e| e.message),
+            ),
+            (
+                "transition",
+                workflow::Transition::parse(l).err().map(|e| e.message),
+            ),
+            (
+                "market code",
+                crate::org::MarketCode::parse(l).err().map(|e| e.message),
+            ),
+            (
+                "country",
+                crate::org::CountryCode::parse(l).err().map(|e| e.message),
+            ),
+            (
+                "locale",
+                crate::org::Locale::parse(l).err().map(|e| e.message),
+            ),
+            (
+                "time zone",
+                crate::org::TimeZoneName::parse(l).err().map(|e| e.message),
+            ),
+            (
+                "email",
+                crate::user::Email::parse(l).err().map(|e| e.message),
+            ),
+            (
+                "pillar",
+                crate::playbook::Pillar::parse(l).err().map(|e| e.message),
+            ),
+            (
+                "slug",
+                crate::playbook::parse_slug(l).err().map(|e| e.message),
+            ),
+        ];
+        for (what, message) in messages {
+            let message = message.unwrap_or_else(|| panic!("{what}: accepted"));
+            assert!(message.len() < 300, "{what}: {} bytes", message.len());
+        }
     }
 }

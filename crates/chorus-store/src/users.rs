@@ -298,12 +298,15 @@ impl Store {
         .await
     }
 
-    /// Sets a new password hash and ends the user's sessions.
+    /// Sets a new password hash for someone (a reset) and ends every session of theirs; with
+    /// `end_api_tokens`, revokes every API token of theirs too — in one transaction with the
+    /// audit entry, which counts both.
     pub async fn set_password_hash(
         &self,
         author: &Author,
         id: UserId,
         hash: &str,
+        end_api_tokens: bool,
     ) -> Result<(), StoreError> {
         audit::write(
             self,
@@ -320,17 +323,35 @@ impl Store {
                 .execute(&mut *c)
                 .await?
                 .rows_affected();
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                let sessions_ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                     .bind(id.0)
                     .execute(&mut *c)
-                    .await?;
+                    .await?
+                    .rows_affected();
+                let api_tokens_revoked = if end_api_tokens {
+                    sqlx::query(
+                        "UPDATE api_tokens SET revoked_at = $1 \
+                         WHERE user_id = $2 AND revoked_at IS NULL",
+                    )
+                    .bind(now_ms())
+                    .bind(id.0)
+                    .execute(&mut *c)
+                    .await?
+                    .rows_affected()
+                } else {
+                    0
+                };
                 let change = Change {
                     action: "user.password",
                     subject_type: "user",
                     subject_id: id.to_string(),
                     market: None,
                     before: None,
-                    after: Some(serde_json::json!({"password": "changed"})),
+                    after: Some(serde_json::json!({
+                        "password": "changed",
+                        "sessions_ended": sessions_ended,
+                        "api_tokens_revoked": api_tokens_revoked,
+                    })),
                 };
                 Ok(Applied::rows(n, 1, ()).audit(change))
             },

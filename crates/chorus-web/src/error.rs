@@ -19,6 +19,10 @@ pub enum AppError {
         field: Option<String>,
         message: String,
     },
+    /// The request itself is malformed (not a value a person typed): e.g. a return address that
+    /// leaves the site. Answered 400 before anything changes.
+    #[error("{0}")]
+    BadRequest(String),
     #[error("log in first")]
     Unauthenticated,
     #[error("{0}")]
@@ -44,6 +48,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -57,6 +62,7 @@ impl AppError {
         match self {
             AppError::Invalid { field: Some(_), .. } => "invalid_field",
             AppError::Invalid { field: None, .. } => "invalid_request",
+            AppError::BadRequest(_) => "bad_request",
             AppError::Unauthenticated => "unauthenticated",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
@@ -74,20 +80,80 @@ impl AppError {
         }
     }
 
-    /// The message safe to show: internal detail is replaced.
+    /// The message safe to show: internal detail is replaced, and input it quotes is cut
+    /// short (see [`shorten_quotes`]).
     pub fn public_message(&self) -> String {
         match self {
             AppError::Internal(_) => {
                 "something went wrong on our side; it has been logged".to_owned()
             }
-            other => other.to_string(),
+            other => shorten_quotes(&other.to_string()),
         }
+    }
+
+    /// The field to show, cut short like quoted input (a JSON path can hold a map's key).
+    fn public_field(&self) -> Option<String> {
+        self.field()
+            .map(|f| match f.char_indices().nth(MAX_FIELD_CHARS) {
+                Some((cut, _)) => format!("{}…", &f[..cut]),
+                None => f.to_owned(),
+            })
     }
 
     fn log(&self) {
         if let AppError::Internal(detail) = self {
             tracing::error!(error = %detail, "internal error");
         }
+    }
+}
+
+/// The longest field name an answer shows.
+const MAX_FIELD_CHARS: usize = 100;
+/// The longest message an answer shows, whatever made it long.
+const MAX_MESSAGE_CHARS: usize = 1000;
+
+/// Cuts every quoted stretch (`"…"` with backslash escapes, as Rust's and serde's messages
+/// quote values, or `` `…` `` as serde quotes names) to its first
+/// [`chorus_core::validate::QUOTED_CHARS`] characters, and the whole message to
+/// [`MAX_MESSAGE_CHARS`]. Parsers quote what they refuse through
+/// `chorus_core::validate::quoted`, which is already short; this is the net under the messages
+/// made elsewhere (serde's, and any that format a value themselves), at the one place errors
+/// leave.
+pub(crate) fn shorten_quotes(message: &str) -> String {
+    use chorus_core::validate::QUOTED_CHARS;
+    let mut out = String::with_capacity(message.len().min(MAX_MESSAGE_CHARS + 8));
+    let mut chars = message.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c != '"' && c != '`' {
+            continue;
+        }
+        let mut inside = String::new();
+        let mut count = 0usize;
+        let mut closed = false;
+        while let Some(d) = chars.next() {
+            if d == c {
+                closed = true;
+                break;
+            }
+            let escaped = (c == '"' && d == '\\').then(|| chars.next()).flatten();
+            if count < QUOTED_CHARS {
+                inside.push(d);
+                inside.extend(escaped);
+            }
+            count += 1;
+        }
+        out.push_str(&inside);
+        if closed {
+            out.push(c);
+        }
+        if count > QUOTED_CHARS {
+            out.push('…');
+        }
+    }
+    match out.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((cut, _)) => format!("{}…", &out[..cut]),
+        None => out,
     }
 }
 
@@ -107,6 +173,12 @@ impl From<chorus_app::Error> for AppError {
             E::Internal(detail) => AppError::Internal(detail),
             other => AppError::Internal(other.to_string()),
         }
+    }
+}
+
+impl From<crate::redirect::BadTarget> for AppError {
+    fn from(e: crate::redirect::BadTarget) -> Self {
+        AppError::BadRequest(e.to_string())
     }
 }
 
@@ -132,8 +204,8 @@ pub struct ErrorBody {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// Stable machine-readable code: invalid_field, invalid_request, unauthenticated, forbidden,
-    /// not_found, conflict, payload_too_large, internal.
+    /// Stable machine-readable code: invalid_field, invalid_request, bad_request,
+    /// unauthenticated, forbidden, not_found, conflict, payload_too_large, internal.
     pub code: &'static str,
     pub message: String,
     /// The offending field, when one is to blame.
@@ -149,7 +221,7 @@ impl IntoResponse for AppError {
             error: ErrorDetail {
                 code: self.code(),
                 message: self.public_message(),
-                field: self.field().map(str::to_owned),
+                field: self.public_field(),
             },
         };
         (self.status(), Json(body)).into_response()
@@ -180,5 +252,45 @@ impl IntoResponse for PageError {
             message: err.public_message(),
         };
         (status, Html(page.render_html())).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_input_is_cut_short() {
+        let long = "x".repeat(60_000);
+        for (message, want) in [
+            (
+                "\"abc\" is not a date".to_owned(),
+                "\"abc\" is not a date".to_owned(),
+            ),
+            (
+                format!("invalid type: string {long:?}, expected i64"),
+                format!("invalid type: string \"{}\"…, expected i64", "x".repeat(40)),
+            ),
+            (
+                format!("unknown field `{long}`, expected `title`"),
+                format!("unknown field `{}`…, expected `title`", "x".repeat(40)),
+            ),
+            (
+                format!("{:?} is not a tag", format!("{}\"{long}", "a".repeat(39))),
+                format!("\"{}\\\"\"… is not a tag", "a".repeat(39)),
+            ),
+            (
+                format!("no market \"{long}"),
+                format!("no market \"{}…", "x".repeat(40)),
+            ),
+        ] {
+            assert_eq!(shorten_quotes(&message), want);
+        }
+        let e = AppError::invalid(long.clone(), long.clone());
+        assert!(e.public_message().chars().count() <= MAX_MESSAGE_CHARS + 1);
+        assert_eq!(
+            e.public_field().unwrap().chars().count(),
+            MAX_FIELD_CHARS + 1
+        );
     }
 }

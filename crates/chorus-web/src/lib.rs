@@ -11,6 +11,7 @@ mod api;
 mod auth;
 mod error;
 mod ops;
+mod redirect;
 mod state;
 mod ui;
 
@@ -24,30 +25,38 @@ use axum::middleware;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+pub use auth::client::{ProxySettingError, TrustedProxies};
 pub use auth::limiter::LoginLimits;
+pub use ops::MetricsToken;
 pub use state::{AppState, WebConfig};
 
 /// Builds the whole application: UI, API, operations endpoints and static files.
 pub fn app(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
+    let external_images = state.config.external_images;
     Router::new()
         .merge(ui::routes())
         .nest("/api", api::routes())
-        .merge(ops::routes())
-        .route_layer(middleware::from_fn(ops::track_metrics))
         .fallback(ui::not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::identify,
         ))
-        // Strict CSP (no inline scripts or styles, no third-party origins), no MIME sniffing,
-        // no framing, no referrer leaking to other sites.
+        // Operations endpoints resolve no session or API token (`/metrics` has its own).
+        .merge(ops::routes())
+        .route_layer(middleware::from_fn(ops::track_metrics))
+        // Strict CSP (no inline scripts or styles, no third-party origins — images from other
+        // sites only when the installation allows them), no MIME sniffing, no framing, no
+        // referrer leaking to other sites.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
+            HeaderValue::from_static(if external_images {
                 "default-src 'self'; img-src 'self' https:; object-src 'none'; \
-                 frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-            ),
+                 frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+            } else {
+                "default-src 'self'; img-src 'self'; object-src 'none'; \
+                 frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+            }),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

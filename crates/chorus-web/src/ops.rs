@@ -1,10 +1,15 @@
 //! Operations endpoints: liveness, readiness, Prometheus metrics; and request metrics.
+//!
+//! They sit outside the session and API-token middleware (nobody signs in to them). `/metrics`
+//! answers only a request carrying the configured token as `Authorization: Bearer …`
+//! (Prometheus's `authorization` scrape setting); without a configured token it is off, since
+//! request counts per route say more about an installation than anyone outside should learn.
 
 use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -34,7 +39,43 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn prometheus(State(state): State<AppState>) -> Response {
+/// The bearer token `/metrics` asks for. `Debug` does not show it.
+#[derive(Clone)]
+pub struct MetricsToken(String);
+
+impl MetricsToken {
+    pub fn new(token: impl Into<String>) -> MetricsToken {
+        MetricsToken(token.into())
+    }
+}
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+async fn prometheus(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(MetricsToken(expected)) = &state.config.metrics_token else {
+        return (
+            StatusCode::NOT_FOUND,
+            "metrics are off: set server.metrics_token and scrape with it as a bearer token\n",
+        )
+            .into_response();
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !crate::auth::constant_time_eq(given.trim().as_bytes(), expected.as_bytes()) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\"")],
+            "send the metrics token as Authorization: Bearer …\n",
+        )
+            .into_response();
+    }
     metrics::gauge!("chorus_uptime_seconds").set(state.started.elapsed().as_secs_f64());
     match &state.metrics {
         Some(handle) => (

@@ -8,7 +8,9 @@ use chorus_app::{App, AppConfig};
 use chorus_store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
 
+use crate::auth::client::TrustedProxies;
 use crate::auth::limiter::{LoginLimiter, LoginLimits};
+use crate::ops::MetricsToken;
 
 /// Settings of the web layer, validated by the caller.
 #[derive(Debug, Clone)]
@@ -20,6 +22,14 @@ pub struct WebConfig {
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
     pub login_limits: LoginLimits,
+    /// The reverse proxies whose client-address header is believed; `None`: the connection's
+    /// peer is the client, and no header is read.
+    pub trusted_proxies: Option<TrustedProxies>,
+    /// The bearer token `/metrics` asks for; `None`: `/metrics` is off.
+    pub metrics_token: Option<MetricsToken>,
+    /// Whether pages show images from other sites (Markdown images, the CSP's `img-src`); off,
+    /// a viewer's browser fetches images from this server only.
+    pub external_images: bool,
 }
 
 impl Default for WebConfig {
@@ -29,6 +39,9 @@ impl Default for WebConfig {
             cookie_secure: true,
             max_body_bytes: 1024 * 1024,
             login_limits: LoginLimits::default(),
+            trusted_proxies: None,
+            metrics_token: None,
+            external_images: false,
         }
     }
 }

@@ -10,6 +10,8 @@ use std::time::Duration;
 use chorus_store::DatabaseUrl;
 use serde::Deserialize;
 
+mod web;
+
 /// The validated configuration, passed explicitly to whatever needs it.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -78,6 +80,12 @@ pub struct Server {
     pub session_ttl: Duration,
     pub max_body_bytes: usize,
     pub cookie_secure: bool,
+    /// Reverse proxies whose client-address header the login limits believe (see `config/web.rs`).
+    pub trusted_proxies: Option<chorus_web::TrustedProxies>,
+    /// The bearer token `/metrics` asks for; without one, `/metrics` is off.
+    pub metrics_token: Option<Secret>,
+    /// Whether pages show images from other sites (off: only this server's own).
+    pub external_images: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -136,6 +144,10 @@ struct RawServer {
     session_ttl_hours: Option<u64>,
     max_body_bytes: Option<usize>,
     cookie_secure: Option<bool>,
+    trusted_proxies: Option<web::StringList>,
+    client_address_header: Option<String>,
+    metrics_token: Option<String>,
+    external_images: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -391,6 +403,12 @@ fn validate(raw: RawConfig, sources: &BTreeMap<String, String>) -> Result<Config
             sources,
         ));
     }
+    let trusted_proxies = web::trusted_proxies(
+        raw.server.trusted_proxies,
+        raw.server.client_address_header,
+        sources,
+    )?;
+    let metrics_token = web::metrics_token(raw.server.metrics_token, sources)?;
     let https = public_url
         .as_deref()
         .is_some_and(|u| u.starts_with("https://"));
@@ -434,6 +452,9 @@ fn validate(raw: RawConfig, sources: &BTreeMap<String, String>) -> Result<Config
             session_ttl: Duration::from_secs(ttl_hours * 3600),
             max_body_bytes: max_body,
             cookie_secure: raw.server.cookie_secure.unwrap_or(https),
+            trusted_proxies,
+            metrics_token,
+            external_images: raw.server.external_images.unwrap_or(false),
         },
         log: Log { json, filter },
         ingest: Ingest {

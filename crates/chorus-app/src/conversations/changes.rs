@@ -6,8 +6,9 @@
 //! nothing changes. An assignee must be someone who may work on every conversation given.
 
 use chorus_core::conversations::{ConversationId, Status, note, tag};
-use chorus_core::permission::allows_in_any;
-use chorus_core::{Action, MarketId, UserId};
+use chorus_core::permission::may_be_assigned;
+use chorus_core::validate::quoted;
+use chorus_core::{MarketId, UserId};
 use chorus_store::{ConversationChange, StoreError};
 
 use super::workable;
@@ -44,7 +45,7 @@ impl ChangeFields {
                 "me" => Some(Some(me)),
                 "nobody" => Some(None),
                 u => Some(Some(UserId(u.parse().map_err(|_| {
-                    Error::invalid("assignee", format!("{u:?} is not a user id"))
+                    Error::invalid("assignee", format!("{} is not a user id", quoted(u)))
                 })?))),
             },
             add_tags: tags(&self.add_tags, "add_tags")?,
@@ -89,7 +90,9 @@ pub async fn bulk(app: &App, caller: &Caller, ids: &[i64], fields: &ChangeFields
         .await?)
 }
 
-/// The assignee may work on each conversation (found in `markets`); the caller themself does.
+/// The assignee is an active person who may work on each conversation (found in `markets`,
+/// core's `may_be_assigned`); the caller themself is. Anyone else, and an id nobody has, get
+/// the same answer, so assigning cannot tell who has an account.
 async fn check_assignee(
     app: &App,
     caller: &Caller,
@@ -105,15 +108,12 @@ async fn check_assignee(
             "choose someone who works the inbox of this conversation's markets",
         )
     };
-    let actor = match app.store.actor(assignee).await {
-        Ok(a) => a,
+    let (user, actor) = match app.store.user_and_actor(assignee).await {
+        Ok(found) => found,
         Err(StoreError::NotFound { .. }) => return Err(refused()),
         Err(e) => return Err(e.into()),
     };
-    if markets
-        .iter()
-        .all(|m| allows_in_any(&actor, Action::WorkConversations, m))
-    {
+    if user.active && markets.iter().all(|m| may_be_assigned(&actor, m)) {
         Ok(())
     } else {
         Err(refused())

@@ -11,6 +11,7 @@ use chorus_core::conversations::{
 use chorus_core::org::{Market, Team};
 use chorus_core::permission::{allows, markets_where};
 use chorus_core::user::Membership;
+use chorus_core::validate::quoted;
 use chorus_core::{Action, Actor, MarketId, Role, Scope, TeamId, UserId};
 use chorus_store::{AuditQuery, InboxQuery};
 
@@ -60,7 +61,7 @@ fn some(s: &Option<String>) -> Option<&str> {
 
 fn id(field: &'static str, raw: &str) -> Result<i64> {
     raw.parse()
-        .map_err(|_| Error::invalid(field, format!("{raw:?} is not an id")))
+        .map_err(|_| Error::invalid(field, format!("{} is not an id", quoted(raw))))
 }
 
 fn date_ms(field: &'static str, raw: &str) -> Result<i64> {
@@ -71,7 +72,12 @@ fn date_ms(field: &'static str, raw: &str) -> Result<i64> {
         .ok()
         .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
         .map(|z| z.timestamp().as_millisecond())
-        .ok_or_else(|| Error::invalid(field, format!("{raw:?} is not a date, e.g. 2026-11-26")))
+        .ok_or_else(|| {
+            Error::invalid(
+                field,
+                format!("{} is not a date, e.g. 2026-11-26", quoted(raw)),
+            )
+        })
 }
 
 impl InboxFilters {
@@ -84,7 +90,9 @@ impl InboxFilters {
                     .iter()
                     .find(|m| m.code.as_str().eq_ignore_ascii_case(code))
                     .map(|m| m.id)
-                    .ok_or_else(|| Error::invalid("market", format!("no market {code:?}")))?,
+                    .ok_or_else(|| {
+                        Error::invalid("market", format!("no market {}", quoted(code)))
+                    })?,
             ),
         };
         let before = match some(&self.before) {

@@ -9,6 +9,7 @@ use chorus_core::conversations::{
 };
 use chorus_core::org::{Market, MarketCode, Team};
 use chorus_core::permission::allows;
+use chorus_core::validate::quoted;
 use chorus_core::{Action, MarketId, Scope, TeamId};
 use chorus_store::StoreError;
 
@@ -156,7 +157,10 @@ impl QueryFields {
         let spike_factor = match self.spike_factor.trim() {
             "" => None,
             s => Some(s.parse::<f64>().map_err(|_| {
-                Error::invalid("spike_factor", format!("{s:?} is not a number, e.g. 3"))
+                Error::invalid(
+                    "spike_factor",
+                    format!("{} is not a number, e.g. 3", quoted(s)),
+                )
             })?),
         };
         Ok(RawQuery {
@@ -465,7 +469,10 @@ pub async fn import(
                 .into_iter()
                 .find(|t| t.name.eq_ignore_ascii_case(name.trim()))
                 .ok_or_else(|| {
-                    Error::invalid("team", format!("no team {name:?} in {}", market.code))
+                    Error::invalid(
+                        "team",
+                        format!("no team {} in {}", quoted(name), market.code),
+                    )
                 })?
                 .id,
         ),

@@ -10,6 +10,7 @@
 use chorus_core::org::{Market, MarketCode};
 use chorus_core::permission::authorize;
 use chorus_core::playbook::Principle;
+use chorus_core::validate::quoted;
 use chorus_core::{Action, Scope};
 
 pub use chorus_core::stories::rules::{Rule, RuleKind};
@@ -47,7 +48,7 @@ impl RuleFields {
                 MarketCode::parse(c)
                     .ok()
                     .and_then(|code| markets.iter().find(|m| m.code == code))
-                    .ok_or_else(|| Error::invalid("market", format!("no market {c:?}")))?
+                    .ok_or_else(|| Error::invalid("market", format!("no market {}", quoted(c))))?
                     .id,
             ),
         };
@@ -55,7 +56,9 @@ impl RuleFields {
             "" => None,
             p => Some(
                 find_principle(principles, p)
-                    .ok_or_else(|| Error::invalid("principle", format!("no principle {p:?}")))?
+                    .ok_or_else(|| {
+                        Error::invalid("principle", format!("no principle {}", quoted(p)))
+                    })?
                     .id,
             ),
         };

@@ -21,6 +21,7 @@ use chorus_core::org::Market;
 use chorus_core::permission::{markets_where, may_manage_campaign, may_see_campaign};
 use chorus_core::playbook::Principle;
 use chorus_core::stories::{CampaignInput, check_activation};
+use chorus_core::validate::quoted;
 
 pub use chorus_core::stories::{CampaignState, Objective};
 
@@ -58,7 +59,7 @@ pub fn parse_campaign(raw: &RawCampaign, lookup: &Lookup) -> Result<CampaignInpu
     for code in raw.markets.iter().filter(|c| !c.trim().is_empty()) {
         let m = lookup
             .market_by_code(code)
-            .ok_or_else(|| Error::invalid("markets", format!("no market {code:?}")))?;
+            .ok_or_else(|| Error::invalid("markets", format!("no market {}", quoted(code))))?;
         if !markets.contains(&m.id) {
             markets.push(m.id);
         }
@@ -67,7 +68,7 @@ pub fn parse_campaign(raw: &RawCampaign, lookup: &Lookup) -> Result<CampaignInpu
     for p in raw.principles.iter().filter(|p| !p.trim().is_empty()) {
         let found = lookup
             .find_principle(p)
-            .ok_or_else(|| Error::invalid("principles", format!("no principle {p:?}")))?;
+            .ok_or_else(|| Error::invalid("principles", format!("no principle {}", quoted(p))))?;
         if !principles.contains(&found.id) {
             principles.push(found.id);
         }

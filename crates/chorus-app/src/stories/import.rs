@@ -19,6 +19,7 @@ use chorus_core::permission::Actor;
 use chorus_core::stories::limits::Network;
 use chorus_core::stories::rules::Rule;
 use chorus_core::stories::workflow::StoryState;
+use chorus_core::validate::quoted;
 use chorus_core::{MarketId, UserId};
 
 use super::{
@@ -227,7 +228,11 @@ pub fn validate(
             {
                 Some(x) => x.id.to_string(),
                 None => {
-                    problems.push(problem(row, "campaign", format!("no campaign {c:?}")));
+                    problems.push(problem(
+                        row,
+                        "campaign",
+                        format!("no campaign {}", quoted(c)),
+                    ));
                     continue;
                 }
             },

@@ -29,7 +29,7 @@ use chorus_core::stories::limits::Network;
 use chorus_core::stories::rules::{self, Draft, Finding, ImageInfo, Rule, RuleKind};
 use chorus_core::stories::workflow::{self, StoryFacts, StoryState, Transition};
 use chorus_core::stories::{schedule, utm};
-use chorus_core::validate::{optional_text, text};
+use chorus_core::validate::{optional_text, quoted, text};
 use chorus_core::{Action, MarketId, PrincipleId, Scope, UserId};
 
 pub use chorus_store::{
@@ -221,7 +221,7 @@ pub fn parse_story(raw: &RawStory, lookup: &Lookup, actor: &Actor) -> Result<Sto
                 .ok()
                 .and_then(|id| lookup.market(MarketId(id)))
         })
-        .ok_or_else(|| Error::invalid("market", format!("no market {:?}", raw.market)))?;
+        .ok_or_else(|| Error::invalid("market", format!("no market {}", quoted(&raw.market))))?;
     if !allows(actor, Action::DraftStories, Scope::Market(market.id)) {
         return Err(Error::forbidden(format!(
             "you may not write stories for {}",
@@ -239,7 +239,7 @@ pub fn parse_story(raw: &RawStory, lookup: &Lookup, actor: &Actor) -> Result<Sto
                 .parse::<i64>()
                 .ok()
                 .and_then(|id| lookup.campaign(id))
-                .ok_or_else(|| Error::invalid("campaign", format!("no campaign {c:?}")))?;
+                .ok_or_else(|| Error::invalid("campaign", format!("no campaign {}", quoted(c))))?;
             if !camp.markets.contains(&market.id) {
                 return Err(Error::invalid(
                     "campaign",
@@ -256,7 +256,7 @@ pub fn parse_story(raw: &RawStory, lookup: &Lookup, actor: &Actor) -> Result<Sto
     for p in raw.principles.iter().filter(|p| !p.trim().is_empty()) {
         let found = lookup
             .find_principle(p)
-            .ok_or_else(|| Error::invalid("principles", format!("no principle {p:?}")))?;
+            .ok_or_else(|| Error::invalid("principles", format!("no principle {}", quoted(p))))?;
         if !principles.contains(&found.id) {
             principles.push(found.id);
         }

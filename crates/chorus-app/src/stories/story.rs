@@ -15,6 +15,7 @@ use chorus_core::org::Market;
 use chorus_core::permission::{Actor, allows};
 use chorus_core::stories::rules::{Finding, Rule};
 use chorus_core::stories::workflow::{self, StoryState, Transition};
+use chorus_core::validate::quoted;
 use chorus_core::{Action, MarketId, Role, Scope, UserId};
 
 use super::comments::{self, Comment};
@@ -241,7 +242,7 @@ pub async fn list(app: &App, caller: &Caller, filter: &ListFilter) -> Result<Sto
         code => Some(
             lookup
                 .market_by_code(code)
-                .ok_or_else(|| Error::invalid("market", format!("no market {code:?}")))?
+                .ok_or_else(|| Error::invalid("market", format!("no market {}", quoted(code))))?
                 .id,
         ),
     };
@@ -255,7 +256,7 @@ pub async fn list(app: &App, caller: &Caller, filter: &ListFilter) -> Result<Sto
             c.parse::<i64>()
                 .ok()
                 .and_then(|id| lookup.campaign(id))
-                .ok_or_else(|| Error::invalid("campaign", format!("no campaign {c:?}")))?
+                .ok_or_else(|| Error::invalid("campaign", format!("no campaign {}", quoted(c))))?
                 .id,
         ),
     };

@@ -188,3 +188,64 @@ fn grantable_roles_follow_may_grant() {
         assert!(grantable_roles(&actor(role)).is_empty(), "{role}");
     }
 }
+
+#[test]
+fn conversations_are_assigned_only_to_people_who_may_work_them() {
+    let global = |role| Actor {
+        user_id: UserId(11),
+        memberships: vec![Membership {
+            role,
+            scope: Scope::Global,
+        }],
+    };
+    for (who, assignee, markets, may) in [
+        ("lead here", actor(Role::MarketLead), &[OWN][..], true),
+        (
+            "community manager here",
+            actor(Role::CommunityManager),
+            &[OWN],
+            true,
+        ),
+        (
+            "community manager, found here and elsewhere",
+            actor(Role::CommunityManager),
+            &[OTHER, OWN],
+            true,
+        ),
+        (
+            "community manager elsewhere",
+            actor(Role::CommunityManager),
+            &[OTHER],
+            false,
+        ),
+        ("lead elsewhere", actor(Role::MarketLead), &[OTHER], false),
+        ("editor here", actor(Role::Editor), &[OWN], false),
+        ("analyst here", actor(Role::Analyst), &[OWN], false),
+        ("contributor here", actor(Role::Contributor), &[OWN], false),
+        ("global lead", actor(Role::GlobalLead), &[OWN], false),
+        (
+            "global community manager",
+            global(Role::CommunityManager),
+            &[OTHER],
+            true,
+        ),
+        ("admin", actor(Role::Admin), &[OTHER], true),
+        (
+            "nobody",
+            Actor {
+                user_id: UserId(12),
+                memberships: vec![],
+            },
+            &[OWN],
+            false,
+        ),
+        (
+            "a conversation of no market",
+            actor(Role::CommunityManager),
+            &[],
+            false,
+        ),
+    ] {
+        assert_eq!(may_be_assigned(&assignee, markets), may, "{who}");
+    }
+}

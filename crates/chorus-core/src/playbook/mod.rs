@@ -9,7 +9,7 @@ pub mod search;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{MarketId, PrincipleId};
-use crate::validate::{FieldError, Invalid, optional_text, text};
+use crate::validate::{FieldError, Invalid, optional_text, quoted, text};
 
 /// The three kinds of work the playbook is organized around.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -57,7 +57,8 @@ impl Pillar {
             .find(|p| p.as_str() == norm)
             .ok_or_else(|| {
                 Invalid::new(format!(
-                    "unknown pillar {raw:?}; expected stories, numbers or conversations"
+                    "unknown pillar {}; expected stories, numbers or conversations",
+                    quoted(raw)
                 ))
             })
     }
@@ -196,7 +197,8 @@ pub fn parse_slug(raw: &str) -> Result<String, Invalid> {
         Ok(raw.to_owned())
     } else {
         Err(Invalid::new(format!(
-            "{raw:?} is not a slug; use lowercase letters, digits and hyphens, e.g. define-clear-objectives"
+            "{} is not a slug; use lowercase letters, digits and hyphens, e.g. define-clear-objectives",
+            quoted(raw)
         )))
     }
 }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::validate::Invalid;
+use crate::validate::{Invalid, quoted};
 
 /// A network Chorus composes for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -35,7 +35,10 @@ impl Network {
             .into_iter()
             .find(|n| n.as_str() == raw.trim().to_ascii_lowercase())
             .ok_or_else(|| {
-                Invalid::new(format!("unknown network {raw:?}; use bluesky or mastodon"))
+                Invalid::new(format!(
+                    "unknown network {}; use bluesky or mastodon",
+                    quoted(raw)
+                ))
             })
     }
 

@@ -9,7 +9,7 @@ pub mod workflow;
 
 use serde::{Deserialize, Serialize};
 
-use crate::validate::{FieldError, Invalid, optional_text, text};
+use crate::validate::{FieldError, Invalid, optional_text, quoted, text};
 use crate::{MarketId, PrincipleId};
 
 /// What a campaign wants to move, measured.
@@ -28,7 +28,8 @@ impl Objective {
         let metric = text(metric, 100).map_err(|e| Invalid::new(format!("metric {e}")))?;
         let target: f64 = target.trim().replace(',', "").parse().map_err(|_| {
             Invalid::new(format!(
-                "target {target:?} is not a number, e.g. 5000 or 2.5"
+                "target {} is not a number, e.g. 5000 or 2.5",
+                quoted(target)
             ))
         })?;
         if !target.is_finite() || target <= 0.0 {
@@ -69,7 +70,10 @@ impl CampaignState {
             "planning" => Ok(CampaignState::Planning),
             "active" => Ok(CampaignState::Active),
             "ended" => Ok(CampaignState::Ended),
-            other => Err(Invalid::new(format!("unknown campaign state {other:?}"))),
+            other => Err(Invalid::new(format!(
+                "unknown campaign state {}",
+                quoted(other)
+            ))),
         }
     }
 
@@ -108,7 +112,7 @@ impl CampaignInput {
         let name = text(name, 120).map_err(|e| e.at("name"))?;
         let date = |raw: &str, field: &'static str| {
             raw.trim().parse::<jiff::civil::Date>().map_err(|_| {
-                Invalid::new(format!("{raw:?} is not a date; use YYYY-MM-DD")).at(field)
+                Invalid::new(format!("{} is not a date; use YYYY-MM-DD", quoted(raw))).at(field)
             })
         };
         let starts_on = date(starts_on, "starts_on")?;

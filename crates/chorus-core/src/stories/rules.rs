@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::limits::Network;
 use super::utm;
-use crate::validate::{Invalid, text};
+use crate::validate::{Invalid, quoted, text};
 use crate::{MarketId, PrincipleId};
 
 /// What a rule checks.
@@ -49,7 +49,8 @@ impl RuleKind {
             "required_term" => RuleKind::RequiredTerm { term: term()? },
             other => {
                 return Err(Invalid::new(format!(
-                    "unknown rule {other:?}; use cite_principle, alt_text, utm_links, banned_term or required_term"
+                    "unknown rule {}; use cite_principle, alt_text, utm_links, banned_term or required_term",
+                    quoted(other)
                 )));
             }
         })

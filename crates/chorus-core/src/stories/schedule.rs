@@ -11,7 +11,7 @@ use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::{Timestamp, Zoned};
 
 use crate::org::TimeZoneName;
-use crate::validate::Invalid;
+use crate::validate::{Invalid, quoted};
 
 /// A resolved schedule time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +26,8 @@ pub fn parse_local(raw: &str) -> Result<DateTime, Invalid> {
     let s = raw.trim().replace(' ', "T");
     s.parse::<DateTime>().map_err(|_| {
         Invalid::new(format!(
-            "{raw:?} is not a date and time; use YYYY-MM-DD HH:MM, e.g. 2026-12-01 09:30"
+            "{} is not a date and time; use YYYY-MM-DD HH:MM, e.g. 2026-12-01 09:30",
+            quoted(raw)
         ))
     })
 }

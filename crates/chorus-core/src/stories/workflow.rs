@@ -17,7 +17,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::permission::{Action, Actor, Scope, allows};
-use crate::validate::Invalid;
+use crate::validate::{Invalid, quoted};
 use crate::{MarketId, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -75,7 +75,7 @@ impl StoryState {
         StoryState::ALL
             .into_iter()
             .find(|s| s.as_str() == raw.trim())
-            .ok_or_else(|| Invalid::new(format!("unknown story state {raw:?}")))
+            .ok_or_else(|| Invalid::new(format!("unknown story state {}", quoted(raw))))
     }
 
     /// Whether the text and variants may be edited without leaving the state.
@@ -147,7 +147,7 @@ impl Transition {
         Transition::ALL
             .into_iter()
             .find(|t| t.as_str() == raw.trim())
-            .ok_or_else(|| Invalid::new(format!("unknown transition {raw:?}")))
+            .ok_or_else(|| Invalid::new(format!("unknown transition {}", quoted(raw))))
     }
 
     /// The states it starts from and the state it leads to.

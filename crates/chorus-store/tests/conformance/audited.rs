@@ -132,7 +132,10 @@ async fn refused_writes_leave_no_trace(store: &Store) {
             .map(|_| ()),
         "user",
     );
-    not_found(store.set_password_hash(&sys(), ghost, "h").await, "user");
+    not_found(
+        store.set_password_hash(&sys(), ghost, "h", true).await,
+        "user",
+    );
     not_found(
         store
             .create_api_token(&sys(), ghost, "script")

@@ -390,7 +390,7 @@ async fn every_change_is_audited(store: &Store) {
         .await
         .unwrap();
     store
-        .set_password_hash(&author, u.id, "other-hash")
+        .set_password_hash(&author, u.id, "other-hash", true)
         .await
         .unwrap();
     let p = store

@@ -1,5 +1,6 @@
 //! A person's change of their own password: the other sessions end, the one they made it from
-//! stays, API tokens stay, the change is audited without the hash.
+//! stays, API tokens stay, the change is audited without the hash. An admin's reset: every
+//! session ends, and the API tokens too unless kept.
 
 use chorus_core::UserId;
 use chorus_core::audit::Author;
@@ -98,4 +99,54 @@ async fn changing_a_password_keeps_only_the_session_it_came_from(store: &Store) 
     );
 }
 
-support::conformance_suite!(changing_a_password_keeps_only_the_session_it_came_from);
+/// An admin's reset: every session ends and, unless kept, every live API token of theirs is
+/// revoked, counted in the audit entry; nobody else's credentials change.
+async fn a_reset_ends_sessions_and_api_tokens_unless_kept(store: &Store) {
+    let user = support::user(store, "pia@example.com", vec![]).await;
+    let other = support::user(store, "olli@example.com", vec![]).await;
+    let admin = Author::system("admin");
+    let (session, _) = store.create_session(user, 60_000).await.unwrap();
+    let mine = store.create_api_token(&admin, user, "a").await.unwrap();
+    let mine_too = store.create_api_token(&admin, user, "b").await.unwrap();
+    let theirs = store.create_api_token(&admin, other, "c").await.unwrap();
+
+    store
+        .set_password_hash(&admin, user, "hash-2", false)
+        .await
+        .unwrap();
+    assert!(store.session(&session).await.unwrap().is_none());
+    assert_eq!(
+        store.api_token_user(&mine.secret).await.unwrap(),
+        Some(user)
+    );
+
+    store
+        .set_password_hash(&admin, user, "hash-3", true)
+        .await
+        .unwrap();
+    for t in [&mine, &mine_too] {
+        assert_eq!(store.api_token_user(&t.secret).await.unwrap(), None);
+    }
+    assert!(
+        store
+            .api_tokens(user)
+            .await
+            .unwrap()
+            .iter()
+            .all(|t| t.revoked)
+    );
+    assert_eq!(
+        store.api_token_user(&theirs.secret).await.unwrap(),
+        Some(other)
+    );
+    let audit = password_audit(store, user).await;
+    assert_eq!(audit.len(), 2);
+    assert_eq!(audit[0].after.as_ref().unwrap()["api_tokens_revoked"], 2);
+    assert_eq!(audit[1].after.as_ref().unwrap()["api_tokens_revoked"], 0);
+    assert_eq!(audit[1].after.as_ref().unwrap()["sessions_ended"], 1);
+}
+
+support::conformance_suite!(
+    changing_a_password_keeps_only_the_session_it_came_from,
+    a_reset_ends_sessions_and_api_tokens_unless_kept
+);

@@ -119,8 +119,12 @@ pub struct UserPatchBody {
     pub display_name: Option<String>,
     /// `false` deactivates: every session and API token of theirs stops working at once.
     pub active: Option<bool>,
-    /// A new password (at least 10 characters): every session of theirs ends.
+    /// A new password (at least 10 characters): every session of theirs ends, and every API
+    /// token of theirs is revoked unless `keep_api_tokens` is true.
     pub password: Option<String>,
+    /// With `password`: let their API tokens keep working (default false).
+    #[serde(default)]
+    pub keep_api_tokens: bool,
 }
 
 /// Changes a user's name, whether they may sign in, or their password (admins; a market lead
@@ -139,6 +143,7 @@ pub async fn update(
         display_name: body.display_name,
         active: body.active,
         password: body.password,
+        keep_api_tokens: body.keep_api_tokens,
     };
     let updated = users::update(&state.app, &id.caller, UserId(user), &fields).await?;
     let markets = org::markets(&state.app, &id.caller).await?;

@@ -11,6 +11,7 @@ use chorus_app::auth;
 use serde::Deserialize;
 
 use super::{Flash, FormData, Shell, done_flash, format_time, render_with_status};
+use crate::auth::client::ClientAddr;
 use crate::auth::{Identity, PageUser, cookies};
 use crate::error::PageError;
 use crate::state::AppState;
@@ -149,10 +150,13 @@ async fn revoke(
     Ok(Redirect::to("/account?done=token").into_response())
 }
 
-/// Changes the password: this session stays, every other one ends.
+/// Changes the password: this session stays, every other one ends. The current password is
+/// checked under the login limits (the same counts as signing in: it is the same secret being
+/// guessed), so a borrowed session cannot try password after password to take the account.
 async fn change_password(
     State(state): State<AppState>,
     PageUser(id): PageUser,
+    ClientAddr(addr): ClientAddr,
     headers: HeaderMap,
     form: FormData,
 ) -> Result<Response, PageError> {
@@ -160,8 +164,35 @@ async fn change_password(
         current: form.get("current_password").to_owned(),
         new: form.get("new_password").to_owned(),
     };
+    let email = id.user.email.as_str().to_owned();
+    let admitted = match state.limiter.begin(&addr, &email) {
+        Ok(admitted) => admitted,
+        Err(wait) => {
+            let message = format!(
+                "Current password: too many wrong attempts. Try again in {} minutes.",
+                wait.div_ceil(60)
+            );
+            return page(
+                &state,
+                &id,
+                StatusCode::TOO_MANY_REQUESTS,
+                Flash::error(message),
+                None,
+            )
+            .await;
+        }
+    };
+    if !admitted.delay.is_zero() {
+        tokio::time::sleep(admitted.delay).await;
+    }
     let this_session = cookies::get(&headers, cookies::SESSION);
-    match auth::change_password(&state.app, &id.caller, &change, this_session.as_deref()).await {
+    let result =
+        auth::change_password(&state.app, &id.caller, &change, this_session.as_deref()).await;
+    // Only a wrong current password keeps its count.
+    if !matches!(&result, Err(e) if e.field() == Some("current_password")) {
+        state.limiter.succeeded(&addr, &email);
+    }
+    match result {
         Ok(()) => Ok(Redirect::to("/account?done=password").into_response()),
         Err(e) => refused(&state, &id, e).await,
     }

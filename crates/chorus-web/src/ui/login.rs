@@ -1,11 +1,8 @@
 //! Signing in and out.
 
-use std::net::SocketAddr;
-
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
-use axum::http::request::Parts;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -13,8 +10,10 @@ use chorus_app::auth;
 use serde::Deserialize;
 
 use super::{Flash, FormData, Shell, render_with_status};
-use crate::auth::{Identity, constant_time_eq, cookies, safe_next};
+use crate::auth::client::ClientAddr;
+use crate::auth::{Identity, constant_time_eq, cookies};
 use crate::error::PageError;
+use crate::redirect::local_target;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -34,24 +33,6 @@ struct LoginPage {
 #[derive(Deserialize)]
 struct NextQuery {
     next: Option<String>,
-}
-
-/// The client's address, for rate limiting ("unknown" when not served over TCP, as in tests
-/// that call the router directly).
-struct ClientAddr(String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
-                .unwrap_or_else(|| "unknown".to_owned()),
-        ))
-    }
 }
 
 fn login_form(
@@ -80,12 +61,21 @@ fn login_form(
     resp
 }
 
+/// Where to go after signing in: the `next` the link or the form carried when it is a page of
+/// this site, otherwise the playbook. Falling back rather than refusing is deliberate (and was
+/// already the behaviour for absolute URLs): `next` comes from links anyone can craft, and a bad
+/// one must not stop a person from signing in — only from being sent off-site.
+fn after_login(next: Option<&str>) -> String {
+    const HOME: &str = "/playbook";
+    local_target(next.unwrap_or(""), HOME).unwrap_or_else(|_| HOME.to_owned())
+}
+
 async fn login_page(
     State(state): State<AppState>,
     identity: Option<axum::Extension<Identity>>,
     Query(q): Query<NextQuery>,
 ) -> Response {
-    let next = safe_next(q.next.as_deref());
+    let next = after_login(q.next.as_deref());
     if identity.is_some() {
         return Redirect::to(&next).into_response();
     }
@@ -98,7 +88,7 @@ async fn login(
     headers: HeaderMap,
     form: FormData,
 ) -> Response {
-    let next = safe_next(Some(form.get("next")));
+    let next = after_login(Some(form.get("next")));
     let raw_email = form.get("email").trim().to_owned();
     let expected = cookies::get(&headers, cookies::LOGIN_CSRF).unwrap_or_default();
     if expected.is_empty() || !constant_time_eq(form.get("csrf").as_bytes(), expected.as_bytes()) {
@@ -110,23 +100,16 @@ async fn login(
             Flash::error("The sign-in form expired. Please try again."),
         );
     }
-    // The limiter counts per address and per email, as the email will be read (lowercased).
+    // The limiter counts the attempt now, before the password is checked, per address and per
+    // email as the email will be read (lowercased); see `auth::limiter` for why an email guessed
+    // at from many addresses is slowed down rather than refused.
     let email_key = raw_email.to_lowercase();
-    if let Err(wait) = state.limiter.check(&addr, &email_key) {
-        let mut resp = login_form(
-            &state,
-            StatusCode::TOO_MANY_REQUESTS,
-            raw_email,
-            next,
-            Flash::error(format!(
-                "Too many failed sign-ins. Try again in {} minutes.",
-                wait.div_ceil(60)
-            )),
-        );
-        if let Ok(v) = wait.to_string().parse() {
-            resp.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return resp;
+    let admitted = match state.limiter.begin(&addr, &email_key) {
+        Ok(admitted) => admitted,
+        Err(wait) => return too_many(&state, raw_email, next, wait),
+    };
+    if !admitted.delay.is_zero() {
+        tokio::time::sleep(admitted.delay).await;
     }
     let brought = cookies::get(&headers, cookies::SESSION);
     match auth::log_in(
@@ -138,7 +121,7 @@ async fn login(
     .await
     {
         Ok(session) => {
-            state.limiter.succeeded(&email_key);
+            state.limiter.succeeded(&addr, &email_key);
             tracing::info!(user_id = session.user.0, "signed in");
             let mut resp = Redirect::to(&next).into_response();
             let secure = state.config.cookie_secure;
@@ -158,16 +141,14 @@ async fn login(
             );
             resp
         }
-        Err(chorus_app::Error::Unauthenticated) => {
-            state.limiter.failed(&addr, &email_key);
-            login_form(
-                &state,
-                StatusCode::UNAUTHORIZED,
-                raw_email,
-                next,
-                Flash::error("The email or password is not correct. Check both and try again."),
-            )
-        }
+        // The failure was counted before the check.
+        Err(chorus_app::Error::Unauthenticated) => login_form(
+            &state,
+            StatusCode::UNAUTHORIZED,
+            raw_email,
+            next,
+            Flash::error("The email or password is not correct. Check both and try again."),
+        ),
         Err(chorus_app::Error::Invalid { message, .. }) => login_form(
             &state,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -177,6 +158,24 @@ async fn login(
         ),
         Err(e) => PageError::from(e).into_response(),
     }
+}
+
+/// The form again, saying how long to wait (and `Retry-After`).
+fn too_many(state: &AppState, email: String, next: String, wait: u64) -> Response {
+    let mut resp = login_form(
+        state,
+        StatusCode::TOO_MANY_REQUESTS,
+        email,
+        next,
+        Flash::error(format!(
+            "Too many failed sign-ins. Try again in {} minutes.",
+            wait.div_ceil(60)
+        )),
+    );
+    if let Ok(v) = wait.to_string().parse() {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
 }
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {

@@ -149,7 +149,18 @@ pub fn done_flash(done: Option<&str>) -> Option<Flash> {
         "granted" => "Role granted.",
         "revoked" => "Role removed.",
         "token" => "Token revoked.",
-        "password" => "Password changed. Your other sessions have ended.",
+        "password" => {
+            "Password changed. Your other sessions have ended; your API tokens still work — \
+             revoke any you no longer trust below."
+        }
+        "reset" => {
+            "Saved. The new password is set: every session of theirs has ended and their API \
+             tokens are revoked."
+        }
+        "reset_kept_tokens" => {
+            "Saved. The new password is set: every session of theirs has ended; their API tokens \
+             still work."
+        }
         _ => return None,
     };
     Flash::success(msg)

@@ -71,7 +71,7 @@ fn count_items(md: &str) -> usize {
         .count()
 }
 
-fn card(p: &Principle, markets: &[Market]) -> Card {
+fn card(p: &Principle, markets: &[Market], images: markdown::Images) -> Card {
     let mut counts = vec![];
     let n = count_items(&p.implications);
     if n > 0 {
@@ -90,9 +90,18 @@ fn card(p: &Principle, markets: &[Market]) -> Card {
         pillar: p.pillar.as_str(),
         pillar_label: p.pillar.label(),
         title: p.title.clone(),
-        statement_html: markdown::render(&p.statement),
+        statement_html: markdown::render_with(&p.statement, images),
         counts: counts.join(" · "),
         markets: market_codes(&p.market_examples, markets),
+    }
+}
+
+/// Which Markdown images become `<img>`: the installation's `external_images` setting.
+fn images(state: &AppState) -> markdown::Images {
+    if state.config.external_images {
+        markdown::Images::External
+    } else {
+        markdown::Images::Local
     }
 }
 
@@ -135,7 +144,7 @@ async fn index(
             cards: principles
                 .iter()
                 .filter(|x| x.pillar == *p)
-                .map(|x| card(x, markets))
+                .map(|x| card(x, markets, images(&state)))
                 .collect(),
         })
         .collect();
@@ -255,7 +264,7 @@ async fn show(
             Some(MarketSection {
                 code: m.code.to_string(),
                 name: m.name.clone(),
-                html: markdown::render(&e.body),
+                html: markdown::render_with(&e.body, images(&state)),
             })
         })
         .collect();
@@ -268,10 +277,10 @@ async fn show(
         slug: p.slug.clone(),
         pillar: p.pillar.as_str(),
         pillar_label: p.pillar.label(),
-        statement_html: markdown::render(&p.statement),
-        implications_html: markdown::render(&p.implications),
-        examples_html: markdown::render(&p.examples),
-        case_studies_html: markdown::render(&p.case_studies),
+        statement_html: markdown::render_with(&p.statement, images(&state)),
+        implications_html: markdown::render_with(&p.implications, images(&state)),
+        examples_html: markdown::render_with(&p.examples, images(&state)),
+        case_studies_html: markdown::render_with(&p.case_studies, images(&state)),
         market_sections,
         updated: format_time(p.updated_at_ms),
         updated_iso: iso_time(p.updated_at_ms),

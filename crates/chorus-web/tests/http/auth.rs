@@ -161,8 +161,9 @@ async fn repeated_failed_logins_are_slowed_down() {
     let mut config = web_config();
     config.login_limits = LoginLimits {
         per_address: 100,
-        per_email: 3,
+        per_email_and_address: 3,
         window: Duration::from_secs(600),
+        ..LoginLimits::default()
     };
     let app = spawn_app_with(config).await;
     let mut b = Browser::new(&app);

@@ -509,3 +509,66 @@ async fn conversations_and_replies_answer_not_found_or_forbidden_alike() {
     assert_eq!(detail["replies"].as_array().unwrap().len(), 1);
     assert_eq!(detail["replies"][0]["state"], "sending");
 }
+
+/// Assigning a conversation: only to an active person who may work it. Someone who may not,
+/// someone deactivated and an id nobody has get one and the same answer (no way to find out
+/// who has an account), and nothing changes.
+#[tokio::test]
+async fn a_conversation_is_assigned_only_to_active_people_who_may_work_it() {
+    let app = spawn_app().await;
+    four_posts(&app).await;
+    let fi_conversation = conversation_id(&app, "at://fi/1").await;
+    let cm = api(&app, &token(&app, Role::CommunityManager).await);
+    let admin = api(&app, &token(&app, Role::Admin).await);
+    let id_of = |role| {
+        let app = &app;
+        async move {
+            app.store
+                .user_by_email(&chorus_core::user::Email::parse(&email(role)).unwrap())
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+                .0
+        }
+    };
+    let path = format!("/api/v1/conversations/{fi_conversation}");
+    let assign = |who: i64| json!({ "assignee_id": who });
+
+    // The FI market lead works FI's inbox: fine.
+    let lead = id_of(Role::MarketLead).await;
+    let (s, r) = cm.send(Method::PATCH, &path, Some(assign(lead))).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+
+    // A contributor, an id nobody has, and the lead once deactivated: refused alike.
+    let contributor = id_of(Role::Contributor).await;
+    let (s, r) = admin
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/users/{lead}"),
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let mut answers = Vec::new();
+    for who in [contributor, 987_654, lead] {
+        let (s, r) = cm
+            .send(
+                Method::PATCH,
+                &path,
+                Some(json!({"status": "open", "assignee_id": who})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "assignee {who}: {r}");
+        assert_eq!(r["error"]["field"], "assignee", "{r}");
+        answers.push(r.to_string());
+    }
+    assert!(
+        answers.windows(2).all(|w| w[0] == w[1]),
+        "the answers tell the cases apart: {answers:?}"
+    );
+    let (_, c) = cm.get(&path).await;
+    let c = &c["conversation"];
+    assert_eq!(c["status"], "new", "a refused change changes nothing: {c}");
+    assert_eq!(c["assignee_id"], lead, "{c}");
+}

@@ -26,6 +26,7 @@ pub fn web_config() -> WebConfig {
         cookie_secure: false,
         max_body_bytes: 64 * 1024,
         login_limits: LoginLimits::default(),
+        ..WebConfig::default()
     }
 }
 

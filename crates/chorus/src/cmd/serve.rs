@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use anyhow::Context;
 use chorus_store::Store;
-use chorus_web::{AppState, LoginLimits, WebConfig};
+use chorus_web::{AppState, LoginLimits, MetricsToken, WebConfig};
 
 use crate::config::Config;
 
@@ -150,6 +150,13 @@ async fn serve_web(
         cookie_secure: config.server.cookie_secure,
         max_body_bytes: config.server.max_body_bytes,
         login_limits: LoginLimits::default(),
+        trusted_proxies: config.server.trusted_proxies.clone(),
+        metrics_token: config
+            .server
+            .metrics_token
+            .as_ref()
+            .map(|t| MetricsToken::new(t.0.clone())),
+        external_images: config.server.external_images,
     };
     let state = AppState::new(store.clone(), web, metrics)
         .with_secret_key(key)

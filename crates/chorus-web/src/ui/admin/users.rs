@@ -356,9 +356,15 @@ async fn update(
         // An unticked checkbox is not sent.
         active: Some(form.get("active") == "on"),
         password: Some(form.get("password").to_owned()),
+        keep_api_tokens: form.get("keep_api_tokens") == "on",
+    };
+    let done = match (fields.password.as_deref(), fields.keep_api_tokens) {
+        (Some(""), _) => "saved",
+        (_, false) => "reset",
+        (_, true) => "reset_kept_tokens",
     };
     let result = users::update(&state.app, &id.caller, uid, &fields).await;
-    after(&state, &id, uid, result, "saved").await
+    after(&state, &id, uid, result, done).await
 }
 
 async fn grant(

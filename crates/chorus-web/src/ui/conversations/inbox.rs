@@ -235,10 +235,11 @@ async fn bulk(
         .map(|(_, v)| v.parse())
         .collect::<Result<_, _>>()
         .map_err(|_| AppError::invalid("id", "not a conversation id"))?;
+    // Checked before anything changes: a `back` that leaves the site is a 400.
+    let back = crate::redirect::local_target(form.get("back"), "/conversations")?;
     let n = changes::bulk(&state.app, &id.caller, &ids, &change_fields(&form)).await?;
-    let back = form.get("back");
-    let back = if back.starts_with("/conversations") && !back.contains("//") {
-        back.to_owned()
+    let back = if back.starts_with("/conversations") {
+        back
     } else {
         "/conversations".to_owned()
     };
