@@ -31,11 +31,12 @@ use std::time::Duration;
 use chorus_core::audit::Author;
 use chorus_core::user::{Membership, User};
 use chorus_core::{Actor, Role, Scope, UserId};
-use chorus_store::Store;
 
 pub use chorus_networks::bluesky::{Secret, SecretKey};
 /// The guarded HTTP client every request to another server goes through ([`App::with_outbound`]).
 pub use chorus_outbound::Client as OutboundClient;
+/// The database the use cases act on; opened by the binary and handed to [`App::new`].
+pub use chorus_store::Store;
 pub use error::{Error, Result};
 
 /// Settings the use cases need, validated by the caller.

@@ -1,11 +1,10 @@
-//! What every handler can reach: the store, the web settings, the login limiter, metrics.
+//! What every handler can reach: the use cases, the web settings, the login limiter, metrics.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chorus_app::SecretKey;
-use chorus_app::{App, AppConfig};
-use chorus_store::Store;
+use chorus_app::{App, AppConfig, Store};
 use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::auth::client::TrustedProxies;
