@@ -1,11 +1,17 @@
 //! Search across the playbook.
 //!
 //! A playbook holds dozens of principles, not millions, so search runs over all of them in
-//! memory: every word of the query must appear (as a word prefix, case-insensitively) somewhere in
-//! the principle; hits are ranked by where the words appear (title first, case studies last) and
-//! come with a snippet whose matching words are marked.
+//! memory: every word of the query must appear (as a word prefix) somewhere in the principle;
+//! hits are ranked by where the words appear (title first, case studies last) and come with a
+//! snippet whose matching words are marked.
+//!
+//! Words are compared folded — lower case, accents removed — so "Sao Paulo" finds "São Paulo"
+//! and "aani" finds "Ääni"; and a query word loses a plural ending before it is matched
+//! ([`root`]), so "batteries" finds "battery" and "campanhas" finds "campanha".
 
 use serde::Serialize;
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
 
 use super::{Pillar, Principle, markdown::plain_text};
 use crate::ids::PrincipleId;
@@ -38,7 +44,7 @@ const SNIPPET_CHARS: usize = 180;
 /// Finds the principles matching every word of `query`, best first.
 pub fn search(principles: &[Principle], query: &str) -> Vec<Hit> {
     let terms: Vec<String> = words(query)
-        .map(|(_, w)| w.to_lowercase())
+        .map(|(_, w)| root(&fold(w)).to_owned())
         .take(MAX_QUERY_TERMS)
         .collect();
     if terms.is_empty() {
@@ -107,9 +113,35 @@ fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
         .map(move |w| (w.as_ptr() as usize - base, w))
 }
 
+/// A word as search compares it: lower case, with accents and other combining marks removed
+/// (canonical decomposition first, so "São" and "Sa\u{303}o" both fold to "sao").
+fn fold(word: &str) -> String {
+    word.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The part of a folded query word that must begin a word of the text: the word without a
+/// plural ending of the playbook's languages (English -ies/-es/-s, Portuguese and Spanish
+/// -ões/-es/-s), as long as four letters remain. Search matches by prefix, so cutting an ending
+/// only ever finds more: "batteries" → "batter" finds "battery" and "batteries", "opiniões" →
+/// "opini" finds "opinião", while "news" and "shoes" keep enough letters to stay themselves.
+fn root(term: &str) -> &str {
+    const MIN: usize = 4;
+    for ending in ["ies", "oes", "es", "s"] {
+        if let Some(rest) = term.strip_suffix(ending)
+            && rest.chars().count() >= MIN
+            && !(ending == "s" && (rest.ends_with('s') || rest.ends_with('u')))
+        {
+            return rest;
+        }
+    }
+    term
+}
+
 fn is_prefix_ci(word: &str, term: &str) -> bool {
-    let mut w = word.chars().flat_map(char::to_lowercase);
-    term.chars().all(|t| w.next() == Some(t))
+    fold(word).starts_with(term)
 }
 
 fn count_prefix_matches(text: &str, term: &str) -> usize {
@@ -225,6 +257,46 @@ mod tests {
             .collect();
         assert_eq!(marked, ["Ääni"]);
         assert_eq!(hits[0].snippet.first().map(|s| s.text.as_str()), Some("…"));
+    }
+
+    #[test]
+    fn accents_and_plural_endings_do_not_hide_a_principle() {
+        let mut p = principle(1, "Battery life", "Ääni kuuluu kaikille.", "");
+        p.market_examples.push(MarketExample {
+            market_id: MarketId(1),
+            body: "Em São Paulo, a opinião de cada cliente e cada campanha conta.".into(),
+        });
+        let ps = [p];
+        for query in [
+            "Sao Paulo",
+            "SÃO",
+            "sa\u{303}o",
+            "batteries",
+            "aani",
+            "opiniões",
+            "campanhas",
+        ] {
+            let hits = search(&ps, query);
+            assert_eq!(hits.len(), 1, "{query:?} finds nothing");
+        }
+        let hits = search(&ps, "Sao Paulo");
+        let marked: Vec<&str> = hits[0]
+            .snippet
+            .iter()
+            .filter(|s| s.highlight)
+            .map(|s| s.text.as_str())
+            .collect();
+        assert_eq!(
+            marked,
+            ["São", "Paulo"],
+            "the text's own spelling is marked"
+        );
+        // Cutting endings never makes a short word match everything.
+        assert_eq!(root("shoes"), "shoe");
+        assert_eq!(root("news"), "news");
+        assert_eq!(root("status"), "status");
+        assert_eq!(root("process"), "process");
+        assert!(search(&ps, "batons").is_empty());
     }
 
     #[test]
