@@ -12,14 +12,16 @@
 //! person does; infrastructure (migrations, backups, ingest, the demo loader) may.
 //!
 //! Modules follow the product's areas: [`auth`] (sessions, tokens, passwords), [`org`]
-//! (markets, teams), [`users`], [`audit`], [`playbook`], [`stories`], [`conversations`]; Numbers
-//! and Reach will sit beside them.
+//! (markets, teams), [`users`], [`audit`], [`playbook`], [`stories`], [`conversations`], and
+//! [`links`] (following a published link's click redirect, the one use case of the public
+//! caller); Numbers and Reach will sit beside them.
 
 pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod conversations;
 mod error;
+pub mod links;
 pub mod notifications;
 pub mod org;
 pub mod playbook;

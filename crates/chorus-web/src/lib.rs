@@ -10,6 +10,7 @@
 mod api;
 mod auth;
 mod error;
+mod links;
 mod ops;
 mod state;
 mod ui;
@@ -34,6 +35,7 @@ pub fn app(state: AppState) -> Router {
         .merge(ui::routes())
         .nest("/api", api::routes())
         .merge(ops::routes())
+        .merge(links::routes())
         .route_layer(middleware::from_fn(ops::track_metrics))
         .fallback(ui::not_found)
         .layer(middleware::from_fn_with_state(

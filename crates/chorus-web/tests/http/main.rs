@@ -10,6 +10,7 @@ mod auth;
 mod bad_input;
 mod conversations;
 mod conversations_access;
+mod links;
 mod pages;
 mod playbook;
 mod sessions;
