@@ -99,7 +99,7 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
     let worker = args.roles.contains(&Role::Jobs).then(|| {
         let w = chorus_jobs::Worker::new(
             store.clone(),
-            chorus_jobs::standard_kinds(&store, key.clone(), outbound.clone(), public_url),
+            chorus_jobs::standard_kinds(&store, key.clone(), outbound.clone(), public_url.clone()),
             chorus_jobs::WorkerConfig::default(),
         );
         tokio::spawn(w.run(stop_rx.clone()))
@@ -113,6 +113,7 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
             demo.as_ref(),
             web_key,
             outbound,
+            public_url,
             stop_rx.clone(),
         )
         .await?;
@@ -149,10 +150,11 @@ async fn serve_web(
     demo: Option<&crate::demo::Loaded>,
     key: chorus_networks::bluesky::SecretKey,
     outbound: chorus_outbound::Client,
+    public_url: chorus_core::links::PublicBase,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let bound = listener.local_addr()?;
-    let url = config.public_url(bound.port());
+    let url = public_url.as_str().to_owned();
     let mut out = std::io::stdout().lock();
     writeln!(out, "Chorus is running at {url}")?;
     writeln!(out, "  database: {}", config.database)?;
@@ -171,7 +173,8 @@ async fn serve_web(
     };
     let state = AppState::new(store.clone(), web, metrics)
         .with_secret_key(key)
-        .with_outbound(outbound);
+        .with_outbound(outbound)
+        .with_public_url(public_url);
     chorus_web::serve(listener, state, async move {
         let _ = stop.wait_for(|s| *s).await;
     })
