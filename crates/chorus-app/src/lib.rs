@@ -12,14 +12,16 @@
 //! person does; infrastructure (migrations, backups, ingest, the demo loader) may.
 //!
 //! Modules follow the product's areas: [`auth`] (sessions, tokens, passwords), [`org`]
-//! (markets, teams), [`users`], [`audit`], [`playbook`], [`stories`], [`conversations`]; Numbers
-//! and Reach will sit beside them.
+//! (markets, teams), [`users`], [`audit`], [`playbook`], [`stories`], [`conversations`], and
+//! [`links`] (following a published link's click redirect, the one use case of the public
+//! caller); Numbers and Reach will sit beside them.
 
 pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod conversations;
 mod error;
+pub mod links;
 pub mod notifications;
 pub mod org;
 pub mod playbook;
@@ -32,6 +34,7 @@ use chorus_core::audit::Author;
 use chorus_core::user::{Membership, User};
 use chorus_core::{Actor, Role, Scope, UserId};
 
+pub use chorus_core::links::PublicBase;
 pub use chorus_networks::bluesky::{Secret, SecretKey};
 /// The guarded HTTP client every request to another server goes through ([`App::with_outbound`]).
 pub use chorus_outbound::Client as OutboundClient;
@@ -65,6 +68,8 @@ pub struct App {
     pub(crate) secret_key: Option<SecretKey>,
     /// The guarded client for other servers (see [`App::with_outbound`]).
     pub(crate) outbound: Option<chorus_outbound::Client>,
+    /// Where published links' click redirects live (see [`App::with_public_url`]).
+    pub(crate) public_url: Option<chorus_core::links::PublicBase>,
 }
 
 impl std::fmt::Debug for App {
@@ -77,6 +82,7 @@ impl std::fmt::Debug for App {
                 &self.secret_key.as_ref().map(|_| "[redacted]"),
             )
             .field("outbound", &self.outbound)
+            .field("public_url", &self.public_url)
             .finish()
     }
 }
@@ -88,7 +94,16 @@ impl App {
             config: std::sync::Arc::new(config),
             secret_key: None,
             outbound: None,
+            public_url: None,
         }
+    }
+
+    /// Tells the composer's checks that published links go out as click redirects under
+    /// `base` (the installation's public address), so a text's length is counted with each link
+    /// as its redirect, as the publisher will send it. Without it, links count as typed.
+    pub fn with_public_url(mut self, base: chorus_core::links::PublicBase) -> App {
+        self.public_url = Some(base);
+        self
     }
 
     /// Lets use cases that talk to other servers (connecting accounts, replies) do so through

@@ -24,6 +24,7 @@ mod worker;
 
 use std::sync::Arc;
 
+use chorus_core::links::PublicBase;
 use chorus_networks::bluesky::SecretKey;
 use chorus_store::Store;
 
@@ -34,13 +35,20 @@ pub use reply::{ReplyError, send_reply, send_reply_with};
 pub use worker::{Worker, WorkerConfig};
 
 /// The job kinds Chorus runs, sharing one set of account connections, which reach networks
-/// through `http` (the installation's guarded client). A new kind is a module and one line here.
-pub fn standard_kinds(store: &Store, key: SecretKey, http: chorus_outbound::Client) -> JobKinds {
+/// through `http` (the installation's guarded client). Published links point at the click
+/// redirects under `public_url`. A new kind is a module and one line here.
+pub fn standard_kinds(
+    store: &Store,
+    key: SecretKey,
+    http: chorus_outbound::Client,
+    public_url: PublicBase,
+) -> JobKinds {
     let accounts = Arc::new(Connectors::standard(store.clone(), key, http));
     JobKinds::new()
         .with(publish::PublishVariant::new(
             store.clone(),
             accounts.clone(),
+            public_url,
         ))
         .with(reply::SendReply::new(store.clone(), accounts))
 }

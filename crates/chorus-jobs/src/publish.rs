@@ -3,12 +3,18 @@
 //! [`DynNetwork`](chorus_networks::DynNetwork) → record the URI, or queue a retry, or mark the
 //! variant failed and tell its people; each outcome in one transaction with the job's state.
 //!
+//! The text published is the variant's with every link swapped for its click redirect
+//! (`{public_url}/l/{code}`, see `chorus_core::links`): the codes are made at the first attempt
+//! and read back by every retry (`Store::variant_links`), so a retry sends the same text under
+//! the same record key.
+//!
 //! Whether to retry is decided from the failure's [`ErrorKind`] alone (see
 //! [`backoff::retry_after`]): transient errors and rate limits wait and try again while
 //! attempts remain; refused credentials, rejected content and the rest fail at once.
 
 use std::sync::Arc;
 
+use chorus_core::links::{self, LinkCode, PublicBase};
 use chorus_networks::model::{Image, PublishRequest, Published};
 use chorus_networks::{BoxFuture, DynNetworkError, ErrorKind};
 use chorus_store::{Begin, Job, PUBLISH_JOB, Retry, Store, Variant};
@@ -21,11 +27,44 @@ use crate::kinds::{JobKind, Outcome};
 pub struct PublishVariant {
     store: Store,
     accounts: Arc<Connectors>,
+    /// Where the installation is reached: the links of published posts point at its `/l/`.
+    public_url: PublicBase,
 }
 
 impl PublishVariant {
-    pub fn new(store: Store, accounts: Arc<Connectors>) -> Self {
-        PublishVariant { store, accounts }
+    pub fn new(store: Store, accounts: Arc<Connectors>, public_url: PublicBase) -> Self {
+        PublishVariant {
+            store,
+            accounts,
+            public_url,
+        }
+    }
+
+    /// The variant's text as it goes out: each link replaced by its redirect, whose code is
+    /// made now or was made by an earlier attempt.
+    async fn published_text(&self, v: &Variant) -> Result<String, DynNetworkError> {
+        let targets = links::targets(&v.body, &self.public_url);
+        if targets.is_empty() {
+            return Ok(v.body.clone());
+        }
+        let made = self
+            .store
+            .variant_links(v.id, &targets)
+            .await
+            .map_err(|e| DynNetworkError::other(ErrorKind::TRANSIENT, e.to_string()))?;
+        let mut codes = Vec::with_capacity(made.len());
+        for link in made {
+            let code = LinkCode::parse(&link.code).map_err(|e| {
+                DynNetworkError::other(
+                    ErrorKind::Invalid,
+                    format!("stored link code {:?}: {}", link.code, e.message),
+                )
+            })?;
+            codes.push((link.target, code));
+        }
+        Ok(links::published_text(&v.body, &self.public_url, |url| {
+            codes.iter().find(|(t, _)| t == url).map(|(_, c)| c)
+        }))
     }
 
     async fn run_job(&self, job: &Job) -> Outcome {
@@ -118,7 +157,8 @@ impl PublishVariant {
         }
         let at = jiff::Timestamp::from_millisecond(key_at_ms)
             .map_err(|e| DynNetworkError::other(ErrorKind::Invalid, e.to_string()))?;
-        let mut request = PublishRequest::text(format!("variant-{}", v.id), at, v.body.clone());
+        let text = self.published_text(v).await?;
+        let mut request = PublishRequest::text(format!("variant-{}", v.id), at, text);
         request.langs = vec![v.locale.split('-').next().unwrap_or(&v.locale).to_owned()];
         request.images = images;
         let request = &request;

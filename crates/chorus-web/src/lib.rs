@@ -10,6 +10,7 @@
 mod api;
 mod auth;
 mod error;
+mod links;
 mod ops;
 mod redirect;
 mod state;
@@ -37,6 +38,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(ui::routes())
         .nest("/api", api::routes())
+        .merge(links::routes())
         .fallback(ui::not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),

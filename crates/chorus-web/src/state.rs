@@ -83,6 +83,13 @@ impl AppState {
         self
     }
 
+    /// Counts the links of texts being composed as the click redirects under `base` they will
+    /// be published as (see `chorus_app::App::with_public_url`).
+    pub fn with_public_url(mut self, base: chorus_app::PublicBase) -> Self {
+        self.app = self.app.with_public_url(base);
+        self
+    }
+
     /// Lets the admin pages connect network accounts, sealing their credentials with `key`.
     pub fn with_secret_key(mut self, key: SecretKey) -> Self {
         self.app = self.app.with_secret_key(key);

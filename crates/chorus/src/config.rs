@@ -75,7 +75,8 @@ pub struct Ingest {
 pub struct Server {
     pub bind: IpAddr,
     pub port: u16,
-    /// The address people use to reach Chorus, when it differs from bind:port (behind a proxy).
+    /// The address people use to reach Chorus, when it differs from bind:port (behind a proxy),
+    /// without a trailing slash; published links point at its click redirects (`/l/{code}`).
     pub public_url: Option<String>,
     pub session_ttl: Duration,
     pub max_body_bytes: usize,
@@ -377,16 +378,17 @@ fn validate(raw: RawConfig, sources: &BTreeMap<String, String>) -> Result<Config
                 sources,
             )
         })?;
-    let public_url = raw.server.public_url.filter(|u| !u.is_empty());
-    if let Some(u) = &public_url
-        && !(u.starts_with("http://") || u.starts_with("https://"))
-    {
-        return Err(err(
-            "server.public_url",
-            "must start with http:// or https://",
-            sources,
-        ));
-    }
+    // The address people reach Chorus at; published links point at its click redirects
+    // (`/l/{code}`), so it must be a plain http(s) address.
+    let public_url = match raw.server.public_url.filter(|u| !u.trim().is_empty()) {
+        None => None,
+        Some(u) => Some(
+            chorus_core::links::PublicBase::parse(&u)
+                .map_err(|e| err("server.public_url", e.message, sources))?
+                .as_str()
+                .to_owned(),
+        ),
+    };
     let ttl_hours = raw.server.session_ttl_hours.unwrap_or(12);
     if !(1..=24 * 90).contains(&ttl_hours) {
         return Err(err(
@@ -613,6 +615,26 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.server.port, 9200);
+    }
+
+    #[test]
+    fn the_public_url_is_a_plain_http_address() {
+        let c = load(
+            "[server]\npublic_url = \"https://chorus.example.com/\"\n",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(c.public_url(8080), "https://chorus.example.com");
+        assert!(c.server.cookie_secure);
+        for bad in [
+            "chorus.example.com",
+            "https://chorus.example.com/?x=1",
+            "https://user@chorus.example.com",
+            "https://chorus example.com",
+        ] {
+            let e = load(&format!("[server]\npublic_url = {bad:?}\n"), &[]).unwrap_err();
+            assert!(e.to_string().contains("server.public_url"), "{bad}: {e}");
+        }
     }
 
     #[test]

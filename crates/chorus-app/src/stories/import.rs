@@ -282,7 +282,12 @@ pub fn validate(
         match parse_variant(&raw_variant, &probe, lookup, rules) {
             Ok(p) => {
                 let (limit, _) = p.network.limit();
-                let len = p.network.length(&p.input.body);
+                let len = match &lookup.public_url {
+                    Some(base) => p
+                        .network
+                        .length(&chorus_core::links::counted_text(&p.input.body, base)),
+                    None => p.network.length(&p.input.body),
+                };
                 if len > limit {
                     problems.push(problem(
                         row,
@@ -290,10 +295,11 @@ pub fn validate(
                         format!(
                             "{len} characters; {} allows {limit}{}",
                             p.network.label(),
-                            if p.network == Network::Bluesky {
-                                " (after UTM tags are added)"
-                            } else {
-                                ""
+                            match (&lookup.public_url, p.network) {
+                                (Some(_), _) =>
+                                    " (with each link as the short link it goes out as)",
+                                (None, Network::Bluesky) => " (after UTM tags are added)",
+                                (None, _) => "",
                             }
                         ),
                     ));

@@ -22,6 +22,7 @@ pub mod import;
 
 use std::collections::HashMap;
 
+use chorus_core::links::PublicBase;
 use chorus_core::org::{Locale, Market, MarketCode};
 use chorus_core::permission::{Actor, allows, may_see_campaign};
 use chorus_core::playbook::Principle;
@@ -50,6 +51,8 @@ pub struct Lookup {
     pub accounts: Vec<Account>,
     pub principles: Vec<Principle>,
     pub campaigns: Vec<Campaign>,
+    /// Where published links go out as click redirects (the length checks count them so).
+    pub public_url: Option<PublicBase>,
 }
 
 impl Lookup {
@@ -61,6 +64,7 @@ impl Lookup {
             accounts: app.store.accounts(None).await?,
             principles: app.store.principles().await?,
             campaigns,
+            public_url: app.public_url.clone(),
         })
     }
 
@@ -397,6 +401,7 @@ pub fn check(
     story: &Story,
     images: &[ImageInfo<'_>],
     rules: &[Rule],
+    links: Option<&PublicBase>,
 ) -> Vec<Finding> {
     rules::check(
         &Draft {
@@ -405,6 +410,7 @@ pub fn check(
             market: story.market_id,
             principles: &story.principles,
             images,
+            links,
         },
         rules,
     )
@@ -424,7 +430,14 @@ pub fn check_saved(v: &Variant, story: &Story, lookup: &Lookup, rules: &[Rule]) 
             alt: &i.alt,
         })
         .collect();
-    check(&v.body, network, story, &images, rules)
+    check(
+        &v.body,
+        network,
+        story,
+        &images,
+        rules,
+        lookup.public_url.as_ref(),
+    )
 }
 
 /// The playbook's rules for posts, as they apply to drafts now.

@@ -139,6 +139,8 @@ pub struct LiveCheck {
     pub text: String,
     /// Whether saving changes the links (UTM tags), and the count includes them.
     pub tagged: bool,
+    /// Whether the text's links go out as click redirects, and the count takes each as one.
+    pub redirected: bool,
     /// The length as the network counts it, and its limit.
     pub length: usize,
     pub limit: usize,
@@ -224,14 +226,19 @@ pub(crate) fn checks(
             alt: &i.alt,
         })
         .collect();
-    let findings = check(&text, network, story, &infos, rules);
+    let links = lookup.public_url.as_ref();
+    let findings = check(&text, network, story, &infos, rules, links);
     LiveCheck {
         story_id: story.id,
         variant_id: variant.map(|v| v.id),
         network,
         handle: acct.map(|a| a.handle.clone()).unwrap_or_default(),
         tagged: text != body.trim(),
-        length: network.length(&text),
+        length: match links {
+            Some(base) => network.length(&chorus_core::links::counted_text(&text, base)),
+            None => network.length(&text),
+        },
+        redirected: links.is_some() && !chorus_core::links::find(&text).is_empty(),
         limit: network.limit().0,
         blocking: findings
             .iter()

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::limits::Network;
 use super::utm;
+use crate::links::PublicBase;
 use crate::validate::{Invalid, quoted, text};
 use crate::{MarketId, PrincipleId};
 
@@ -114,13 +115,21 @@ pub struct Draft<'a> {
     pub market: MarketId,
     pub principles: &'a [PrincipleId],
     pub images: &'a [ImageInfo<'a>],
+    /// Where the text's links go out as click redirects (`crate::links`), when they do: the
+    /// length is then counted with each link as its redirect, as it will be published.
+    pub links: Option<&'a PublicBase>,
 }
 
 /// Checks `draft` against the network's limit and every enabled rule that applies to its market.
 pub fn check(draft: &Draft<'_>, rules: &[Rule]) -> Vec<Finding> {
     let mut out = Vec::new();
     let (limit, _) = draft.network.limit();
-    let len = draft.network.length(draft.text);
+    let len = match draft.links {
+        Some(base) => draft
+            .network
+            .length(&crate::links::counted_text(draft.text, base)),
+        None => draft.network.length(draft.text),
+    };
     if len > limit {
         out.push(Finding {
             severity: Severity::Error,

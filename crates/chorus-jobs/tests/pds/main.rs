@@ -5,6 +5,7 @@
 //! start prints why and passes, unless CHORUS_REQUIRE_SERVICES=1, in which case it fails.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
+mod links;
 mod peer;
 mod proxy;
 mod publisher;

@@ -25,6 +25,8 @@ pub struct Seen {
     pub nsid: String,
     pub at: Instant,
     pub status: u16,
+    /// The request's body, as the client sent it.
+    pub body: Vec<u8>,
 }
 
 #[derive(Default)]
@@ -145,7 +147,7 @@ async fn serve(
                 req = req.header(k.as_str(), v.as_str());
             }
         }
-        let resp = req.body(body).send().await.unwrap();
+        let resp = req.body(body.clone()).send().await.unwrap();
         let status = resp.status().as_u16();
         let content_type = resp
             .headers()
@@ -160,7 +162,12 @@ async fn serve(
             (status, content_type, bytes)
         }
     };
-    state.lock().unwrap().log.push(Seen { nsid, at, status });
+    state.lock().unwrap().log.push(Seen {
+        nsid,
+        at,
+        status,
+        body,
+    });
     let mut out = format!(
         "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
         answer.len()

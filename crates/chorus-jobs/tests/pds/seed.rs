@@ -13,6 +13,9 @@ use chorus_networks::bluesky::{Secret, SecretKey};
 use chorus_store::{DatabaseUrl, NewUser, Store, StoryInput, Variant, VariantInput};
 use tokio::sync::watch;
 
+/// The public address the workers of these tests publish links under.
+pub const PUBLIC_URL: &str = "https://chorus.example.com";
+
 pub fn key() -> SecretKey {
     SecretKey::from_bytes([7; 32])
 }
@@ -139,7 +142,12 @@ pub fn start_worker_with(store: &Store, http: chorus_outbound::Client) -> Runnin
     let (stop, rx) = watch::channel(false);
     let worker = Worker::new(
         store.clone(),
-        chorus_jobs::standard_kinds(store, key(), http),
+        chorus_jobs::standard_kinds(
+            store,
+            key(),
+            http,
+            chorus_core::links::PublicBase::parse(PUBLIC_URL).unwrap(),
+        ),
         WorkerConfig {
             poll: Duration::from_millis(100),
             ..WorkerConfig::default()

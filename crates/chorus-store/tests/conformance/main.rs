@@ -14,6 +14,7 @@ mod conversations;
 mod coverage;
 mod foundation;
 mod jobs;
+mod links;
 mod lookups;
 mod sessions;
 mod stories;

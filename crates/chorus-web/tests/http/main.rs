@@ -11,6 +11,7 @@ mod bad_input;
 mod conversations;
 mod conversations_access;
 mod hardening;
+mod links;
 mod pages;
 mod playbook;
 mod sessions;

@@ -83,23 +83,37 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
         let _ = stop_tx.send(true);
     });
     tokio::spawn(keep_statistics(store.clone(), stop_rx.clone()));
+    // The web's address is known once it listens (port 0 picks one); published links point at
+    // its click redirects, so it is bound before the jobs start.
+    let listener = match args.roles.contains(&Role::Web) {
+        true => Some(listen(config).await?),
+        false => None,
+    };
+    let port = match &listener {
+        Some(l) => l.local_addr()?.port(),
+        None => config.server.port,
+    };
+    let public_url = chorus_core::links::PublicBase::parse(&config.public_url(port))
+        .map_err(|e| anyhow::anyhow!("server.public_url {}", e.message))?;
     let web_key = key.clone();
     let worker = args.roles.contains(&Role::Jobs).then(|| {
         let w = chorus_jobs::Worker::new(
             store.clone(),
-            chorus_jobs::standard_kinds(&store, key.clone(), outbound.clone()),
+            chorus_jobs::standard_kinds(&store, key.clone(), outbound.clone(), public_url.clone()),
             chorus_jobs::WorkerConfig::default(),
         );
         tokio::spawn(w.run(stop_rx.clone()))
     });
-    if args.roles.contains(&Role::Web) {
+    if let Some(listener) = listener {
         serve_web(
             config,
+            listener,
             &store,
             metrics,
             demo.as_ref(),
             web_key,
             outbound,
+            public_url,
             stop_rx.clone(),
         )
         .await?;
@@ -120,21 +134,27 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn listen(config: &Config) -> anyhow::Result<tokio::net::TcpListener> {
+    let addr = SocketAddr::new(config.server.bind, config.server.port);
+    tokio::net::TcpListener::bind(addr).await.with_context(|| {
+        format!("cannot listen on {addr}; is another program using it? Try --port 8081")
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn serve_web(
     config: &Config,
+    listener: tokio::net::TcpListener,
     store: &Store,
     metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     demo: Option<&crate::demo::Loaded>,
     key: chorus_networks::bluesky::SecretKey,
     outbound: chorus_outbound::Client,
+    public_url: chorus_core::links::PublicBase,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
-    let addr = SocketAddr::new(config.server.bind, config.server.port);
-    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
-        format!("cannot listen on {addr}; is another program using it? Try --port 8081")
-    })?;
     let bound = listener.local_addr()?;
-    let url = config.public_url(bound.port());
+    let url = public_url.as_str().to_owned();
     let mut out = std::io::stdout().lock();
     writeln!(out, "Chorus is running at {url}")?;
     writeln!(out, "  database: {}", config.database)?;
@@ -160,7 +180,8 @@ async fn serve_web(
     };
     let state = AppState::new(store.clone(), web, metrics)
         .with_secret_key(key)
-        .with_outbound(outbound);
+        .with_outbound(outbound)
+        .with_public_url(public_url);
     chorus_web::serve(listener, state, async move {
         let _ = stop.wait_for(|s| *s).await;
     })

@@ -28,6 +28,7 @@ fn run(
             market: FI,
             principles,
             images,
+            links: None,
         },
         rules,
     )
@@ -106,6 +107,7 @@ fn banned_terms_match_whole_words_in_their_market_only() {
             market: BR,
             principles: &[],
             images: &[],
+            links: None,
         },
         &rules,
     );
@@ -148,4 +150,40 @@ fn rule_kinds_parse() {
     );
     assert!(RuleKind::parse("banned_term", "").is_err());
     assert!(RuleKind::parse("be_nice", "").is_err());
+}
+
+#[test]
+fn links_count_as_the_redirects_they_go_out_as() {
+    let base = crate::links::PublicBase::parse("https://c.example").unwrap();
+    // 28 + 1 + a 300-character link: far over as typed, well under as published (the redirect
+    // is 30 characters: https://c.example/l/ and a 10-character code).
+    let text = format!(
+        "Our launch, read all about it https://x.io/{}",
+        "p".repeat(287)
+    );
+    let draft = |links| Draft {
+        text: &text,
+        network: Network::Bluesky,
+        market: FI,
+        principles: &[],
+        images: &[],
+        links,
+    };
+    let as_typed = check(&draft(None), &[]);
+    assert_eq!(as_typed.len(), 1);
+    assert_eq!(as_typed[0].message, "330 of 300 characters on Bluesky");
+    assert!(check(&draft(Some(&base)), &[]).is_empty());
+    // And the other way: a short link whose redirect pushes the text over.
+    let text = format!("{} https://x.io", "a".repeat(280));
+    let draft = Draft {
+        text: &text,
+        network: Network::Bluesky,
+        market: FI,
+        principles: &[],
+        images: &[],
+        links: Some(&base),
+    };
+    let f = check(&draft, &[]);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].message, "311 of 300 characters on Bluesky");
 }

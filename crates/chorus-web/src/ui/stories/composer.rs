@@ -41,6 +41,8 @@ pub struct Checks {
     pub over: bool,
     /// Saving adds UTM tags to the links, and the count includes them.
     pub tagged: bool,
+    /// The links go out as click redirects, and the count takes each as one.
+    pub redirected: bool,
     pub blocking: usize,
     pub findings: Vec<FindingView>,
     pub handle: String,
@@ -60,6 +62,7 @@ pub fn checks_view(c: &LiveCheck, lookup: &Lookup) -> Checks {
         },
         over: c.over(),
         tagged: c.tagged,
+        redirected: c.redirected,
         blocking: c.blocking,
         findings: FindingView::all(&c.findings, lookup),
         handle: c.handle.clone(),

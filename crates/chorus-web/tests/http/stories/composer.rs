@@ -293,3 +293,61 @@ async fn composer_page_renders_live_check_wiring() {
     assert_eq!(log[0].action, "variant.delete");
     assert_eq!(log[0].actor_label, "editor@example.com");
 }
+
+/// With the installation's public address known, the counter counts each link as the click
+/// redirect it will be published as (`{public_url}/l/` and a 10-character code), on the page and
+/// in the API: a 300-character link fits, and a short link whose redirect is longer does not.
+#[tokio::test]
+async fn links_count_as_the_short_links_they_go_out_as() {
+    let base = chorus_app::PublicBase::parse("https://c.example").unwrap();
+    let app = spawn_app_with_state(web_config(), |s| s.with_public_url(base)).await;
+    let w = world(&app).await;
+    rules(&app, &w).await;
+    let later = chorus_store::now_ms() + 86_400_000;
+    let fi = w.story_in(&app.store, w.fi, StoryState::Draft, later).await;
+    let editor = Browser::login_as(&app, Role::Editor).await;
+
+    // 30 characters and a 300-character link (longer still once UTM-tagged): 30 + 30.
+    let text = format!(
+        "Our launch, read all about it https://x.io/{}",
+        "p".repeat(287)
+    );
+    let html = check(&editor, fi, w.fi_account, &text).await;
+    assert!(html.contains("<strong>60</strong> / 300"), "{html}");
+    assert!(
+        html.contains("counting each link as the short link it goes out as"),
+        "{html}"
+    );
+    assert!(!html.contains("counter--over"));
+    assert!(
+        html.contains("https://x.io/ppp"),
+        "the preview still shows where the link leads"
+    );
+    let api = api(&app, &token(&app, Role::Editor).await);
+    let (status, c) = api
+        .post(
+            &format!("/api/v1/stories/{fi}/check"),
+            json!({"account_id": w.fi_account, "text": text}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    assert_eq!(c["length"], 60);
+
+    let short = format!("{} https://x.io", "a".repeat(280));
+    let (_, c) = api
+        .post(
+            &format!("/api/v1/stories/{fi}/check"),
+            json!({"account_id": w.fi_account, "text": short}),
+        )
+        .await;
+    assert_eq!(c["length"], 311, "{c}");
+    assert_eq!(c["passes"], false);
+    assert!(
+        c["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["message"] == "311 of 300 characters on Bluesky"),
+        "{c}"
+    );
+}
