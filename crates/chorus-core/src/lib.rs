@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod conversations;
 pub mod ids;
+pub mod numbers;
 pub mod org;
 pub mod password;
 pub mod permission;
