@@ -248,6 +248,48 @@ impl std::fmt::Display for Metric {
     }
 }
 
+/// One measurement of a post's counts as the network reported them (running totals). `None`
+/// is "not reported": the network does not offer the count, or this fetch did not include it.
+/// It is never read as 0: a bucket's gain is taken only between reported values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostCounts {
+    pub likes: Option<i64>,
+    pub reposts: Option<i64>,
+    pub replies: Option<i64>,
+    pub quotes: Option<i64>,
+    pub bookmarks: Option<i64>,
+    pub first_hour_likes: Option<i64>,
+}
+
+impl PostCounts {
+    /// The count of `metric`, if this measurement holds one (metrics that are not a post's
+    /// counts, such as followers, are always `None`).
+    pub fn get(&self, metric: Metric) -> Option<i64> {
+        match metric {
+            Metric::Likes => self.likes,
+            Metric::Reposts => self.reposts,
+            Metric::Replies => self.replies,
+            Metric::Quotes => self.quotes,
+            Metric::Bookmarks => self.bookmarks,
+            Metric::FirstHourLikes => self.first_hour_likes,
+            _ => None,
+        }
+    }
+
+    /// Sets the count of `metric` (ignored for metrics that are not a post's counts).
+    pub fn set(&mut self, metric: Metric, value: Option<i64>) {
+        match metric {
+            Metric::Likes => self.likes = value,
+            Metric::Reposts => self.reposts = value,
+            Metric::Replies => self.replies = value,
+            Metric::Quotes => self.quotes = value,
+            Metric::Bookmarks => self.bookmarks = value,
+            Metric::FirstHourLikes => self.first_hour_likes = value,
+            _ => {}
+        }
+    }
+}
+
 /// What numbers are rolled up by. Every rollup is also kept per market (the market of the
 /// post's story, or of the account for followers), so a reader may always narrow to the markets
 /// it may see and group by market alongside any one of these.

@@ -29,6 +29,7 @@ pub mod jobs;
 mod listening;
 mod migrate;
 mod notifications;
+mod numbers;
 mod org;
 mod playbook;
 mod post_rules;
@@ -63,6 +64,10 @@ pub use ingest::{IngestReport, NewPost, StoredPost};
 pub use jobs::{Job, JobState, JobStatus, NewJob, QueueCounts};
 pub use migrate::MigrationReport;
 pub use notifications::Notification;
+pub use numbers::{
+    DueAccount, DuePublication, FollowerSnapshot, NewFollowerSnapshot, NewPostSnapshot,
+    PostSnapshot, RollupQuery, RollupRow,
+};
 pub use org::Organization;
 pub use publishing::{Begin, CalendarEntry, CalendarFilter, PUBLISH_JOB, Retry};
 pub use response::ResponseStats;

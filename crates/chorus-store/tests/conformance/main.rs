@@ -15,6 +15,8 @@ mod coverage;
 mod foundation;
 mod jobs;
 mod lookups;
+mod numbers;
+mod numbers_prop;
 mod sessions;
 mod stories;
 mod stories_import;
