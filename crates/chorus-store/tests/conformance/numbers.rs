@@ -500,7 +500,49 @@ async fn published_variants_fall_due_on_schedule(store: &Store) {
     );
 }
 
+async fn a_recurring_job_requeues_itself(store: &Store) {
+    let job = chorus_store::NewJob {
+        kind: "collect_numbers",
+        key: "numbers:collect",
+        payload: "{}",
+        run_at_ms: 0,
+        max_attempts: i64::MAX,
+    };
+    store.enqueue_job(&job).await.unwrap();
+    let claimed = store
+        .claim_job("w", &["collect_numbers"], 60_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(claimed.attempts, 1);
+    // A failed run: queued again later, its attempts kept so the next wait can grow.
+    assert!(
+        store
+            .requeue_job(claimed.id, 1, 5, Some("429"))
+            .await
+            .unwrap()
+    );
+    let status = store.job("numbers:collect").await.unwrap().unwrap();
+    assert_eq!(status.state, chorus_store::JobState::Queued);
+    assert_eq!((status.run_at_ms, status.attempts), (5, 1));
+    assert_eq!(status.last_error.as_deref(), Some("429"));
+    let again = store
+        .claim_job("w", &["collect_numbers"], 60_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.attempts, 2);
+    // A run that is no longer the job's (claimed again meanwhile) cannot requeue it.
+    assert!(!store.requeue_job(again.id, 1, 9, None).await.unwrap());
+    // A run that succeeded: attempts start again from 0.
+    assert!(store.requeue_job(again.id, 2, 7, None).await.unwrap());
+    let status = store.job("numbers:collect").await.unwrap().unwrap();
+    assert_eq!((status.run_at_ms, status.attempts), (7, 0));
+    assert_eq!(status.last_error, None);
+}
+
 support::conformance_suite!(
+    a_recurring_job_requeues_itself,
     gains_land_in_the_markets_local_buckets_and_drops_are_negative,
     followers_roll_up_by_account_market_and_network,
     published_variants_fall_due_on_schedule,
