@@ -186,6 +186,24 @@ async fn collected_counts_equal_the_appviews_and_failures_leave_the_last_snapsho
     assert_eq!(json!(followers[0].followers), profile["followersCount"]);
     assert_eq!(profile["followersCount"], 1);
 
+    // First-hour velocity: getLikes' timestamps on the AppView, by window.
+    let published =
+        jiff::Timestamp::from_millisecond(seeded.variant(0).await.published_at_ms.unwrap())
+            .unwrap();
+    let hour = jiff::SignedDuration::from_hours(1);
+    let likes_in = |from: jiff::Timestamp, until: jiff::Timestamp| {
+        let uri = uri.clone();
+        accounts.call(seeded.account, move |net| {
+            let uri = uri.clone();
+            Box::pin(async move { net.likes_between(&uri, from, until).await })
+                as chorus_networks::BoxFuture<'_, _>
+        })
+    };
+    let first_hour = likes_in(published, published.checked_add(hour).unwrap()).await;
+    assert_eq!(first_hour.unwrap(), Some(1u64));
+    let before = likes_in(published.checked_sub(hour).unwrap(), published).await;
+    assert_eq!(before.unwrap(), Some(0u64));
+
     // An unlike lowers the count; the rollups hold +1 then −1.
     peer.delete(&bob, &like).await;
     let theirs = appview_post(&peer, &uri, |p| p["likeCount"] == 0).await;
