@@ -250,25 +250,88 @@ async fn neighbour(
         .transpose()
 }
 
-/// Adds the rollup changes of a new value `value` of `column` at `at`: its gain over the
-/// previous value in its bucket, and the same amount off the next value's gain in that one's.
+/// The row of `table` for `key_col = key` just before (`before`) or after `at`: its fetch time
+/// and its values of `columns`, in order.
+type Adjacent = Option<(i64, Vec<Option<i64>>)>;
+
+async fn adjacent(
+    conn: &mut AnyConnection,
+    (table, key_col, key): (&str, &str, i64),
+    columns: &[&str],
+    at: i64,
+    before: bool,
+) -> Result<Adjacent, StoreError> {
+    let (cmp, order) = if before { ("<", "DESC") } else { (">", "ASC") };
+    let row = sqlx::query(&format!(
+        "SELECT fetched_at, {} FROM {table} WHERE {key_col} = $1 AND fetched_at {cmp} $2 \
+         ORDER BY fetched_at {order} LIMIT 1",
+        columns.join(", ")
+    ))
+    .bind(key)
+    .bind(at)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| {
+        let values = columns
+            .iter()
+            .map(|c| r.try_get::<Option<i64>, _>(*c))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((r.try_get("fetched_at")?, values))
+    })
+    .transpose()
+}
+
+/// The nearest reported value of column `i` of `columns` on one side of `at`: from the
+/// adjacent row when it reported it (the usual case, no query), else by a query that skips the
+/// rows that did not.
 #[allow(clippy::too_many_arguments)]
-async fn gain(
+async fn nearest(
+    conn: &mut AnyConnection,
+    key: (&str, &str, i64),
+    adjacent: &Adjacent,
+    columns: &[&str],
+    i: usize,
+    at: i64,
+    before: bool,
+) -> Result<Option<(i64, i64)>, StoreError> {
+    match adjacent {
+        None => Ok(None),
+        Some((t, values)) => match values[i] {
+            Some(v) => Ok(Some((*t, v))),
+            None => neighbour(conn, key.0, key.1, key.2, columns[i], at, before).await,
+        },
+    }
+}
+
+/// Adds the rollup changes of a new measurement at `at` (`values` of `columns`, `None` where
+/// not reported): for each reported value, its gain over the previous reported value in its
+/// bucket, and the same amount off the next reported value's gain in that one's.
+async fn gains(
     conn: &mut AnyConnection,
     deltas: &mut Deltas,
     dims: &Dims,
-    (table, key_col, key): (&str, &str, i64),
-    metric: Metric,
-    column: &str,
+    key: (&str, &str, i64),
+    columns: &[(Metric, &str)],
     at: i64,
-    value: i64,
+    values: &[Option<i64>],
 ) -> Result<(), StoreError> {
-    let prev = neighbour(conn, table, key_col, key, column, at, true)
-        .await?
-        .map_or(0, |(_, v)| v);
-    deltas.add(dims, metric, at, value - prev);
-    if let Some((next_at, _)) = neighbour(conn, table, key_col, key, column, at, false).await? {
-        deltas.add(dims, metric, next_at, prev - value);
+    if values.iter().all(Option::is_none) {
+        return Ok(());
+    }
+    let names: Vec<&str> = columns.iter().map(|(_, c)| *c).collect();
+    let before = adjacent(conn, key, &names, at, true).await?;
+    let after = adjacent(conn, key, &names, at, false).await?;
+    for (i, (metric, _)) in columns.iter().enumerate() {
+        let Some(value) = values[i] else {
+            continue;
+        };
+        let prev = nearest(conn, key, &before, &names, i, at, true)
+            .await?
+            .map_or(0, |(_, v)| v);
+        deltas.add(dims, *metric, at, value - prev);
+        if let Some((next_at, _)) = nearest(conn, key, &after, &names, i, at, false).await? {
+            deltas.add(dims, *metric, next_at, prev - value);
+        }
     }
     Ok(())
 }
@@ -329,22 +392,18 @@ impl Store {
                 continue;
             }
             new += 1;
-            for (metric, column) in POST_COLUMNS {
-                if let Some(value) = c.get(metric) {
-                    let key = ("numbers_post_snapshots", "variant_id", s.variant_id);
-                    gain(
-                        &mut tx,
-                        &mut deltas,
-                        dims,
-                        key,
-                        metric,
-                        column,
-                        s.fetched_at_ms,
-                        value,
-                    )
-                    .await?;
-                }
-            }
+            let values: Vec<Option<i64>> = POST_COLUMNS.iter().map(|(m, _)| c.get(*m)).collect();
+            let key = ("numbers_post_snapshots", "variant_id", s.variant_id);
+            gains(
+                &mut tx,
+                &mut deltas,
+                dims,
+                key,
+                &POST_COLUMNS,
+                s.fetched_at_ms,
+                &values,
+            )
+            .await?;
         }
         deltas.write(&mut tx).await?;
         tx.commit().await?;
@@ -399,20 +458,17 @@ impl Store {
                 continue;
             }
             new += 1;
-            if let Some(value) = s.followers {
-                let key = ("numbers_follower_snapshots", "account_id", s.account_id);
-                gain(
-                    &mut tx,
-                    &mut deltas,
-                    dims,
-                    key,
-                    Metric::Followers,
-                    "followers",
-                    s.fetched_at_ms,
-                    value,
-                )
-                .await?;
-            }
+            let key = ("numbers_follower_snapshots", "account_id", s.account_id);
+            gains(
+                &mut tx,
+                &mut deltas,
+                dims,
+                key,
+                &[(Metric::Followers, "followers")],
+                s.fetched_at_ms,
+                &[s.followers],
+            )
+            .await?;
         }
         deltas.write(&mut tx).await?;
         tx.commit().await?;
