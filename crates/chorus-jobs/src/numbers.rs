@@ -120,15 +120,21 @@ fn triage(account: i64, e: DynNetworkError, report: &mut Report) -> Result<(), S
     Ok(())
 }
 
-/// Measures everything due at `now` (see the module's documentation); `progress` is called
-/// after each stored batch with the report so far.
+/// The time, as collection reads it: `&Timestamp::now` everywhere but in tests, which run
+/// collection as if hours had passed.
+pub type Clock = dyn Fn() -> Timestamp + Send + Sync;
+
+/// Measures everything due at the `clock`'s time when it starts (see the module's
+/// documentation), stamping each measurement with the `clock`'s time when the answer came;
+/// `progress` is called after each stored batch with the report so far.
 pub async fn collect_once(
     store: &Store,
     accounts: &Connectors,
     settings: &CollectSettings,
-    now: Timestamp,
+    clock: &Clock,
     progress: &mut (dyn FnMut(&Report) + Send),
 ) -> Result<Report, Stopped> {
+    let now = clock();
     let mut report = Report::default();
     let first = CHECKPOINTS[0].as_millis() as i64;
     let mut skipped: Vec<i64> = Vec::new();
@@ -154,7 +160,7 @@ pub async fn collect_once(
             let mut done = 0;
             if !skipped.contains(&account) {
                 for chunk in pubs.chunks(chorus_networks::bluesky::measure::POSTS_PER_CALL) {
-                    match measure_posts(store, accounts, account, chunk, &mut report).await {
+                    match measure_posts(store, accounts, clock, account, chunk, &mut report).await {
                         Ok(()) => {
                             done += chunk.len();
                             progress(&report);
@@ -169,7 +175,7 @@ pub async fn collect_once(
             }
             // A skipped account's posts wait an hour, so that they do not stand in front of
             // everyone else's (they are measured, not recorded as anything, when it works).
-            let later = ms(add(Timestamp::now(), SignedDuration::from_hours(1)));
+            let later = ms(add(clock(), SignedDuration::from_hours(1)));
             for d in &pubs[done..] {
                 store.postpone_post_snapshot(d.variant_id, later).await?;
             }
@@ -194,7 +200,7 @@ pub async fn collect_once(
                 store
                     .record_follower_snapshots(&[NewFollowerSnapshot {
                         account_id: due.account_id,
-                        fetched_at_ms: ms(Timestamp::now()),
+                        fetched_at_ms: ms(clock()),
                         followers: p.followers.map(|f| f as i64),
                     }])
                     .await?;
@@ -211,6 +217,7 @@ pub async fn collect_once(
 async fn measure_posts(
     store: &Store,
     accounts: &Connectors,
+    clock: &Clock,
     account: i64,
     chunk: &[DuePublication],
     report: &mut Report,
@@ -224,7 +231,7 @@ async fn measure_posts(
                 as BoxFuture<'_, Result<_, DynNetworkError>>
         })
         .await?;
-    let fetched = Timestamp::now();
+    let fetched = clock();
     let mut snapshots = Vec::new();
     for d in chunk {
         let published = at(d.published_at_ms);
@@ -333,7 +340,7 @@ impl JobKind for CollectNumbers {
                 &self.store,
                 &self.accounts,
                 &self.settings,
-                Timestamp::now(),
+                &Timestamp::now,
                 &mut |_| {},
             )
             .await;

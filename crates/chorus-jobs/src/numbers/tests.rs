@@ -80,6 +80,17 @@ impl DynNetwork for Session {
                 .collect())
         })
     }
+    fn likes_between<'a>(
+        &'a self,
+        _uri: &'a str,
+        _from: Timestamp,
+        _until: Timestamp,
+    ) -> BoxFuture<'a, Result<Option<u64>, DynNetworkError>> {
+        Box::pin(async move {
+            self.0.next("likes")?;
+            Ok(Some(2))
+        })
+    }
     fn profile<'a>(
         &'a self,
         _actor: &'a str,
@@ -252,7 +263,14 @@ impl Fixture {
         // Two hours from now, when the first checkpoint has come for every post.
         let later = add(Timestamp::now(), SignedDuration::from_hours(2));
         let settings = CollectSettings::default();
-        collect_once(&self.store, &self.accounts, &settings, later, &mut |_| {}).await
+        collect_once(
+            &self.store,
+            &self.accounts,
+            &settings,
+            &move || later,
+            &mut |_| {},
+        )
+        .await
     }
 
     async fn likes(&self, i: usize) -> Vec<Option<i64>> {
@@ -298,8 +316,11 @@ async fn a_failed_fetch_stores_nothing_and_the_next_run_measures() {
         (snap.counts.reposts, snap.counts.bookmarks),
         (Some(1), None)
     );
-    // Measured within the first hour: due again at the first checkpoint, which has come.
-    // A server error now: the previous snapshots stand, unchanged.
+    // Measured two hours after publication: the first hour's likes, from the network.
+    assert_eq!(snap.counts.first_hour_likes, Some(2));
+    // Measured two hours in: due next at +24 h; brought forward. A server error now: the
+    // previous snapshots stand, unchanged.
+    f.due_now().await;
     f.set(0, counts(4));
     f.fail_next(&[ErrorKind::TRANSIENT]);
     assert!(f.collect().await.is_err());
@@ -318,9 +339,13 @@ async fn a_failed_fetch_stores_nothing_and_the_next_run_measures() {
     let now = chorus_store::now_ms();
     let due = f.store.publications_due(now + 1000, 0, 10).await.unwrap();
     assert!(due.is_empty(), "{due:?}");
+    // An hour after the run's time (two hours ahead of the clock here).
+    let hours = |h: i64| now + h * 3_600_000;
+    let due = f.store.publications_due(hours(2), 0, 10).await.unwrap();
+    assert!(due.is_empty(), "{due:?}");
     let due = f
         .store
-        .publications_due(now + 3_700_000, 0, 10)
+        .publications_due(hours(3) + 100_000, 0, 10)
         .await
         .unwrap();
     assert_eq!(due.len(), 3);
@@ -362,6 +387,11 @@ async fn the_job_queues_itself_again_after_every_run() {
         .unwrap();
     assert!(matches!(kind.run(&job).await, Outcome::Done { .. }));
     assert_eq!(f.likes(0).await, vec![Some(3)]);
+    let snap = &f.store.post_snapshots(f.variants[0]).await.unwrap()[0];
+    assert_eq!(
+        snap.counts.first_hour_likes, None,
+        "the first hour is not over yet"
+    );
     let status = f.store.job(COLLECT_KEY).await.unwrap().unwrap();
     assert_eq!(status.state, chorus_store::JobState::Queued);
     assert_eq!(status.attempts, 0);

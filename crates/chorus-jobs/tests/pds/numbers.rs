@@ -55,7 +55,8 @@ fn counts_of(post: &Value) -> Value {
            "bookmarkCount": post["bookmarkCount"]})
 }
 
-/// Runs collection as if two hours had passed (every post is past its first checkpoint).
+/// Runs collection as if two hours had passed (every post is past its first checkpoint, and
+/// its first hour is over).
 async fn collect(store: &Store, accounts: &Connectors) -> chorus_jobs::numbers::Report {
     let later = jiff::Timestamp::now()
         .checked_add(jiff::SignedDuration::from_hours(2))
@@ -64,7 +65,7 @@ async fn collect(store: &Store, accounts: &Connectors) -> chorus_jobs::numbers::
         store,
         accounts,
         &CollectSettings::default(),
-        later,
+        &move || later,
         &mut |_| {},
     )
     .await
@@ -178,6 +179,10 @@ async fn collected_counts_equal_the_appviews_and_failures_leave_the_last_snapsho
     );
     assert_eq!(stored(store, variant).await, counts_of(&theirs));
     assert!(!proxy.seen(GET_POSTS).is_empty(), "read from the AppView");
+    // Measured (as if) two hours after publication: bob's like was in the first hour.
+    let first = &store.post_snapshots(variant).await.unwrap()[0];
+    assert_eq!(first.counts.first_hour_likes, Some(1));
+    assert!(!proxy.seen("app.bsky.feed.getLikes").is_empty());
     let profile = peer
         .appview("app.bsky.actor.getProfile", &format!("actor={}", alice.did))
         .await;
@@ -208,6 +213,8 @@ async fn collected_counts_equal_the_appviews_and_failures_leave_the_last_snapsho
     peer.delete(&bob, &like).await;
     let theirs = appview_post(&peer, &uri, |p| p["likeCount"] == 0).await;
     assert_eq!(theirs["likeCount"], 0);
+    // Measured two hours in, the post is due next at +24 h: brought forward.
+    store.postpone_post_snapshot(variant, 0).await.unwrap();
     collect(store, &accounts).await;
     assert_eq!(stored(store, variant).await, counts_of(&theirs));
     let snaps = store.post_snapshots(variant).await.unwrap();

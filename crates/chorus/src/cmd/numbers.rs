@@ -81,7 +81,7 @@ async fn collect(config: &Config, once: bool, every: Duration, tries: u32) -> an
             &store,
             &accounts,
             &settings.numbers,
-            jiff::Timestamp::now(),
+            &jiff::Timestamp::now,
             &mut |r: &Report| bar.set_message(line(r)),
         )
         .await;
