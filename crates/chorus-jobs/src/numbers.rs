@@ -34,6 +34,10 @@ pub const COLLECT_JOB: &str = "collect_numbers";
 /// Its one job's idempotency key: enqueueing it again re-arms the same job.
 pub const COLLECT_KEY: &str = "numbers:collect";
 
+/// Posts asked of a network in one call (Bluesky's `getPosts` takes 25; a connector with a
+/// smaller limit splits further).
+pub const POSTS_PER_CALL: usize = 25;
+
 /// How collection runs.
 #[derive(Debug, Clone)]
 pub struct CollectSettings {
@@ -159,8 +163,9 @@ pub async fn collect_once(
         for (account, pubs) in by_account {
             let mut done = 0;
             if !skipped.contains(&account) {
-                for chunk in pubs.chunks(chorus_networks::bluesky::measure::POSTS_PER_CALL) {
-                    match measure_posts(store, accounts, clock, account, chunk, &mut report).await {
+                for chunk in pubs.chunks(POSTS_PER_CALL) {
+                    match measure_posts(store, accounts, clock, account, chunk, &mut report).await?
+                    {
                         Ok(()) => {
                             done += chunk.len();
                             progress(&report);
@@ -213,7 +218,8 @@ pub async fn collect_once(
     Ok(report)
 }
 
-/// Measures up to 25 posts of one account and stores what the network returned.
+/// Measures up to [`POSTS_PER_CALL`] posts of one account and stores what the network
+/// returned. The outer error is the database's (it ends the run); the inner one the network's.
 async fn measure_posts(
     store: &Store,
     accounts: &Connectors,
@@ -221,16 +227,20 @@ async fn measure_posts(
     account: i64,
     chunk: &[DuePublication],
     report: &mut Report,
-) -> Result<(), DynNetworkError> {
+) -> Result<Result<(), DynNetworkError>, chorus_store::StoreError> {
     let uris: Vec<String> = chunk.iter().map(|d| d.uri.clone()).collect();
     report.calls += 1;
-    let found: Vec<(PostRef, Counts)> = accounts
+    let found: Vec<(PostRef, Counts)> = match accounts
         .call(account, |net| {
             let uris = uris.clone();
             Box::pin(async move { net.engagement(&uris).await })
                 as BoxFuture<'_, Result<_, DynNetworkError>>
         })
-        .await?;
+        .await
+    {
+        Ok(found) => found,
+        Err(e) => return Ok(Err(e)),
+    };
     let fetched = clock();
     let mut snapshots = Vec::new();
     for d in chunk {
@@ -241,8 +251,7 @@ async fn measure_posts(
                 next_due(published, Some(fetched)).min(add(fetched, SignedDuration::from_hours(1)));
             store
                 .postpone_post_snapshot(d.variant_id, ms(later))
-                .await
-                .map_err(store_failure)?;
+                .await?;
             report.missing += 1;
             continue;
         };
@@ -260,13 +269,17 @@ async fn measure_posts(
         if fetched >= hour && fetched < add(published, CHECKPOINTS[1] + CHECKPOINTS[0]) {
             report.calls += 1;
             let uri = d.uri.clone();
-            let first_hour: Option<u64> = accounts
+            let first_hour: Option<u64> = match accounts
                 .call(account, |net| {
                     let uri = uri.clone();
                     Box::pin(async move { net.likes_between(&uri, published, hour).await })
                         as BoxFuture<'_, Result<_, DynNetworkError>>
                 })
-                .await?;
+                .await
+            {
+                Ok(n) => n,
+                Err(e) => return Ok(Err(e)),
+            };
             counts.first_hour_likes = first_hour.map(|n| n as i64);
         }
         snapshots.push(NewPostSnapshot {
@@ -276,17 +289,9 @@ async fn measure_posts(
             next_due_ms: ms(next_due(published, Some(fetched))),
         });
     }
-    store
-        .record_post_snapshots(&snapshots)
-        .await
-        .map_err(store_failure)?;
+    store.record_post_snapshots(&snapshots).await?;
     report.posts += snapshots.len() as u64;
-    Ok(())
-}
-
-/// A store failure inside a network step ends the run like a transient failure.
-fn store_failure(e: chorus_store::StoreError) -> DynNetworkError {
-    DynNetworkError::other(ErrorKind::TRANSIENT, format!("the database: {e}"))
+    Ok(Ok(()))
 }
 
 /// Queues the collection job to run now, unless it is queued or running already (`chorus
