@@ -32,7 +32,7 @@ use jiff::tz::TimeZone;
 use sqlx::{AnyConnection, Row};
 
 use crate::audit::{self, Lock};
-use crate::{Store, StoreError};
+use crate::{Backend, Store, StoreError};
 
 mod read;
 
@@ -123,30 +123,57 @@ impl Deltas {
         }
     }
 
-    async fn write(self, conn: &mut AnyConnection) -> Result<(), StoreError> {
-        for ((dim, grain, market, bucket, subject, metric), value) in self.0 {
-            if value == 0 {
-                continue;
-            }
-            sqlx::query(
+    /// Upserts the gathered changes in key order: on PostgreSQL [`UPSERT_ROWS`] rows per
+    /// statement (each key once per statement, as it requires), saving round trips; on SQLite,
+    /// in process, one prepared single-row statement is cheaper than many long ones.
+    async fn write(self, conn: &mut AnyConnection, backend: Backend) -> Result<(), StoreError> {
+        let per = match backend {
+            Backend::Sqlite => 1,
+            Backend::Postgres => UPSERT_ROWS,
+        };
+        let rows: Vec<_> = self.0.into_iter().filter(|(_, v)| *v != 0).collect();
+        for chunk in rows.chunks(per) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let p = i * 7;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                        p + 1,
+                        p + 2,
+                        p + 3,
+                        p + 4,
+                        p + 5,
+                        p + 6,
+                        p + 7
+                    )
+                })
+                .collect();
+            let sql = format!(
                 "INSERT INTO numbers_rollups (dimension, grain, market_id, bucket, subject, \
-                 metric, value) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 metric, value) VALUES {} \
                  ON CONFLICT (dimension, grain, market_id, bucket, subject, metric) \
                  DO UPDATE SET value = numbers_rollups.value + excluded.value",
-            )
-            .bind(dim.name())
-            .bind(grain.name())
-            .bind(market)
-            .bind(bucket)
-            .bind(subject)
-            .bind(metric.name())
-            .bind(value)
-            .execute(&mut *conn)
-            .await?;
+                values.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for ((dim, grain, market, bucket, subject, metric), value) in chunk {
+                q = q
+                    .bind(dim.name())
+                    .bind(grain.name())
+                    .bind(*market)
+                    .bind(bucket.as_str())
+                    .bind(subject.as_str())
+                    .bind(metric.name())
+                    .bind(*value);
+            }
+            q.execute(&mut *conn).await?;
         }
         Ok(())
     }
 }
+
+/// Rollup rows per upsert statement: 7 parameters each, well under both backends' limits.
+const UPSERT_ROWS: usize = 200;
 
 fn zone(name: &str) -> Result<TimeZone, StoreError> {
     jiff::tz::db()
@@ -405,7 +432,7 @@ impl Store {
             )
             .await?;
         }
-        deltas.write(&mut tx).await?;
+        deltas.write(&mut tx, self.backend()).await?;
         tx.commit().await?;
         Ok(new)
     }
@@ -470,7 +497,7 @@ impl Store {
             )
             .await?;
         }
-        deltas.write(&mut tx).await?;
+        deltas.write(&mut tx, self.backend()).await?;
         tx.commit().await?;
         Ok(new)
     }
