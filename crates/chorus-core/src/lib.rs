@@ -10,6 +10,7 @@ pub mod audit;
 pub mod conversations;
 pub mod ids;
 pub mod links;
+pub mod numbers;
 pub mod org;
 pub mod password;
 pub mod permission;

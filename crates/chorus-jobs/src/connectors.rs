@@ -48,11 +48,23 @@ pub trait Connector: Send + Sync + 'static {
 #[derive(Debug, Clone)]
 pub struct BlueskyConnector {
     http: Client,
+    appview: Option<String>,
 }
 
 impl BlueskyConnector {
     pub fn new(http: Client) -> Self {
-        BlueskyConnector { http }
+        BlueskyConnector {
+            http,
+            appview: None,
+        }
+    }
+
+    /// Reads counts from the AppView at `url` (e.g. `https://public.api.bsky.app`) instead of
+    /// through each account's PDS. A 429 from it is handed to the job at once (no waiting
+    /// inside the call): the job queue's backoff honours the wait.
+    pub fn with_appview(mut self, url: Option<String>) -> Self {
+        self.appview = url;
+        self
     }
 }
 
@@ -73,7 +85,14 @@ impl Connector for BlueskyConnector {
             let agent = Agent::login(xrpc, &stored.did, &stored.app_password)
                 .await
                 .map_err(DynNetworkError::new)?;
-            Ok(Arc::new(Bluesky::new(agent)) as Arc<dyn DynNetwork>)
+            let mut bluesky = Bluesky::new(agent);
+            if let Some(url) = &self.appview {
+                let mut appview =
+                    Xrpc::new(self.http.clone(), url).map_err(DynNetworkError::new)?;
+                appview.rate_limit.max_retries = 0;
+                bluesky = bluesky.with_appview(appview);
+            }
+            Ok(Arc::new(bluesky) as Arc<dyn DynNetwork>)
         })
     }
 }
@@ -131,7 +150,19 @@ impl Connectors {
 
     /// Every network Chorus publishes to, reached through `http`.
     pub fn standard(store: Store, key: SecretKey, http: Client) -> Self {
-        Self::new(store, key).with(BlueskyConnector::new(http))
+        Self::standard_with(store, key, http, &crate::Settings::default())
+    }
+
+    /// Every network Chorus publishes to, reached through `http`, as `settings` say (where
+    /// Bluesky's AppView is).
+    pub fn standard_with(
+        store: Store,
+        key: SecretKey,
+        http: Client,
+        settings: &crate::Settings,
+    ) -> Self {
+        Self::new(store, key)
+            .with(BlueskyConnector::new(http).with_appview(settings.bluesky_appview.clone()))
     }
 
     /// Adds (or replaces) the connector of `connector.network()`.

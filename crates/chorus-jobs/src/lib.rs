@@ -18,6 +18,7 @@ pub mod accounts;
 pub mod backoff;
 pub mod connectors;
 pub mod kinds;
+pub mod numbers;
 pub mod publish;
 pub mod reply;
 mod worker;
@@ -34,6 +35,14 @@ pub use kinds::{JobKind, JobKinds, Outcome};
 pub use reply::{ReplyError, send_reply, send_reply_with};
 pub use worker::{Worker, WorkerConfig};
 
+/// What the standard kinds need beyond the store, the key and the client.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Where Bluesky counts are read (`None`: through each account's PDS).
+    pub bluesky_appview: Option<String>,
+    pub numbers: numbers::CollectSettings,
+}
+
 /// The job kinds Chorus runs, sharing one set of account connections, which reach networks
 /// through `http` (the installation's guarded client). Published links point at the click
 /// redirects under `public_url`. A new kind is a module and one line here.
@@ -43,12 +52,33 @@ pub fn standard_kinds(
     http: chorus_outbound::Client,
     public_url: PublicBase,
 ) -> JobKinds {
-    let accounts = Arc::new(Connectors::standard(store.clone(), key, http));
+    kinds_with(store, key, http, public_url, &Settings::default())
+}
+
+/// [`standard_kinds`] as `settings` say.
+pub fn kinds_with(
+    store: &Store,
+    key: SecretKey,
+    http: chorus_outbound::Client,
+    public_url: PublicBase,
+    settings: &Settings,
+) -> JobKinds {
+    let accounts = Arc::new(Connectors::standard_with(
+        store.clone(),
+        key,
+        http,
+        settings,
+    ));
     JobKinds::new()
         .with(publish::PublishVariant::new(
             store.clone(),
             accounts.clone(),
             public_url,
         ))
-        .with(reply::SendReply::new(store.clone(), accounts))
+        .with(reply::SendReply::new(store.clone(), accounts.clone()))
+        .with(numbers::CollectNumbers::new(
+            store.clone(),
+            accounts,
+            settings.numbers.clone(),
+        ))
 }

@@ -106,6 +106,18 @@ pub struct Counts {
     pub reposts: u64,
     pub replies: u64,
     pub quotes: u64,
+    /// Times the post was saved, where the network reports it (`None`: it did not; the
+    /// firehose tally never knows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bookmarks: Option<u64>,
+}
+
+/// An account's public counts, as its network reports them (`None`: not reported).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileCounts {
+    pub followers: Option<u64>,
+    pub follows: Option<u64>,
+    pub posts: Option<u64>,
 }
 
 impl Counts {

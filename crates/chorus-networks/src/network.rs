@@ -4,8 +4,11 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use crate::error::ErrorKind;
 use crate::error::{DynNetworkError, NetworkError};
-use crate::model::{Counts, NetworkKind, PostRef, PublishRequest, Published, ReplyTarget, ReplyTo};
+use crate::model::{
+    Counts, NetworkKind, PostRef, ProfileCounts, PublishRequest, Published, ReplyTarget, ReplyTo,
+};
 use crate::stream::Subscription;
 
 /// A social network Chorus publishes to, measures and listens to, as one account on it.
@@ -45,6 +48,22 @@ pub trait Network: Send + Sync {
         uris: &[String],
     ) -> impl Future<Output = Result<Vec<(PostRef, Counts)>, Self::Error>> + Send;
 
+    /// The public counts (followers, follows, posts) of the account `actor` (its id on the
+    /// network, e.g. a DID), as the network reports them.
+    fn profile(
+        &self,
+        actor: &str,
+    ) -> impl Future<Output = Result<ProfileCounts, Self::Error>> + Send;
+
+    /// How many likes of the post `uri` were given in `[from, until)` (first-hour velocity);
+    /// `None` when the network cannot tell.
+    fn likes_between(
+        &self,
+        uri: &str,
+        from: jiff::Timestamp,
+        until: jiff::Timestamp,
+    ) -> impl Future<Output = Result<Option<u64>, Self::Error>> + Send;
+
     /// Streams public posts and engagement, resuming after `cursor` (`None`: from now).
     /// Spawns the reader on the current tokio runtime.
     fn stream(&self, cursor: Option<i64>) -> Result<Subscription<Self::StreamError>, Self::Error>;
@@ -76,6 +95,29 @@ pub trait DynNetwork: Send + Sync {
         &'a self,
         uris: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<(PostRef, Counts)>, DynNetworkError>>;
+
+    /// See [`Network::profile`]. A network without it answers `Invalid`.
+    fn profile<'a>(
+        &'a self,
+        _actor: &'a str,
+    ) -> BoxFuture<'a, Result<ProfileCounts, DynNetworkError>> {
+        Box::pin(async {
+            Err(DynNetworkError::other(
+                ErrorKind::Invalid,
+                "this network reports no profile counts",
+            ))
+        })
+    }
+
+    /// See [`Network::likes_between`]. A network without it cannot tell (`None`).
+    fn likes_between<'a>(
+        &'a self,
+        _uri: &'a str,
+        _from: jiff::Timestamp,
+        _until: jiff::Timestamp,
+    ) -> BoxFuture<'a, Result<Option<u64>, DynNetworkError>> {
+        Box::pin(async { Ok(None) })
+    }
 }
 
 impl<N: Network> DynNetwork for N {
@@ -119,6 +161,30 @@ impl<N: Network> DynNetwork for N {
     ) -> BoxFuture<'a, Result<Vec<(PostRef, Counts)>, DynNetworkError>> {
         Box::pin(async move {
             Network::engagement(self, uris)
+                .await
+                .map_err(DynNetworkError::new)
+        })
+    }
+
+    fn profile<'a>(
+        &'a self,
+        actor: &'a str,
+    ) -> BoxFuture<'a, Result<ProfileCounts, DynNetworkError>> {
+        Box::pin(async move {
+            Network::profile(self, actor)
+                .await
+                .map_err(DynNetworkError::new)
+        })
+    }
+
+    fn likes_between<'a>(
+        &'a self,
+        uri: &'a str,
+        from: jiff::Timestamp,
+        until: jiff::Timestamp,
+    ) -> BoxFuture<'a, Result<Option<u64>, DynNetworkError>> {
+        Box::pin(async move {
+            Network::likes_between(self, uri, from, until)
                 .await
                 .map_err(DynNetworkError::new)
         })

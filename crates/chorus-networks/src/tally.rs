@@ -228,7 +228,8 @@ mod tests {
                 likes: 1,
                 reposts: 0,
                 replies: 1,
-                quotes: 0
+                quotes: 0,
+                bookmarks: None,
             }
         );
         assert_eq!(
@@ -237,7 +238,8 @@ mod tests {
                 likes: 0,
                 reposts: 1,
                 replies: 0,
-                quotes: 0
+                quotes: 0,
+                bookmarks: None,
             }
         );
         assert_eq!(t.counts("at://other/p/1").await.unwrap(), Counts::default());

@@ -255,6 +255,35 @@ impl Store {
         Ok(())
     }
 
+    /// Queues a recurring job that this owner's run just ended to run again at `run_at_ms`
+    /// (a job that keeps itself going, such as numbers collection, is never done). After a run
+    /// that succeeded (`error` is `None`) its attempts start again from 0; after a failure they
+    /// are kept, so the next wait can grow. False when the job is no longer this run's (it was
+    /// claimed again after its lease expired).
+    pub async fn requeue_job(
+        &self,
+        job: i64,
+        owner_run_attempts: i64,
+        run_at_ms: i64,
+        error: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let n = sqlx::query(
+            "UPDATE jobs SET state = 'queued', run_at = $1, last_error = $2, lease_owner = NULL, \
+             lease_until = NULL, attempts = CASE WHEN $3 THEN 0 ELSE attempts END, \
+             updated_at = $4 WHERE id = $5 AND state = 'running' AND attempts = $6",
+        )
+        .bind(run_at_ms)
+        .bind(error)
+        .bind(error.is_none())
+        .bind(now_ms())
+        .bind(job)
+        .bind(owner_run_attempts)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(n > 0)
+    }
+
     /// Marks a job finished (in its own transaction; see the publishing methods for finishing
     /// together with the work's effects).
     pub async fn finish_job(

@@ -30,6 +30,7 @@ mod links;
 mod listening;
 mod migrate;
 mod notifications;
+mod numbers;
 mod org;
 mod playbook;
 mod post_rules;
@@ -65,6 +66,10 @@ pub use jobs::{Job, JobState, JobStatus, NewJob, QueueCounts};
 pub use links::{Link, LinkClicks};
 pub use migrate::MigrationReport;
 pub use notifications::Notification;
+pub use numbers::{
+    DueAccount, DuePublication, FollowerSnapshot, NewFollowerSnapshot, NewPostSnapshot,
+    PostSnapshot, RollupQuery, RollupRow,
+};
 pub use org::Organization;
 pub use publishing::{Begin, CalendarEntry, CalendarFilter, PUBLISH_JOB, Retry};
 pub use response::ResponseStats;

@@ -24,6 +24,16 @@ pub struct Config {
     pub log: Log,
     pub ingest: Ingest,
     pub outbound: Outbound,
+    pub numbers: Numbers,
+}
+
+/// Settings of Numbers collection.
+#[derive(Debug, Clone, Default)]
+pub struct Numbers {
+    /// The Bluesky AppView counts are read from (`getPosts`, `getProfile`, `getLikes`), e.g.
+    /// `https://public.api.bsky.app`; `None`: through each account's PDS, which forwards to
+    /// its own AppView.
+    pub bluesky_appview_url: Option<String>,
 }
 
 /// How Chorus reaches other servers (PDSes, the PLC directory, did:web hosts, feeds): every
@@ -120,6 +130,14 @@ struct RawConfig {
     ingest: RawIngest,
     #[serde(default)]
     outbound: RawOutbound,
+    #[serde(default)]
+    numbers: RawNumbers,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNumbers {
+    bluesky_appview_url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -443,6 +461,21 @@ fn validate(raw: RawConfig, sources: &BTreeMap<String, String>) -> Result<Config
         ));
     }
     let outbound = validate_outbound(raw.outbound, sources)?;
+    let appview = raw
+        .numbers
+        .bluesky_appview_url
+        .map(|u| u.trim().trim_end_matches('/').to_owned())
+        .filter(|u| !u.is_empty());
+    if let Some(u) = &appview
+        && chorus_outbound::Url::parse(u)
+            .map_or(true, |url| !matches!(url.scheme(), "http" | "https"))
+    {
+        return Err(err(
+            "numbers.bluesky_appview_url",
+            "must be an http:// or https:// URL, e.g. https://public.api.bsky.app",
+            sources,
+        ));
+    }
     Ok(Config {
         data_dir,
         database,
@@ -464,6 +497,9 @@ fn validate(raw: RawConfig, sources: &BTreeMap<String, String>) -> Result<Config
             firehose_url: raw.ingest.firehose_url.filter(|u| !u.is_empty()),
         },
         outbound,
+        numbers: Numbers {
+            bluesky_appview_url: appview,
+        },
     })
 }
 
@@ -665,6 +701,41 @@ mod tests {
         let e = load("[server\nport = 1", &[]).unwrap_err();
         assert!(e.to_string().contains("not valid TOML"), "{e}");
         assert!(e.to_string().contains("line 1"), "{e}");
+    }
+
+    #[test]
+    fn the_bluesky_appview_for_numbers_is_an_http_url() {
+        let c = load("", &[]).unwrap();
+        assert_eq!(c.numbers.bluesky_appview_url, None);
+        let c = load(
+            "[numbers]\nbluesky_appview_url = \"https://public.api.bsky.app/\"\n",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            c.numbers.bluesky_appview_url.as_deref(),
+            Some("https://public.api.bsky.app")
+        );
+        let c = load(
+            "",
+            &[(
+                "CHORUS__NUMBERS__BLUESKY_APPVIEW_URL",
+                "http://localhost:2684",
+            )],
+        )
+        .unwrap();
+        assert_eq!(
+            c.numbers.bluesky_appview_url.as_deref(),
+            Some("http://localhost:2684")
+        );
+        for bad in ["wss://x", "public.api.bsky.app", "http//x"] {
+            let e = load(
+                &format!("[numbers]\nbluesky_appview_url = \"{bad}\"\n"),
+                &[],
+            )
+            .unwrap_err();
+            assert_eq!(e.key, "numbers.bluesky_appview_url", "{bad}");
+        }
     }
 
     #[test]

@@ -80,6 +80,9 @@ enum Command {
     /// Listening queries in the database: import from a file, list.
     #[command(subcommand)]
     Listening(cmd::listening::ListeningCommand),
+    /// Numbers: measure what Chorus published (`collect`).
+    #[command(subcommand)]
+    Numbers(cmd::numbers::NumbersCommand),
 }
 
 impl Cli {
@@ -170,6 +173,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Restore(args) => cmd::backup::restore(&config, args).await,
             Command::Ingest(c) => cmd::ingest::run(&config, c).await,
             Command::Listening(c) => cmd::listening::run(&config, c).await,
+            Command::Numbers(c) => cmd::numbers::run(&config, c).await,
             Command::Bluesky(_) | Command::Query(_) | Command::Text(_) => Ok(()),
         }
     })

@@ -11,6 +11,8 @@ use tokio::sync::Mutex;
 
 pub struct Peer {
     pub pds: String,
+    /// The AppView (full mode only).
+    pub appview: Option<String>,
     http: chorus_outbound::Client,
 }
 
@@ -58,7 +60,11 @@ pub async fn pds() -> Option<Peer> {
     if let Some(pds) = pds_url()
         && healthy(&http, &pds).await
     {
-        return Some(Peer { pds, http });
+        return Some(Peer {
+            pds,
+            appview: None,
+            http,
+        });
     }
     let script = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -73,7 +79,11 @@ pub async fn pds() -> Option<Peer> {
         && s.success()
         && healthy(&http, &pds).await
     {
-        return Some(Peer { pds, http });
+        return Some(Peer {
+            pds,
+            appview: None,
+            http,
+        });
     }
     let reason = format!("the local Bluesky PDS could not start ({status:?})");
     assert!(
@@ -84,7 +94,117 @@ pub async fn pds() -> Option<Peer> {
     None
 }
 
+/// The full peer (PDS and AppView, `shared/peers/bluesky` full mode): found if it runs,
+/// started through `.ci/setup-bluesky.sh full` if not; `None` (test skipped, with the reason
+/// printed) when it cannot run, a failure under CHORUS_REQUIRE_SERVICES=1.
+pub async fn full() -> Option<Peer> {
+    let _guard = STARTING.lock().await;
+    let http = http();
+    let read = || {
+        let dir = std::env::var("BSKY_FULL_PEER_DIR").unwrap_or_else(|_| {
+            let base =
+                std::env::var("BSKY_PEER_DIR").unwrap_or_else(|_| "/var/tmp/chorus-bsky".into());
+            format!("{base}-full")
+        });
+        let env = std::fs::read_to_string(PathBuf::from(dir).join("peer.env")).ok()?;
+        let get = |k: &str| {
+            env.lines()
+                .find_map(|l| l.strip_prefix(&format!("{k}=")))
+                .map(str::to_owned)
+        };
+        (get("BSKY_PEER_MODE")? == "full").then_some(())?;
+        Some((get("BSKY_PDS_URL")?, get("BSKY_APPVIEW_URL")?))
+    };
+    if let Some((pds, appview)) = read()
+        && healthy(&http, &pds).await
+        && healthy(&http, &appview).await
+    {
+        return Some(Peer {
+            pds,
+            appview: Some(appview),
+            http,
+        });
+    }
+    let script = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../.ci/setup-bluesky.sh"
+    ));
+    eprintln!("starting the local Bluesky peer in full mode; the first start takes minutes");
+    let status = std::process::Command::new("bash")
+        .arg(&script)
+        .arg("full")
+        .status();
+    if let (Ok(s), Some((pds, appview))) = (&status, read())
+        && s.success()
+        && healthy(&http, &pds).await
+        && healthy(&http, &appview).await
+    {
+        return Some(Peer {
+            pds,
+            appview: Some(appview),
+            http,
+        });
+    }
+    let reason = format!(
+        "the local Bluesky peer (full mode, with its AppView) could not start ({status:?})"
+    );
+    assert!(
+        std::env::var("CHORUS_REQUIRE_SERVICES").as_deref() != Ok("1"),
+        "{reason} (CHORUS_REQUIRE_SERVICES=1)"
+    );
+    eprintln!("SKIP: {reason}");
+    None
+}
+
 impl Peer {
+    /// Creates a record of `collection` as `account`; returns its (uri, cid).
+    pub async fn create(
+        &self,
+        account: &Account,
+        collection: &str,
+        record: Value,
+    ) -> (String, String) {
+        let out = self
+            .xrpc(
+                "com.atproto.repo.createRecord",
+                Some(&account.access),
+                json!({"repo": account.did, "collection": collection, "record": record}),
+            )
+            .await;
+        (
+            out["uri"].as_str().unwrap().to_owned(),
+            out["cid"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// Deletes `account`'s record `uri`.
+    pub async fn delete(&self, account: &Account, uri: &str) {
+        let (_, rest) = uri.split_once("at://").unwrap();
+        let mut parts = rest.split('/');
+        let (_, collection, rkey) = (parts.next(), parts.next().unwrap(), parts.next().unwrap());
+        self.xrpc(
+            "com.atproto.repo.deleteRecord",
+            Some(&account.access),
+            json!({"repo": account.did, "collection": collection, "rkey": rkey}),
+        )
+        .await;
+    }
+
+    /// A GET of the AppView's `nsid` (public methods; no credentials).
+    pub async fn appview(&self, nsid: &str, query: &str) -> Value {
+        let base = self.appview.as_deref().unwrap();
+        let resp = self
+            .http
+            .get(&format!("{base}/xrpc/{nsid}?{query}"))
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let bytes = resp.bytes().await.unwrap();
+        assert!(status.is_success(), "{nsid}: {status}");
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
     async fn xrpc(&self, nsid: &str, token: Option<&str>, body: Value) -> Value {
         let mut req = self
             .http

@@ -17,6 +17,8 @@ pub enum Fault {
     Refuse,
     /// Forward, let the PDS do it, then answer 500 instead of its answer.
     Lose,
+    /// Answer 429 (rate limited) with `Retry-After: 1`, without forwarding.
+    RateLimit,
 }
 
 /// A request as the client saw it.
@@ -136,6 +138,9 @@ async fn serve(
         .and_then(VecDeque::pop_front);
     let (status, content_type, answer) = if fault == Some(Fault::Refuse) {
         server_error()
+    } else if fault == Some(Fault::RateLimit) {
+        let body = br#"{"error":"RateLimitExceeded","message":"Rate Limit Exceeded"}"#;
+        (429, "application/json".into(), body.to_vec())
     } else {
         let method = chorus_outbound::Method::from_bytes(method.as_bytes()).unwrap();
         let mut req = http.request(method, &format!("{upstream}{target}"));
@@ -168,8 +173,13 @@ async fn serve(
         status,
         body,
     });
+    let retry = if status == 429 {
+        "retry-after: 1\r\n"
+    } else {
+        ""
+    };
     let mut out = format!(
-        "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n{retry}connection: close\r\n\r\n",
         answer.len()
     )
     .into_bytes();

@@ -8,6 +8,7 @@
 pub mod credentials;
 pub mod firehose;
 pub mod identity;
+pub mod measure;
 pub mod publish;
 pub mod richtext;
 pub mod rkey;
@@ -18,10 +19,11 @@ pub mod xrpc;
 use std::time::Duration;
 
 use chorus_outbound::{Builder, Client, Limits};
-use serde::Deserialize;
 
 use crate::error::{ErrorKind, NetworkError};
-use crate::model::{Counts, NetworkKind, PostRef, PublishRequest, Published, ReplyTarget, ReplyTo};
+use crate::model::{
+    Counts, NetworkKind, PostRef, ProfileCounts, PublishRequest, Published, ReplyTarget, ReplyTo,
+};
 use crate::network::Network;
 use crate::stream::Subscription;
 
@@ -98,6 +100,8 @@ impl NetworkError for BlueskyError {
 pub struct Bluesky {
     agent: Agent,
     firehose: FirehoseConfig,
+    /// Where counts are read (`None`: through the account's PDS, which forwards to its AppView).
+    appview: Option<Xrpc>,
 }
 
 impl Bluesky {
@@ -112,7 +116,15 @@ impl Bluesky {
         Bluesky {
             agent,
             firehose: FirehoseConfig::new(ws),
+            appview: None,
         }
+    }
+
+    /// Reads counts (posts, profiles, likes) from this AppView directly, without the account's
+    /// credentials (they are public), instead of through the account's PDS.
+    pub fn with_appview(mut self, appview: Xrpc) -> Self {
+        self.appview = Some(appview);
+        self
     }
 
     /// Streams from this firehose (a relay such as `wss://bsky.network`) instead.
@@ -146,21 +158,6 @@ pub fn http_client(outbound: &Builder) -> Result<Client, XrpcError> {
         .map_err(|e| XrpcError::Url(format!("HTTP client: {e}")))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PostView {
-    uri: String,
-    cid: String,
-    #[serde(default)]
-    like_count: u64,
-    #[serde(default)]
-    repost_count: u64,
-    #[serde(default)]
-    reply_count: u64,
-    #[serde(default)]
-    quote_count: u64,
-}
-
 impl Network for Bluesky {
     type Error = BlueskyError;
     type StreamError = FirehoseError;
@@ -187,34 +184,24 @@ impl Network for Bluesky {
         publish::delete(&self.agent, uri).await
     }
 
-    /// Counts from the AppView's `app.bsky.feed.getPosts` (through the PDS, 25 at a time).
+    /// Counts from the AppView's `app.bsky.feed.getPosts`, 25 at a time (see [`measure`]).
     async fn engagement(&self, uris: &[String]) -> Result<Vec<(PostRef, Counts)>, BlueskyError> {
-        #[derive(Deserialize)]
-        struct Out {
-            posts: Vec<PostView>,
-        }
-        let mut out = Vec::with_capacity(uris.len());
-        for chunk in uris.chunks(25) {
-            let params: Vec<(&str, &str)> = chunk.iter().map(|u| ("uris", u.as_str())).collect();
-            let got: Out = self.agent.query("app.bsky.feed.getPosts", &params).await?;
-            for uri in chunk {
-                if let Some(p) = got.posts.iter().find(|p| &p.uri == uri) {
-                    out.push((
-                        PostRef {
-                            uri: p.uri.clone(),
-                            cid: p.cid.clone(),
-                        },
-                        Counts {
-                            likes: p.like_count,
-                            reposts: p.repost_count,
-                            replies: p.reply_count,
-                            quotes: p.quote_count,
-                        },
-                    ));
-                }
-            }
-        }
-        Ok(out)
+        measure::engagement(self, uris).await
+    }
+
+    /// Counts from the AppView's `app.bsky.actor.getProfile`.
+    async fn profile(&self, actor: &str) -> Result<ProfileCounts, BlueskyError> {
+        measure::profile(self, actor).await
+    }
+
+    /// Likes from the AppView's `app.bsky.feed.getLikes` whose `createdAt` falls in the window.
+    async fn likes_between(
+        &self,
+        uri: &str,
+        from: jiff::Timestamp,
+        until: jiff::Timestamp,
+    ) -> Result<Option<u64>, BlueskyError> {
+        measure::likes_between(self, uri, from, until).await
     }
 }
 

@@ -198,7 +198,8 @@ async fn normalizes_live_activity_resumes_from_a_cursor_and_tallies() {
             likes: 0,
             reposts: 1,
             replies: 1,
-            quotes: 0
+            quotes: 0,
+            bookmarks: None,
         }
     );
 

@@ -16,6 +16,8 @@ mod foundation;
 mod jobs;
 mod links;
 mod lookups;
+mod numbers;
+mod numbers_prop;
 mod sessions;
 mod stories;
 mod stories_import;

@@ -7,6 +7,7 @@ pub mod ingest_bluesky;
 pub mod ingest_feed;
 pub mod listening;
 pub mod migrate;
+pub mod numbers;
 pub mod query;
 pub mod serve;
 pub mod text;

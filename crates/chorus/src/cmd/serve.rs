@@ -20,7 +20,8 @@ pub struct ServeArgs {
     /// Load the demo organization (once) and print its logins.
     #[arg(long)]
     pub demo: bool,
-    /// What this process runs: `web` (UI + API), `jobs` (scheduled publishing, reply retries). Several
+    /// What this process runs: `web` (UI + API), `jobs` (scheduled publishing, reply retries,
+    /// numbers collection). Several
     /// processes can share one PostgreSQL database, each with its own roles.
     #[arg(long, value_delimiter = ',', default_value = "web,jobs")]
     pub roles: Vec<Role>,
@@ -96,10 +97,26 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
     let public_url = chorus_core::links::PublicBase::parse(&config.public_url(port))
         .map_err(|e| anyhow::anyhow!("server.public_url {}", e.message))?;
     let web_key = key.clone();
+    if args.roles.contains(&Role::Jobs) {
+        // Numbers collection keeps itself going once queued (one job, by its key).
+        chorus_jobs::numbers::schedule_collection(&store)
+            .await
+            .context("queueing numbers collection")?;
+    }
+    let settings = chorus_jobs::Settings {
+        bluesky_appview: config.numbers.bluesky_appview_url.clone(),
+        ..chorus_jobs::Settings::default()
+    };
     let worker = args.roles.contains(&Role::Jobs).then(|| {
         let w = chorus_jobs::Worker::new(
             store.clone(),
-            chorus_jobs::standard_kinds(&store, key.clone(), outbound.clone(), public_url.clone()),
+            chorus_jobs::kinds_with(
+                &store,
+                key.clone(),
+                outbound.clone(),
+                public_url.clone(),
+                &settings,
+            ),
             chorus_jobs::WorkerConfig::default(),
         );
         tokio::spawn(w.run(stop_rx.clone()))

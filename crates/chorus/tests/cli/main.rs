@@ -14,4 +14,5 @@ mod inbox_xss;
 mod ingest_crash;
 mod lifecycle;
 mod listening;
+mod numbers;
 mod stories;

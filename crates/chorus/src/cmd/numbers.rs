@@ -1,0 +1,140 @@
+//! `chorus numbers …`: Numbers from the command line. `collect` measures what Chorus published
+//! (the same code as the `collect_numbers` job that `chorus serve` keeps running).
+
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::Context;
+use chorus_jobs::numbers::{CollectSettings, Report, Stopped, collect_once};
+use chorus_jobs::{Connectors, Settings};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::config::Config;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum NumbersCommand {
+    /// Measure the posts Chorus published and its accounts' followers, as they fall due.
+    ///
+    /// Each published post is measured about 1 hour, 24 hours, 7 days and 30 days after it went
+    /// out, then daily; each account's followers daily. Counts are read from the network (on
+    /// Bluesky, `app.bsky.feed.getPosts` and `app.bsky.actor.getProfile` on the AppView set by
+    /// `numbers.bluesky_appview_url`, or through each account's PDS) and stored as snapshots,
+    /// with the day/week/month rollups the Numbers pages read.
+    ///
+    /// A failed fetch is never stored: on a rate limit (HTTP 429) or a server error the run
+    /// waits as asked (or backs off) and tries again; the previous snapshot stays meanwhile.
+    ///
+    /// `chorus serve` already does this in the background (the `collect_numbers` job); run this
+    /// to collect without the server, or with `--once` from cron or after an import.
+    ///
+    /// Examples:
+    ///   chorus numbers collect --once     # measure what is due now, then exit
+    ///   chorus numbers collect            # keep measuring until Ctrl-C
+    #[command(verbatim_doc_comment)]
+    Collect {
+        /// Measure what is due now and exit, instead of running until stopped.
+        #[arg(long)]
+        once: bool,
+        /// Minutes between runs when not `--once`.
+        #[arg(long, default_value_t = 5, value_name = "MINUTES")]
+        every: u64,
+        /// Give up a `--once` run after this many failures that may pass (429, 5xx) in a row.
+        #[arg(long, default_value_t = 5)]
+        tries: u32,
+    },
+}
+
+pub async fn run(config: &Config, cmd: NumbersCommand) -> anyhow::Result<()> {
+    match cmd {
+        NumbersCommand::Collect { once, every, tries } => {
+            collect(config, once, Duration::from_secs(every.max(1) * 60), tries).await
+        }
+    }
+}
+
+async fn collect(config: &Config, once: bool, every: Duration, tries: u32) -> anyhow::Result<()> {
+    let key = chorus_networks::bluesky::SecretKey::from_bytes(config.secret_key()?);
+    let http = chorus_networks::bluesky::http_client(&config.outbound.builder())
+        .context("building the outbound HTTP client (check [outbound] in the configuration)")?;
+    let store = crate::cmd::serve::open_store(config).await?;
+    let settings = Settings {
+        bluesky_appview: config.numbers.bluesky_appview_url.clone(),
+        numbers: CollectSettings {
+            every,
+            ..CollectSettings::default()
+        },
+    };
+    let accounts = Connectors::standard_with(store.clone(), key, http, &settings);
+    let (stop_tx, mut stop) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        let _ = stop_tx.send(true);
+    });
+    let bar = ProgressBar::new_spinner().with_style(
+        ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    let mut failures = 0;
+    let result = loop {
+        bar.set_message("looking for what is due");
+        let run = collect_once(
+            &store,
+            &accounts,
+            &settings.numbers,
+            &jiff::Timestamp::now,
+            &mut |r: &Report| bar.set_message(line(r)),
+        )
+        .await;
+        let wait = match run {
+            Ok(report) => {
+                failures = 0;
+                bar.suspend(|| {
+                    let mut out = std::io::stdout().lock();
+                    let _ = writeln!(out, "{}", line(&report));
+                    for (account, why) in &report.skipped {
+                        let _ = writeln!(out, "  account {account} skipped: {why}");
+                    }
+                });
+                if once {
+                    break Ok(());
+                }
+                every
+            }
+            Err(Stopped::Store(e)) => break Err(anyhow::Error::new(e)),
+            Err(e @ Stopped::Network { .. }) => {
+                failures += 1;
+                if once && failures >= tries {
+                    break Err(anyhow::anyhow!(
+                        "{e} ({failures} tries; the previous snapshots stay; run again later)"
+                    ));
+                }
+                let wait = e
+                    .retry_after()
+                    .unwrap_or_else(|| chorus_jobs::backoff::delay(i64::from(failures)));
+                bar.suspend(|| {
+                    let _ = writeln!(
+                        std::io::stdout().lock(),
+                        "{e}; nothing stored for it; trying again in {} s",
+                        wait.as_secs().max(1)
+                    );
+                });
+                wait
+            }
+        };
+        bar.set_message(format!("next run in {} s", wait.as_secs()));
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => break Ok(()),
+        }
+    };
+    bar.finish_and_clear();
+    store.close().await;
+    result
+}
+
+fn line(r: &Report) -> String {
+    format!(
+        "measured {} posts and {} accounts' followers ({} posts not found, {} calls)",
+        r.posts, r.accounts, r.missing, r.calls
+    )
+}
