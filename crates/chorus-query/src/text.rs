@@ -110,15 +110,17 @@ impl Tokens {
         let a = self.folded.len();
         fold_accents(piece, &mut self.folded);
         let b = self.folded.len();
-        if a == b {
-            return; // only foldable marks (e.g. a lone tatweel): no token
-        }
         if self.folded[a..b] == *piece {
             self.toks.push(Tok {
                 f: (a as u32, b as u32),
                 e: None,
                 kind,
             });
+        } else if !self.folded[a..b].chars().any(is_alnum_fast) {
+            // Its only letters were marks that folding removes (a lone tatweel, `#` with a
+            // fatha): no token, as if it were punctuation. A token of punctuation alone would
+            // print as a query word that does not parse back to itself.
+            self.folded.truncate(a);
         } else {
             let ea = self.exact.len();
             self.exact.push_str(piece);
@@ -354,10 +356,29 @@ fn tokenize_unicode(text: &str, out: &mut Tokens) {
     let mut tmp = std::mem::take(&mut out.tmp);
     for (off, seg) in text.split_word_bound_indices() {
         if seg.chars().any(is_alnum_fast) {
+            // A combining mark right after `#`/`@` joins the sign's segment (UAX #29 WB4):
+            // the sign still marks what follows it, as it does before a letter.
+            let (off, seg) = match seg.chars().next() {
+                Some(c @ ('#' | '＃' | '@' | '＠')) => (off + c.len_utf8(), &seg[c.len_utf8()..]),
+                _ => (off, seg),
+            };
             let kind = social_kind_unicode(&text[..off]);
             tmp.clear();
             normalize_into(seg, &mut tmp);
-            push_pieces(&tmp, kind, out);
+            if is_nfkc_quick(seg.chars()) == IsNormalized::Yes {
+                push_pieces(&tmp, kind, out);
+            } else {
+                // NFKC can turn one segment into text that segments differently (`⒈` is
+                // `1.`): split again, so a token is always one segment of its own text and a
+                // query word printed from it reads back as the same token.
+                let mut first = true;
+                for piece in tmp.split_word_bounds() {
+                    if piece.chars().any(is_alnum_fast) {
+                        push_pieces(piece, if first { kind } else { TokenKind::Word }, out);
+                        first = false;
+                    }
+                }
+            }
         } else if seg.chars().next().is_some_and(is_emoji) {
             out.push_emoji(seg);
         }
@@ -377,20 +398,32 @@ fn push_pieces(word: &str, kind: TokenKind, out: &mut Tokens) {
     let mut first = true;
     for (i, c) in word.char_indices() {
         if is_unspaced(c) {
-            let run = &word[run_start..i];
-            if run.chars().any(is_alnum_fast) {
-                out.push_normalized(run, if first { kind } else { TokenKind::Word });
+            push_run(&word[run_start..i], kind, &mut first, out);
+            // A letter or digit stands alone; punctuation of those blocks (`゠`, `・`) is
+            // dropped, as it is outside a word.
+            if is_alnum_fast(c) {
+                let one = &word[i..i + c.len_utf8()];
+                out.push_normalized(one, if first { kind } else { TokenKind::Word });
                 first = false;
             }
-            let one = &word[i..i + c.len_utf8()];
-            out.push_normalized(one, if first { kind } else { TokenKind::Word });
-            first = false;
             run_start = i + c.len_utf8();
         }
     }
-    let run = &word[run_start..];
-    if run.chars().any(is_alnum_fast) {
-        out.push_normalized(run, if first { kind } else { TokenKind::Word });
+    push_run(&word[run_start..], kind, &mut first, out);
+}
+
+/// The text between two characters of a script without spaces, segmented on its own: inside the
+/// word it was joined by what surrounded it (`ၳ:nok` is one segment), alone `:nok` is not, and a
+/// token must read back as itself.
+fn push_run(run: &str, kind: TokenKind, first: &mut bool, out: &mut Tokens) {
+    if !run.chars().any(is_alnum_fast) {
+        return;
+    }
+    for piece in run.split_word_bounds() {
+        if piece.chars().any(is_alnum_fast) {
+            out.push_normalized(piece, if *first { kind } else { TokenKind::Word });
+            *first = false;
+        }
     }
 }
 

@@ -163,6 +163,28 @@ fn caret_rendering() {
     assert!(r.contains("NEAR/3"), "{r}");
 }
 
+/// Queries the fuzzer (`fuzz/`, target `query_parse`) found whose canonical form did not parse
+/// back to the same tree; each reproducer is also in `fuzz/artifacts/query_parse/`.
+#[test]
+fn fuzz_found_canonical_forms_round_trip() {
+    for q in [
+        // `#` + fatha was a token "#", printed as a lone `#` that tokenizes to nothing.
+        "\u{627}+\u{644}\u{639}\u{64e}\u{633}#\u{64e}\u{644}",
+        // `゠` (Katakana-Hiragana double hyphen) was a token inside `イ゠`, not alone.
+        "\u{30a4}\u{30a0}\r\u{30f3}\u{30f3}",
+        // `⒈` normalizes to `1.`, which was one token but reads back as `1`.
+        "|p\u{1}\0\u{2488}p nop\u{2264} k",
+        // `#` then a combining mark: one segment, whose sign was not read as a hashtag.
+        "#\u{30a0}\u{1073}",
+        // `:nok:nokia` was a token of `siၳ:nok:nokia` but reads back as `nok:nokia`.
+        "\0\0\0si\u{1073}:nok:nokia",
+    ] {
+        let node = parse(q).unwrap();
+        let c = node.to_string();
+        assert_eq!(parse(&c).as_ref(), Ok(&node), "{q:?} → {c:?}");
+    }
+}
+
 fn queryish() -> impl Strategy<Value = String> {
     let atom = prop::sample::select(vec![
         "nokia",
