@@ -58,7 +58,27 @@ pub fn parse(query: &str) -> Result<Node, ParseError> {
         };
         return Err(ParseError::new(kind, item.span.clone()));
     }
+    // The canonical form writes every AND and OR in parentheses, where the query may have
+    // relied on precedence (`a OR b c`): it must stay within the limit too, or it would not
+    // parse back.
+    if printed_depth(&node) > MAX_DEPTH {
+        return Err(ParseError::new(
+            ErrorKind::TooDeep { max: MAX_DEPTH },
+            0..query.len(),
+        ));
+    }
     Ok(node)
+}
+
+/// How deep the canonical form (`Display`) nests parentheses and NOTs, counted as the parser
+/// counts them.
+fn printed_depth(node: &Node) -> usize {
+    match node {
+        Node::And(xs) | Node::Or(xs) => 1 + xs.iter().map(printed_depth).max().unwrap_or(0),
+        Node::Not(x) => 1 + printed_depth(x),
+        Node::Near { left, right, .. } => usize::from(left.len() > 1 || right.len() > 1),
+        Node::Phrase(_) | Node::Sloppy { .. } | Node::Field { .. } | Node::Raw(_) => 0,
+    }
 }
 
 struct Parser {

@@ -183,6 +183,17 @@ fn fuzz_found_canonical_forms_round_trip() {
         let c = node.to_string();
         assert_eq!(parse(&c).as_ref(), Ok(&node), "{q:?} → {c:?}");
     }
+    // 32 NOTs under an implicit AND: within the limit as written, but the canonical form adds
+    // the AND's parentheses, a 33rd level. Refused, so no accepted query has a canonical form
+    // that does not parse.
+    let q = format!("{}x y", "-".repeat(32));
+    assert!(matches!(
+        parse(&q).map_err(|e| e.kind),
+        Err(ErrorKind::TooDeep { max: 32 })
+    ));
+    let q = format!("{}x y", "-".repeat(31));
+    let c = parse(&q).unwrap().to_string();
+    assert!(parse(&c).is_ok(), "{c}");
 }
 
 fn queryish() -> impl Strategy<Value = String> {
