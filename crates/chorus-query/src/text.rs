@@ -121,6 +121,27 @@ impl Tokens {
             // fatha): no token, as if it were punctuation. A token of punctuation alone would
             // print as a query word that does not parse back to itself.
             self.folded.truncate(a);
+        } else if piece.contains('\u{640}')
+            && self.folded[a..b].split_word_bounds().nth(1).is_some()
+        {
+            // Tatweel is a letter to segmentation (the other marks folding removes are Extend
+            // characters, which UAX #29 skips): without it a word can split (`ٹ·ـ` folds to
+            // `ٹ·`, which is `ٹ` and `·`). Each piece with a letter or digit is a token, so a
+            // token reads back as itself; its exact form is the folded one.
+            let folded = self.folded.split_off(a);
+            let mut kind = kind;
+            for seg in folded.split_word_bounds() {
+                if seg.chars().any(is_alnum_fast) {
+                    let s = self.folded.len();
+                    self.folded.push_str(seg);
+                    self.toks.push(Tok {
+                        f: (s as u32, self.folded.len() as u32),
+                        e: None,
+                        kind,
+                    });
+                    kind = TokenKind::Word;
+                }
+            }
         } else {
             let ea = self.exact.len();
             self.exact.push_str(piece);

@@ -178,6 +178,8 @@ fn fuzz_found_canonical_forms_round_trip() {
         "#\u{30a0}\u{1073}",
         // `:nok:nokia` was a token of `siၳ:nok:nokia` but reads back as `nok:nokia`.
         "\0\0\0si\u{1073}:nok:nokia",
+        // Folding the tatweel of `ٹ·ـ` left `ٹ·`, one token that reads back as `ٹ`.
+        "\u{679}\u{b7}\u{640}",
     ] {
         let node = parse(q).unwrap();
         let c = node.to_string();

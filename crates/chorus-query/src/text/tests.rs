@@ -113,6 +113,12 @@ fn table() {
             "si\u{1073}:nok.fi",
             &[("si", Word), ("\u{1073}", Word), ("nok.fi", Word)],
         ),
+        // Folding a tatweel away can split a word (found by fuzzing: `ٹ·ـ` was the token `ٹ·`,
+        // which reads back as `ٹ`).
+        (
+            "\u{679}\u{b7}\u{640} #\u{640}\u{628}\u{b7}\u{640}x",
+            &[("\u{679}", Word), ("\u{628}\u{b7}x", Hashtag)],
+        ),
         ("が ガ ｶﾞ", &[("が", Word), ("ガ", Word), ("ガ", Word)]),
         (
             "สวัสดี",
