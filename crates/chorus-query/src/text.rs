@@ -8,6 +8,7 @@
 //! anything else takes the general path. Property tests check both against the general path.
 //! Output goes into a reusable [`Tokens`] buffer: no allocation per post once warm.
 
+use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -377,10 +378,19 @@ fn tokenize_unicode(text: &str, out: &mut Tokens) {
     let mut tmp = std::mem::take(&mut out.tmp);
     for (off, seg) in text.split_word_bound_indices() {
         if seg.chars().any(is_alnum_fast) {
-            // A combining mark right after `#`/`@` joins the sign's segment (UAX #29 WB4):
-            // the sign still marks what follows it, as it does before a letter.
+            // Combining marks join the segment of the character before them (UAX #29 WB4),
+            // even a space or a `#`: that character is not part of the token (`a ۧ` has the
+            // token `ۧ`, not ` ۧ`), and a `#`/`@` still marks what follows it.
             let (off, seg) = match seg.chars().next() {
-                Some(c @ ('#' | '＃' | '@' | '＠')) => (off + c.len_utf8(), &seg[c.len_utf8()..]),
+                Some(c)
+                    if !is_alnum_fast(c)
+                        && seg[c.len_utf8()..]
+                            .chars()
+                            .next()
+                            .is_some_and(is_combining_mark) =>
+                {
+                    (off + c.len_utf8(), &seg[c.len_utf8()..])
+                }
                 _ => (off, seg),
             };
             let kind = social_kind_unicode(&text[..off]);

@@ -180,6 +180,8 @@ fn fuzz_found_canonical_forms_round_trip() {
         "\0\0\0si\u{1073}:nok:nokia",
         // Folding the tatweel of `ٹ·ـ` left `ٹ·`, one token that reads back as `ٹ`.
         "\u{679}\u{b7}\u{640}",
+        // A mark after a space joined the space's segment: the token was ` ۧ`, space included.
+        "#\u{62f}#\u{6e7}#\u{62f}#\u{627}\u{639}\u{634}",
     ] {
         let node = parse(q).unwrap();
         let c = node.to_string();

@@ -104,8 +104,13 @@ fn table() {
         // A mark right after `#` joins its segment; the sign still makes a hashtag (found by
         // fuzzing: `#゠\u{1073}` gave a hashtag, its canonical form `#\u{1073}` a word).
         (
-            "#\u{1073} @\u{1073}",
-            &[("\u{1073}", Hashtag), ("\u{1073}", Mention)],
+            "#\u{1073} @\u{1073} a \u{6e7}",
+            &[
+                ("\u{1073}", Hashtag),
+                ("\u{1073}", Mention),
+                ("a", Word),
+                ("\u{6e7}", Word),
+            ],
         ),
         // Text between such characters is segmented alone (found by fuzzing: `:nok` was a
         // token of `siၳ:nok`, and reads back as `nok`).
