@@ -384,6 +384,7 @@ fn tokenize_unicode(text: &str, out: &mut Tokens) {
             let (off, seg) = match seg.chars().next() {
                 Some(c)
                     if !is_alnum_fast(c)
+                        && !is_combining_mark(c)
                         && seg[c.len_utf8()..]
                             .chars()
                             .next()
