@@ -380,8 +380,9 @@ fn tokenize_unicode(text: &str, out: &mut Tokens) {
         if seg.chars().any(is_alnum_fast) {
             // Combining marks join the segment of the character before them (UAX #29 WB4),
             // even a space or a `#`: that character is not part of the token (`a ۧ` has the
-            // token `ۧ`, not ` ۧ`), and a `#`/`@` still marks what follows it.
-            let (off, seg) = match seg.chars().next() {
+            // token `ۧ`, not ` ۧ`), and a `#`/`@` still marks what follows it. What is left
+            // starts with a mark, and is segmented again on its own, as it reads back.
+            let (stripped, off, seg) = match seg.chars().next() {
                 Some(c)
                     if !is_alnum_fast(c)
                         && !is_combining_mark(c)
@@ -390,14 +391,14 @@ fn tokenize_unicode(text: &str, out: &mut Tokens) {
                             .next()
                             .is_some_and(is_combining_mark) =>
                 {
-                    (off + c.len_utf8(), &seg[c.len_utf8()..])
+                    (true, off + c.len_utf8(), &seg[c.len_utf8()..])
                 }
-                _ => (off, seg),
+                _ => (false, off, seg),
             };
             let kind = social_kind_unicode(&text[..off]);
             tmp.clear();
             normalize_into(seg, &mut tmp);
-            if is_nfkc_quick(seg.chars()) == IsNormalized::Yes {
+            if !stripped && is_nfkc_quick(seg.chars()) == IsNormalized::Yes {
                 push_pieces(&tmp, kind, out);
             } else {
                 // NFKC can turn one segment into text that segments differently (`⒈` is
