@@ -379,21 +379,18 @@ fn tokenize_unicode(text: &str, out: &mut Tokens) {
     for (off, seg) in text.split_word_bound_indices() {
         if seg.chars().any(is_alnum_fast) {
             // Combining marks join the segment of the character before them (UAX #29 WB4),
-            // even a space or a `#`: that character is not part of the token (`a ۧ` has the
-            // token `ۧ`, not ` ۧ`), and a `#`/`@` still marks what follows it. What is left
+            // even a space or a `#`: that character (and any format character after it, which
+            // UAX #29 skips too) is not part of the token (`a ۧ` has the token `ۧ`, not ` ۧ`),
+            // and a `#`/`@` right before the mark still marks what follows it. What is left
             // starts with a mark, and is segmented again on its own, as it reads back.
-            let (stripped, off, seg) = match seg.chars().next() {
-                Some(c)
-                    if !is_alnum_fast(c)
-                        && !is_combining_mark(c)
-                        && seg[c.len_utf8()..]
-                            .chars()
-                            .next()
-                            .is_some_and(is_combining_mark) =>
-                {
-                    (true, off + c.len_utf8(), &seg[c.len_utf8()..])
-                }
-                _ => (false, off, seg),
+            let lead = seg
+                .find(|c: char| is_alnum_fast(c) || is_combining_mark(c))
+                .unwrap_or(0);
+            let stripped = lead > 0 && seg[lead..].chars().next().is_some_and(is_combining_mark);
+            let (off, seg) = if stripped {
+                (off + lead, &seg[lead..])
+            } else {
+                (off, seg)
             };
             let kind = social_kind_unicode(&text[..off]);
             tmp.clear();

@@ -186,6 +186,8 @@ fn fuzz_found_canonical_forms_round_trip() {
         "\u{733}\u{64e}\u{744}\u{64e}\u{744}",
         // After leaving out U+0604, `\u{739}e` was one token, but alone it is two segments.
         "\u{604}\u{739}e",
+        // A format character (U+061C) between the space and the mark stayed in the token.
+        "\u{4f8} \u{61c}\u{611}",
     ] {
         let node = parse(q).unwrap();
         let c = node.to_string();
