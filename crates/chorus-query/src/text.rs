@@ -378,42 +378,60 @@ fn tokenize_unicode(text: &str, out: &mut Tokens) {
     let mut tmp = std::mem::take(&mut out.tmp);
     for (off, seg) in text.split_word_bound_indices() {
         if seg.chars().any(is_alnum_fast) {
-            // Combining marks join the segment of the character before them (UAX #29 WB4),
-            // even a space or a `#`: that character (and any format character after it, which
-            // UAX #29 skips too) is not part of the token (`a ۧ` has the token `ۧ`, not ` ۧ`),
-            // and a `#`/`@` right before the mark still marks what follows it. What is left
-            // starts with a mark, and is segmented again on its own, as it reads back.
-            let lead = seg
-                .find(|c: char| is_alnum_fast(c) || is_combining_mark(c))
-                .unwrap_or(0);
-            let stripped = lead > 0 && seg[lead..].chars().next().is_some_and(is_combining_mark);
-            let (off, seg) = if stripped {
-                (off + lead, &seg[lead..])
-            } else {
-                (off, seg)
-            };
+            let lead = lead_before_mark(seg);
+            let (off, seg) = (off + lead, &seg[lead..]);
             let kind = social_kind_unicode(&text[..off]);
             tmp.clear();
             normalize_into(seg, &mut tmp);
-            if !stripped && is_nfkc_quick(seg.chars()) == IsNormalized::Yes {
+            if lead == 0 && is_nfkc_quick(seg.chars()) == IsNormalized::Yes {
                 push_pieces(&tmp, kind, out);
             } else {
                 // NFKC can turn one segment into text that segments differently (`⒈` is
-                // `1.`): split again, so a token is always one segment of its own text and a
-                // query word printed from it reads back as the same token.
-                let mut first = true;
-                for piece in tmp.split_word_bounds() {
-                    if piece.chars().any(is_alnum_fast) {
-                        push_pieces(piece, if first { kind } else { TokenKind::Word }, out);
-                        first = false;
-                    }
-                }
+                // `1.`), and text that starts with a mark segments differently alone: split
+                // again, so a token is always one segment of its own text and a query word
+                // printed from it reads back as the same token.
+                push_split(&tmp, kind, &mut true, out);
             }
         } else if seg.chars().next().is_some_and(is_emoji) {
             out.push_emoji(seg);
         }
     }
     out.tmp = tmp;
+}
+
+/// Combining marks join the segment of the character before them (UAX #29 WB4), even a space,
+/// a `#` or a `.`: that character, and any format character after it (which UAX #29 skips
+/// too), is not part of the token (`a ۧ` has the token `ۧ`, not ` ۧ`), and a `#`/`@` right
+/// before the mark still marks what follows it. Returns how many bytes to leave out: those
+/// before the first mark when the segment's first letter, digit or mark is a mark, else 0.
+fn lead_before_mark(seg: &str) -> usize {
+    match seg
+        .char_indices()
+        .find(|&(_, c)| is_alnum_fast(c) || is_combining_mark(c))
+    {
+        Some((i, c)) if i > 0 && is_combining_mark(c) => i,
+        _ => 0,
+    }
+}
+
+/// Segments normalized `text` on its own and pushes the tokens of each piece with a letter or
+/// digit; the first token gets `kind`.
+fn push_split(text: &str, kind: TokenKind, first: &mut bool, out: &mut Tokens) {
+    for piece in text.split_word_bounds() {
+        if !piece.chars().any(is_alnum_fast) {
+            continue;
+        }
+        let k = if *first { kind } else { TokenKind::Word };
+        let lead = lead_before_mark(piece);
+        if lead > 0 {
+            // What follows starts with a mark, which does not join anything before it: one
+            // more split at most.
+            push_split(&piece[lead..], k, first, out);
+        } else {
+            push_pieces(piece, k, out);
+            *first = false;
+        }
+    }
 }
 
 /// Split a normalized word into tokens: characters of scripts without spaces stand alone.
@@ -428,7 +446,10 @@ fn push_pieces(word: &str, kind: TokenKind, out: &mut Tokens) {
     let mut first = true;
     for (i, c) in word.char_indices() {
         if is_unspaced(c) {
-            push_run(&word[run_start..i], kind, &mut first, out);
+            // The text between two such characters is segmented on its own: inside the word
+            // it was joined by what surrounded it (`ၳ:nok` is one segment), alone `:nok` is
+            // not, and a token must read back as itself.
+            push_split(&word[run_start..i], kind, &mut first, out);
             // A letter or digit stands alone; punctuation of those blocks (`゠`, `・`) is
             // dropped, as it is outside a word.
             if is_alnum_fast(c) {
@@ -439,22 +460,7 @@ fn push_pieces(word: &str, kind: TokenKind, out: &mut Tokens) {
             run_start = i + c.len_utf8();
         }
     }
-    push_run(&word[run_start..], kind, &mut first, out);
-}
-
-/// The text between two characters of a script without spaces, segmented on its own: inside the
-/// word it was joined by what surrounded it (`ၳ:nok` is one segment), alone `:nok` is not, and a
-/// token must read back as itself.
-fn push_run(run: &str, kind: TokenKind, first: &mut bool, out: &mut Tokens) {
-    if !run.chars().any(is_alnum_fast) {
-        return;
-    }
-    for piece in run.split_word_bounds() {
-        if piece.chars().any(is_alnum_fast) {
-            out.push_normalized(piece, if *first { kind } else { TokenKind::Word });
-            *first = false;
-        }
-    }
+    push_split(&word[run_start..], kind, &mut first, out);
 }
 
 fn social_kind_unicode(before: &str) -> TokenKind {

@@ -188,6 +188,8 @@ fn fuzz_found_canonical_forms_round_trip() {
         "\u{604}\u{739}e",
         // A format character (U+061C) between the space and the mark stayed in the token.
         "\u{4f8} \u{61c}\u{611}",
+        // `🄀` normalizes to `0.`; the `.` then carried the marks after it into a token.
+        "\u{1f100}\u{613}\u{64e}\u{744}\u{613}\u{64e}\u{744}",
     ] {
         let node = parse(q).unwrap();
         let c = node.to_string();
