@@ -67,7 +67,34 @@ pub fn parse(query: &str) -> Result<Node, ParseError> {
             0..query.len(),
         ));
     }
+    // Likewise its length: the canonical form spells out every AND, quotes phrases and writes
+    // what NFKC made of the text (`¾` is `3⁄4`), so a query under the limit may print over it.
+    let printed = printed_len(&node);
+    if printed > MAX_QUERY_BYTES {
+        return Err(ParseError::new(
+            ErrorKind::CanonicalTooLong {
+                len: printed,
+                max: MAX_QUERY_BYTES,
+            },
+            0..query.len(),
+        ));
+    }
     Ok(node)
+}
+
+/// Bytes of the canonical form (`Display`), counted without building the string.
+fn printed_len(node: &Node) -> usize {
+    struct Count(usize);
+    impl std::fmt::Write for Count {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0 += s.len();
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing to a counter cannot fail.
+    let _ = std::fmt::Write::write_fmt(&mut count, format_args!("{node}"));
+    count.0
 }
 
 /// How deep the canonical form (`Display`) nests parentheses and NOTs, counted as the parser

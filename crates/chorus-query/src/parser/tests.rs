@@ -206,6 +206,24 @@ fn fuzz_found_canonical_forms_round_trip() {
     let q = format!("{}x y", "-".repeat(31));
     let c = parse(&q).unwrap().to_string();
     assert!(parse(&c).is_ok(), "{c}");
+    // The same for the length: `ﷺ` (3 bytes) is a four-word phrase after NFKC (35 bytes quoted),
+    // so 120 of them (479 bytes) print 4,797 and would not parse back. The fuzzer's case was
+    // 2,377 bytes of `N¾R/00` and the like (`"n 3⁄4 r 00"`), printed as 4,156.
+    let q = vec!["\u{fdfa}"; 120].join(" ");
+    assert_eq!(
+        parse(&q).map_err(|e| (e.kind, e.span)),
+        Err((
+            ErrorKind::CanonicalTooLong {
+                len: 4797,
+                max: 4096
+            },
+            0..q.len()
+        ))
+    );
+    let q = vec!["\u{fdfa}"; 100].join(" ");
+    let c = parse(&q).unwrap().to_string();
+    assert_eq!(c.len(), 3997);
+    assert_eq!(parse(&c), parse(&q));
 }
 
 fn queryish() -> impl Strategy<Value = String> {
