@@ -110,6 +110,12 @@ impl Tokens {
     fn push_normalized(&mut self, piece: &str, kind: TokenKind) {
         let a = self.folded.len();
         fold_accents(piece, &mut self.folded);
+        if self.folded[a..] != *piece {
+            // Folding can leave a format character before a mark (`\u{64d}\u{61c}\u{611}` folds
+            // to `\u{61c}\u{611}`), which reading the word back leaves out: so does the token.
+            let lead = lead_before_mark(&self.folded[a..]);
+            self.folded.replace_range(a..a + lead, "");
+        }
         let b = self.folded.len();
         if self.folded[a..b] == *piece {
             self.toks.push(Tok {
