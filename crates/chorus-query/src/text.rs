@@ -133,22 +133,12 @@ impl Tokens {
         {
             // Tatweel is a letter to segmentation (the other marks folding removes are Extend
             // characters, which UAX #29 skips): without it a word can split (`ٹ·ـ` folds to
-            // `ٹ·`, which is `ٹ` and `·`). Each piece with a letter or digit is a token, so a
-            // token reads back as itself; its exact form is the folded one.
+            // `ٹ·`, which is `ٹ` and `·`). The folded text is segmented again as any
+            // normalized text is (`push_split`), so each token reads back as itself, also where
+            // a piece starts with a mark after another character (`g:ـؑ` folds to `g:ؑ`, whose
+            // piece `:ؑ` reads back as `ؑ`); its exact form is the folded one.
             let folded = self.folded.split_off(a);
-            let mut kind = kind;
-            for seg in folded.split_word_bounds() {
-                if seg.chars().any(is_alnum_fast) {
-                    let s = self.folded.len();
-                    self.folded.push_str(seg);
-                    self.toks.push(Tok {
-                        f: (s as u32, self.folded.len() as u32),
-                        e: None,
-                        kind,
-                    });
-                    kind = TokenKind::Word;
-                }
-            }
+            push_split(&folded, kind, &mut true, self);
         } else {
             let ea = self.exact.len();
             self.exact.push_str(piece);
