@@ -514,9 +514,12 @@ fn wildcard(w: &str, span: Range<usize>) -> Result<Word, ParseError> {
             min: MIN_WILDCARD_PREFIX,
         });
     }
+    // Judged again after NFKC, which may turn a character into one of a script without spaces
+    // (U+3194 ㆔ becomes the ideograph 三): the canonical form prints the normalized word, and
+    // it must read back (found by fuzzing the parser).
     if !text
         .chars()
-        .all(|c| c == '*' || c == '?' || c.is_alphanumeric())
+        .all(|c| c == '*' || c == '?' || (c.is_alphanumeric() && !is_unspaced(c)))
     {
         return err(ErrorKind::BadWildcardWord);
     }

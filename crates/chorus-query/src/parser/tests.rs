@@ -110,6 +110,8 @@ fn errors_have_position_and_hint() {
         ("*", WildcardPrefix { min: 3 }, 0..1),
         ("lum*ia", InnerStar, 0..6),
         ("e-ma*", BadWildcardWord, 0..5),
+        // NFKC makes ㆔ the ideograph 三, of a script without spaces
+        ("㆔en?", BadWildcardWord, 0..6),
         ("=café*", ExactWildcard, 0..7),
         ("lang:", EmptyField("lang"), 0..5),
         ("lang:e!n", BadFieldValue("lang"), 0..8),
