@@ -49,6 +49,8 @@ pub enum ErrorKind {
     BadFieldValue(&'static str),
     #[error("the query is too long ({len} bytes, at most {max})")]
     TooLong { len: usize, max: usize },
+    #[error("the query's canonical form is too long ({len} bytes, at most {max})")]
+    CanonicalTooLong { len: usize, max: usize },
     #[error("too many operands (at most {max})")]
     TooManyOperands { max: usize },
     #[error("too deeply nested (at most {max} levels)")]
@@ -97,6 +99,10 @@ impl ErrorKind {
                 "e.g. lang:en country:FI network:bluesky site:nokia.com author:nokia"
             }
             TooLong { .. } => "split it into several queries",
+            CanonicalTooLong { .. } => {
+                "split it into several queries (the canonical form writes every AND and quotes \
+                 phrases)"
+            }
             TooManyOperands { .. } => "split it into several queries",
             TooDeep { .. } => "remove redundant parentheses or NOTs",
             PhraseTooLong { .. } => "shorten the phrase or use raw:\"…\"",

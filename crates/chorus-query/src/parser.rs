@@ -58,7 +58,54 @@ pub fn parse(query: &str) -> Result<Node, ParseError> {
         };
         return Err(ParseError::new(kind, item.span.clone()));
     }
+    // The canonical form writes every AND and OR in parentheses, where the query may have
+    // relied on precedence (`a OR b c`): it must stay within the limit too, or it would not
+    // parse back.
+    if printed_depth(&node) > MAX_DEPTH {
+        return Err(ParseError::new(
+            ErrorKind::TooDeep { max: MAX_DEPTH },
+            0..query.len(),
+        ));
+    }
+    // Likewise its length: the canonical form spells out every AND, quotes phrases and writes
+    // what NFKC made of the text (`¾` is `3⁄4`), so a query under the limit may print over it.
+    let printed = printed_len(&node);
+    if printed > MAX_QUERY_BYTES {
+        return Err(ParseError::new(
+            ErrorKind::CanonicalTooLong {
+                len: printed,
+                max: MAX_QUERY_BYTES,
+            },
+            0..query.len(),
+        ));
+    }
     Ok(node)
+}
+
+/// Bytes of the canonical form (`Display`), counted without building the string.
+fn printed_len(node: &Node) -> usize {
+    struct Count(usize);
+    impl std::fmt::Write for Count {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0 += s.len();
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing to a counter cannot fail.
+    let _ = std::fmt::Write::write_fmt(&mut count, format_args!("{node}"));
+    count.0
+}
+
+/// How deep the canonical form (`Display`) nests parentheses and NOTs, counted as the parser
+/// counts them.
+fn printed_depth(node: &Node) -> usize {
+    match node {
+        Node::And(xs) | Node::Or(xs) => 1 + xs.iter().map(printed_depth).max().unwrap_or(0),
+        Node::Not(x) => 1 + printed_depth(x),
+        Node::Near { left, right, .. } => usize::from(left.len() > 1 || right.len() > 1),
+        Node::Phrase(_) | Node::Sloppy { .. } | Node::Field { .. } | Node::Raw(_) => 0,
+    }
 }
 
 struct Parser {
@@ -467,9 +514,12 @@ fn wildcard(w: &str, span: Range<usize>) -> Result<Word, ParseError> {
             min: MIN_WILDCARD_PREFIX,
         });
     }
+    // Judged again after NFKC, which may turn a character into one of a script without spaces
+    // (U+3194 ㆔ becomes the ideograph 三): the canonical form prints the normalized word, and
+    // it must read back (found by fuzzing the parser).
     if !text
         .chars()
-        .all(|c| c == '*' || c == '?' || c.is_alphanumeric())
+        .all(|c| c == '*' || c == '?' || (c.is_alphanumeric() && !is_unspaced(c)))
     {
         return err(ErrorKind::BadWildcardWord);
     }

@@ -8,6 +8,7 @@
 //! anything else takes the general path. Property tests check both against the general path.
 //! Output goes into a reusable [`Tokens`] buffer: no allocation per post once warm.
 
+use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -109,16 +110,35 @@ impl Tokens {
     fn push_normalized(&mut self, piece: &str, kind: TokenKind) {
         let a = self.folded.len();
         fold_accents(piece, &mut self.folded);
-        let b = self.folded.len();
-        if a == b {
-            return; // only foldable marks (e.g. a lone tatweel): no token
+        if self.folded[a..] != *piece {
+            // Folding can leave a format character before a mark (`\u{64d}\u{61c}\u{611}` folds
+            // to `\u{61c}\u{611}`), which reading the word back leaves out: so does the token.
+            let lead = lead_before_mark(&self.folded[a..]);
+            self.folded.replace_range(a..a + lead, "");
         }
+        let b = self.folded.len();
         if self.folded[a..b] == *piece {
             self.toks.push(Tok {
                 f: (a as u32, b as u32),
                 e: None,
                 kind,
             });
+        } else if !self.folded[a..b].chars().any(is_alnum_fast) {
+            // Its only letters were marks that folding removes (a lone tatweel, `#` with a
+            // fatha): no token, as if it were punctuation. A token of punctuation alone would
+            // print as a query word that does not parse back to itself.
+            self.folded.truncate(a);
+        } else if piece.contains('\u{640}')
+            && self.folded[a..b].split_word_bounds().nth(1).is_some()
+        {
+            // Tatweel is a letter to segmentation (the other marks folding removes are Extend
+            // characters, which UAX #29 skips): without it a word can split (`ٹ·ـ` folds to
+            // `ٹ·`, which is `ٹ` and `·`). The folded text is segmented again as any
+            // normalized text is (`push_split`), so each token reads back as itself, also where
+            // a piece starts with a mark after another character (`g:ـؑ` folds to `g:ؑ`, whose
+            // piece `:ؑ` reads back as `ؑ`); its exact form is the folded one.
+            let folded = self.folded.split_off(a);
+            push_split(&folded, kind, &mut true, self);
         } else {
             let ea = self.exact.len();
             self.exact.push_str(piece);
@@ -354,15 +374,60 @@ fn tokenize_unicode(text: &str, out: &mut Tokens) {
     let mut tmp = std::mem::take(&mut out.tmp);
     for (off, seg) in text.split_word_bound_indices() {
         if seg.chars().any(is_alnum_fast) {
+            let lead = lead_before_mark(seg);
+            let (off, seg) = (off + lead, &seg[lead..]);
             let kind = social_kind_unicode(&text[..off]);
             tmp.clear();
             normalize_into(seg, &mut tmp);
-            push_pieces(&tmp, kind, out);
+            if lead == 0 && is_nfkc_quick(seg.chars()) == IsNormalized::Yes {
+                push_pieces(&tmp, kind, out);
+            } else {
+                // NFKC can turn one segment into text that segments differently (`⒈` is
+                // `1.`), and text that starts with a mark segments differently alone: split
+                // again, so a token is always one segment of its own text and a query word
+                // printed from it reads back as the same token.
+                push_split(&tmp, kind, &mut true, out);
+            }
         } else if seg.chars().next().is_some_and(is_emoji) {
             out.push_emoji(seg);
         }
     }
     out.tmp = tmp;
+}
+
+/// Combining marks join the segment of the character before them (UAX #29 WB4), even a space,
+/// a `#` or a `.`: that character, and any format character after it (which UAX #29 skips
+/// too), is not part of the token (`a ۧ` has the token `ۧ`, not ` ۧ`), and a `#`/`@` right
+/// before the mark still marks what follows it. Returns how many bytes to leave out: those
+/// before the first mark when the segment's first letter, digit or mark is a mark, else 0.
+fn lead_before_mark(seg: &str) -> usize {
+    match seg
+        .char_indices()
+        .find(|&(_, c)| is_alnum_fast(c) || is_combining_mark(c))
+    {
+        Some((i, c)) if i > 0 && is_combining_mark(c) => i,
+        _ => 0,
+    }
+}
+
+/// Segments normalized `text` on its own and pushes the tokens of each piece with a letter or
+/// digit; the first token gets `kind`.
+fn push_split(text: &str, kind: TokenKind, first: &mut bool, out: &mut Tokens) {
+    for piece in text.split_word_bounds() {
+        if !piece.chars().any(is_alnum_fast) {
+            continue;
+        }
+        let k = if *first { kind } else { TokenKind::Word };
+        let lead = lead_before_mark(piece);
+        if lead > 0 {
+            // What follows starts with a mark, which does not join anything before it: one
+            // more split at most.
+            push_split(&piece[lead..], k, first, out);
+        } else {
+            push_pieces(piece, k, out);
+            *first = false;
+        }
+    }
 }
 
 /// Split a normalized word into tokens: characters of scripts without spaces stand alone.
@@ -377,21 +442,21 @@ fn push_pieces(word: &str, kind: TokenKind, out: &mut Tokens) {
     let mut first = true;
     for (i, c) in word.char_indices() {
         if is_unspaced(c) {
-            let run = &word[run_start..i];
-            if run.chars().any(is_alnum_fast) {
-                out.push_normalized(run, if first { kind } else { TokenKind::Word });
+            // The text between two such characters is segmented on its own: inside the word
+            // it was joined by what surrounded it (`ၳ:nok` is one segment), alone `:nok` is
+            // not, and a token must read back as itself.
+            push_split(&word[run_start..i], kind, &mut first, out);
+            // A letter or digit stands alone; punctuation of those blocks (`゠`, `・`) is
+            // dropped, as it is outside a word.
+            if is_alnum_fast(c) {
+                let one = &word[i..i + c.len_utf8()];
+                out.push_normalized(one, if first { kind } else { TokenKind::Word });
                 first = false;
             }
-            let one = &word[i..i + c.len_utf8()];
-            out.push_normalized(one, if first { kind } else { TokenKind::Word });
-            first = false;
             run_start = i + c.len_utf8();
         }
     }
-    let run = &word[run_start..];
-    if run.chars().any(is_alnum_fast) {
-        out.push_normalized(run, if first { kind } else { TokenKind::Word });
-    }
+    push_split(&word[run_start..], kind, &mut first, out);
 }
 
 fn social_kind_unicode(before: &str) -> TokenKind {

@@ -22,14 +22,18 @@ pub struct Slot {
 }
 
 /// Parses `YYYY-MM-DDTHH:MM` (what `<input type="datetime-local">` sends) or with a space.
+///
+/// Years before 1 are refused, as the input itself refuses them: ISO writes them with six
+/// digits (`-009998`), which [`input_value`] does not, so the form could not show them again.
 pub fn parse_local(raw: &str) -> Result<DateTime, Invalid> {
     let s = raw.trim().replace(' ', "T");
-    s.parse::<DateTime>().map_err(|_| {
-        Invalid::new(format!(
+    match s.parse::<DateTime>() {
+        Ok(dt) if dt.year() >= 1 => Ok(dt),
+        _ => Err(Invalid::new(format!(
             "{} is not a date and time; use YYYY-MM-DD HH:MM, e.g. 2026-12-01 09:30",
             quoted(raw)
-        ))
-    })
+        ))),
+    }
 }
 
 /// The instant of `local` wall-clock time in `zone`.
@@ -124,6 +128,30 @@ mod tests {
         );
         assert!(parse_local("tomorrow").is_err());
         assert!(parse_local("2026-06-15T09:30").is_ok());
+    }
+
+    /// Found by fuzzing (`fuzz/artifacts/core_parse/`): `-009998-01-01 00:00` parsed, but the
+    /// form's value of it was `-9998-01-01T00:00`, which did not. Every accepted year's value
+    /// reads back as the same minute.
+    #[test]
+    fn years_before_one_are_refused_and_the_rest_read_back() {
+        for raw in [
+            "-009998-01-01 00:00",
+            "0000-01-01 00:00",
+            "-000001-12-31 23:59",
+        ] {
+            assert!(parse_local(raw).is_err(), "{raw}");
+        }
+        for raw in ["0001-01-01 00:00", "0999-06-15 12:00", "9999-12-29 23:59"] {
+            let dt = parse_local(raw).unwrap();
+            let zone = tz("America/Sao_Paulo");
+            let at = resolve(dt, &zone).unwrap().at;
+            let value = input_value(at, &zone.zone());
+            assert_eq!(parse_local(&value).unwrap(), dt, "{raw} → {value}");
+        }
+        // The last day of 9999 west of UTC is past the last instant jiff keeps: refused, no panic.
+        let last = parse_local("9999-12-31 23:59").unwrap();
+        assert!(resolve(last, &tz("America/Sao_Paulo")).is_err());
     }
 
     #[test]

@@ -110,6 +110,8 @@ fn errors_have_position_and_hint() {
         ("*", WildcardPrefix { min: 3 }, 0..1),
         ("lum*ia", InnerStar, 0..6),
         ("e-ma*", BadWildcardWord, 0..5),
+        // NFKC makes ㆔ the ideograph 三, of a script without spaces
+        ("㆔en?", BadWildcardWord, 0..6),
         ("=café*", ExactWildcard, 0..7),
         ("lang:", EmptyField("lang"), 0..5),
         ("lang:e!n", BadFieldValue("lang"), 0..8),
@@ -161,6 +163,74 @@ fn caret_rendering() {
     // two columns per ideograph: the caret starts under `N`
     assert!(r.contains("\n       ^^^^^^\n"), "{r}");
     assert!(r.contains("NEAR/3"), "{r}");
+}
+
+/// Queries the fuzzer (`fuzz/`, target `query_parse`) found whose canonical form did not parse
+/// back to the same tree; each reproducer is also in `fuzz/artifacts/query_parse/`.
+#[test]
+fn fuzz_found_canonical_forms_round_trip() {
+    for q in [
+        // `#` + fatha was a token "#", printed as a lone `#` that tokenizes to nothing.
+        "\u{627}+\u{644}\u{639}\u{64e}\u{633}#\u{64e}\u{644}",
+        // `゠` (Katakana-Hiragana double hyphen) was a token inside `イ゠`, not alone.
+        "\u{30a4}\u{30a0}\r\u{30f3}\u{30f3}",
+        // `⒈` normalizes to `1.`, which was one token but reads back as `1`.
+        "|p\u{1}\0\u{2488}p nop\u{2264} k",
+        // `#` then a combining mark: one segment, whose sign was not read as a hashtag.
+        "#\u{30a0}\u{1073}",
+        // `:nok:nokia` was a token of `siၳ:nok:nokia` but reads back as `nok:nokia`.
+        "\0\0\0si\u{1073}:nok:nokia",
+        // Folding the tatweel of `ٹ·ـ` left `ٹ·`, one token that reads back as `ٹ`.
+        "\u{679}\u{b7}\u{640}",
+        // A mark after a space joined the space's segment: the token was ` ۧ`, space included.
+        "#\u{62f}#\u{6e7}#\u{62f}#\u{627}\u{639}\u{634}",
+        // Marks alone: the first of them is not a character to leave out.
+        "\u{733}\u{64e}\u{744}\u{64e}\u{744}",
+        // After leaving out U+0604, `\u{739}e` was one token, but alone it is two segments.
+        "\u{604}\u{739}e",
+        // A format character (U+061C) between the space and the mark stayed in the token.
+        "\u{4f8} \u{61c}\u{611}",
+        // `🄀` normalizes to `0.`; the `.` then carried the marks after it into a token.
+        "\u{1f100}\u{613}\u{64e}\u{744}\u{613}\u{64e}\u{744}",
+        // Folding the kasratan away left U+061C first, before the mark, and reading back left
+        // it out (the committed reproducer of the case above still failed this way).
+        "\u{64d}\u{61c}\u{611}",
+        // Folding the tatweel away split `g:ـؑ` into `g` and `:ؑ`, kept with its `:`.
+        "g:\u{640}\u{611}",
+    ] {
+        let node = parse(q).unwrap();
+        let c = node.to_string();
+        assert_eq!(parse(&c).as_ref(), Ok(&node), "{q:?} → {c:?}");
+    }
+    // 32 NOTs under an implicit AND: within the limit as written, but the canonical form adds
+    // the AND's parentheses, a 33rd level. Refused, so no accepted query has a canonical form
+    // that does not parse.
+    let q = format!("{}x y", "-".repeat(32));
+    assert!(matches!(
+        parse(&q).map_err(|e| e.kind),
+        Err(ErrorKind::TooDeep { max: 32 })
+    ));
+    let q = format!("{}x y", "-".repeat(31));
+    let c = parse(&q).unwrap().to_string();
+    assert!(parse(&c).is_ok(), "{c}");
+    // The same for the length: `ﷺ` (3 bytes) is a four-word phrase after NFKC (35 bytes quoted),
+    // so 120 of them (479 bytes) print 4,797 and would not parse back. The fuzzer's case was
+    // 2,377 bytes of `N¾R/00` and the like (`"n 3⁄4 r 00"`), printed as 4,156.
+    let q = vec!["\u{fdfa}"; 120].join(" ");
+    assert_eq!(
+        parse(&q).map_err(|e| (e.kind, e.span)),
+        Err((
+            ErrorKind::CanonicalTooLong {
+                len: 4797,
+                max: 4096
+            },
+            0..q.len()
+        ))
+    );
+    let q = vec!["\u{fdfa}"; 100].join(" ");
+    let c = parse(&q).unwrap().to_string();
+    assert_eq!(c.len(), 3997);
+    assert_eq!(parse(&c), parse(&q));
 }
 
 fn queryish() -> impl Strategy<Value = String> {

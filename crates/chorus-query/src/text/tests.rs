@@ -83,6 +83,47 @@ fn table() {
         ),
         ("ok👨‍👩‍👧", &[("ok", Word), ("👨‍👩‍👧", Emoji)]),
         ("...!!! ?", &[]),
+        // Marks that folding removes do not make punctuation a token (found by fuzzing:
+        // `#` + fatha was the token "#", which printed as a query word that parses to nothing).
+        ("ـ #\u{64e}ل '\u{64e} \u{301}x", &[("ل", Word), ("x", Word)]),
+        // Nor does a word of a script without spaces make its punctuation one (found by
+        // fuzzing: `イ゠` gave the tokens イ and ゠, but `゠` alone is no token).
+        ("イ゠ン", &[("イ", Word), ("ン", Word)]),
+        // NFKC that changes how a segment splits splits it again (found by fuzzing: `⒈` was
+        // the token "1.", which reads back as "1"); the first piece keeps the hashtag mark.
+        (
+            "p⒈p #⒉x",
+            &[
+                ("p", Word),
+                ("1", Word),
+                ("p", Word),
+                ("2", Hashtag),
+                ("x", Word),
+            ],
+        ),
+        // A mark right after `#` joins its segment; the sign still makes a hashtag (found by
+        // fuzzing: `#゠\u{1073}` gave a hashtag, its canonical form `#\u{1073}` a word).
+        (
+            "#\u{1073} @\u{1073} a \u{6e7}",
+            &[
+                ("\u{1073}", Hashtag),
+                ("\u{1073}", Mention),
+                ("a", Word),
+                ("\u{6e7}", Word),
+            ],
+        ),
+        // Text between such characters is segmented alone (found by fuzzing: `:nok` was a
+        // token of `siၳ:nok`, and reads back as `nok`).
+        (
+            "si\u{1073}:nok.fi",
+            &[("si", Word), ("\u{1073}", Word), ("nok.fi", Word)],
+        ),
+        // Folding a tatweel away can split a word (found by fuzzing: `ٹ·ـ` was the token `ٹ·`,
+        // which reads back as `ٹ`).
+        (
+            "\u{679}\u{b7}\u{640} #\u{640}\u{628}\u{b7}\u{640}x",
+            &[("\u{679}", Word), ("\u{628}\u{b7}x", Hashtag)],
+        ),
         ("が ガ ｶﾞ", &[("が", Word), ("ガ", Word), ("ガ", Word)]),
         (
             "สวัสดี",
