@@ -286,3 +286,52 @@ async fn bad_filters_are_422_naming_the_field() {
     let resp = b.get(&format!("/api/v1/numbers.csv?{RANGE}")).await;
     assert_eq!(resp.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_page_shows_the_viewers_markets_figures_and_says_what_is_not_available() {
+    let app = spawn_app().await;
+    let analyst = Browser::login_as(&app, Role::Analyst).await;
+    // Nothing measured yet: the empty state says what to do.
+    let (status, html) = analyst.get_html(&format!("/numbers?{RANGE}")).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Nothing measured here yet"), "{html}");
+
+    let p = seed_principle(&app.store).await;
+    seed_market(&app.store, "FI", p, 12, 3).await;
+    seed_market(&app.store, "BR", p, 30, 7).await;
+    for role in [Role::Analyst, Role::MarketLead] {
+        let b = Browser::login_as(&app, role).await;
+        let (status, html) = b.get_html(&format!("/numbers?{RANGE}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(!html.contains("Nothing measured here yet"), "{role}");
+        assert!(
+            html.contains("<p class=\"stat__value\">12</p>"),
+            "{role}: {html}"
+        );
+        assert!(html.contains("not available"), "{role}: impressions");
+        assert!(
+            html.contains("Define clear objectives"),
+            "{role}: the scorecard"
+        );
+        assert!(
+            !html.contains("Brazil") && !html.contains(">30<") && !html.contains("Campaign BR"),
+            "{role} sees nothing of BR: {html}"
+        );
+        // The chart's figures: 6 likes on the 10th and on the 12th of March.
+        assert!(
+            html.contains("data-y=\"0,0,0,0,0,0,0,0,0,6,0,6,0,"),
+            "{role}: {html}"
+        );
+        // The CSV links carry the same filters.
+        assert!(
+            html.contains(
+                "/api/v1/numbers.csv?group_by=market&#38;from=2026-03-01&#38;to=2026-03-31"
+            ),
+            "{html}"
+        );
+        let (status, _) = b.get_html(&format!("/numbers?market=BR&{RANGE}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{role}");
+    }
+    let editor = Browser::login_as(&app, Role::Editor).await;
+    assert_eq!(editor.get("/numbers").await.status(), StatusCode::FORBIDDEN);
+}
