@@ -69,14 +69,20 @@ struct Total {
 struct Table {
     /// Column headings after the first (and the market, in a scorecard).
     metrics: Vec<String>,
-    rows: Vec<(Option<String>, String, Vec<i64>)>,
+    /// Market, name, then each figure as shown ("not available" where the grouping does not
+    /// carry the metric, e.g. followers by principle).
+    rows: Vec<(Option<String>, String, Vec<String>)>,
     csv: String,
 }
 
-/// The rows of `r` with its available metrics only (the totals say which are not available).
+/// The rows of `r` with the metrics available in it only (the totals say which are not):
+/// a column is left out when the metric is not available or no row carries it.
 fn table(r: &Report, csv: String) -> Table {
     let keep: Vec<usize> = (0..r.metrics.len())
-        .filter(|i| r.metrics[*i].available)
+        .filter(|i| {
+            r.metrics[*i].available
+                && (r.rows.is_empty() || r.rows.iter().any(|row| row.values[*i].is_some()))
+        })
         .collect();
     Table {
         metrics: keep
@@ -90,7 +96,12 @@ fn table(r: &Report, csv: String) -> Table {
                 (
                     row.market.clone(),
                     row.label.clone(),
-                    keep.iter().map(|i| row.values[*i].unwrap_or(0)).collect(),
+                    keep.iter()
+                        .map(|i| {
+                            row.values[*i]
+                                .map_or_else(|| "not available".to_owned(), |v| v.to_string())
+                        })
+                        .collect(),
                 )
             })
             .collect(),
