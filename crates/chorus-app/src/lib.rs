@@ -14,7 +14,8 @@
 //! Modules follow the product's areas: [`auth`] (sessions, tokens, passwords), [`org`]
 //! (markets, teams), [`users`], [`audit`], [`playbook`], [`stories`], [`conversations`], and
 //! [`links`] (following a published link's click redirect, the one use case of the public
-//! caller); Numbers and Reach will sit beside them.
+//! caller), and [`numbers`] (reports of what was published, as figures, CSV and the overview
+//! page); Reach will sit beside them.
 
 pub mod accounts;
 pub mod audit;
@@ -23,6 +24,7 @@ pub mod conversations;
 mod error;
 pub mod links;
 pub mod notifications;
+pub mod numbers;
 pub mod org;
 pub mod playbook;
 pub mod stories;

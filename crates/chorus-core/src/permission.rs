@@ -65,10 +65,12 @@ pub enum Action {
     ReviewStories,
     /// Schedule, unschedule and retry a market's approved stories, and move their posts.
     ScheduleStories,
+    /// Read a market's Numbers (what its posts and accounts did) and export them.
+    ReadNumbers,
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 22] = [
         Action::ReadPlaybook,
         Action::EditPlaybook,
         Action::ViewAdmin,
@@ -90,6 +92,7 @@ impl Action {
         Action::EditStories,
         Action::ReviewStories,
         Action::ScheduleStories,
+        Action::ReadNumbers,
     ];
 
     fn describe(self) -> &'static str {
@@ -115,6 +118,7 @@ impl Action {
             Action::EditStories => "change other people's stories or submit them",
             Action::ReviewStories => "approve or reject stories",
             Action::ScheduleStories => "schedule stories",
+            Action::ReadNumbers => "see numbers",
         }
     }
 }
@@ -245,6 +249,9 @@ pub fn allows(actor: &Actor, action: Action, scope: Scope) -> bool {
             global_lead || holds_any(&[Role::MarketLead, Role::Editor])
         }
         Action::ReviewStories => global_lead || holds_any(&[Role::MarketLead]),
+        // Numbers are read by the people who measure (analysts) and those who answer for a
+        // market's results (its leads); global leads and global analysts read every market's.
+        Action::ReadNumbers => global_lead || holds_any(&[Role::MarketLead, Role::Analyst]),
     }
 }
 

@@ -46,7 +46,7 @@ fn reach(role: Role, action: Action) -> Reach {
         Role::GlobalLead => match action {
             ReadPlaybook | EditPlaybook | ReadMembers | ReadConversations | ManageCampaigns
             | EditPostRules | ReadStories | DraftStories | EditStories | ReviewStories
-            | ScheduleStories => Anywhere,
+            | ScheduleStories | ReadNumbers => Anywhere,
             ViewAdmin
             | ManageMarkets
             | EditMarket
@@ -71,7 +71,7 @@ fn reach(role: Role, action: Action) -> Reach {
             | ManageCampaigns
             | ConnectAccounts => Markets,
             ReadConversations | WorkConversations | ReadStories | DraftStories | EditStories
-            | ReviewStories | ScheduleStories => MarketsAndGlobal,
+            | ReviewStories | ScheduleStories | ReadNumbers => MarketsAndGlobal,
             EditPlaybook | ManageMarkets | ReadAuditLog | EditPostRules => Nothing,
         },
         // Editors write, edit and schedule their market's stories and read its conversations.
@@ -97,7 +97,7 @@ fn reach(role: Role, action: Action) -> Reach {
         // Analysts read their market's numbers, conversations and stories.
         Role::Analyst => match action {
             ReadPlaybook => Anywhere,
-            ReadConversations | ReadStories => MarketsAndGlobal,
+            ReadConversations | ReadStories | ReadNumbers => MarketsAndGlobal,
             _ => Nothing,
         },
     }

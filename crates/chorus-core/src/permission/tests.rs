@@ -249,3 +249,58 @@ fn conversations_are_assigned_only_to_people_who_may_work_them() {
         assert_eq!(may_be_assigned(&assignee, markets), may, "{who}");
     }
 }
+
+#[test]
+fn numbers_are_read_by_analysts_and_leads_of_their_markets() {
+    // (role, where held) → reads OWN's numbers, OTHER's, the organization's as a whole.
+    let cases = [
+        (Role::Analyst, Some(OWN), true, false, false),
+        (Role::Analyst, None, true, true, true),
+        (Role::MarketLead, Some(OWN), true, false, false),
+        (Role::MarketLead, None, true, true, true),
+        (Role::GlobalLead, None, true, true, true),
+        (Role::Admin, None, true, true, true),
+        (Role::Editor, Some(OWN), false, false, false),
+        (Role::Contributor, Some(OWN), false, false, false),
+        (Role::CommunityManager, Some(OWN), false, false, false),
+        (Role::CommunityManager, None, false, false, false),
+    ];
+    for (role, held, own, other, global) in cases {
+        let a = Actor {
+            user_id: UserId(5),
+            memberships: vec![Membership {
+                role,
+                scope: held.map_or(Scope::Global, Scope::Market),
+            }],
+        };
+        let label = format!("{role} held {held:?}");
+        assert_eq!(
+            allows(&a, Action::ReadNumbers, Scope::Market(OWN)),
+            own,
+            "{label} in OWN"
+        );
+        assert_eq!(
+            allows(&a, Action::ReadNumbers, Scope::Market(OTHER)),
+            other,
+            "{label} in OTHER"
+        );
+        assert_eq!(
+            allows(&a, Action::ReadNumbers, Scope::Global),
+            global,
+            "{label} globally"
+        );
+        let where_ = markets_where(&a, Action::ReadNumbers, [OWN, OTHER]);
+        let want = if global {
+            None
+        } else {
+            Some(
+                [(own, OWN), (other, OTHER)]
+                    .into_iter()
+                    .filter(|(y, _)| *y)
+                    .map(|(_, m)| m)
+                    .collect(),
+            )
+        };
+        assert_eq!(where_, want, "{label}: markets_where");
+    }
+}

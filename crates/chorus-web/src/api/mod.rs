@@ -10,6 +10,7 @@ mod dto;
 mod json;
 mod listening;
 mod notifications;
+mod numbers;
 mod org;
 mod playbook;
 mod signals;
@@ -36,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .merge(campaigns::routes())
         .merge(calendar::routes())
         .merge(notifications::routes())
+        .merge(numbers::routes())
 }
 
 #[derive(OpenApi)]
@@ -102,6 +104,8 @@ pub fn routes() -> Router<AppState> {
         calendar::calendar,
         calendar::move_variant,
         notifications::list,
+        numbers::report,
+        numbers::report_csv,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
     modifiers(&BearerAuth),

@@ -10,6 +10,7 @@ mod admin;
 pub(crate) mod conversations;
 mod form;
 mod login;
+mod numbers;
 mod playbook;
 mod sections;
 pub(crate) mod stories;
@@ -34,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .merge(login::routes())
         .merge(playbook::routes())
         .merge(sections::routes())
+        .merge(numbers::routes())
         .merge(conversations::routes())
         .merge(admin::routes())
         .merge(account::routes())
@@ -226,6 +228,7 @@ const FAVICON: &[u8] = include_bytes!("../../static/favicon.svg");
 const UPLOT_JS: &[u8] = include_bytes!("../../static/uplot.min.js");
 const UPLOT_CSS: &[u8] = include_bytes!("../../static/uplot.min.css");
 const SIGNALS_JS: &[u8] = include_bytes!("../../static/signals.js");
+const NUMBERS_JS: &[u8] = include_bytes!("../../static/numbers.js");
 const STORIES_JS: &[u8] = include_bytes!("../../static/stories.js");
 const STORIES_CSS: &[u8] = include_bytes!("../../static/stories.css");
 
@@ -237,6 +240,7 @@ async fn static_file(Path(file): Path<String>) -> Response {
         "uplot.min.js" => (UPLOT_JS, "text/javascript; charset=utf-8"),
         "uplot.min.css" => (UPLOT_CSS, "text/css; charset=utf-8"),
         "signals.js" => (SIGNALS_JS, "text/javascript; charset=utf-8"),
+        "numbers.js" => (NUMBERS_JS, "text/javascript; charset=utf-8"),
         "stories.js" => (STORIES_JS, "text/javascript; charset=utf-8"),
         "stories.css" => (STORIES_CSS, "text/css; charset=utf-8"),
         _ => return PageError(AppError::NotFound("file")).into_response(),

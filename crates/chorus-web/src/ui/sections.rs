@@ -12,9 +12,7 @@ use crate::error::PageError;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/numbers", get(|s, u| section(s, u, &NUMBERS)))
-        .route("/reach", get(|s, u| section(s, u, &REACH)))
+    Router::new().route("/reach", get(|s, u| section(s, u, &REACH)))
 }
 
 /// What a section will hold, in plain words.
@@ -43,32 +41,6 @@ async fn section(
     let shell = Shell::new(&state, &id, plan.key, plan.title).await?;
     Ok(render(&ComingSoon { shell, plan }))
 }
-
-static NUMBERS: Plan = Plan {
-    key: "numbers",
-    title: "Numbers",
-    subtitle: "What our stories and conversations did, per post, campaign, market and principle.",
-    text: "This section will report results against the objectives each campaign sets at the outset, and show which principles pay off in which market. Nothing is measured yet, so no figures are shown here.",
-    items: &[
-        (
-            "Principle scorecards",
-            "Results grouped by principle, per market.",
-        ),
-        (
-            "Campaigns against objectives",
-            "KPIs, baselines and targets, tracked through the campaign period.",
-        ),
-        (
-            "Posts, accounts and markets",
-            "Engagement, reach and clicks, rolled up by hour and day in each market's time zone.",
-        ),
-        ("Exports", "Every figure as CSV or JSON."),
-    ],
-    principle: (
-        "clear-objectives",
-        "Define clear objectives from the outset",
-    ),
-};
 
 static REACH: Plan = Plan {
     key: "reach",

@@ -12,6 +12,7 @@ mod conversations;
 mod conversations_access;
 mod hardening;
 mod links;
+mod numbers;
 mod pages;
 mod playbook;
 mod sessions;

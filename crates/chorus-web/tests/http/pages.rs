@@ -114,8 +114,10 @@ async fn contributors_read_but_do_not_edit() {
         b.get("/conversations").await.status(),
         StatusCode::FORBIDDEN
     );
-    // Stories and Conversations are built (their own tests); the others say what is coming.
-    for section in ["/numbers", "/reach"] {
+    // Numbers are read by analysts and leads (tests/http/numbers.rs).
+    assert_eq!(b.get("/numbers").await.status(), StatusCode::FORBIDDEN);
+    // Stories, Numbers and Conversations are built (their own tests); Reach says what is coming.
+    for section in ["/reach"] {
         let (status, html) = b.get_html(section).await;
         assert_eq!(status, StatusCode::OK);
         assert!(

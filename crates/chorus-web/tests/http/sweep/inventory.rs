@@ -122,6 +122,7 @@ pub fn swept() -> BTreeSet<String> {
         super::api_org::ROUTES,
         super::api_stories::ROUTES,
         super::api_conv::ROUTES,
+        super::api_numbers::ROUTES,
         super::pages_admin::ROUTES,
         super::pages_stories::ROUTES,
         super::pages_conv::ROUTES,

@@ -11,6 +11,7 @@
 //! the route scan also serve the bad-input property test (`crate::bad_input`).
 
 mod api_conv;
+mod api_numbers;
 mod api_org;
 mod api_stories;
 pub mod fixtures;
@@ -72,4 +73,12 @@ async fn pages_conversations() {
     let mut sw = Sweep::new("pages conversations", &w);
     pages_conv::run(&w, &mut sw).await;
     sw.finish(pages_conv::ROUTES);
+}
+
+#[tokio::test]
+async fn api_numbers() {
+    let w = World::seed().await;
+    let mut sw = Sweep::new("API numbers", &w);
+    api_numbers::run(&w, &mut sw).await;
+    sw.finish(api_numbers::ROUTES);
 }

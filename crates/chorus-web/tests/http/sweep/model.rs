@@ -105,6 +105,8 @@ pub enum Power {
     ReviewStories,
     ReadConversations,
     WorkConversations,
+    /// A market's Numbers and their exports.
+    ReadNumbers,
 }
 
 /// The roles in the order of [`POWERS`]' columns.
@@ -121,7 +123,7 @@ const COLUMNS: [Role; 7] = [
 /// Which role gives which power where it is held (`Y`), in the order of [`COLUMNS`]:
 /// admin, global lead, market lead, editor, contributor, community manager, analyst.
 /// Reading the playbook needs any role at all (it is written for every employee).
-const POWERS: [(Power, &str); 12] = [
+const POWERS: [(Power, &str); 13] = [
     // The global lead owns the playbook, its rules and global campaigns.
     (Power::EditPlaybook, "YY....."),
     (Power::ReadAudit, "Y......"),
@@ -140,6 +142,8 @@ const POWERS: [(Power, &str); 12] = [
     (Power::ReadConversations, "YYYY.YY"),
     // The inbox is worked by community managers and market leads.
     (Power::WorkConversations, "Y.Y..Y."),
+    // "The analyst reads every number"; leads answer for their market's results.
+    (Power::ReadNumbers, "YYY...Y"),
 ];
 
 fn gives(role: Role, power: Power) -> bool {

@@ -1,0 +1,227 @@
+//! The Numbers overview (`/numbers`): filters, the totals per metric ("not available" shown as
+//! such), a daily chart of one metric, the table by market and the principle × market
+//! scorecard, each table with its CSV (`/api/v1/numbers.csv` with the same filters).
+//! Everything comes from `chorus_app::numbers::overview`; the chart's figures are written into
+//! the page and drawn by `static/numbers.js` (uPlot), so the page shows what the tables do.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use chorus_app::numbers::{self, Report, ReportFilters};
+use serde::Deserialize;
+
+use super::{Shell, render};
+use crate::auth::PageUser;
+use crate::error::PageError;
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/numbers", get(overview))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Params {
+    from: Option<String>,
+    to: Option<String>,
+    market: Option<String>,
+    campaign: Option<String>,
+    principle: Option<String>,
+    network: Option<String>,
+    /// The chart's metric.
+    metric: Option<String>,
+}
+
+impl Params {
+    fn filters(&self) -> ReportFilters {
+        let s = |v: &Option<String>| v.clone().unwrap_or_default();
+        ReportFilters {
+            from: s(&self.from),
+            to: s(&self.to),
+            market: s(&self.market),
+            campaign: s(&self.campaign),
+            principle: s(&self.principle),
+            network: s(&self.network),
+            metrics: s(&self.metric),
+            ..ReportFilters::default()
+        }
+    }
+}
+
+/// A metric's name as people read it: `first_hour_likes` → "First hour likes".
+fn label(name: &str) -> String {
+    let text = name.replace('_', " ");
+    let mut c = text.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+struct Total {
+    name: String,
+    value: Option<i64>,
+    definition: &'static str,
+    /// Where it comes from, or why it is not available, per network.
+    notes: Vec<String>,
+}
+
+struct Table {
+    /// Column headings after the first (and the market, in a scorecard).
+    metrics: Vec<String>,
+    /// Market, name, then each figure as shown ("not available" where the grouping does not
+    /// carry the metric, e.g. followers by principle).
+    rows: Vec<(Option<String>, String, Vec<String>)>,
+    csv: String,
+}
+
+/// The rows of `r` with the metrics available in it only (the totals say which are not):
+/// a column is left out when the metric is not available or no row carries it.
+fn table(r: &Report, csv: String) -> Table {
+    let keep: Vec<usize> = (0..r.metrics.len())
+        .filter(|i| {
+            r.metrics[*i].available
+                && (r.rows.is_empty() || r.rows.iter().any(|row| row.values[*i].is_some()))
+        })
+        .collect();
+    Table {
+        metrics: keep
+            .iter()
+            .map(|i| label(r.metrics[*i].metric.name()))
+            .collect(),
+        rows: r
+            .rows
+            .iter()
+            .map(|row| {
+                (
+                    row.market.clone(),
+                    row.label.clone(),
+                    keep.iter()
+                        .map(|i| {
+                            row.values[*i]
+                                .map_or_else(|| "not available".to_owned(), |v| v.to_string())
+                        })
+                        .collect(),
+                )
+            })
+            .collect(),
+        csv,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "numbers.html")]
+struct OverviewPage {
+    shell: Shell,
+    p: Params,
+    from: String,
+    to: String,
+    markets: Vec<(String, String)>,
+    campaigns: Vec<(String, String)>,
+    principles: Vec<(String, String)>,
+    networks: Vec<(&'static str, &'static str)>,
+    /// (name, label) of the metrics the chart may show.
+    chartable: Vec<(String, String)>,
+    totals: Vec<Total>,
+    chart_metric: String,
+    /// Day starts (seconds, UTC midnight) and values, comma separated, for numbers.js.
+    chart_x: String,
+    chart_y: String,
+    by_market: Table,
+    scorecard: Option<Table>,
+    measured: bool,
+}
+
+async fn overview(
+    State(state): State<AppState>,
+    PageUser(id): PageUser,
+    Query(p): Query<Params>,
+) -> Result<Response, PageError> {
+    let filters = p.filters();
+    let o = numbers::overview(&state.app, &id.caller, &filters).await?;
+    let csv = |group_by: &str| {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        q.append_pair("group_by", group_by);
+        q.append_pair("from", &o.from.to_string());
+        q.append_pair("to", &o.to.to_string());
+        for (k, v) in [
+            ("market", &filters.market),
+            ("campaign", &filters.campaign),
+            ("principle", &filters.principle),
+            ("network", &filters.network),
+        ] {
+            if !v.trim().is_empty() {
+                q.append_pair(k, v.trim());
+            }
+        }
+        format!("/api/v1/numbers.csv?{}", q.finish())
+    };
+    let (chart_metric, chart_x, chart_y) = match &o.chart {
+        Some(c) => (
+            label(c.metric.name()),
+            c.days
+                .iter()
+                .map(|d| {
+                    d.to_zoned(jiff::tz::TimeZone::UTC)
+                        .map(|z| z.timestamp().as_second().to_string())
+                        .unwrap_or_default()
+                })
+                .collect::<Vec<_>>()
+                .join(","),
+            c.values
+                .iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        None => (String::new(), String::new(), String::new()),
+    };
+    let page = OverviewPage {
+        shell: Shell::new(&state, &id, "numbers", "Numbers").await?,
+        from: o.from.to_string(),
+        to: o.to.to_string(),
+        markets: o.markets.clone(),
+        campaigns: o
+            .campaigns
+            .iter()
+            .map(|(id, name)| (id.to_string(), name.clone()))
+            .collect(),
+        principles: o
+            .principles
+            .iter()
+            .map(|(id, name)| (id.to_string(), name.clone()))
+            .collect(),
+        networks: o.networks.iter().map(|n| (n.as_str(), n.label())).collect(),
+        chartable: o
+            .totals
+            .iter()
+            .filter(|(m, _)| m.available)
+            .map(|(m, _)| (m.metric.name().to_owned(), label(m.metric.name())))
+            .collect(),
+        totals: o
+            .totals
+            .iter()
+            .map(|(m, v)| Total {
+                name: label(m.metric.name()),
+                value: *v,
+                definition: m.definition,
+                notes: m
+                    .sources
+                    .iter()
+                    .map(|s| format!("{}: {}", s.network, s.note))
+                    .collect(),
+            })
+            .collect(),
+        chart_metric,
+        chart_x,
+        chart_y,
+        by_market: table(&o.by_market, csv("market")),
+        scorecard: o
+            .by_principle
+            .as_ref()
+            .map(|r| table(r, csv("principle,market"))),
+        measured: o.measured,
+        p,
+    };
+    Ok(render(&page))
+}
