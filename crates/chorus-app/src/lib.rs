@@ -22,6 +22,7 @@ pub mod auth;
 pub mod conversations;
 mod error;
 pub mod links;
+pub mod mail;
 pub mod notifications;
 pub mod org;
 pub mod playbook;
