@@ -23,6 +23,7 @@ pub mod auth;
 pub mod conversations;
 mod error;
 pub mod links;
+pub mod mail;
 pub mod notifications;
 pub mod numbers;
 pub mod org;

@@ -1,5 +1,6 @@
 //! Background work on the durable job queue in the database: publishing scheduled variants,
-//! retrying replies, and whatever kinds come next (engagement collection, emails, reminders).
+//! retrying replies, collecting numbers, sending the mail outbox (`send_mail`), and whatever
+//! kinds come next (reminders).
 //!
 //! A [`Worker`] is built with a registry of [`JobKind`]s ([`JobKinds`]); it claims due jobs of
 //! every registered kind (see `chorus_store::jobs`), runs a few at a time, renews their leases
@@ -18,6 +19,7 @@ pub mod accounts;
 pub mod backoff;
 pub mod connectors;
 pub mod kinds;
+pub mod mail;
 pub mod numbers;
 pub mod publish;
 pub mod reply;
@@ -41,6 +43,9 @@ pub struct Settings {
     /// Where Bluesky counts are read (`None`: through each account's PDS).
     pub bluesky_appview: Option<String>,
     pub numbers: numbers::CollectSettings,
+    /// The SMTP server outbox messages go through (`None`: mail is off, `send_mail` is not
+    /// registered and messages wait in the outbox).
+    pub mail: Option<mail::Mailer>,
 }
 
 /// The job kinds Chorus runs, sharing one set of account connections, which reach networks
@@ -69,7 +74,7 @@ pub fn kinds_with(
         http,
         settings,
     ));
-    JobKinds::new()
+    let kinds = JobKinds::new()
         .with(publish::PublishVariant::new(
             store.clone(),
             accounts.clone(),
@@ -80,5 +85,9 @@ pub fn kinds_with(
             store.clone(),
             accounts,
             settings.numbers.clone(),
-        ))
+        ));
+    match &settings.mail {
+        Some(mailer) => kinds.with(mail::SendMail::new(store.clone(), mailer.clone())),
+        None => kinds,
+    }
 }

@@ -242,17 +242,8 @@ impl Store {
 
     /// Puts a job back to run again at `run_at_ms` after a transient error.
     pub async fn retry_job(&self, job: i64, run_at_ms: i64, error: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE jobs SET state = 'queued', run_at = $1, last_error = $2, lease_owner = NULL, \
-             lease_until = NULL, updated_at = $3 WHERE id = $4 AND state = 'running'",
-        )
-        .bind(run_at_ms)
-        .bind(error)
-        .bind(now_ms())
-        .bind(job)
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        let mut conn = self.pool().acquire().await?;
+        retry(&mut conn, job, run_at_ms, error).await
     }
 
     /// Queues a recurring job that this owner's run just ended to run again at `run_at_ms`
@@ -344,6 +335,26 @@ impl Store {
         .rows_affected();
         Ok(n > 0)
     }
+}
+
+/// Puts a running job back to run again at `run_at_ms`, inside the caller's transaction.
+pub(crate) async fn retry(
+    conn: &mut AnyConnection,
+    job: i64,
+    run_at_ms: i64,
+    error: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE jobs SET state = 'queued', run_at = $1, last_error = $2, lease_owner = NULL, \
+         lease_until = NULL, updated_at = $3 WHERE id = $4 AND state = 'running'",
+    )
+    .bind(run_at_ms)
+    .bind(error)
+    .bind(now_ms())
+    .bind(job)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 pub(crate) async fn finish(

@@ -28,6 +28,7 @@ mod ingest;
 pub mod jobs;
 mod links;
 mod listening;
+mod mail;
 mod migrate;
 mod notifications;
 mod numbers;
@@ -64,6 +65,9 @@ pub use inbox_changes::ConversationChange;
 pub use ingest::{IngestReport, NewPost, StoredPost};
 pub use jobs::{Job, JobState, JobStatus, NewJob, QueueCounts};
 pub use links::{Link, LinkClicks};
+pub use mail::{
+    Enqueued, MAIL_JOB, MAIL_MAX_ATTEMPTS, MailState, NewMail, OutboxMail, mail_job_key,
+};
 pub use migrate::MigrationReport;
 pub use notifications::Notification;
 pub use numbers::{

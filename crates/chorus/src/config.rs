@@ -10,7 +10,10 @@ use std::time::Duration;
 use chorus_store::DatabaseUrl;
 use serde::Deserialize;
 
+mod mail;
 mod web;
+
+pub use mail::Mail;
 
 /// The validated configuration, passed explicitly to whatever needs it.
 #[derive(Debug, Clone)]
@@ -25,6 +28,9 @@ pub struct Config {
     pub ingest: Ingest,
     pub outbound: Outbound,
     pub numbers: Numbers,
+    /// The SMTP server the mail outbox sends through (`[mail]`); `None`: mail is off, messages
+    /// wait in the outbox.
+    pub mail: Option<Mail>,
 }
 
 /// Settings of Numbers collection.
@@ -132,6 +138,7 @@ struct RawConfig {
     outbound: RawOutbound,
     #[serde(default)]
     numbers: RawNumbers,
+    mail: Option<mail::RawMail>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -461,6 +468,7 @@ fn validate(raw: RawConfig, sources: &BTreeMap<String, String>) -> Result<Config
         ));
     }
     let outbound = validate_outbound(raw.outbound, sources)?;
+    let mail = mail::validate(raw.mail, sources)?;
     let appview = raw
         .numbers
         .bluesky_appview_url
@@ -500,6 +508,7 @@ fn validate(raw: RawConfig, sources: &BTreeMap<String, String>) -> Result<Config
         numbers: Numbers {
             bluesky_appview_url: appview,
         },
+        mail,
     })
 }
 

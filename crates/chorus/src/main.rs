@@ -83,6 +83,9 @@ enum Command {
     /// Numbers: measure what Chorus published (`collect`).
     #[command(subcommand)]
     Numbers(cmd::numbers::NumbersCommand),
+    /// Email: send a test message through [mail], list the outbox.
+    #[command(subcommand)]
+    Mail(cmd::mail::MailCommand),
 }
 
 impl Cli {
@@ -174,6 +177,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Ingest(c) => cmd::ingest::run(&config, c).await,
             Command::Listening(c) => cmd::listening::run(&config, c).await,
             Command::Numbers(c) => cmd::numbers::run(&config, c).await,
+            Command::Mail(c) => cmd::mail::run(&config, c).await,
             Command::Bluesky(_) | Command::Query(_) | Command::Text(_) => Ok(()),
         }
     })

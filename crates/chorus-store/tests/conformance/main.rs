@@ -16,6 +16,7 @@ mod foundation;
 mod jobs;
 mod links;
 mod lookups;
+mod mail;
 mod numbers;
 mod numbers_prop;
 mod sessions;

@@ -6,6 +6,7 @@ pub mod ingest;
 pub mod ingest_bluesky;
 pub mod ingest_feed;
 pub mod listening;
+pub mod mail;
 pub mod migrate;
 pub mod numbers;
 pub mod query;

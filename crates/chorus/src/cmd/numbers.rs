@@ -63,6 +63,7 @@ async fn collect(config: &Config, once: bool, every: Duration, tries: u32) -> an
             every,
             ..CollectSettings::default()
         },
+        ..Settings::default()
     };
     let accounts = Connectors::standard_with(store.clone(), key, http, &settings);
     let (stop_tx, mut stop) = tokio::sync::watch::channel(false);

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `chorus` binary: configuration errors, the first admin, backup and
-//! restore, graceful shutdown, and a real browser (headless Chromium through ChromeDriver).
+//! restore, graceful shutdown, `chorus mail test` against maildev, and a real browser (headless
+//! Chromium through ChromeDriver).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
@@ -14,5 +15,6 @@ mod inbox_xss;
 mod ingest_crash;
 mod lifecycle;
 mod listening;
+mod mail;
 mod numbers;
 mod stories;

@@ -1,0 +1,299 @@
+//! The mail outbox: one row per email, enqueued together with its `send_mail` job in one
+//! transaction, and moved to sent, failed or bounced by that job (or by a bounce report).
+//!
+//! The caller's key makes enqueueing idempotent: a second enqueue with the same key finds the
+//! first message and adds no job, so the same email is never queued twice. The job records its
+//! outcome and the message's state in one transaction (`mail_sent`, `mail_retry`,
+//! `mail_failed`), so in normal operation a message is sent once; only a crash between the
+//! SMTP server's acceptance and that commit sends it again, under the same Message-ID.
+//!
+//! The store has no rules about content or addresses: they are validated above
+//! (`chorus-app::mail`, `chorus-jobs::mail`).
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::jobs::{self, NewJob};
+use crate::{Store, StoreError, now_ms};
+
+/// The job kind that sends an outbox message.
+pub const MAIL_JOB: &str = "send_mail";
+
+/// Attempts a message gets before it is failed for good (with the queue's backoff, about an
+/// hour and a half of retries).
+pub const MAIL_MAX_ATTEMPTS: i64 = 10;
+
+/// A message to enqueue.
+#[derive(Debug, Clone)]
+pub struct NewMail<'a> {
+    /// Idempotency key (e.g. `mail-test:{nonce}`, `confirm:{submission}`).
+    pub key: &'a str,
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub text: &'a str,
+    pub html: Option<&'a str>,
+    /// The `List-Unsubscribe` value, when the message has one.
+    pub list_unsubscribe: Option<&'a str>,
+    /// Adds `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
+    pub one_click: bool,
+    pub locale: &'a str,
+}
+
+/// Where a message is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailState {
+    Queued,
+    /// The SMTP server accepted it.
+    Sent,
+    /// Refused for good (a 5xx, or out of attempts).
+    Failed,
+    /// Accepted, then reported undeliverable.
+    Bounced,
+}
+
+impl MailState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailState::Queued => "queued",
+            MailState::Sent => "sent",
+            MailState::Failed => "failed",
+            MailState::Bounced => "bounced",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self, StoreError> {
+        Ok(match s {
+            "queued" => MailState::Queued,
+            "sent" => MailState::Sent,
+            "failed" => MailState::Failed,
+            "bounced" => MailState::Bounced,
+            other => {
+                return Err(StoreError::Corrupt {
+                    what: "mail state",
+                    message: format!("unknown state {other:?}"),
+                });
+            }
+        })
+    }
+}
+
+/// A message as the outbox holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMail {
+    pub id: i64,
+    pub key: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: Option<String>,
+    pub list_unsubscribe: Option<String>,
+    pub one_click: bool,
+    pub locale: String,
+    pub state: MailState,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at_ms: i64,
+    pub sent_at_ms: Option<i64>,
+    pub bounced_at_ms: Option<i64>,
+}
+
+/// What enqueueing did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Enqueued {
+    pub id: i64,
+    /// False when a message with the same key was already there (nothing was added).
+    pub created: bool,
+}
+
+/// The `send_mail` job's key for message `id`.
+pub fn mail_job_key(id: i64) -> String {
+    format!("mail:{id}")
+}
+
+const COLUMNS: &str = "id, key, to_address, subject, text_body, html_body, list_unsubscribe, \
+     one_click, locale, state, attempts, last_error, created_at, sent_at, bounced_at";
+
+fn from_row(r: &AnyRow) -> Result<OutboxMail, StoreError> {
+    Ok(OutboxMail {
+        id: r.try_get("id")?,
+        key: r.try_get("key")?,
+        to: r.try_get("to_address")?,
+        subject: r.try_get("subject")?,
+        text: r.try_get("text_body")?,
+        html: r.try_get("html_body")?,
+        list_unsubscribe: r.try_get("list_unsubscribe")?,
+        one_click: r.try_get::<i64, _>("one_click")? != 0,
+        locale: r.try_get("locale")?,
+        state: MailState::parse(&r.try_get::<String, _>("state")?)?,
+        attempts: r.try_get("attempts")?,
+        last_error: r.try_get("last_error")?,
+        created_at_ms: r.try_get("created_at")?,
+        sent_at_ms: r.try_get("sent_at")?,
+        bounced_at_ms: r.try_get("bounced_at")?,
+    })
+}
+
+/// Enqueues `mail` and its `send_mail` job inside the caller's transaction (for store methods
+/// whose write needs an email, e.g. a submission's confirmation). A message with the same key
+/// already there is answered as it is, and no job is added.
+pub(crate) async fn enqueue(
+    conn: &mut AnyConnection,
+    mail: &NewMail<'_>,
+) -> Result<Enqueued, StoreError> {
+    let now = now_ms();
+    let inserted = sqlx::query(
+        "INSERT INTO mail_outbox (key, to_address, subject, text_body, html_body, \
+         list_unsubscribe, one_click, locale, state, attempts, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', 0, $9) \
+         ON CONFLICT (key) DO NOTHING RETURNING id",
+    )
+    .bind(mail.key)
+    .bind(mail.to)
+    .bind(mail.subject)
+    .bind(mail.text)
+    .bind(mail.html)
+    .bind(mail.list_unsubscribe)
+    .bind(i64::from(mail.one_click))
+    .bind(mail.locale)
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(row) = inserted {
+        let id: i64 = row.try_get("id")?;
+        jobs::enqueue(
+            conn,
+            &NewJob {
+                kind: MAIL_JOB,
+                key: &mail_job_key(id),
+                payload: &format!("{{\"mail\":{id}}}"),
+                run_at_ms: now,
+                max_attempts: MAIL_MAX_ATTEMPTS,
+            },
+        )
+        .await?;
+        return Ok(Enqueued { id, created: true });
+    }
+    let row = sqlx::query("SELECT id FROM mail_outbox WHERE key = $1")
+        .bind(mail.key)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(Enqueued {
+        id: row.try_get("id")?,
+        created: false,
+    })
+}
+
+impl Store {
+    /// Enqueues `mail` and its `send_mail` job in a transaction of their own. A message with
+    /// the same key already there is answered as it is (`created: false`), nothing added.
+    pub async fn enqueue_mail(&self, mail: &NewMail<'_>) -> Result<Enqueued, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let out = enqueue(&mut tx, mail).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// The message `id`, if there is one.
+    pub async fn outbox_mail(&self, id: i64) -> Result<Option<OutboxMail>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM mail_outbox WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
+    /// The latest `limit` messages, newest first (for operators and tests).
+    pub async fn recent_mail(&self, limit: i64) -> Result<Vec<OutboxMail>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM mail_outbox ORDER BY created_at DESC, id DESC LIMIT $1"
+        ))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    /// Messages waiting to be sent (for the "mail is off" log line).
+    pub async fn queued_mail_count(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM mail_outbox WHERE state = 'queued'")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    /// The SMTP server accepted message `mail`: marks it sent and its job `job` done, in one
+    /// transaction. False when the message was no longer queued (nothing changed but the job).
+    pub async fn mail_sent(&self, job: i64, mail: i64) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool().begin().await?;
+        let n = sqlx::query(
+            "UPDATE mail_outbox SET state = 'sent', sent_at = $1, attempts = attempts + 1, \
+             last_error = NULL WHERE id = $2 AND state = 'queued'",
+        )
+        .bind(now)
+        .bind(mail)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        jobs::finish(&mut tx, job, true, None).await?;
+        tx.commit().await?;
+        Ok(n > 0)
+    }
+
+    /// An attempt failed in a way that may pass (a 4xx, a lost connection): counts it, keeps
+    /// `error` for operators and queues job `job` again at `run_at_ms`, in one transaction.
+    pub async fn mail_retry(
+        &self,
+        job: i64,
+        mail: i64,
+        run_at_ms: i64,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "UPDATE mail_outbox SET attempts = attempts + 1, last_error = $1 \
+             WHERE id = $2 AND state = 'queued'",
+        )
+        .bind(error)
+        .bind(mail)
+        .execute(&mut *tx)
+        .await?;
+        jobs::retry(&mut tx, job, run_at_ms, error).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The message was refused for good (a 5xx, an address the server will not take, or out of
+    /// attempts): marks it failed with `error` and its job failed, in one transaction.
+    pub async fn mail_failed(&self, job: i64, mail: i64, error: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "UPDATE mail_outbox SET state = 'failed', attempts = attempts + 1, last_error = $1 \
+             WHERE id = $2 AND state = 'queued'",
+        )
+        .bind(error)
+        .bind(mail)
+        .execute(&mut *tx)
+        .await?;
+        jobs::finish(&mut tx, job, false, Some(error)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A sent message was reported undeliverable (a bounce): marks it bounced with `reason`.
+    /// False when there is no such sent message (a bounce of something not sent, or recorded
+    /// already).
+    pub async fn record_mail_bounce(&self, mail: i64, reason: &str) -> Result<bool, StoreError> {
+        let n = sqlx::query(
+            "UPDATE mail_outbox SET state = 'bounced', bounced_at = $1, last_error = $2 \
+             WHERE id = $3 AND state = 'sent'",
+        )
+        .bind(now_ms())
+        .bind(reason)
+        .bind(mail)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(n > 0)
+    }
+}
