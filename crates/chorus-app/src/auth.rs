@@ -10,9 +10,9 @@
 //! a token is listed, created and revoked only by its owner (and created for anyone by the
 //! operator at the command line).
 
-use chorus_core::permission::allows;
+use chorus_core::permission::{allows, allows_in_any};
 use chorus_core::user::{Email, User, check_new_password};
-use chorus_core::{Action, Scope, UserId};
+use chorus_core::{Action, MarketId, Scope, UserId};
 
 use crate::{App, Caller, Error, Result};
 
@@ -206,6 +206,21 @@ pub async fn revoke_token(app: &App, caller: &Caller, id: i64) -> Result<()> {
 /// Whether the navigation offers the admin section to the caller.
 pub fn shows_admin(caller: &Caller) -> bool {
     allows(&caller.actor, Action::ViewAdmin, Scope::Global)
+}
+
+/// Whether the navigation offers Numbers to the caller: someone who reads numbers globally or
+/// in one of the markets they hold a role in (the page answers 403 to everyone else).
+pub fn shows_numbers(caller: &Caller) -> bool {
+    let markets: Vec<MarketId> = caller
+        .actor
+        .memberships
+        .iter()
+        .filter_map(|m| match m.scope {
+            Scope::Market(id) => Some(id),
+            Scope::Global => None,
+        })
+        .collect();
+    allows_in_any(&caller.actor, Action::ReadNumbers, &markets)
 }
 
 fn person(caller: &Caller) -> Result<&User> {

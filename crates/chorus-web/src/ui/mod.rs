@@ -57,6 +57,8 @@ pub struct ShellUser {
     pub roles: String,
     /// Whether the Admin section shows in the navigation.
     pub is_admin: bool,
+    /// Whether Numbers shows in the navigation.
+    pub sees_numbers: bool,
     /// Unread in-app notifications (the count beside "Notifications").
     pub unread: i64,
 }
@@ -118,6 +120,7 @@ impl Shell {
                 email: id.user.email.to_string(),
                 roles,
                 is_admin: chorus_app::auth::shows_admin(&id.caller),
+                sees_numbers: chorus_app::auth::shows_numbers(&id.caller),
                 unread,
             }),
             csrf: id.csrf.clone().unwrap_or_default(),

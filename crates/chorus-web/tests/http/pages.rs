@@ -116,6 +116,12 @@ async fn contributors_read_but_do_not_edit() {
     );
     // Numbers are read by analysts and leads (tests/http/numbers.rs).
     assert_eq!(b.get("/numbers").await.status(), StatusCode::FORBIDDEN);
+    // …and the navigation does not lead them there, while it leads an analyst.
+    let (_, playbook) = b.get_html("/playbook").await;
+    assert!(!playbook.contains(r#"href="/numbers""#), "{playbook}");
+    let analyst = Browser::login_as(&app, Role::Analyst).await;
+    let (_, playbook) = analyst.get_html("/playbook").await;
+    assert!(playbook.contains(r#"href="/numbers""#));
     // Stories, Numbers and Conversations are built (their own tests); Reach says what is coming.
     for section in ["/reach"] {
         let (status, html) = b.get_html(section).await;
