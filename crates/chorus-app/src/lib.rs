@@ -109,6 +109,12 @@ impl App {
         self
     }
 
+    /// The installation's public address, when it is known (see [`App::with_public_url`]):
+    /// what links that leave Chorus (click redirects, calendar entries) start with.
+    pub fn public_url(&self) -> Option<&chorus_core::links::PublicBase> {
+        self.public_url.as_ref()
+    }
+
     /// Lets use cases that talk to other servers (connecting accounts, replies) do so through
     /// `client`: the installation's guarded XRPC client
     /// (`chorus_networks::bluesky::http_client` over its outbound settings). Tests pass one

@@ -121,7 +121,11 @@ pub async fn calendar_ics(
                     e.body,
                     story_link(e.story_id)
                 ),
-                url: String::new(),
+                url: match story_link(e.story_id) {
+                    // A calendar application opens URL: as it is; only an absolute link works.
+                    link if link.starts_with("http") => link,
+                    _ => String::new(),
+                },
                 categories: vec![e.story_state.label().to_owned(), code],
             }
         })

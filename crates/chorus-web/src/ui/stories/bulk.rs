@@ -179,8 +179,15 @@ async fn export_ics(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let viewer = zones::viewer(q.tz.as_deref(), &headers);
+    // Absolute links (the installation's public address), so a calendar application can open
+    // the story; relative ones only when the address is not configured.
+    let base = state
+        .app
+        .public_url()
+        .map(|b| b.as_str().to_owned())
+        .unwrap_or_default();
     let file = export::calendar_ics(&state.app, &id.caller, &q.query(), &viewer.tz, |story| {
-        format!("/stories/{story}")
+        format!("{base}/stories/{story}")
     })
     .await?;
     Ok(download(

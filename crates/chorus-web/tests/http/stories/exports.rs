@@ -133,7 +133,8 @@ async fn csv_import_reports_row_column_problem_and_imports_nothing_until_clean()
 
 #[tokio::test]
 async fn calendar_exports_as_icalendar_and_csv() {
-    let app = spawn_app().await;
+    let base = chorus_app::PublicBase::parse("https://chorus.example").unwrap();
+    let app = spawn_app_with_state(web_config(), |s| s.with_public_url(base)).await;
     let w = world(&app).await;
     // 2026-10-25 00:30Z = 03:30 EEST in Helsinki.
     w.story_titled(
@@ -186,6 +187,15 @@ async fn calendar_exports_as_icalendar_and_csv() {
     for line in ics.split("\r\n") {
         assert!(line.len() <= 75, "folded at 75 octets: {line:?}");
     }
+    // Links a calendar application can open: the story's page at the public address.
+    assert!(
+        unfolded.contains("\r\nURL:https://chorus.example/stories/"),
+        "{unfolded}"
+    );
+    assert!(
+        unfolded.contains("Story: https://chorus.example/stories/"),
+        "{unfolded}"
+    );
 
     let r = lead
         .get("/stories/calendar.csv?view=month&date=2026-10-01&state=draft")
