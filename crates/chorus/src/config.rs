@@ -11,9 +11,11 @@ use chorus_store::DatabaseUrl;
 use serde::Deserialize;
 
 mod mail;
+mod outbound;
 mod web;
 
 pub use mail::Mail;
+pub use outbound::Outbound;
 
 /// The validated configuration, passed explicitly to whatever needs it.
 #[derive(Debug, Clone)]
@@ -40,41 +42,6 @@ pub struct Numbers {
     /// `https://public.api.bsky.app`; `None`: through each account's PDS, which forwards to
     /// its own AppView.
     pub bluesky_appview_url: Option<String>,
-}
-
-/// How Chorus reaches other servers (PDSes, the PLC directory, did:web hosts, feeds): every
-/// outbound request goes through `chorus-outbound`'s guard under these settings.
-#[derive(Debug, Clone, Default)]
-pub struct Outbound {
-    /// Let every outbound request reach loopback, private, link-local and carrier-grade NAT
-    /// addresses (off: only public addresses; `0.0.0.0` and reserved ranges stay refused).
-    pub allow_private_addresses: bool,
-    /// Send every outbound request through this `http://` or `https://` proxy (the policy still
-    /// applies to each target). `Debug` hides it: it may carry credentials.
-    pub proxy: Option<Secret>,
-}
-
-impl Outbound {
-    /// The guard's settings for every client: the policy and the proxy.
-    pub fn builder(&self) -> chorus_outbound::Builder {
-        self.builder_allowing(self.allow_private_addresses)
-    }
-
-    /// Feed polling's settings: as [`Outbound::builder`], also allowing the local networks when
-    /// `ingest.allow_private_addresses` (which opens feeds only) says so.
-    pub fn feed_builder(&self, ingest: &Ingest) -> chorus_outbound::Builder {
-        self.builder_allowing(self.allow_private_addresses || ingest.allow_private_addresses)
-    }
-
-    fn builder_allowing(&self, private: bool) -> chorus_outbound::Builder {
-        let builder = chorus_outbound::Builder::new(
-            chorus_outbound::Policy::allow_private_addresses(private),
-        );
-        match &self.proxy {
-            Some(Secret(proxy)) => builder.proxy(proxy.clone()),
-            None => builder,
-        }
-    }
 }
 
 /// Settings of the ingest pipeline.
@@ -135,7 +102,7 @@ struct RawConfig {
     #[serde(default)]
     ingest: RawIngest,
     #[serde(default)]
-    outbound: RawOutbound,
+    outbound: outbound::RawOutbound,
     #[serde(default)]
     numbers: RawNumbers,
     mail: Option<mail::RawMail>,
@@ -145,13 +112,6 @@ struct RawConfig {
 #[serde(deny_unknown_fields)]
 struct RawNumbers {
     bluesky_appview_url: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawOutbound {
-    allow_private_addresses: Option<bool>,
-    proxy: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -467,7 +427,7 @@ fn validate(raw: RawConfig, sources: &BTreeMap<String, String>) -> Result<Config
             sources,
         ));
     }
-    let outbound = validate_outbound(raw.outbound, sources)?;
+    let outbound = outbound::validate(raw.outbound, sources)?;
     let mail = mail::validate(raw.mail, sources)?;
     let appview = raw
         .numbers
@@ -509,37 +469,6 @@ fn validate(raw: RawConfig, sources: &BTreeMap<String, String>) -> Result<Config
             bluesky_appview_url: appview,
         },
         mail,
-    })
-}
-
-fn validate_outbound(
-    raw: RawOutbound,
-    sources: &BTreeMap<String, String>,
-) -> Result<Outbound, ConfigError> {
-    let proxy = match raw.proxy.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(p) => {
-            let bad = || {
-                err(
-                    "outbound.proxy",
-                    "must be an http:// or https:// URL of a proxy, e.g. http://proxy.internal:3128",
-                    sources,
-                )
-            };
-            let url = chorus_outbound::Url::parse(p).map_err(|_| bad())?;
-            if !matches!(url.scheme(), "http" | "https")
-                || url.host_str().is_none_or(str::is_empty)
-                || !matches!(url.path(), "" | "/")
-                || url.query().is_some()
-            {
-                return Err(bad());
-            }
-            Some(Secret(p.to_owned()))
-        }
-    };
-    Ok(Outbound {
-        allow_private_addresses: raw.allow_private_addresses.unwrap_or(false),
-        proxy,
     })
 }
 
@@ -610,242 +539,4 @@ fn line_col(text: &str, offset: usize) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn load(toml: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("chorus.toml");
-        std::fs::write(&path, toml).unwrap();
-        let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
-        Config::load(Some(&path), env, &Overrides::default())
-    }
-
-    #[test]
-    fn defaults() {
-        let c = Config::load(None, std::iter::empty(), &Overrides::default()).unwrap();
-        assert_eq!(c.server.port, 8080);
-        assert_eq!(c.server.bind.to_string(), "127.0.0.1");
-        assert_eq!(
-            c.database,
-            DatabaseUrl::sqlite_in(Path::new("./chorus-data"))
-        );
-        assert!(!c.log.json);
-        assert!(!c.server.cookie_secure);
-        assert_eq!(c.public_url(8080), "http://localhost:8080");
-    }
-
-    #[test]
-    fn env_overrides_file_and_flags_override_env() {
-        let c = load(
-            "[server]\nport = 9000\n",
-            &[
-                ("CHORUS__SERVER__PORT", "9100"),
-                ("CHORUS__LOG__FORMAT", "json"),
-            ],
-        )
-        .unwrap();
-        assert_eq!(c.server.port, 9100);
-        assert!(c.log.json);
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.toml");
-        std::fs::write(&path, "[server]\nport = 9000\n").unwrap();
-        let c = Config::load(
-            Some(&path),
-            [("CHORUS__SERVER__PORT".to_owned(), "9100".to_owned())],
-            &Overrides {
-                port: Some(9200),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-        assert_eq!(c.server.port, 9200);
-    }
-
-    #[test]
-    fn the_public_url_is_a_plain_http_address() {
-        let c = load(
-            "[server]\npublic_url = \"https://chorus.example.com/\"\n",
-            &[],
-        )
-        .unwrap();
-        assert_eq!(c.public_url(8080), "https://chorus.example.com");
-        assert!(c.server.cookie_secure);
-        for bad in [
-            "chorus.example.com",
-            "https://chorus.example.com/?x=1",
-            "https://user@chorus.example.com",
-            "https://chorus example.com",
-        ] {
-            let e = load(&format!("[server]\npublic_url = {bad:?}\n"), &[]).unwrap_err();
-            assert!(e.to_string().contains("server.public_url"), "{bad}: {e}");
-        }
-    }
-
-    #[test]
-    fn errors_name_the_key_and_its_source() {
-        let e = load("[server]\nprot = 1\n", &[]).unwrap_err();
-        assert_eq!(e.key, "server.prot");
-        assert!(e.to_string().contains("unknown key"), "{e}");
-        assert!(e.to_string().contains("chorus.toml"), "{e}");
-
-        let e = load("[server]\nport = \"eighty\"\n", &[]).unwrap_err();
-        assert_eq!(e.key, "server.port");
-
-        let e = load("", &[("CHORUS__SERVER__PORT", "99999")]).unwrap_err();
-        assert_eq!(e.key, "server.port");
-        assert!(e.to_string().contains("CHORUS__SERVER__PORT"), "{e}");
-
-        let e = load("", &[("CHORUS__SERVR__PORT", "1")]).unwrap_err();
-        assert_eq!(e.key, "servr");
-
-        let e = load("database_url = \"mysql://x\"\n", &[]).unwrap_err();
-        assert_eq!(e.key, "database_url");
-        let e = load("[log]\nformat = \"xml\"\n", &[]).unwrap_err();
-        assert_eq!(e.key, "log.format");
-        let e = load("[server]\nbind = \"localhost:80\"\n", &[]).unwrap_err();
-        assert_eq!(e.key, "server.bind");
-        let e = load("secret_key = \"c2hvcnQ=\"\n", &[]).unwrap_err();
-        assert_eq!(e.key, "secret_key");
-        let e = load("[server\nport = 1", &[]).unwrap_err();
-        assert!(e.to_string().contains("not valid TOML"), "{e}");
-        assert!(e.to_string().contains("line 1"), "{e}");
-    }
-
-    #[test]
-    fn the_bluesky_appview_for_numbers_is_an_http_url() {
-        let c = load("", &[]).unwrap();
-        assert_eq!(c.numbers.bluesky_appview_url, None);
-        let c = load(
-            "[numbers]\nbluesky_appview_url = \"https://public.api.bsky.app/\"\n",
-            &[],
-        )
-        .unwrap();
-        assert_eq!(
-            c.numbers.bluesky_appview_url.as_deref(),
-            Some("https://public.api.bsky.app")
-        );
-        let c = load(
-            "",
-            &[(
-                "CHORUS__NUMBERS__BLUESKY_APPVIEW_URL",
-                "http://localhost:2684",
-            )],
-        )
-        .unwrap();
-        assert_eq!(
-            c.numbers.bluesky_appview_url.as_deref(),
-            Some("http://localhost:2684")
-        );
-        for bad in ["wss://x", "public.api.bsky.app", "http//x"] {
-            let e = load(
-                &format!("[numbers]\nbluesky_appview_url = \"{bad}\"\n"),
-                &[],
-            )
-            .unwrap_err();
-            assert_eq!(e.key, "numbers.bluesky_appview_url", "{bad}");
-        }
-    }
-
-    #[test]
-    fn secret_key_file_is_created_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let c = Config::load(
-            None,
-            std::iter::empty(),
-            &Overrides {
-                data_dir: Some(dir.path().to_owned()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-        let k1 = c.secret_key().unwrap();
-        let k2 = c.secret_key().unwrap();
-        assert_eq!(k1, k2);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("secret.key"))
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
-    }
-
-    #[test]
-    fn outbound_settings_are_validated_and_reach_the_guard() {
-        use chorus_outbound::AddressClass::Loopback;
-        let c = Config::load(None, std::iter::empty(), &Overrides::default()).unwrap();
-        assert!(!c.outbound.allow_private_addresses && c.outbound.proxy.is_none());
-        assert!(
-            !c.outbound
-                .builder()
-                .build()
-                .unwrap()
-                .policy()
-                .allows(Loopback)
-        );
-
-        let c = load(
-            "[outbound]\nallow_private_addresses = true\nproxy = \"http://u:pw@proxy.internal:3128\"\n",
-            &[],
-        )
-        .unwrap();
-        assert!(c.outbound.allow_private_addresses);
-        assert!(
-            c.outbound
-                .builder()
-                .build()
-                .unwrap()
-                .policy()
-                .allows(Loopback)
-        );
-        assert!(
-            !format!("{c:?}").contains("pw@"),
-            "the proxy's credentials never print"
-        );
-
-        // ingest.allow_private_addresses opens feeds only.
-        let c = load("[ingest]\nallow_private_addresses = true\n", &[]).unwrap();
-        assert!(
-            !c.outbound
-                .builder()
-                .build()
-                .unwrap()
-                .policy()
-                .allows(Loopback)
-        );
-        let feeds = c.outbound.feed_builder(&c.ingest).build().unwrap();
-        assert!(feeds.policy().allows(Loopback));
-
-        let c = load("", &[("CHORUS__OUTBOUND__ALLOW_PRIVATE_ADDRESSES", "true")]).unwrap();
-        assert!(c.outbound.allow_private_addresses);
-
-        for bad in [
-            "socks5://p:1080",
-            "proxy.internal:3128",
-            "http://",
-            "http://p/x",
-            "http://p/?a",
-        ] {
-            let e = load(&format!("[outbound]\nproxy = \"{bad}\"\n"), &[]).unwrap_err();
-            assert_eq!(e.key, "outbound.proxy", "{bad}");
-            assert!(e.to_string().contains("chorus.toml"), "{e}");
-        }
-        let e = load("", &[("CHORUS__OUTBOUND__ALLOW_PRIVATE_ADDRESSES", "yes")]).unwrap_err();
-        assert_eq!(e.key, "outbound.allow_private_addresses");
-        assert!(
-            e.to_string()
-                .contains("CHORUS__OUTBOUND__ALLOW_PRIVATE_ADDRESSES"),
-            "{e}"
-        );
-        let e = load("[outbound]\nallow_private = true\n", &[]).unwrap_err();
-        assert_eq!(e.key, "outbound.allow_private");
-    }
-
-    #[test]
-    fn secrets_do_not_print() {
-        assert_eq!(format!("{:?}", Secret("hunter2".into())), "[redacted]");
-    }
-}
+mod tests;

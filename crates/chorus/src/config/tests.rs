@@ -1,0 +1,239 @@
+//! The configuration's tests: loading, overlaying, validating, and the errors' words.
+
+use super::*;
+
+fn load(toml: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chorus.toml");
+    std::fs::write(&path, toml).unwrap();
+    let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
+    Config::load(Some(&path), env, &Overrides::default())
+}
+
+#[test]
+fn defaults() {
+    let c = Config::load(None, std::iter::empty(), &Overrides::default()).unwrap();
+    assert_eq!(c.server.port, 8080);
+    assert_eq!(c.server.bind.to_string(), "127.0.0.1");
+    assert_eq!(
+        c.database,
+        DatabaseUrl::sqlite_in(Path::new("./chorus-data"))
+    );
+    assert!(!c.log.json);
+    assert!(!c.server.cookie_secure);
+    assert_eq!(c.public_url(8080), "http://localhost:8080");
+}
+
+#[test]
+fn env_overrides_file_and_flags_override_env() {
+    let c = load(
+        "[server]\nport = 9000\n",
+        &[
+            ("CHORUS__SERVER__PORT", "9100"),
+            ("CHORUS__LOG__FORMAT", "json"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(c.server.port, 9100);
+    assert!(c.log.json);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.toml");
+    std::fs::write(&path, "[server]\nport = 9000\n").unwrap();
+    let c = Config::load(
+        Some(&path),
+        [("CHORUS__SERVER__PORT".to_owned(), "9100".to_owned())],
+        &Overrides {
+            port: Some(9200),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(c.server.port, 9200);
+}
+
+#[test]
+fn the_public_url_is_a_plain_http_address() {
+    let c = load(
+        "[server]\npublic_url = \"https://chorus.example.com/\"\n",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(c.public_url(8080), "https://chorus.example.com");
+    assert!(c.server.cookie_secure);
+    for bad in [
+        "chorus.example.com",
+        "https://chorus.example.com/?x=1",
+        "https://user@chorus.example.com",
+        "https://chorus example.com",
+    ] {
+        let e = load(&format!("[server]\npublic_url = {bad:?}\n"), &[]).unwrap_err();
+        assert!(e.to_string().contains("server.public_url"), "{bad}: {e}");
+    }
+}
+
+#[test]
+fn errors_name_the_key_and_its_source() {
+    let e = load("[server]\nprot = 1\n", &[]).unwrap_err();
+    assert_eq!(e.key, "server.prot");
+    assert!(e.to_string().contains("unknown key"), "{e}");
+    assert!(e.to_string().contains("chorus.toml"), "{e}");
+
+    let e = load("[server]\nport = \"eighty\"\n", &[]).unwrap_err();
+    assert_eq!(e.key, "server.port");
+
+    let e = load("", &[("CHORUS__SERVER__PORT", "99999")]).unwrap_err();
+    assert_eq!(e.key, "server.port");
+    assert!(e.to_string().contains("CHORUS__SERVER__PORT"), "{e}");
+
+    let e = load("", &[("CHORUS__SERVR__PORT", "1")]).unwrap_err();
+    assert_eq!(e.key, "servr");
+
+    let e = load("database_url = \"mysql://x\"\n", &[]).unwrap_err();
+    assert_eq!(e.key, "database_url");
+    let e = load("[log]\nformat = \"xml\"\n", &[]).unwrap_err();
+    assert_eq!(e.key, "log.format");
+    let e = load("[server]\nbind = \"localhost:80\"\n", &[]).unwrap_err();
+    assert_eq!(e.key, "server.bind");
+    let e = load("secret_key = \"c2hvcnQ=\"\n", &[]).unwrap_err();
+    assert_eq!(e.key, "secret_key");
+    let e = load("[server\nport = 1", &[]).unwrap_err();
+    assert!(e.to_string().contains("not valid TOML"), "{e}");
+    assert!(e.to_string().contains("line 1"), "{e}");
+}
+
+#[test]
+fn the_bluesky_appview_for_numbers_is_an_http_url() {
+    let c = load("", &[]).unwrap();
+    assert_eq!(c.numbers.bluesky_appview_url, None);
+    let c = load(
+        "[numbers]\nbluesky_appview_url = \"https://public.api.bsky.app/\"\n",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        c.numbers.bluesky_appview_url.as_deref(),
+        Some("https://public.api.bsky.app")
+    );
+    let c = load(
+        "",
+        &[(
+            "CHORUS__NUMBERS__BLUESKY_APPVIEW_URL",
+            "http://localhost:2684",
+        )],
+    )
+    .unwrap();
+    assert_eq!(
+        c.numbers.bluesky_appview_url.as_deref(),
+        Some("http://localhost:2684")
+    );
+    for bad in ["wss://x", "public.api.bsky.app", "http//x"] {
+        let e = load(
+            &format!("[numbers]\nbluesky_appview_url = \"{bad}\"\n"),
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "numbers.bluesky_appview_url", "{bad}");
+    }
+}
+
+#[test]
+fn secret_key_file_is_created_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = Config::load(
+        None,
+        std::iter::empty(),
+        &Overrides {
+            data_dir: Some(dir.path().to_owned()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let k1 = c.secret_key().unwrap();
+    let k2 = c.secret_key().unwrap();
+    assert_eq!(k1, k2);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("secret.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
+
+#[test]
+fn outbound_settings_are_validated_and_reach_the_guard() {
+    use chorus_outbound::AddressClass::Loopback;
+    let c = Config::load(None, std::iter::empty(), &Overrides::default()).unwrap();
+    assert!(!c.outbound.allow_private_addresses && c.outbound.proxy.is_none());
+    assert!(
+        !c.outbound
+            .builder()
+            .build()
+            .unwrap()
+            .policy()
+            .allows(Loopback)
+    );
+
+    let c = load(
+        "[outbound]\nallow_private_addresses = true\nproxy = \"http://u:pw@proxy.internal:3128\"\n",
+        &[],
+    )
+    .unwrap();
+    assert!(c.outbound.allow_private_addresses);
+    assert!(
+        c.outbound
+            .builder()
+            .build()
+            .unwrap()
+            .policy()
+            .allows(Loopback)
+    );
+    assert!(
+        !format!("{c:?}").contains("pw@"),
+        "the proxy's credentials never print"
+    );
+
+    // ingest.allow_private_addresses opens feeds only.
+    let c = load("[ingest]\nallow_private_addresses = true\n", &[]).unwrap();
+    assert!(
+        !c.outbound
+            .builder()
+            .build()
+            .unwrap()
+            .policy()
+            .allows(Loopback)
+    );
+    let feeds = c.outbound.feed_builder(&c.ingest).build().unwrap();
+    assert!(feeds.policy().allows(Loopback));
+
+    let c = load("", &[("CHORUS__OUTBOUND__ALLOW_PRIVATE_ADDRESSES", "true")]).unwrap();
+    assert!(c.outbound.allow_private_addresses);
+
+    for bad in [
+        "socks5://p:1080",
+        "proxy.internal:3128",
+        "http://",
+        "http://p/x",
+        "http://p/?a",
+    ] {
+        let e = load(&format!("[outbound]\nproxy = \"{bad}\"\n"), &[]).unwrap_err();
+        assert_eq!(e.key, "outbound.proxy", "{bad}");
+        assert!(e.to_string().contains("chorus.toml"), "{e}");
+    }
+    let e = load("", &[("CHORUS__OUTBOUND__ALLOW_PRIVATE_ADDRESSES", "yes")]).unwrap_err();
+    assert_eq!(e.key, "outbound.allow_private_addresses");
+    assert!(
+        e.to_string()
+            .contains("CHORUS__OUTBOUND__ALLOW_PRIVATE_ADDRESSES"),
+        "{e}"
+    );
+    let e = load("[outbound]\nallow_private = true\n", &[]).unwrap_err();
+    assert_eq!(e.key, "outbound.allow_private");
+}
+
+#[test]
+fn secrets_do_not_print() {
+    assert_eq!(format!("{:?}", Secret("hunter2".into())), "[redacted]");
+}
