@@ -6,36 +6,11 @@ use std::collections::BTreeSet;
 
 use chorus_core::audit::Author;
 use chorus_core::links::LinkCode;
-use chorus_core::org::MarketInput;
-use chorus_store::{NewAccount, Store, StoreError, StoryInput, VariantInput};
+use chorus_store::{Store, StoreError, StoryInput, VariantInput};
 
 /// A market, an account and one story per body, each with one variant; answers the variants.
 async fn variants(store: &Store, bodies: &[&str]) -> Vec<i64> {
-    let sys = Author::system("test");
-    let market = store
-        .create_market(
-            &sys,
-            &MarketInput::parse("FI", "Finland", "FI", &["fi-FI".into()], "Europe/Helsinki")
-                .unwrap(),
-        )
-        .await
-        .unwrap()
-        .id;
-    let account = store
-        .connect_account(
-            &sys,
-            &NewAccount {
-                market_id: market,
-                network: "bluesky",
-                handle: "northwind.test",
-                external_id: "did:plc:abc",
-                service_url: "http://localhost:2583",
-                sealed: "sealed-bytes",
-            },
-        )
-        .await
-        .unwrap()
-        .id;
+    let (market, account) = crate::support::finland_with_account(store).await;
     let writer = crate::support::user(store, "writer@example.com", vec![]).await;
     let sys = Author::user(writer, "writer@example.com");
     let mut out = Vec::new();

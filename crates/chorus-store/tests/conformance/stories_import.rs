@@ -2,38 +2,10 @@
 //! created one by one, or nothing when any part fails.
 
 use chorus_core::audit::Author;
-use chorus_core::org::MarketInput;
 use chorus_core::stories::workflow::StoryState;
-use chorus_store::{AuditQuery, NewAccount, Store, StoreError, StoryInput, VariantInput};
+use chorus_store::{AuditQuery, Store, StoreError, StoryInput, VariantInput};
 
 use crate::support;
-
-async fn market_and_account(store: &Store) -> (chorus_core::MarketId, i64) {
-    let sys = Author::system("test");
-    let m = store
-        .create_market(
-            &sys,
-            &MarketInput::parse("FI", "Finland", "FI", &["fi-FI".into()], "Europe/Helsinki")
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let acct = store
-        .connect_account(
-            &sys,
-            &NewAccount {
-                market_id: m.id,
-                network: "bluesky",
-                handle: "northwind.test",
-                external_id: "did:plc:abc",
-                service_url: "http://localhost:2583",
-                sealed: "sealed-bytes",
-            },
-        )
-        .await
-        .unwrap();
-    (m.id, acct.id)
-}
 
 fn story(market: chorus_core::MarketId, title: &str) -> StoryInput {
     StoryInput {
@@ -55,7 +27,7 @@ fn variant(account: i64, body: String) -> VariantInput {
 }
 
 async fn a_plan_is_imported_in_one_transaction_with_its_audit(store: &Store) {
-    let (fi, acct) = market_and_account(store).await;
+    let (fi, acct) = crate::support::finland_with_account(store).await;
     let uid = support::user(store, "writer@example.com", vec![]).await;
     let author = Author::user(uid, "writer@example.com");
     let plan = [story(fi, "Autumn launch"), story(fi, "Winter teaser")];
@@ -96,7 +68,7 @@ async fn a_plan_is_imported_in_one_transaction_with_its_audit(store: &Store) {
 }
 
 async fn a_plan_that_fails_anywhere_leaves_nothing(store: &Store) {
-    let (fi, acct) = market_and_account(store).await;
+    let (fi, acct) = crate::support::finland_with_account(store).await;
     let uid = support::user(store, "writer@example.com", vec![]).await;
     let author = Author::user(uid, "writer@example.com");
     let before = store.stories(None, None, 100).await.unwrap().len();

@@ -5,11 +5,10 @@
 //! of a story that changed since it was loaded.
 
 use chorus_core::audit::Author;
-use chorus_core::org::MarketInput;
 use chorus_core::stories::workflow::{StoryState, Transition};
 use chorus_core::user::Membership;
 use chorus_core::{MarketId, Role, UserId};
-use chorus_store::{AuditQuery, NewAccount, Store, StoreError, StoryInput, VariantInput};
+use chorus_store::{AuditQuery, Store, StoreError, StoryInput, VariantInput};
 
 use crate::support;
 
@@ -22,31 +21,7 @@ struct World {
 }
 
 async fn world(store: &Store) -> World {
-    let sys = Author::system("test");
-    let market = store
-        .create_market(
-            &sys,
-            &MarketInput::parse("FI", "Finland", "FI", &["fi-FI".into()], "Europe/Helsinki")
-                .unwrap(),
-        )
-        .await
-        .unwrap()
-        .id;
-    let account = store
-        .connect_account(
-            &sys,
-            &NewAccount {
-                market_id: market,
-                network: "bluesky",
-                handle: "northwind.test",
-                external_id: "did:plc:abc",
-                service_url: "http://localhost:2583",
-                sealed: "sealed-bytes",
-            },
-        )
-        .await
-        .unwrap()
-        .id;
+    let (market, account) = crate::support::finland_with_account(store).await;
     let person = async |email: &str, role: Role| {
         let id = support::user(
             store,

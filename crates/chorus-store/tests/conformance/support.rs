@@ -117,3 +117,38 @@ macro_rules! conformance_suite {
     };
 }
 pub(crate) use conformance_suite;
+
+/// Finland (Europe/Helsinki) and a connected Bluesky account in it, as most story tests need:
+/// the market's id and the account's.
+pub async fn finland_with_account(store: &Store) -> (chorus_core::MarketId, i64) {
+    let sys = Author::system("test");
+    let m = store
+        .create_market(
+            &sys,
+            &chorus_core::org::MarketInput::parse(
+                "FI",
+                "Finland",
+                "FI",
+                &["fi-FI".into()],
+                "Europe/Helsinki",
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let acct = store
+        .connect_account(
+            &sys,
+            &chorus_store::NewAccount {
+                market_id: m.id,
+                network: "bluesky",
+                handle: "northwind.test",
+                external_id: "did:plc:abc",
+                service_url: "http://localhost:2583",
+                sealed: "sealed-bytes",
+            },
+        )
+        .await
+        .unwrap();
+    (m.id, acct.id)
+}
