@@ -123,15 +123,20 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
         tokio::spawn(w.run(stop_rx.clone()))
     });
     if let Some(listener) = listener {
+        let state = web_state(
+            config,
+            &store,
+            metrics,
+            web_key,
+            outbound,
+            public_url.clone(),
+        );
         serve_web(
             config,
             listener,
-            &store,
-            metrics,
+            state,
+            &public_url,
             demo.as_ref(),
-            web_key,
-            outbound,
-            public_url,
             stop_rx.clone(),
         )
         .await?;
@@ -159,16 +164,41 @@ async fn listen(config: &Config) -> anyhow::Result<tokio::net::TcpListener> {
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn serve_web(
+/// The web's state: its settings from `config`, and the use cases over `store` with the
+/// installation's key, guarded client and public address.
+fn web_state(
     config: &Config,
-    listener: tokio::net::TcpListener,
     store: &Store,
     metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
-    demo: Option<&crate::demo::Loaded>,
     key: chorus_networks::bluesky::SecretKey,
     outbound: chorus_outbound::Client,
     public_url: chorus_core::links::PublicBase,
+) -> AppState {
+    let web = WebConfig {
+        session_ttl: config.server.session_ttl,
+        cookie_secure: config.server.cookie_secure,
+        max_body_bytes: config.server.max_body_bytes,
+        login_limits: LoginLimits::default(),
+        trusted_proxies: config.server.trusted_proxies.clone(),
+        metrics_token: config
+            .server
+            .metrics_token
+            .as_ref()
+            .map(|t| MetricsToken::new(t.0.clone())),
+        external_images: config.server.external_images,
+    };
+    AppState::new(store.clone(), web, metrics)
+        .with_secret_key(key)
+        .with_outbound(outbound)
+        .with_public_url(public_url)
+}
+
+async fn serve_web(
+    config: &Config,
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    public_url: &chorus_core::links::PublicBase,
+    demo: Option<&crate::demo::Loaded>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let bound = listener.local_addr()?;
@@ -183,23 +213,6 @@ async fn serve_web(
     out.flush()?;
     drop(out);
     tracing::info!(%url, address = %bound, "serving");
-    let web = WebConfig {
-        session_ttl: config.server.session_ttl,
-        cookie_secure: config.server.cookie_secure,
-        max_body_bytes: config.server.max_body_bytes,
-        login_limits: LoginLimits::default(),
-        trusted_proxies: config.server.trusted_proxies.clone(),
-        metrics_token: config
-            .server
-            .metrics_token
-            .as_ref()
-            .map(|t| MetricsToken::new(t.0.clone())),
-        external_images: config.server.external_images,
-    };
-    let state = AppState::new(store.clone(), web, metrics)
-        .with_secret_key(key)
-        .with_outbound(outbound)
-        .with_public_url(public_url);
     chorus_web::serve(listener, state, async move {
         let _ = stop.wait_for(|s| *s).await;
     })
