@@ -1,8 +1,12 @@
 //! The audit log's vocabulary: who did what to which thing, with the state before and after.
 
+pub mod describe;
+
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{MarketId, UserId};
+
+pub use describe::{Described, Names, describe};
 
 /// One change, as recorded. `before`/`after` are JSON snapshots of the changed thing (absent on
 /// create and delete respectively); secrets never appear in them.

@@ -194,6 +194,10 @@ pub struct AuditQuery {
     /// Only entries with an id below this (for paging back in time).
     pub before_id: Option<i64>,
     pub limit: i64,
+    /// Only entries made at or after this instant (ms since the epoch).
+    pub from_ms: Option<i64>,
+    /// Only entries made before this instant (ms since the epoch).
+    pub to_ms: Option<i64>,
 }
 
 impl Store {
@@ -205,6 +209,7 @@ impl Store {
              before_json, after_json FROM audit_log \
              WHERE ($1 IS NULL OR subject_type = $1) AND ($2 IS NULL OR subject_id = $2) \
              AND ($3 IS NULL OR actor_id = $3) AND ($4 IS NULL OR id < $4) \
+             AND ($6 IS NULL OR at >= $6) AND ($7 IS NULL OR at < $7) \
              ORDER BY id DESC LIMIT $5",
         )
         .bind(q.subject_type.as_deref())
@@ -212,6 +217,8 @@ impl Store {
         .bind(q.actor_id.map(|u| u.0))
         .bind(q.before_id)
         .bind(limit)
+        .bind(q.from_ms)
+        .bind(q.to_ms)
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(entry_from_row).collect()

@@ -223,6 +223,25 @@ impl Store {
         load_story(&mut *self.pool().acquire().await?, id).await
     }
 
+    /// The titles of the stories among `ids` that exist (e.g. to name them in the audit log).
+    pub async fn story_titles(
+        &self,
+        ids: &[i64],
+    ) -> Result<std::collections::BTreeMap<i64, String>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let sql = format!(
+            "SELECT id, title FROM stories WHERE id IN ({})",
+            crate::in_list(1, ids.len())
+        );
+        let binds = ids.iter().map(|id| crate::direct::Bind::I(*id)).collect();
+        let rows = self
+            .read_all(sql, binds, |r| Ok((r.i64("id")?, r.string("title")?)))
+            .await?;
+        Ok(rows.into_iter().collect())
+    }
+
     /// Stories in `markets` (all when `None`), most recently changed first, optionally in one
     /// state. Lists leave `principles` empty ([`Store::story`] loads them), not `changed_by`:
     /// what the workflow offers from a list is what it offers on the story.

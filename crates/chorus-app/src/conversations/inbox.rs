@@ -3,7 +3,6 @@
 //! shows (what the caller may do there, the accounts to reply from, the first-response clock,
 //! the history).
 
-use chorus_core::audit::AuditEntry;
 use chorus_core::conversations::{
     AssigneeFilter, ConversationId, ListeningQuery, NetworkName, QueryId, Sentiment, Status,
     language_code, tag,
@@ -336,8 +335,8 @@ pub struct ThreadView {
     /// The first-response target of the conversation's (first readable) market, in minutes.
     pub target_minutes: Option<i64>,
     pub first_response: FirstResponse,
-    /// Its audit entries, newest first.
-    pub history: Vec<AuditEntry>,
+    /// Its audit entries in words, newest first.
+    pub history: Vec<crate::audit::AuditLine>,
     pub assignees: Vec<(UserId, String)>,
 }
 
@@ -398,6 +397,7 @@ pub async fn thread(app: &App, caller: &Caller, id: i64) -> Result<ThreadView> {
             ..AuditQuery::default()
         })
         .await?;
+    let history = crate::audit::in_words(app, history).await?;
     let assignees = assignees(app, &conversation.visible).await?;
     Ok(ThreadView {
         conversation,

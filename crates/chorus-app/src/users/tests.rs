@@ -76,6 +76,8 @@ impl World {
             .store
             .audit_entries(&AuditQuery {
                 limit: 500,
+                from_ms: None,
+                to_ms: None,
                 ..AuditQuery::default()
             })
             .await
@@ -218,6 +220,8 @@ async fn the_operator_adds_anyone_and_names_fields_on_bad_input() {
         .store
         .audit_entries(&AuditQuery {
             limit: 1,
+            from_ms: None,
+            to_ms: None,
             ..AuditQuery::default()
         })
         .await

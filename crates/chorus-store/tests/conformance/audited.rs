@@ -18,6 +18,8 @@ async fn audit_count(store: &Store) -> usize {
     store
         .audit_entries(&AuditQuery {
             limit: 500,
+            from_ms: None,
+            to_ms: None,
             ..AuditQuery::default()
         })
         .await
@@ -63,6 +65,8 @@ async fn concurrent_revokes_are_audited_once(store: &Store) {
             subject_type: Some("user".into()),
             subject_id: Some(user.to_string()),
             limit: 50,
+            from_ms: None,
+            to_ms: None,
             ..AuditQuery::default()
         })
         .await

@@ -117,6 +117,8 @@ async fn listening_queries_are_audited_and_versioned(store: &Store) {
         .audit_entries(&AuditQuery {
             subject_type: Some("listening_query".into()),
             limit: 50,
+            from_ms: None,
+            to_ms: None,
             ..AuditQuery::default()
         })
         .await

@@ -450,6 +450,38 @@ async fn every_change_is_audited(store: &Store) {
         page.iter().map(|e| e.id).collect::<Vec<_>>(),
         [all[3].id, all[4].id]
     );
+
+    // A time window: `from_ms` inclusive, `to_ms` exclusive.
+    let first = all.iter().map(|e| e.at_ms).min().unwrap();
+    let last = all.iter().map(|e| e.at_ms).max().unwrap();
+    let window = |from_ms, to_ms| AuditQuery {
+        from_ms,
+        to_ms,
+        ..Default::default()
+    };
+    let within = store
+        .audit_entries(&window(Some(first), Some(last + 1)))
+        .await
+        .unwrap();
+    assert_eq!(within.len(), all.len());
+    let after = store
+        .audit_entries(&window(Some(last + 1), None))
+        .await
+        .unwrap();
+    assert!(after.is_empty(), "{after:?}");
+    let before = store
+        .audit_entries(&window(None, Some(first)))
+        .await
+        .unwrap();
+    assert!(before.is_empty(), "{before:?}");
+    let by_nobody = store
+        .audit_entries(&AuditQuery {
+            actor_id: Some(chorus_core::UserId(987_654)),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(by_nobody.is_empty());
 }
 
 async fn settings_set_once(store: &Store) {

@@ -15,6 +15,8 @@ async fn password_audit(store: &Store, user: UserId) -> Vec<chorus_core::audit::
             subject_type: Some("user".into()),
             subject_id: Some(user.to_string()),
             limit: 50,
+            from_ms: None,
+            to_ms: None,
             ..AuditQuery::default()
         })
         .await

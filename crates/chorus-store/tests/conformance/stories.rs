@@ -398,6 +398,13 @@ async fn transitions_are_atomic_and_notify(store: &Store) {
     assert!(log.iter().any(
         |e| e.action == "story.reject" && e.after.as_ref().unwrap()["reason"] == "add a source"
     ));
+    // Titles by id, for naming stories in the audit log; an unknown id is left out.
+    let titles = store.story_titles(&[s.id, 987_654]).await.unwrap();
+    assert_eq!(
+        titles.into_iter().collect::<Vec<_>>(),
+        [(s.id, s.title.clone())]
+    );
+    assert!(store.story_titles(&[]).await.unwrap().is_empty());
 }
 
 async fn post_rules_are_audited(store: &Store) {

@@ -59,6 +59,8 @@ async fn a_plan_is_imported_in_one_transaction_with_its_audit(store: &Store) {
                 actor_id: None,
                 before_id: None,
                 limit: 10,
+                from_ms: None,
+                to_ms: None,
             })
             .await
             .unwrap();
@@ -110,6 +112,8 @@ async fn a_plan_that_fails_anywhere_leaves_nothing(store: &Store) {
             actor_id: None,
             before_id: None,
             limit: 10,
+            from_ms: None,
+            to_ms: None,
         })
         .await
         .unwrap();

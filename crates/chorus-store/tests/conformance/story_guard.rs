@@ -33,6 +33,8 @@ async fn everything(store: &Store, story: i64) -> Everything {
         audit_entries: store
             .audit_entries(&AuditQuery {
                 limit: 500,
+                from_ms: None,
+                to_ms: None,
                 ..AuditQuery::default()
             })
             .await
@@ -271,6 +273,8 @@ async fn open_work_changes_and_returns_to_draft(store: &Store) {
             subject_type: Some("story".into()),
             subject_id: Some(s.id.to_string()),
             limit: 3,
+            from_ms: None,
+            to_ms: None,
             ..AuditQuery::default()
         })
         .await
@@ -338,6 +342,8 @@ async fn concurrent_transitions_apply_once(store: &Store) {
             subject_type: Some("story".into()),
             subject_id: Some(s.id.to_string()),
             limit: 50,
+            from_ms: None,
+            to_ms: None,
             ..AuditQuery::default()
         })
         .await

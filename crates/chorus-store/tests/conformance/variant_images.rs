@@ -14,6 +14,8 @@ async fn actions(store: &Store, story: i64) -> Vec<String> {
             actor_id: None,
             before_id: None,
             limit: 50,
+            from_ms: None,
+            to_ms: None,
         })
         .await
         .unwrap();

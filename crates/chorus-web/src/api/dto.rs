@@ -211,7 +211,12 @@ pub struct AuditEntryDto {
     pub id: i64,
     /// RFC 3339.
     pub at: String,
+    /// How the actor was known when they made the change (an email, or "system (…)").
     pub actor: String,
+    /// The actor's id; absent for the system.
+    pub actor_id: Option<i64>,
+    /// The change in words, without the actor, e.g. "approved the story “Holiday gift guide”".
+    pub summary: String,
     pub action: String,
     pub subject_type: String,
     pub subject_id: String,

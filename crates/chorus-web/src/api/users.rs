@@ -186,9 +186,16 @@ pub async fn revoke(
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct AuditParams {
-    /// e.g. `principle`, `user`, `market`, `team`.
+    /// e.g. `story`, `campaign`, `conversation`, `listening_query`, `principle`, `rule`,
+    /// `user`, `team`, `market`, `account`, `api_token`, `organization`.
     subject_type: Option<String>,
     subject_id: Option<String>,
+    /// Only changes made by this user (their id).
+    actor: Option<String>,
+    /// First day, YYYY-MM-DD (UTC), inclusive.
+    from: Option<String>,
+    /// Last day, YYYY-MM-DD (UTC), inclusive.
+    to: Option<String>,
     /// Entries older than this id (paging).
     before: Option<i64>,
     /// At most 500; default 50.
@@ -206,18 +213,24 @@ pub async fn audit(
     let filter = AuditFilter {
         subject_type: p.subject_type,
         subject_id: p.subject_id,
+        actor: p.actor,
+        from: p.from,
+        to: p.to,
         before: p.before,
         limit: p.limit,
     };
-    let entries = audit::entries(&state.app, &id.caller, &filter).await?;
+    let log = audit::log(&state.app, &id.caller, &filter).await?;
     let markets = org::markets(&state.app, &id.caller).await?;
     Ok(Json(
-        entries
+        log.lines
             .into_iter()
-            .map(|e| AuditEntryDto {
+            .map(|line| (line.sentence, line.entry))
+            .map(|(summary, e)| AuditEntryDto {
                 id: e.id,
                 at: crate::ui::iso_time(e.at_ms),
                 actor: e.actor_label,
+                actor_id: e.actor_id.map(|u| u.0),
+                summary,
                 action: e.action,
                 subject_type: e.subject_type,
                 subject_id: e.subject_id,

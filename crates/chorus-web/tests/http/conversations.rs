@@ -418,8 +418,8 @@ async fn pages_escape_post_text_and_check_queries_live() {
     let (_, html) = b.get_html(&format!("/conversations/{id}")).await;
     assert!(html.contains("#urgent"));
     assert!(
-        html.contains("status: new → open"),
-        "history shows the change"
+        html.contains("marked it open, tagged it “urgent” in the conversation"),
+        "history shows the change in words: {html}"
     );
 
     // The live check answers with a caret under the problem; the preview runs over stored posts.

@@ -6,6 +6,7 @@ mod support;
 
 mod accounts;
 mod api;
+mod audit_log;
 mod auth;
 mod bad_input;
 mod conversations;

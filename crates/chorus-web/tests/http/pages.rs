@@ -172,12 +172,10 @@ async fn market_leads_manage_only_their_market_and_admins_read_the_audit_log() {
     let admin = Browser::login_as(&app, Role::Admin).await;
     let (status, html) = admin.get_html("/admin/audit").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("team.create"));
     assert!(
-        html.contains(&email(Role::MarketLead)),
-        "who made the change"
+        html.contains("<strong>Market lead</strong> created the team “Community care”"),
+        "who did what, in a sentence: {html}"
     );
-    assert!(html.contains("Community care"), "the after value");
 }
 
 #[tokio::test]

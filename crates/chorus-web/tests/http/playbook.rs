@@ -19,6 +19,8 @@ async fn audited(app: &TestApp, subject_type: &str) -> Vec<String> {
             actor_id: None,
             before_id: None,
             limit: 50,
+            from_ms: None,
+            to_ms: None,
         })
         .await
         .unwrap()

@@ -64,6 +64,8 @@ async fn snapshot(app: &TestApp) -> (Vec<chorus_store::UserWithMemberships>, usi
         .store
         .audit_entries(&AuditQuery {
             limit: 500,
+            from_ms: None,
+            to_ms: None,
             ..AuditQuery::default()
         })
         .await

@@ -99,6 +99,8 @@ async fn queries_are_imported_all_or_none_and_listed() {
         .audit_entries(&AuditQuery {
             subject_type: Some("listening_query".into()),
             limit: 10,
+            from_ms: None,
+            to_ms: None,
             ..AuditQuery::default()
         })
         .await

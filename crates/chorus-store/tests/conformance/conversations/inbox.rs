@@ -276,6 +276,8 @@ async fn inbox_filters_and_pages(store: &Store) {
             subject_type: Some("conversation".into()),
             subject_id: Some(ids[0].to_string()),
             limit: 50,
+            from_ms: None,
+            to_ms: None,
             ..AuditQuery::default()
         })
         .await

@@ -1,13 +1,15 @@
-//! The audit log: every change, who made it, when, and the fields before and after. Admins only.
+//! The audit log: every change, who made it and when, one sentence each ("Sanna Korhonen
+//! approved the story “Holiday gift guide”"), with the changed fields behind a disclosure.
+//! Filters by kind of thing, person and date. Admins only.
 
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
-use chorus_app::audit::{self, AuditFilter};
+use chorus_app::audit::{self, AuditFilter, KINDS};
 use chorus_app::org;
-use chorus_core::audit::{FieldChange, diff};
+use chorus_core::audit::FieldChange;
 use serde::Deserialize;
 
 use super::Tabs;
@@ -20,14 +22,11 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/admin/audit", get(page))
 }
 
-const PAGE_SIZE: i64 = 50;
-
 struct Entry {
     id: i64,
-    action: String,
     tone: &'static str,
-    subject: String,
     actor: String,
+    sentence: String,
     market: String,
     at: String,
     at_iso: String,
@@ -40,16 +39,36 @@ struct AuditPage {
     shell: Shell,
     tabs: Tabs,
     entries: Vec<Entry>,
-    subject: String,
-    subject_id: String,
+    kinds: &'static [(&'static str, &'static str)],
+    people: Vec<(String, String)>,
+    filter: Params,
+    /// The filter as a query string (without `before`), for paging.
+    query: String,
     older: Option<i64>,
 }
 
-#[derive(Deserialize)]
-struct Filter {
-    subject: Option<String>,
-    id: Option<String>,
+/// The filter as typed (shown back in the form), and the page to start from.
+#[derive(Default, Deserialize)]
+struct Params {
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    actor: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
     before: Option<i64>,
+}
+
+impl Params {
+    fn is_empty(&self) -> bool {
+        [&self.subject, &self.id, &self.actor, &self.from, &self.to]
+            .iter()
+            .all(|s| s.trim().is_empty())
+    }
 }
 
 fn tone(action: &str) -> &'static str {
@@ -58,6 +77,7 @@ fn tone(action: &str) -> &'static str {
     } else if action.ends_with(".delete")
         || action.ends_with(".revoke")
         || action.ends_with("_remove")
+        || action.ends_with(".failed")
     {
         "danger"
     } else {
@@ -68,45 +88,60 @@ fn tone(action: &str) -> &'static str {
 async fn page(
     State(state): State<AppState>,
     PageUser(id): PageUser,
-    Query(f): Query<Filter>,
+    Query(p): Query<Params>,
 ) -> Result<Response, PageError> {
+    let f = p;
+    let some = |s: &str| Some(s.to_owned());
     let filter = AuditFilter {
-        subject_type: f.subject,
-        subject_id: f.id,
+        subject_type: some(&f.subject),
+        subject_id: some(&f.id),
+        actor: some(&f.actor),
+        from: some(&f.from),
+        to: some(&f.to),
         before: f.before,
-        limit: Some(PAGE_SIZE),
+        limit: None,
     };
-    let rows = audit::entries(&state.app, &id.caller, &filter).await?;
+    let log = audit::log(&state.app, &id.caller, &filter).await?;
     let markets = org::markets(&state.app, &id.caller).await?;
-    let older = (rows.len() as i64 == PAGE_SIZE)
-        .then(|| rows.last().map(|e| e.id))
-        .flatten();
-    let entries = rows
-        .iter()
-        .map(|e| Entry {
-            id: e.id,
-            action: e.action.clone(),
-            tone: tone(&e.action),
-            subject: format!("{} {}", e.subject_type, e.subject_id),
-            actor: e.actor_label.clone(),
-            market: e
+    let entries = log
+        .lines
+        .into_iter()
+        .map(|l| Entry {
+            id: l.entry.id,
+            tone: tone(&l.entry.action),
+            actor: l.actor,
+            sentence: l.sentence,
+            market: l
+                .entry
                 .market_id
                 .and_then(|mid| markets.iter().find(|m| m.id == mid))
                 .map(|m| m.code.to_string())
                 .unwrap_or_default(),
-            at: format_time(e.at_ms),
-            at_iso: iso_time(e.at_ms),
-            changes: diff(e.before.as_ref(), e.after.as_ref()),
+            at: format_time(l.entry.at_ms),
+            at_iso: iso_time(l.entry.at_ms),
+            changes: l.changes,
         })
         .collect();
     let shell = Shell::with_markets(&state, &id, &markets, "admin", "Audit log").await?;
-    let shown = |s: Option<String>| s.map(|s| s.trim().to_owned()).unwrap_or_default();
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("subject", f.subject.trim())
+        .append_pair("id", f.id.trim())
+        .append_pair("actor", f.actor.trim())
+        .append_pair("from", f.from.trim())
+        .append_pair("to", f.to.trim())
+        .finish();
     Ok(render(&AuditPage {
         shell,
         tabs: Tabs::new(&id, "audit"),
         entries,
-        subject: shown(filter.subject_type),
-        subject_id: shown(filter.subject_id),
-        older,
+        kinds: &KINDS,
+        people: log
+            .people
+            .into_iter()
+            .map(|(id, name)| (id.0.to_string(), name))
+            .collect(),
+        filter: f,
+        query,
+        older: log.older,
     }))
 }

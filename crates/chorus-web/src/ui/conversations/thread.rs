@@ -10,7 +10,6 @@ use axum::routing::{get, post};
 use chorus_app::conversations::inbox::{self, FirstResponse, ReplyBlocked};
 use chorus_app::conversations::replies::{self, ReplyFields};
 use chorus_app::conversations::{Account, Reply, StoredPost, changes, post_url};
-use chorus_core::audit::AuditEntry;
 use chorus_core::conversations::Status;
 use serde::Deserialize;
 
@@ -86,28 +85,6 @@ fn depth(post: &StoredPost, thread: &[StoredPost]) -> usize {
     d
 }
 
-fn describe(e: &AuditEntry) -> String {
-    let after = e.after.as_ref();
-    match e.action.as_str() {
-        "conversation.note" => "added a note".into(),
-        "conversation.reply" => "wrote a reply".into(),
-        "conversation.reply_sent" => "reply published".into(),
-        "conversation.update" => chorus_core::audit::diff(e.before.as_ref(), after)
-            .iter()
-            .map(|c| {
-                format!(
-                    "{}: {} → {}",
-                    c.field,
-                    c.before.as_deref().unwrap_or("—"),
-                    c.after.as_deref().unwrap_or("—")
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
-        other => other.to_owned(),
-    }
-}
-
 /// The first response against the target, in words.
 fn first_response_text(f: FirstResponse) -> String {
     match f {
@@ -155,10 +132,10 @@ async fn show(
     let history = view
         .history
         .iter()
-        .map(|e| HistoryLine {
-            when: format_time(e.at_ms),
-            who: e.actor_label.clone(),
-            what: describe(e),
+        .map(|line| HistoryLine {
+            when: format_time(line.entry.at_ms),
+            who: line.actor.clone(),
+            what: line.sentence.clone(),
         })
         .collect();
     let thread_posts = detail.thread.clone();

@@ -140,6 +140,8 @@ async fn campaigns_go_live_only_with_an_objective_with_a_target() {
             actor_id: None,
             before_id: None,
             limit: 10,
+            from_ms: None,
+            to_ms: None,
         })
         .await
         .unwrap();
@@ -223,6 +225,8 @@ async fn rules_are_edited_by_admins_and_global_leads_and_audited() {
             actor_id: None,
             before_id: None,
             limit: 10,
+            from_ms: None,
+            to_ms: None,
         })
         .await
         .unwrap();

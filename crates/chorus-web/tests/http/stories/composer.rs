@@ -287,6 +287,8 @@ async fn composer_page_renders_live_check_wiring() {
             actor_id: None,
             before_id: None,
             limit: 1,
+            from_ms: None,
+            to_ms: None,
         })
         .await
         .unwrap();

@@ -253,6 +253,8 @@ async fn approvals(app: &TestApp, sid: i64) -> usize {
             actor_id: None,
             before_id: None,
             limit: 100,
+            from_ms: None,
+            to_ms: None,
         })
         .await
         .unwrap()
@@ -336,6 +338,8 @@ async fn a_lead_who_changed_a_contributors_story_cannot_approve_it_on_either_doo
                     actor_id: Some(other),
                     before_id: None,
                     limit: 10,
+                    from_ms: None,
+                    to_ms: None,
                 })
                 .await
                 .unwrap();

@@ -44,6 +44,8 @@ async fn campaign_log(app: &TestApp, id: i64) -> Vec<String> {
             actor_id: None,
             before_id: None,
             limit: 50,
+            from_ms: None,
+            to_ms: None,
         })
         .await
         .unwrap()

@@ -40,6 +40,8 @@ async fn snapshot(app: &TestApp, sid: i64) -> Snapshot {
             actor_id: None,
             before_id: None,
             limit: 1000,
+            from_ms: None,
+            to_ms: None,
         })
         .await
         .unwrap()

@@ -32,6 +32,8 @@ async fn moves(app: &TestApp, story: i64) -> usize {
             actor_id: None,
             before_id: None,
             limit: 50,
+            from_ms: None,
+            to_ms: None,
         })
         .await
         .unwrap()

@@ -183,6 +183,8 @@ async fn dst_gaps_are_refused_and_folds_take_the_first_time_in_both_hemispheres(
             actor_id: None,
             before_id: None,
             limit: 10,
+            from_ms: None,
+            to_ms: None,
         })
         .await
         .unwrap();

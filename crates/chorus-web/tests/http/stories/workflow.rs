@@ -391,6 +391,8 @@ async fn pages_take_a_story_from_draft_to_scheduled_with_comments_notifications_
             actor_id: None,
             before_id: None,
             limit: 100,
+            from_ms: None,
+            to_ms: None,
         })
         .await
         .unwrap();
