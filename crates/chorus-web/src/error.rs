@@ -228,6 +228,13 @@ impl IntoResponse for AppError {
     }
 }
 
+/// What a page error said, kept on its response so the layout can show it again.
+#[derive(Debug, Clone)]
+pub struct ShownError {
+    pub message: String,
+    pub not_found: bool,
+}
+
 /// The same errors as an HTML page, for the UI.
 #[derive(Debug)]
 pub struct PageError(pub AppError);
@@ -251,7 +258,14 @@ impl IntoResponse for PageError {
             reason: status.canonical_reason().unwrap_or("Error"),
             message: err.public_message(),
         };
-        (status, Html(page.render_html())).into_response()
+        let mut response = (status, Html(page.render_html())).into_response();
+        // The standalone page renders whatever happens (the database may be down); for a
+        // signed-in person, `auth::identify` puts the same words inside the layout.
+        response.extensions_mut().insert(ShownError {
+            message: page.message,
+            not_found: matches!(err, AppError::NotFound(_)),
+        });
+        response
     }
 }
 

@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chorus_app::{Caller, auth};
 use chorus_core::user::User;
 
-use crate::error::{AppError, PageError};
+use crate::error::{AppError, PageError, ShownError};
 use crate::state::AppState;
 
 /// The authenticated user of this request.
@@ -35,7 +35,27 @@ pub struct Identity {
 /// Middleware: resolves the identity and checks CSRF, then calls the handler.
 pub async fn identify(State(state): State<AppState>, req: Request, next: Next) -> Response {
     match resolve(&state, req).await {
-        Ok(req) => next.run(req).await,
+        Ok(req) => {
+            // A page error for someone signed in is shown inside the layout, with the
+            // navigation and a way back (an htmx fragment request keeps the bare answer).
+            let signed_in = req
+                .extensions()
+                .get::<Identity>()
+                .filter(|id| id.csrf.is_some())
+                .filter(|_| !req.headers().contains_key("hx-request"))
+                .cloned();
+            let path = req.uri().path().to_owned();
+            let response = next.run(req).await;
+            let shown = response.extensions().get::<ShownError>().cloned();
+            match (signed_in, shown) {
+                (Some(id), Some(shown)) => {
+                    crate::ui::error_in_layout(&state, &id, &path, response.status(), shown)
+                        .await
+                        .unwrap_or(response)
+                }
+                _ => response,
+            }
+        }
         Err(err) => {
             if req_is_api_path(&err.1) {
                 err.0.into_response()

@@ -211,6 +211,71 @@ pub async fn not_found(uri: axum::http::Uri) -> Response {
     PageError(AppError::NotFound("page")).into_response()
 }
 
+/// A page error inside the layout: the navigation, what went wrong in words, and a way back
+/// to the section the person was in.
+#[derive(Template)]
+#[template(path = "error_in_layout.html")]
+struct ErrorInLayout {
+    shell: Shell,
+    message: String,
+    not_found: bool,
+    /// (href, label) of the section the failed page belongs to.
+    back: Option<(&'static str, &'static str)>,
+}
+
+/// The sections a path can belong to, as (path prefix, nav section, label).
+const SECTIONS: [(&str, &str, &str); 8] = [
+    ("/playbook", "playbook", "Playbook"),
+    ("/stories", "stories", "Stories"),
+    ("/conversations", "conversations", "Conversations"),
+    ("/numbers", "numbers", "Numbers"),
+    ("/reach", "reach", "Reach"),
+    ("/notifications", "notifications", "Notifications"),
+    ("/admin", "admin", "Admin"),
+    ("/account", "", "your account"),
+];
+
+/// [`ErrorInLayout`] for `id`, or `None` when the layout cannot be built (the bare page stays).
+pub(crate) async fn error_in_layout(
+    state: &AppState,
+    id: &Identity,
+    path: &str,
+    status: StatusCode,
+    shown: crate::error::ShownError,
+) -> Option<Response> {
+    let section = SECTIONS
+        .iter()
+        .find(|(prefix, _, _)| path == *prefix || path.starts_with(&format!("{prefix}/")));
+    let title = if shown.not_found {
+        "Not found"
+    } else {
+        match status {
+            StatusCode::FORBIDDEN => "Not allowed",
+            StatusCode::CONFLICT => "Not possible now",
+            s if s.is_server_error() => "Something went wrong",
+            _ => "That did not work",
+        }
+    };
+    let shell = Shell::new(state, id, section.map_or("", |s| s.1), title)
+        .await
+        .ok()?;
+    let page = ErrorInLayout {
+        shell,
+        message: shown.message,
+        not_found: shown.not_found,
+        back: section.map(|(prefix, _, label)| (*prefix, *label)),
+    };
+    let html = page.render().ok()?;
+    Some(
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            html,
+        )
+            .into_response(),
+    )
+}
+
 /// Formats milliseconds since the epoch as "26 Nov 2026, 09:14 UTC".
 pub fn format_time(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)

@@ -204,3 +204,58 @@ async fn untrusted_text_is_escaped() {
     assert!(!html.contains("<img src=x"), "raw HTML escaped");
     assert!(!html.contains("javascript:alert"), "dangerous link removed");
 }
+
+#[tokio::test]
+async fn refusals_and_missing_pages_keep_the_layout_and_a_way_back() {
+    let app = spawn_app().await;
+    let contributor = Browser::login_as(&app, Role::Contributor).await;
+    let (status, html) = contributor.get_html("/admin/audit").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        html.contains(r#"class="nav__link" href="/stories""#),
+        "the navigation stays: {html}"
+    );
+    assert!(html.contains("Not allowed"), "{html}");
+    assert!(
+        html.contains(r#"href="/admin">Back to Admin</a>"#),
+        "{html}"
+    );
+
+    let (status, html) = contributor.get_html("/stories/987654").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("There is nothing here for you"), "{html}");
+    assert!(
+        html.contains(r#"href="/stories">Back to Stories</a>"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"aria-current="page""#),
+        "Stories is the current section"
+    );
+
+    let (status, html) = contributor.get_html("/no-such-page").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("Go to the playbook"), "{html}");
+
+    // An htmx fragment request keeps the bare answer (htmx swaps no error pages in).
+    let r = contributor
+        .with_cookie(contributor.http.get(contributor.url("/stories/987654")))
+        .header("HX-Request", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(!r.text().await.unwrap().contains("nav__link"));
+
+    // Signed out, nobody's layout: the login page as before.
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = anonymous
+        .get(format!("{}/stories/987654", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_redirection(), "{}", r.status());
+}

@@ -171,7 +171,7 @@ impl Browser {
         format!("{}{path}", self.base)
     }
 
-    fn with_cookie(&self, rb: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    pub fn with_cookie(&self, rb: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match &self.session {
             Some(s) => rb.header(COOKIE, format!("chorus_session={s}")),
             None => rb,
