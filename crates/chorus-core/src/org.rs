@@ -1,5 +1,7 @@
 //! The organization's shape: markets (with their locales and timezone) and their teams.
 
+pub mod choices;
+
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{MarketId, TeamId};

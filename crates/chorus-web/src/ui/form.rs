@@ -18,6 +18,15 @@ impl FormData {
             .unwrap_or("")
     }
 
+    /// Every value of `name`, in order (checkboxes, multiple selects).
+    pub fn get_all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
     /// Pairs whose name starts with `prefix`, with the prefix removed.
     pub fn with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> {
         self.0

@@ -259,3 +259,70 @@ async fn refusals_and_missing_pages_keep_the_layout_and_a_way_back() {
         .unwrap();
     assert!(r.status().is_redirection(), "{}", r.status());
 }
+
+#[tokio::test]
+async fn a_market_is_set_up_from_choices_not_free_text() {
+    let app = spawn_app().await;
+    let admin = Browser::login_as(&app, Role::Admin).await;
+    let (status, html) = admin.get_html("/admin/markets/FI").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(r#"<option value="FI" selected>Finland (FI)</option>"#),
+        "{html}"
+    );
+    assert!(html.contains(r#"<option value="MX">Mexico (MX)</option>"#));
+    assert!(
+        html.contains(r#"<optgroup label="In Finland"><option value="Europe/Helsinki" selected>Europe/Helsinki</option></optgroup>"#),
+        "the country's zones first: {html}"
+    );
+    assert!(html.contains(r#"<optgroup label="America">"#));
+    assert!(html.contains(r#"name="locales" value="fi-FI" checked> Finnish (Finland) · fi-FI"#));
+    assert!(html.contains(r#"name="locales" value="sv-FI"> Swedish (Finland) · sv-FI"#));
+
+    // Ticked boxes arrive one value each, in order; the first is the main language.
+    let r = admin
+        .post_form(
+            "/admin/markets/FI",
+            &[
+                ("code", "FI"),
+                ("name", "Finland"),
+                ("country", "FI"),
+                ("locales", "sv-FI"),
+                ("locales", "fi-FI"),
+                ("timezone", "Europe/Helsinki"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let fi = app
+        .store
+        .market_by_code(&chorus_core::org::MarketCode::parse("FI").unwrap())
+        .await
+        .unwrap();
+    let tags: Vec<&str> = fi.locales.iter().map(|l| l.as_str()).collect();
+    assert_eq!(tags, ["sv-FI", "fi-FI"]);
+    let (_, html) = admin.get_html("/admin/markets/FI").await;
+    let sv = html.find(r#"value="sv-FI" checked"#).unwrap();
+    let fi_box = html.find(r#"value="fi-FI" checked"#).unwrap();
+    assert!(sv < fi_box, "saved order kept on the form");
+
+    // No language ticked: refused, naming the field, nothing lost from the form.
+    let r = admin
+        .post_form(
+            "/admin/markets/FI",
+            &[
+                ("code", "FI"),
+                ("name", "Suomi"),
+                ("country", "FI"),
+                ("timezone", "Europe/Helsinki"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Languages: give at least one locale"),
+        "{html}"
+    );
+    assert!(html.contains(r#"value="Suomi""#), "what was typed stays");
+}

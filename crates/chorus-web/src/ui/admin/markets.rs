@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chorus_app::org;
 use chorus_core::TeamId;
-use chorus_core::org::{Market, Team};
+use chorus_core::org::{Market, Team, choices};
 use chorus_core::permission::allows;
 use chorus_core::{Action, Scope};
 use serde::Deserialize;
@@ -32,9 +32,12 @@ struct Values {
     code: String,
     name: String,
     country: String,
-    locales: String,
+    locales: Vec<String>,
     timezone: String,
 }
+
+/// One option of a choice: (value, label, chosen).
+type Choice = (String, String, bool);
 
 impl Values {
     fn of(m: &Market) -> Values {
@@ -42,12 +45,7 @@ impl Values {
             code: m.code.to_string(),
             name: m.name.clone(),
             country: m.country.as_str().to_owned(),
-            locales: m
-                .locales
-                .iter()
-                .map(|l| l.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+            locales: m.locales.iter().map(|l| l.as_str().to_owned()).collect(),
             timezone: m.timezone.as_str().to_owned(),
         }
     }
@@ -57,7 +55,15 @@ impl Values {
             code: form.get("code").to_owned(),
             name: form.get("name").to_owned(),
             country: form.get("country").to_owned(),
-            locales: form.get("locales").to_owned(),
+            // Checkboxes, one value each; a value with commas (an API-style list) still splits.
+            locales: form
+                .get_all("locales")
+                .into_iter()
+                .flat_map(|v| v.split([',', ' ']))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
             timezone: form.get("timezone").to_owned(),
         }
     }
@@ -67,14 +73,78 @@ impl Values {
             code: self.code.clone(),
             name: self.name.clone(),
             country: self.country.clone(),
-            locales: self
-                .locales
-                .split([',', ' '])
-                .filter(|s| !s.trim().is_empty())
-                .map(|s| s.trim().to_owned())
-                .collect(),
+            locales: self.locales.clone(),
             timezone: self.timezone.clone(),
         }
+    }
+
+    /// Every country, the market's chosen; a code not in the list (saved before) kept first.
+    fn countries(&self) -> Vec<Choice> {
+        let code = self.country.trim().to_ascii_uppercase();
+        let mut out: Vec<Choice> = Vec::new();
+        if !code.is_empty() && choices::country_name(&code).is_none() {
+            out.push((code.clone(), code.clone(), true));
+        }
+        out.extend(
+            choices::countries()
+                .iter()
+                .map(|(c, n)| (c.to_string(), format!("{n} ({c})"), *c == code)),
+        );
+        out
+    }
+
+    /// Time zones grouped for the select: the chosen country's first, then by region.
+    fn zone_groups(&self) -> Vec<(String, Vec<Choice>)> {
+        let code = self.country.trim().to_ascii_uppercase();
+        let current = self.timezone.trim();
+        let choice = |z: &str| (z.to_owned(), z.replace('_', " "), z == current);
+        let mut groups: Vec<(String, Vec<Choice>)> = Vec::new();
+        let local = choices::zones_of(&code);
+        let mut first: Vec<Choice> = local.iter().map(|z| choice(z)).collect();
+        if !current.is_empty() && !choices::zones().contains(&current) {
+            first.insert(0, choice(current));
+        }
+        if !first.is_empty() {
+            let label = choices::country_name(&code)
+                .map_or_else(|| "Current".to_owned(), |n| format!("In {n}"));
+            groups.push((label, first));
+        }
+        for zone in choices::zones() {
+            if local.contains(zone) {
+                continue;
+            }
+            let region = zone.split('/').next().unwrap_or(zone);
+            match groups.last_mut() {
+                Some((label, zs)) if label == region => zs.push(choice(zone)),
+                _ => groups.push((region.to_owned(), vec![choice(zone)])),
+            }
+        }
+        groups
+    }
+
+    /// Locales as checkboxes: the chosen ones first, in their saved order (the first is the
+    /// market's main language), then the country's, then the rest.
+    fn locale_choices(&self) -> Vec<Choice> {
+        let code = self.country.trim().to_ascii_uppercase();
+        let offered = choices::locales_for(&code);
+        let name = |tag: &str| {
+            offered
+                .iter()
+                .find(|(t, _)| t.eq_ignore_ascii_case(tag))
+                .map_or_else(|| tag.to_owned(), |(t, n)| format!("{n} · {t}"))
+        };
+        let mut out: Vec<Choice> = self
+            .locales
+            .iter()
+            .map(|l| (l.clone(), name(l), true))
+            .collect();
+        out.extend(
+            offered
+                .into_iter()
+                .filter(|(t, _)| !self.locales.iter().any(|l| l.eq_ignore_ascii_case(t)))
+                .map(|(t, n)| (t.to_owned(), format!("{n} · {t}"), false)),
+        );
+        out
     }
 }
 
