@@ -94,7 +94,8 @@ pub async fn league(app: &App, caller: &Caller, filters: &ReportFilters) -> Resu
     let query = RollupQuery {
         dimension,
         by_market: true,
-        grain: Grain::Month,
+        // Days: a range ends on a day, and a month's bucket would take the whole month.
+        grain: Grain::Day,
         by_bucket: false,
         metrics: vec![Metric::Followers],
         from: None,

@@ -584,4 +584,6 @@ impl Labels {
 }
 
 #[cfg(test)]
+mod pages_tests;
+#[cfg(test)]
 mod tests;
