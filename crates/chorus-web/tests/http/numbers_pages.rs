@@ -515,8 +515,8 @@ async fn the_league_ranks_markets_per_thousand_followers_and_top_posts_link_to_t
     let fi_row = html.find("Finland").unwrap();
     let br_row = html.find("Brazil").unwrap();
     assert!(fi_row < br_row, "ranked first: {html}");
-    assert!(html.contains("<td class=\"num\">1</td><th scope=\"row\"><span class=\"market-code\">FI</span> Finland</th><td class=\"num\">15</td><td class=\"num\">500</td><td class=\"num\">30</td>"), "{html}");
-    assert!(html.contains("<span class=\"market-code\">BR</span> Brazil</th><td class=\"num\">37</td><td class=\"num\">not available</td><td class=\"num\">not available</td>"), "{html}");
+    assert!(html.contains("<td class=\"num\">1</td><th scope=\"row\"><span class=\"market-code\">FI</span> Finland</th><td class=\"num\"><strong>30</strong></td><td class=\"num\">15</td><td class=\"num\">500</td>"), "{html}");
+    assert!(html.contains("<span class=\"market-code\">BR</span> Brazil</th><td class=\"num\"><strong>not available</strong></td><td class=\"num\">37</td><td class=\"num\">not available</td>"), "{html}");
     // As of the 10th, FI had 400 followers: 6 likes per 400 = 15 per 1,000.
     let csv = admin
         .get("/numbers/markets.csv?from=2026-03-01&to=2026-03-10")
@@ -553,7 +553,7 @@ async fn the_league_ranks_markets_per_thousand_followers_and_top_posts_link_to_t
         html.find("Story FI").unwrap(),
     );
     assert!(br_at < fi_at, "37 before 15: {html}");
-    assert!(html.contains("<td class=\"num\">30</td><td class=\"num\">7</td><td class=\"num\">0</td><td class=\"num\">0</td><td class=\"num\">37</td>"), "{html}");
+    assert!(html.contains("<td class=\"num\"><strong>37</strong></td><td class=\"num\">30</td><td class=\"num\">7</td><td class=\"num\">0</td><td class=\"num\">0</td>"), "{html}");
     let (status, _) = analyst.get_html("/numbers/posts?market=BR").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -107,8 +107,8 @@ struct ObjectiveCard {
     chart_x: String,
     chart_actual: String,
     chart_pace: String,
-    /// (week, actual, target, met) of a weekly objective.
-    weeks: Vec<(String, i64, String, bool)>,
+    /// (week, actual, target, "yes" / "no" / "in progress") of a weekly objective.
+    weeks: Vec<(String, i64, String, &'static str)>,
 }
 
 fn tone(s: Standing) -> &'static str {
@@ -223,10 +223,20 @@ fn card(o: &numbers::ObjectiveView) -> ObjectiveCard {
         .iter()
         .map(|w| {
             (
-                format!("{} – {}", w.from, w.to),
+                format!(
+                    "{} – {}",
+                    w.from.strftime("%-d %b"),
+                    w.to.strftime("%-d %b %Y")
+                ),
                 w.actual,
                 decimal(w.target),
-                w.actual as f64 >= w.target,
+                if w.actual as f64 >= w.target {
+                    "yes"
+                } else if w.complete {
+                    "no"
+                } else {
+                    "in progress"
+                },
             )
         })
         .collect();

@@ -137,6 +137,8 @@ struct PostPage {
     shell: Shell,
     tabs: NumbersTabs,
     p: numbers::PostNumbers,
+    /// The network as people name it ("Bluesky").
+    network: String,
     metrics: Vec<(String, &'static str)>,
     latest: Vec<String>,
     first_hour_likes: String,
@@ -168,6 +170,8 @@ async fn show(
     let page = PostPage {
         shell: Shell::new(&state, &id, "numbers", format!("Post on @{}", p.handle)).await?,
         tabs: NumbersTabs { active: "posts" },
+        network: chorus_core::stories::limits::Network::parse(&p.network)
+            .map_or_else(|_| p.network.clone(), |n| n.label().to_owned()),
         metrics: p
             .metrics
             .iter()
