@@ -422,8 +422,14 @@ fn counted_as(measure: Measure) -> String {
         }
         _ => "of the campaign's published posts",
     };
+    // Follower rollups start from 0: an account's first count is its first gain.
+    let caveat = if measure == Measure::Metric(Metric::Followers) {
+        " An account first measured during the campaign counts all its followers as gained that day."
+    } else {
+        ""
+    };
     format!(
-        "{}: {} Counted {whose}.",
+        "{}: {} Counted {whose}.{caveat}",
         measure.label(),
         measure.definition()
     )
