@@ -15,10 +15,14 @@
 //!   counts the events that happened in the bucket.
 //! - When to measure is [`schedule::next_due`]; which day, week or month an instant belongs to
 //!   in a market's time zone is [`bucket`].
+//! - What a campaign objective's free text counts is [`objective::measure_of`] (or an explicit
+//!   "not measured"); its progress, pace line and forecast are [`progress::progress`].
 //!
 //! Pure: no IO, no clock (callers pass "now").
 
 pub mod bucket;
+pub mod objective;
+pub mod progress;
 pub mod schedule;
 
 use serde::{Deserialize, Serialize};

@@ -15,8 +15,12 @@
 //! - Rollups are kept per one dimension (and per market alongside), so a report filtered by a
 //!   campaign, principle or network is grouped by that same dimension or by market.
 
+mod campaign;
 mod csv;
+mod league;
 mod overview;
+mod post;
+mod tables;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -32,7 +36,14 @@ use jiff::civil::Date;
 use crate::{App, Caller, Error, Result};
 
 pub use self::csv::{report_csv, write_csv};
+pub use campaign::{
+    CAMPAIGN_METRICS, CampaignItem, CampaignNumbers, CampaignNumbersInput, MarketFigures,
+    ObjectiveView, Outcome, campaign_list, campaign_numbers, objective_view, reads_numbers_in,
+};
+pub use league::{League, LeagueRow, TopPost, TopPosts, league, readable_markets, top_posts};
 pub use overview::{Chart, Overview, overview};
+pub use post::{CURVE_METRICS, CurvePoint, PostNumbers, post_numbers};
+pub use tables::{CampaignTable, campaign_csv, decimal, league_csv, post_csv, top_posts_csv};
 
 /// A report as asked for, every field as typed (empty = not given).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -572,5 +583,7 @@ impl Labels {
     }
 }
 
+#[cfg(test)]
+mod pages_tests;
 #[cfg(test)]
 mod tests;

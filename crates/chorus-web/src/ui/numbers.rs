@@ -17,8 +17,17 @@ use crate::auth::PageUser;
 use crate::error::PageError;
 use crate::state::AppState;
 
+mod campaign;
+mod markets;
+mod post;
+mod views;
+
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/numbers", get(overview))
+    Router::new()
+        .route("/numbers", get(overview))
+        .merge(campaign::routes())
+        .merge(post::routes())
+        .merge(markets::routes())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -113,6 +122,7 @@ fn table(r: &Report, csv: String) -> Table {
 #[template(path = "numbers.html")]
 struct OverviewPage {
     shell: Shell,
+    tabs: views::NumbersTabs,
     p: Params,
     from: String,
     to: String,
@@ -178,6 +188,7 @@ async fn overview(
     };
     let page = OverviewPage {
         shell: Shell::new(&state, &id, "numbers", "Numbers").await?,
+        tabs: views::NumbersTabs { active: "overview" },
         from: o.from.to_string(),
         to: o.to.to_string(),
         markets: o.markets.clone(),

@@ -14,6 +14,7 @@ mod conversations_access;
 mod hardening;
 mod links;
 mod numbers;
+mod numbers_pages;
 mod pages;
 mod playbook;
 mod sessions;

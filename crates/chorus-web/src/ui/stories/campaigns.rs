@@ -311,6 +311,8 @@ struct ShowPage {
     stories: Vec<StoryRow>,
     can_manage: bool,
     next_states: Vec<(&'static str, &'static str)>,
+    /// Whether the viewer reads numbers in one of its markets (a link to its numbers).
+    reads_numbers: bool,
 }
 
 async fn show_page(
@@ -368,6 +370,7 @@ async fn show_page(
             stories,
             can_manage: view.can_manage,
             next_states: view.next_states.into_iter().map(state_button).collect(),
+            reads_numbers: chorus_app::numbers::reads_numbers_in(&id.caller, &c.markets),
             c,
         },
     ))

@@ -89,6 +89,9 @@ struct StoryPage {
     comments: Vec<CommentView>,
     viewer: Viewer,
     past_times: bool,
+    /// Whether the viewer reads the numbers of the story's market (published variants link
+    /// to their numbers).
+    reads_numbers: bool,
 }
 
 #[derive(Deserialize)]
@@ -237,6 +240,7 @@ async fn page(
             comments,
             viewer,
             past_times: detail.past_times,
+            reads_numbers: chorus_app::numbers::reads_numbers_in(&id.caller, &[story.market_id]),
             story,
         },
     ))
