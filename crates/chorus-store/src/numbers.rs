@@ -40,8 +40,11 @@ use crate::{Backend, Store, StoreError};
 
 mod deltas;
 mod read;
+mod volume;
 
-use deltas::{Deltas, Dims, zone};
+pub(crate) use deltas::{Deltas, UPSERT_MEASURED, UPSERT_ROLLUP};
+use deltas::{Dims, zone};
+pub(crate) use volume::{MARKET_ZONES, Volume};
 
 pub use read::{DueAccount, DuePublication, MeasuredRow, RollupQuery, RollupRow};
 

@@ -9,7 +9,7 @@
 //! - Filters arrive as text ([`ReportFilters`]) and are validated here; an error names the field.
 //! - Every figure is read from the rollups (`Store::rollups`), never from raw snapshots. A figure
 //!   is `None` — "not available" — when the metric is not counted on the networks in question
-//!   (impressions on Bluesky), is not rolled up yet (conversation volume, leads), or is
+//!   (impressions on Bluesky), is not counted yet (leads), or is
 //!   not carried by the grouping (followers have no principle); it is **never 0** for those. A
 //!   figure that is available and absent from the rollups is 0.
 //! - Rollups are kept per one dimension (and per market alongside), so a report filtered by a
@@ -371,10 +371,14 @@ async fn plan(app: &App, caller: &Caller, f: &ReportFilters) -> Result<Plan> {
     })
 }
 
-/// Whether the rollups hold `metric` today: the counts the collector measures and the clicks
-/// the redirect counts. Conversation volume is counted elsewhere and not rolled up yet.
+/// Whether the rollups hold `metric` today: the counts the collector measures, the clicks the
+/// redirect counts and the posts listening matched (leads wait for Reach).
 fn rolled_up(metric: Metric) -> bool {
-    Metric::POST_COUNTS.contains(&metric) || matches!(metric, Metric::Followers | Metric::Clicks)
+    Metric::POST_COUNTS.contains(&metric)
+        || matches!(
+            metric,
+            Metric::Followers | Metric::Clicks | Metric::ConversationVolume
+        )
 }
 
 /// What `metric` is, and where it comes from on `networks`.

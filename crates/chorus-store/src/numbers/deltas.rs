@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use chorus_core::numbers::{Dimension, Grain, Metric, bucket_of};
 use jiff::Timestamp;
+use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use sqlx::AnyConnection;
 
@@ -52,19 +53,26 @@ impl Deltas {
         let Ok(at) = Timestamp::from_millisecond(at_ms) else {
             return;
         };
+        let day = bucket_of(at, &dims.zone, Grain::Day);
+        self.add_day(dims.market, &dims.subjects, day, metric, gain);
+    }
+
+    /// Adds `gain` of `metric` on local date `day` (of `market`'s zone) to every one of
+    /// `subjects`, in the day's, week's and month's buckets.
+    pub fn add_day(
+        &mut self,
+        market: i64,
+        subjects: &[(Dimension, String)],
+        day: Date,
+        metric: Metric,
+        gain: i64,
+    ) {
         for grain in Grain::ALL {
-            let bucket = bucket_of(at, &dims.zone, grain).to_string();
-            for (dim, subject) in &dims.subjects {
+            let bucket = grain.start(day).to_string();
+            for (dim, subject) in subjects {
                 *self
                     .sums
-                    .entry((
-                        *dim,
-                        grain,
-                        dims.market,
-                        bucket.clone(),
-                        subject.clone(),
-                        metric,
-                    ))
+                    .entry((*dim, grain, market, bucket.clone(), subject.clone(), metric))
                     .or_default() += gain;
             }
         }
@@ -73,16 +81,23 @@ impl Deltas {
     /// Notes that `source` (see `numbers_measured`) was measured at `at_ms` for every subject
     /// of `dims`.
     pub fn measured(&mut self, dims: &Dims, source: &'static str, at_ms: i64) {
-        for (dim, subject) in &dims.subjects {
+        self.measured_in(dims.market, &dims.network, &dims.subjects, source, at_ms);
+    }
+
+    /// Notes that `source` was measured at `at_ms` on `network` for every one of `subjects` in
+    /// `market`.
+    pub fn measured_in(
+        &mut self,
+        market: i64,
+        network: &str,
+        subjects: &[(Dimension, String)],
+        source: &'static str,
+        at_ms: i64,
+    ) {
+        for (dim, subject) in subjects {
             let at = self
                 .measured
-                .entry((
-                    *dim,
-                    dims.market,
-                    subject.clone(),
-                    dims.network.clone(),
-                    source,
-                ))
+                .entry((*dim, market, subject.clone(), network.to_owned(), source))
                 .or_insert(at_ms);
             *at = (*at).max(at_ms);
         }

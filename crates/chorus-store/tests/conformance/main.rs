@@ -19,6 +19,7 @@ mod lookups;
 mod mail;
 mod numbers;
 mod numbers_prop;
+mod numbers_volume;
 mod sessions;
 mod stories;
 mod stories_import;

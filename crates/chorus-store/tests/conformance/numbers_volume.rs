@@ -1,0 +1,179 @@
+//! Conversation volume in Numbers' rollups: every stored post that listening queries matched is
+//! one matched post per market whose queries matched it, on the local day of its post time in
+//! that market's zone, by market and by network, written in the ingest batch's transaction (on
+//! SQLite through the direct ingest writer, on PostgreSQL through the pool: both are covered).
+
+use chorus_core::audit::Author;
+use chorus_core::conversations::{QueryInput, RawQuery};
+use chorus_core::numbers::{Dimension, Grain, Metric};
+use chorus_core::org::MarketInput;
+use chorus_core::{MarketId, conversations::QueryId};
+use chorus_store::{NewPost, RollupQuery, Store};
+
+use crate::support;
+
+async fn market(store: &Store, code: &str, zone: &str) -> MarketId {
+    store
+        .create_market(
+            &Author::system("test"),
+            &MarketInput::parse(code, code, "FI", &["fi-FI".into()], zone).unwrap(),
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+async fn query(store: &Store, market: MarketId, name: &str) -> QueryId {
+    let input = QueryInput::parse(
+        market,
+        None,
+        &RawQuery {
+            name: name.into(),
+            query: "northwind".into(),
+            side: Some("us".into()),
+            ..RawQuery::default()
+        },
+    )
+    .unwrap();
+    store
+        .create_listening_query(&Author::system("test"), &input)
+        .await
+        .unwrap()
+        .id
+}
+
+fn post(uri: &str, network: &str, at: &str, matches: &[(QueryId, MarketId)]) -> NewPost {
+    NewPost {
+        uri: uri.into(),
+        network: network.into(),
+        author: "did:plc:author".into(),
+        author_handle: None,
+        body: "northwind".into(),
+        lang: "en".into(),
+        sentiment: 0.0,
+        posted_at_ms: at.parse::<jiff::Timestamp>().unwrap().as_millisecond(),
+        reply_parent: None,
+        reply_root: None,
+        quote_of: None,
+        cid: None,
+        link: None,
+        country: None,
+        domains: Vec::new(),
+        matches: matches.to_vec(),
+    }
+}
+
+/// (market, subject, bucket, value) of conversation volume by `dim` and `grain`.
+async fn volume(store: &Store, dim: Dimension, grain: Grain) -> Vec<(i64, String, String, i64)> {
+    let mut q = RollupQuery::new(dim, grain);
+    q.by_market = true;
+    q.by_bucket = true;
+    q.metrics = vec![Metric::ConversationVolume];
+    store
+        .rollups(&q)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            (
+                r.market_id.unwrap().0,
+                r.subject,
+                r.bucket.unwrap().to_string(),
+                r.value,
+            )
+        })
+        .collect()
+}
+
+async fn matched_posts_roll_up_per_market_and_network_by_post_day(store: &Store) {
+    let fi = market(store, "FI", "Europe/Helsinki").await;
+    let nf = market(store, "NF", "America/St_Johns").await;
+    let (q1, q2, q3) = (
+        query(store, fi, "Brand").await,
+        query(store, fi, "Brand too").await,
+        query(store, nf, "Brand NF").await,
+    );
+    let before = chorus_store::now_ms();
+    // 22:30Z on 28 March: 00:30 on the 29th in Helsinki, 19:00 on the 28th in St John's.
+    let both = post(
+        "at://a/1",
+        "bluesky",
+        "2026-03-28T22:30:00Z",
+        &[(q1, fi), (q2, fi), (q3, nf)],
+    );
+    let batch = vec![
+        both.clone(),
+        post(
+            "https://m.example/2",
+            "mastodon",
+            "2026-03-29T10:00:00Z",
+            &[(q1, fi)],
+        ),
+        post("at://a/3", "bluesky", "2026-03-29T10:00:00Z", &[]),
+    ];
+    store.ingest_batch("s", "1", batch).await.unwrap();
+    // The same post again (a restart): stored once, counted once.
+    store.ingest_batch("s", "2", vec![both]).await.unwrap();
+    let after = chorus_store::now_ms();
+
+    let s = |x: &str| x.to_owned();
+    let (f, n) = (fi.0, nf.0);
+    assert_eq!(
+        volume(store, Dimension::Market, Grain::Day).await,
+        [
+            (f, f.to_string(), s("2026-03-29"), 2),
+            (n, n.to_string(), s("2026-03-28"), 1),
+        ],
+        "two queries of one market matching a post count it once"
+    );
+    assert_eq!(
+        volume(store, Dimension::Network, Grain::Day).await,
+        [
+            (f, s("bluesky"), s("2026-03-29"), 1),
+            (f, s("mastodon"), s("2026-03-29"), 1),
+            (n, s("bluesky"), s("2026-03-28"), 1),
+        ]
+    );
+    assert_eq!(
+        volume(store, Dimension::Market, Grain::Week).await,
+        [
+            (f, f.to_string(), s("2026-03-23"), 2),
+            (n, n.to_string(), s("2026-03-23"), 1),
+        ]
+    );
+    assert_eq!(
+        volume(store, Dimension::Network, Grain::Month).await,
+        [
+            (f, s("bluesky"), s("2026-03-01"), 1),
+            (f, s("mastodon"), s("2026-03-01"), 1),
+            (n, s("bluesky"), s("2026-03-01"), 1),
+        ]
+    );
+    // Not carried by posts' dimensions.
+    assert!(
+        volume(store, Dimension::Campaign, Grain::Day)
+            .await
+            .is_empty()
+    );
+
+    // Measured when stored, per network, in each market.
+    let mut scope = RollupQuery::new(Dimension::Market, Grain::Day);
+    scope.markets = Some(vec![fi]);
+    scope.metrics = vec![Metric::ConversationVolume, Metric::Likes];
+    let got = store.last_measured(&scope).await.unwrap();
+    let networks: Vec<(&str, Metric)> =
+        got.iter().map(|r| (r.network.as_str(), r.metric)).collect();
+    assert_eq!(
+        networks,
+        [
+            ("bluesky", Metric::ConversationVolume),
+            ("mastodon", Metric::ConversationVolume)
+        ]
+    );
+    assert!(
+        got.iter().all(|r| (before..=after).contains(&r.at_ms)),
+        "{got:?}"
+    );
+}
+
+support::conformance_suite!(matched_posts_roll_up_per_market_and_network_by_post_day);
