@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use chorus_core::MarketId;
 use chorus_core::conversations::QueryId;
-use chorus_core::numbers::{Dimension, Grain, Metric, bucket_of};
+use chorus_core::numbers::{Dimension, Grain, Metric, bucket_of, bucket_span};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -25,11 +25,19 @@ use crate::StoreError;
 /// Every market's zone, read once per batch that matched anything.
 pub(crate) const MARKET_ZONES: &str = "SELECT id, timezone FROM markets";
 
+/// A local day's first instant, the next day's first instant (ms) and its date.
+type DaySpan = (i64, i64, Date);
+
 /// Matched posts per (market, network, local day) of one batch.
 #[derive(Default)]
 pub(crate) struct Volume {
-    zones: BTreeMap<i64, TimeZone>,
-    days: BTreeMap<(i64, String, Date), i64>,
+    /// Each market's zone, and the span `[start, end)` in ms and date of the last local day a
+    /// post fell in: a batch's posts are close in time, so most find their day without a
+    /// conversion to local time.
+    zones: BTreeMap<i64, (TimeZone, Option<DaySpan>)>,
+    /// The networks seen, so a tally key holds an index rather than a copy of the name.
+    networks: Vec<String>,
+    days: BTreeMap<(i64, usize, Date), i64>,
 }
 
 impl Volume {
@@ -37,33 +45,45 @@ impl Volume {
     pub fn new(markets: impl IntoIterator<Item = (i64, String)>) -> Result<Volume, StoreError> {
         let mut zones = BTreeMap::new();
         for (id, name) in markets {
-            zones.insert(id, zone(&name)?);
+            zones.insert(id, (zone(&name)?, None));
         }
         Ok(Volume {
             zones,
-            days: BTreeMap::new(),
+            ..Volume::default()
         })
     }
 
     /// Counts one stored post on `network` posted at `posted_at_ms` that `matches` matched,
     /// once per market among them.
     pub fn add(&mut self, network: &str, posted_at_ms: i64, matches: &[(QueryId, MarketId)]) {
-        let Ok(at) = Timestamp::from_millisecond(posted_at_ms) else {
-            return;
+        let net = match self.networks.iter().position(|n| n == network) {
+            Some(i) => i,
+            None => {
+                self.networks.push(network.to_owned());
+                self.networks.len() - 1
+            }
         };
-        let mut markets: Vec<i64> = matches.iter().map(|(_, m)| m.0).collect();
-        markets.sort_unstable();
-        markets.dedup();
-        for market in markets {
+        for (i, (_, market)) in matches.iter().enumerate() {
+            if matches[..i].iter().any(|(_, m)| m == market) {
+                continue;
+            }
             // A market deleted since the query matched has no zone and no rollups.
-            let Some(zone) = self.zones.get(&market) else {
+            let Some((zone, last)) = self.zones.get_mut(&market.0) else {
                 continue;
             };
-            let day = bucket_of(at, zone, Grain::Day);
-            *self
-                .days
-                .entry((market, network.to_owned(), day))
-                .or_default() += 1;
+            let day = match last {
+                Some((start, end, day)) if (*start..*end).contains(&posted_at_ms) => *day,
+                _ => {
+                    let Ok(at) = Timestamp::from_millisecond(posted_at_ms) else {
+                        return;
+                    };
+                    let day = bucket_of(at, zone, Grain::Day);
+                    let (start, end) = bucket_span(day, zone, Grain::Day);
+                    *last = Some((start.as_millisecond(), end.as_millisecond(), day));
+                    day
+                }
+            };
+            *self.days.entry((market.0, net, day)).or_default() += 1;
         }
     }
 
@@ -71,7 +91,8 @@ impl Volume {
     /// matched.
     pub fn deltas(&self, now_ms: i64) -> Deltas {
         let mut deltas = Deltas::default();
-        for ((market, network, day), n) in &self.days {
+        for ((market, net, day), n) in &self.days {
+            let network = &self.networks[*net];
             let subjects = [
                 (Dimension::Market, market.to_string()),
                 (Dimension::Network, network.clone()),
@@ -80,5 +101,33 @@ impl Volume {
             deltas.measured_in(*market, network, &subjects, SOURCE_CONVERSATIONS, now_ms);
         }
         deltas
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The day cache gives every instant the day `bucket_of` gives it, across the daylight
+    /// saving changes of a half-hour zone and in the order a batch may hold them.
+    #[test]
+    fn cached_days_are_the_local_days() {
+        let mut v = Volume::new([(1, "America/St_Johns".to_owned())]).unwrap();
+        let zone = jiff::tz::db().get("America/St_Johns").unwrap();
+        // From 7 March 2026 00:00Z, every 17 minutes for 40 days, back and forth.
+        let base = 1_772_841_600_000i64;
+        let mut want: BTreeMap<Date, i64> = BTreeMap::new();
+        for i in 0..3400i64 {
+            let at = base + (if i % 3 == 0 { 3400 - i } else { i }) * 17 * 60_000;
+            v.add(
+                "bluesky",
+                at,
+                &[(QueryId(1), MarketId(1)), (QueryId(2), MarketId(1))],
+            );
+            let t = Timestamp::from_millisecond(at).unwrap();
+            *want.entry(bucket_of(t, &zone, Grain::Day)).or_default() += 1;
+        }
+        let got: BTreeMap<Date, i64> = v.days.iter().map(|((_, _, d), n)| (*d, *n)).collect();
+        assert_eq!(got, want);
     }
 }
