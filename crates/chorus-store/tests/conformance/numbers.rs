@@ -153,11 +153,11 @@ pub async fn author(store: &Store) -> Author {
     Author::user(id, "numbers@example.com")
 }
 
-fn ms(s: &str) -> i64 {
+pub fn ms(s: &str) -> i64 {
     s.parse::<jiff::Timestamp>().unwrap().as_millisecond()
 }
 
-fn likes(likes: i64, reposts: Option<i64>) -> PostCounts {
+pub fn likes(likes: i64, reposts: Option<i64>) -> PostCounts {
     PostCounts {
         likes: Some(likes),
         reposts,
@@ -165,7 +165,7 @@ fn likes(likes: i64, reposts: Option<i64>) -> PostCounts {
     }
 }
 
-fn snap(variant: i64, at: &str, counts: PostCounts) -> NewPostSnapshot {
+pub fn snap(variant: i64, at: &str, counts: PostCounts) -> NewPostSnapshot {
     NewPostSnapshot {
         variant_id: variant,
         fetched_at_ms: ms(at),
@@ -174,7 +174,7 @@ fn snap(variant: i64, at: &str, counts: PostCounts) -> NewPostSnapshot {
     }
 }
 
-fn row(subject: &str, bucket: Option<Date>, metric: Metric, value: i64) -> RollupRow {
+pub fn row(subject: &str, bucket: Option<Date>, metric: Metric, value: i64) -> RollupRow {
     RollupRow {
         market_id: None,
         subject: subject.into(),
@@ -544,109 +544,8 @@ async fn a_recurring_job_requeues_itself(store: &Store) {
     assert_eq!(status.last_error, None);
 }
 
-/// A person's click is one click in the market's local day for every subject of its post; a
-/// bot's is not counted. Every measurement moves its scope's "last measured" time, per network.
-async fn clicks_roll_up_and_measurements_say_when(store: &Store) {
-    let author = author(store).await;
-    let ps = principles(store, 301, 1).await;
-    let w = world(store, "NF", "America/St_Johns", &["bluesky"], &author).await;
-    let (story, vs) = w.story(store, true, &ps, &[0]).await;
-    let v = vs[0];
-    let link = store.variant_links(v, &[LINK.to_owned()]).await.unwrap()[0].id;
-    // 02:29Z on 2 June is 23:59 on 1 June in St John's (UTC−2:30); 02:31Z is 2 June there.
-    store
-        .record_click(link, false, ms("2026-06-02T02:29:00Z"))
-        .await
-        .unwrap();
-    store
-        .record_click(link, false, ms("2026-06-02T02:31:00Z"))
-        .await
-        .unwrap();
-    store
-        .record_click(link, true, ms("2026-06-02T05:00:00Z"))
-        .await
-        .unwrap();
-    for (dim, subject) in [
-        (Dimension::Post, v.to_string()),
-        (Dimension::Story, story.to_string()),
-        (Dimension::Campaign, w.campaign.to_string()),
-        (Dimension::Account, w.accounts[0].to_string()),
-        (Dimension::Market, w.market.0.to_string()),
-        (Dimension::Network, "bluesky".to_owned()),
-        (Dimension::Principle, ps[0].to_string()),
-    ] {
-        let mut q = RollupQuery::new(dim, Grain::Day);
-        q.by_bucket = true;
-        q.subjects = Some(vec![subject.clone()]);
-        assert_eq!(
-            store.rollups(&q).await.unwrap(),
-            vec![
-                row(&subject, Some(date(2026, 6, 1)), Metric::Clicks, 1),
-                row(&subject, Some(date(2026, 6, 2)), Metric::Clicks, 1),
-            ],
-            "{dim}"
-        );
-    }
-    let err = store.record_click(link + 1000, false, 0).await.unwrap_err();
-    assert!(
-        matches!(err, chorus_store::StoreError::NotFound { .. }),
-        "{err:?}"
-    );
-
-    // Last measured: clicks at the last person's click; likes once a snapshot is stored.
-    let mut scope = RollupQuery::new(Dimension::Campaign, Grain::Day);
-    scope.subjects = Some(vec![w.campaign.to_string()]);
-    scope.metrics = vec![Metric::Likes, Metric::Clicks, Metric::Followers];
-    let measured = |rows: Vec<chorus_store::MeasuredRow>| -> Vec<(String, Metric, i64)> {
-        rows.into_iter()
-            .map(|r| (r.network, r.metric, r.at_ms))
-            .collect()
-    };
-    let bsky = || "bluesky".to_owned();
-    assert_eq!(
-        measured(store.last_measured(&scope).await.unwrap()),
-        vec![(bsky(), Metric::Clicks, ms("2026-06-02T02:31:00Z"))]
-    );
-    store
-        .record_post_snapshots(&[
-            snap(v, "2026-06-03T10:00:00Z", likes(4, None)),
-            snap(v, "2026-06-02T10:00:00Z", likes(1, None)),
-        ])
-        .await
-        .unwrap();
-    store
-        .record_follower_snapshots(&[NewFollowerSnapshot {
-            account_id: w.accounts[0],
-            fetched_at_ms: ms("2026-06-04T00:00:00Z"),
-            followers: Some(10),
-        }])
-        .await
-        .unwrap();
-    let want_posts = vec![
-        (bsky(), Metric::Likes, ms("2026-06-03T10:00:00Z")),
-        (bsky(), Metric::Clicks, ms("2026-06-02T02:31:00Z")),
-    ];
-    assert_eq!(
-        measured(store.last_measured(&scope).await.unwrap()),
-        want_posts
-    );
-    // Followers are the account's, market's and network's, not a campaign's.
-    let mut market = RollupQuery::new(Dimension::Market, Grain::Day);
-    market.markets = Some(vec![w.market]);
-    market.metrics = scope.metrics.clone();
-    let mut want = want_posts.clone();
-    want.insert(1, (bsky(), Metric::Followers, ms("2026-06-04T00:00:00Z")));
-    assert_eq!(measured(store.last_measured(&market).await.unwrap()), want);
-    // Another market's scope, or none: nothing measured.
-    market.markets = Some(vec![MarketId(w.market.0 + 1000)]);
-    assert!(store.last_measured(&market).await.unwrap().is_empty());
-    market.markets = Some(vec![]);
-    assert!(store.last_measured(&market).await.unwrap().is_empty());
-}
-
 support::conformance_suite!(
     a_recurring_job_requeues_itself,
-    clicks_roll_up_and_measurements_say_when,
     gains_land_in_the_markets_local_buckets_and_drops_are_negative,
     followers_roll_up_by_account_market_and_network,
     published_variants_fall_due_on_schedule,

@@ -1,4 +1,6 @@
-//! Conversation volume in Numbers' rollups: every stored post that listening queries matched is
+//! Events in Numbers' rollups, and when things were last measured. Clicks: a person's click is
+//! one click in its post's subjects' local day (the property test mixes them into random
+//! histories too). Conversation volume: every stored post that listening queries matched is
 //! one matched post per market whose queries matched it, on the local day of its post time in
 //! that market's zone, by market and by network, written in the ingest batch's transaction (on
 //! SQLite through the direct ingest writer, on PostgreSQL through the pool: both are covered).
@@ -8,8 +10,10 @@ use chorus_core::conversations::{QueryInput, RawQuery};
 use chorus_core::numbers::{Dimension, Grain, Metric};
 use chorus_core::org::MarketInput;
 use chorus_core::{MarketId, conversations::QueryId};
-use chorus_store::{NewPost, RollupQuery, Store};
+use chorus_store::{NewFollowerSnapshot, NewPost, RollupQuery, Store};
+use jiff::civil::date;
 
+use crate::numbers::{LINK, author, likes, ms, principles, row, snap, world};
 use crate::support;
 
 async fn market(store: &Store, code: &str, zone: &str) -> MarketId {
@@ -176,4 +180,107 @@ async fn matched_posts_roll_up_per_market_and_network_by_post_day(store: &Store)
     );
 }
 
-support::conformance_suite!(matched_posts_roll_up_per_market_and_network_by_post_day);
+/// A person's click is one click in the market's local day for every subject of its post; a
+/// bot's is not counted. Every measurement moves its scope's "last measured" time, per network.
+async fn clicks_roll_up_and_measurements_say_when(store: &Store) {
+    let author = author(store).await;
+    let ps = principles(store, 301, 1).await;
+    let w = world(store, "NF", "America/St_Johns", &["bluesky"], &author).await;
+    let (story, vs) = w.story(store, true, &ps, &[0]).await;
+    let v = vs[0];
+    let link = store.variant_links(v, &[LINK.to_owned()]).await.unwrap()[0].id;
+    // 02:29Z on 2 June is 23:59 on 1 June in St John's (UTC−2:30); 02:31Z is 2 June there.
+    store
+        .record_click(link, false, ms("2026-06-02T02:29:00Z"))
+        .await
+        .unwrap();
+    store
+        .record_click(link, false, ms("2026-06-02T02:31:00Z"))
+        .await
+        .unwrap();
+    store
+        .record_click(link, true, ms("2026-06-02T05:00:00Z"))
+        .await
+        .unwrap();
+    for (dim, subject) in [
+        (Dimension::Post, v.to_string()),
+        (Dimension::Story, story.to_string()),
+        (Dimension::Campaign, w.campaign.to_string()),
+        (Dimension::Account, w.accounts[0].to_string()),
+        (Dimension::Market, w.market.0.to_string()),
+        (Dimension::Network, "bluesky".to_owned()),
+        (Dimension::Principle, ps[0].to_string()),
+    ] {
+        let mut q = RollupQuery::new(dim, Grain::Day);
+        q.by_bucket = true;
+        q.subjects = Some(vec![subject.clone()]);
+        assert_eq!(
+            store.rollups(&q).await.unwrap(),
+            vec![
+                row(&subject, Some(date(2026, 6, 1)), Metric::Clicks, 1),
+                row(&subject, Some(date(2026, 6, 2)), Metric::Clicks, 1),
+            ],
+            "{dim}"
+        );
+    }
+    let err = store.record_click(link + 1000, false, 0).await.unwrap_err();
+    assert!(
+        matches!(err, chorus_store::StoreError::NotFound { .. }),
+        "{err:?}"
+    );
+
+    // Last measured: clicks at the last person's click; likes once a snapshot is stored.
+    let mut scope = RollupQuery::new(Dimension::Campaign, Grain::Day);
+    scope.subjects = Some(vec![w.campaign.to_string()]);
+    scope.metrics = vec![Metric::Likes, Metric::Clicks, Metric::Followers];
+    let measured = |rows: Vec<chorus_store::MeasuredRow>| -> Vec<(String, Metric, i64)> {
+        rows.into_iter()
+            .map(|r| (r.network, r.metric, r.at_ms))
+            .collect()
+    };
+    let bsky = || "bluesky".to_owned();
+    assert_eq!(
+        measured(store.last_measured(&scope).await.unwrap()),
+        vec![(bsky(), Metric::Clicks, ms("2026-06-02T02:31:00Z"))]
+    );
+    store
+        .record_post_snapshots(&[
+            snap(v, "2026-06-03T10:00:00Z", likes(4, None)),
+            snap(v, "2026-06-02T10:00:00Z", likes(1, None)),
+        ])
+        .await
+        .unwrap();
+    store
+        .record_follower_snapshots(&[NewFollowerSnapshot {
+            account_id: w.accounts[0],
+            fetched_at_ms: ms("2026-06-04T00:00:00Z"),
+            followers: Some(10),
+        }])
+        .await
+        .unwrap();
+    let want_posts = vec![
+        (bsky(), Metric::Likes, ms("2026-06-03T10:00:00Z")),
+        (bsky(), Metric::Clicks, ms("2026-06-02T02:31:00Z")),
+    ];
+    assert_eq!(
+        measured(store.last_measured(&scope).await.unwrap()),
+        want_posts
+    );
+    // Followers are the account's, market's and network's, not a campaign's.
+    let mut market = RollupQuery::new(Dimension::Market, Grain::Day);
+    market.markets = Some(vec![w.market]);
+    market.metrics = scope.metrics.clone();
+    let mut want = want_posts.clone();
+    want.insert(1, (bsky(), Metric::Followers, ms("2026-06-04T00:00:00Z")));
+    assert_eq!(measured(store.last_measured(&market).await.unwrap()), want);
+    // Another market's scope, or none: nothing measured.
+    market.markets = Some(vec![MarketId(w.market.0 + 1000)]);
+    assert!(store.last_measured(&market).await.unwrap().is_empty());
+    market.markets = Some(vec![]);
+    assert!(store.last_measured(&market).await.unwrap().is_empty());
+}
+
+support::conformance_suite!(
+    clicks_roll_up_and_measurements_say_when,
+    matched_posts_roll_up_per_market_and_network_by_post_day
+);
