@@ -271,9 +271,9 @@ impl Store {
                 .collect::<Result<Vec<(i64, String)>, StoreError>>()?;
             let mut tally = crate::numbers::Volume::new(zones)?;
             for (_, p) in &conversations {
-                tally.add(&p.network, p.posted_at_ms, &p.matches);
+                tally.add(&p.network, p.posted_at_ms, now, &p.matches);
             }
-            tally.deltas(now).write(&mut tx, self.backend()).await?;
+            tally.deltas().write(&mut tx, self.backend()).await?;
         }
         let mut volume: BTreeMap<(i64, i64), i64> = BTreeMap::new();
         for (_, q, _, at) in &matches {

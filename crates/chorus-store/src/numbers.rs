@@ -38,6 +38,7 @@ use sqlx::{AnyConnection, Row};
 use crate::audit::{self, Lock};
 use crate::{Backend, Store, StoreError};
 
+mod backfill;
 mod deltas;
 mod read;
 mod volume;

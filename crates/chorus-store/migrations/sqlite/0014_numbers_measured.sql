@@ -52,3 +52,12 @@ UNION ALL SELECT 'market', market, CAST(market AS TEXT), network, 'followers', M
     GROUP BY market, network
 UNION ALL SELECT 'network', market, network, network, 'followers', MAX(at) FROM f
     GROUP BY market, network;
+
+-- Work the store does once after this migration, in Rust (it needs each market's IANA zone):
+-- `event_rollups` rolls up the clicks and matched posts stored before clicks and conversation
+-- volume were rolled up where they are recorded (see chorus-store's numbers/backfill.rs). A
+-- task's row is deleted in the transaction that does it.
+CREATE TABLE numbers_pending (
+    task TEXT PRIMARY KEY
+);
+INSERT INTO numbers_pending (task) VALUES ('event_rollups');

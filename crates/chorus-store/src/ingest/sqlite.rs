@@ -153,7 +153,7 @@ fn write_batch(
                 tally = Some(Volume::new(rows)?);
             }
             if let Some(t) = tally.as_mut() {
-                t.add(&p.network, p.posted_at_ms, &p.matches);
+                t.add(&p.network, p.posted_at_ms, now, &p.matches);
             }
             insert_conversation.execute(params![
                 id,
@@ -177,7 +177,7 @@ fn write_batch(
             add_volume.execute(params![query, hour, n])?;
         }
         if let Some(t) = tally {
-            let deltas = t.deltas(now);
+            let deltas = t.deltas();
             let mut rollup = tx.prepare(UPSERT_ROLLUP)?;
             for ((dim, grain, market, bucket, subject, metric), value) in deltas.rollup_rows() {
                 rollup.execute(params![

@@ -38,6 +38,8 @@ pub(crate) struct Volume {
     /// The networks seen, so a tally key holds an index rather than a copy of the name.
     networks: Vec<String>,
     days: BTreeMap<(i64, usize, Date), i64>,
+    /// When each (market, network) last stored a matched post.
+    stored: BTreeMap<(i64, usize), i64>,
 }
 
 impl Volume {
@@ -53,9 +55,15 @@ impl Volume {
         })
     }
 
-    /// Counts one stored post on `network` posted at `posted_at_ms` that `matches` matched,
-    /// once per market among them.
-    pub fn add(&mut self, network: &str, posted_at_ms: i64, matches: &[(QueryId, MarketId)]) {
+    /// Counts one post on `network` posted at `posted_at_ms` and stored at `stored_at_ms` that
+    /// `matches` matched, once per market among them.
+    pub fn add(
+        &mut self,
+        network: &str,
+        posted_at_ms: i64,
+        stored_at_ms: i64,
+        matches: &[(QueryId, MarketId)],
+    ) {
         let net = match self.networks.iter().position(|n| n == network) {
             Some(i) => i,
             None => {
@@ -84,21 +92,29 @@ impl Volume {
                 }
             };
             *self.days.entry((market.0, net, day)).or_default() += 1;
+            let stored = self.stored.entry((market.0, net)).or_insert(stored_at_ms);
+            *stored = (*stored).max(stored_at_ms);
         }
     }
 
-    /// The rollup changes of the tally, measured (stored) at `now_ms`; empty when nothing
-    /// matched.
-    pub fn deltas(&self, now_ms: i64) -> Deltas {
+    /// The rollup changes of the tally (and when each market last stored a matched post on
+    /// each network); empty when nothing matched.
+    pub fn deltas(&self) -> Deltas {
         let mut deltas = Deltas::default();
-        for ((market, net, day), n) in &self.days {
-            let network = &self.networks[*net];
-            let subjects = [
+        let subjects = |market: i64, net: usize| {
+            [
                 (Dimension::Market, market.to_string()),
-                (Dimension::Network, network.clone()),
-            ];
+                (Dimension::Network, self.networks[net].clone()),
+            ]
+        };
+        for ((market, net, day), n) in &self.days {
+            let subjects = subjects(*market, *net);
             deltas.add_day(*market, &subjects, *day, Metric::ConversationVolume, *n);
-            deltas.measured_in(*market, network, &subjects, SOURCE_CONVERSATIONS, now_ms);
+        }
+        for ((market, net), at) in &self.stored {
+            let subjects = subjects(*market, *net);
+            let network = &self.networks[*net];
+            deltas.measured_in(*market, network, &subjects, SOURCE_CONVERSATIONS, *at);
         }
         deltas
     }
@@ -122,6 +138,7 @@ mod tests {
             v.add(
                 "bluesky",
                 at,
+                0,
                 &[(QueryId(1), MarketId(1)), (QueryId(2), MarketId(1))],
             );
             let t = Timestamp::from_millisecond(at).unwrap();
