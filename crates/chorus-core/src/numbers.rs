@@ -349,13 +349,15 @@ impl Dimension {
     }
 
     /// Whether `metric` is rolled up by this dimension: account metrics (followers) have no
-    /// post, story, campaign or principle.
+    /// post, story, campaign or principle; conversation volume (posts matched by a market's
+    /// listening queries) is a market's and a network's only.
     pub fn carries(self, metric: Metric) -> bool {
         match metric.subject() {
             Subject::Account => matches!(
                 self,
                 Dimension::Account | Dimension::Market | Dimension::Network
             ),
+            Subject::Conversations => matches!(self, Dimension::Market | Dimension::Network),
             _ => true,
         }
     }

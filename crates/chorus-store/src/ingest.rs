@@ -1,5 +1,7 @@
 //! What the ingest pipeline writes: posts, the conversations and matches they produced, hourly
-//! volumes per query, and the source's cursor — all of one batch in one transaction, so a
+//! volumes per query, the matched posts per market in Numbers' rollups (`numbers::Volume`:
+//! a few upserts per batch, only when something matched), and the source's cursor — all of one
+//! batch in one transaction, so a
 //! restart resumes exactly after the last batch that committed, and a post whose URI is
 //! already stored is skipped (stored once, counted once).
 
@@ -259,6 +261,19 @@ impl Store {
                 q = q.bind(*c).bind(qid.0).bind(m.0).bind(*at);
             }
             q.execute(&mut *tx).await?;
+        }
+        if !conversations.is_empty() {
+            let zones = sqlx::query(crate::numbers::MARKET_ZONES)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get("id")?, r.try_get("timezone")?)))
+                .collect::<Result<Vec<(i64, String)>, StoreError>>()?;
+            let mut tally = crate::numbers::Volume::new(zones)?;
+            for (_, p) in &conversations {
+                tally.add(&p.network, p.posted_at_ms, now, &p.matches);
+            }
+            tally.deltas().write(&mut tx, self.backend()).await?;
         }
         let mut volume: BTreeMap<(i64, i64), i64> = BTreeMap::new();
         for (_, q, _, at) in &matches {

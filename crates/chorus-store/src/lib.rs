@@ -71,8 +71,8 @@ pub use mail::{
 pub use migrate::MigrationReport;
 pub use notifications::Notification;
 pub use numbers::{
-    DueAccount, DuePublication, FollowerSnapshot, NewFollowerSnapshot, NewPostSnapshot,
-    PostSnapshot, RollupQuery, RollupRow,
+    DueAccount, DuePublication, FollowerSnapshot, MeasuredRow, NewFollowerSnapshot,
+    NewPostSnapshot, PostSnapshot, RollupQuery, RollupRow,
 };
 pub use org::Organization;
 pub use publishing::{Begin, CalendarEntry, CalendarFilter, PUBLISH_JOB, Retry};

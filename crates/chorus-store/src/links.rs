@@ -8,8 +8,9 @@
 //! `chorus_core::links::find`): a redirect can only ever lead where a variant pointed.
 //!
 //! A click is one row (`link_clicks`: the link, the instant, bot or person) written by one
-//! INSERT, so concurrent clicks never lose a count on either backend, and Numbers can bucket
-//! them by day in any time zone exactly.
+//! INSERT, so concurrent clicks never lose a count on either backend; a person's click adds to
+//! Numbers' rollups in the same transaction (`numbers::roll_up_click`), so a report's clicks are
+//! always the clicks stored.
 
 use chorus_core::links::{self, LinkCode};
 use serde::Serialize;
@@ -138,14 +139,29 @@ impl Store {
         row.as_ref().map(link_from_row).transpose()
     }
 
-    /// Counts one click on link `link` at `at_ms`, a bot's or a person's: one INSERT.
+    /// Counts one click on link `link` at `at_ms`, a bot's or a person's: one INSERT, and for a
+    /// person's click, +1 click in the rollups of the link's post (its post, story, campaign,
+    /// account, market, network and principles, by day, week and month in the market's zone),
+    /// in the same transaction. Bots' clicks are kept but not rolled up (the metric excludes
+    /// them). `NotFound` when the link is gone.
     pub async fn record_click(&self, link: i64, bot: bool, at_ms: i64) -> Result<(), StoreError> {
+        let mut tx = audit::begin(self, &audit::Lock::nothing()).await?;
+        let variant: i64 = sqlx::query("SELECT variant_id FROM links WHERE id = $1")
+            .bind(link)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound { what: "link" })?
+            .try_get("variant_id")?;
         sqlx::query("INSERT INTO link_clicks (link_id, at, bot) VALUES ($1, $2, $3)")
             .bind(link)
             .bind(at_ms)
             .bind(i64::from(bot))
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await?;
+        if !bot {
+            crate::numbers::roll_up_click(&mut tx, self.backend(), variant, at_ms).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

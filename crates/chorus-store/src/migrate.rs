@@ -33,6 +33,8 @@ impl Store {
         let migrator = self.migrator();
         let before = self.applied_versions().await?;
         migrator.run(self.pool()).await?;
+        // What migrations left for Rust to do (Numbers' rollups of earlier events).
+        self.numbers_pending().await?;
         let after = self.applied_versions().await?;
         let applied = migrator
             .iter()

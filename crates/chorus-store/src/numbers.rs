@@ -1,7 +1,7 @@
 //! Numbers: snapshots of what the networks report about what Chorus published, and the
-//! rollups every Numbers page reads, maintained in the same transaction as each snapshot.
+//! rollups every Numbers page reads, maintained in the same transaction as each measurement.
 //!
-//! The contract (see `migrations/*/0008_numbers.sql` for the tables):
+//! The contract (see `migrations/*/0008_numbers.sql` and `0014_numbers_measured.sql`):
 //!
 //! - A snapshot holds running totals as reported; a count the network did not report is NULL,
 //!   never 0. Inserting the same (variant, fetch time) again changes nothing, so a collector
@@ -12,31 +12,42 @@
 //!   zone. Sums over buckets and subjects are meaningful, and a subject's sum over every bucket is
 //!   its latest count. Snapshots may arrive in any order: one landing between two others adds
 //!   its own gain and takes the same amount off the next one's, so the rollups always equal a
-//!   recomputation from the snapshots (the property test in `tests/conformance/numbers.rs`).
+//!   recomputation from the snapshots (the property test in `tests/conformance/numbers_prop.rs`).
+//! - Events are counted where they are recorded: a person's click (`Store::record_click`) is +1
+//!   click in the bucket of its instant, in the click's own transaction ([`roll_up_click`]).
 //! - A post counts toward its post, story, campaign (if any), account, market (its story's),
 //!   network and every principle its story cites; followers toward their account, its market
-//!   and network. The dimensions and the market's zone are read when the snapshot is inserted:
-//!   a published story does not change, but a market's time zone may, and the buckets already
-//!   written keep the zone they were written in.
+//!   and network. The dimensions and the market's zone are read when the measurement is
+//!   inserted: a published story does not change, but a market's time zone may, and the buckets
+//!   already written keep the zone they were written in.
+//! - Beside each rollup, `numbers_measured` keeps when each subject was last measured, per
+//!   network and source (a post's counts, followers, clicks, matched posts), so a report says
+//!   how fresh its figures are without reading the snapshots (`Store::last_measured`).
 //!
 //! Writers of the same variant or account are serialized (SQLite: `BEGIN IMMEDIATE`;
 //! PostgreSQL: the variants' or accounts' rows `FOR UPDATE`, in id order), and rollup rows are
-//! upserted in one sorted order, so concurrent collectors neither lose a gain nor deadlock.
+//! upserted in one sorted order, so concurrent collectors and clicks neither lose a gain nor
+//! deadlock.
 
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 
-use chorus_core::numbers::{Dimension, Grain, Metric, PostCounts, bucket_of};
-use jiff::Timestamp;
-use jiff::tz::TimeZone;
+use chorus_core::numbers::{Dimension, Metric, PostCounts};
 use sqlx::{AnyConnection, Row};
 
 use crate::audit::{self, Lock};
 use crate::{Backend, Store, StoreError};
 
+mod backfill;
+mod deltas;
 mod read;
+mod volume;
 
-pub use read::{DueAccount, DuePublication, RollupQuery, RollupRow};
+pub(crate) use deltas::{Deltas, UPSERT_MEASURED, UPSERT_ROLLUP};
+use deltas::{Dims, zone};
+pub(crate) use volume::{MARKET_ZONES, Volume};
+
+pub use read::{DueAccount, DuePublication, MeasuredRow, RollupQuery, RollupRow};
 
 /// A measurement of a published variant's counts to store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,101 +95,36 @@ const POST_COLUMNS: [(Metric, &str); 6] = [
     (Metric::FirstHourLikes, "first_hour_likes"),
 ];
 
-/// What a measured thing rolls up into: its market, that market's zone, and its subjects per
-/// dimension.
-struct Dims {
-    market: i64,
-    zone: TimeZone,
-    subjects: Vec<(Dimension, String)>,
-}
+/// The sources of `numbers_measured` (migration 0014): what was measured, by whom.
+pub(crate) const SOURCE_POSTS: &str = "posts";
+pub(crate) const SOURCE_FOLLOWERS: &str = "followers";
+pub(crate) const SOURCE_CLICKS: &str = "clicks";
+pub(crate) const SOURCE_CONVERSATIONS: &str = "conversations";
 
-/// Rollup changes gathered over a transaction, upserted at its end in key order.
-#[derive(Default)]
-struct Deltas(BTreeMap<(Dimension, Grain, i64, String, String, Metric), i64>);
-
-impl Deltas {
-    /// Adds `gain` of `metric` at `at_ms` to every subject of `dims`, in every bucket size.
-    fn add(&mut self, dims: &Dims, metric: Metric, at_ms: i64, gain: i64) {
-        if gain == 0 {
-            return;
-        }
-        let Ok(at) = Timestamp::from_millisecond(at_ms) else {
-            return;
-        };
-        for grain in Grain::ALL {
-            let bucket = bucket_of(at, &dims.zone, grain).to_string();
-            for (dim, subject) in &dims.subjects {
-                *self
-                    .0
-                    .entry((
-                        *dim,
-                        grain,
-                        dims.market,
-                        bucket.clone(),
-                        subject.clone(),
-                        metric,
-                    ))
-                    .or_default() += gain;
-            }
-        }
-    }
-
-    /// Upserts the gathered changes in key order: on PostgreSQL [`UPSERT_ROWS`] rows per
-    /// statement (each key once per statement, as it requires), saving round trips; on SQLite,
-    /// in process, one prepared single-row statement is cheaper than many long ones.
-    async fn write(self, conn: &mut AnyConnection, backend: Backend) -> Result<(), StoreError> {
-        let per = match backend {
-            Backend::Sqlite => 1,
-            Backend::Postgres => UPSERT_ROWS,
-        };
-        let rows: Vec<_> = self.0.into_iter().filter(|(_, v)| *v != 0).collect();
-        for chunk in rows.chunks(per) {
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    let p = i * 7;
-                    format!(
-                        "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                        p + 1,
-                        p + 2,
-                        p + 3,
-                        p + 4,
-                        p + 5,
-                        p + 6,
-                        p + 7
-                    )
-                })
-                .collect();
-            let sql = format!(
-                "INSERT INTO numbers_rollups (dimension, grain, market_id, bucket, subject, \
-                 metric, value) VALUES {} \
-                 ON CONFLICT (dimension, grain, market_id, bucket, subject, metric) \
-                 DO UPDATE SET value = numbers_rollups.value + excluded.value",
-                values.join(", ")
-            );
-            let mut q = sqlx::query(&sql);
-            for ((dim, grain, market, bucket, subject, metric), value) in chunk {
-                q = q
-                    .bind(dim.name())
-                    .bind(grain.name())
-                    .bind(*market)
-                    .bind(bucket.as_str())
-                    .bind(subject.as_str())
-                    .bind(metric.name())
-                    .bind(*value);
-            }
-            q.execute(&mut *conn).await?;
-        }
-        Ok(())
+/// The `numbers_measured` source that measures `metric`, if any does.
+pub(crate) fn source_of(metric: Metric) -> Option<&'static str> {
+    match metric {
+        Metric::Followers => Some(SOURCE_FOLLOWERS),
+        Metric::Clicks => Some(SOURCE_CLICKS),
+        Metric::ConversationVolume => Some(SOURCE_CONVERSATIONS),
+        m if Metric::POST_COUNTS.contains(&m) => Some(SOURCE_POSTS),
+        _ => None,
     }
 }
 
-/// Rollup rows per upsert statement: 7 parameters each, well under both backends' limits.
-const UPSERT_ROWS: usize = 200;
-
-fn zone(name: &str) -> Result<TimeZone, StoreError> {
-    jiff::tz::db()
-        .get(name)
-        .map_err(|e| StoreError::corrupt("market time zone", e))
+/// Adds one person's click at `at_ms` on a link of variant `variant` to the rollups, inside the
+/// caller's transaction (`Store::record_click`).
+pub(crate) async fn roll_up_click(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    variant: i64,
+    at_ms: i64,
+) -> Result<(), StoreError> {
+    let (dims, _, _) = post_dims(conn, variant).await?;
+    let mut deltas = Deltas::default();
+    deltas.add(&dims, Metric::Clicks, at_ms, 1);
+    deltas.measured(&dims, SOURCE_CLICKS, at_ms);
+    deltas.write(conn, backend).await
 }
 
 /// The dimensions of variant `variant` (`NotFound` when it is gone).
@@ -224,6 +170,7 @@ async fn post_dims(
         Dims {
             market,
             zone,
+            network: network.clone(),
             subjects,
         },
         account,
@@ -242,14 +189,16 @@ async fn account_dims(conn: &mut AnyConnection, account: i64) -> Result<Dims, St
     .await?
     .ok_or(StoreError::NotFound { what: "account" })?;
     let market: i64 = row.try_get("market_id")?;
+    let network: String = row.try_get("network")?;
     Ok(Dims {
         market,
         zone: zone(&row.try_get::<String, _>("timezone")?)?,
         subjects: vec![
             (Dimension::Account, account.to_string()),
             (Dimension::Market, market.to_string()),
-            (Dimension::Network, row.try_get("network")?),
+            (Dimension::Network, network.clone()),
         ],
+        network,
     })
 }
 
@@ -419,6 +368,7 @@ impl Store {
                 continue;
             }
             new += 1;
+            deltas.measured(dims, SOURCE_POSTS, s.fetched_at_ms);
             let values: Vec<Option<i64>> = POST_COLUMNS.iter().map(|(m, _)| c.get(*m)).collect();
             let key = ("numbers_post_snapshots", "variant_id", s.variant_id);
             gains(
@@ -485,6 +435,7 @@ impl Store {
                 continue;
             }
             new += 1;
+            deltas.measured(dims, SOURCE_FOLLOWERS, s.fetched_at_ms);
             let key = ("numbers_follower_snapshots", "account_id", s.account_id);
             gains(
                 &mut tx,

@@ -1,6 +1,8 @@
 //! A report as CSV, for spreadsheets: the same rows and figures as the page and the API, "not
-//! available" written out (never 0), and every cell a spreadsheet would run as a formula
-//! (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) given a leading apostrophe.
+//! available" written out (never 0), a last column saying when the report's scope was last
+//! measured (RFC 3339, UTC; empty when never), and every cell a spreadsheet would run as a
+//! formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) given a leading
+//! apostrophe.
 
 use super::{Report, ReportFilters, report};
 use crate::stories::export::{Export, guard};
@@ -19,7 +21,7 @@ pub async fn report_csv(app: &App, caller: &Caller, filters: &ReportFilters) -> 
 }
 
 /// The rows of `report`: `market` (when grouped by market too), the subject's id and name,
-/// `bucket` (in a series), then one column per metric.
+/// `bucket` (in a series), one column per metric, then `last_measured_at`.
 pub fn write_csv(report: &Report) -> Result<Vec<u8>> {
     let internal = |e: csv::Error| Error::Internal(e.to_string());
     let series = report.rows.iter().any(|r| r.bucket.is_some());
@@ -34,7 +36,13 @@ pub fn write_csv(report: &Report) -> Result<Vec<u8>> {
         header.push("bucket".into());
     }
     header.extend(report.metrics.iter().map(|m| m.metric.name().to_owned()));
+    header.push("last_measured_at".into());
     w.write_record(&header).map_err(internal)?;
+    let measured = report
+        .last_fetched_ms
+        .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+        .map(|t| guard(&t.to_string()))
+        .unwrap_or_default();
     for row in &report.rows {
         let mut cells: Vec<String> = Vec::with_capacity(header.len());
         if report.by_market {
@@ -51,6 +59,7 @@ pub fn write_csv(report: &Report) -> Result<Vec<u8>> {
             Some(n) => guard(&n.to_string()),
             None => NOT_AVAILABLE.to_owned(),
         }));
+        cells.push(measured.clone());
         w.write_record(&cells).map_err(internal)?;
     }
     w.into_inner().map_err(|e| Error::Internal(e.to_string()))

@@ -4,34 +4,48 @@
 //! The contract:
 //!
 //! - Who reads is the rule table's [`Action::ReadNumbers`]; a report covers only the markets the
-//!   caller may read (all of them when unfiltered), and a market, campaign or principle they may
-//!   not read is "not found", as if it did not exist.
-//! - Filters arrive as text ([`ReportFilters`]) and are validated here; an error names the field.
+//!   caller may read (all of them when unfiltered), and a market, campaign, principle or account
+//!   they may not read is "not found", as if it did not exist.
+//! - Filters arrive as text ([`ReportFilters`]) and are validated once (`plan.rs`); an error
+//!   names the field. `tz` (an IANA zone, UTC by default) says what "today" is — the default
+//!   last day — while buckets stay in each market's own zone, whatever `tz` says.
+//! - Filters combine where the rollups can answer: a market with one of campaign, principle,
+//!   account or network (an account with its own network or market too). Two of campaign,
+//!   principle, account and network, or a filter with another grouping than its own or market,
+//!   cannot be answered from the rollups and are `Invalid` naming the second filter (the rules
+//!   in `plan.rs`).
 //! - Every figure is read from the rollups (`Store::rollups`), never from raw snapshots. A figure
 //!   is `None` — "not available" — when the metric is not counted on the networks in question
-//!   (impressions on Bluesky), is not rolled up yet (clicks, conversation volume, leads), or is
-//!   not carried by the grouping (followers have no principle); it is **never 0** for those. A
-//!   figure that is available and absent from the rollups is 0.
+//!   (impressions on Bluesky), is not counted yet (leads), or is not carried by the grouping
+//!   (followers have no principle, conversation volume no campaign); it is **never 0** for
+//!   those. A figure that is available and absent from the rollups is 0.
+//! - Every metric carries when it was last measured in the report's scope, per network and
+//!   overall (`Store::last_measured`, kept beside the rollups): the latest fetch of posts'
+//!   counts or followers, the latest person's click, the latest matched post stored.
 //! - Rollups are kept per one dimension (and per market alongside), so a report filtered by a
-//!   campaign, principle or network is grouped by that same dimension or by market.
+//!   campaign, principle, account or network is grouped by that same dimension or by market.
 
 mod campaign;
 mod csv;
 mod league;
 mod overview;
+mod plan;
 mod post;
 mod tables;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chorus_core::numbers::{Availability, Dimension, Grain, Metric};
-use chorus_core::org::{Market, MarketCode};
+use chorus_core::org::Market;
 use chorus_core::permission::{allows, markets_where};
 use chorus_core::stories::limits::Network;
 use chorus_core::{Action, MarketId, Scope};
-use chorus_store::{RollupQuery, RollupRow};
-use jiff::ToSpan;
+use chorus_store::{MeasuredRow, RollupRow};
 use jiff::civil::Date;
+
+use plan::{Plan, plan};
+#[cfg(test)]
+use plan::{date, group_by, zone};
 
 use crate::{App, Caller, Error, Result};
 
@@ -55,8 +69,11 @@ pub struct ReportFilters {
     pub metrics: String,
     /// First day (YYYY-MM-DD), inclusive. Default: 29 days before `to`.
     pub from: String,
-    /// Last day (YYYY-MM-DD), inclusive. Default: today (UTC).
+    /// Last day (YYYY-MM-DD), inclusive. Default: today in `tz`.
     pub to: String,
+    /// An IANA time zone: where "today" (the default `to`) is read. Default UTC. Buckets stay
+    /// in each market's own zone whatever this says.
+    pub tz: String,
     /// `day`, `week` or `month`. Default `day`.
     pub grain: String,
     /// A market's code.
@@ -67,6 +84,8 @@ pub struct ReportFilters {
     pub principle: String,
     /// A network's name.
     pub network: String,
+    /// An account's id (the account's market and network are implied).
+    pub account: String,
     /// `true`: a row per bucket too (a series); default totals over the range.
     pub series: String,
 }
@@ -79,6 +98,9 @@ pub struct MetricInfo {
     /// Whether any network in the report counts it (otherwise every figure is "not available").
     pub available: bool,
     pub sources: Vec<Source>,
+    /// When it was last measured in the report's scope (ms since the epoch, UTC), on any
+    /// network; `None` when never (or not available).
+    pub last_measured_ms: Option<i64>,
 }
 
 /// Where a metric comes from on one network, or why it is not available there.
@@ -88,6 +110,8 @@ pub struct Source {
     pub available: bool,
     /// The call and field, or why it is not available.
     pub note: &'static str,
+    /// When it was last measured on this network in the report's scope.
+    pub last_measured_ms: Option<i64>,
 }
 
 /// One row of a report: a subject (in a market, in a bucket, when grouped so) and one figure
@@ -114,13 +138,16 @@ pub struct Report {
     pub from: Date,
     /// Inclusive.
     pub to: Date,
+    /// The zone "today" was read in (IANA name; `UTC` by default).
+    pub tz: String,
     pub metrics: Vec<MetricInfo>,
     pub rows: Vec<ReportRow>,
-    /// When the store last measured anything: not offered by the store yet.
+    /// When anything in the report's scope was last measured: the latest of its metrics'.
     pub last_fetched_ms: Option<i64>,
 }
 
 /// What the caller may read, with the names rows are labelled with.
+#[derive(Debug, Clone)]
 pub(crate) struct Scoped {
     /// The markets the caller reads (after a market filter), by code.
     pub markets: Vec<Market>,
@@ -147,245 +174,22 @@ pub(crate) async fn readable(app: &App, caller: &Caller) -> Result<(Vec<Market>,
     Ok((markets, everywhere))
 }
 
-/// A validated request: what to ask the rollups, and how to present the rows.
-struct Plan {
-    query: RollupQuery,
-    /// What the rows are grouped by, as asked (`market` when a filter's dimension is queried
-    /// per market).
-    group_by: Dimension,
-    by_market: bool,
-    from: Date,
-    to: Date,
-    scoped: Scoped,
-}
-
 /// The figures the caller asked for, from the markets they read.
 pub async fn report(app: &App, caller: &Caller, filters: &ReportFilters) -> Result<Report> {
     let plan = plan(app, caller, filters).await?;
-    run(app, plan).await
+    let bucketed = plan.query.by_bucket;
+    let fetched = Fetched::read(app, &plan).await?;
+    Ok(fetched.report(&plan, bucketed))
 }
 
-/// Turns a core parse error into one naming `name`.
-fn field(name: &'static str) -> impl Fn(chorus_core::validate::Invalid) -> Error {
-    move |e| Error::invalid(name, e.message)
-}
-
-fn date(raw: &str, name: &'static str) -> Result<Option<Date>> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Ok(None);
-    }
-    raw.parse::<Date>().map(Some).map_err(|_| {
-        Error::invalid(
-            name,
-            format!("{raw:?} is not a date; write it as YYYY-MM-DD"),
-        )
-    })
-}
-
-/// Parses `group_by`: one dimension, or one and `market`.
-fn group_by(raw: &str) -> Result<(Dimension, bool)> {
-    let parts: Vec<&str> = raw
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
-    let dims = parts
-        .iter()
-        .map(|p| Dimension::parse(p).map_err(field("group_by")))
-        .collect::<Result<Vec<_>>>()?;
-    match dims.as_slice() {
-        [] => Ok((Dimension::Market, false)),
-        [d] => Ok((*d, false)),
-        [Dimension::Market, d] | [d, Dimension::Market] if *d != Dimension::Market => {
-            Ok((*d, true))
-        }
-        _ => Err(Error::invalid(
-            "group_by",
-            "group by one dimension, or one dimension and market (e.g. principle,market)",
-        )),
-    }
-}
-
-async fn plan(app: &App, caller: &Caller, f: &ReportFilters) -> Result<Plan> {
-    let (readable, everywhere) = readable(app, caller).await?;
-    let (mut dimension, mut by_market) = group_by(&f.group_by)?;
-    let asked = dimension;
-    let grain = match f.grain.trim() {
-        "" => Grain::Day,
-        g => Grain::parse(g).map_err(field("grain"))?,
-    };
-    let mut metrics = Vec::new();
-    for name in f
-        .metrics
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        let m = Metric::parse(name).map_err(field("metrics"))?;
-        if !metrics.contains(&m) {
-            metrics.push(m);
-        }
-    }
-    if metrics.is_empty() {
-        metrics = Metric::ALL.to_vec();
-    }
-    let to = match date(&f.to, "to")? {
-        Some(d) => d,
-        None => jiff::Timestamp::now()
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .date(),
-    };
-    let from = match date(&f.from, "from")? {
-        Some(d) => d,
-        None => to
-            .checked_sub(29.days())
-            .map_err(|e| Error::invalid("to", e.to_string()))?,
-    };
-    if from > to {
-        return Err(Error::invalid("from", "the first day comes after the last"));
-    }
-    let by_bucket = match f.series.trim() {
-        "" | "false" => false,
-        "true" => true,
-        _ => return Err(Error::invalid("series", "use true or false")),
-    };
-
-    // A market filter narrows to one market the caller reads; one they may not read is not found.
-    let (markets, ids) = match f.market.trim() {
-        "" => {
-            let ids = (!everywhere).then(|| readable.iter().map(|m| m.id).collect());
-            (readable, ids)
-        }
-        code => {
-            let code = MarketCode::parse(code).map_err(|_| Error::NotFound("market"))?;
-            let m = readable
-                .into_iter()
-                .find(|m| m.code == code)
-                .ok_or(Error::NotFound("market"))?;
-            let ids = Some(vec![m.id]);
-            (vec![m], ids)
-        }
-    };
-
-    // At most one filter of another dimension; the rollups hold one dimension at a time.
-    let mut filter: Option<(Dimension, &'static str, String)> = None;
-    let mut set = |d: Dimension, name: &'static str, subject: String| -> Result<()> {
-        if filter.is_some() {
-            return Err(Error::invalid(
-                name,
-                "filter by one of campaign, principle and network at a time",
-            ));
-        }
-        filter = Some((d, name, subject));
-        Ok(())
-    };
-    if !f.campaign.trim().is_empty() {
-        let id: i64 = f
-            .campaign
-            .trim()
-            .parse()
-            .map_err(|_| Error::invalid("campaign", "a campaign's id is a number"))?;
-        let c = match app.store.campaign(id).await {
-            Ok(c) => c,
-            Err(chorus_store::StoreError::NotFound { .. }) => {
-                return Err(Error::NotFound("campaign"));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let visible = ids
-            .as_ref()
-            .is_none_or(|ids| c.markets.iter().any(|m| ids.contains(m)));
-        if !visible {
-            return Err(Error::NotFound("campaign"));
-        }
-        set(Dimension::Campaign, "campaign", c.id.to_string())?;
-    }
-    if !f.principle.trim().is_empty() {
-        let raw = f.principle.trim();
-        let p = match raw.parse::<i64>() {
-            Ok(id) => app.store.principle(chorus_core::PrincipleId(id)).await,
-            Err(_) => app.store.principle_by_slug(raw).await,
-        };
-        let p = match p {
-            Ok(p) => p,
-            Err(chorus_store::StoreError::NotFound { .. }) => {
-                return Err(Error::NotFound("principle"));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        set(Dimension::Principle, "principle", p.id.0.to_string())?;
-    }
-    let mut network_filter = None;
-    if !f.network.trim().is_empty() {
-        let n = Network::parse(&f.network).map_err(field("network"))?;
-        network_filter = Some(n);
-        set(Dimension::Network, "network", n.as_str().to_owned())?;
-    }
-    let mut subjects = None;
-    let mut group = asked;
-    if let Some((d, name, subject)) = filter {
-        if d == dimension {
-            subjects = Some(vec![subject]);
-        } else if dimension == Dimension::Market {
-            dimension = d;
-            by_market = true;
-            group = Dimension::Market;
-            subjects = Some(vec![subject]);
-        } else {
-            return Err(Error::invalid(
-                name,
-                format!("numbers filtered by {name} are grouped by {name} or by market"),
-            ));
-        }
-    }
-
-    let networks = match network_filter {
-        Some(n) => vec![n],
-        None => {
-            let accounts = app.store.accounts(None).await?;
-            let mut found: Vec<Network> = Network::ALL
-                .into_iter()
-                .filter(|n| {
-                    accounts.iter().any(|a| {
-                        a.network == n.as_str() && markets.iter().any(|m| m.id == a.market_id)
-                    })
-                })
-                .collect();
-            if found.is_empty() {
-                found = Network::ALL.to_vec();
-            }
-            found
-        }
-    };
-    Ok(Plan {
-        query: RollupQuery {
-            dimension,
-            by_market,
-            grain,
-            by_bucket,
-            metrics,
-            from: Some(grain.start(from)),
-            to: to.checked_add(1.day()).ok(),
-            markets: ids.clone(),
-            subjects,
-        },
-        group_by: group,
-        by_market: by_market && group != Dimension::Market,
-        from,
-        to,
-        scoped: Scoped {
-            markets,
-            ids,
-            networks,
-        },
-    })
-}
-
-/// Whether the rollups hold `metric` today: the counts the collector measures. Clicks and
-/// conversation volume are counted elsewhere and not rolled up yet.
+/// Whether the rollups hold `metric` today: the counts the collector measures, the clicks the
+/// redirect counts and the posts listening matched (leads wait for Reach).
 fn rolled_up(metric: Metric) -> bool {
-    Metric::POST_COUNTS.contains(&metric) || metric == Metric::Followers
+    Metric::POST_COUNTS.contains(&metric)
+        || matches!(
+            metric,
+            Metric::Followers | Metric::Clicks | Metric::ConversationVolume
+        )
 }
 
 /// What `metric` is, and where it comes from on `networks`.
@@ -406,6 +210,7 @@ pub(crate) fn metric_info(metric: Metric, networks: &[Network]) -> MetricInfo {
                 network: n.as_str(),
                 available,
                 note,
+                last_measured_ms: None,
             }
         })
         .collect();
@@ -414,94 +219,134 @@ pub(crate) fn metric_info(metric: Metric, networks: &[Network]) -> MetricInfo {
         definition: metric.definition(),
         available: sources.iter().any(|s| s.available),
         sources,
+        last_measured_ms: None,
     }
+}
+
+/// `info` with the times its metric was last measured (`measured`: the scope's, any metric).
+fn with_times(mut info: MetricInfo, measured: &[MeasuredRow]) -> MetricInfo {
+    if !info.available {
+        return info;
+    }
+    let mine = measured.iter().filter(|r| r.metric == info.metric);
+    info.last_measured_ms = mine.clone().map(|r| r.at_ms).max();
+    for s in &mut info.sources {
+        if s.available {
+            s.last_measured_ms = mine
+                .clone()
+                .filter(|r| r.network == s.network)
+                .map(|r| r.at_ms)
+                .max();
+        }
+    }
+    info
 }
 
 type Key = (Option<MarketId>, String, Option<Date>);
 
-async fn run(app: &App, plan: Plan) -> Result<Report> {
-    let Plan {
-        query,
-        group_by,
-        by_market,
-        from,
-        to,
-        scoped,
-    } = plan;
-    let infos: Vec<MetricInfo> = query
-        .metrics
-        .iter()
-        .map(|m| metric_info(*m, &scoped.networks))
-        .collect();
-    let raw = app.store.rollups(&query).await?;
-    let mut cells: BTreeMap<Key, BTreeMap<Metric, i64>> = BTreeMap::new();
-    // Grouped by market through a filter's dimension: the market is the row's subject.
-    let market_rows = group_by == Dimension::Market && query.dimension != Dimension::Market;
-    for RollupRow {
-        market_id,
-        subject,
-        bucket,
-        metric,
-        value,
-    } in raw
-    {
-        let key = if market_rows {
-            (
-                None,
-                market_id.map(|m| m.0.to_string()).unwrap_or_default(),
-                bucket,
-            )
-        } else {
-            (market_id.filter(|_| by_market), subject, bucket)
-        };
-        *cells.entry(key).or_default().entry(metric).or_default() += value;
+/// What one plan read: the rollup rows (by bucket when the plan asks), the times its scope was
+/// last measured and the names rows are labelled with. A report is made of it by bucket or
+/// with the buckets summed ([`Fetched::report`]), so the overview's totals and its daily chart
+/// come from one read.
+pub(crate) struct Fetched {
+    raw: Vec<RollupRow>,
+    measured: Vec<MeasuredRow>,
+    labels: Labels,
+}
+
+impl Fetched {
+    pub(crate) async fn read(app: &App, plan: &Plan) -> Result<Fetched> {
+        Ok(Fetched {
+            raw: app.store.rollups(&plan.query).await?,
+            measured: app.store.last_measured(&plan.query).await?,
+            labels: Labels::load(app, plan.group_by, &plan.scoped).await?,
+        })
     }
-    // Grouped by market: every market in scope has a row, measured or not.
-    if group_by == Dimension::Market && !query.by_bucket {
-        for m in &scoped.markets {
-            cells.entry((None, m.id.0.to_string(), None)).or_default();
+
+    /// The report of `plan`'s rows, a row per bucket when `bucketed` (the plan's query must
+    /// then be by bucket), else summed over the range.
+    pub(crate) fn report(&self, plan: &Plan, bucketed: bool) -> Report {
+        let Plan {
+            query,
+            group_by,
+            by_market,
+            from,
+            to,
+            tz,
+            scoped,
+            ..
+        } = plan;
+        let (group_by, by_market) = (*group_by, *by_market);
+        let infos: Vec<MetricInfo> = query
+            .metrics
+            .iter()
+            .map(|m| with_times(metric_info(*m, &scoped.networks), &self.measured))
+            .collect();
+        let mut cells: BTreeMap<Key, BTreeMap<Metric, i64>> = BTreeMap::new();
+        // Grouped by market through a filter's dimension: the market is the row's subject.
+        let market_rows = group_by == Dimension::Market && query.dimension != Dimension::Market;
+        for r in &self.raw {
+            let bucket = r.bucket.filter(|_| bucketed);
+            let key = if market_rows {
+                (
+                    None,
+                    r.market_id.map(|m| m.0.to_string()).unwrap_or_default(),
+                    bucket,
+                )
+            } else {
+                (r.market_id.filter(|_| by_market), r.subject.clone(), bucket)
+            };
+            *cells.entry(key).or_default().entry(r.metric).or_default() += r.value;
+        }
+        // Grouped by market: every market in scope has a row, measured or not.
+        if group_by == Dimension::Market && !bucketed {
+            for m in &scoped.markets {
+                cells.entry((None, m.id.0.to_string(), None)).or_default();
+            }
+        }
+        let labels = &self.labels;
+        let mut rows: Vec<(Sort, ReportRow)> = cells
+            .into_iter()
+            .map(|((market, subject, bucket), figures)| {
+                let values = infos
+                    .iter()
+                    .map(|info| {
+                        let m = info.metric;
+                        let carried = query.dimension.carries(m)
+                            && (group_by != Dimension::Network
+                                || Network::parse(&subject)
+                                    .is_ok_and(|n| metric_info(m, &[n]).available));
+                        (info.available && carried).then(|| figures.get(&m).copied().unwrap_or(0))
+                    })
+                    .collect();
+                let market = market.map(|id| labels.market_code(id));
+                let (sort, label, subject) = labels.of(group_by, &subject);
+                (
+                    (market.clone(), sort, label.clone(), bucket),
+                    ReportRow {
+                        market,
+                        subject,
+                        label,
+                        bucket,
+                        values,
+                    },
+                )
+            })
+            .collect();
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        let last_fetched_ms = infos.iter().filter_map(|i| i.last_measured_ms).max();
+        Report {
+            group_by,
+            by_market,
+            grain: query.grain,
+            from: *from,
+            to: *to,
+            tz: tz.clone(),
+            metrics: infos,
+            rows: rows.into_iter().map(|(_, r)| r).collect(),
+            last_fetched_ms,
         }
     }
-    let labels = Labels::load(app, group_by, &scoped).await?;
-    let mut rows: Vec<(Sort, ReportRow)> = cells
-        .into_iter()
-        .map(|((market, subject, bucket), figures)| {
-            let values = infos
-                .iter()
-                .map(|info| {
-                    let m = info.metric;
-                    let carried = query.dimension.carries(m)
-                        && (group_by != Dimension::Network
-                            || Network::parse(&subject)
-                                .is_ok_and(|n| metric_info(m, &[n]).available));
-                    (info.available && carried).then(|| figures.get(&m).copied().unwrap_or(0))
-                })
-                .collect();
-            let market = market.map(|id| labels.market_code(id));
-            let (sort, label, subject) = labels.of(group_by, &subject);
-            (
-                (market.clone(), sort, label.clone(), bucket),
-                ReportRow {
-                    market,
-                    subject,
-                    label,
-                    bucket,
-                    values,
-                },
-            )
-        })
-        .collect();
-    rows.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(Report {
-        group_by,
-        by_market,
-        grain: query.grain,
-        from,
-        to,
-        metrics: infos,
-        rows: rows.into_iter().map(|(_, r)| r).collect(),
-        last_fetched_ms: None,
-    })
 }
 
 type Sort = (Option<String>, i64, String, Option<Date>);

@@ -1,14 +1,18 @@
 //! The Numbers overview page in one call: the totals per metric over the caller's markets, a
 //! daily series of one metric for the chart, the table by market and the principle × market
-//! scorecard, and the choices of its filters — all through [`report`], so the page shows the
-//! same figures as the API and the CSV for the same filters.
+//! scorecard, and the choices of its filters. The filters are validated once (the plan of
+//! [`report`](super::report)); one rollup read by market and day gives the totals, the table
+//! and the chart, and one more the scorecard — the same plan and assembly as the API and the
+//! CSV, so the page shows their figures for the same filters.
 
 use chorus_core::numbers::Metric;
 use chorus_core::stories::limits::Network;
 use jiff::ToSpan;
 use jiff::civil::Date;
 
-use super::{MetricInfo, Report, ReportFilters, readable, report};
+use chorus_core::numbers::Dimension;
+
+use super::{Fetched, MetricInfo, Report, ReportFilters, plan, readable};
 use crate::{App, Caller, Result};
 
 /// A daily series of one metric over the range, every day present (0 where nothing changed).
@@ -30,14 +34,18 @@ pub struct Overview {
     pub campaigns: Vec<(i64, String)>,
     /// (id, "number. title") of the playbook's principles.
     pub principles: Vec<(i64, String)>,
+    /// (id, "@handle") of the accounts in those markets.
+    pub accounts: Vec<(i64, String)>,
+    /// Zones "today" may be read in: UTC and those of the caller's markets.
+    pub zones: Vec<String>,
     pub networks: Vec<Network>,
     /// Each metric with its total over the range (`None`: not available).
     pub totals: Vec<(MetricInfo, Option<i64>)>,
     /// The chart's metric by day; `None` when that metric is not available here.
     pub chart: Option<Chart>,
     pub by_market: Report,
-    /// Principle × market; `None` when filtered by campaign or network (the rollups hold one
-    /// dimension at a time).
+    /// Principle × market; `None` when filtered by campaign, account or network (the rollups
+    /// hold one dimension at a time).
     pub by_principle: Option<Report>,
     /// Whether anything was measured in the range (the page's empty state otherwise).
     pub measured: bool,
@@ -54,9 +62,15 @@ pub async fn overview(app: &App, caller: &Caller, filters: &ReportFilters) -> Re
         group_by: "market".into(),
         metrics: String::new(),
         series: String::new(),
+        grain: "day".into(),
         ..filters.clone()
     };
-    let by_market = report(app, caller, &base).await?;
+    // One plan; one read by market and day for the totals, the table and the chart.
+    let mut daily = plan(app, caller, &base).await?;
+    daily.query.by_bucket = true;
+    let fetched = Fetched::read(app, &daily).await?;
+    let by_market = fetched.report(&daily, false);
+    let series = fetched.report(&daily, true);
     let totals: Vec<(MetricInfo, Option<i64>)> = by_market
         .metrics
         .iter()
@@ -72,18 +86,8 @@ pub async fn overview(app: &App, caller: &Caller, filters: &ReportFilters) -> Re
         .iter()
         .any(|r| r.values.iter().any(|v| v.is_some_and(|v| v != 0)));
 
-    let series = report(
-        app,
-        caller,
-        &ReportFilters {
-            metrics: chart_metric.name().into(),
-            series: "true".into(),
-            grain: "day".into(),
-            ..base.clone()
-        },
-    )
-    .await?;
-    let chart = series.metrics[0].available.then(|| {
+    let i = series.metrics.iter().position(|m| m.metric == chart_metric);
+    let chart = i.filter(|i| series.metrics[*i].available).map(|i| {
         let mut days = Vec::new();
         let mut d = series.from;
         while d <= series.to {
@@ -95,10 +99,10 @@ pub async fn overview(app: &App, caller: &Caller, filters: &ReportFilters) -> Re
         }
         let mut values = vec![0i64; days.len()];
         for row in &series.rows {
-            if let (Some(b), Some(v)) = (row.bucket, row.values[0])
-                && let Ok(i) = days.binary_search(&b)
+            if let (Some(b), Some(v)) = (row.bucket, row.values[i])
+                && let Ok(at) = days.binary_search(&b)
             {
-                values[i] += v;
+                values[at] += v;
             }
         }
         Chart {
@@ -108,20 +112,18 @@ pub async fn overview(app: &App, caller: &Caller, filters: &ReportFilters) -> Re
         }
     });
 
-    let by_principle = if filters.campaign.trim().is_empty() && filters.network.trim().is_empty() {
-        Some(
-            report(
-                app,
-                caller,
-                &ReportFilters {
-                    group_by: "principle,market".into(),
-                    ..base.clone()
-                },
-            )
-            .await?,
-        )
-    } else {
-        None
+    // The scorecard: the same plan by principle and market (narrowed to a principle if asked).
+    let by_principle = match daily.filter {
+        None | Some(Dimension::Principle) => {
+            let mut card = daily.clone();
+            card.query.dimension = Dimension::Principle;
+            card.query.by_market = true;
+            card.query.by_bucket = false;
+            card.group_by = Dimension::Principle;
+            card.by_market = true;
+            Some(Fetched::read(app, &card).await?.report(&card, false))
+        }
+        Some(_) => None,
     };
 
     let (markets, everywhere) = readable(app, caller).await?;
@@ -141,6 +143,21 @@ pub async fn overview(app: &App, caller: &Caller, filters: &ReportFilters) -> Re
         .into_iter()
         .map(|p| (p.id.0, format!("{}. {}", p.number, p.title)))
         .collect();
+    let mut zones: Vec<String> = markets
+        .iter()
+        .map(|m| m.timezone.as_str().to_owned())
+        .collect();
+    zones.push("UTC".to_owned());
+    zones.sort();
+    zones.dedup();
+    let accounts = app
+        .store
+        .accounts(None)
+        .await?
+        .into_iter()
+        .filter(|a| ids.contains(&a.market_id))
+        .map(|a| (a.id, format!("@{}", a.handle)))
+        .collect();
     Ok(Overview {
         from: by_market.from,
         to: by_market.to,
@@ -150,6 +167,8 @@ pub async fn overview(app: &App, caller: &Caller, filters: &ReportFilters) -> Re
             .collect(),
         campaigns,
         principles,
+        accounts,
+        zones,
         networks: Network::ALL.to_vec(),
         totals,
         chart,

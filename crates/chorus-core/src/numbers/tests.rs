@@ -91,6 +91,10 @@ fn availability_per_network_never_pretends_a_missing_metric_is_zero() {
     assert!(Dimension::Network.carries(Metric::Followers));
     assert!(!Dimension::Principle.carries(Metric::Followers));
     assert!(Dimension::Principle.carries(Metric::Likes));
+    assert!(Dimension::Market.carries(Metric::ConversationVolume));
+    assert!(Dimension::Network.carries(Metric::ConversationVolume));
+    assert!(!Dimension::Campaign.carries(Metric::ConversationVolume));
+    assert!(!Dimension::Account.carries(Metric::ConversationVolume));
 }
 
 #[test]

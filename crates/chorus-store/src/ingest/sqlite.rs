@@ -6,8 +6,8 @@
 //! row in a few microseconds, so here a batch is one `BEGIN IMMEDIATE … COMMIT` of single-row
 //! statements prepared once per batch (and no `RETURNING`: SQLite runs it like a trigger, which
 //! makes every insert copy the pages it touches into a statement journal first; the new id is
-//! `last_insert_rowid` instead). The transaction holds the rows and the source's cursor
-//! together, as on PostgreSQL.
+//! `last_insert_rowid` instead). The transaction holds the rows, Numbers' conversation volume
+//! (`numbers::Volume`) and the source's cursor together, as on PostgreSQL.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -20,6 +20,7 @@ use super::{
     VOLUME_CONFLICT, distinct_matches, domains_column, hour_of, is_recent,
 };
 use crate::StoreError;
+use crate::numbers::{MARKET_ZONES, UPSERT_MEASURED, UPSERT_ROLLUP, Volume};
 
 /// The database file and its connection, opened on first use and shared by the clones of a
 /// [`crate::Store`] (one writer at a time is all SQLite allows anyway).
@@ -110,6 +111,8 @@ fn write_batch(
              VALUES (?1, ?2, ?3, ?4)",
         )?;
         let mut volume: BTreeMap<(i64, i64), i64> = BTreeMap::new();
+        // Numbers' conversation volume, made when the first matched post comes.
+        let mut tally: Option<Volume> = None;
         for p in posts {
             let inserted = insert_post.execute(params![
                 p.uri,
@@ -142,6 +145,16 @@ fn write_batch(
                 continue;
             }
             report.conversations += 1;
+            if tally.is_none() {
+                let mut zones = tx.prepare_cached(MARKET_ZONES)?;
+                let rows = zones
+                    .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                tally = Some(Volume::new(rows)?);
+            }
+            if let Some(t) = tally.as_mut() {
+                t.add(&p.network, p.posted_at_ms, now, &p.matches);
+            }
             insert_conversation.execute(params![
                 id,
                 p.network,
@@ -162,6 +175,25 @@ fn write_batch(
         ))?;
         for ((query, hour), n) in volume {
             add_volume.execute(params![query, hour, n])?;
+        }
+        if let Some(t) = tally {
+            let deltas = t.deltas();
+            let mut rollup = tx.prepare(UPSERT_ROLLUP)?;
+            for ((dim, grain, market, bucket, subject, metric), value) in deltas.rollup_rows() {
+                rollup.execute(params![
+                    dim.name(),
+                    grain.name(),
+                    market,
+                    bucket,
+                    subject,
+                    metric.name(),
+                    value
+                ])?;
+            }
+            let mut measured = tx.prepare(UPSERT_MEASURED)?;
+            for ((dim, market, subject, network, source), at) in deltas.measured_rows() {
+                measured.execute(params![dim.name(), market, subject, network, source, at])?;
+            }
         }
         tx.execute(UPSERT_CURSOR, params![source, position, now])?;
     }

@@ -8,7 +8,7 @@ use jiff::civil::Date;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{FollowerSnapshot, POST_COLUMNS, PostSnapshot};
+use super::{FollowerSnapshot, POST_COLUMNS, PostSnapshot, source_of};
 use crate::{Store, StoreError, in_list};
 
 /// A published variant due a measurement.
@@ -85,6 +85,16 @@ pub struct RollupRow {
     pub bucket: Option<Date>,
     pub metric: Metric,
     pub value: i64,
+}
+
+/// When a metric was last measured on a network, in a query's scope.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct MeasuredRow {
+    pub network: String,
+    pub metric: Metric,
+    /// Milliseconds since the Unix epoch, UTC: the latest fetch of a post's counts or an
+    /// account's followers, the latest person's click, the latest matched post stored.
+    pub at_ms: i64,
 }
 
 fn post_snapshot(r: &AnyRow) -> Result<PostSnapshot, StoreError> {
@@ -295,5 +305,73 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// When each metric of `query` was last measured, per network, among the subjects, markets
+    /// and dimension it names (its buckets, grouping and grain do not matter): read from
+    /// `numbers_measured`, kept with the rollups. A metric nothing measures (leads, impressions)
+    /// or that was never measured in the scope has no row. Ordered by network and metric.
+    pub async fn last_measured(&self, query: &RollupQuery) -> Result<Vec<MeasuredRow>, StoreError> {
+        let mut filters = vec!["dimension = $1".to_owned()];
+        let mut texts = vec![query.dimension.name().to_owned()];
+        if let Some(subjects) = &query.subjects {
+            if subjects.is_empty() {
+                return Ok(Vec::new());
+            }
+            filters.push(format!(
+                "subject IN ({})",
+                in_list(texts.len() + 1, subjects.len())
+            ));
+            texts.extend(subjects.iter().cloned());
+        }
+        let markets: Vec<i64> = match &query.markets {
+            Some(m) if m.is_empty() => return Ok(Vec::new()),
+            Some(m) => m.iter().map(|m| m.0).collect(),
+            None => Vec::new(),
+        };
+        if !markets.is_empty() {
+            let first = texts.len() + 1;
+            filters.push(format!("market_id IN ({})", in_list(first, markets.len())));
+        }
+        let sql = format!(
+            "SELECT network, source, MAX(at) AS at FROM numbers_measured WHERE {} \
+             GROUP BY network, source",
+            filters.join(" AND ")
+        );
+        let mut q = sqlx::query(&sql);
+        for t in texts {
+            q = q.bind(t);
+        }
+        for m in markets {
+            q = q.bind(m);
+        }
+        let mut by_source: Vec<(String, String, i64)> = Vec::new();
+        for r in q.fetch_all(self.pool()).await? {
+            by_source.push((
+                r.try_get("network")?,
+                r.try_get("source")?,
+                r.try_get("at")?,
+            ));
+        }
+        let metrics: &[Metric] = if query.metrics.is_empty() {
+            &Metric::ALL
+        } else {
+            &query.metrics
+        };
+        let mut out: Vec<MeasuredRow> = by_source
+            .iter()
+            .flat_map(|(network, source, at)| {
+                metrics
+                    .iter()
+                    .filter(|m| source_of(**m) == Some(source.as_str()))
+                    .map(|m| MeasuredRow {
+                        network: network.clone(),
+                        metric: *m,
+                        at_ms: *at,
+                    })
+            })
+            .collect();
+        out.sort();
+        Ok(out)
     }
 }

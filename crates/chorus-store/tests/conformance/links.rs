@@ -1,12 +1,13 @@
 //! Click redirects: a variant's links get one code each, created once and reused; only links
 //! the variant's text holds get one; clicks count people and bots apart, and concurrent clicks
-//! never lose a count.
+//! never lose a count, in `link_clicks` or in Numbers' rollups.
 
 use std::collections::BTreeSet;
 
 use chorus_core::audit::Author;
 use chorus_core::links::LinkCode;
-use chorus_store::{Store, StoreError, StoryInput, VariantInput};
+use chorus_core::numbers::{Dimension, Grain, Metric};
+use chorus_store::{RollupQuery, Store, StoreError, StoryInput, VariantInput};
 
 /// A market, an account and one story per body, each with one variant; answers the variants.
 async fn variants(store: &Store, bodies: &[&str]) -> Vec<i64> {
@@ -159,6 +160,19 @@ async fn concurrent_clicks_are_all_counted(store: &Store) {
     }
     let c = &store.link_clicks(vs[0]).await.unwrap()[0];
     assert_eq!((c.human, c.bot), (900, 100));
+    // Each person's click is in the rollups too, added in its own transaction: none lost.
+    for dim in [Dimension::Post, Dimension::Market, Dimension::Network] {
+        let mut q = RollupQuery::new(dim, Grain::Month);
+        q.metrics = vec![Metric::Clicks];
+        let total: i64 = store
+            .rollups(&q)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.value)
+            .sum();
+        assert_eq!(total, 900, "{dim}");
+    }
 
     // Codes made concurrently for one variant are one per target too.
     let vs = variants_more(store, &format!("{A} {B}")).await;

@@ -17,6 +17,9 @@ use jiff::civil::{Date, date};
 
 use crate::support;
 
+/// The link every variant of [`World::story`] holds, for clicks.
+pub const LINK: &str = "https://example.com/numbers";
+
 /// A market with an account, a campaign, principles and stories, for numbers to roll up into.
 pub struct World {
     pub market: MarketId,
@@ -133,7 +136,7 @@ impl World {
                     &VariantInput {
                         account_id: self.accounts[*a],
                         locale: format!("fi-{i}"),
-                        body: "post".into(),
+                        body: format!("post {LINK}"),
                         scheduled_at_ms: None,
                     },
                 )
@@ -150,11 +153,11 @@ pub async fn author(store: &Store) -> Author {
     Author::user(id, "numbers@example.com")
 }
 
-fn ms(s: &str) -> i64 {
+pub fn ms(s: &str) -> i64 {
     s.parse::<jiff::Timestamp>().unwrap().as_millisecond()
 }
 
-fn likes(likes: i64, reposts: Option<i64>) -> PostCounts {
+pub fn likes(likes: i64, reposts: Option<i64>) -> PostCounts {
     PostCounts {
         likes: Some(likes),
         reposts,
@@ -162,7 +165,7 @@ fn likes(likes: i64, reposts: Option<i64>) -> PostCounts {
     }
 }
 
-fn snap(variant: i64, at: &str, counts: PostCounts) -> NewPostSnapshot {
+pub fn snap(variant: i64, at: &str, counts: PostCounts) -> NewPostSnapshot {
     NewPostSnapshot {
         variant_id: variant,
         fetched_at_ms: ms(at),
@@ -171,7 +174,7 @@ fn snap(variant: i64, at: &str, counts: PostCounts) -> NewPostSnapshot {
     }
 }
 
-fn row(subject: &str, bucket: Option<Date>, metric: Metric, value: i64) -> RollupRow {
+pub fn row(subject: &str, bucket: Option<Date>, metric: Metric, value: i64) -> RollupRow {
     RollupRow {
         market_id: None,
         subject: subject.into(),

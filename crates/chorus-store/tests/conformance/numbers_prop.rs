@@ -4,9 +4,13 @@
 //! batches, with counts sometimes not reported; the stored rollups must equal a plain
 //! recomputation from the raw snapshots, for every dimension and bucket size.
 //!
+//! Clicks on the posts' links (people's and bots') are recorded too, between the batches of
+//! snapshots; every person's click must be one more click in its bucket for every subject.
+//!
 //! The reference is deliberately simple: per post and metric, sort the reported values by fetch
 //! time, take differences (the first from 0), and add each to the bucket of its fetch time in
-//! the market's zone, for every subject the post belongs to (read from the case, not the store).
+//! the market's zone, for every subject the post belongs to (read from the case, not the store);
+//! per person's click, 1 in the bucket of its instant.
 
 use std::collections::BTreeMap;
 
@@ -17,7 +21,7 @@ use chorus_store::{NewFollowerSnapshot, NewPostSnapshot, RollupQuery, Store};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
-use crate::numbers::{World, author, principles, world};
+use crate::numbers::{LINK, World, author, principles, world};
 
 const ZONES: &[&str] = &[
     "Europe/Helsinki",
@@ -52,6 +56,8 @@ struct PostSpec {
     account: usize,
     /// (fetch time in seconds, counts)
     snaps: Vec<(i64, [Option<i64>; 6])>,
+    /// (instant in seconds, a bot's)
+    clicks: Vec<(i64, bool)>,
 }
 
 #[derive(Debug, Clone)]
@@ -89,11 +95,13 @@ fn case() -> impl Strategy<Value = Case> {
         0..3usize,
         0..2usize,
         proptest::collection::vec((instant(), counts()), 0..7),
+        proptest::collection::vec((instant(), prop::bool::weighted(0.2)), 0..6),
     )
-        .prop_map(|(story, account, snaps)| PostSpec {
+        .prop_map(|(story, account, snaps, clicks)| PostSpec {
             story,
             account,
             snaps,
+            clicks,
         });
     (
         0..ZONES.len(),
@@ -156,6 +164,8 @@ async fn check(store: &Store, n: usize, principles: &[i64], author: &Author, c: 
     let mut reference: BTreeMap<Key, i64> = BTreeMap::new();
     let mut all: Vec<NewPostSnapshot> = Vec::new();
     let mut subjects_of: Vec<(i64, Vec<(Dimension, String)>)> = Vec::new();
+    // (link, instant in seconds, a bot's)
+    let mut clicks: Vec<(i64, i64, bool)> = Vec::new();
     for (i, post) in c.posts.iter().enumerate() {
         let spec = &c.stories[post.story];
         let cited: Vec<i64> = principles
@@ -179,7 +189,7 @@ async fn check(store: &Store, n: usize, principles: &[i64], author: &Author, c: 
                         &chorus_store::VariantInput {
                             account_id: w.accounts[post.account],
                             locale: format!("x-{i}"),
-                            body: "post".into(),
+                            body: format!("post {LINK}"),
                             scheduled_at_ms: None,
                         },
                     )
@@ -200,6 +210,25 @@ async fn check(store: &Store, n: usize, principles: &[i64], author: &Author, c: 
         }
         for p in &cited {
             subjects.push((Dimension::Principle, p.to_string()));
+        }
+        if !post.clicks.is_empty() {
+            let link = store
+                .variant_links(variant, &[LINK.to_owned()])
+                .await
+                .unwrap()[0]
+                .id;
+            for (at, bot) in &post.clicks {
+                clicks.push((link, *at, *bot));
+                if !bot {
+                    reference_gains(
+                        &mut reference,
+                        &zone,
+                        &subjects,
+                        Metric::Clicks,
+                        vec![(*at, 1)],
+                    );
+                }
+            }
         }
         subjects_of.push((variant, subjects));
         for (at, counts) in &post.snaps {
@@ -222,8 +251,18 @@ async fn check(store: &Store, n: usize, principles: &[i64], author: &Author, c: 
         order.swap(i, j);
     }
     let ordered: Vec<NewPostSnapshot> = order.iter().map(|i| all[*i]).collect();
-    for chunk in ordered.chunks(c.batch) {
+    // Clicks between the batches of snapshots: the two writers share rollup rows.
+    let batches: Vec<&[NewPostSnapshot]> = ordered.chunks(c.batch).collect();
+    let per = clicks.len().div_ceil(batches.len().max(1)).max(1);
+    let mut pending = clicks.chunks(per);
+    for chunk in &batches {
         store.record_post_snapshots(chunk).await.unwrap();
+        for (link, at, bot) in pending.next().unwrap_or_default() {
+            store.record_click(*link, *bot, at * 1000).await.unwrap();
+        }
+    }
+    for (link, at, bot) in pending.flatten() {
+        store.record_click(*link, *bot, at * 1000).await.unwrap();
     }
     // Reference: per variant, the first inserted snapshot of each fetch time (a second one at
     // the same time is skipped by the store).

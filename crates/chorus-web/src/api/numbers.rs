@@ -32,18 +32,29 @@ pub struct NumbersParams {
     pub metrics: Option<String>,
     /// First day, `YYYY-MM-DD`, inclusive (default: 29 days before `to`).
     pub from: Option<String>,
-    /// Last day, `YYYY-MM-DD`, inclusive (default: today, UTC).
+    /// Last day, `YYYY-MM-DD`, inclusive (default: today in `tz`).
     pub to: Option<String>,
+    /// An IANA time zone, e.g. `Europe/Helsinki` (default `UTC`): what "today" means for the
+    /// default `to` (and so the default range). Buckets and `from`/`to` stay in each market's
+    /// own zone: a day is that market's local day whatever `tz` says. Returned as `tz`; a zone
+    /// that is not an IANA name is 422 naming `tz`.
+    pub tz: Option<String>,
     /// Bucket size: `day` (default), `week` or `month`, in each market's time zone.
     pub grain: Option<String>,
-    /// A market's code.
+    /// A market's code. Combines with any one of `campaign`, `principle`, `account`, `network`.
     pub market: Option<String>,
     /// A campaign's id (then grouped by campaign or market).
     pub campaign: Option<String>,
     /// A principle's id or slug (then grouped by principle or market).
     pub principle: Option<String>,
-    /// A network's name (then grouped by network or market).
+    /// A network's name (then grouped by network or market). With `account`, only that
+    /// account's own network (another is 422 naming `network`).
     pub network: Option<String>,
+    /// An account's id (then grouped by account or market); an account in a market the caller
+    /// may not read, or outside `market`, is 404. Only one of `campaign`, `principle`,
+    /// `account` and `network` at a time (the rollups keep them apart): a second is 422 naming
+    /// it.
+    pub account: Option<String>,
     /// `true`: a row per bucket as well (a series).
     pub series: Option<String>,
     /// `csv`: the same rows as CSV.
@@ -62,6 +73,8 @@ impl NumbersParams {
             campaign: self.campaign.unwrap_or_default(),
             principle: self.principle.unwrap_or_default(),
             network: self.network.unwrap_or_default(),
+            account: self.account.unwrap_or_default(),
+            tz: self.tz.unwrap_or_default(),
             series: self.series.unwrap_or_default(),
         }
     }
@@ -73,6 +86,8 @@ pub struct SourceDto {
     pub available: bool,
     /// The call and field it is read from, or why it is not available.
     pub note: String,
+    /// When it was last measured on this network in the report's scope (RFC 3339, UTC).
+    pub last_measured_at: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -81,6 +96,10 @@ pub struct MetricDto {
     pub definition: String,
     /// False: every figure of it is `null` ("not available", never 0).
     pub available: bool,
+    /// When it was last measured in the report's scope, on any network (RFC 3339, UTC): the
+    /// latest fetch of posts' counts or followers, the latest person's click, the latest
+    /// matched post stored. `null`: never, or not available.
+    pub last_measured_at: Option<String>,
     pub sources: Vec<SourceDto>,
 }
 
@@ -105,10 +124,17 @@ pub struct NumbersDto {
     pub from: String,
     /// Inclusive.
     pub to: String,
+    /// The zone "today" was read in (the `tz` asked for, `UTC` by default).
+    pub tz: String,
     pub metrics: Vec<MetricDto>,
     pub rows: Vec<RowDto>,
-    /// When anything was last measured (RFC 3339), where known.
+    /// When anything in the report's scope was last measured (RFC 3339), where known.
     pub last_fetched_at: Option<String>,
+}
+
+fn rfc3339(ms: Option<i64>) -> Option<String> {
+    ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+        .map(|t| t.to_string())
 }
 
 fn dto(r: Report) -> NumbersDto {
@@ -118,6 +144,7 @@ fn dto(r: Report) -> NumbersDto {
         grain: r.grain.name().to_owned(),
         from: r.from.to_string(),
         to: r.to.to_string(),
+        tz: r.tz,
         rows: r
             .rows
             .into_iter()
@@ -141,6 +168,7 @@ fn dto(r: Report) -> NumbersDto {
                 name: m.metric.name().to_owned(),
                 definition: m.definition.to_owned(),
                 available: m.available,
+                last_measured_at: rfc3339(m.last_measured_ms),
                 sources: m
                     .sources
                     .into_iter()
@@ -148,19 +176,21 @@ fn dto(r: Report) -> NumbersDto {
                         network: s.network.to_owned(),
                         available: s.available,
                         note: s.note.to_owned(),
+                        last_measured_at: rfc3339(s.last_measured_ms),
                     })
                     .collect(),
             })
             .collect(),
-        last_fetched_at: r
-            .last_fetched_ms
-            .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
-            .map(|t| t.to_string()),
+        last_fetched_at: rfc3339(r.last_fetched_ms),
     }
 }
 
 /// Figures of the caller's markets grouped as asked. Only markets the caller reads numbers of
-/// (analysts and leads: theirs) are counted; another market, campaign or principle is 404.
+/// (analysts and leads: theirs) are counted; another market, campaign, principle or account is
+/// 404. Each metric says when it was last measured in the report's scope, per network.
+/// Filters combine where the rollups can answer: `market` with one of `campaign`,
+/// `principle`, `account` and `network`; two of those four (or one with another `group_by`
+/// than its own or `market`) is 422 naming the second.
 #[utoipa::path(get, path = "/api/v1/numbers", tag = "numbers", params(NumbersParams),
     responses((status = 200, body = NumbersDto), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -177,8 +207,9 @@ pub async fn report(
     Ok(Json(dto(r)).into_response())
 }
 
-/// The same rows as `GET /api/v1/numbers`, as CSV ("not available" written out; cells a
-/// spreadsheet would run as formulas start with `'`).
+/// The same rows as `GET /api/v1/numbers`, as CSV ("not available" written out; a last column
+/// `last_measured_at` with the scope's latest measurement; cells a spreadsheet would run as
+/// formulas start with `'`).
 #[utoipa::path(get, path = "/api/v1/numbers.csv", tag = "numbers", params(NumbersParams),
     responses((status = 200, content_type = "text/csv", body = String),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),

@@ -1,6 +1,8 @@
-//! The Numbers overview (`/numbers`): filters, the totals per metric ("not available" shown as
-//! such), a daily chart of one metric, the table by market and the principle × market
-//! scorecard, each table with its CSV (`/api/v1/numbers.csv` with the same filters).
+//! The Numbers overview (`/numbers`): filters (dates, "today" in a zone, market, campaign,
+//! principle, network, account), the totals per metric ("not available" shown as such, each
+//! with when it was last measured: "measured 12 min ago"), a daily chart of one metric, the
+//! table by market and the principle × market scorecard, each table with its CSV
+//! (`/api/v1/numbers.csv` with the same filters).
 //! Everything comes from `chorus_app::numbers::overview`; the chart's figures are written into
 //! the page and drawn by `static/numbers.js` (uPlot), so the page shows what the tables do.
 
@@ -38,6 +40,9 @@ struct Params {
     campaign: Option<String>,
     principle: Option<String>,
     network: Option<String>,
+    account: Option<String>,
+    /// The zone "today" is read in.
+    tz: Option<String>,
     /// The chart's metric.
     metric: Option<String>,
 }
@@ -52,6 +57,8 @@ impl Params {
             campaign: s(&self.campaign),
             principle: s(&self.principle),
             network: s(&self.network),
+            account: s(&self.account),
+            tz: s(&self.tz),
             metrics: s(&self.metric),
             ..ReportFilters::default()
         }
@@ -67,9 +74,24 @@ fn label(name: &str) -> String {
         .unwrap_or_default()
 }
 
+/// How long ago `at_ms` was, for people: "just now", "12 min ago", "3 h ago", "5 days ago";
+/// `None` when it was never.
+fn ago(at_ms: Option<i64>, now_ms: i64) -> Option<String> {
+    let minutes = (now_ms - at_ms?).max(0) / 60_000;
+    Some(match minutes {
+        0 => "just now".to_owned(),
+        1..=59 => format!("{minutes} min ago"),
+        60..=2879 => format!("{} h ago", minutes / 60),
+        _ => format!("{} days ago", minutes / 1440),
+    })
+}
+
 struct Total {
     name: String,
     value: Option<i64>,
+    /// "measured 12 min ago" (with the instant in `measured_at`), or nothing when never.
+    measured: Option<String>,
+    measured_at: String,
     definition: &'static str,
     /// Where it comes from, or why it is not available, per network.
     notes: Vec<String>,
@@ -130,6 +152,12 @@ struct OverviewPage {
     campaigns: Vec<(String, String)>,
     principles: Vec<(String, String)>,
     networks: Vec<(&'static str, &'static str)>,
+    accounts: Vec<(String, String)>,
+    zones: Vec<String>,
+    /// The zone "today" was read in.
+    tz: String,
+    /// "measured 12 min ago" for the whole scope, or nothing when never.
+    measured_ago: Option<String>,
     /// (name, label) of the metrics the chart may show.
     chartable: Vec<(String, String)>,
     totals: Vec<Total>,
@@ -149,6 +177,7 @@ async fn overview(
 ) -> Result<Response, PageError> {
     let filters = p.filters();
     let o = numbers::overview(&state.app, &id.caller, &filters).await?;
+    let now = jiff::Timestamp::now().as_millisecond();
     let csv = |group_by: &str| {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
         q.append_pair("group_by", group_by);
@@ -159,6 +188,8 @@ async fn overview(
             ("campaign", &filters.campaign),
             ("principle", &filters.principle),
             ("network", &filters.network),
+            ("account", &filters.account),
+            ("tz", &filters.tz),
         ] {
             if !v.trim().is_empty() {
                 q.append_pair(k, v.trim());
@@ -203,6 +234,20 @@ async fn overview(
             .map(|(id, name)| (id.to_string(), name.clone()))
             .collect(),
         networks: o.networks.iter().map(|n| (n.as_str(), n.label())).collect(),
+        accounts: o
+            .accounts
+            .iter()
+            .map(|(id, handle)| (id.to_string(), handle.clone()))
+            .collect(),
+        zones: {
+            let mut zones = o.zones.clone();
+            if !zones.contains(&o.by_market.tz) {
+                zones.push(o.by_market.tz.clone());
+            }
+            zones
+        },
+        tz: o.by_market.tz.clone(),
+        measured_ago: ago(o.by_market.last_fetched_ms, now),
         chartable: o
             .totals
             .iter()
@@ -215,11 +260,20 @@ async fn overview(
             .map(|(m, v)| Total {
                 name: label(m.metric.name()),
                 value: *v,
+                measured: ago(m.last_measured_ms, now).map(|a| format!("measured {a}")),
+                measured_at: m
+                    .last_measured_ms
+                    .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
                 definition: m.definition,
                 notes: m
                     .sources
                     .iter()
-                    .map(|s| format!("{}: {}", s.network, s.note))
+                    .map(|s| match ago(s.last_measured_ms, now) {
+                        Some(a) => format!("{}: {} (measured {a})", s.network, s.note),
+                        None => format!("{}: {}", s.network, s.note),
+                    })
                     .collect(),
             })
             .collect(),
@@ -235,4 +289,28 @@ async fn overview(
         p,
     };
     Ok(render(&page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ago;
+
+    #[test]
+    fn ago_says_how_long_for_people() {
+        let now = 1_000_000_000_000;
+        let min = 60_000;
+        for (at, want) in [
+            (None, None),
+            (Some(now), Some("just now")),
+            (Some(now + 5 * min), Some("just now")),
+            (Some(now - 59_999), Some("just now")),
+            (Some(now - 12 * min), Some("12 min ago")),
+            (Some(now - 59 * min), Some("59 min ago")),
+            (Some(now - 60 * min), Some("1 h ago")),
+            (Some(now - 47 * 60 * min), Some("47 h ago")),
+            (Some(now - 48 * 60 * min), Some("2 days ago")),
+        ] {
+            assert_eq!(ago(at, now).as_deref(), want, "{at:?}");
+        }
+    }
 }

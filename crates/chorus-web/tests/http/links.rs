@@ -285,6 +285,58 @@ async fn thousand_clicks(base: &str, store: &Store, variant: i64, code: &str) {
         assert_eq!(location.unwrap(), TAGGED);
     }
     assert_eq!(counts(store, variant).await, [(900, 100), (0, 0)]);
+    // Every person's click is in Numbers' rollups too (added in the click's transaction).
+    let mut q = chorus_store::RollupQuery::new(
+        chorus_core::numbers::Dimension::Post,
+        chorus_core::numbers::Grain::Month,
+    );
+    q.metrics = vec![chorus_core::numbers::Metric::Clicks];
+    let total: i64 = store
+        .rollups(&q)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.value)
+        .sum();
+    assert_eq!(total, 900);
+}
+
+/// Clicks through the redirect are Numbers' clicks: the API reports people's clicks (never a
+/// bot's) for the post's market, and says when the last one was counted.
+#[tokio::test]
+async fn clicks_are_reported_by_numbers() {
+    let app = spawn_app().await;
+    let market = app.store.markets().await.unwrap()[0].clone();
+    let (_, links) = published_links(&app.store, market.id).await;
+    let path = format!("/l/{}", links[0].code);
+    click(&app.base, &path, Some(BROWSER)).await;
+    click(&app.base, &path, Some(BROWSER)).await;
+    click(&app.base, &path, Some("Googlebot/2.1")).await;
+    let admin = support::api(&app, &support::token(&app, Role::Admin).await);
+    let (status, body) = admin
+        .get("/api/v1/numbers?metrics=clicks&from=2020-01-01&to=2099-12-31")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let row = body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["subject"] == market.code.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(row["values"]["clicks"], 2, "{body}");
+    let total: i64 = body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["values"]["clicks"].as_i64().unwrap())
+        .sum();
+    assert_eq!(total, 2, "in the link's market only: {body}");
+    assert_eq!(body["metrics"][0]["available"], true, "{body}");
+    assert!(
+        body["metrics"][0]["last_measured_at"].is_string(),
+        "the last click's time: {body}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

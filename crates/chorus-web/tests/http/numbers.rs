@@ -273,6 +273,9 @@ async fn bad_filters_are_422_naming_the_field() {
         ("network=myspace", "network"),
         ("campaign=abc", "campaign"),
         ("group_by=principle&network=bluesky", "network"),
+        ("account=abc", "account"),
+        ("tz=Mars/Olympus_Mons", "tz"),
+        ("tz=%2B02:00", "tz"),
     ] {
         let (status, body) = analyst.get(&format!("/api/v1/numbers?{query}")).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {body}");
@@ -285,6 +288,178 @@ async fn bad_filters_are_422_naming_the_field() {
     let b = Browser::login_as(&app, Role::Analyst).await;
     let resp = b.get(&format!("/api/v1/numbers.csv?{RANGE}")).await;
     assert_eq!(resp.status(), StatusCode::OK);
+}
+
+/// The account, `tz` and combined filters, and when each metric was last measured: read by
+/// FI's analyst, who never learns anything of BR's.
+#[tokio::test]
+async fn accounts_zones_combined_filters_and_last_measured() {
+    let app = spawn_app().await;
+    let p = seed_principle(&app.store).await;
+    let (fi, fi_campaign) = seed_market(&app.store, "FI", p, 12, 3).await;
+    let (br, _) = seed_market(&app.store, "BR", p, 30, 7).await;
+    let fi_account = app.store.accounts(Some(fi)).await.unwrap()[0].id;
+    let br_account = app.store.accounts(Some(br)).await.unwrap()[0].id;
+    // BR's followers were measured; FI's never were.
+    app.store
+        .record_follower_snapshots(&[chorus_store::NewFollowerSnapshot {
+            account_id: br_account,
+            fetched_at_ms: ms("2026-03-20T08:00:00Z"),
+            followers: Some(100),
+        }])
+        .await
+        .unwrap();
+    let analyst = api(&app, &token(&app, Role::Analyst).await);
+
+    // An account: its figures, grouped by market or by account; BR's is not found.
+    for q in [
+        format!("account={fi_account}"),
+        format!("account={fi_account}&network=bluesky&market=FI"),
+    ] {
+        let (status, body) = analyst.get(&format!("/api/v1/numbers?{q}&{RANGE}")).await;
+        assert_eq!(status, StatusCode::OK, "{q}: {body}");
+        let rows = body["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 1, "{q}: {body}");
+        assert_eq!(rows[0]["subject"], "FI");
+        assert_eq!(rows[0]["values"]["likes"], 12);
+        assert!(rows[0]["values"]["conversation_volume"].is_null(), "{body}");
+    }
+    let (_, body) = analyst
+        .get(&format!(
+            "/api/v1/numbers?group_by=account&account={fi_account}&{RANGE}"
+        ))
+        .await;
+    assert_eq!(body["rows"][0]["name"], "@fi.test", "{body}");
+    assert_eq!(body["rows"][0]["values"]["followers"], 0, "{body}");
+    for q in [
+        format!("account={br_account}"),
+        format!("account={br_account}&market=FI"),
+        format!("account={}", br_account + 1000),
+    ] {
+        let (status, body) = analyst.get(&format!("/api/v1/numbers?{q}&{RANGE}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{q}: {body}");
+        assert!(!body.to_string().contains("br.test"), "{body}");
+    }
+    let admin = api(&app, &token(&app, Role::Admin).await);
+    let (status, body) = admin
+        .get(&format!(
+            "/api/v1/numbers?account={br_account}&market=FI&{RANGE}"
+        ))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "not in the market asked for: {body}"
+    );
+    let (status, body) = admin
+        .get(&format!("/api/v1/numbers?account={br_account}&{RANGE}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["rows"][0]["values"]["likes"], 30, "{body}");
+
+    // Filters the rollups cannot answer together name the second one.
+    for (q, field) in [
+        (format!("campaign={fi_campaign}&network=bluesky"), "network"),
+        (format!("campaign={fi_campaign}&principle={p}"), "principle"),
+        (format!("principle={p}&account={fi_account}"), "account"),
+        (format!("account={fi_account}&network=mastodon"), "network"),
+        (
+            format!("group_by=principle&account={fi_account}"),
+            "account",
+        ),
+    ] {
+        let (status, body) = analyst.get(&format!("/api/v1/numbers?{q}&{RANGE}")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{q}: {body}");
+        assert_eq!(body["error"]["field"], field, "{q}: {body}");
+    }
+    // … and a market with one of them is answered.
+    let (status, body) = analyst
+        .get(&format!(
+            "/api/v1/numbers?market=FI&campaign={fi_campaign}&{RANGE}"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["rows"][0]["values"]["likes"], 12, "{body}");
+
+    // tz: "today" there is the default last day; the response says which zone.
+    let (status, body) = analyst.get("/api/v1/numbers?tz=Pacific/Kiritimati").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["tz"], "Pacific/Kiritimati");
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::db().get("Pacific/Kiritimati").unwrap())
+        .date();
+    assert_eq!(body["to"], today.to_string(), "{body}");
+    let (_, body) = analyst.get(&format!("/api/v1/numbers?{RANGE}")).await;
+    assert_eq!(body["tz"], "UTC");
+
+    // Last measured: FI's posts at the last snapshot; followers never in FI (BR's are not
+    // FI's); the admin sees BR's.
+    let metric = |body: &serde_json::Value, name: &str| {
+        body["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        metric(&body, "likes")["last_measured_at"],
+        "2026-03-12T10:00:00Z"
+    );
+    assert_eq!(
+        metric(&body, "likes")["sources"][0]["last_measured_at"],
+        "2026-03-12T10:00:00Z"
+    );
+    assert!(
+        metric(&body, "followers")["last_measured_at"].is_null(),
+        "{body}"
+    );
+    assert!(metric(&body, "impressions")["last_measured_at"].is_null());
+    assert_eq!(body["last_fetched_at"], "2026-03-12T10:00:00Z");
+    let (_, all) = admin.get(&format!("/api/v1/numbers?{RANGE}")).await;
+    assert_eq!(
+        metric(&all, "followers")["last_measured_at"],
+        "2026-03-20T08:00:00Z"
+    );
+    assert_eq!(all["last_fetched_at"], "2026-03-20T08:00:00Z");
+    // The CSV says it in its last column.
+    let resp = analyst
+        .http
+        .get(format!("{}/api/v1/numbers.csv?{RANGE}", app.base))
+        .bearer_auth(&analyst.token)
+        .send()
+        .await
+        .unwrap();
+    let csv = resp.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].ends_with(",leads,last_measured_at"), "{csv}");
+    assert!(lines[1].ends_with(",2026-03-12T10:00:00Z"), "{csv}");
+
+    // The page offers the accounts of the viewer's markets and says when it was measured.
+    let b = Browser::login_as(&app, Role::Analyst).await;
+    let (status, html) = b
+        .get_html(&format!(
+            "/numbers?account={fi_account}&tz=Europe/Helsinki&{RANGE}"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains(">@fi.test</option>"), "{html}");
+    assert!(!html.contains("@br.test"), "{html}");
+    assert!(
+        html.contains("<option value=\"Europe/Helsinki\" selected>"),
+        "{html}"
+    );
+    assert!(html.contains("datetime=\"2026-03-12T10:00:00Z\""), "{html}");
+    assert!(html.contains("days ago</time>"), "{html}");
+    assert!(
+        html.contains(&format!(
+            "&#38;account={fi_account}&#38;tz=Europe%2FHelsinki"
+        )),
+        "the CSV links keep the account and zone: {html}"
+    );
+    let (status, _) = b.get_html(&format!("/numbers?account={br_account}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

@@ -410,10 +410,11 @@ async fn the_post_page_draws_the_snapshot_curve_of_a_post_of_the_viewers_market(
                 "{v}: {html}"
             );
         }
-        // First-hour likes, and clicks not available (not 0).
+        // First-hour likes, and clicks counted (none yet): rolled up since clicks joined the
+        // rollups, so 0 rather than "not available".
         assert!(html.contains("<p class=\"stat__value\">3</p>"), "{html}");
         assert!(
-            html.contains("Clicks</p><p class=\"stat__value stat__value--na\">not available"),
+            html.contains("Clicks</p><p class=\"stat__value\">0</p>"),
             "{html}"
         );
         // The curve: hours since publication, one line per count, a gap where not reported.
