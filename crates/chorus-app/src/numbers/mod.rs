@@ -17,6 +17,7 @@
 
 mod csv;
 mod overview;
+pub mod pdf;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -33,6 +34,7 @@ use crate::{App, Caller, Error, Result};
 
 pub use self::csv::{report_csv, write_csv};
 pub use overview::{Chart, Overview, overview};
+pub use pdf::report_pdf;
 
 /// A report as asked for, every field as typed (empty = not given).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -3,11 +3,14 @@
 //! scorecard, each table with its CSV (`/api/v1/numbers.csv` with the same filters).
 //! Everything comes from `chorus_app::numbers::overview`; the chart's figures are written into
 //! the page and drawn by `static/numbers.js` (uPlot), so the page shows what the tables do.
+//! `/numbers/report.pdf` is the same report as a designed PDF (`chorus_app::numbers::pdf`),
+//! for the same filters and with the same figures; the page links to it.
 
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chorus_app::numbers::{self, Report, ReportFilters};
 use serde::Deserialize;
@@ -18,7 +21,9 @@ use crate::error::PageError;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/numbers", get(overview))
+    Router::new()
+        .route("/numbers", get(overview))
+        .route("/numbers/report.pdf", get(report_pdf))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -130,6 +135,28 @@ struct OverviewPage {
     by_market: Table,
     scorecard: Option<Table>,
     measured: bool,
+    /// `/numbers/report.pdf` with the page's filters.
+    pdf: String,
+}
+
+/// The report as a PDF file: the same filters, authorization and figures as the page.
+async fn report_pdf(
+    State(state): State<AppState>,
+    PageUser(id): PageUser,
+    Query(p): Query<Params>,
+) -> Result<Response, PageError> {
+    let file = numbers::report_pdf(&state.app, &id.caller, &p.filters()).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", file.file_name),
+            ),
+        ],
+        file.bytes,
+    )
+        .into_response())
 }
 
 async fn overview(
@@ -176,7 +203,25 @@ async fn overview(
         ),
         None => (String::new(), String::new(), String::new()),
     };
+    let pdf = {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        q.append_pair("from", &o.from.to_string());
+        q.append_pair("to", &o.to.to_string());
+        for (k, v) in [
+            ("market", &filters.market),
+            ("campaign", &filters.campaign),
+            ("principle", &filters.principle),
+            ("network", &filters.network),
+            ("metric", &filters.metrics),
+        ] {
+            if !v.trim().is_empty() {
+                q.append_pair(k, v.trim());
+            }
+        }
+        format!("/numbers/report.pdf?{}", q.finish())
+    };
     let page = OverviewPage {
+        pdf,
         shell: Shell::new(&state, &id, "numbers", "Numbers").await?,
         from: o.from.to_string(),
         to: o.to.to_string(),

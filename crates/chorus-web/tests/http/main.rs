@@ -13,6 +13,7 @@ mod conversations_access;
 mod hardening;
 mod links;
 mod numbers;
+mod numbers_pdf;
 mod pages;
 mod playbook;
 mod sessions;
