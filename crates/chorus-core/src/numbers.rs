@@ -20,6 +20,7 @@
 
 pub mod bucket;
 pub mod schedule;
+pub mod weekly;
 
 use serde::{Deserialize, Serialize};
 

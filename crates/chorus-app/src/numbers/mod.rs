@@ -18,6 +18,8 @@
 mod csv;
 mod overview;
 pub mod pdf;
+pub mod weekly;
+pub mod weekly_job;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -14,6 +14,7 @@ mod hardening;
 mod links;
 mod numbers;
 mod numbers_pdf;
+mod numbers_weekly;
 mod pages;
 mod playbook;
 mod sessions;

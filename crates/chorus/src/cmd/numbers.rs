@@ -74,12 +74,54 @@ pub enum NumbersCommand {
         #[arg(long, value_name = "FILE")]
         out: std::path::PathBuf,
     },
+    /// Queue the weekly Numbers emails that are due: from Monday 08:00 in each market's time
+    /// zone, last week's figures (against the week before, top posts, a link to the Numbers
+    /// page) with the market's PDF report attached, to each person who reads that market's
+    /// numbers and has not turned the email off on their account page.
+    ///
+    /// Each person gets each week's email once, however often this runs: `chorus serve` already
+    /// runs it every 15 minutes (the `send_numbers_reports` job). The messages go out through
+    /// the mail outbox when mail is configured (`[mail]`; see `chorus mail outbox`).
+    ///
+    /// Examples:
+    ///   chorus numbers send-reports
+    ///   chorus numbers send-reports --at 2026-03-16T08:00:00+02:00
+    #[command(verbatim_doc_comment)]
+    SendReports {
+        /// Act as if it were this instant (RFC 3339), instead of now.
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+    },
 }
 
 pub async fn run(config: &Config, cmd: NumbersCommand) -> anyhow::Result<()> {
     match cmd {
         NumbersCommand::Collect { once, every, tries } => {
             collect(config, once, Duration::from_secs(every.max(1) * 60), tries).await
+        }
+        NumbersCommand::SendReports { at } => {
+            let now = match at {
+                Some(t) => t
+                    .parse::<jiff::Timestamp>()
+                    .with_context(|| format!("--at {t:?} is not an RFC 3339 time"))?,
+                None => jiff::Timestamp::now(),
+            };
+            let store = crate::cmd::serve::open_store(config).await?;
+            let base =
+                chorus_core::links::PublicBase::parse(&config.public_url(config.server.port))
+                    .map_err(|e| anyhow::anyhow!("server.public_url {}", e.message))?;
+            let app = App::new(store.clone(), AppConfig::default()).with_public_url(base);
+            let run = chorus_app::numbers::weekly::send_reports(&app, now).await;
+            store.close().await;
+            let run = run?;
+            writeln!(
+                std::io::stdout().lock(),
+                "{} markets due: {} emails queued, {} already queued before",
+                run.markets,
+                run.queued,
+                run.already
+            )?;
+            Ok(())
         }
         NumbersCommand::Report {
             market,

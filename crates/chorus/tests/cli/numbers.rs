@@ -109,3 +109,36 @@ fn report_writes_a_pdf_and_refuses_an_unknown_market() {
     assert!(stderr(&out).contains("market"), "{}", stderr(&out));
     assert!(!zz.exists());
 }
+
+/// `chorus numbers send-reports` teaches when it sends and queues nothing where no market has
+/// readers (the emails themselves are checked against maildev in chorus-web's
+/// `tests/http/numbers_weekly.rs`); a time that is not one is refused.
+#[test]
+fn send_reports_explains_itself_and_runs_once() {
+    let help = chorus()
+        .args(["numbers", "send-reports", "--help"])
+        .output()
+        .unwrap();
+    let text = stdout(&help);
+    for needle in [
+        "Monday 08:00",
+        "turned the email off",
+        "once, however often",
+    ] {
+        assert!(text.contains(needle), "{needle:?} in {text}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        &["numbers", "send-reports", "--at", "2026-03-16T13:00:00Z"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("0 markets due: 0 emails queued"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&["numbers", "send-reports", "--at", "monday"], dir.path());
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--at"), "{}", stderr(&out));
+}
