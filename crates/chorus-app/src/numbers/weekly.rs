@@ -191,13 +191,26 @@ async fn summarize(
         },
     )
     .await?;
-    let mut top: Vec<(String, i64)> = posts
+    let mut best: Vec<(&str, &str, i64)> = posts
         .rows
         .iter()
-        .filter_map(|r| r.values[0].filter(|v| *v > 0).map(|v| (r.label.clone(), v)))
+        .filter_map(|r| {
+            r.values[0]
+                .filter(|v| *v > 0)
+                .map(|v| (r.subject.as_str(), r.label.as_str(), v))
+        })
         .collect();
-    top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    top.truncate(3);
+    best.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(b.0)));
+    best.truncate(3);
+    let mut top = Vec::with_capacity(best.len());
+    for (subject, label, likes) in best {
+        top.push((
+            post_name(app, subject)
+                .await
+                .unwrap_or_else(|| label.to_owned()),
+            likes,
+        ));
+    }
     let base = app
         .public_url()
         .map(|b| b.as_str().trim_end_matches('/').to_owned());
@@ -212,6 +225,19 @@ async fn summarize(
         lines,
         top,
     })
+}
+
+/// A post as people recognise it: its story's title and the start of its text (`None`: keep the
+/// report's label).
+async fn post_name(app: &App, variant: &str) -> Option<String> {
+    let v = app.store.variant(variant.parse().ok()?).await.ok()?;
+    let story = app.store.story(v.story_id).await.ok()?;
+    let text: String = v.body.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut excerpt: String = text.chars().take(60).collect();
+    if excerpt.len() < text.len() {
+        excerpt.push('…');
+    }
+    Some(format!("{} — “{excerpt}”", story.title))
 }
 
 /// The words of one language.

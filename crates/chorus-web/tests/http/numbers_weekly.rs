@@ -240,7 +240,10 @@ async fn readers_get_last_weeks_numbers_once_with_the_pdf_attached() {
             text.contains("https://chorus.example/numbers?market=FI&from=2026-03-09&to=2026-03-15"),
             "{text}"
         );
-        assert!(text.contains(": 12 tykkäystä"), "the top post: {text}");
+        assert!(
+            text.contains("1. Story FI — “post”: 12 tykkäystä"),
+            "the top post, by its story and text: {text}"
+        );
         assert!(!text.contains("Brazil") && !text.contains("30"), "{text}");
         assert_eq!(
             e["headers"]["list-unsubscribe"],
