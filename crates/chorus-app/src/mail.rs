@@ -18,7 +18,7 @@ use chorus_core::user::Email;
 
 use crate::{App, Caller, Error, Result};
 
-pub use chorus_store::{Enqueued, MailState, OutboxMail};
+pub use chorus_store::{Enqueued, MailAttachment, MailState, OutboxMail};
 
 /// The locale every template has, and the last fallback.
 pub const FALLBACK_LOCALE: &str = "en";
@@ -89,6 +89,15 @@ pub struct Outgoing {
 /// Records `mail` in the outbox with its send job. Called by use cases after their own checks;
 /// a second call with the same key answers the first message (`created: false`).
 pub async fn enqueue(app: &App, mail: &Outgoing) -> Result<Enqueued> {
+    enqueue_with(app, mail, &[]).await
+}
+
+/// [`enqueue`] with files attached (a report's PDF), stored with the message.
+pub async fn enqueue_with(
+    app: &App,
+    mail: &Outgoing,
+    attachments: &[MailAttachment],
+) -> Result<Enqueued> {
     if let Some(list) = &mail.list_unsubscribe
         && (list.chars().any(char::is_control) || !list.trim_start().starts_with('<'))
     {
@@ -98,16 +107,19 @@ pub async fn enqueue(app: &App, mail: &Outgoing) -> Result<Enqueued> {
     }
     Ok(app
         .store
-        .enqueue_mail(&chorus_store::NewMail {
-            key: &mail.key,
-            to: mail.to.as_str(),
-            subject: &mail.template.subject,
-            text: &mail.template.text,
-            html: mail.template.html.as_deref(),
-            list_unsubscribe: mail.list_unsubscribe.as_deref(),
-            one_click: mail.one_click,
-            locale: &mail.locale,
-        })
+        .enqueue_mail_with(
+            &chorus_store::NewMail {
+                key: &mail.key,
+                to: mail.to.as_str(),
+                subject: &mail.template.subject,
+                text: &mail.template.text,
+                html: mail.template.html.as_deref(),
+                list_unsubscribe: mail.list_unsubscribe.as_deref(),
+                one_click: mail.one_click,
+                locale: &mail.locale,
+            },
+            attachments,
+        )
         .await?)
 }
 

@@ -24,6 +24,7 @@ pub mod bucket;
 pub mod objective;
 pub mod progress;
 pub mod schedule;
+pub mod weekly;
 
 use serde::{Deserialize, Serialize};
 

@@ -4,6 +4,8 @@
 //! A message goes out as `multipart/alternative` (the plain-text part, then the HTML part) when
 //! it has HTML, as plain text otherwise, with `List-Unsubscribe` (and
 //! `List-Unsubscribe-Post: List-Unsubscribe=One-Click`, RFC 8058) when the outbox row has one.
+//! Files attached to the outbox row (`Store::mail_attachments`, e.g. a weekly report's PDF)
+//! make it `multipart/mixed`: the body above, then each file as an attachment.
 //! Its Message-ID is derived from the outbox row (`<chorus.{id}.{created}@{from domain}>`), so a
 //! second send after a crash between the server's acceptance and our commit is recognisable as
 //! the same message.
@@ -18,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chorus_networks::BoxFuture;
-use chorus_store::{Job, MailState, OutboxMail, Store};
+use chorus_store::{Job, MailAttachment, MailState, OutboxMail, Store};
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
@@ -155,6 +157,15 @@ impl Mailer {
     /// The message as it goes out. `Err` says why it cannot be sent at all (a recipient
     /// address that is not one, a header with line breaks).
     pub fn compose(&self, mail: &OutboxMail) -> Result<Message, String> {
+        self.compose_with(mail, &[])
+    }
+
+    /// [`Mailer::compose`] with `attachments` after the body (`multipart/mixed`).
+    pub fn compose_with(
+        &self,
+        mail: &OutboxMail,
+        attachments: &[MailAttachment],
+    ) -> Result<Message, String> {
         let to: Mailbox = mail
             .to
             .parse()
@@ -182,12 +193,30 @@ impl Mailer {
                 ));
             }
         }
-        let built = match &mail.html {
-            Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+        let built = match (&mail.html, attachments.is_empty()) {
+            (Some(html), true) => builder.multipart(MultiPart::alternative_plain_html(
                 mail.text.clone(),
                 html.clone(),
             )),
-            None => builder.singlepart(SinglePart::plain(mail.text.clone())),
+            (None, true) => builder.singlepart(SinglePart::plain(mail.text.clone())),
+            (html, false) => {
+                let mut mixed = match html {
+                    Some(html) => MultiPart::mixed().multipart(MultiPart::alternative_plain_html(
+                        mail.text.clone(),
+                        html.clone(),
+                    )),
+                    None => MultiPart::mixed().singlepart(SinglePart::plain(mail.text.clone())),
+                };
+                for a in attachments {
+                    let content_type = lettre::message::header::ContentType::parse(&a.content_type)
+                        .map_err(|_| format!("{:?} is not a content type", a.content_type))?;
+                    mixed = mixed.singlepart(
+                        lettre::message::Attachment::new(a.file_name.clone())
+                            .body(a.bytes.clone(), content_type),
+                    );
+                }
+                builder.multipart(mixed)
+            }
         };
         built.map_err(|e| format!("the message cannot be built: {e}"))
     }
@@ -252,7 +281,8 @@ impl SendMail {
                 why: format!("message {id} is {} already", mail.state.as_str()),
             });
         }
-        let message = match self.mailer.compose(&mail) {
+        let attachments = self.store.mail_attachments(id).await?;
+        let message = match self.mailer.compose_with(&mail, &attachments) {
             Ok(m) => m,
             Err(error) => {
                 self.store.mail_failed(job.id, id, &error).await?;

@@ -29,6 +29,7 @@ pub mod jobs;
 mod links;
 mod listening;
 mod mail;
+mod mail_opt_outs;
 mod migrate;
 mod notifications;
 mod numbers;
@@ -66,7 +67,8 @@ pub use ingest::{IngestReport, NewPost, StoredPost};
 pub use jobs::{Job, JobState, JobStatus, NewJob, QueueCounts};
 pub use links::{Link, LinkClicks};
 pub use mail::{
-    Enqueued, MAIL_JOB, MAIL_MAX_ATTEMPTS, MailState, NewMail, OutboxMail, mail_job_key,
+    Enqueued, MAIL_JOB, MAIL_MAX_ATTEMPTS, MailAttachment, MailState, NewMail, OutboxMail,
+    mail_job_key,
 };
 pub use migrate::MigrationReport;
 pub use notifications::Notification;

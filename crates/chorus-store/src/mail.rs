@@ -39,6 +39,14 @@ pub struct NewMail<'a> {
     pub locale: &'a str,
 }
 
+/// A file attached to a message (a report's PDF).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailAttachment {
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
 /// Where a message is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MailState {
@@ -140,6 +148,15 @@ pub(crate) async fn enqueue(
     conn: &mut AnyConnection,
     mail: &NewMail<'_>,
 ) -> Result<Enqueued, StoreError> {
+    enqueue_with(conn, mail, &[]).await
+}
+
+/// [`enqueue`] with files attached; they are written only when the message is new.
+async fn enqueue_with(
+    conn: &mut AnyConnection,
+    mail: &NewMail<'_>,
+    attachments: &[MailAttachment],
+) -> Result<Enqueued, StoreError> {
     let now = now_ms();
     let inserted = sqlx::query(
         "INSERT INTO mail_outbox (key, to_address, subject, text_body, html_body, \
@@ -160,6 +177,18 @@ pub(crate) async fn enqueue(
     .await?;
     if let Some(row) = inserted {
         let id: i64 = row.try_get("id")?;
+        for a in attachments {
+            sqlx::query(
+                "INSERT INTO mail_attachments (mail_id, file_name, content_type, bytes) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id)
+            .bind(&a.file_name)
+            .bind(&a.content_type)
+            .bind(&a.bytes)
+            .execute(&mut *conn)
+            .await?;
+        }
         jobs::enqueue(
             conn,
             &NewJob {
@@ -191,6 +220,39 @@ impl Store {
         let out = enqueue(&mut tx, mail).await?;
         tx.commit().await?;
         Ok(out)
+    }
+
+    /// [`Store::enqueue_mail`] with files attached (written with the message, in its
+    /// transaction; a second enqueue with the same key adds nothing).
+    pub async fn enqueue_mail_with(
+        &self,
+        mail: &NewMail<'_>,
+        attachments: &[MailAttachment],
+    ) -> Result<Enqueued, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let out = enqueue_with(&mut tx, mail, attachments).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// The files attached to message `mail`, in the order they were attached.
+    pub async fn mail_attachments(&self, mail: i64) -> Result<Vec<MailAttachment>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT file_name, content_type, bytes FROM mail_attachments WHERE mail_id = $1 \
+             ORDER BY id",
+        )
+        .bind(mail)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(MailAttachment {
+                    file_name: r.try_get("file_name")?,
+                    content_type: r.try_get("content_type")?,
+                    bytes: r.try_get("bytes")?,
+                })
+            })
+            .collect()
     }
 
     /// The message `id`, if there is one.

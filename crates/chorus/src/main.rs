@@ -80,7 +80,8 @@ enum Command {
     /// Listening queries in the database: import from a file, list.
     #[command(subcommand)]
     Listening(cmd::listening::ListeningCommand),
-    /// Numbers: measure what Chorus published (`collect`).
+    /// Numbers: measure what Chorus published (`collect`), write a PDF report (`report`), queue
+    /// the weekly emails (`send-reports`).
     #[command(subcommand)]
     Numbers(cmd::numbers::NumbersCommand),
     /// Email: send a test message through [mail], list the outbox.

@@ -29,9 +29,12 @@ mod campaign;
 mod csv;
 mod league;
 mod overview;
+pub mod pdf;
 mod plan;
 mod post;
 mod tables;
+pub mod weekly;
+pub mod weekly_job;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -56,6 +59,7 @@ pub use campaign::{
 };
 pub use league::{League, LeagueRow, TopPost, TopPosts, league, readable_markets, top_posts};
 pub use overview::{Chart, Overview, overview};
+pub use pdf::report_pdf;
 pub use post::{CURVE_METRICS, CurvePoint, PostNumbers, post_numbers};
 pub use tables::{CampaignTable, campaign_csv, decimal, league_csv, post_csv, top_posts_csv};
 

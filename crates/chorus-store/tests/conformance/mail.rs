@@ -2,7 +2,7 @@
 //! outcomes move the message and the job together; a bounce is recorded only for a sent
 //! message; the recent list is newest first.
 
-use chorus_store::{MAIL_JOB, MailState, NewMail, Store, mail_job_key};
+use chorus_store::{MAIL_JOB, MailAttachment, MailState, NewMail, Store, mail_job_key};
 
 fn mail<'a>(key: &'a str, to: &'a str) -> NewMail<'a> {
     NewMail {
@@ -147,7 +147,99 @@ async fn recent_mail_is_newest_first(store: &Store) {
     assert_eq!(to, ["p4@example.com", "p3@example.com", "p2@example.com"]);
 }
 
+/// Attachments are written with a new message and read back byte for byte, in order; a second
+/// enqueue with the same key adds none.
+async fn attachments_come_with_their_message_once(store: &Store) {
+    let pdf = MailAttachment {
+        file_name: "report.pdf".into(),
+        content_type: "application/pdf".into(),
+        bytes: (0..=255u8).chain([0, 0, 37]).collect(),
+    };
+    let csv = MailAttachment {
+        file_name: "rows.csv".into(),
+        content_type: "text/csv".into(),
+        bytes: b"a,b\n".to_vec(),
+    };
+    let first = store
+        .enqueue_mail_with(
+            &mail("weekly:1", "a@example.com"),
+            &[pdf.clone(), csv.clone()],
+        )
+        .await
+        .unwrap();
+    assert!(first.created);
+    let again = store
+        .enqueue_mail_with(
+            &mail("weekly:1", "a@example.com"),
+            std::slice::from_ref(&pdf),
+        )
+        .await
+        .unwrap();
+    assert!(!again.created);
+    assert_eq!(store.mail_attachments(first.id).await.unwrap(), [pdf, csv]);
+    let plain = store
+        .enqueue_mail(&mail("weekly:2", "b@example.com"))
+        .await
+        .unwrap();
+    assert!(store.mail_attachments(plain.id).await.unwrap().is_empty());
+}
+
+/// Opting out of a kind of mail is per person and kind, audited once per change.
+async fn opt_outs_are_per_person_and_kind_and_audited(store: &Store) {
+    let a = crate::support::user(store, "a@example.com", vec![]).await;
+    let b = crate::support::user(store, "b@example.com", vec![]).await;
+    let author = chorus_core::audit::Author::system("test");
+    assert!(!store.mail_opted_out(a, "numbers_weekly").await.unwrap());
+    store
+        .set_mail_opt_out(&author, a, "numbers_weekly", true)
+        .await
+        .unwrap();
+    store
+        .set_mail_opt_out(&author, a, "numbers_weekly", true)
+        .await
+        .unwrap();
+    assert!(store.mail_opted_out(a, "numbers_weekly").await.unwrap());
+    assert!(!store.mail_opted_out(a, "other").await.unwrap());
+    assert!(!store.mail_opted_out(b, "numbers_weekly").await.unwrap());
+    assert_eq!(store.mail_opt_outs("numbers_weekly").await.unwrap(), [a]);
+    store
+        .set_mail_opt_out(&author, a, "numbers_weekly", false)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .mail_opt_outs("numbers_weekly")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let entries = store
+        .audit_entries(&chorus_store::AuditQuery::default())
+        .await
+        .unwrap();
+    let actions: Vec<&str> = entries
+        .iter()
+        .map(|e| e.action.as_str())
+        .filter(|a| a.starts_with("user.mail_"))
+        .collect();
+    assert_eq!(actions.len(), 2, "one entry per change: {actions:?}");
+    let missing = store
+        .set_mail_opt_out(
+            &author,
+            chorus_core::UserId(999_999),
+            "numbers_weekly",
+            true,
+        )
+        .await;
+    assert!(
+        matches!(missing, Err(chorus_store::StoreError::NotFound { .. })),
+        "{missing:?}"
+    );
+}
+
 crate::support::conformance_suite!(
+    attachments_come_with_their_message_once,
+    opt_outs_are_per_person_and_kind_and_audited,
     enqueueing_is_idempotent_by_key_and_adds_one_job,
     sent_marks_the_message_and_finishes_its_job_together,
     retries_count_and_failures_are_final,

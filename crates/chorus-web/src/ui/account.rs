@@ -1,5 +1,6 @@
 //! The signed-in user's own page: their password and API tokens for scripts (the use cases in
-//! `chorus_app::auth`).
+//! `chorus_app::auth`), and the weekly Numbers email for people who read numbers
+//! (`chorus_app::numbers::weekly`).
 
 use askama::Template;
 use axum::Router;
@@ -8,6 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chorus_app::auth;
+use chorus_app::numbers::weekly;
 use serde::Deserialize;
 
 use super::{Flash, FormData, Shell, done_flash, format_time, render_with_status};
@@ -22,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/account/password", post(change_password))
         .route("/account/tokens", post(create))
         .route("/account/tokens/{id}/revoke", post(revoke))
+        .route("/account/email", post(email))
 }
 
 struct TokenRow {
@@ -39,6 +42,9 @@ struct AccountPage {
     shell: Shell,
     tokens: Vec<TokenRow>,
     new_secret: Option<String>,
+    /// Whether the person reads numbers somewhere (the weekly email is offered then).
+    reads_numbers: bool,
+    weekly_email: bool,
 }
 
 async fn page(
@@ -63,6 +69,8 @@ async fn page(
             revoked: t.revoked,
         })
         .collect();
+    let reads_numbers = auth::shows_numbers(&id.caller);
+    let weekly_email = !weekly::opted_out(&state.app, &id.caller).await?;
     let shell = Shell::new(state, id, "", "Your account")
         .await?
         .with_flash(flash);
@@ -72,6 +80,8 @@ async fn page(
             shell,
             tokens,
             new_secret,
+            reads_numbers,
+            weekly_email,
         },
     ))
 }
@@ -148,6 +158,17 @@ async fn revoke(
 ) -> Result<Response, PageError> {
     auth::revoke_token(&state.app, &id.caller, token).await?;
     Ok(Redirect::to("/account?done=token").into_response())
+}
+
+/// Turns the weekly Numbers email on (the box ticked) or off for the person themselves.
+async fn email(
+    State(state): State<AppState>,
+    PageUser(id): PageUser,
+    form: FormData,
+) -> Result<Response, PageError> {
+    let wanted = form.get("numbers_weekly") == "on";
+    weekly::set_opt_out(&state.app, &id.caller, !wanted).await?;
+    Ok(Redirect::to("/account?done=saved").into_response())
 }
 
 /// Changes the password: this session stays, every other one ends. The current password is

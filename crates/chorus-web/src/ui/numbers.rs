@@ -5,11 +5,14 @@
 //! (`/api/v1/numbers.csv` with the same filters).
 //! Everything comes from `chorus_app::numbers::overview`; the chart's figures are written into
 //! the page and drawn by `static/numbers.js` (uPlot), so the page shows what the tables do.
+//! `/numbers/report.pdf` is the same report as a designed PDF (`chorus_app::numbers::pdf`),
+//! for the same filters and with the same figures; the page links to it.
 
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chorus_app::numbers::{self, Report, ReportFilters};
 use serde::Deserialize;
@@ -30,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .merge(campaign::routes())
         .merge(post::routes())
         .merge(markets::routes())
+        .route("/numbers/report.pdf", get(report_pdf))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -168,6 +172,28 @@ struct OverviewPage {
     by_market: Table,
     scorecard: Option<Table>,
     measured: bool,
+    /// `/numbers/report.pdf` with the page's filters.
+    pdf: String,
+}
+
+/// The report as a PDF file: the same filters, authorization and figures as the page.
+async fn report_pdf(
+    State(state): State<AppState>,
+    PageUser(id): PageUser,
+    Query(p): Query<Params>,
+) -> Result<Response, PageError> {
+    let file = numbers::report_pdf(&state.app, &id.caller, &p.filters()).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", file.file_name),
+            ),
+        ],
+        file.bytes,
+    )
+        .into_response())
 }
 
 async fn overview(
@@ -217,7 +243,25 @@ async fn overview(
         ),
         None => (String::new(), String::new(), String::new()),
     };
+    let pdf = {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        q.append_pair("from", &o.from.to_string());
+        q.append_pair("to", &o.to.to_string());
+        for (k, v) in [
+            ("market", &filters.market),
+            ("campaign", &filters.campaign),
+            ("principle", &filters.principle),
+            ("network", &filters.network),
+            ("metric", &filters.metrics),
+        ] {
+            if !v.trim().is_empty() {
+                q.append_pair(k, v.trim());
+            }
+        }
+        format!("/numbers/report.pdf?{}", q.finish())
+    };
     let page = OverviewPage {
+        pdf,
         shell: Shell::new(&state, &id, "numbers", "Numbers").await?,
         tabs: views::NumbersTabs { active: "overview" },
         from: o.from.to_string(),

@@ -15,6 +15,8 @@ mod hardening;
 mod links;
 mod numbers;
 mod numbers_pages;
+mod numbers_pdf;
+mod numbers_weekly;
 mod pages;
 mod playbook;
 mod sessions;

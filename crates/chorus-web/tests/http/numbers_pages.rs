@@ -447,7 +447,7 @@ async fn the_post_page_draws_the_snapshot_curve_of_a_post_of_the_viewers_market(
         let (status, html) = b.get_html(&format!("/numbers/posts/{br}")).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{role}");
         assert!(
-            !html.contains("99") && !html.contains("Launch BR"),
+            !html.contains("stat__value\">99") && !html.contains("Launch BR"),
             "{html}"
         );
         let resp = b.get(&format!("/numbers/posts/{br}/snapshots.csv")).await;

@@ -1,10 +1,14 @@
 //! `chorus numbers …`: Numbers from the command line. `collect` measures what Chorus published
-//! (the same code as the `collect_numbers` job that `chorus serve` keeps running).
+//! (the same code as the `collect_numbers` job that `chorus serve` keeps running); `report`
+//! writes the PDF report of a market or campaign (`chorus_app::numbers::report_pdf`, the file
+//! the Numbers page links to).
 
 use std::io::Write;
 use std::time::Duration;
 
 use anyhow::Context;
+use chorus_app::numbers::ReportFilters;
+use chorus_app::{App, AppConfig, Caller};
 use chorus_jobs::numbers::{CollectSettings, Report, Stopped, collect_once};
 use chorus_jobs::{Connectors, Settings};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -42,12 +46,113 @@ pub enum NumbersCommand {
         #[arg(long, default_value_t = 5)]
         tries: u32,
     },
+    /// Write the PDF report of a market or a campaign: totals, a daily chart, the tables by
+    /// market and by principle, and what each figure means ("not available" where a network
+    /// does not report it, never 0). The same figures as the Numbers page for the same filters.
+    ///
+    /// Examples:
+    ///   chorus numbers report --market FI --out fi.pdf
+    ///   chorus numbers report --campaign 12 --from 2026-03-01 --to 2026-03-31 --out spring.pdf
+    #[command(verbatim_doc_comment)]
+    Report {
+        /// A market's code (e.g. FI).
+        #[arg(long)]
+        market: Option<String>,
+        /// A campaign's id.
+        #[arg(long)]
+        campaign: Option<String>,
+        /// First day, YYYY-MM-DD (default: 29 days before --to).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day, YYYY-MM-DD (default: today, UTC).
+        #[arg(long)]
+        to: Option<String>,
+        /// The chart's metric (default likes).
+        #[arg(long)]
+        metric: Option<String>,
+        /// Where to write the PDF.
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+    },
+    /// Queue the weekly Numbers emails that are due: from Monday 08:00 in each market's time
+    /// zone, last week's figures (against the week before, top posts, a link to the Numbers
+    /// page) with the market's PDF report attached, to each person who reads that market's
+    /// numbers and has not turned the email off on their account page.
+    ///
+    /// Each person gets each week's email once, however often this runs: `chorus serve` already
+    /// runs it every 15 minutes (the `send_numbers_reports` job). The messages go out through
+    /// the mail outbox when mail is configured (`[mail]`; see `chorus mail outbox`).
+    ///
+    /// Examples:
+    ///   chorus numbers send-reports
+    ///   chorus numbers send-reports --at 2026-03-16T08:00:00+02:00
+    #[command(verbatim_doc_comment)]
+    SendReports {
+        /// Act as if it were this instant (RFC 3339), instead of now.
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+    },
 }
 
 pub async fn run(config: &Config, cmd: NumbersCommand) -> anyhow::Result<()> {
     match cmd {
         NumbersCommand::Collect { once, every, tries } => {
             collect(config, once, Duration::from_secs(every.max(1) * 60), tries).await
+        }
+        NumbersCommand::SendReports { at } => {
+            let now = match at {
+                Some(t) => t
+                    .parse::<jiff::Timestamp>()
+                    .with_context(|| format!("--at {t:?} is not an RFC 3339 time"))?,
+                None => jiff::Timestamp::now(),
+            };
+            let store = crate::cmd::serve::open_store(config).await?;
+            let base =
+                chorus_core::links::PublicBase::parse(&config.public_url(config.server.port))
+                    .map_err(|e| anyhow::anyhow!("server.public_url {}", e.message))?;
+            let app = App::new(store.clone(), AppConfig::default()).with_public_url(base);
+            let run = chorus_app::numbers::weekly::send_reports(&app, now).await;
+            store.close().await;
+            let run = run?;
+            writeln!(
+                std::io::stdout().lock(),
+                "{} markets due: {} emails queued, {} already queued before",
+                run.markets,
+                run.queued,
+                run.already
+            )?;
+            Ok(())
+        }
+        NumbersCommand::Report {
+            market,
+            campaign,
+            from,
+            to,
+            metric,
+            out,
+        } => {
+            let filters = ReportFilters {
+                market: market.unwrap_or_default(),
+                campaign: campaign.unwrap_or_default(),
+                from: from.unwrap_or_default(),
+                to: to.unwrap_or_default(),
+                metrics: metric.unwrap_or_default(),
+                ..ReportFilters::default()
+            };
+            let store = crate::cmd::serve::open_store(config).await?;
+            let app = App::new(store.clone(), AppConfig::default());
+            let file = chorus_app::numbers::report_pdf(&app, &Caller::operator(), &filters).await;
+            store.close().await;
+            let file = file?;
+            std::fs::write(&out, &file.bytes)
+                .with_context(|| format!("writing {}", out.display()))?;
+            writeln!(
+                std::io::stdout().lock(),
+                "wrote {} ({} bytes)",
+                out.display(),
+                file.bytes.len()
+            )?;
+            Ok(())
         }
     }
 }

@@ -97,11 +97,17 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
     let public_url = chorus_core::links::PublicBase::parse(&config.public_url(port))
         .map_err(|e| anyhow::anyhow!("server.public_url {}", e.message))?;
     let web_key = key.clone();
+    // The weekly Numbers emails run as a job kind of chorus-app (they build reports).
+    let reports_app = chorus_app::App::new(store.clone(), chorus_app::AppConfig::default())
+        .with_public_url(public_url.clone());
     if args.roles.contains(&Role::Jobs) {
         // Numbers collection keeps itself going once queued (one job, by its key).
         chorus_jobs::numbers::schedule_collection(&store)
             .await
             .context("queueing numbers collection")?;
+        chorus_app::numbers::weekly_job::schedule(&reports_app)
+            .await
+            .context("queueing the weekly numbers emails")?;
     }
     let settings = chorus_jobs::Settings {
         bluesky_appview: config.numbers.bluesky_appview_url.clone(),
@@ -117,7 +123,10 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
                 outbound.clone(),
                 public_url.clone(),
                 &settings,
-            ),
+            )
+            .with(chorus_app::numbers::weekly_job::WeeklyReports::new(
+                reports_app.clone(),
+            )),
             chorus_jobs::WorkerConfig::default(),
         );
         tokio::spawn(w.run(stop_rx.clone()))

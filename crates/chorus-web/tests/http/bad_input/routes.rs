@@ -101,6 +101,7 @@ pub const PAGES_ADMIN: &[Route] = &[
     ),
     form("POST /account/tokens", Obj::None, &["name"]),
     form("POST /account/tokens/{id}/revoke", Obj::OwnToken, &[]),
+    form("POST /account/email", Obj::None, &["numbers_weekly"]),
     form("POST /notifications/read", Obj::None, &[]),
     form("POST /logout", Obj::Session, &[]),
     form("POST /login", Obj::Login, &["email", "password", "next"]),

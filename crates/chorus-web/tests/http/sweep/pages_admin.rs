@@ -26,6 +26,7 @@ pub const ROUTES: &[&str] = &[
     "POST /account/password",
     "POST /account/tokens",
     "POST /account/tokens/{id}/revoke",
+    "POST /account/email",
     "POST /notifications/read",
     "POST /logout",
 ];
@@ -249,6 +250,15 @@ pub async fn run(w: &World, sw: &mut Sweep) {
         async |_| (),
         |_| Want::No(404),
         |_, _| form(format!("/account/tokens/{someone_else}/revoke"), &[]),
+    )
+    .await;
+    // One's own weekly email: unticked turns it off (a change of one's own settings).
+    sw.each(
+        w,
+        Case::new("POST /account/email", Place::Own),
+        async |_| (),
+        |_| Want::Done(303),
+        |_, _| form("/account/email", &[]),
     )
     .await;
     sw.each(
