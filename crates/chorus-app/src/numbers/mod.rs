@@ -107,6 +107,10 @@ pub struct Report {
     pub rows: Vec<ReportRow>,
     /// When the store last measured anything: not offered by the store yet.
     pub last_fetched_ms: Option<i64>,
+    /// Whether the markets in the report hold demo accounts (`chorus serve --demo`), whose
+    /// figures are generated: the pages say so. Read from the accounts' persisted demo mark,
+    /// never guessed; a report of real accounts only is never labelled demo.
+    pub demo: bool,
 }
 
 /// What the caller may read, with the names rows are labelled with.
@@ -117,6 +121,8 @@ pub(crate) struct Scoped {
     pub ids: Option<Vec<MarketId>>,
     /// Networks of the accounts in those markets (every network when there are none yet).
     pub networks: Vec<Network>,
+    /// Whether a demo account is among those markets' accounts (of the network filtered by).
+    pub demo: bool,
 }
 
 /// The markets the caller reads numbers of; `Forbidden` when none.
@@ -329,10 +335,15 @@ async fn plan(app: &App, caller: &Caller, f: &ReportFilters) -> Result<Plan> {
         }
     }
 
+    let accounts = app.store.accounts(None).await?;
+    let demo = accounts.iter().any(|a| {
+        a.demo
+            && markets.iter().any(|m| m.id == a.market_id)
+            && network_filter.is_none_or(|n| n.as_str() == a.network)
+    });
     let networks = match network_filter {
         Some(n) => vec![n],
         None => {
-            let accounts = app.store.accounts(None).await?;
             let mut found: Vec<Network> = Network::ALL
                 .into_iter()
                 .filter(|n| {
@@ -367,6 +378,7 @@ async fn plan(app: &App, caller: &Caller, f: &ReportFilters) -> Result<Plan> {
             markets,
             ids,
             networks,
+            demo,
         },
     })
 }
@@ -490,6 +502,7 @@ async fn run(app: &App, plan: Plan) -> Result<Report> {
         metrics: infos,
         rows: rows.into_iter().map(|(_, r)| r).collect(),
         last_fetched_ms: None,
+        demo: scoped.demo,
     })
 }
 

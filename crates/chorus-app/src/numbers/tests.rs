@@ -67,6 +67,7 @@ fn report_of(rows: Vec<ReportRow>) -> Report {
             .collect(),
         rows,
         last_fetched_ms: None,
+        demo: false,
     }
 }
 

@@ -103,7 +103,8 @@ fn post_snapshot(r: &AnyRow) -> Result<PostSnapshot, StoreError> {
 
 impl Store {
     /// Published variants (with a network address) due a measurement at `now_ms`, most overdue
-    /// first, at most `limit`. One never measured is due `first_after_ms` after publication.
+    /// first, at most `limit`; never a demo account's (its history is generated). One never
+    /// measured is due `first_after_ms` after publication.
     pub async fn publications_due(
         &self,
         now_ms: i64,
@@ -115,7 +116,7 @@ impl Store {
              d.last_fetched_at, COALESCE(d.next_at, v.published_at + $2) AS due \
              FROM variants v JOIN accounts a ON a.id = v.account_id \
              LEFT JOIN numbers_post_due d ON d.variant_id = v.id \
-             WHERE v.pub_state = 'published' AND v.published_uri IS NOT NULL \
+             WHERE a.demo = 0 AND v.pub_state = 'published' AND v.published_uri IS NOT NULL \
              AND v.published_at IS NOT NULL AND COALESCE(d.next_at, v.published_at + $2) <= $1 \
              ORDER BY due, v.id LIMIT $3",
         )
@@ -140,7 +141,7 @@ impl Store {
     }
 
     /// Accounts whose followers were never measured or last measured at or before
-    /// `measured_before_ms`.
+    /// `measured_before_ms`; never a demo account.
     pub async fn accounts_due_followers(
         &self,
         measured_before_ms: i64,
@@ -148,7 +149,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT a.id, a.network, a.external_id, a.handle, MAX(f.fetched_at) AS last \
              FROM accounts a LEFT JOIN numbers_follower_snapshots f ON f.account_id = a.id \
-             GROUP BY a.id, a.network, a.external_id, a.handle \
+             WHERE a.demo = 0 GROUP BY a.id, a.network, a.external_id, a.handle \
              HAVING MAX(f.fetched_at) IS NULL OR MAX(f.fetched_at) <= $1 ORDER BY a.id",
         )
         .bind(measured_before_ms)

@@ -18,6 +18,7 @@ mod links;
 mod lookups;
 mod mail;
 mod numbers;
+mod numbers_demo;
 mod numbers_prop;
 mod sessions;
 mod stories;

@@ -130,6 +130,8 @@ struct OverviewPage {
     by_market: Table,
     scorecard: Option<Table>,
     measured: bool,
+    /// Demo accounts' generated figures are in the page (`numbers_demo.html` says so).
+    demo: bool,
 }
 
 async fn overview(
@@ -221,6 +223,7 @@ async fn overview(
             .as_ref()
             .map(|r| table(r, csv("principle,market"))),
         measured: o.measured,
+        demo: o.by_market.demo,
         p,
     };
     Ok(render(&page))
