@@ -243,7 +243,13 @@ impl Store {
             Some(m) => m.iter().map(|m| m.0).collect(),
             None => Vec::new(),
         };
-        if !markets.is_empty() {
+        if markets.is_empty() {
+            // Every market: still named, so that the primary key (dimension, grain, market,
+            // bucket, …) is searched market by market for the bucket range; without it a date
+            // range read every bucket of every market (a year of principle rollups for a
+            // 30-day overview).
+            filters.push("market_id IN (SELECT id FROM markets)".to_owned());
+        } else {
             let first = texts.len() + 1;
             filters.push(format!("market_id IN ({})", in_list(first, markets.len())));
         }
