@@ -24,6 +24,9 @@ pub struct Account {
     pub external_id: String,
     /// Where its server is (the PDS on Bluesky).
     pub service_url: String,
+    /// Made by the demo loader and connected to no network: its publications and numbers are
+    /// generated (see `demo.rs`), and the collector never measures it.
+    pub demo: bool,
 }
 
 /// An account to connect.
@@ -38,7 +41,7 @@ pub struct NewAccount<'a> {
     pub sealed: &'a str,
 }
 
-const COLUMNS: &str = "id, market_id, network, handle, external_id, service_url";
+const COLUMNS: &str = "id, market_id, network, handle, external_id, service_url, demo";
 
 fn account_from_row(r: &AnyRow) -> Result<Account, StoreError> {
     Ok(Account {
@@ -48,11 +51,13 @@ fn account_from_row(r: &AnyRow) -> Result<Account, StoreError> {
         handle: r.try_get("handle")?,
         external_id: r.try_get("external_id")?,
         service_url: r.try_get("service_url")?,
+        demo: r.try_get::<i64, _>("demo")? != 0,
     })
 }
 
 impl Store {
     /// Connects an account, or replaces the credentials of one with the same network and handle.
+    /// A connected account is a real one: connecting over a demo account clears its demo mark.
     pub async fn connect_account(
         &self,
         author: &Author,
@@ -69,7 +74,7 @@ impl Store {
                      credentials, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
                      ON CONFLICT (network, handle) DO UPDATE SET market_id = excluded.market_id, \
                      external_id = excluded.external_id, service_url = excluded.service_url, \
-                     credentials = excluded.credentials RETURNING {COLUMNS}"
+                     credentials = excluded.credentials, demo = 0 RETURNING {COLUMNS}"
                 ))
                 .bind(new.market_id.0)
                 .bind(new.network)

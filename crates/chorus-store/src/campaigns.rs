@@ -24,15 +24,66 @@ pub struct Campaign {
 }
 
 impl Store {
+    /// Every campaign, latest start first. Four statements whatever their number (one per
+    /// table), not four per campaign: the Numbers pages list campaigns on every request.
     pub async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
-        let rows = sqlx::query("SELECT id FROM campaigns ORDER BY starts_on DESC, id DESC")
-            .fetch_all(self.pool())
-            .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            out.push(self.campaign(r.try_get("id")?).await?);
+        use std::collections::BTreeMap;
+        let mut conn = self.pool().acquire().await?;
+        let rows = sqlx::query(
+            "SELECT id, name, slug, state, starts_on, ends_on FROM campaigns \
+             ORDER BY starts_on DESC, id DESC",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut objectives: BTreeMap<i64, Vec<Objective>> = BTreeMap::new();
+        for o in sqlx::query(
+            "SELECT campaign_id, metric, target, period FROM campaign_objectives \
+             ORDER BY campaign_id, position",
+        )
+        .fetch_all(&mut *conn)
+        .await?
+        {
+            objectives
+                .entry(o.try_get("campaign_id")?)
+                .or_default()
+                .push(objective_from_row(&o)?);
         }
-        Ok(out)
+        let mut markets: BTreeMap<i64, Vec<MarketId>> = BTreeMap::new();
+        for m in sqlx::query(
+            "SELECT campaign_id, market_id FROM campaign_markets ORDER BY campaign_id, market_id",
+        )
+        .fetch_all(&mut *conn)
+        .await?
+        {
+            markets
+                .entry(m.try_get("campaign_id")?)
+                .or_default()
+                .push(MarketId(m.try_get("market_id")?));
+        }
+        let mut principles: BTreeMap<i64, Vec<PrincipleId>> = BTreeMap::new();
+        for p in sqlx::query(
+            "SELECT campaign_id, principle_id FROM campaign_principles \
+             ORDER BY campaign_id, principle_id",
+        )
+        .fetch_all(&mut *conn)
+        .await?
+        {
+            principles
+                .entry(p.try_get("campaign_id")?)
+                .or_default()
+                .push(PrincipleId(p.try_get("principle_id")?));
+        }
+        rows.iter()
+            .map(|r| {
+                let id: i64 = r.try_get("id")?;
+                campaign_from_row(
+                    r,
+                    objectives.remove(&id).unwrap_or_default(),
+                    markets.remove(&id).unwrap_or_default(),
+                    principles.remove(&id).unwrap_or_default(),
+                )
+            })
+            .collect()
     }
 
     pub async fn campaign(&self, id: i64) -> Result<Campaign, StoreError> {
@@ -191,7 +242,6 @@ async fn load(conn: &mut AnyConnection, id: i64) -> Result<Campaign, StoreError>
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(StoreError::NotFound { what: "campaign" })?;
-    let corrupt = |e: &dyn std::fmt::Display| StoreError::corrupt("campaign", e);
     let objectives = sqlx::query(
         "SELECT metric, target, period FROM campaign_objectives WHERE campaign_id = $1 \
          ORDER BY position",
@@ -200,13 +250,7 @@ async fn load(conn: &mut AnyConnection, id: i64) -> Result<Campaign, StoreError>
     .fetch_all(&mut *conn)
     .await?
     .iter()
-    .map(|o| {
-        Ok(Objective {
-            metric: o.try_get("metric")?,
-            target: o.try_get("target")?,
-            period: o.try_get("period")?,
-        })
-    })
+    .map(objective_from_row)
     .collect::<Result<Vec<_>, StoreError>>()?;
     let markets = sqlx::query(
         "SELECT market_id FROM campaign_markets WHERE campaign_id = $1 ORDER BY market_id",
@@ -227,8 +271,27 @@ async fn load(conn: &mut AnyConnection, id: i64) -> Result<Campaign, StoreError>
     .iter()
     .map(|m| Ok(PrincipleId(m.try_get("principle_id")?)))
     .collect::<Result<Vec<_>, StoreError>>()?;
+    campaign_from_row(&r, objectives, markets, principles)
+}
+
+fn objective_from_row(o: &sqlx::any::AnyRow) -> Result<Objective, StoreError> {
+    Ok(Objective {
+        metric: o.try_get("metric")?,
+        target: o.try_get("target")?,
+        period: o.try_get("period")?,
+    })
+}
+
+/// A campaign from its row (id, name, slug, state, starts_on, ends_on) and its parts.
+fn campaign_from_row(
+    r: &sqlx::any::AnyRow,
+    objectives: Vec<Objective>,
+    markets: Vec<MarketId>,
+    principles: Vec<PrincipleId>,
+) -> Result<Campaign, StoreError> {
+    let corrupt = |e: &dyn std::fmt::Display| StoreError::corrupt("campaign", e);
     Ok(Campaign {
-        id,
+        id: r.try_get("id")?,
         name: r.try_get("name")?,
         slug: r.try_get("slug")?,
         state: CampaignState::parse(&r.try_get::<String, _>("state")?).map_err(|e| corrupt(&e))?,

@@ -1,10 +1,12 @@
 //! The demo organization (`chorus serve --demo`): markets on five continents, teams, one user per
-//! role, the six-principle playbook and a living Stories section (see [`stories`]), from
-//! `demo/demo.toml`.
+//! role, the six-principle playbook, a living Stories section (see [`stories`]), from
+//! `demo/demo.toml`, and about 90 days of generated Numbers history, labelled as demo data
+//! (see [`numbers`]).
 //!
 //! Loading is idempotent and resumable: each market, team, user and principle is created only if
 //! missing, so a second start (or a start after a crash mid-load) changes nothing that exists.
 
+mod numbers;
 mod stories;
 
 use std::io::Write;
@@ -226,6 +228,24 @@ pub async fn load(store: &Store) -> anyhow::Result<Loaded> {
     stories::load(store, &section)
         .await
         .context("loading the demo's stories")?;
+    let mut writers = std::collections::BTreeMap::new();
+    for s in &demo.stories {
+        writers
+            .entry(s.market().to_owned())
+            .or_insert_with(|| s.author().to_owned());
+    }
+    let cast = numbers::Cast {
+        writers,
+        fallback: demo
+            .users
+            .iter()
+            .find(|u| u.role == "admin")
+            .map(|u| u.email.clone())
+            .context("the demo has no admin")?,
+    };
+    numbers::load(store, &cast, jiff::Timestamp::now())
+        .await
+        .context("loading the demo's Numbers history")?;
     Ok(Loaded {
         organization: demo.organization.name,
         logins,

@@ -148,6 +148,10 @@ pub struct Report {
     pub rows: Vec<ReportRow>,
     /// When anything in the report's scope was last measured: the latest of its metrics'.
     pub last_fetched_ms: Option<i64>,
+    /// Whether the markets in the report hold demo accounts (`chorus serve --demo`), whose
+    /// figures are generated: the pages say so. Read from the accounts' persisted demo mark,
+    /// never guessed; a report of real accounts only is never labelled demo.
+    pub demo: bool,
 }
 
 /// What the caller may read, with the names rows are labelled with.
@@ -159,6 +163,8 @@ pub(crate) struct Scoped {
     pub ids: Option<Vec<MarketId>>,
     /// Networks of the accounts in those markets (every network when there are none yet).
     pub networks: Vec<Network>,
+    /// Whether a demo account is among those markets' accounts (of the network filtered by).
+    pub demo: bool,
 }
 
 /// The markets the caller reads numbers of; `Forbidden` when none.
@@ -349,6 +355,7 @@ impl Fetched {
             metrics: infos,
             rows: rows.into_iter().map(|(_, r)| r).collect(),
             last_fetched_ms,
+            demo: scoped.demo,
         }
     }
 }

@@ -256,10 +256,15 @@ pub(crate) async fn plan(app: &App, caller: &Caller, f: &ReportFilters) -> Resul
         }
     }
 
+    let accounts = app.store.accounts(None).await?;
+    let demo = accounts.iter().any(|a| {
+        a.demo
+            && markets.iter().any(|m| m.id == a.market_id)
+            && network_filter.is_none_or(|n| n.as_str() == a.network)
+    });
     let networks = match network_filter {
         Some(n) => vec![n],
         None => {
-            let accounts = app.store.accounts(None).await?;
             let mut found: Vec<Network> = Network::ALL
                 .into_iter()
                 .filter(|n| {
@@ -295,6 +300,7 @@ pub(crate) async fn plan(app: &App, caller: &Caller, f: &ReportFilters) -> Resul
             markets,
             ids,
             networks,
+            demo,
         },
         filter,
     })

@@ -111,6 +111,7 @@ fn report_of(rows: Vec<ReportRow>) -> Report {
         tz: "UTC".into(),
         rows,
         last_fetched_ms: None,
+        demo: false,
     }
 }
 

@@ -113,7 +113,8 @@ fn post_snapshot(r: &AnyRow) -> Result<PostSnapshot, StoreError> {
 
 impl Store {
     /// Published variants (with a network address) due a measurement at `now_ms`, most overdue
-    /// first, at most `limit`. One never measured is due `first_after_ms` after publication.
+    /// first, at most `limit`; never a demo account's (its history is generated). One never
+    /// measured is due `first_after_ms` after publication.
     pub async fn publications_due(
         &self,
         now_ms: i64,
@@ -125,7 +126,7 @@ impl Store {
              d.last_fetched_at, COALESCE(d.next_at, v.published_at + $2) AS due \
              FROM variants v JOIN accounts a ON a.id = v.account_id \
              LEFT JOIN numbers_post_due d ON d.variant_id = v.id \
-             WHERE v.pub_state = 'published' AND v.published_uri IS NOT NULL \
+             WHERE a.demo = 0 AND v.pub_state = 'published' AND v.published_uri IS NOT NULL \
              AND v.published_at IS NOT NULL AND COALESCE(d.next_at, v.published_at + $2) <= $1 \
              ORDER BY due, v.id LIMIT $3",
         )
@@ -150,7 +151,7 @@ impl Store {
     }
 
     /// Accounts whose followers were never measured or last measured at or before
-    /// `measured_before_ms`.
+    /// `measured_before_ms`; never a demo account.
     pub async fn accounts_due_followers(
         &self,
         measured_before_ms: i64,
@@ -158,7 +159,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT a.id, a.network, a.external_id, a.handle, MAX(f.fetched_at) AS last \
              FROM accounts a LEFT JOIN numbers_follower_snapshots f ON f.account_id = a.id \
-             GROUP BY a.id, a.network, a.external_id, a.handle \
+             WHERE a.demo = 0 GROUP BY a.id, a.network, a.external_id, a.handle \
              HAVING MAX(f.fetched_at) IS NULL OR MAX(f.fetched_at) <= $1 ORDER BY a.id",
         )
         .bind(measured_before_ms)
@@ -252,7 +253,13 @@ impl Store {
             Some(m) => m.iter().map(|m| m.0).collect(),
             None => Vec::new(),
         };
-        if !markets.is_empty() {
+        if markets.is_empty() {
+            // Every market: still named, so that the primary key (dimension, grain, market,
+            // bucket, …) is searched market by market for the bucket range; without it a date
+            // range read every bucket of every market (a year of principle rollups for a
+            // 30-day overview).
+            filters.push("market_id IN (SELECT id FROM markets)".to_owned());
+        } else {
             let first = texts.len() + 1;
             filters.push(format!("market_id IN ({})", in_list(first, markets.len())));
         }

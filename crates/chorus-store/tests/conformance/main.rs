@@ -19,6 +19,7 @@ mod lookups;
 mod mail;
 mod numbers;
 mod numbers_curve;
+mod numbers_demo;
 mod numbers_events;
 mod numbers_prop;
 mod sessions;

@@ -130,6 +130,9 @@ pub struct NumbersDto {
     pub rows: Vec<RowDto>,
     /// When anything in the report's scope was last measured (RFC 3339), where known.
     pub last_fetched_at: Option<String>,
+    /// True when the markets counted hold demo accounts, whose figures are generated
+    /// (`chorus serve --demo`); false for real accounts only.
+    pub demo: bool,
 }
 
 fn rfc3339(ms: Option<i64>) -> Option<String> {
@@ -139,6 +142,7 @@ fn rfc3339(ms: Option<i64>) -> Option<String> {
 
 fn dto(r: Report) -> NumbersDto {
     NumbersDto {
+        demo: r.demo,
         group_by: r.group_by.name().to_owned(),
         by_market: r.by_market,
         grain: r.grain.name().to_owned(),

@@ -174,6 +174,8 @@ struct OverviewPage {
     measured: bool,
     /// `/numbers/report.pdf` with the page's filters.
     pdf: String,
+    /// Demo accounts' generated figures are in the page (`numbers_demo.html` says so).
+    demo: bool,
 }
 
 /// The report as a PDF file: the same filters, authorization and figures as the page.
@@ -330,6 +332,7 @@ async fn overview(
             .as_ref()
             .map(|r| table(r, csv("principle,market"))),
         measured: o.measured,
+        demo: o.by_market.demo,
         p,
     };
     Ok(render(&page))

@@ -90,6 +90,18 @@ pub struct DemoStory {
     comments: Vec<DemoComment>,
 }
 
+impl DemoStory {
+    /// The market's code.
+    pub fn market(&self) -> &str {
+        &self.market
+    }
+
+    /// Who writes it.
+    pub fn author(&self) -> &str {
+        &self.author
+    }
+}
+
 /// The Stories part of `demo.toml`.
 pub struct DemoStories<'a> {
     pub accounts: &'a [DemoAccount],
@@ -130,7 +142,7 @@ pub async fn load(store: &Store, demo: &DemoStories<'_>) -> anyhow::Result<()> {
                     market_id: m.id,
                     network: "bluesky",
                     handle: &a.handle,
-                    external_id: "demo: not connected",
+                    external_id: super::numbers::NOT_CONNECTED_ID,
                     service_url: "demo: not connected",
                     sealed: NOT_CONNECTED,
                 },

@@ -10,6 +10,7 @@ mod webdriver;
 
 mod browser;
 mod crash;
+mod demo_numbers;
 mod inbox_reply;
 mod inbox_xss;
 mod ingest_crash;

@@ -26,6 +26,7 @@ fn report(group_by: Dimension, by_market: bool, rows: Vec<ReportRow>) -> Report 
         rows,
         last_fetched_ms: None,
         tz: "UTC".into(),
+        demo: false,
     }
 }
 
