@@ -6,6 +6,9 @@
 // 2. Calendar drag and drop. Dragging a movable post onto another day (month view) or hour
 //    (week view) posts the new wall-clock time of the post's market to its reschedule address;
 //    the server resolves it in the market's zone and refuses times that do not exist.
+// 3. The week opens at the working day: its scrolling region is scrolled to the hour the server
+//    names in data-start-hour (08:00, or the hour of an earlier post), below the day names, and
+//    on a narrow screen sideways to today or the first day with a post.
 (function () {
   "use strict";
 
@@ -120,8 +123,24 @@
       });
   }
 
+  function openWeekAtWorkingDay() {
+    var week = document.querySelector(".cal--week[data-start-hour]");
+    if (!week) return;
+    var row = document.getElementById("cal-h" + week.getAttribute("data-start-hour"));
+    var head = week.querySelector(".cal-week__label");
+    if (!row) return;
+    week.scrollTop = row.offsetTop - (head ? head.offsetHeight : 0);
+    // On a narrow screen, bring today (or the first day with a post) into view sideways.
+    var entry = week.querySelector(".cal-entry");
+    var day = week.querySelector(".cal-slot[data-today]") || (entry && entry.closest(".cal-slot"));
+    if (day && day.offsetLeft + day.offsetWidth > week.clientWidth) {
+      week.scrollLeft = day.offsetLeft - row.offsetWidth;
+    }
+  }
+
   function start() {
     syncZone();
+    openWeekAtWorkingDay();
     setupCalendar();
   }
 

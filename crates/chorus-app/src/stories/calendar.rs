@@ -65,12 +65,79 @@ pub struct Range {
     pub zone: Option<TimeZoneName>,
 }
 
+/// Where one variant stands, on its own: a story that failed on one network still has its
+/// other posts waiting for their time, and the calendar shows each as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VariantStatus {
+    /// Not scheduled yet: its story is a draft, in review, rejected or approved.
+    Pending,
+    /// Waiting for its time: its story is scheduled (or publishing, or failed elsewhere).
+    Scheduled,
+    /// Going out now.
+    Publishing,
+    /// Out on the network.
+    Published,
+    /// The network refused it for good.
+    Failed,
+}
+
+impl VariantStatus {
+    pub const ALL: [VariantStatus; 5] = [
+        VariantStatus::Pending,
+        VariantStatus::Scheduled,
+        VariantStatus::Publishing,
+        VariantStatus::Published,
+        VariantStatus::Failed,
+    ];
+
+    /// The variant's status from its own publication state and its story's state.
+    pub fn of(story: StoryState, publication: PubState) -> VariantStatus {
+        match publication {
+            PubState::Published => VariantStatus::Published,
+            PubState::Publishing => VariantStatus::Publishing,
+            PubState::Failed => VariantStatus::Failed,
+            PubState::Pending if waits_for_its_time(story) => VariantStatus::Scheduled,
+            PubState::Pending => VariantStatus::Pending,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VariantStatus::Pending => "pending",
+            VariantStatus::Scheduled => "scheduled",
+            VariantStatus::Publishing => "publishing",
+            VariantStatus::Published => "published",
+            VariantStatus::Failed => "failed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            VariantStatus::Pending => "Pending",
+            VariantStatus::Scheduled => "Scheduled",
+            VariantStatus::Publishing => "Publishing",
+            VariantStatus::Published => "Published",
+            VariantStatus::Failed => "Failed",
+        }
+    }
+}
+
+/// Whether a story's pending posts go out at their time (their publishing jobs are queued).
+fn waits_for_its_time(story: StoryState) -> bool {
+    matches!(
+        story,
+        StoryState::Scheduled | StoryState::Publishing | StoryState::Failed
+    )
+}
+
 /// One variant on the calendar.
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub entry: CalendarEntry,
     /// Its time on its market's wall clock.
     pub local: Zoned,
+    /// Where the variant itself stands (not its story).
+    pub status: VariantStatus,
     /// Whether the caller may move it.
     pub movable: bool,
 }
@@ -85,7 +152,16 @@ pub struct Calendar {
     readable: Vec<MarketId>,
 }
 
+/// The hour the week view opens at: the working day (08:00), or earlier when a post of the
+/// week is earlier, so the first post is in sight without scrolling.
+pub const WORKING_DAY_HOUR: i8 = 8;
+
 impl Calendar {
+    /// The hour the week view opens at (see [`WORKING_DAY_HOUR`]).
+    pub fn first_hour(&self) -> i8 {
+        first_hour(self.entries.iter().map(|e| e.local.hour()))
+    }
+
     /// The markets the market filter offers.
     pub fn markets(&self) -> Vec<&Market> {
         self.lookup
@@ -190,6 +266,7 @@ pub async fn calendar(
         }
         let movable = movable(app, caller, &e, &mut authors).await?;
         entries.push(Entry {
+            status: VariantStatus::of(e.story_state, e.pub_state),
             entry: e,
             local,
             movable,
@@ -238,6 +315,10 @@ async fn movable(
         .iter()
         .find(|s| s.id == e.story_id)
         .is_some_and(|s| may_reschedule(&caller.actor, s)))
+}
+
+fn first_hour(hours: impl Iterator<Item = i8>) -> i8 {
+    hours.fold(WORKING_DAY_HOUR, i8::min)
 }
 
 fn monday_on_or_before(d: Date) -> Date {
@@ -291,11 +372,7 @@ pub async fn story_of_variant(app: &App, caller: &Caller, variant: i64) -> Resul
 /// Whether the variant waits to be published: its story is scheduled (or publishing, or failed
 /// with other posts still to go) and it has not gone out. Its job runs at its time.
 fn due_to_publish(story: &Story, v: &Variant) -> bool {
-    v.pub_state == PubState::Pending
-        && matches!(
-            story.state,
-            StoryState::Scheduled | StoryState::Publishing | StoryState::Failed
-        )
+    VariantStatus::of(story.state, v.pub_state) == VariantStatus::Scheduled
 }
 
 /// Refuses to move a variant that waits to be published to a time that has passed: it would be
@@ -330,5 +407,30 @@ mod tests {
         assert_eq!(monday_on_or_before(d).to_string(), "2026-03-23");
         let m: Date = "2026-03-23".parse().unwrap();
         assert_eq!(monday_on_or_before(m), m);
+    }
+
+    #[test]
+    fn each_variant_has_its_own_status() {
+        use PubState as P;
+        use StoryState as S;
+        use VariantStatus as V;
+        // A story that failed on one network: its other posts still wait for their time.
+        assert_eq!(V::of(S::Failed, P::Pending), V::Scheduled);
+        assert_eq!(V::of(S::Failed, P::Failed), V::Failed);
+        assert_eq!(V::of(S::Failed, P::Published), V::Published);
+        assert_eq!(V::of(S::Publishing, P::Pending), V::Scheduled);
+        assert_eq!(V::of(S::Publishing, P::Publishing), V::Publishing);
+        assert_eq!(V::of(S::Scheduled, P::Pending), V::Scheduled);
+        for s in [S::Draft, S::InReview, S::Rejected, S::Approved] {
+            assert_eq!(V::of(s, P::Pending), V::Pending, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn the_week_opens_at_the_working_day_or_the_first_post() {
+        assert_eq!(first_hour([].into_iter()), 8);
+        assert_eq!(first_hour([14, 9].into_iter()), 8);
+        assert_eq!(first_hour([14, 6, 7].into_iter()), 6);
+        assert_eq!(first_hour([0].into_iter()), 0);
     }
 }

@@ -116,7 +116,7 @@ pub async fn calendar_ics(
                     "{} in {}\n{} · {}\n\n{}\n\nStory: {}",
                     local.strftime("%a %-d %b %Y, %H:%M %Z"),
                     local.time_zone().iana_name().unwrap_or(""),
-                    e.story_state.label(),
+                    item.status.label(),
                     e.network,
                     e.body,
                     story_link(e.story_id)
@@ -126,7 +126,7 @@ pub async fn calendar_ics(
                     link if link.starts_with("http") => link,
                     _ => String::new(),
                 },
-                categories: vec![e.story_state.label().to_owned(), code],
+                categories: vec![item.status.label().to_owned(), code],
             }
         })
         .collect();

@@ -46,6 +46,10 @@ pub struct EntryDto {
     pub title: String,
     pub story_state: String,
     pub publication: String,
+    /// Where this variant itself stands: `pending` (not scheduled yet), `scheduled`,
+    /// `publishing`, `published` or `failed` (a story that failed elsewhere may still have
+    /// posts scheduled).
+    pub status: String,
     pub market: String,
     pub account: String,
     pub locale: String,
@@ -107,6 +111,7 @@ pub async fn calendar(
                 title: e.title.clone(),
                 story_state: e.story_state.as_str().to_owned(),
                 publication: e.pub_state.as_str().to_owned(),
+                status: item.status.as_str().to_owned(),
                 market: m.code.to_string(),
                 account: e.account_handle.clone(),
                 locale: e.locale.clone(),

@@ -2,6 +2,7 @@
 //! hemispheres, CSV import and calendar export, campaigns, rules, accounts, images and
 //! notifications, and two people moving one story at the same moment.
 
+mod calendar_view;
 mod campaigns_admin;
 mod composer;
 mod concurrency;

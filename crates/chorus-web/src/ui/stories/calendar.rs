@@ -7,7 +7,13 @@
 //! `/stories/variants/{id}/reschedule`; without JavaScript, the story page has a form for the
 //! same. What the calendar holds, who may move what, and the checks on the new time (a time the
 //! clocks skip, a time that has passed for a scheduled post) are
-//! `chorus_app::stories::calendar`'s; this module renders and translates.
+//! `chorus_app::stories::calendar`'s, as are each variant's own status (what colours its item)
+//! and the hour the week opens at; this module renders and translates.
+//!
+//! The week is drawn as hour rows across the seven days, so a crowded hour grows its row (more
+//! than four posts fold behind "+N more", a `<details>`); `stories.js` scrolls it to the hour in
+//! `data-start-hour`. On small screens the month is a grid of dots linking to a list of the days
+//! that have posts (CSS only: the same markup).
 
 use askama::Template;
 use axum::Router;
@@ -15,15 +21,15 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Json, Redirect, Response};
 use axum::routing::{get, post};
-use chorus_app::stories::PubState;
-use chorus_app::stories::calendar::{self, CalendarQuery, Entry};
+use chorus_app::stories::calendar::{self, CalendarQuery, Entry, VariantStatus};
+use chorus_core::org::TimeZoneName;
+use chorus_core::stories::limits::Network;
 use chorus_core::stories::workflow::StoryState;
 use jiff::ToSpan;
-use jiff::civil::Date;
+use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::AmbiguousOffset;
 use serde::Deserialize;
 
-use super::state_tone;
 use super::zones::{self, Viewer};
 use super::{Choice, StoryTabs, story};
 use crate::auth::PageUser;
@@ -86,38 +92,64 @@ pub struct EntryView {
     pub handle: String,
     pub locale: String,
     pub market: String,
-    pub state: &'static str,
-    pub tone: &'static str,
+    /// The variant's own status (`pending`, `scheduled`, …: the CSS colour) and its words.
+    pub status: &'static str,
+    pub status_label: &'static str,
+    /// Its story's stage, said beside a pending post ("Pending · In review").
+    pub stage: &'static str,
+    /// The network, shown as a small mark.
+    pub net: NetworkMark,
+    /// `HH:MM` on the market's wall clock, and with the zone's abbreviation.
+    pub short_time: String,
     pub market_time: String,
     pub viewer_time: String,
     /// `HH:MM:SS` of the market's wall clock, kept when the entry is dropped on another day.
     pub clock: String,
     pub movable: bool,
-    pub published: bool,
 }
 
 pub struct DayCell {
     pub date: String,
     pub label: String,
+    /// e.g. "Mon 7 Dec", the day's heading when the month is a list (small screens).
+    pub long_label: String,
     pub in_month: bool,
     pub today: bool,
     pub entries: Vec<EntryView>,
 }
 
+/// How many posts an hour of the week shows before "+N more" (which opens to show the rest).
+const SHOWN_PER_HOUR: usize = 3;
+
 pub struct HourCell {
-    pub hour: String,
+    pub date: String,
+    pub today: bool,
+    /// The first posts of the hour, and the rest behind "+N more".
     pub entries: Vec<EntryView>,
+    pub more: Vec<EntryView>,
     /// The hour does not exist that day (clocks go forward).
     pub gap: bool,
     /// The hour happens twice that day (clocks go back).
     pub repeated: bool,
 }
 
-pub struct DayColumn {
-    pub date: String,
+/// One hour across the seven days of the week (a row, so overlapping posts grow the row and
+/// every day's cell with it).
+pub struct HourRow {
+    pub hour: String,
+    pub cells: Vec<HourCell>,
+}
+
+pub struct DayHead {
     pub label: String,
     pub today: bool,
-    pub hours: Vec<HourCell>,
+}
+
+/// A variant status the legend explains.
+pub struct LegendItem {
+    pub status: &'static str,
+    pub label: &'static str,
+    pub meaning: &'static str,
 }
 
 #[derive(Template)]
@@ -128,7 +160,12 @@ struct CalendarPage {
     title: String,
     week: bool,
     weeks: Vec<Vec<DayCell>>,
-    columns: Vec<DayColumn>,
+    days: Vec<DayHead>,
+    rows: Vec<HourRow>,
+    /// The hour the week view opens at (`HH`).
+    start_hour: String,
+    legend: Vec<LegendItem>,
+    networks: Vec<NetworkMark>,
     markets: Vec<Choice>,
     accounts: Vec<Choice>,
     campaigns: Vec<Choice>,
@@ -141,6 +178,47 @@ struct CalendarPage {
     viewer: Viewer,
     zone_note: String,
     count: usize,
+}
+
+fn legend() -> Vec<LegendItem> {
+    VariantStatus::ALL
+        .iter()
+        .map(|s| LegendItem {
+            status: s.as_str(),
+            label: s.label(),
+            meaning: match s {
+                VariantStatus::Pending => "not scheduled yet",
+                VariantStatus::Scheduled => "goes out at its time",
+                VariantStatus::Publishing => "going out now",
+                VariantStatus::Published => "out on the network",
+                VariantStatus::Failed => "the network refused it",
+            },
+        })
+        .collect()
+}
+
+/// A network as the calendar marks it: its key (the CSS colour), name and one-letter mark.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NetworkMark {
+    pub key: String,
+    pub name: String,
+    pub mark: String,
+}
+
+impl NetworkMark {
+    /// The mark of an account's network ("bluesky" is "B", Bluesky's blue).
+    fn of(raw: &str) -> NetworkMark {
+        let (key, name) = match Network::parse(raw) {
+            Ok(n) => (n.as_str().to_owned(), n.label().to_owned()),
+            Err(_) => ("other".to_owned(), raw.to_owned()),
+        };
+        let mark = name.chars().next().map(|c| c.to_uppercase().to_string());
+        NetworkMark {
+            key,
+            name,
+            mark: mark.unwrap_or_default(),
+        }
+    }
 }
 
 async fn page(
@@ -164,8 +242,11 @@ async fn page(
             handle: e.account_handle.clone(),
             locale: e.locale.clone(),
             market: lookup.market_code(e.market_id),
-            state: e.story_state.label(),
-            tone: state_tone(e.story_state),
+            status: item.status.as_str(),
+            status_label: item.status.label(),
+            stage: e.story_state.label(),
+            net: NetworkMark::of(&e.network),
+            short_time: local.strftime("%H:%M").to_string(),
             viewer_time: if viewer_time == market_time {
                 String::new()
             } else {
@@ -174,56 +255,40 @@ async fn page(
             market_time,
             clock: local.strftime("%H:%M:%S").to_string(),
             movable: item.movable,
-            published: e.pub_state == PubState::Published,
         }
     };
     let mut weeks = Vec::new();
-    let mut columns = Vec::new();
-    let mut d = range.start;
+    let mut days = Vec::new();
+    let mut rows = Vec::new();
     if range.week {
-        while d < range.end {
-            let hours = (0..24)
-                .map(|h| {
-                    let kind = jiff::civil::DateTime::from_parts(
-                        d,
-                        jiff::civil::Time::constant(h, 30, 0, 0),
-                    );
-                    let (gap, repeated) = match range
-                        .zone
-                        .as_ref()
-                        .map(|z| z.zone().to_ambiguous_zoned(kind).offset())
-                    {
-                        Some(AmbiguousOffset::Gap { .. }) => (true, false),
-                        Some(AmbiguousOffset::Fold { .. }) => (false, true),
-                        _ => (false, false),
-                    };
-                    HourCell {
-                        hour: format!("{h:02}"),
-                        entries: list
-                            .iter()
-                            .filter(|i| i.local.date() == d && i.local.hour() == h)
-                            .map(view_of)
-                            .collect(),
-                        gap,
-                        repeated,
-                    }
-                })
-                .collect();
-            columns.push(DayColumn {
-                date: d.to_string(),
+        let dates: Vec<Date> = (0..7)
+            .map(|i| range.start.saturating_add(i.days()))
+            .collect();
+        days = dates
+            .iter()
+            .map(|d| DayHead {
                 label: d.strftime("%a %-d %b").to_string(),
-                today: d == today,
-                hours,
-            });
-            d = d.saturating_add(1.day());
-        }
+                today: *d == today,
+            })
+            .collect();
+        rows = (0..24)
+            .map(|h| HourRow {
+                hour: format!("{h:02}"),
+                cells: dates
+                    .iter()
+                    .map(|d| hour_cell(*d, h, today, range.zone.as_ref(), list, &view_of))
+                    .collect(),
+            })
+            .collect();
     } else {
+        let mut d = range.start;
         while d < range.end {
             let mut row = Vec::new();
             for _ in 0..7 {
                 row.push(DayCell {
                     date: d.to_string(),
                     label: d.day().to_string(),
+                    long_label: d.strftime("%a %-d %b").to_string(),
                     in_month: d.month() == range.anchor.month(),
                     today: d == today,
                     entries: list
@@ -237,6 +302,12 @@ async fn page(
             weeks.push(row);
         }
     }
+    let mut networks: Vec<NetworkMark> = list
+        .iter()
+        .map(|i| NetworkMark::of(&i.entry.network))
+        .collect();
+    networks.sort();
+    networks.dedup();
     let step = if range.week { 7.days() } else { 1.month() };
     let view = if range.week { "week" } else { "month" };
     let filters = q.filters();
@@ -296,7 +367,11 @@ async fn page(
         title,
         week: range.week,
         weeks,
-        columns,
+        days,
+        rows,
+        start_hour: format!("{:02}", cal.first_hour()),
+        legend: legend(),
+        networks,
         markets,
         accounts,
         campaigns,
@@ -310,6 +385,42 @@ async fn page(
         viewer,
         zone_note,
     }))
+}
+
+/// The posts of day `d` in hour `h` of the market's clock, and whether the hour is skipped or
+/// repeated there (when the calendar shows one market's zone).
+fn hour_cell(
+    d: Date,
+    h: i8,
+    today: Date,
+    zone: Option<&TimeZoneName>,
+    list: &[Entry],
+    view_of: &impl Fn(&Entry) -> EntryView,
+) -> HourCell {
+    let mid = DateTime::from_parts(d, Time::constant(h, 30, 0, 0));
+    let (gap, repeated) = match zone.map(|z| z.zone().to_ambiguous_zoned(mid).offset()) {
+        Some(AmbiguousOffset::Gap { .. }) => (true, false),
+        Some(AmbiguousOffset::Fold { .. }) => (false, true),
+        _ => (false, false),
+    };
+    let mut entries: Vec<EntryView> = list
+        .iter()
+        .filter(|i| i.local.date() == d && i.local.hour() == h)
+        .map(view_of)
+        .collect();
+    let more = if entries.len() > SHOWN_PER_HOUR + 1 {
+        entries.split_off(SHOWN_PER_HOUR)
+    } else {
+        Vec::new()
+    };
+    HourCell {
+        date: d.to_string(),
+        today: d == today,
+        entries,
+        more,
+        gap,
+        repeated,
+    }
 }
 
 fn wants_json(headers: &HeaderMap) -> bool {
