@@ -97,6 +97,24 @@ async fn the_pdf_report_has_the_apis_figures_for_the_callers_markets_only() {
     let p = seed_principle(&app.store).await;
     let (_, fi_campaign) = seed_market(&app.store, "FI", p, 12, 3).await;
     let (_, br_campaign) = seed_market(&app.store, "BR", p, 30, 7).await;
+    // FI's campaign aims at 100 likes, and at something Chorus does not count.
+    let c = app.store.campaign(fi_campaign).await.unwrap();
+    let with_objectives = chorus_core::stories::CampaignInput {
+        name: c.name.clone(),
+        slug: c.slug.clone(),
+        objectives: vec![
+            chorus_core::stories::Objective::parse("likes", "100", "campaign").unwrap(),
+            chorus_core::stories::Objective::parse("share of voice", "30", "campaign").unwrap(),
+        ],
+        markets: c.markets.clone(),
+        principles: c.principles.clone(),
+        starts_on: c.starts_on,
+        ends_on: c.ends_on,
+    };
+    app.store
+        .update_campaign(&sys, fi_campaign, &with_objectives)
+        .await
+        .unwrap();
 
     let analyst = Browser::login_as(&app, Role::Analyst).await;
     let resp = analyst
@@ -164,6 +182,10 @@ async fn the_pdf_report_has_the_apis_figures_for_the_callers_markets_only() {
             "Campaign report",
             "Campaign 2026-01-01 to 2026-12-31 · Suomi – Säästö (FI)",
             "Objectives",
+            // The campaign page's progress, as of the report's last day.
+            "12 of 100 (12%) · behind pace",
+            "Chorus does not measure 'share of voice'",
+            "As of 2026-03-31.",
         ] {
             assert!(text.contains(want), "{want:?} missing:\n{text}");
         }

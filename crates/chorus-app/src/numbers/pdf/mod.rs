@@ -72,11 +72,9 @@ impl ReportDocument {
     }
 }
 
-/// The campaign's objectives and how far each has come.
-///
-/// MERGE(numpages): objective progress is computed on the `numpages` branch; at merge,
-/// [`objectives`] fills `progress` (and `note`) from it. Until then each objective is listed with
-/// its target and its progress "not available".
+/// The campaign's objectives and how far each has come: the same progress, pace and forecast
+/// as the campaign's Numbers page ([`crate::numbers::campaign_numbers`]), as of the report's
+/// last day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectiveSection {
     pub rows: Vec<ObjectiveRow>,
@@ -94,21 +92,47 @@ pub struct ObjectiveRow {
     pub progress: Option<String>,
 }
 
-/// The section for `campaign`'s objectives (see [`ObjectiveSection`]).
-fn objectives(campaign: &chorus_store::Campaign) -> ObjectiveSection {
-    ObjectiveSection {
-        rows: campaign
-            .objectives
-            .iter()
-            .map(|o| ObjectiveRow {
-                metric: o.metric.clone(),
-                period: o.period.clone(),
-                target: format_target(o.target),
-                progress: None,
-            })
-            .collect(),
-        note: "Progress against each objective is not measured yet.".into(),
-    }
+/// The section for campaign `id`'s objectives as of `on` (see [`ObjectiveSection`]).
+async fn objectives(app: &App, caller: &Caller, id: i64, on: &str) -> Result<ObjectiveSection> {
+    use crate::numbers::{CampaignNumbersInput, Outcome, campaign_numbers, decimal};
+    let numbers =
+        campaign_numbers(app, caller, id, &CampaignNumbersInput { on: on.to_owned() }).await?;
+    let rows = numbers
+        .objectives
+        .iter()
+        .map(|o| ObjectiveRow {
+            metric: o.objective.metric.clone(),
+            period: o.objective.period.clone(),
+            target: format_target(o.objective.target),
+            progress: match &o.outcome {
+                Outcome::Measured(p) => {
+                    let forecast = p
+                        .forecast
+                        .map(|f| format!(" · forecast {} by {}", decimal(f.at_end), f.end))
+                        .unwrap_or_default();
+                    Some(format!(
+                        "{} of {} ({:.0}%) · {} · pace {}{forecast}",
+                        p.actual,
+                        decimal(p.target),
+                        p.share() * 100.0,
+                        p.standing.label(),
+                        decimal(p.pace),
+                    ))
+                }
+                Outcome::NotMeasured => Some(o.measured.describe()),
+                Outcome::NotAvailable { .. } | Outcome::NoTarget => None,
+            },
+        })
+        .collect();
+    Ok(ObjectiveSection {
+        rows,
+        note: format!(
+            "As of {}. Pace: where the count would be on a straight line from 0 to the target \
+             (per week: from each Monday). Forecast: the last 7 days' average gain per day, \
+             continued to the end.",
+            numbers.on
+        ),
+    })
 }
 
 fn format_target(t: f64) -> String {
@@ -192,7 +216,7 @@ pub async fn document(
         (
             "Campaign report",
             campaign.name.clone(),
-            Some(objectives(&campaign)),
+            Some(objectives(app, caller, campaign.id, &filters.to).await?),
         )
     } else if !filters.market.trim().is_empty() {
         let code =

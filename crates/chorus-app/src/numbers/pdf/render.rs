@@ -40,8 +40,8 @@ pub fn render(doc: &ReportDocument) -> Result<Vec<u8>, PdfError> {
         heading(&mut c, "By principle and market");
         report_table(&mut c, r, true);
     }
-    // MERGE(numpages): objective progress arrives in `doc.objectives` (built by
-    // `super::objectives`); this is the one place it is drawn.
+    // Objective progress arrives in `doc.objectives` (built by `super::objectives` from the
+    // campaign page's use case); this is the one place it is drawn.
     if let Some(section) = &doc.objectives {
         heading(&mut c, "Objectives");
         let rows: Vec<Vec<String>> = section
