@@ -48,8 +48,9 @@ pub struct Described {
     pub changes: Vec<FieldChange>,
 }
 
-/// Longest value shown in a change before it is cut with "…".
-const MAX_VALUE_CHARS: usize = 160;
+/// Longest value shown in a change before it is cut with "…": a principle's text in full, a
+/// pasted novel not.
+const MAX_VALUE_CHARS: usize = 4000;
 
 /// `entry` in words.
 pub fn describe(entry: &AuditEntry, names: &Names) -> Described {

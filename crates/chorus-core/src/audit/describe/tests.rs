@@ -251,7 +251,7 @@ fn anything_else_still_reads() {
         "did “gizmo.frobnicate” to the gizmo #1"
     );
     // Long text is cut, and nothing shows as raw JSON.
-    let long = "x".repeat(500);
+    let long = "x".repeat(MAX_VALUE_CHARS * 2);
     let e = entry(
         "principle.update",
         "principle",
