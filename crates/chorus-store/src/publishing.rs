@@ -528,7 +528,17 @@ async fn transition_effects(
         Transition::Submit | Transition::Reject => {}
     }
     let title = &story.title;
-    let who = &author.label;
+    // People by name in what they read ("approved by Sanna Korhonen"), not by email.
+    let who = match author.user_id {
+        Some(id) => sqlx::query("SELECT display_name FROM users WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|r| r.try_get::<String, _>("display_name"))
+            .transpose()?
+            .unwrap_or_else(|| author.label.clone()),
+        None => author.label.clone(),
+    };
     let mut tell: Vec<(UserId, String)> = Vec::new();
     match transition {
         Transition::Submit => {

@@ -333,7 +333,7 @@ async fn pages_take_a_story_from_draft_to_scheduled_with_comments_notifications_
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, html) = writer.get_html("/notifications").await;
     assert!(
-        html.contains("was sent back by market_lead@example.com: Add the price &#60;please&#62;."),
+        html.contains("was sent back by Market lead: Add the price &#60;please&#62;."),
         "{html}"
     );
     let (_, html) = writer.get_html(&format!("/stories/{sid}")).await;
