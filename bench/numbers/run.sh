@@ -3,7 +3,8 @@
 # (default 365) days — about 18 M snapshot rows — with their rollups, then `chorus serve` pinned
 # to one core (taskset -c $CPU, default 0) and wrk (20 connections, on another core) on:
 #   the overview (/numbers, last 30 days, every market), a campaign's numbers
-#   (/numbers?campaign=ID, the campaign with the most posts) and
+#   (/numbers?campaign=ID, the campaign with the most posts), that campaign's page
+#   (/numbers/campaigns/ID: objectives, pace and forecast from its first day) and
 #   GET /api/v1/numbers?group_by=market,principle.
 # Prints p50 and p99 beside the target (p99 < 100 ms) for each (latency.lua).
 #
@@ -81,7 +82,8 @@ for _ in $(seq 1 600); do
 done
 [ -n "$URL" ] || { echo "chorus serve did not start" >&2; exit 1; }
 URL="${URL/localhost/127.0.0.1}"
-for path in "/numbers" "/numbers?campaign=$CAMPAIGN" "/api/v1/numbers?group_by=market,principle"; do
+for path in "/numbers" "/numbers?campaign=$CAMPAIGN" "/numbers/campaigns/$CAMPAIGN" \
+    "/api/v1/numbers?group_by=market,principle"; do
     code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$URL$path")
     [ "$code" = 200 ] || { echo "GET $path answered $code" >&2; exit 1; }
     printf '%-48s ' "$KIND GET $path"

@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::validate::Invalid;
 
-pub use bucket::{Grain, bucket_of, bucket_span};
+pub use bucket::{Grain, bucket_of, bucket_span, cover};
 
 /// Something Chorus counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -6,9 +6,9 @@ use chorus_core::MarketId;
 use chorus_core::audit::Author;
 use serde::Serialize;
 use sqlx::Row;
-use sqlx::any::AnyRow;
 
 use crate::audit::{self, Applied, Change, Lock};
+use crate::direct::{Bind, RowGet};
 use crate::error::is_unique_violation;
 use crate::{Store, StoreError, now_ms};
 
@@ -43,15 +43,15 @@ pub struct NewAccount<'a> {
 
 const COLUMNS: &str = "id, market_id, network, handle, external_id, service_url, demo";
 
-fn account_from_row(r: &AnyRow) -> Result<Account, StoreError> {
+fn account_from_row(r: &dyn RowGet) -> Result<Account, StoreError> {
     Ok(Account {
-        id: r.try_get("id")?,
-        market_id: MarketId(r.try_get("market_id")?),
-        network: r.try_get("network")?,
-        handle: r.try_get("handle")?,
-        external_id: r.try_get("external_id")?,
-        service_url: r.try_get("service_url")?,
-        demo: r.try_get::<i64, _>("demo")? != 0,
+        id: r.i64("id")?,
+        market_id: MarketId(r.i64("market_id")?),
+        network: r.string("network")?,
+        handle: r.string("handle")?,
+        external_id: r.string("external_id")?,
+        service_url: r.string("service_url")?,
+        demo: r.i64("demo")? != 0,
     })
 }
 
@@ -112,13 +112,16 @@ impl Store {
     }
 
     pub async fn accounts(&self, market: Option<MarketId>) -> Result<Vec<Account>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM accounts WHERE ($1 IS NULL OR market_id = $1) ORDER BY handle"
-        ))
-        .bind(market.map(|m| m.0))
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(account_from_row).collect()
+        // On a direct connection on SQLite: every Numbers page reads the accounts.
+        self.read_all(
+            format!(
+                "SELECT {COLUMNS} FROM accounts WHERE ($1 IS NULL OR market_id = $1) \
+                 ORDER BY handle"
+            ),
+            vec![Bind::OptI(market.map(|m| m.0))],
+            account_from_row,
+        )
+        .await
     }
 
     pub async fn account(&self, id: i64) -> Result<Account, StoreError> {

@@ -7,6 +7,7 @@ use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
 use crate::audit::{self, Applied, Change, Lock, snapshot};
+use crate::direct::RowGet;
 use crate::error::is_unique_violation;
 use crate::{Store, StoreError, now_ms};
 
@@ -28,60 +29,78 @@ impl Store {
     /// table), not four per campaign: the Numbers pages list campaigns on every request.
     pub async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
         use std::collections::BTreeMap;
-        let mut conn = self.pool().acquire().await?;
-        let rows = sqlx::query(
-            "SELECT id, name, slug, state, starts_on, ends_on FROM campaigns \
-             ORDER BY starts_on DESC, id DESC",
-        )
-        .fetch_all(&mut *conn)
-        .await?;
+        // On direct connections on SQLite: the Numbers pages list the campaigns.
+        type Head = (i64, String, String, String, String, String);
+        let rows: Vec<Head> = self
+            .read_all(
+                "SELECT id, name, slug, state, starts_on, ends_on FROM campaigns \
+                 ORDER BY starts_on DESC, id DESC",
+                Vec::new(),
+                |r| {
+                    Ok((
+                        r.i64("id")?,
+                        r.string("name")?,
+                        r.string("slug")?,
+                        r.string("state")?,
+                        r.string("starts_on")?,
+                        r.string("ends_on")?,
+                    ))
+                },
+            )
+            .await?;
         let mut objectives: BTreeMap<i64, Vec<Objective>> = BTreeMap::new();
-        for o in sqlx::query(
-            "SELECT campaign_id, metric, target, period FROM campaign_objectives \
-             ORDER BY campaign_id, position",
-        )
-        .fetch_all(&mut *conn)
-        .await?
+        for (campaign, o) in self
+            .read_all(
+                "SELECT campaign_id, metric, target, period FROM campaign_objectives \
+                 ORDER BY campaign_id, position",
+                Vec::new(),
+                |o| Ok((o.i64("campaign_id")?, objective_from_row(o)?)),
+            )
+            .await?
         {
-            objectives
-                .entry(o.try_get("campaign_id")?)
-                .or_default()
-                .push(objective_from_row(&o)?);
+            objectives.entry(campaign).or_default().push(o);
         }
         let mut markets: BTreeMap<i64, Vec<MarketId>> = BTreeMap::new();
-        for m in sqlx::query(
-            "SELECT campaign_id, market_id FROM campaign_markets ORDER BY campaign_id, market_id",
-        )
-        .fetch_all(&mut *conn)
-        .await?
+        for (campaign, market) in self
+            .read_all(
+                "SELECT campaign_id, market_id FROM campaign_markets \
+                 ORDER BY campaign_id, market_id",
+                Vec::new(),
+                |m| Ok((m.i64("campaign_id")?, m.i64("market_id")?)),
+            )
+            .await?
         {
-            markets
-                .entry(m.try_get("campaign_id")?)
-                .or_default()
-                .push(MarketId(m.try_get("market_id")?));
+            markets.entry(campaign).or_default().push(MarketId(market));
         }
         let mut principles: BTreeMap<i64, Vec<PrincipleId>> = BTreeMap::new();
-        for p in sqlx::query(
-            "SELECT campaign_id, principle_id FROM campaign_principles \
-             ORDER BY campaign_id, principle_id",
-        )
-        .fetch_all(&mut *conn)
-        .await?
+        for (campaign, principle) in self
+            .read_all(
+                "SELECT campaign_id, principle_id FROM campaign_principles \
+                 ORDER BY campaign_id, principle_id",
+                Vec::new(),
+                |p| Ok((p.i64("campaign_id")?, p.i64("principle_id")?)),
+            )
+            .await?
         {
             principles
-                .entry(p.try_get("campaign_id")?)
+                .entry(campaign)
                 .or_default()
-                .push(PrincipleId(p.try_get("principle_id")?));
+                .push(PrincipleId(principle));
         }
-        rows.iter()
-            .map(|r| {
-                let id: i64 = r.try_get("id")?;
-                campaign_from_row(
-                    r,
-                    objectives.remove(&id).unwrap_or_default(),
-                    markets.remove(&id).unwrap_or_default(),
-                    principles.remove(&id).unwrap_or_default(),
-                )
+        let corrupt = |e: &dyn std::fmt::Display| StoreError::corrupt("campaign", e);
+        rows.into_iter()
+            .map(|(id, name, slug, state, starts_on, ends_on)| {
+                Ok(Campaign {
+                    id,
+                    name,
+                    slug,
+                    state: CampaignState::parse(&state).map_err(|e| corrupt(&e))?,
+                    starts_on: starts_on.parse().map_err(|e| corrupt(&e))?,
+                    ends_on: ends_on.parse().map_err(|e| corrupt(&e))?,
+                    objectives: objectives.remove(&id).unwrap_or_default(),
+                    markets: markets.remove(&id).unwrap_or_default(),
+                    principles: principles.remove(&id).unwrap_or_default(),
+                })
             })
             .collect()
     }
@@ -250,7 +269,7 @@ async fn load(conn: &mut AnyConnection, id: i64) -> Result<Campaign, StoreError>
     .fetch_all(&mut *conn)
     .await?
     .iter()
-    .map(objective_from_row)
+    .map(|o| objective_from_row(o))
     .collect::<Result<Vec<_>, StoreError>>()?;
     let markets = sqlx::query(
         "SELECT market_id FROM campaign_markets WHERE campaign_id = $1 ORDER BY market_id",
@@ -274,35 +293,29 @@ async fn load(conn: &mut AnyConnection, id: i64) -> Result<Campaign, StoreError>
     campaign_from_row(&r, objectives, markets, principles)
 }
 
-fn objective_from_row(o: &sqlx::any::AnyRow) -> Result<Objective, StoreError> {
+fn objective_from_row(o: &dyn RowGet) -> Result<Objective, StoreError> {
     Ok(Objective {
-        metric: o.try_get("metric")?,
-        target: o.try_get("target")?,
-        period: o.try_get("period")?,
+        metric: o.string("metric")?,
+        target: o.f64("target")?,
+        period: o.string("period")?,
     })
 }
 
 /// A campaign from its row (id, name, slug, state, starts_on, ends_on) and its parts.
 fn campaign_from_row(
-    r: &sqlx::any::AnyRow,
+    r: &dyn RowGet,
     objectives: Vec<Objective>,
     markets: Vec<MarketId>,
     principles: Vec<PrincipleId>,
 ) -> Result<Campaign, StoreError> {
     let corrupt = |e: &dyn std::fmt::Display| StoreError::corrupt("campaign", e);
     Ok(Campaign {
-        id: r.try_get("id")?,
-        name: r.try_get("name")?,
-        slug: r.try_get("slug")?,
-        state: CampaignState::parse(&r.try_get::<String, _>("state")?).map_err(|e| corrupt(&e))?,
-        starts_on: r
-            .try_get::<String, _>("starts_on")?
-            .parse()
-            .map_err(|e| corrupt(&e))?,
-        ends_on: r
-            .try_get::<String, _>("ends_on")?
-            .parse()
-            .map_err(|e| corrupt(&e))?,
+        id: r.i64("id")?,
+        name: r.string("name")?,
+        slug: r.string("slug")?,
+        state: CampaignState::parse(&r.string("state")?).map_err(|e| corrupt(&e))?,
+        starts_on: r.string("starts_on")?.parse().map_err(|e| corrupt(&e))?,
+        ends_on: r.string("ends_on")?.parse().map_err(|e| corrupt(&e))?,
         objectives,
         markets,
         principles,

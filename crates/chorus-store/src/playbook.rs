@@ -6,10 +6,10 @@ use chorus_core::MarketId;
 use chorus_core::PrincipleId;
 use chorus_core::audit::Author;
 use chorus_core::playbook::{MarketExample, Pillar, Principle, PrincipleInput};
-use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::audit::{self, Applied, Change, Lock, snapshot};
+use crate::direct::RowGet;
 use crate::error::{is_foreign_key_violation, is_unique_violation};
 use crate::{Store, StoreError, now_ms};
 
@@ -19,28 +19,37 @@ const COLUMNS: &str = "id, number, slug, pillar, title, statement, implications,
 impl Store {
     /// Every principle, in playbook order.
     pub async fn principles(&self) -> Result<Vec<Principle>, StoreError> {
-        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM principles ORDER BY number"))
-            .fetch_all(self.pool())
+        // On a direct connection on SQLite: the Numbers pages label rows with principles.
+        let rows = self
+            .read_all(
+                format!("SELECT {COLUMNS} FROM principles ORDER BY number"),
+                Vec::new(),
+                principle_from_row,
+            )
             .await?;
         let mut examples: HashMap<i64, Vec<MarketExample>> = HashMap::new();
-        for r in sqlx::query(
-            "SELECT principle_id, market_id, body FROM principle_market_examples \
-             ORDER BY market_id",
-        )
-        .fetch_all(self.pool())
-        .await?
-        {
-            examples
-                .entry(r.try_get("principle_id")?)
-                .or_default()
-                .push(MarketExample {
-                    market_id: MarketId(r.try_get("market_id")?),
-                    body: r.try_get("body")?,
-                });
+        let all = self
+            .read_all(
+                "SELECT principle_id, market_id, body FROM principle_market_examples \
+                 ORDER BY market_id",
+                Vec::new(),
+                |r| {
+                    Ok((
+                        r.i64("principle_id")?,
+                        r.i64("market_id")?,
+                        r.string("body")?,
+                    ))
+                },
+            )
+            .await?;
+        for (principle, market, body) in all {
+            examples.entry(principle).or_default().push(MarketExample {
+                market_id: MarketId(market),
+                body,
+            });
         }
-        rows.iter()
-            .map(|r| {
-                let mut p = principle_from_row(r)?;
+        rows.into_iter()
+            .map(|mut p| {
                 p.market_examples = examples.remove(&p.id.0).unwrap_or_default();
                 Ok(p)
             })
@@ -324,19 +333,19 @@ fn from_input(id: PrincipleId, input: &PrincipleInput, now: i64) -> Principle {
     }
 }
 
-fn principle_from_row(r: &AnyRow) -> Result<Principle, StoreError> {
+fn principle_from_row(r: &dyn RowGet) -> Result<Principle, StoreError> {
     Ok(Principle {
-        id: PrincipleId(r.try_get("id")?),
-        number: r.try_get("number")?,
-        slug: r.try_get("slug")?,
-        pillar: Pillar::parse(&r.try_get::<String, _>("pillar")?)
+        id: PrincipleId(r.i64("id")?),
+        number: r.i64("number")?,
+        slug: r.string("slug")?,
+        pillar: Pillar::parse(&r.string("pillar")?)
             .map_err(|e| StoreError::corrupt("principle pillar", e))?,
-        title: r.try_get("title")?,
-        statement: r.try_get("statement")?,
-        implications: r.try_get("implications")?,
-        examples: r.try_get("examples")?,
-        case_studies: r.try_get("case_studies")?,
+        title: r.string("title")?,
+        statement: r.string("statement")?,
+        implications: r.string("implications")?,
+        examples: r.string("examples")?,
+        case_studies: r.string("case_studies")?,
         market_examples: Vec::new(),
-        updated_at_ms: r.try_get("updated_at")?,
+        updated_at_ms: r.i64("updated_at")?,
     })
 }

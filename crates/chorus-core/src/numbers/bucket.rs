@@ -97,3 +97,30 @@ fn day_start(date: Date, zone: &TimeZone) -> Timestamp {
         // Only dates at the ends of jiff's range (years ±9999) fail; none is a bucket.
         .unwrap_or(Timestamp::MIN)
 }
+
+/// The local dates `[from, to)` as the fewest whole buckets: a month where a whole month fits,
+/// else an ISO week where a whole week fits, else a day, in date order; each item is
+/// `(grain, first bucket, end)`, a run of buckets of that grain starting on or after `first`
+/// and before `end`. Since every rollup is kept in all three grains from the same day's gain,
+/// a sum over these runs equals the sum over the days of the range, from a fraction of the
+/// rows (4 weeks and 2 days instead of 30 days).
+pub fn cover(from: Date, to: Date) -> Vec<(Grain, Date, Date)> {
+    let mut runs: Vec<(Grain, Date, Date)> = Vec::new();
+    let mut d = from;
+    while d < to {
+        let grain = [Grain::Month, Grain::Week]
+            .into_iter()
+            .find(|g| g.start(d) == d && g.next(d) <= to && g.next(d) > d)
+            .unwrap_or(Grain::Day);
+        let next = grain.next(d);
+        if next <= d {
+            break;
+        }
+        match runs.last_mut() {
+            Some((g, _, end)) if *g == grain && *end == d => *end = next,
+            _ => runs.push((grain, d, next)),
+        }
+        d = next;
+    }
+    runs
+}

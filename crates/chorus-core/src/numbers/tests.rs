@@ -340,3 +340,51 @@ proptest! {
         prop_assert_eq!(bucket_span(grain.next(start), &zone, grain).0, b);
     }
 }
+
+/// `cover` tiles every range exactly: each of its buckets' days lies in the range, no day
+/// twice, every day once; and a 30-day range is mostly weeks (a year mostly months).
+#[test]
+fn cover_tiles_a_range_with_whole_months_weeks_and_days() {
+    use jiff::ToSpan;
+    let base = date(2024, 1, 1);
+    for start in 0..70i64 {
+        for len in 0..400i64 {
+            if len > 70 && len % 13 != 0 {
+                continue;
+            }
+            let from = base.checked_add(start.days()).unwrap();
+            let to = from.checked_add(len.days()).unwrap();
+            let mut days = Vec::new();
+            for (grain, first, end) in cover(from, to) {
+                let mut b = first;
+                while b < end {
+                    assert_eq!(grain.start(b), b, "{grain} bucket {b} in {from}..{to}");
+                    let mut d = b;
+                    while d < grain.next(b) {
+                        days.push(d);
+                        d = d.tomorrow().unwrap();
+                    }
+                    b = grain.next(b);
+                }
+            }
+            let mut want = Vec::new();
+            let mut d = from;
+            while d < to {
+                want.push(d);
+                d = d.tomorrow().unwrap();
+            }
+            assert_eq!(days, want, "{from}..{to}");
+        }
+    }
+    // 2026-11-08 (a Sunday) .. 2026-12-08: a day, four weeks, a day.
+    let runs = cover(date(2026, 11, 8), date(2026, 12, 8));
+    assert_eq!(
+        runs,
+        vec![
+            (Grain::Day, date(2026, 11, 8), date(2026, 11, 9)),
+            (Grain::Week, date(2026, 11, 9), date(2026, 12, 7)),
+            (Grain::Day, date(2026, 12, 7), date(2026, 12, 8)),
+        ]
+    );
+    assert!(cover(date(2026, 1, 1), date(2027, 1, 1)).len() == 1);
+}

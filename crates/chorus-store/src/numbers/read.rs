@@ -3,12 +3,13 @@
 //! bucket too; metrics; a range of buckets; the markets the caller may see).
 
 use chorus_core::MarketId;
-use chorus_core::numbers::{Dimension, Grain, Metric, PostCounts};
+use chorus_core::numbers::{Dimension, Grain, Metric, PostCounts, cover};
 use jiff::civil::Date;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{FollowerSnapshot, POST_COLUMNS, PostSnapshot, source_of};
+use crate::direct::{Bind, RowGet};
 use crate::{Store, StoreError, in_list};
 
 /// A published variant due a measurement.
@@ -216,99 +217,32 @@ impl Store {
 
     /// Sums of rollups as `query` asks, ordered by market, subject, bucket and metric. Only
     /// rollup rows are read, never snapshots. A figure that is 0 may be absent.
+    ///
+    /// Read on a direct connection on SQLite (`read_all`). Totals over a range of days (not by
+    /// bucket) are summed from the fewest whole buckets that tile the range ([`cover`]: whole
+    /// months, then whole ISO weeks, then days): every rollup is kept in all three grains from
+    /// the same day's gains, so the sum is the same from a seventh of the rows.
     pub async fn rollups(&self, query: &RollupQuery) -> Result<Vec<RollupRow>, StoreError> {
-        let mut filters = vec!["dimension = $1".to_owned(), "grain = $2".to_owned()];
-        let mut texts: Vec<String> = vec![
-            query.dimension.name().to_owned(),
-            query.grain.name().to_owned(),
-        ];
-        // Text parameters first ($3…), then the market ids.
-        let mut bind_texts = |column: &str, values: &[String], filters: &mut Vec<String>| {
-            filters.push(format!(
-                "{column} IN ({})",
-                in_list(texts.len() + 1, values.len())
-            ));
-            texts.extend(values.iter().cloned());
+        let Some((sql, binds)) = rollup_sql(query) else {
+            return Ok(Vec::new());
         };
-        if !query.metrics.is_empty() {
-            let names: Vec<String> = query.metrics.iter().map(|m| m.name().to_owned()).collect();
-            bind_texts("metric", &names, &mut filters);
-        }
-        if let Some(subjects) = &query.subjects {
-            if subjects.is_empty() {
-                return Ok(Vec::new());
-            }
-            bind_texts("subject", subjects, &mut filters);
-        }
-        if let Some(from) = query.from {
-            texts.push(from.to_string());
-            filters.push(format!("bucket >= ${}", texts.len()));
-        }
-        if let Some(to) = query.to {
-            texts.push(to.to_string());
-            filters.push(format!("bucket < ${}", texts.len()));
-        }
-        let markets: Vec<i64> = match &query.markets {
-            Some(m) if m.is_empty() => return Ok(Vec::new()),
-            Some(m) => m.iter().map(|m| m.0).collect(),
-            None => Vec::new(),
-        };
-        if markets.is_empty() {
-            // Every market: still named, so that the primary key (dimension, grain, market,
-            // bucket, …) is searched market by market for the bucket range; without it a date
-            // range read every bucket of every market (a year of principle rollups for a
-            // 30-day overview).
-            filters.push("market_id IN (SELECT id FROM markets)".to_owned());
-        } else {
-            let first = texts.len() + 1;
-            filters.push(format!("market_id IN ({})", in_list(first, markets.len())));
-        }
-        let mut group = Vec::new();
-        if query.by_market {
-            group.push("market_id");
-        }
-        group.push("subject");
-        if query.by_bucket {
-            group.push("bucket");
-        }
-        group.push("metric");
-        let group = group.join(", ");
-        let sql = format!(
-            "SELECT {group}, CAST(SUM(value) AS BIGINT) AS total FROM numbers_rollups \
-             WHERE {} GROUP BY {group} ORDER BY {group}",
-            filters.join(" AND ")
-        );
-        let mut q = sqlx::query(&sql);
-        for t in texts {
-            q = q.bind(t);
-        }
-        for m in markets {
-            q = q.bind(m);
-        }
-        let rows = q.fetch_all(self.pool()).await?;
-        rows.iter()
-            .map(|r| {
-                let metric: String = r.try_get("metric")?;
-                let bucket = if query.by_bucket {
-                    let b: String = r.try_get("bucket")?;
-                    Some(
+        let rows = self.read_all(sql, binds, raw_rollup).await?;
+        rows.into_iter()
+            .map(|(market, subject, bucket, metric, value)| {
+                let bucket = match bucket.filter(|_| query.by_bucket) {
+                    Some(b) => Some(
                         b.parse::<Date>()
                             .map_err(|e| StoreError::corrupt("rollup bucket", e))?,
-                    )
-                } else {
-                    None
+                    ),
+                    None => None,
                 };
                 Ok(RollupRow {
-                    market_id: if query.by_market {
-                        Some(MarketId(r.try_get("market_id")?))
-                    } else {
-                        None
-                    },
-                    subject: r.try_get("subject")?,
+                    market_id: market.filter(|_| query.by_market).map(MarketId),
+                    subject,
                     bucket,
                     metric: Metric::parse(&metric)
                         .map_err(|e| StoreError::corrupt("rollup metric", e))?,
-                    value: r.try_get("total")?,
+                    value,
                 })
             })
             .collect()
@@ -345,21 +279,13 @@ impl Store {
              GROUP BY network, source",
             filters.join(" AND ")
         );
-        let mut q = sqlx::query(&sql);
-        for t in texts {
-            q = q.bind(t);
-        }
-        for m in markets {
-            q = q.bind(m);
-        }
-        let mut by_source: Vec<(String, String, i64)> = Vec::new();
-        for r in q.fetch_all(self.pool()).await? {
-            by_source.push((
-                r.try_get("network")?,
-                r.try_get("source")?,
-                r.try_get("at")?,
-            ));
-        }
+        let mut binds: Vec<Bind> = texts.into_iter().map(Bind::S).collect();
+        binds.extend(markets.into_iter().map(Bind::I));
+        let by_source = self
+            .read_all(sql, binds, |r| {
+                Ok((r.string("network")?, r.string("source")?, r.i64("at")?))
+            })
+            .await?;
         let metrics: &[Metric] = if query.metrics.is_empty() {
             &Metric::ALL
         } else {
@@ -381,4 +307,144 @@ impl Store {
         out.sort();
         Ok(out)
     }
+}
+
+/// A rollup sum as read: market, subject, bucket, metric, value.
+type RawRollup = (Option<i64>, String, Option<String>, String, i64);
+
+fn raw_rollup(r: &dyn RowGet) -> Result<RawRollup, StoreError> {
+    Ok((
+        r.opt_i64("market_id")?,
+        r.string("subject")?,
+        r.opt_string("bucket")?,
+        r.string("metric")?,
+        r.i64("total")?,
+    ))
+}
+
+/// The statement and binds of [`Store::rollups`]; `None` when nothing can match (no subject or
+/// no market asked for).
+fn rollup_sql(query: &RollupQuery) -> Option<(String, Vec<Bind>)> {
+    let markets: Option<&[MarketId]> = match &query.markets {
+        Some(m) if m.is_empty() => return None,
+        Some(m) => Some(m),
+        None => None,
+    };
+    if query.subjects.as_ref().is_some_and(Vec::is_empty) {
+        return None;
+    }
+    // Every metric asked: no filter (a rollup row is of one of them).
+    let all_metrics = Metric::ALL.iter().all(|m| query.metrics.contains(m));
+    let runs: Vec<(Grain, Option<Date>, Option<Date>)> = match (query.grain, query.from, query.to) {
+        (Grain::Day, Some(from), Some(to)) if !query.by_bucket => cover(from, to)
+            .into_iter()
+            .map(|(g, a, b)| (g, Some(a), Some(b)))
+            .collect(),
+        (grain, from, to) => vec![(grain, from, to)],
+    };
+    if runs.is_empty() {
+        return None;
+    }
+    let mut binds: Vec<Bind> = Vec::new();
+    let param = |binds: &mut Vec<Bind>, b: Bind| {
+        binds.push(b);
+        format!("${}", binds.len())
+    };
+    let mut parts = Vec::new();
+    for (grain, from, to) in runs {
+        let mut filters = vec![
+            format!(
+                "dimension = {}",
+                param(&mut binds, Bind::S(query.dimension.name().into()))
+            ),
+            format!(
+                "grain = {}",
+                param(&mut binds, Bind::S(grain.name().into()))
+            ),
+        ];
+        if !query.metrics.is_empty() && !all_metrics {
+            let list: Vec<String> = query
+                .metrics
+                .iter()
+                .map(|m| param(&mut binds, Bind::S(m.name().into())))
+                .collect();
+            filters.push(format!("metric IN ({})", list.join(", ")));
+        }
+        if let Some(subjects) = &query.subjects {
+            let list: Vec<String> = subjects
+                .iter()
+                .map(|s| param(&mut binds, Bind::S(s.clone())))
+                .collect();
+            filters.push(format!("subject IN ({})", list.join(", ")));
+        }
+        if let Some(from) = from {
+            filters.push(format!(
+                "bucket >= {}",
+                param(&mut binds, Bind::S(from.to_string()))
+            ));
+        }
+        if let Some(to) = to {
+            filters.push(format!(
+                "bucket < {}",
+                param(&mut binds, Bind::S(to.to_string()))
+            ));
+        }
+        match markets {
+            // Every market: still named, so that the primary key (dimension, grain, market,
+            // bucket, …) is searched market by market for the bucket range; without it a date
+            // range read every bucket of every market.
+            None => filters.push("market_id IN (SELECT id FROM markets)".to_owned()),
+            Some(ids) => {
+                let list: Vec<String> = ids
+                    .iter()
+                    .map(|m| param(&mut binds, Bind::I(m.0)))
+                    .collect();
+                filters.push(format!("market_id IN ({})", list.join(", ")));
+            }
+        }
+        parts.push(filters.join(" AND "));
+    }
+    let mut group = Vec::new();
+    if query.by_market {
+        group.push("market_id");
+    }
+    group.push("subject");
+    if query.by_bucket {
+        group.push("bucket");
+    }
+    group.push("metric");
+    let group = group.join(", ");
+    let market = if query.by_market {
+        "market_id"
+    } else {
+        "CAST(NULL AS BIGINT) AS market_id"
+    };
+    let bucket = if query.by_bucket {
+        "bucket"
+    } else {
+        "CAST(NULL AS TEXT) AS bucket"
+    };
+    // One run: read the table directly; several: the sum over their rows.
+    let source = match parts.as_slice() {
+        [only] => format!("numbers_rollups WHERE {only}"),
+        _ => {
+            let parts: Vec<String> = parts
+                .iter()
+                .map(|w| {
+                    format!(
+                        "SELECT market_id, subject, bucket, metric, value FROM numbers_rollups \
+                         WHERE {w}"
+                    )
+                })
+                .collect();
+            format!("({}) AS r", parts.join(" UNION ALL "))
+        }
+    };
+    Some((
+        format!(
+            "SELECT {market}, subject, {bucket}, metric, CAST(SUM(value) AS BIGINT) AS total \
+             FROM {source} GROUP BY {group} ORDER BY {group}"
+        ),
+        binds,
+    ))
 }

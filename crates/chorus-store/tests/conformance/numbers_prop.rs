@@ -18,6 +18,8 @@ use chorus_core::MarketId;
 use chorus_core::audit::Author;
 use chorus_core::numbers::{Dimension, Grain, Metric, PostCounts, bucket_of};
 use chorus_store::{NewFollowerSnapshot, NewPostSnapshot, RollupQuery, Store};
+use jiff::ToSpan;
+use jiff::civil::Date;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
@@ -335,6 +337,60 @@ async fn check(store: &Store, n: usize, principles: &[i64], author: &Author, c: 
         }
     }
     assert_eq!(stored, reference, "rollups vs recomputation in {zone_name}");
+
+    // Totals over a range of days (read from whole months and weeks where they fit) equal the
+    // sum of the range's day buckets, for ranges inside, around and across the history.
+    let mut days: Vec<Date> = reference
+        .keys()
+        .filter(|(_, g, ..)| *g == Grain::Day)
+        .map(|(_, _, b, ..)| b.parse().unwrap())
+        .collect();
+    days.sort();
+    days.dedup();
+    let (Some(first), Some(last)) = (days.first().copied(), days.last().copied()) else {
+        return;
+    };
+    let third = days[days.len() / 3];
+    let ranges = [
+        (first, last.tomorrow().unwrap()),
+        (first.tomorrow().unwrap(), last),
+        (
+            first.checked_sub(40.days()).unwrap(),
+            last.checked_add(40.days()).unwrap(),
+        ),
+        (third, days[2 * days.len() / 3].tomorrow().unwrap()),
+        (
+            third.tomorrow().unwrap(),
+            third.checked_add(64.days()).unwrap(),
+        ),
+    ];
+    for dim in Dimension::ALL {
+        for (from, to) in ranges {
+            let mut want: BTreeMap<(String, Metric), i64> = BTreeMap::new();
+            for ((d, g, b, subject, metric), v) in &reference {
+                let day: Date = b.parse().unwrap();
+                if *d == dim && *g == Grain::Day && from <= day && day < to {
+                    *want.entry((subject.clone(), *metric)).or_default() += v;
+                }
+            }
+            want.retain(|_, v| *v != 0);
+            let mut q = RollupQuery::new(dim, Grain::Day);
+            q.markets = Some(vec![w.market]);
+            (q.from, q.to) = (Some(from), Some(to));
+            let got: BTreeMap<(String, Metric), i64> = store
+                .rollups(&q)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|r| r.value != 0)
+                .map(|r| {
+                    assert_eq!((r.market_id, r.bucket), (None, None));
+                    ((r.subject, r.metric), r.value)
+                })
+                .collect();
+            assert_eq!(got, want, "{dim:?} totals {from}..{to} in {zone_name}");
+        }
+    }
 }
 
 fn run(store: Store, rt: &tokio::runtime::Runtime) {
