@@ -23,6 +23,7 @@
 pub mod bucket;
 pub mod objective;
 pub mod progress;
+pub mod sample;
 pub mod schedule;
 pub mod weekly;
 

@@ -56,33 +56,7 @@ const TOPICS: [&str; 12] = [
     "Commute soundscape",
 ];
 
-/// A small deterministic generator (SplitMix64): the demo needs the same history from the
-/// same seed, nothing cryptographic.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Roughly normal (mean 0, deviation 1): the sum of twelve uniforms.
-    pub fn normal(&mut self) -> f64 {
-        (0..12).map(|_| self.unit()).sum::<f64>() - 6.0
-    }
-}
+use chorus_core::numbers::sample::Rng;
 
 /// How a post does: its final counts, and how fast it gets there.
 #[derive(Debug, Clone, Copy)]
