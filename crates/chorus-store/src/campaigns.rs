@@ -30,22 +30,12 @@ impl Store {
     pub async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
         use std::collections::BTreeMap;
         // On direct connections on SQLite: the Numbers pages list the campaigns.
-        type Head = (i64, String, String, String, String, String);
-        let rows: Vec<Head> = self
+        let rows: Vec<Campaign> = self
             .read_all(
                 "SELECT id, name, slug, state, starts_on, ends_on FROM campaigns \
                  ORDER BY starts_on DESC, id DESC",
                 Vec::new(),
-                |r| {
-                    Ok((
-                        r.i64("id")?,
-                        r.string("name")?,
-                        r.string("slug")?,
-                        r.string("state")?,
-                        r.string("starts_on")?,
-                        r.string("ends_on")?,
-                    ))
-                },
+                |r| campaign_from_row(r, Vec::new(), Vec::new(), Vec::new()),
             )
             .await?;
         let mut objectives: BTreeMap<i64, Vec<Objective>> = BTreeMap::new();
@@ -87,22 +77,15 @@ impl Store {
                 .or_default()
                 .push(PrincipleId(principle));
         }
-        let corrupt = |e: &dyn std::fmt::Display| StoreError::corrupt("campaign", e);
-        rows.into_iter()
-            .map(|(id, name, slug, state, starts_on, ends_on)| {
-                Ok(Campaign {
-                    id,
-                    name,
-                    slug,
-                    state: CampaignState::parse(&state).map_err(|e| corrupt(&e))?,
-                    starts_on: starts_on.parse().map_err(|e| corrupt(&e))?,
-                    ends_on: ends_on.parse().map_err(|e| corrupt(&e))?,
-                    objectives: objectives.remove(&id).unwrap_or_default(),
-                    markets: markets.remove(&id).unwrap_or_default(),
-                    principles: principles.remove(&id).unwrap_or_default(),
-                })
+        Ok(rows
+            .into_iter()
+            .map(|c| Campaign {
+                objectives: objectives.remove(&c.id).unwrap_or_default(),
+                markets: markets.remove(&c.id).unwrap_or_default(),
+                principles: principles.remove(&c.id).unwrap_or_default(),
+                ..c
             })
-            .collect()
+            .collect())
     }
 
     pub async fn campaign(&self, id: i64) -> Result<Campaign, StoreError> {
