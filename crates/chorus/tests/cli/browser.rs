@@ -58,6 +58,11 @@ fn global_lead_edits_a_principle_and_the_audit_log_shows_it() {
         b.current_url()
             .ends_with("/playbook/clear-objectives?done=saved")
     );
+    // The run keeps what it looked at, at both widths, for a reviewer.
+    for shot in b.screenshots_at_both_widths("playbook-principle") {
+        let png = std::fs::read(&shot).unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "{} is a PNG", shot.display());
+    }
 
     // Untrusted text in a principle is shown, never run.
     b.click("a[href='/playbook/clear-objectives/edit']");

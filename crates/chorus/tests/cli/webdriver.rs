@@ -164,6 +164,53 @@ impl Browser {
         );
     }
 
+    /// Resizes the window so the page lays out at `width` CSS pixels (height 900, or 844 on
+    /// phone widths, the sizes issue 19's walk-through used).
+    pub fn set_width(&self, width: u32) {
+        let height = if width < 600 { 844 } else { 900 };
+        self.call(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
+        );
+    }
+
+    /// Saves a PNG of the viewport as `<screenshot dir>/<name>-<width>.png` and returns its path.
+    /// The directory is `$CHORUS_SCREENSHOT_DIR`, else `screenshots/` under the cargo target
+    /// directory, so a reviewer finds every screen a test run looked at in one place.
+    pub fn screenshot(&self, name: &str) -> std::path::PathBuf {
+        use base64::Engine as _;
+        let width = self
+            .execute("return window.innerWidth;", json!([]))
+            .as_u64()
+            .unwrap_or(0);
+        let png = self.call(reqwest::Method::GET, "/screenshot", None);
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(png.as_str().unwrap_or(""))
+            .expect("webdriver screenshot is base64");
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{name}-{width}.png"));
+        std::fs::write(&path, bytes).unwrap();
+        eprintln!("screenshot: {}", path.display());
+        path
+    }
+
+    /// Takes `name` at 1440 and 390 px wide (the page is reloaded at each width), leaving the
+    /// window at 1440.
+    pub fn screenshots_at_both_widths(&self, name: &str) -> [std::path::PathBuf; 2] {
+        let mut out = Vec::new();
+        for width in [1440, 390] {
+            self.set_width(width);
+            self.execute("location.reload();", json!([]));
+            std::thread::sleep(Duration::from_millis(300));
+            self.find("body");
+            out.push(self.screenshot(name));
+        }
+        self.set_width(1440);
+        [out.remove(0), out.remove(0)]
+    }
+
     /// Waits until the page's text contains `needle`.
     pub fn wait_for_text(&self, needle: &str) {
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -188,6 +235,17 @@ impl Drop for Browser {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// Where [`Browser::screenshot`] saves its files.
+pub fn screenshot_dir() -> std::path::PathBuf {
+    if let Some(dir) = std::env::var_os("CHORUS_SCREENSHOT_DIR") {
+        return dir.into();
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    target.join("screenshots")
 }
 
 fn which(name: &str) -> Option<String> {
