@@ -17,10 +17,14 @@
 //!   in a market's time zone is [`bucket`].
 //! - What a campaign objective's free text counts is [`objective::measure_of`] (or an explicit
 //!   "not measured"); its progress, pace line and forecast are [`progress::progress`].
+//! - The conversation metrics are counts too (matched, positive and negative posts; first
+//!   responses, those within target and their minutes); the shares and means people read are
+//!   [`listening::ConversationFigures`].
 //!
 //! Pure: no IO, no clock (callers pass "now").
 
 pub mod bucket;
+pub mod listening;
 pub mod objective;
 pub mod progress;
 pub mod sample;
@@ -47,6 +51,16 @@ pub enum Metric {
     Impressions,
     Clicks,
     ConversationVolume,
+    /// Matched posts scored positive when they arrived.
+    PositiveConversations,
+    /// Matched posts scored negative when they arrived.
+    NegativeConversations,
+    /// Conversations answered from Chorus for the first time.
+    FirstResponses,
+    /// Of those, answered within the market's first-response target.
+    FirstResponsesWithinTarget,
+    /// Minutes from arrival to first response, summed over first responses (for the mean).
+    FirstResponseMinutes,
     Leads,
 }
 
@@ -91,7 +105,7 @@ impl Availability {
 
 impl Metric {
     /// Every metric, in the order pages list them.
-    pub const ALL: [Metric; 11] = [
+    pub const ALL: [Metric; 16] = [
         Metric::Likes,
         Metric::Reposts,
         Metric::Replies,
@@ -102,7 +116,22 @@ impl Metric {
         Metric::Impressions,
         Metric::Clicks,
         Metric::ConversationVolume,
+        Metric::PositiveConversations,
+        Metric::NegativeConversations,
+        Metric::FirstResponses,
+        Metric::FirstResponsesWithinTarget,
+        Metric::FirstResponseMinutes,
         Metric::Leads,
+    ];
+
+    /// The conversation metrics: counted per market and network only.
+    pub const CONVERSATIONS: [Metric; 6] = [
+        Metric::ConversationVolume,
+        Metric::PositiveConversations,
+        Metric::NegativeConversations,
+        Metric::FirstResponses,
+        Metric::FirstResponsesWithinTarget,
+        Metric::FirstResponseMinutes,
     ];
 
     /// The counts a post's snapshot holds (one column each in the store).
@@ -114,6 +143,14 @@ impl Metric {
         Metric::Bookmarks,
         Metric::FirstHourLikes,
     ];
+
+    /// Whether pages, PDF reports and emails show the metric as a figure of its own. The counts
+    /// behind the conversation shares and means (positive and negative posts, first responses,
+    /// those within target, their minutes) are in the API and CSV; people read the shares and
+    /// means they make ([`listening::ConversationFigures`]).
+    pub fn stands_alone(self) -> bool {
+        !Metric::CONVERSATIONS[1..].contains(&self)
+    }
 
     /// The stable name: stored in rollups, used in the API's `metrics` parameter.
     pub fn name(self) -> &'static str {
@@ -128,6 +165,11 @@ impl Metric {
             Metric::Impressions => "impressions",
             Metric::Clicks => "clicks",
             Metric::ConversationVolume => "conversation_volume",
+            Metric::PositiveConversations => "positive_conversations",
+            Metric::NegativeConversations => "negative_conversations",
+            Metric::FirstResponses => "first_responses",
+            Metric::FirstResponsesWithinTarget => "first_responses_within_target",
+            Metric::FirstResponseMinutes => "first_response_minutes",
             Metric::Leads => "leads",
         }
     }
@@ -164,13 +206,30 @@ impl Metric {
                 "Clicks on the post's links through Chorus's redirect, obvious bots excluded."
             }
             Metric::ConversationVolume => "Public posts matched by the market's listening queries.",
+            Metric::PositiveConversations => {
+                "Matched posts whose sentiment was positive when they arrived (compound ≥ 0.05)."
+            }
+            Metric::NegativeConversations => {
+                "Matched posts whose sentiment was negative when they arrived (compound ≤ −0.05)."
+            }
+            Metric::FirstResponses => {
+                "Conversations answered from Chorus for the first time, on the day of the reply."
+            }
+            Metric::FirstResponsesWithinTarget => {
+                "First responses sent within the market's first-response target at the time."
+            }
+            Metric::FirstResponseMinutes => {
+                "Minutes from a conversation reaching the inbox to its first reply, summed; \
+                 divided by first responses it gives the mean."
+            }
             Metric::Leads => "Registrations attributed to the post's story.",
         }
     }
 
     pub fn kind(self) -> Kind {
         match self {
-            Metric::Clicks | Metric::ConversationVolume | Metric::Leads => Kind::Events,
+            Metric::Clicks | Metric::Leads => Kind::Events,
+            m if Metric::CONVERSATIONS.contains(&m) => Kind::Events,
             _ => Kind::Cumulative,
         }
     }
@@ -178,7 +237,7 @@ impl Metric {
     pub fn subject(self) -> Subject {
         match self {
             Metric::Followers => Subject::Account,
-            Metric::ConversationVolume => Subject::Conversations,
+            m if Metric::CONVERSATIONS.contains(&m) => Subject::Conversations,
             Metric::Leads => Subject::Registrations,
             _ => Subject::Post,
         }
@@ -193,6 +252,17 @@ impl Metric {
             },
             (Metric::ConversationVolume, _) => Chorus {
                 source: "Chorus's listening pipeline counts matched posts",
+            },
+            (Metric::PositiveConversations | Metric::NegativeConversations, _) => Chorus {
+                source: "Chorus's listening pipeline scores each matched post's sentiment",
+            },
+            (
+                Metric::FirstResponses
+                | Metric::FirstResponsesWithinTarget
+                | Metric::FirstResponseMinutes,
+                _,
+            ) => Chorus {
+                source: "Chorus's inbox records each conversation's first reply",
             },
             (Metric::Leads, _) => NotAvailable {
                 why: "leads are counted once Reach (gated assets and events) exists",

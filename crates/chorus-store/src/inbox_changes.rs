@@ -288,6 +288,7 @@ impl Store {
             user_id: None,
             label: format!("system (reply {reply_id})"),
         };
+        let backend = self.backend();
         audit::write(
             self,
             &system,
@@ -307,6 +308,27 @@ impl Store {
                 .await?
                 .ok_or(StoreError::NotFound { what: "reply" })?;
                 let reply = reply_from_row(&row)?;
+                // The first reply of a conversation is a first response in Numbers too.
+                let unanswered = sqlx::query(
+                    "SELECT created_at FROM conversations \
+                     WHERE id = $1 AND first_response_at IS NULL",
+                )
+                .bind(reply.conversation_id.0)
+                .fetch_optional(&mut *c)
+                .await?;
+                if let Some(r) = unanswered {
+                    let created: i64 = r.try_get("created_at")?;
+                    let mut deltas = crate::numbers::Deltas::default();
+                    crate::numbers::add_first_response(
+                        c,
+                        &mut deltas,
+                        reply.conversation_id.0,
+                        created,
+                        now,
+                    )
+                    .await?;
+                    deltas.write(c, backend).await?;
+                }
                 let n = sqlx::query(
                     "UPDATE conversations SET first_response_at = COALESCE(first_response_at, $1), \
                      status = CASE WHEN status IN ('new', 'open') THEN 'waiting' ELSE status END, \

@@ -271,7 +271,7 @@ impl Store {
                 .collect::<Result<Vec<(i64, String)>, StoreError>>()?;
             let mut tally = crate::numbers::Volume::new(zones)?;
             for (_, p) in &conversations {
-                tally.add(&p.network, p.posted_at_ms, now, &p.matches);
+                tally.add(&p.network, p.posted_at_ms, now, p.sentiment, &p.matches);
             }
             tally.deltas().write(&mut tx, self.backend()).await?;
         }

@@ -41,10 +41,12 @@ use crate::{Backend, Store, StoreError};
 mod backfill;
 mod deltas;
 mod read;
+mod responses;
 mod volume;
 
 pub(crate) use deltas::{Deltas, UPSERT_MEASURED, UPSERT_ROLLUP};
 use deltas::{Dims, zone};
+pub(crate) use responses::add_first_response;
 pub(crate) use volume::{MARKET_ZONES, Volume};
 
 pub use read::{DueAccount, DuePublication, MeasuredRow, RollupQuery, RollupRow};
@@ -100,13 +102,19 @@ pub(crate) const SOURCE_POSTS: &str = "posts";
 pub(crate) const SOURCE_FOLLOWERS: &str = "followers";
 pub(crate) const SOURCE_CLICKS: &str = "clicks";
 pub(crate) const SOURCE_CONVERSATIONS: &str = "conversations";
+pub(crate) const SOURCE_RESPONSES: &str = "responses";
 
 /// The `numbers_measured` source that measures `metric`, if any does.
 pub(crate) fn source_of(metric: Metric) -> Option<&'static str> {
     match metric {
         Metric::Followers => Some(SOURCE_FOLLOWERS),
         Metric::Clicks => Some(SOURCE_CLICKS),
-        Metric::ConversationVolume => Some(SOURCE_CONVERSATIONS),
+        Metric::ConversationVolume
+        | Metric::PositiveConversations
+        | Metric::NegativeConversations => Some(SOURCE_CONVERSATIONS),
+        Metric::FirstResponses
+        | Metric::FirstResponsesWithinTarget
+        | Metric::FirstResponseMinutes => Some(SOURCE_RESPONSES),
         m if Metric::POST_COUNTS.contains(&m) => Some(SOURCE_POSTS),
         _ => None,
     }

@@ -193,13 +193,12 @@ pub async fn report(app: &App, caller: &Caller, filters: &ReportFilters) -> Resu
 }
 
 /// Whether the rollups hold `metric` today: the counts the collector measures, the clicks the
-/// redirect counts and the posts listening matched (leads wait for Reach).
+/// redirect counts, the posts listening matched and the inbox's first responses (leads wait
+/// for Reach).
 fn rolled_up(metric: Metric) -> bool {
     Metric::POST_COUNTS.contains(&metric)
-        || matches!(
-            metric,
-            Metric::Followers | Metric::Clicks | Metric::ConversationVolume
-        )
+        || Metric::CONVERSATIONS.contains(&metric)
+        || matches!(metric, Metric::Followers | Metric::Clicks)
 }
 
 /// What `metric` is, and where it comes from on `networks`.

@@ -6,6 +6,7 @@
 //! CSV, so the page shows their figures for the same filters.
 
 use chorus_core::numbers::Metric;
+use chorus_core::numbers::listening::ConversationFigures;
 use chorus_core::stories::limits::Network;
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -24,7 +25,7 @@ pub struct Chart {
 }
 
 /// What the overview shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Overview {
     pub from: Date,
     pub to: Date,
@@ -49,6 +50,9 @@ pub struct Overview {
     pub by_principle: Option<Report>,
     /// Whether anything was measured in the range (the page's empty state otherwise).
     pub measured: bool,
+    /// Sentiment share and first responses from the conversation metrics' totals; `None` when
+    /// conversation volume is not in the report (filtered by campaign, principle or account).
+    pub conversations: Option<ConversationFigures>,
 }
 
 /// The overview for `filters` (its `group_by` and `series` are ignored; `metrics` names the
@@ -81,6 +85,12 @@ pub async fn overview(app: &App, caller: &Caller, filters: &ReportFilters) -> Re
             (info.clone(), total)
         })
         .collect();
+    let conversations = ConversationFigures::from_totals(|metric| {
+        totals
+            .iter()
+            .find(|(info, _)| info.metric == metric)
+            .and_then(|(_, v)| *v)
+    });
     let measured = by_market
         .rows
         .iter()
@@ -175,5 +185,6 @@ pub async fn overview(app: &App, caller: &Caller, filters: &ReportFilters) -> Re
         by_principle,
         by_market,
         measured,
+        conversations,
     })
 }

@@ -171,6 +171,7 @@ async fn summarize(
     let lines = this_week
         .totals
         .iter()
+        .filter(|(info, _)| info.metric.stands_alone())
         .map(|(info, this)| Line {
             metric: info.metric,
             this: *this,
@@ -301,6 +302,11 @@ const FI: Words = Words {
             Metric::Impressions => "Näyttökerrat",
             Metric::Clicks => "Klikkaukset",
             Metric::ConversationVolume => "Keskustelujen määrä",
+            Metric::PositiveConversations => "Myönteiset keskustelut",
+            Metric::NegativeConversations => "Kielteiset keskustelut",
+            Metric::FirstResponses => "Ensivastaukset",
+            Metric::FirstResponsesWithinTarget => "Ensivastaukset tavoiteajassa",
+            Metric::FirstResponseMinutes => "Minuutit ensivastaukseen (summa)",
             Metric::Leads => "Liidit",
         }
         .to_owned()

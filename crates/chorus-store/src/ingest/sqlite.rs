@@ -153,7 +153,7 @@ fn write_batch(
                 tally = Some(Volume::new(rows)?);
             }
             if let Some(t) = tally.as_mut() {
-                t.add(&p.network, p.posted_at_ms, now, &p.matches);
+                t.add(&p.network, p.posted_at_ms, now, p.sentiment, &p.matches);
             }
             insert_conversation.execute(params![
                 id,

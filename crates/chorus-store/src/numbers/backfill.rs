@@ -1,11 +1,13 @@
 //! Work left by migrations that SQL alone cannot do, run by [`Store::migrate`] after them.
 //!
-//! `event_rollups` (migration 0014): clicks and matched posts were stored before they were
-//! rolled up where they are recorded. Their rollups need each market's IANA zone, which SQLite
-//! cannot apply, so they are made here: in one transaction, the task's row is taken (deleted),
-//! any rollups and last-measured rows of clicks and conversation volume are cleared, and both
-//! are recomputed from `link_clicks` and `conversation_matches` exactly as the writers add them
-//! (`roll_up_click`'s subjects; [`Volume`]'s days). A second process finding the row gone does
+//! `event_rollups` (migrations 0014 and 0020): clicks, matched posts and first responses were
+//! stored before they were rolled up where they are recorded. Their rollups need each market's
+//! IANA zone, which SQLite cannot apply, so they are made here: in one transaction, the task's
+//! row is taken (deleted), any rollups and last-measured rows of clicks and the conversation
+//! metrics are cleared, and all are recomputed from `link_clicks`, `conversation_matches` (with
+//! each post's sentiment) and `conversations.first_response_at` exactly as the writers add them
+//! (`roll_up_click`'s subjects; [`Volume`]'s days; `add_first_response`). A first response's
+//! "within target" is judged against the market's target now, the only one kept. A second process finding the row gone does
 //! nothing, and a crash leaves the row for the next start. The rows are read in one go: an
 //! installation with millions of clicks spends that memory once, at the upgrade.
 
@@ -54,14 +56,17 @@ impl Store {
         if taken == 0 {
             return Ok((0, 0));
         }
-        sqlx::query("DELETE FROM numbers_rollups WHERE metric IN ($1, $2)")
-            .bind(Metric::Clicks.name())
-            .bind(Metric::ConversationVolume.name())
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM numbers_measured WHERE source IN ($1, $2)")
+        let mut clear =
+            sqlx::query("DELETE FROM numbers_rollups WHERE metric IN ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(Metric::Clicks.name());
+        for m in Metric::CONVERSATIONS {
+            clear = clear.bind(m.name());
+        }
+        clear.execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM numbers_measured WHERE source IN ($1, $2, $3)")
             .bind(SOURCE_CLICKS)
             .bind(super::SOURCE_CONVERSATIONS)
+            .bind(super::SOURCE_RESPONSES)
             .execute(&mut *tx)
             .await?;
 
@@ -93,7 +98,8 @@ impl Store {
             .collect::<Result<Vec<(i64, String)>, StoreError>>()?;
         let mut volume = Volume::new(zones)?;
         let matched = sqlx::query(
-            "SELECT DISTINCT m.conversation_id, m.market_id, p.network, p.posted_at, c.created_at \
+            "SELECT DISTINCT m.conversation_id, m.market_id, p.network, p.posted_at, p.sentiment, \
+             c.created_at \
              FROM conversation_matches m JOIN conversations c ON c.id = m.conversation_id \
              JOIN posts p ON p.id = m.conversation_id ORDER BY p.posted_at",
         )
@@ -106,15 +112,36 @@ impl Store {
                 &network,
                 r.try_get("posted_at")?,
                 r.try_get("created_at")?,
+                r.try_get("sentiment")?,
                 &[(QueryId(0), market)],
             );
         }
         volume.deltas().write(&mut tx, self.backend()).await?;
+
+        let answered = sqlx::query(
+            "SELECT id, created_at, first_response_at FROM conversations \
+             WHERE first_response_at IS NOT NULL ORDER BY id",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut responses = Deltas::default();
+        for r in &answered {
+            super::add_first_response(
+                &mut tx,
+                &mut responses,
+                r.try_get("id")?,
+                r.try_get("created_at")?,
+                r.try_get("first_response_at")?,
+            )
+            .await?;
+        }
+        responses.write(&mut tx, self.backend()).await?;
         tx.commit().await?;
         tracing::info!(
             clicks = clicks.len(),
             matched = matched.len(),
-            "numbers: rolled up the clicks and matched posts stored before"
+            answered = answered.len(),
+            "numbers: rolled up the clicks, matched posts and first responses stored before"
         );
         Ok((clicks.len(), matched.len()))
     }

@@ -5,6 +5,10 @@
 //! post's network. It is tallied while a batch is written and upserted in the batch's own
 //! transaction (both ingest writers), so the rollups always hold exactly the matches stored.
 //!
+//! The same tally counts the matched posts whose sentiment was positive and negative when they
+//! arrived (`Sentiment::of` the stored compound score), so a market's sentiment share is read
+//! from the rollups too. Corrections made in the inbox later do not change it.
+//!
 //! A post is stored once (its URI is unique) and its matches never change afterwards, so the
 //! tally only ever adds. Deleting a listening query deletes its matches (`ON DELETE CASCADE`)
 //! but not the volume already counted: the figure is "matched when it arrived".
@@ -12,7 +16,7 @@
 use std::collections::BTreeMap;
 
 use chorus_core::MarketId;
-use chorus_core::conversations::QueryId;
+use chorus_core::conversations::{QueryId, Sentiment};
 use chorus_core::numbers::{Dimension, Grain, Metric, bucket_of, bucket_span};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -37,7 +41,8 @@ pub(crate) struct Volume {
     zones: BTreeMap<i64, (TimeZone, Option<DaySpan>)>,
     /// The networks seen, so a tally key holds an index rather than a copy of the name.
     networks: Vec<String>,
-    days: BTreeMap<(i64, usize, Date), i64>,
+    /// Matched, positive and negative posts per (market, network, local day).
+    days: BTreeMap<(i64, usize, Date), [i64; 3]>,
     /// When each (market, network) last stored a matched post.
     stored: BTreeMap<(i64, usize), i64>,
 }
@@ -55,15 +60,21 @@ impl Volume {
         })
     }
 
-    /// Counts one post on `network` posted at `posted_at_ms` and stored at `stored_at_ms` that
-    /// `matches` matched, once per market among them.
+    /// Counts one post on `network` posted at `posted_at_ms` and stored at `stored_at_ms`,
+    /// scored `sentiment` (compound), that `matches` matched, once per market among them.
     pub fn add(
         &mut self,
         network: &str,
         posted_at_ms: i64,
         stored_at_ms: i64,
+        sentiment: f64,
         matches: &[(QueryId, MarketId)],
     ) {
+        let mood = match Sentiment::of(sentiment) {
+            Sentiment::Positive => Some(1),
+            Sentiment::Negative => Some(2),
+            Sentiment::Neutral => None,
+        };
         let net = match self.networks.iter().position(|n| n == network) {
             Some(i) => i,
             None => {
@@ -91,7 +102,11 @@ impl Volume {
                     day
                 }
             };
-            *self.days.entry((market.0, net, day)).or_default() += 1;
+            let counts = self.days.entry((market.0, net, day)).or_default();
+            counts[0] += 1;
+            if let Some(i) = mood {
+                counts[i] += 1;
+            }
             let stored = self.stored.entry((market.0, net)).or_insert(stored_at_ms);
             *stored = (*stored).max(stored_at_ms);
         }
@@ -107,9 +122,18 @@ impl Volume {
                 (Dimension::Network, self.networks[net].clone()),
             ]
         };
-        for ((market, net, day), n) in &self.days {
+        const METRICS: [Metric; 3] = [
+            Metric::ConversationVolume,
+            Metric::PositiveConversations,
+            Metric::NegativeConversations,
+        ];
+        for ((market, net, day), counts) in &self.days {
             let subjects = subjects(*market, *net);
-            deltas.add_day(*market, &subjects, *day, Metric::ConversationVolume, *n);
+            for (metric, n) in METRICS.into_iter().zip(counts) {
+                if *n != 0 {
+                    deltas.add_day(*market, &subjects, *day, metric, *n);
+                }
+            }
         }
         for ((market, net), at) in &self.stored {
             let subjects = subjects(*market, *net);
@@ -125,26 +149,34 @@ mod tests {
     use super::*;
 
     /// The day cache gives every instant the day `bucket_of` gives it, across the daylight
-    /// saving changes of a half-hour zone and in the order a batch may hold them.
+    /// saving changes of a half-hour zone and in the order a batch may hold them; positive and
+    /// negative posts are counted beside the volume (0.049 is neutral).
     #[test]
     fn cached_days_are_the_local_days() {
         let mut v = Volume::new([(1, "America/St_Johns".to_owned())]).unwrap();
         let zone = jiff::tz::db().get("America/St_Johns").unwrap();
         // From 7 March 2026 00:00Z, every 17 minutes for 40 days, back and forth.
         let base = 1_772_841_600_000i64;
-        let mut want: BTreeMap<Date, i64> = BTreeMap::new();
+        let mut want: BTreeMap<Date, [i64; 3]> = BTreeMap::new();
         for i in 0..3400i64 {
             let at = base + (if i % 3 == 0 { 3400 - i } else { i }) * 17 * 60_000;
             v.add(
                 "bluesky",
                 at,
                 0,
+                [0.6, 0.0, -0.3, 0.049][(i % 4) as usize],
                 &[(QueryId(1), MarketId(1)), (QueryId(2), MarketId(1))],
             );
             let t = Timestamp::from_millisecond(at).unwrap();
-            *want.entry(bucket_of(t, &zone, Grain::Day)).or_default() += 1;
+            let day = want.entry(bucket_of(t, &zone, Grain::Day)).or_default();
+            day[0] += 1;
+            match i % 4 {
+                0 => day[1] += 1,
+                2 => day[2] += 1,
+                _ => {}
+            }
         }
-        let got: BTreeMap<Date, i64> = v.days.iter().map(|((_, _, d), n)| (*d, *n)).collect();
+        let got: BTreeMap<Date, [i64; 3]> = v.days.iter().map(|((_, _, d), n)| (*d, *n)).collect();
         assert_eq!(got, want);
     }
 }

@@ -3,14 +3,17 @@
 //! histories too). Conversation volume: every stored post that listening queries matched is
 //! one matched post per market whose queries matched it, on the local day of its post time in
 //! that market's zone, by market and by network, written in the ingest batch's transaction (on
-//! SQLite through the direct ingest writer, on PostgreSQL through the pool: both are covered).
+//! SQLite through the direct ingest writer, on PostgreSQL through the pool: both are covered),
+//! with the positive and negative ones beside it. First responses: a conversation's first
+//! reply sent is one first response per market that matched it, on the reply's local day, with
+//! its minutes and whether it was within the market's target.
 
 use chorus_core::audit::Author;
 use chorus_core::conversations::{QueryInput, RawQuery};
 use chorus_core::numbers::{Dimension, Grain, Metric};
 use chorus_core::org::MarketInput;
 use chorus_core::{MarketId, conversations::QueryId};
-use chorus_store::{NewFollowerSnapshot, NewPost, RollupQuery, Store};
+use chorus_store::{InboxQuery, NewAccount, NewFollowerSnapshot, NewPost, RollupQuery, Store};
 use jiff::civil::date;
 
 use crate::numbers::{LINK, author, likes, ms, principles, row, snap, world};
@@ -99,20 +102,23 @@ async fn matched_posts_roll_up_per_market_and_network_by_post_day(store: &Store)
     );
     let before = chorus_store::now_ms();
     // 22:30Z on 28 March: 00:30 on the 29th in Helsinki, 19:00 on the 28th in St John's.
-    let both = post(
+    let mut both = post(
         "at://a/1",
         "bluesky",
         "2026-03-28T22:30:00Z",
         &[(q1, fi), (q2, fi), (q3, nf)],
     );
+    both.sentiment = 0.62;
+    let mut grumpy = post(
+        "https://m.example/2",
+        "mastodon",
+        "2026-03-29T10:00:00Z",
+        &[(q1, fi)],
+    );
+    grumpy.sentiment = -0.4;
     let batch = vec![
         both.clone(),
-        post(
-            "https://m.example/2",
-            "mastodon",
-            "2026-03-29T10:00:00Z",
-            &[(q1, fi)],
-        ),
+        grumpy,
         post("at://a/3", "bluesky", "2026-03-29T10:00:00Z", &[]),
     ];
     store.ingest_batch("s", "1", batch).await.unwrap();
@@ -151,6 +157,25 @@ async fn matched_posts_roll_up_per_market_and_network_by_post_day(store: &Store)
             (f, s("bluesky"), s("2026-03-01"), 1),
             (f, s("mastodon"), s("2026-03-01"), 1),
             (n, s("bluesky"), s("2026-03-01"), 1),
+        ]
+    );
+    // Positive and negative beside the volume, by the same days.
+    let mut q = RollupQuery::new(Dimension::Network, Grain::Day);
+    q.by_market = true;
+    q.metrics = vec![Metric::PositiveConversations, Metric::NegativeConversations];
+    let moods: Vec<(i64, String, Metric, i64)> = store
+        .rollups(&q)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.market_id.unwrap().0, r.subject, r.metric, r.value))
+        .collect();
+    assert_eq!(
+        moods,
+        [
+            (f, s("bluesky"), Metric::PositiveConversations, 1),
+            (f, s("mastodon"), Metric::NegativeConversations, 1),
+            (n, s("bluesky"), Metric::PositiveConversations, 1),
         ]
     );
     // Not carried by posts' dimensions.
@@ -280,7 +305,7 @@ async fn clicks_roll_up_and_measurements_say_when(store: &Store) {
     assert!(store.last_measured(&market).await.unwrap().is_empty());
 }
 
-/// Every rollup of clicks and conversation volume, and their last-measured times.
+/// Every rollup of clicks and the conversation metrics, and their last-measured times.
 async fn event_figures(store: &Store) -> Vec<String> {
     let mut out = Vec::new();
     for dim in Dimension::ALL {
@@ -288,7 +313,8 @@ async fn event_figures(store: &Store) -> Vec<String> {
             let mut q = RollupQuery::new(dim, grain);
             q.by_market = true;
             q.by_bucket = true;
-            q.metrics = vec![Metric::Clicks, Metric::ConversationVolume];
+            q.metrics = vec![Metric::Clicks];
+            q.metrics.extend(Metric::CONVERSATIONS);
             out.extend(
                 store
                     .rollups(&q)
@@ -342,11 +368,21 @@ async fn a_rebuild_from_stored_events_equals_the_kept_rollups(store: &Store) {
                 &[(q, w.market)],
             );
             p.posted_at_ms += k * 5 * 3_600_000;
+            p.sentiment = [0.7, -0.5, 0.0][k as usize % 3];
             p
         })
         .collect();
     store.ingest_batch("s", "1", posts).await.unwrap();
+    store
+        .set_response_target(&Author::system("test"), w.market, 60)
+        .await
+        .unwrap();
+    answer(store, w.market, 4).await;
     let kept = event_figures(store).await;
+    assert!(
+        kept.iter().any(|r| r.contains("FirstResponses")),
+        "{kept:?}"
+    );
     assert!(kept.len() > 20, "{kept:?}");
     // Six people's clicks per variant (every fourth is a bot's), thirty matched posts.
     assert_eq!(store.rebuild_event_rollups().await.unwrap(), (12, 30));
@@ -356,8 +392,111 @@ async fn a_rebuild_from_stored_events_equals_the_kept_rollups(store: &Store) {
     assert_eq!(event_figures(store).await, kept);
 }
 
+/// Sends one reply to each of the first `n` conversations of `market`'s inbox, from a
+/// connected account of the market.
+async fn answer(store: &Store, market: MarketId, n: usize) {
+    let account = store
+        .connect_account(
+            &Author::system("test"),
+            &NewAccount {
+                market_id: market,
+                network: "bluesky",
+                handle: &format!("brand-{}.test", market.0),
+                external_id: &format!("did:plc:brand{}", market.0),
+                service_url: "http://localhost:2583",
+                sealed: "sealed",
+            },
+        )
+        .await
+        .unwrap();
+    let inbox = store
+        .inbox(&InboxQuery {
+            market: Some(market),
+            limit: 100,
+            ..InboxQuery::default()
+        })
+        .await
+        .unwrap();
+    for c in inbox.iter().take(n) {
+        let r = store
+            .create_reply(&Author::system("test"), c.id, account.id, "Thanks!")
+            .await
+            .unwrap();
+        let uri = format!("at://brand/{}", r.id);
+        store.mark_reply_sent(r.id, &uri, "bafy").await.unwrap();
+    }
+}
+
+/// A conversation's first reply is one first response in every market that matched it, on the
+/// reply's day in that market's zone; a second reply adds nothing. Within target follows each
+/// market's own target (none counts none within); the minutes add up for the mean.
+async fn first_responses_roll_up_once_per_conversation_and_market(store: &Store) {
+    let fi = market(store, "FI", "Europe/Helsinki").await;
+    let nf = market(store, "NF", "America/St_Johns").await;
+    let us = market(store, "US", "America/New_York").await;
+    let (q1, q2, q3) = (
+        query(store, fi, "Brand FI").await,
+        query(store, nf, "Brand NF").await,
+        query(store, us, "Brand US").await,
+    );
+    store
+        .set_response_target(&Author::system("test"), fi, 60)
+        .await
+        .unwrap();
+    // A target no reply can meet (it always takes some milliseconds).
+    store
+        .set_response_target(&Author::system("test"), nf, 0)
+        .await
+        .unwrap();
+    let shared = post(
+        "at://r/1",
+        "bluesky",
+        "2026-05-01T10:00:00Z",
+        &[(q1, fi), (q2, nf), (q3, us)],
+    );
+    let fi_only = post("at://r/2", "bluesky", "2026-05-01T11:00:00Z", &[(q1, fi)]);
+    store
+        .ingest_batch("s", "1", vec![shared, fi_only])
+        .await
+        .unwrap();
+    let before = chorus_store::now_ms();
+    answer(store, fi, 2).await;
+    // Answering the shared conversation again (from NF's account) adds nothing.
+    answer(store, nf, 1).await;
+    let after = chorus_store::now_ms();
+
+    let mut q = RollupQuery::new(Dimension::Market, Grain::Month);
+    q.by_market = true;
+    q.metrics = Metric::CONVERSATIONS[3..].to_vec();
+    let got: Vec<(i64, Metric, i64)> = store
+        .rollups(&q)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.market_id.unwrap().0, r.metric, r.value))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (fi.0, Metric::FirstResponses, 2),
+            (fi.0, Metric::FirstResponsesWithinTarget, 2),
+            (nf.0, Metric::FirstResponses, 1),
+            (us.0, Metric::FirstResponses, 1),
+        ],
+        "minutes are 0 (answered at once) and so not stored; NF's 0-minute target is missed, \
+         US has none"
+    );
+    let mut scope = RollupQuery::new(Dimension::Market, Grain::Day);
+    scope.markets = Some(vec![nf]);
+    scope.metrics = vec![Metric::FirstResponses];
+    let measured = store.last_measured(&scope).await.unwrap();
+    assert_eq!(measured.len(), 1, "{measured:?}");
+    assert!((before..=after).contains(&measured[0].at_ms));
+}
+
 support::conformance_suite!(
     a_rebuild_from_stored_events_equals_the_kept_rollups,
+    first_responses_roll_up_once_per_conversation_and_market,
     clicks_roll_up_and_measurements_say_when,
     matched_posts_roll_up_per_market_and_network_by_post_day
 );

@@ -15,6 +15,8 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chorus_app::numbers::{self, Report, ReportFilters};
+use chorus_core::numbers::Metric;
+use chorus_core::numbers::listening::ConversationFigures;
 use serde::Deserialize;
 
 use super::{Shell, render};
@@ -101,6 +103,44 @@ struct Total {
     notes: Vec<String>,
 }
 
+/// The conversation figures as the page shows them.
+struct ConversationsView {
+    volume: i64,
+    positive: String,
+    negative: String,
+    first_responses: i64,
+    mean_first_response: String,
+    within_target: String,
+}
+
+impl ConversationsView {
+    fn of(f: &ConversationFigures) -> ConversationsView {
+        let pct = |v: Option<f64>| {
+            v.map_or_else(|| "no conversations".to_owned(), |v| format!("{v:.0} %"))
+        };
+        ConversationsView {
+            volume: f.volume,
+            positive: pct(f.positive_pct),
+            negative: pct(f.negative_pct),
+            first_responses: f.first_responses,
+            mean_first_response: f.mean_first_response_minutes.map_or_else(
+                || "no replies yet".to_owned(),
+                |m| {
+                    let m = m.round() as i64;
+                    if m < 60 {
+                        format!("{m} min")
+                    } else {
+                        format!("{} h {} min", m / 60, m % 60)
+                    }
+                },
+            ),
+            within_target: f
+                .within_target_pct
+                .map_or_else(|| "no replies yet".to_owned(), |v| format!("{v:.0} %")),
+        }
+    }
+}
+
 struct Table {
     /// Column headings after the first (and the market, in a scorecard).
     metrics: Vec<String>,
@@ -116,6 +156,7 @@ fn table(r: &Report, csv: String) -> Table {
     let keep: Vec<usize> = (0..r.metrics.len())
         .filter(|i| {
             r.metrics[*i].available
+                && r.metrics[*i].metric.stands_alone()
                 && (r.rows.is_empty() || r.rows.iter().any(|row| row.values[*i].is_some()))
         })
         .collect();
@@ -172,6 +213,8 @@ struct OverviewPage {
     by_market: Table,
     scorecard: Option<Table>,
     measured: bool,
+    /// Sentiment share and first responses; `None` when the filters leave conversations out.
+    conversations: Option<ConversationsView>,
     /// `/numbers/report.pdf` with the page's filters.
     pdf: String,
     /// Demo accounts' generated figures are in the page (`numbers_demo.html` says so).
@@ -297,12 +340,14 @@ async fn overview(
         chartable: o
             .totals
             .iter()
-            .filter(|(m, _)| m.available)
+            .filter(|(m, _)| m.available && m.metric != Metric::FirstResponseMinutes)
             .map(|(m, _)| (m.metric.name().to_owned(), label(m.metric.name())))
             .collect(),
+        conversations: o.conversations.as_ref().map(ConversationsView::of),
         totals: o
             .totals
             .iter()
+            .filter(|(m, _)| m.metric.stands_alone())
             .map(|(m, v)| Total {
                 name: label(m.metric.name()),
                 value: *v,

@@ -14,6 +14,7 @@ mod conversations_access;
 mod hardening;
 mod links;
 mod numbers;
+mod numbers_conversations;
 mod numbers_pages;
 mod numbers_pdf;
 mod numbers_weekly;

@@ -43,7 +43,7 @@ impl From<PdfError> for Error {
 }
 
 /// Everything the report shows, gathered before drawing.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ReportDocument {
     pub organization: String,
     /// "Market report", "Campaign report", or "Report" (every market the caller reads).

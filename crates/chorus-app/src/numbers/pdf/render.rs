@@ -140,7 +140,13 @@ fn tiles(c: &mut Canvas, doc: &ReportDocument) {
     let gap = 8.0;
     let w = (CONTENT_W - gap * (per_row as f32 - 1.0)) / per_row as f32;
     let h = 50.0;
-    for row in doc.overview.totals.chunks(per_row) {
+    let shown: Vec<_> = doc
+        .overview
+        .totals
+        .iter()
+        .filter(|(info, _)| info.metric.stands_alone())
+        .collect();
+    for row in shown.chunks(per_row) {
         c.ensure(h + gap);
         let top = c.y;
         for (i, (info, value)) in row.iter().enumerate() {
@@ -300,6 +306,7 @@ fn report_table(c: &mut Canvas, r: &Report, with_market: bool) {
     let keep: Vec<usize> = (0..r.metrics.len())
         .filter(|i| {
             r.metrics[*i].available
+                && r.metrics[*i].metric.stands_alone()
                 && (r.rows.is_empty() || r.rows.iter().any(|row| row.values[*i].is_some()))
         })
         .collect();
@@ -452,6 +459,9 @@ fn definitions(c: &mut Canvas, doc: &ReportDocument) {
          shown as 0.",
     );
     for (info, _) in &doc.overview.totals {
+        if !info.metric.stands_alone() {
+            continue;
+        }
         c.ensure(40.0);
         c.y += 6.0;
         c.paragraph(

@@ -113,6 +113,7 @@ fn document(principles: usize) -> ReportDocument {
             by_market,
             by_principle: Some(by_principle),
             measured: true,
+            conversations: None,
         },
         objectives: Some(ObjectiveSection {
             rows: vec![ObjectiveRow {
