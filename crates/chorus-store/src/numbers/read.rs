@@ -227,13 +227,22 @@ impl Store {
             return Ok(Vec::new());
         };
         let rows = self.read_all(sql, binds, raw_rollup).await?;
+        // Rows come ordered with the metric varying fastest: a run of rows shares its bucket,
+        // so each bucket's text is parsed once per run (a campaign page reads thousands).
+        let mut last: Option<(String, Date)> = None;
         rows.into_iter()
             .map(|(market, subject, bucket, metric, value)| {
                 let bucket = match bucket.filter(|_| query.by_bucket) {
-                    Some(b) => Some(
-                        b.parse::<Date>()
-                            .map_err(|e| StoreError::corrupt("rollup bucket", e))?,
-                    ),
+                    Some(b) => Some(match &last {
+                        Some((text, date)) if *text == b => *date,
+                        _ => {
+                            let date = b
+                                .parse::<Date>()
+                                .map_err(|e| StoreError::corrupt("rollup bucket", e))?;
+                            last = Some((b, date));
+                            date
+                        }
+                    }),
                     None => None,
                 };
                 Ok(RollupRow {
