@@ -262,7 +262,7 @@ pub async fn campaign_numbers(
     let mut d = c.starts_on;
     while d <= last_day {
         days.push(d);
-        match d.checked_add(1.day()) {
+        match d.tomorrow() {
             Ok(next) => d = next,
             Err(_) => break,
         }

@@ -141,13 +141,29 @@ impl Progress {
     }
 }
 
-/// Days from `a` to `b` (negative when `b` is earlier).
+/// Days from `a` to `b` (negative when `b` is earlier). Plain arithmetic on day numbers: a
+/// campaign page calls it for every day of every objective, where calendar spans cost more.
 pub fn days_between(a: Date, b: Date) -> i64 {
-    a.until(b).map_or(0, |s| i64::from(s.get_days()))
+    day_number(b) - day_number(a)
+}
+
+/// Days since 1970-01-01 (negative before it) in the proleptic Gregorian calendar, by Howard
+/// Hinnant's `days_from_civil`.
+pub fn day_number(d: Date) -> i64 {
+    let (month, day) = (i64::from(d.month()), i64::from(d.day()));
+    let year = i64::from(d.year()) - i64::from(month <= 2);
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
 }
 
 fn add_days(d: Date, n: i64) -> Date {
-    d.checked_add(n.days()).unwrap_or(d)
+    match n {
+        1 => d.tomorrow().unwrap_or(d),
+        _ => d.checked_add(n.days()).unwrap_or(d),
+    }
 }
 
 /// The windows a target is measured over: the campaign, or each of its ISO weeks.

@@ -203,3 +203,18 @@ fn a_one_day_campaign_on_its_day() {
     assert!(close(f.at_end, 4.0), "no day left");
     assert_eq!(got.standing, Standing::Behind);
 }
+
+/// Day numbers agree with jiff's calendar over four centuries around today (leap days,
+/// century years, dates before 1970), so `days_between` is the calendar's difference.
+#[test]
+fn day_numbers_are_the_calendars_days() {
+    let epoch = date(1970, 1, 1);
+    let mut d = date(1801, 1, 1);
+    while d < date(2201, 1, 1) {
+        let want = i64::from(epoch.until(d).unwrap().get_days());
+        assert_eq!(day_number(d), want, "{d}");
+        d = d.tomorrow().unwrap();
+    }
+    assert_eq!(days_between(date(2024, 2, 28), date(2024, 3, 1)), 2);
+    assert_eq!(days_between(date(2026, 3, 1), date(2026, 2, 28)), -1);
+}
