@@ -439,5 +439,9 @@ pub const SPIKE_MIN_VOLUME: i64 = 10;
 /// Hours in the trailing baseline.
 pub const BASELINE_HOURS: i64 = 7 * 24;
 
+pub mod response;
+
+pub use response::{FirstResponse, first_response};
+
 #[cfg(test)]
 mod tests;

@@ -103,6 +103,7 @@ fn first_response_text(f: FirstResponse) -> String {
         FirstResponse::Waiting { minutes, .. } => {
             format!("none yet ({} waiting)", minutes_text(minutes))
         }
+        FirstResponse::Closed => "none: marked done without a reply, so it no longer counts".into(),
     }
 }
 
