@@ -68,10 +68,12 @@ mod tests {
 
     const MIN: i64 = 60_000;
 
+    /// (answered after minutes, status, minutes since arrival, target, expected clock)
+    type Row = (Option<i64>, Status, i64, Option<i64>, FirstResponse);
+
     #[test]
     fn the_clock_by_status_and_answer() {
-        // (answered after, status, minutes since arrival, target) -> expected
-        let rows: [(Option<i64>, Status, i64, Option<i64>, FirstResponse); 7] = [
+        let rows: [Row; 7] = [
             (
                 Some(30),
                 Status::Waiting,
