@@ -27,11 +27,22 @@
     return Array.prototype.slice.call(document.querySelectorAll(".inbox-row"));
   }
 
+  // The selected conversation's id, kept across redraws of the list.
+  var selectedId = null;
+
   function current() {
     return document.querySelector(".inbox-row.is-selected");
   }
 
+  // After htmx redraws the list, the selection is drawn again on the same conversation.
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!selectedId) return;
+    var row = document.getElementById("row-" + selectedId);
+    if (row && !row.classList.contains("is-selected")) mark(row);
+  });
+
   function mark(row) {
+    selectedId = row ? row.getAttribute("data-id") : null;
     rows().forEach(function (r) {
       r.classList.toggle("is-selected", r === row);
       var link = r.querySelector(".inbox-row__link");
