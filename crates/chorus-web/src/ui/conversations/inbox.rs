@@ -47,7 +47,8 @@ pub struct InboxParams {
     pub lang: Option<String>,
     /// negative, neutral or positive.
     pub sentiment: Option<String>,
-    /// new, open, waiting or done.
+    /// new, open, waiting or done; `active` for every status but done, `all` (or nothing) for
+    /// any. The inbox page lists `active` when no status is given.
     pub status: Option<String>,
     /// A user id, `me` or `nobody`.
     pub assignee: Option<String>,
