@@ -391,6 +391,11 @@ pub fn tag(raw: &str) -> Result<String, Invalid> {
         (1..=40).contains(&s.chars().count()) && s.chars().all(|c| c.is_alphanumeric() || c == '-');
     if ok {
         Ok(s)
+    } else if raw.contains(',') {
+        Err(Invalid::new(format!(
+            "{} holds more than one tag; add one tag at a time (letters, digits and dashes, e.g. battery-life)",
+            quoted(raw)
+        )))
     } else {
         Err(Invalid::new(format!(
             "{} is not a tag; use up to 40 letters, digits and dashes, e.g. battery-life",
