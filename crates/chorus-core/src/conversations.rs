@@ -391,6 +391,11 @@ pub fn tag(raw: &str) -> Result<String, Invalid> {
         (1..=40).contains(&s.chars().count()) && s.chars().all(|c| c.is_alphanumeric() || c == '-');
     if ok {
         Ok(s)
+    } else if raw.contains(',') {
+        Err(Invalid::new(format!(
+            "{} holds more than one tag; add one tag at a time (letters, digits and dashes, e.g. battery-life)",
+            quoted(raw)
+        )))
     } else {
         Err(Invalid::new(format!(
             "{} is not a tag; use up to 40 letters, digits and dashes, e.g. battery-life",
@@ -438,6 +443,10 @@ pub fn is_spike(volume: i64, baseline: f64, factor: f64, min_volume: i64) -> boo
 pub const SPIKE_MIN_VOLUME: i64 = 10;
 /// Hours in the trailing baseline.
 pub const BASELINE_HOURS: i64 = 7 * 24;
+
+pub mod response;
+
+pub use response::{FirstResponse, first_response};
 
 #[cfg(test)]
 mod tests;

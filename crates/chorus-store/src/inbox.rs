@@ -28,6 +28,8 @@ pub struct InboxQuery {
     pub lang: Option<String>,
     pub sentiment: Option<Sentiment>,
     pub status: Option<Status>,
+    /// Leave out conversations that are done (the inbox's default: open work only).
+    pub exclude_done: bool,
     pub assignee: Option<AssigneeFilter>,
     pub tag: Option<String>,
     /// Post time bounds, milliseconds (from inclusive, until exclusive).
@@ -65,6 +67,7 @@ impl ConversationRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note {
     pub id: i64,
+    /// The author's display name (the label recorded with the note when they have no account).
     pub author: String,
     pub body: String,
     pub created_at_ms: i64,
@@ -125,112 +128,10 @@ static P_POST_COLUMNS: LazyLock<String> = LazyLock::new(|| {
 impl Store {
     /// Conversations matching `q`, newest first.
     pub async fn inbox(&self, q: &InboxQuery) -> Result<Vec<ConversationRow>, StoreError> {
-        let mut sql = String::from("SELECT c.id FROM conversations c WHERE 1 = 1");
-        let mut binds: Vec<Bind> = Vec::new();
-        let mut push = |sql: &mut String, cond: &str, b: Vec<Bind>| {
-            // Conditions use `?` placeholders numbered here in order.
-            let mut out = String::new();
-            let mut it = b.into_iter();
-            for ch in cond.chars() {
-                if ch == '?' {
-                    if let Some(v) = it.next() {
-                        binds.push(v);
-                        out.push_str(&format!("${}", binds.len()));
-                    }
-                } else {
-                    out.push(ch);
-                }
-            }
-            sql.push_str(" AND ");
-            sql.push_str(&out);
+        let Some((cond, binds)) = inbox_where(q, true) else {
+            return Ok(Vec::new());
         };
-        if let Some(s) = q.status {
-            push(&mut sql, "c.status = ?", vec![Bind::S(s.as_str().into())]);
-        }
-        if let Some(n) = &q.network {
-            push(&mut sql, "c.network = ?", vec![Bind::S(n.clone())]);
-        }
-        if let Some(l) = &q.lang {
-            push(&mut sql, "c.lang = ?", vec![Bind::S(l.clone())]);
-        }
-        if let Some(s) = q.sentiment {
-            let (lo, hi) = s.range();
-            push(
-                &mut sql,
-                "c.sentiment >= ? AND c.sentiment < ?",
-                vec![Bind::F(lo), Bind::F(hi)],
-            );
-        }
-        match q.assignee {
-            Some(AssigneeFilter::Nobody) => sql.push_str(" AND c.assignee_id IS NULL"),
-            Some(AssigneeFilter::User(u)) => {
-                push(&mut sql, "c.assignee_id = ?", vec![Bind::I(u.0)]);
-            }
-            None => {}
-        }
-        if let Some(t) = &q.tag {
-            push(
-                &mut sql,
-                "EXISTS (SELECT 1 FROM conversation_tags t WHERE t.conversation_id = c.id AND t.tag = ?)",
-                vec![Bind::S(t.clone())],
-            );
-        }
-        if let Some(s) = q.since_ms {
-            push(&mut sql, "c.posted_at >= ?", vec![Bind::I(s)]);
-        }
-        if let Some(u) = q.until_ms {
-            push(&mut sql, "c.posted_at < ?", vec![Bind::I(u)]);
-        }
-        if let Some((at, id)) = q.before {
-            push(
-                &mut sql,
-                "(c.posted_at < ? OR (c.posted_at = ? AND c.id < ?))",
-                vec![Bind::I(at), Bind::I(at), Bind::I(id)],
-            );
-        }
-        let needs_match = q.visible_markets.is_some()
-            || q.market.is_some()
-            || q.query.is_some()
-            || q.query_name.is_some()
-            || q.team.is_some();
-        if needs_match {
-            if matches!(&q.visible_markets, Some(v) if v.is_empty()) {
-                return Ok(Vec::new());
-            }
-            let mut cond = String::from(
-                "EXISTS (SELECT 1 FROM conversation_matches m WHERE m.conversation_id = c.id",
-            );
-            let mut b = Vec::new();
-            if let Some(v) = &q.visible_markets {
-                cond.push_str(" AND m.market_id IN (");
-                cond.push_str(&vec!["?"; v.len()].join(", "));
-                cond.push(')');
-                b.extend(v.iter().map(|m| Bind::I(m.0)));
-            }
-            if let Some(m) = q.market {
-                cond.push_str(" AND m.market_id = ?");
-                b.push(Bind::I(m.0));
-            }
-            if let Some(qid) = q.query {
-                cond.push_str(" AND m.query_id = ?");
-                b.push(Bind::I(qid.0));
-            }
-            if let Some(name) = &q.query_name {
-                cond.push_str(
-                    " AND m.query_id IN (SELECT id FROM listening_queries \
-                     WHERE LOWER(name) LIKE ? ESCAPE '\\')",
-                );
-                b.push(Bind::S(crate::like_contains(name)));
-            }
-            if let Some(t) = q.team {
-                cond.push_str(
-                    " AND m.query_id IN (SELECT id FROM listening_queries WHERE team_id = ?)",
-                );
-                b.push(Bind::I(t.0));
-            }
-            cond.push(')');
-            push(&mut sql, &cond, b);
-        }
+        let mut sql = format!("SELECT c.id FROM conversations c WHERE 1 = 1{cond}");
         let limit = if q.limit <= 0 { 50 } else { q.limit.min(500) };
         sql.push_str(&format!(
             " ORDER BY c.posted_at DESC, c.id DESC LIMIT {limit}"
@@ -245,6 +146,26 @@ impl Store {
         }
         let ids = self.pooled_all(&sql, &binds, |r| r.i64("id")).await?;
         self.conversation_rows(&ids).await
+    }
+
+    /// How many conversations each status has among those `q` selects, leaving out its status
+    /// filters, cursor and limit; statuses with none are absent.
+    pub async fn inbox_counts(&self, q: &InboxQuery) -> Result<Vec<(Status, i64)>, StoreError> {
+        let Some((cond, binds)) = inbox_where(q, false) else {
+            return Ok(Vec::new());
+        };
+        let sql = format!(
+            "SELECT c.status, COUNT(*) AS n FROM conversations c WHERE 1 = 1{cond} GROUP BY c.status"
+        );
+        self.read_all(sql, binds, |r| {
+            let status = r.string("status")?;
+            Ok((
+                Status::parse(&status)
+                    .map_err(|e| StoreError::corrupt("conversation status", e))?,
+                r.i64("n")?,
+            ))
+        })
+        .await
     }
 
     /// The rows for `ids`, in the order given (missing ids are left out).
@@ -298,8 +219,9 @@ impl Store {
             )
             .await?;
         let notes = sqlx::query(
-            "SELECT id, author_label, body, created_at FROM conversation_notes \
-             WHERE conversation_id = $1 ORDER BY id",
+            "SELECT n.id, COALESCE(u.display_name, n.author_label) AS author, n.body, \
+             n.created_at FROM conversation_notes n LEFT JOIN users u ON u.id = n.author_id \
+             WHERE n.conversation_id = $1 ORDER BY n.id",
         )
         .bind(id.0)
         .fetch_all(self.pool())
@@ -308,7 +230,7 @@ impl Store {
         .map(|r| {
             Ok(Note {
                 id: r.try_get("id")?,
-                author: r.try_get("author_label")?,
+                author: r.try_get("author")?,
                 body: r.try_get("body")?,
                 created_at_ms: r.try_get("created_at")?,
             })
@@ -382,6 +304,128 @@ impl Store {
             .map(|r| Ok(MarketId(r.try_get("market_id")?)))
             .collect()
     }
+}
+
+/// The conditions (` AND …`) of `q` and their binds, numbered from `$1`; `None` when nothing
+/// is visible. Without `with_status` the status filters and the paging cursor are left out
+/// (the counts per status are of everything else the filters select).
+fn inbox_where(q: &InboxQuery, with_status: bool) -> Option<(String, Vec<Bind>)> {
+    let mut sql = String::new();
+    let mut binds: Vec<Bind> = Vec::new();
+    let mut push = |sql: &mut String, cond: &str, b: Vec<Bind>| {
+        // Conditions use `?` placeholders numbered here in order.
+        let mut out = String::new();
+        let mut it = b.into_iter();
+        for ch in cond.chars() {
+            if ch == '?' {
+                if let Some(v) = it.next() {
+                    binds.push(v);
+                    out.push_str(&format!("${}", binds.len()));
+                }
+            } else {
+                out.push(ch);
+            }
+        }
+        sql.push_str(" AND ");
+        sql.push_str(&out);
+    };
+    if with_status {
+        if let Some(s) = q.status {
+            push(&mut sql, "c.status = ?", vec![Bind::S(s.as_str().into())]);
+        }
+        if q.exclude_done {
+            push(
+                &mut sql,
+                "c.status <> ?",
+                vec![Bind::S(Status::Done.as_str().into())],
+            );
+        }
+    }
+    if let Some(n) = &q.network {
+        push(&mut sql, "c.network = ?", vec![Bind::S(n.clone())]);
+    }
+    if let Some(l) = &q.lang {
+        push(&mut sql, "c.lang = ?", vec![Bind::S(l.clone())]);
+    }
+    if let Some(s) = q.sentiment {
+        let (lo, hi) = s.range();
+        push(
+            &mut sql,
+            "c.sentiment >= ? AND c.sentiment < ?",
+            vec![Bind::F(lo), Bind::F(hi)],
+        );
+    }
+    match q.assignee {
+        Some(AssigneeFilter::Nobody) => sql.push_str(" AND c.assignee_id IS NULL"),
+        Some(AssigneeFilter::User(u)) => {
+            push(&mut sql, "c.assignee_id = ?", vec![Bind::I(u.0)]);
+        }
+        None => {}
+    }
+    if let Some(t) = &q.tag {
+        push(
+            &mut sql,
+            "EXISTS (SELECT 1 FROM conversation_tags t WHERE t.conversation_id = c.id AND t.tag = ?)",
+            vec![Bind::S(t.clone())],
+        );
+    }
+    if let Some(s) = q.since_ms {
+        push(&mut sql, "c.posted_at >= ?", vec![Bind::I(s)]);
+    }
+    if let Some(u) = q.until_ms {
+        push(&mut sql, "c.posted_at < ?", vec![Bind::I(u)]);
+    }
+    if let Some((at, id)) = q.before.filter(|_| with_status) {
+        push(
+            &mut sql,
+            "(c.posted_at < ? OR (c.posted_at = ? AND c.id < ?))",
+            vec![Bind::I(at), Bind::I(at), Bind::I(id)],
+        );
+    }
+    let needs_match = q.visible_markets.is_some()
+        || q.market.is_some()
+        || q.query.is_some()
+        || q.query_name.is_some()
+        || q.team.is_some();
+    if needs_match {
+        if matches!(&q.visible_markets, Some(v) if v.is_empty()) {
+            return None;
+        }
+        let mut cond = String::from(
+            "EXISTS (SELECT 1 FROM conversation_matches m WHERE m.conversation_id = c.id",
+        );
+        let mut b = Vec::new();
+        if let Some(v) = &q.visible_markets {
+            cond.push_str(" AND m.market_id IN (");
+            cond.push_str(&vec!["?"; v.len()].join(", "));
+            cond.push(')');
+            b.extend(v.iter().map(|m| Bind::I(m.0)));
+        }
+        if let Some(m) = q.market {
+            cond.push_str(" AND m.market_id = ?");
+            b.push(Bind::I(m.0));
+        }
+        if let Some(qid) = q.query {
+            cond.push_str(" AND m.query_id = ?");
+            b.push(Bind::I(qid.0));
+        }
+        if let Some(name) = &q.query_name {
+            cond.push_str(
+                " AND m.query_id IN (SELECT id FROM listening_queries \
+                 WHERE LOWER(name) LIKE ? ESCAPE '\\')",
+            );
+            b.push(Bind::S(crate::like_contains(name)));
+        }
+        if let Some(t) = q.team {
+            cond.push_str(
+                " AND m.query_id IN (SELECT id FROM listening_queries WHERE team_id = ?)",
+            );
+            b.push(Bind::I(t.0));
+        }
+        cond.push(')');
+        push(&mut sql, &cond, b);
+    }
+    Some((sql, binds))
 }
 
 /// The conversation and post columns of `n` conversations (`$1 … $n`).

@@ -1,6 +1,7 @@
 //! First-response times: each market's target, and how conversations and teams did against it.
 //! A conversation's clock starts when it reached the inbox (`created_at`) and stops at the first
-//! reply sent from Chorus.
+//! reply sent from Chorus; one marked done without a reply is never overdue (core's
+//! `conversations::first_response` is the same rule for one conversation).
 
 use chorus_core::audit::Author;
 use chorus_core::{MarketId, TeamId};
@@ -21,7 +22,7 @@ pub struct ResponseStats {
     pub mean_minutes: Option<f64>,
     /// Answered within the market's target.
     pub within_target: i64,
-    /// Not answered and already past the target.
+    /// Not answered, not done, and already past the target.
     pub overdue: i64,
     pub target_minutes: Option<i64>,
 }
@@ -103,9 +104,10 @@ impl Store {
              CAST(SUM(CASE WHEN r.minutes IS NOT NULL AND t.first_response_at IS NOT NULL \
                  AND t.first_response_at - t.created_at <= r.minutes * 60000 THEN 1 ELSE 0 END) AS BIGINT) AS within, \
              CAST(SUM(CASE WHEN r.minutes IS NOT NULL AND t.first_response_at IS NULL \
+                 AND t.status <> 'done' \
                  AND $2 - t.created_at > r.minutes * 60000 THEN 1 ELSE 0 END) AS BIGINT) AS overdue, \
              MAX(r.minutes) AS target \
-             FROM (SELECT DISTINCT m.market_id, q.team_id, c.id, c.created_at, c.first_response_at \
+             FROM (SELECT DISTINCT m.market_id, q.team_id, c.id, c.created_at, c.first_response_at, c.status \
                    FROM conversations c JOIN conversation_matches m ON m.conversation_id = c.id \
                    JOIN listening_queries q ON q.id = m.query_id WHERE c.created_at >= $1) t \
              LEFT JOIN response_targets r ON r.market_id = t.market_id \

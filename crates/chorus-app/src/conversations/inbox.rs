@@ -5,7 +5,7 @@
 
 use chorus_core::conversations::{
     AssigneeFilter, ConversationId, ListeningQuery, NetworkName, QueryId, Sentiment, Status,
-    language_code, tag,
+    first_response, language_code, tag,
 };
 use chorus_core::org::{Market, Team};
 use chorus_core::permission::{allows, markets_where};
@@ -36,7 +36,7 @@ pub struct InboxFilters {
     pub lang: Option<String>,
     /// negative, neutral or positive.
     pub sentiment: Option<String>,
-    /// new, open, waiting or done.
+    /// new, open, waiting or done; `active` for all but done, `all` (or empty) for any.
     pub status: Option<String>,
     /// A user id, `me` or `nobody`.
     pub assignee: Option<String>,
@@ -50,6 +50,9 @@ pub struct InboxFilters {
     /// Conversations per page, 1–200 (default 50).
     pub limit: Option<i64>,
 }
+
+/// The status filter for open work: every status but done (the inbox page's default).
+pub const ACTIVE: &str = "active";
 
 /// Longest `query_name` filter accepted (query names are shorter still).
 const QUERY_NAME_MAX: usize = 200;
@@ -133,9 +136,11 @@ impl InboxFilters {
             sentiment: some(&self.sentiment)
                 .map(|s| Sentiment::parse(s).map_err(|e| e.at("sentiment")))
                 .transpose()?,
-            status: some(&self.status)
-                .map(|s| Status::parse(s).map_err(|e| e.at("status")))
-                .transpose()?,
+            status: match some(&self.status) {
+                None | Some("all") | Some(ACTIVE) => None,
+                Some(s) => Some(Status::parse(s).map_err(|e| e.at("status"))?),
+            },
+            exclude_done: some(&self.status) == Some(ACTIVE),
             assignee: match some(&self.assignee) {
                 None => None,
                 Some("me") => Some(AssigneeFilter::User(me)),
@@ -165,6 +170,15 @@ pub struct InboxList {
 
 /// Conversations of the markets where the caller reads them, newest first.
 pub async fn list(app: &App, caller: &Caller, filters: &InboxFilters) -> Result<InboxList> {
+    Ok(list_and_query(app, caller, filters).await?.0)
+}
+
+/// [`list`] and the store query it ran (the page counts with it).
+async fn list_and_query(
+    app: &App,
+    caller: &Caller,
+    filters: &InboxFilters,
+) -> Result<(InboxList, InboxQuery)> {
     let visible = visible(app, caller).await?;
     let mut q = filters.parse(caller.user_id(), &visible.all)?;
     q.visible_markets = visible.ids.clone();
@@ -181,11 +195,14 @@ pub async fn list(app: &App, caller: &Caller, filters: &InboxFilters) -> Result<
                 .map(|l| format!("{}:{}", l.post.posted_at_ms, l.id.0))
         })
         .flatten();
-    Ok(InboxList {
-        rows,
-        next,
-        visible,
-    })
+    Ok((
+        InboxList {
+            rows,
+            next,
+            visible,
+        },
+        q,
+    ))
 }
 
 /// Most queries the filter lists as a menu. Beyond it a menu is no help to anyone (10,000 made
@@ -202,15 +219,37 @@ pub struct InboxMenus {
     pub assignees: Vec<(UserId, String)>,
     /// Whether the caller works the inbox of any market (bulk actions).
     pub can_work: bool,
+    /// How many conversations of each status the other filters select, in [`Status::ALL`]
+    /// order (zeros included).
+    pub counts: Vec<(Status, i64)>,
 }
 
-/// The inbox page: a page of conversations and the filter menus.
+/// The inbox page's filters: as given, with open work (every status but done) when no status
+/// is asked for.
+pub fn page_filters(filters: &InboxFilters) -> InboxFilters {
+    let mut f = filters.clone();
+    if some(&f.status).is_none() {
+        f.status = Some(ACTIVE.to_owned());
+    }
+    f
+}
+
+/// The inbox page: a page of conversations (open work unless the filters ask for a status, see
+/// [`page_filters`]), the filter menus and the counts per status.
 pub async fn page(
     app: &App,
     caller: &Caller,
     filters: &InboxFilters,
 ) -> Result<(InboxList, InboxMenus)> {
-    let list = list(app, caller, filters).await?;
+    let (list, q) = list_and_query(app, caller, &page_filters(filters)).await?;
+    let found = app.store.inbox_counts(&q).await?;
+    let counts = Status::ALL
+        .iter()
+        .map(|s| {
+            let n = found.iter().find(|(x, _)| x == s).map_or(0, |(_, n)| *n);
+            (*s, n)
+        })
+        .collect();
     let ids = list.visible.market_ids();
     let (choices, total) = app
         .store
@@ -238,6 +277,7 @@ pub async fn page(
         teams,
         assignees: assignees(app, &list.visible).await?,
         can_work,
+        counts,
     };
     Ok((list, menus))
 }
@@ -312,17 +352,7 @@ pub enum ReplyBlocked {
     NotConfigured,
 }
 
-/// The first-response clock of a conversation against its market's target.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum FirstResponse {
-    /// Answered after `minutes`; whether within the target, when there is one.
-    Answered { minutes: f64, within: Option<bool> },
-    /// Waiting for `minutes`; by how much it is past the target, when it is.
-    Waiting {
-        minutes: f64,
-        overdue_by: Option<f64>,
-    },
-}
+pub use chorus_core::conversations::FirstResponse;
 
 /// Everything the conversation's page shows.
 #[derive(Debug, Clone)]
@@ -370,24 +400,13 @@ pub async fn thread(app: &App, caller: &Caller, id: i64) -> Result<ThreadView> {
         Some(m) => app.store.response_target(*m).await?,
         None => None,
     };
-    let first_response = match row.first_response_at_ms {
-        Some(at) => {
-            let minutes = (at - row.created_at_ms) as f64 / 60_000.0;
-            FirstResponse::Answered {
-                minutes,
-                within: target_minutes.map(|t| minutes <= t as f64),
-            }
-        }
-        None => {
-            let minutes = (chorus_store::now_ms() - row.created_at_ms) as f64 / 60_000.0;
-            FirstResponse::Waiting {
-                minutes,
-                overdue_by: target_minutes
-                    .map(|t| minutes - t as f64)
-                    .filter(|over| *over > 0.0),
-            }
-        }
-    };
+    let first_response = first_response(
+        row.created_at_ms,
+        row.first_response_at_ms,
+        row.status,
+        chorus_store::now_ms(),
+        target_minutes,
+    );
     let history = app
         .store
         .audit_entries(&AuditQuery {
@@ -452,7 +471,35 @@ mod tests {
         })
         .unwrap();
         assert_eq!(q.assignee, Some(AssigneeFilter::User(UserId(7))));
+        assert!(!q.exclude_done, "the API lists every status unless asked");
         assert_eq!(q.limit, 200);
         assert!(q.since_ms.is_some());
+    }
+
+    #[test]
+    fn the_page_shows_open_work_unless_a_status_is_asked_for() {
+        let parsed = |status: Option<&str>| {
+            page_filters(&InboxFilters {
+                status: status.map(str::to_owned),
+                ..Default::default()
+            })
+            .parse(UserId(7), &[])
+            .unwrap()
+        };
+        for (status, exclude_done, only) in [
+            (None, true, None),
+            (Some(""), true, None),
+            (Some("active"), true, None),
+            (Some("all"), false, None),
+            (Some("done"), false, Some(Status::Done)),
+            (Some("new"), false, Some(Status::New)),
+        ] {
+            let q = parsed(status);
+            assert_eq!(
+                (q.exclude_done, q.status),
+                (exclude_done, only),
+                "{status:?}"
+            );
+        }
     }
 }

@@ -104,6 +104,8 @@ fn statuses_sentiments_tags() {
     for bad in ["", "a<b", &"x".repeat(41), "semi;colon"] {
         assert!(tag(bad).is_err(), "{bad:?}");
     }
+    let comma = tag("late,delivery").unwrap_err().to_string();
+    assert!(comma.contains("add one tag at a time"), "{comma}");
     assert!(note("  ").is_err());
     assert_eq!(language_code("pt-BR").unwrap(), "pt");
     assert!(language_code("Portuguese").is_err());

@@ -299,6 +299,8 @@ const SIGNALS_JS: &[u8] = include_bytes!("../../static/signals.js");
 const NUMBERS_JS: &[u8] = include_bytes!("../../static/numbers.js");
 const STORIES_JS: &[u8] = include_bytes!("../../static/stories.js");
 const STORIES_CSS: &[u8] = include_bytes!("../../static/stories.css");
+const INBOX_JS: &[u8] = include_bytes!("../../static/inbox.js");
+const INBOX_CSS: &[u8] = include_bytes!("../../static/inbox.css");
 
 async fn static_file(Path(file): Path<String>) -> Response {
     let (body, mime) = match file.as_str() {
@@ -311,6 +313,8 @@ async fn static_file(Path(file): Path<String>) -> Response {
         "numbers.js" => (NUMBERS_JS, "text/javascript; charset=utf-8"),
         "stories.js" => (STORIES_JS, "text/javascript; charset=utf-8"),
         "stories.css" => (STORIES_CSS, "text/css; charset=utf-8"),
+        "inbox.js" => (INBOX_JS, "text/javascript; charset=utf-8"),
+        "inbox.css" => (INBOX_CSS, "text/css; charset=utf-8"),
         _ => return PageError(AppError::NotFound("file")).into_response(),
     };
     (

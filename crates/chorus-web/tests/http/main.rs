@@ -12,6 +12,7 @@ mod bad_input;
 mod conversations;
 mod conversations_access;
 mod hardening;
+mod inbox_panes;
 mod links;
 mod numbers;
 mod numbers_conversations;

@@ -11,6 +11,7 @@ mod webdriver;
 mod browser;
 mod crash;
 mod demo_numbers;
+mod inbox_keyboard;
 mod inbox_reply;
 mod inbox_xss;
 mod ingest_crash;

@@ -211,6 +211,26 @@ impl Browser {
         [out.remove(0), out.remove(0)]
     }
 
+    /// Presses and releases each character of `keys` in turn on the focused element, through
+    /// the W3C Actions API (so the page sees real keydown/keyup events, as from a keyboard).
+    pub fn keys(&self, keys: &str) {
+        let actions: Vec<Value> = keys
+            .chars()
+            .flat_map(|c| {
+                [
+                    json!({"type": "keyDown", "value": c.to_string()}),
+                    json!({"type": "keyUp", "value": c.to_string()}),
+                ]
+            })
+            .collect();
+        self.call(
+            reqwest::Method::POST,
+            "/actions",
+            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})),
+        );
+        self.call(reqwest::Method::DELETE, "/actions", None);
+    }
+
     /// Waits until the page's text contains `needle`.
     pub fn wait_for_text(&self, needle: &str) {
         let deadline = Instant::now() + Duration::from_secs(10);

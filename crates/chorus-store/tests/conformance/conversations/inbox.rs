@@ -250,6 +250,62 @@ async fn inbox_filters_and_pages(store: &Store) {
         .await
         .unwrap();
     assert_eq!(unassigned.len(), 27);
+
+    // Done conversations leave the open list; the counts per status follow the other filters
+    // and ignore the status filter, the cursor and the limit.
+    store
+        .change_conversations(
+            &sys(),
+            &ids[2..],
+            &ConversationChange {
+                status: Some(Status::Done),
+                ..ConversationChange::default()
+            },
+        )
+        .await
+        .unwrap();
+    let open_work = InboxQuery {
+        visible_markets: Some(vec![fi]),
+        exclude_done: true,
+        limit: 100,
+        ..InboxQuery::default()
+    };
+    let open_rows = store.inbox(&open_work).await.unwrap();
+    assert_eq!(open_rows.len(), 19);
+    assert!(open_rows.iter().all(|c| c.status != Status::Done));
+    let mut counts = store
+        .inbox_counts(&InboxQuery {
+            status: Some(Status::New),
+            before: Some((i64::MAX, 0)),
+            limit: 1,
+            ..open_work.clone()
+        })
+        .await
+        .unwrap();
+    counts.sort_by_key(|(s, _)| s.as_str());
+    assert_eq!(
+        counts,
+        [(Status::Done, 1), (Status::New, 17), (Status::Open, 2)]
+    );
+    let nothing = store
+        .inbox_counts(&InboxQuery {
+            visible_markets: Some(vec![]),
+            ..InboxQuery::default()
+        })
+        .await
+        .unwrap();
+    assert!(nothing.is_empty());
+    store
+        .change_conversations(
+            &sys(),
+            &ids[2..],
+            &ConversationChange {
+                status: Some(Status::Open),
+                ..ConversationChange::default()
+            },
+        )
+        .await
+        .unwrap();
     store
         .change_conversations(
             &sys(),

@@ -1,9 +1,14 @@
-//! The inbox: conversations of the viewer's markets, newest first, filtered by query, market,
-//! team, network, language, sentiment, status, assignee, tag and time; bulk actions.
+//! The inbox: conversations of the viewer's markets, newest first (open work unless the status
+//! filter asks otherwise), filtered by query, market, team, network, language, sentiment,
+//! status, assignee, tag and time, with counts per status; bulk actions. At desktop widths it is
+//! three panes: the filters folded into one bar, the list, and the selected conversation
+//! (`?c=ID` draws it; `static/inbox.js` loads others into the pane with htmx and adds the
+//! keyboard: j/k, e, a, ?).
 
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chorus_app::conversations::ConversationRow;
@@ -13,11 +18,12 @@ use chorus_core::conversations::{ListeningQuery, Sentiment, Status};
 use chorus_core::org::{Market, Team};
 use serde::Deserialize;
 
+use super::thread::Body;
 use super::{Tabs, market_code, sentiment_badge, status_badge};
 use crate::auth::PageUser;
 use crate::error::{AppError, PageError};
 use crate::state::AppState;
-use crate::ui::{FormData, Shell, format_time, iso_time, render};
+use crate::ui::{FormData, Shell, format_time, iso_time, render_with_status};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -41,7 +47,8 @@ pub struct InboxParams {
     pub lang: Option<String>,
     /// negative, neutral or positive.
     pub sentiment: Option<String>,
-    /// new, open, waiting or done.
+    /// new, open, waiting or done; `active` for every status but done, `all` (or nothing) for
+    /// any. The inbox page lists `active` when no status is given.
     pub status: Option<String>,
     /// A user id, `me` or `nobody`.
     pub assignee: Option<String>,
@@ -125,6 +132,29 @@ struct InboxPage {
     filtered: bool,
     /// Where bulk actions return to: this page.
     back: String,
+    /// The status filter in force: `active` (open work, the default), `all` or a status.
+    status_now: String,
+    /// The counts per status: value, label, how many, whether it is the filter in force.
+    counts: Vec<(&'static str, &'static str, i64, bool)>,
+    /// How many conversations the filters select (every page of them).
+    total: i64,
+    /// The filters other than status in force (the bar says how many).
+    active_filters: usize,
+    /// The filters as a query string with a trailing `&` (or empty), to add `c=ID` or a status.
+    select_base: String,
+    /// The same without the status, for the count links.
+    status_base: String,
+    /// The selected conversation (`?c=ID`), drawn in the pane.
+    selected: Option<i64>,
+    pane: Option<Body>,
+    /// A refusal to show instead of the pane (the selected conversation is not one to see).
+    pane_error: Option<String>,
+}
+
+/// The conversation selected in the inbox.
+#[derive(Debug, Default, Deserialize)]
+struct Selected {
+    c: Option<i64>,
 }
 
 fn opt(s: &Option<String>) -> &str {
@@ -155,12 +185,63 @@ fn filter_query(f: &InboxParams) -> String {
     serde_urlencoded::to_string(kept).unwrap_or_default()
 }
 
+/// `base` with a trailing `&` when it is not empty.
+fn with_amp(mut base: String) -> String {
+    if !base.is_empty() {
+        base.push('&');
+    }
+    base
+}
+
 async fn inbox(
     State(state): State<AppState>,
     PageUser(id): PageUser,
     Query(f): Query<InboxParams>,
+    Query(sel): Query<Selected>,
 ) -> Result<Response, PageError> {
     let (list, menus) = inbox::page(&state.app, &id.caller, &f.filters()).await?;
+    let status_now = inbox::page_filters(&f.filters())
+        .status
+        .unwrap_or_else(|| inbox::ACTIVE.to_owned())
+        .trim()
+        .to_ascii_lowercase();
+    let counts: Vec<(&'static str, &'static str, i64, bool)> = menus
+        .counts
+        .iter()
+        .map(|(s, n)| (s.as_str(), s.label(), *n, status_now == s.as_str()))
+        .collect();
+    let total = counts
+        .iter()
+        .filter(|(v, _, _, _)| match status_now.as_str() {
+            "all" => true,
+            inbox::ACTIVE => *v != Status::Done.as_str(),
+            s => *v == s,
+        })
+        .map(|c| c.2)
+        .sum();
+    let no_status = InboxParams {
+        status: None,
+        ..f.clone()
+    };
+    let status_base = with_amp(filter_query(&no_status));
+    let active_filters = filter_query(&no_status).matches('=').count();
+    let csrf = id.csrf.clone().unwrap_or_default();
+    let (pane, pane_error, pane_status) = match sel.c {
+        None => (None, None, StatusCode::OK),
+        Some(cid) => match inbox::thread(&state.app, &id.caller, cid).await {
+            Ok(view) => (
+                Some(Body::of(view, &csrf, None, None)),
+                None,
+                StatusCode::OK,
+            ),
+            Err(chorus_app::Error::NotFound(_)) => (
+                None,
+                Some("That conversation is not in your inbox.".to_owned()),
+                StatusCode::NOT_FOUND,
+            ),
+            Err(e) => return Err(AppError::from(e).into()),
+        },
+    };
     let older = list.next.as_ref().map(|cursor| {
         let base = filter_query(&f);
         let sep = if base.is_empty() { "" } else { "&" };
@@ -183,39 +264,51 @@ async fn inbox(
     let all = list.visible.all;
     let items = list.rows.into_iter().map(|c| Item::of(c, &all)).collect();
     let shell = Shell::with_markets(&state, &id, &all, "conversations", "Conversations").await?;
-    Ok(render(&InboxPage {
-        shell,
-        tabs: Tabs { active: "inbox" },
-        items,
-        filtered: !filter_query(&f).is_empty(),
-        back: {
-            let mut q = filter_query(&f);
-            if let Some(b) = f.before.as_deref().filter(|b| !b.is_empty()) {
-                if !q.is_empty() {
-                    q.push('&');
+    Ok(render_with_status(
+        pane_status,
+        &InboxPage {
+            shell,
+            status_now,
+            counts,
+            total,
+            active_filters,
+            select_base: with_amp(filter_query(&f)),
+            status_base,
+            selected: pane.as_ref().map(|b| b.item.c.id.0),
+            pane,
+            pane_error,
+            tabs: Tabs { active: "inbox" },
+            items,
+            filtered: !filter_query(&f).is_empty(),
+            back: {
+                let mut q = filter_query(&f);
+                if let Some(b) = f.before.as_deref().filter(|b| !b.is_empty()) {
+                    if !q.is_empty() {
+                        q.push('&');
+                    }
+                    q.push_str(&serde_urlencoded::to_string([("before", b)]).unwrap_or_default());
                 }
-                q.push_str(&serde_urlencoded::to_string([("before", b)]).unwrap_or_default());
-            }
-            format!("/conversations?{q}")
+                format!("/conversations?{q}")
+            },
+            f,
+            assignees: menus
+                .assignees
+                .into_iter()
+                .map(|(u, name)| (u.0, name))
+                .collect(),
+            markets: list.visible.markets,
+            query_menu: menus.queries,
+            selected_query,
+            teams: menus.teams,
+            statuses: Status::ALL
+                .iter()
+                .map(|s| (s.as_str(), s.label()))
+                .collect(),
+            sentiments: Sentiment::ALL.iter().map(|s| s.as_str()).collect(),
+            can_work: menus.can_work,
+            older,
         },
-        f,
-        assignees: menus
-            .assignees
-            .into_iter()
-            .map(|(u, name)| (u.0, name))
-            .collect(),
-        markets: list.visible.markets,
-        query_menu: menus.queries,
-        selected_query,
-        teams: menus.teams,
-        statuses: Status::ALL
-            .iter()
-            .map(|s| (s.as_str(), s.label()))
-            .collect(),
-        sentiments: Sentiment::ALL.iter().map(|s| s.as_str()).collect(),
-        can_work: menus.can_work,
-        older,
-    }))
+    ))
 }
 
 fn some(s: &Option<String>) -> Option<&str> {

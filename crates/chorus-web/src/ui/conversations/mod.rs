@@ -2,6 +2,7 @@
 //! check and the 7-day preview), signals (volume, spikes, share of voice) and response times.
 //! Pages only translate: each calls `chorus_app::conversations` and renders what it answers.
 
+mod fields;
 pub(crate) mod inbox;
 mod queries;
 mod signals;
