@@ -439,5 +439,7 @@ pub const SPIKE_MIN_VOLUME: i64 = 10;
 /// Hours in the trailing baseline.
 pub const BASELINE_HOURS: i64 = 7 * 24;
 
+pub mod period;
+
 #[cfg(test)]
 mod tests;
