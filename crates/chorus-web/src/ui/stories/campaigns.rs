@@ -196,6 +196,9 @@ struct FormPage {
     /// (`form`) is said above the form.
     error_field: String,
     error_message: String,
+    /// A refusal of the objectives as a whole (none yet, for a live campaign), said at the top
+    /// of their fieldset.
+    objectives_error: String,
 }
 
 async fn form_page(
@@ -239,6 +242,11 @@ async fn form_page(
         .strip_prefix("objectives[")
         .and_then(|r| r.strip_suffix(']'))
         .and_then(|i| i.parse::<usize>().ok());
+    let objectives_error = if error_field == "objectives" && error_row.is_none() {
+        error_message.clone()
+    } else {
+        String::new()
+    };
     if error_row.is_some() {
         error_field = "objectives".into();
     }
@@ -275,6 +283,7 @@ async fn form_page(
             ends_on: raw.ends_on.clone(),
             error_field,
             error_message,
+            objectives_error,
         },
     ))
 }
