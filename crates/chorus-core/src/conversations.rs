@@ -444,6 +444,7 @@ pub const SPIKE_MIN_VOLUME: i64 = 10;
 /// Hours in the trailing baseline.
 pub const BASELINE_HOURS: i64 = 7 * 24;
 
+pub mod period;
 pub mod response;
 
 pub use response::{FirstResponse, first_response};

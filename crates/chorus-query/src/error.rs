@@ -130,12 +130,19 @@ impl ParseError {
         self.kind.hint()
     }
 
-    /// Multi-line rendering: message, the query line with carets under the span, the hint.
+    /// Multi-line rendering: message and the character (1-based) it starts at, the query line
+    /// with carets under the span, the hint.
     /// `query` must be the text that was parsed.
     pub fn render(&self, query: &str) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "error at byte {}: {}", self.span.start, self.kind);
         let start = floor_boundary(query, self.span.start);
+        // People count characters, not bytes: "São" is 3 characters and 4 bytes.
+        let _ = writeln!(
+            out,
+            "{} at character {}",
+            capitalised(&self.kind.to_string()),
+            query[..start].chars().count() + 1
+        );
         let end = floor_boundary(query, self.span.end.max(start));
         let line_start = query[..start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = query[start..].find('\n').map_or(query.len(), |i| start + i);
@@ -152,6 +159,13 @@ impl ParseError {
         let _ = write!(out, "hint: {}", self.hint());
         out
     }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 fn floor_boundary(s: &str, mut i: usize) -> usize {

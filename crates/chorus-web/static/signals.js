@@ -27,8 +27,34 @@
           ],
           axes: [{}, { label: "posts / hour" }]
         };
+        // The readout under the chart says what the pointer is on, in the viewer's locale and
+        // zone; the legend shows the same figures (uPlot shows "--" where a series has no value,
+        // so the spike series formats its gaps as "no spike").
+        var readout = document.getElementById("volume-readout");
+        var when = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+        var num = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+        opts.series[0].value = function (u, v) { return v == null ? "" : when.format(new Date(v * 1000)); };
+        opts.series[1].value = function (u, v) { return v == null ? "" : num.format(v); };
+        opts.series[2].value = function (u, v) { return v == null ? "" : num.format(v); };
+        opts.series[3].value = function (u, v) { return v == null ? "no spike" : num.format(v); };
+        opts.legend = { live: true };
+        opts.cursor = { show: true, x: true, y: false, points: { show: true } };
+        function say(i) {
+          if (!readout || i == null || i < 0) { return; }
+          readout.textContent = when.format(new Date(d.hours[i] * 1000)) + ": " + num.format(d.volume[i]) +
+            " post" + (d.volume[i] === 1 ? "" : "s") + " (baseline " + num.format(d.baseline[i]) + ")" +
+            (d.spike[i] ? ", a spike" : "");
+        }
+        var last = d.hours.length - 1;
+        // Off the chart, the legend and the readout show the latest hour instead of "--".
+        opts.hooks = { setCursor: [function (u) {
+          var i = u.cursor.idx == null ? last : u.cursor.idx;
+          say(i);
+          if (u.cursor.idx == null && last >= 0 && u.setLegend) { u.setLegend({ idx: last }); }
+        }] };
         el.textContent = "";
-        new uPlot(opts, [d.hours, d.volume, d.baseline, spikes], el);
+        var plot = new uPlot(opts, [d.hours, d.volume, d.baseline, spikes], el);
+        if (last >= 0) { say(last); if (plot.setLegend) { plot.setLegend({ idx: last }); } }
       })
       .catch(function (e) { fail(el, e); });
   }

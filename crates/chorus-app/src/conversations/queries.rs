@@ -127,12 +127,27 @@ pub fn check_draft(draft: &Draft) -> Result<Check> {
 pub fn validate(market: MarketId, team: Option<TeamId>, raw: &RawQuery) -> Result<QueryInput> {
     let input = QueryInput::parse(market, team, raw)?;
     if let Some(e) = check(&input.query, &input.languages, &input.networks).error {
-        return Err(Error::invalid(
-            "query",
-            format!("{} at byte {}; hint: {}", e.message, e.start, e.hint),
-        ));
+        return Err(Error::invalid("query", in_words(&input.query, &e)));
     }
     Ok(input)
+}
+
+/// A parse error as a person reads it: where, by the text at the problem and its character
+/// position (not a byte offset), and what to do.
+fn in_words(query: &str, e: &CheckError) -> String {
+    let start = query.get(..e.start).map_or(0, |s| s.chars().count());
+    let near: String = query
+        .get(e.start..)
+        .unwrap_or("")
+        .chars()
+        .take(20)
+        .collect();
+    let place = if near.trim().is_empty() {
+        "at the end of the query".to_owned()
+    } else {
+        format!("at {} (character {})", quoted(near.trim_end()), start + 1)
+    };
+    format!("{} {place}; {}", e.message, e.hint)
 }
 
 /// A query's fields as typed (a form, a JSON body). `team` is a team id or empty;
@@ -521,7 +536,8 @@ mod tests {
         let e = validate(MarketId(1), None, &raw("northwind AND (phone")).unwrap_err();
         assert_eq!(e.field(), Some("query"));
         assert!(
-            e.to_string().contains("unclosed parenthesis at byte"),
+            e.to_string()
+                .contains("unclosed parenthesis at \"(phone\" (character 15)"),
             "{e}"
         );
         let e = validate(

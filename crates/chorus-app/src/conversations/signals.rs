@@ -3,12 +3,14 @@
 //! alerts, first-response times per market and team, and each market's first-response target
 //! (set by its leads).
 
+use chorus_core::conversations::period::{self, Period, RawPeriod};
 use chorus_core::conversations::{
     BASELINE_HOURS, ListeningQuery, QueryId, SPIKE_MIN_VOLUME, Side, is_spike,
     response_target_minutes,
 };
 use chorus_core::org::{Market, MarketCode};
 use chorus_core::permission::allows;
+use chorus_core::validate::FieldError;
 use chorus_core::{Action, Scope};
 use chorus_store::StoreError;
 
@@ -34,25 +36,33 @@ pub struct VolumeSeries {
     pub spike_factor: f64,
 }
 
-/// The hourly series of a query the caller reads over `days` days (1–90, default 14) ending at
-/// its latest hour with posts, or now when that is later (imported history is charted where it
-/// is).
+/// The hourly series of a query the caller reads over `period`: the last N days (default 14)
+/// ending at its latest hour with posts, or now when that is later (imported history is charted
+/// where it is), or a from/to range of days. A period that does not parse is `Invalid` naming
+/// `from`, `to` or `days`.
 pub async fn volume(
     app: &App,
     caller: &Caller,
     query: i64,
-    days: Option<i64>,
+    period: &RawPeriod,
 ) -> Result<VolumeSeries> {
     let q = queries::get(app, caller, query).await?.query;
-    series(app, &q, days.unwrap_or(14)).await
+    let span = period::resolve(period, volume_end(app, &q).await?, 14)?;
+    series(app, &q, span).await
 }
 
-async fn series(app: &App, query: &ListeningQuery, days: i64) -> Result<VolumeSeries> {
+/// The end (exclusive, on an hour) of a query's data: the hour after its latest hour with
+/// posts, or after the current hour when that is earlier.
+async fn volume_end(app: &App, query: &ListeningQuery) -> Result<i64> {
     let latest = app.store.latest_volume_hour(&[query.id]).await?;
     let now_hour = chorus_store::now_ms().div_euclid(HOUR_MS) * HOUR_MS;
-    let end = latest.map_or(now_hour, |l| l.min(now_hour));
-    let hours = days.clamp(1, 90) * 24;
-    let start = end - (hours - 1) * HOUR_MS;
+    Ok(latest.map_or(now_hour, |l| l.min(now_hour)) + HOUR_MS)
+}
+
+async fn series(app: &App, query: &ListeningQuery, span: Period) -> Result<VolumeSeries> {
+    let start = span.from_ms.div_euclid(HOUR_MS) * HOUR_MS;
+    let end = (span.to_ms - 1).div_euclid(HOUR_MS) * HOUR_MS;
+    let hours = ((end - start) / HOUR_MS + 1).max(1);
     let origin = start - BASELINE_HOURS * HOUR_MS;
     let raw = app
         .store
@@ -112,13 +122,13 @@ pub struct VoiceEntry {
     pub share: f64,
 }
 
-/// Share of voice of a market the caller reads (another is not found) over `days` days (1–365,
-/// default 30).
+/// Share of voice of a market the caller reads (another is not found) over `period` (default
+/// the last 30 days of its data; a period that does not parse is `Invalid` naming its field).
 pub async fn share_of_voice(
     app: &App,
     caller: &Caller,
     market: &str,
-    days: Option<i64>,
+    period: &RawPeriod,
 ) -> Result<ShareOfVoice> {
     let code = MarketCode::parse(market).map_err(|_| Error::NotFound("market"))?;
     let market = app.store.market_by_code(&code).await?;
@@ -129,17 +139,22 @@ pub async fn share_of_voice(
     ) {
         return Err(Error::NotFound("market"));
     }
-    voice(app, &market, days.unwrap_or(30)).await
+    let span = period::resolve(period, voice_end(app, &market).await?, 30)?;
+    voice(app, &market, span).await
 }
 
-async fn voice(app: &App, market: &Market, days: i64) -> Result<ShareOfVoice> {
+/// The end of a market's listening data: just after its latest hour with posts, or now.
+async fn voice_end(app: &App, market: &Market) -> Result<i64> {
     let now = chorus_store::now_ms();
-    let end = app
+    Ok(app
         .store
         .latest_volume_hour_in_market(market.id)
         .await?
-        .map_or(now, |h| (h + HOUR_MS).min(now));
-    let from = end - days.clamp(1, 365) * DAY_MS;
+        .map_or(now, |h| (h + HOUR_MS).min(now)))
+}
+
+async fn voice(app: &App, market: &Market, span: Period) -> Result<ShareOfVoice> {
+    let (from, end) = (span.from_ms, span.to_ms);
     let rows = app.store.share_of_voice(market.id, from, end).await?;
     let total: i64 = rows.iter().map(|r| r.posts).sum();
     let share = |n: i64| {
@@ -204,18 +219,24 @@ pub struct SignalsPage {
     pub more_queries: i64,
     /// The query charted.
     pub query: Option<ListeningQuery>,
-    /// 30 days.
+    /// The period shown: what was asked, or the last 14 days when that did not parse.
+    pub period: Period,
+    /// Why the period asked for was not used (naming `from`, `to` or `days`), to show by the
+    /// field.
+    pub period_error: Option<FieldError>,
+    /// Over the same period as the chart.
     pub sov: ShareOfVoice,
     pub alerts: Vec<SpikeAlert>,
 }
 
 /// The Signals page of a market the caller reads (by code, or the market of a linked query,
-/// or their first).
+/// or their first), over `period` (default the last 14 days of the charted query's data).
 pub async fn page(
     app: &App,
     caller: &Caller,
     market: Option<&str>,
     query: Option<i64>,
+    period: &RawPeriod,
 ) -> Result<SignalsPage> {
     let visible = visible(app, caller).await?;
     // A query link (from a spike notification) selects its market.
@@ -251,7 +272,15 @@ pub async fn page(
         .or_else(|| queries.iter().find(|q| q.side == Side::Us))
         .or(queries.first())
         .cloned();
-    let sov = voice(app, &market, 30).await?;
+    let end = match &chosen {
+        Some(q) => volume_end(app, q).await?,
+        None => voice_end(app, &market).await?,
+    };
+    let (span, period_error) = match period::resolve(period, end, 14) {
+        Ok(span) => (span, None),
+        Err(e) => (period::resolve(&RawPeriod::default(), end, 14)?, Some(e)),
+    };
+    let sov = voice(app, &market, span).await?;
     let alerts = app
         .store
         .spike_alerts(Some(&visible.market_ids()), 20)
@@ -262,6 +291,8 @@ pub async fn page(
         queries,
         more_queries,
         query: chosen,
+        period: span,
+        period_error,
         sov,
         alerts,
     })

@@ -48,6 +48,9 @@ pub struct CalendarQuery {
     pub campaign: Option<String>,
     /// A story state.
     pub state: Option<String>,
+    /// A variant's own status ([`VariantStatus::as_str`]: `pending`, `scheduled`, …), so a
+    /// market lead can see only what is waiting or only what failed.
+    pub status: Option<String>,
 }
 
 /// The days a calendar covers, in market-local dates.
@@ -109,6 +112,13 @@ impl VariantStatus {
             VariantStatus::Published => "published",
             VariantStatus::Failed => "failed",
         }
+    }
+
+    /// The status named `raw` (as [`VariantStatus::as_str`] writes it), if any.
+    pub fn parse(raw: &str) -> Option<VariantStatus> {
+        VariantStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str() == raw.trim())
     }
 
     pub fn label(self) -> &'static str {
@@ -247,6 +257,7 @@ pub async fn calendar(
         campaign: q.campaign.as_deref().and_then(|c| c.trim().parse().ok()),
         state: q.state.as_deref().and_then(|s| StoryState::parse(s).ok()),
     };
+    let only = q.status.as_deref().and_then(VariantStatus::parse);
     let mut entries = Vec::new();
     let mut authors: Vec<Story> = Vec::new();
     for e in app
@@ -264,9 +275,13 @@ pub async fn calendar(
         if local.date() < start || local.date() >= end {
             continue;
         }
+        let status = VariantStatus::of(e.story_state, e.pub_state);
+        if only.is_some_and(|o| o != status) {
+            continue;
+        }
         let movable = movable(app, caller, &e, &mut authors).await?;
         entries.push(Entry {
-            status: VariantStatus::of(e.story_state, e.pub_state),
+            status,
             entry: e,
             local,
             movable,

@@ -155,7 +155,7 @@ fn caret_rendering() {
     let e = parse(q).unwrap_err();
     assert_eq!(
         e.render(q),
-        "error at byte 10: unclosed quote\n  nokia AND \"new phone\n            ^^^^^^^^^^\nhint: add a closing \" at the end of the phrase"
+        "Unclosed quote at character 11\n  nokia AND \"new phone\n            ^^^^^^^^^^\nhint: add a closing \" at the end of the phrase"
     );
     let q = "東京 NEAR/x 大阪";
     let e = parse(q).unwrap_err();

@@ -35,6 +35,8 @@ pub struct CalendarParams {
     pub campaign: Option<String>,
     /// Story state.
     pub state: Option<String>,
+    /// A post's own status: pending, scheduled, publishing, published or failed.
+    pub status: Option<String>,
     /// The viewer's IANA zone (default: the `chorus_tz` cookie, else UTC).
     pub tz: Option<String>,
 }
@@ -96,6 +98,7 @@ pub async fn calendar(
         account: p.account,
         campaign: p.campaign,
         state: p.state,
+        status: p.status,
     };
     let calendar = cal::calendar(&state.app, &id.caller, &q, &viewer.tz).await?;
     let entries = calendar

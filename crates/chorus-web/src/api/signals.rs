@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, put};
 use axum::{Json, Router};
 use chorus_app::conversations::signals;
+use chorus_core::conversations::period::RawPeriod;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -107,8 +108,13 @@ impl From<signals::ShareOfVoice> for ShareOfVoiceDto {
 pub struct VolumeParams {
     /// Listening query id.
     query: i64,
-    /// Days to show (1–90, default 14), ending at the query's latest hour with posts or now.
+    /// Days to show (1–366, default 14), ending at the query's latest hour with posts or now;
+    /// ignored when `from` is given.
     days: Option<i64>,
+    /// First day shown, `YYYY-MM-DD` (UTC).
+    from: Option<String>,
+    /// Last day shown, `YYYY-MM-DD` (UTC; default the day of the latest data).
+    to: Option<String>,
 }
 
 /// Posts per hour of one query, with the trailing one-week baseline and the spike hours.
@@ -119,7 +125,12 @@ pub async fn volume(
     ApiUser(id): ApiUser,
     Query(p): Query<VolumeParams>,
 ) -> Result<Json<VolumeSeriesDto>, AppError> {
-    let series = signals::volume(&state.app, &id.caller, p.query, p.days).await?;
+    let period = RawPeriod {
+        from: p.from,
+        to: p.to,
+        days: p.days,
+    };
+    let series = signals::volume(&state.app, &id.caller, p.query, &period).await?;
     Ok(Json(series.into()))
 }
 
@@ -127,8 +138,13 @@ pub async fn volume(
 pub struct SovParams {
     /// Market code.
     market: String,
-    /// Days (default 30), ending at the market's latest data or now.
+    /// Days (1–366, default 30), ending at the market's latest data or now; ignored when
+    /// `from` is given.
     days: Option<i64>,
+    /// First day counted, `YYYY-MM-DD` (UTC).
+    from: Option<String>,
+    /// Last day counted, `YYYY-MM-DD` (UTC; default the day of the latest data).
+    to: Option<String>,
 }
 
 /// Posts per `us` and `competitor` query of a market, with shares.
@@ -139,7 +155,12 @@ pub async fn sov(
     ApiUser(id): ApiUser,
     Query(p): Query<SovParams>,
 ) -> Result<Json<ShareOfVoiceDto>, AppError> {
-    let sov = signals::share_of_voice(&state.app, &id.caller, &p.market, p.days).await?;
+    let period = RawPeriod {
+        from: p.from,
+        to: p.to,
+        days: p.days,
+    };
+    let sov = signals::share_of_voice(&state.app, &id.caller, &p.market, &period).await?;
     Ok(Json(sov.into()))
 }
 

@@ -9,6 +9,7 @@ mod account;
 mod admin;
 pub(crate) mod conversations;
 mod form;
+mod local_time;
 mod login;
 mod numbers;
 mod playbook;
@@ -40,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(account::routes())
         .merge(stories::routes())
+        .layer(axum::middleware::from_fn(local_time::scope))
 }
 
 /// What `base.html` needs around every page.
@@ -276,11 +278,10 @@ pub(crate) async fn error_in_layout(
     )
 }
 
-/// Formats milliseconds since the epoch as "26 Nov 2026, 09:14 UTC".
+/// Formats milliseconds since the epoch on the viewer's clock, e.g. "26 Nov 2026, 11:14 EET"
+/// (in UTC, and saying so, until the browser has told us its zone; see [`local_time`]).
 pub fn format_time(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.strftime("%-d %b %Y, %H:%M UTC").to_string())
-        .unwrap_or_default()
+    local_time::format_in(ms, &local_time::zone())
 }
 
 /// The same instant as an ISO 8601 string for `<time datetime>`.
@@ -301,6 +302,7 @@ const STORIES_JS: &[u8] = include_bytes!("../../static/stories.js");
 const STORIES_CSS: &[u8] = include_bytes!("../../static/stories.css");
 const INBOX_JS: &[u8] = include_bytes!("../../static/inbox.js");
 const INBOX_CSS: &[u8] = include_bytes!("../../static/inbox.css");
+const TIME_JS: &[u8] = include_bytes!("../../static/time.js");
 
 async fn static_file(Path(file): Path<String>) -> Response {
     let (body, mime) = match file.as_str() {
@@ -308,6 +310,7 @@ async fn static_file(Path(file): Path<String>) -> Response {
         "htmx.min.js" => (HTMX, "text/javascript; charset=utf-8"),
         "favicon.svg" => (FAVICON, "image/svg+xml"),
         "uplot.min.js" => (UPLOT_JS, "text/javascript; charset=utf-8"),
+        "time.js" => (TIME_JS, "text/javascript; charset=utf-8"),
         "uplot.min.css" => (UPLOT_CSS, "text/css; charset=utf-8"),
         "signals.js" => (SIGNALS_JS, "text/javascript; charset=utf-8"),
         "numbers.js" => (NUMBERS_JS, "text/javascript; charset=utf-8"),

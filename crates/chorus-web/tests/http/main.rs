@@ -22,6 +22,8 @@ mod numbers_weekly;
 mod pages;
 mod playbook;
 mod sessions;
+mod signals_period;
 mod stories;
 mod sweep;
 mod users;
+mod words;

@@ -8,6 +8,7 @@ mod bluesky_peer;
 mod support;
 mod webdriver;
 
+mod accessibility;
 mod browser;
 mod crash;
 mod demo_numbers;

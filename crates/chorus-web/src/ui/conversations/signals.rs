@@ -10,7 +10,9 @@ use axum::routing::{get, post};
 use chorus_app::conversations::signals::{self, ShareOfVoice, TeamResponse};
 use chorus_app::conversations::{ResponseStats, SpikeAlert};
 use chorus_core::conversations::ListeningQuery;
+use chorus_core::conversations::period::{PRESETS, Period, RawPeriod};
 use chorus_core::org::Market;
+use chorus_core::validate::FieldError;
 use serde::Deserialize;
 
 use super::{Tabs, market_code, minutes_text};
@@ -31,6 +33,97 @@ struct Params {
     market: Option<String>,
     query: Option<i64>,
     done: Option<String>,
+    /// The Signals period: a preset of the last N days, or a from/to range of days.
+    days: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// A field error's message as a sentence: capitalised, with a full stop.
+fn sentence(message: &str) -> String {
+    let mut c = message.chars();
+    match c.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), c.as_str()),
+        None => String::new(),
+    }
+}
+
+/// A preset of the period menu.
+struct Preset {
+    days: i64,
+    current: bool,
+}
+
+/// The period as the Signals page shows and links it.
+struct PeriodView {
+    /// e.g. "1 Nov – 30 Nov 2026 (30 days)".
+    label: String,
+    /// The query string that asks the API for the same period (`days=…` or `from=…&to=…`).
+    query: String,
+    presets: Vec<Preset>,
+    /// The range fields as typed (kept when they did not parse).
+    from: String,
+    to: String,
+    /// The message for the field that did not parse (`from`, `to` or `days`).
+    from_error: Option<String>,
+    to_error: Option<String>,
+}
+
+impl PeriodView {
+    fn new(p: &Params, span: Period, error: Option<FieldError>) -> PeriodView {
+        let day = |ms: i64| {
+            jiff::Timestamp::from_millisecond(ms)
+                .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
+                .unwrap_or_default()
+        };
+        let (first, last) = (day(span.from_ms), day(span.to_ms - 1));
+        let label = format!(
+            "{} – {} ({} day{})",
+            first.strftime("%-d %b %Y"),
+            last.strftime("%-d %b %Y"),
+            span.days(),
+            if span.days() == 1 { "" } else { "s" }
+        );
+        let typed = |v: &Option<String>| v.clone().unwrap_or_default().trim().to_owned();
+        let (from, to) = (typed(&p.from), typed(&p.to));
+        let days = p.days.as_deref().and_then(|d| d.trim().parse::<i64>().ok());
+        let ranged = error.is_none() && !from.is_empty();
+        let query = if ranged {
+            format!("from={first}&to={last}")
+        } else {
+            format!(
+                "days={}",
+                if error.is_none() {
+                    days.unwrap_or(14)
+                } else {
+                    14
+                }
+            )
+        };
+        let (mut from_error, mut to_error) = (None, None);
+        if let Some(e) = error {
+            let text = sentence(&e.message);
+            match e.field.as_ref() {
+                "to" => to_error = Some(text),
+                _ => from_error = Some(text),
+            }
+        }
+        PeriodView {
+            label,
+            presets: PRESETS
+                .iter()
+                .map(|&d| Preset {
+                    days: d,
+                    current: !ranged && days.unwrap_or(14) == d,
+                })
+                .collect(),
+            query,
+            from,
+            to,
+            from_error,
+            to_error,
+        }
+    }
 }
 
 struct AlertRow {
@@ -51,8 +144,7 @@ struct SignalsPage {
     more_queries: i64,
     query: Option<ListeningQuery>,
     sov: ShareOfVoice,
-    /// The end of the share of voice's period.
-    sov_to: String,
+    period: PeriodView,
     alerts: Vec<AlertRow>,
 }
 
@@ -61,7 +153,14 @@ async fn signals(
     PageUser(id): PageUser,
     Query(p): Query<Params>,
 ) -> Result<Response, PageError> {
-    let page = signals::page(&state.app, &id.caller, p.market.as_deref(), p.query).await?;
+    let days = p.days.as_deref().filter(|d| !d.trim().is_empty());
+    let raw = RawPeriod {
+        from: p.from.clone(),
+        to: p.to.clone(),
+        days: days.map(|d| d.trim().parse().unwrap_or(0)),
+    };
+    let page = signals::page(&state.app, &id.caller, p.market.as_deref(), p.query, &raw).await?;
+    let period = PeriodView::new(&p, page.period, page.period_error);
     let all = page.visible.all;
     let alerts = page
         .alerts
@@ -81,8 +180,8 @@ async fn signals(
         queries: page.queries,
         more_queries: page.more_queries,
         query: page.query,
-        sov_to: crate::ui::iso_time(page.sov.to_ms),
         sov: page.sov,
+        period,
         alerts,
     }))
 }

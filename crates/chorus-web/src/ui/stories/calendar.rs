@@ -52,6 +52,8 @@ pub struct CalQuery {
     pub account: Option<String>,
     pub campaign: Option<String>,
     pub state: Option<String>,
+    /// A variant's own status (`pending`, `scheduled`, …).
+    pub status: Option<String>,
     pub tz: Option<String>,
 }
 
@@ -64,6 +66,7 @@ impl CalQuery {
             ("account", &self.account),
             ("campaign", &self.campaign),
             ("state", &self.state),
+            ("status", &self.status),
         ] {
             if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
                 parts.push(format!("{k}={}", crate::auth::urlencode(v)));
@@ -81,6 +84,7 @@ impl CalQuery {
             account: self.account.clone(),
             campaign: self.campaign.clone(),
             state: self.state.clone(),
+            status: self.status.clone(),
         }
     }
 }
@@ -170,6 +174,7 @@ struct CalendarPage {
     accounts: Vec<Choice>,
     campaigns: Vec<Choice>,
     states: Vec<Choice>,
+    statuses: Vec<Choice>,
     filters: String,
     prev: String,
     next: String,
@@ -351,6 +356,10 @@ async fn page(
         .iter()
         .map(|s| Choice::new(s.as_str(), s.label(), sel(&q.state, s.as_str())))
         .collect();
+    let statuses = VariantStatus::ALL
+        .iter()
+        .map(|s| Choice::new(s.as_str(), s.label(), sel(&q.status, s.as_str())))
+        .collect();
     let title = if range.week {
         format!("Week of {}", range.start.strftime("%-d %B %Y"))
     } else {
@@ -376,6 +385,7 @@ async fn page(
         accounts,
         campaigns,
         states,
+        statuses,
         prev: link(range.anchor.saturating_sub(step)),
         next: link(range.anchor.saturating_add(step)),
         today: link(today),

@@ -185,13 +185,20 @@ struct FormPage {
     action: String,
     cancel: String,
     name: String,
-    objectives: Vec<(String, String, String)>,
+    /// Each row: metric, target, period, and the message for that row when it was refused.
+    objectives: Vec<(String, String, String, String)>,
     markets: Vec<Check>,
     principles: Vec<Check>,
     starts_on: String,
     ends_on: String,
+    /// The field refused (`name`, `starts_on`, `ends_on`, `markets`, `principles`, or
+    /// `objectives` for a row), whose message is shown once, beside it; anything else
+    /// (`form`) is said above the form.
     error_field: String,
     error_message: String,
+    /// A refusal of the objectives as a whole (none yet, for a live campaign), said at the top
+    /// of their fieldset.
+    objectives_error: String,
 }
 
 async fn form_page(
@@ -223,10 +230,38 @@ async fn form_page(
             checked: raw.principles.iter().any(|x| *x == p.number.to_string()),
         })
         .collect();
-    let (error_field, error_message) = match &error {
-        Some(e) => (e.field().unwrap_or("form").to_owned(), e.public_message()),
+    let (mut error_field, error_message) = match &error {
+        Some(e) => (
+            e.field().unwrap_or("form").to_owned(),
+            sentence(&e.public_message()),
+        ),
         None => (String::new(), String::new()),
     };
+    // "objectives[2]" is the third row: its message goes under that row.
+    let error_row = error_field
+        .strip_prefix("objectives[")
+        .and_then(|r| r.strip_suffix(']'))
+        .and_then(|i| i.parse::<usize>().ok());
+    let objectives_error = if error_field == "objectives" && error_row.is_none() {
+        error_message.clone()
+    } else {
+        String::new()
+    };
+    if error_row.is_some() {
+        error_field = "objectives".into();
+    }
+    let objectives = objectives
+        .into_iter()
+        .enumerate()
+        .map(|(i, (m, t, p))| {
+            let e = if error_row == Some(i) {
+                error_message.clone()
+            } else {
+                String::new()
+            };
+            (m, t, p, e)
+        })
+        .collect();
     let title = existing.map_or("New campaign".to_owned(), |c| format!("Edit {}", c.name));
     let shell = Shell::new(state, id, "stories", title).await?;
     let here = existing.map_or("/stories/campaigns".into(), |c| {
@@ -248,6 +283,7 @@ async fn form_page(
             ends_on: raw.ends_on.clone(),
             error_field,
             error_message,
+            objectives_error,
         },
     ))
 }
@@ -287,6 +323,21 @@ async fn create(
             e => Err(PageError(e)),
         },
     }
+}
+
+/// A message as a sentence: capitalised, ending with a full stop.
+fn sentence(message: &str) -> String {
+    let mut c = message.trim().chars();
+    let Some(first) = c.next() else {
+        return String::new();
+    };
+    let rest = c.as_str();
+    let stop = if rest.ends_with(['.', '!', '?']) {
+        ""
+    } else {
+        "."
+    };
+    format!("{}{rest}{stop}", first.to_uppercase())
 }
 
 struct StoryRow {

@@ -99,7 +99,12 @@ pub fn gist(text: &str) -> String {
             .unwrap_or(rest.len());
         return cut(&words(&rest[..end]), 300);
     }
-    for marker in ["flash--error", "empty-state__text", "<title"] {
+    for marker in [
+        "flash--error",
+        "field__error",
+        "empty-state__text",
+        "<title",
+    ] {
         if let Some(at) = text.find(marker) {
             let rest = &text[at..];
             if let Some(gt) = rest.find('>') {

@@ -164,6 +164,47 @@ async fn each_variant_shows_its_own_state_not_its_storys() {
         .unwrap();
     assert_eq!(entry["story_state"], "failed");
     assert_eq!(entry["status"], "scheduled");
+
+    // The calendar filters by each post's own status, on the page and in the API.
+    let on = |html: &str, vid: i64| html.contains(&format!(r#"data-variant="{vid}""#));
+    let (_, html) = admin
+        .get_html(&format!(
+            "/stories/calendar?view=week&date={}&market=FI&status=pending",
+            day(later)
+        ))
+        .await;
+    assert!(
+        on(&html, pending) && !on(&html, waiting),
+        "only pending posts"
+    );
+    assert!(html.contains(r#"<option value="pending" selected>Pending</option>"#));
+    let (_, html) = admin
+        .get_html(&format!(
+            "/stories/calendar?view=week&date={}&market=FI&status=scheduled",
+            day(later)
+        ))
+        .await;
+    assert!(
+        on(&html, waiting) && !on(&html, pending),
+        "only scheduled posts"
+    );
+    assert!(
+        html.contains("status=scheduled"),
+        "the filter is kept in the view's links"
+    );
+    let (_, cal) = lead
+        .get(&format!(
+            "/api/v1/calendar?view=month&date={}&market=FI&status=failed",
+            day(past)
+        ))
+        .await;
+    let ids: Vec<i64> = cal["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["variant_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [failed], "{cal}");
 }
 
 #[tokio::test]

@@ -334,10 +334,12 @@ async fn campaign_states_move_along_one_table_and_live_campaigns_keep_a_target()
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
+    // Said once, as a sentence, at the top of the objectives it is about.
     assert!(
-        html.contains("objectives: a campaign cannot be activated"),
+        html.contains(r#"<p class="field__error" id="objectives-error" role="alert">A campaign cannot be activated"#),
         "{html}"
     );
+    assert_eq!(html.matches("cannot be activated").count(), 1);
     assert_eq!(
         campaign_log(&app, planned).await,
         ["campaign.state", "campaign.create"],
