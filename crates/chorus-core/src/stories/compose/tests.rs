@@ -119,7 +119,8 @@ fn banned(id: i64, term: &str, market: Option<MarketId>) -> Rule {
 
 #[test]
 fn finds_terms_as_the_rules_match_them() {
-    let cases: &[(&str, &str, &[(usize, usize)])] = &[
+    type Case<'a> = (&'a str, &'a str, &'a [(usize, usize)]);
+    let cases: &[Case<'_>] = &[
         ("Best ever, BEST!", "best", &[(0, 4), (11, 15)]),
         ("bestseller", "best", &[]),
         ("the guaranteed result", "guaranteed result", &[(4, 21)]),
