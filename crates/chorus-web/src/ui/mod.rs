@@ -298,6 +298,7 @@ const UPLOT_CSS: &[u8] = include_bytes!("../../static/uplot.min.css");
 const SIGNALS_JS: &[u8] = include_bytes!("../../static/signals.js");
 const NUMBERS_JS: &[u8] = include_bytes!("../../static/numbers.js");
 const STORIES_JS: &[u8] = include_bytes!("../../static/stories.js");
+const COMPOSER_JS: &[u8] = include_bytes!("../../static/composer.js");
 const STORIES_CSS: &[u8] = include_bytes!("../../static/stories.css");
 
 async fn static_file(Path(file): Path<String>) -> Response {
@@ -310,6 +311,7 @@ async fn static_file(Path(file): Path<String>) -> Response {
         "signals.js" => (SIGNALS_JS, "text/javascript; charset=utf-8"),
         "numbers.js" => (NUMBERS_JS, "text/javascript; charset=utf-8"),
         "stories.js" => (STORIES_JS, "text/javascript; charset=utf-8"),
+        "composer.js" => (COMPOSER_JS, "text/javascript; charset=utf-8"),
         "stories.css" => (STORIES_CSS, "text/css; charset=utf-8"),
         _ => return PageError(AppError::NotFound("file")).into_response(),
     };

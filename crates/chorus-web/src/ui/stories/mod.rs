@@ -8,6 +8,7 @@ pub mod bulk;
 pub mod calendar;
 pub mod campaigns;
 pub mod composer;
+mod composer_form;
 pub mod images;
 pub mod list;
 pub mod notifications;
