@@ -9,6 +9,7 @@ mod support;
 mod webdriver;
 
 mod browser;
+mod composer;
 mod crash;
 mod demo_numbers;
 mod inbox_reply;
