@@ -29,7 +29,7 @@ use super::{Choice, FindingView, StoryTabs, done_message, preview, zones};
 use crate::auth::{Identity, PageUser};
 use crate::error::{AppError, PageError};
 use crate::state::AppState;
-use crate::ui::{Flash, FormData, Shell, render, render_with_status};
+use crate::ui::{Flash, FormData, Shell, render_with_status};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -81,6 +81,30 @@ pub struct Checks {
     pub images: Vec<(String, String)>,
     /// The card the first link gets when the post has no image: (host, path).
     pub card: Option<(String, String)>,
+}
+
+/// The count and the number of problems beside Save (on a phone the checks are above it, out
+/// of sight once the person scrolls back up). The live checks replace it out of band.
+#[derive(Template)]
+#[template(path = "stories/_save_summary.html")]
+pub struct SaveSummary {
+    pub length: usize,
+    pub limit: usize,
+    pub over: bool,
+    pub blocking: usize,
+    pub oob: bool,
+}
+
+impl SaveSummary {
+    pub fn of(c: &Checks, oob: bool) -> SaveSummary {
+        SaveSummary {
+            length: c.length,
+            limit: c.limit,
+            over: c.over,
+            blocking: c.blocking,
+            oob,
+        }
+    }
 }
 
 /// The fragment for the checks of text as typed (see `chorus_app::stories::variants`).
@@ -177,6 +201,7 @@ struct ComposerPage {
     images: Vec<ImageRow>,
     /// Images added before saving, attached by the save.
     staged: Vec<StagedRow>,
+    summary: SaveSummary,
     checks: Checks,
     error_field: String,
     error_message: String,
@@ -273,6 +298,7 @@ async fn composer_page(
                 })
                 .unwrap_or_default(),
             staged: staged_rows,
+            summary: SaveSummary::of(&checks, false),
             checks,
             error_field,
             error_message,
@@ -457,5 +483,16 @@ async fn check(
     let staged = staged_from(&form);
     let (c, lookup) =
         variants::live_check_with(&state.app, &id.caller, sid, &typed, &staged).await?;
-    Ok(render(&checks_view(&c, &lookup)))
+    let checks = checks_view(&c, &lookup);
+    let summary = SaveSummary::of(&checks, true);
+    let html = format!(
+        "{}\n{}",
+        checks
+            .render()
+            .map_err(|e| PageError(AppError::Internal(format!("template: {e}"))))?,
+        summary
+            .render()
+            .map_err(|e| PageError(AppError::Internal(format!("template: {e}"))))?
+    );
+    Ok(axum::response::Html(html).into_response())
 }

@@ -384,6 +384,10 @@ async fn the_preview_marks_the_overflow_and_forbidden_terms_in_place() {
         "{html}"
     );
     assert!(
+        html.contains("id=\"save-summary\" hx-swap-oob=\"true\"><strong>303 / 300</strong> · 2 problems to fix"),
+        "the summary beside Save follows too: {html}"
+    );
+    assert!(
         html.contains("<mark class=\"post-preview__over\" title=\"Past the limit: this does not fit\">ood</mark>"),
         "exactly the last three characters are marked: {html}"
     );
