@@ -22,6 +22,7 @@ use chorus_app::stories::variants::{self, Composer, LiveCheck, Typed};
 use chorus_app::stories::{Lookup, RawVariant};
 use chorus_core::stories::compose::MarkKind;
 use chorus_core::stories::limits::Network;
+use chorus_core::stories::rules::Severity;
 
 use super::composer_form::{ComposerForm, staged_from};
 use super::images::{self, StagedRow};
@@ -152,7 +153,19 @@ pub fn checks_view(c: &LiveCheck, lookup: &Lookup) -> Checks {
         flat_links: c.network == Network::Mastodon,
         links,
         blocking: c.blocking,
-        findings: FindingView::all(&c.findings, lookup),
+        findings: c
+            .findings
+            .iter()
+            .map(|f| FindingView {
+                marked: c.marks.iter().any(|k| match k.kind {
+                    MarkKind::Over => {
+                        f.rule_id.is_none() && f.severity == Severity::Error && c.over()
+                    }
+                    MarkKind::Banned { rule } => f.rule_id == Some(rule),
+                }),
+                ..FindingView::of(f, lookup)
+            })
+            .collect(),
         banned_marked: c
             .marks
             .iter()

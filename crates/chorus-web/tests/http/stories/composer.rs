@@ -396,6 +396,11 @@ async fn the_preview_marks_the_overflow_and_forbidden_terms_in_place() {
         "{html}"
     );
     assert!(html.contains("Words a rule forbids are marked in the preview."));
+    assert_eq!(
+        html.matches("Marked in the preview below.").count(),
+        2,
+        "the length finding and the forbidden term's point at the marks: {html}"
+    );
     assert!(
         html.contains("<span class=\"post-preview__avatar\" aria-hidden=\"true\">NF</span>"),
         "{html}"
