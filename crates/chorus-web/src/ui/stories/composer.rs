@@ -143,10 +143,7 @@ pub fn checks_view(c: &LiveCheck, lookup: &Lookup) -> Checks {
         length: c.length,
         limit: c.limit,
         network: c.network.label(),
-        unit: match c.network {
-            Network::Bluesky => "characters",
-            Network::Mastodon => "characters",
-        },
+        unit: "characters",
         over: c.over(),
         over_by: c.length.saturating_sub(c.limit),
         tagged: c.tagged,
