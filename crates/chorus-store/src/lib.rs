@@ -42,6 +42,7 @@ mod response;
 mod sessions;
 mod settings;
 mod signals;
+mod staged_images;
 mod stories;
 mod stories_import;
 mod story_comments;
@@ -83,6 +84,7 @@ pub use publishing::{Begin, CalendarEntry, CalendarFilter, PUBLISH_JOB, Retry};
 pub use response::ResponseStats;
 pub use sessions::{ApiToken, NewApiToken, Session};
 pub use signals::{SpikeAlert, VoiceShare};
+pub use staged_images::{Attach, STAGED_TTL_MS, StagedImage};
 pub use stories::{ImageMeta, PubState, Story, StoryInput, Variant, VariantInput, publish_key};
 pub use users::{NewUser, UserWithMemberships};
 

@@ -19,6 +19,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::audit::{self, Applied, Change, Lock, snapshot};
 use crate::error::{is_foreign_key_violation, is_unique_violation};
+use crate::staged_images::{self, Attach};
 use crate::story_editors;
 use crate::story_guard::{STORY_OPEN, VARIANT_OPEN, lock_variant, story_refusal, variant_refusal};
 use crate::variant_images::image_metas;
@@ -377,6 +378,22 @@ impl Store {
         id: Option<i64>,
         input: &VariantInput,
     ) -> Result<Variant, StoreError> {
+        self.save_variant_with_images(author, story_id, id, input, &[])
+            .await
+    }
+
+    /// [`Store::save_variant`], also moving the author's staged images `images` onto the
+    /// variant in the same transaction (see `staged_images`): a staged image that is not the
+    /// author's, not of this story, or gone fails the save with `NotFound` and nothing changes.
+    /// Attaching an image changes the content (approved work goes back to draft).
+    pub async fn save_variant_with_images(
+        &self,
+        author: &Author,
+        story_id: i64,
+        id: Option<i64>,
+        input: &VariantInput,
+        images: &[Attach],
+    ) -> Result<Variant, StoreError> {
         let lock = match id {
             None => Lock::id("stories", story_id),
             Some(v) => lock_variant(v),
@@ -439,11 +456,15 @@ impl Store {
                     }
                 };
                 if n == 1 {
-                    let content_changed = before.as_ref().is_none_or(|b| {
-                        b.body != input.body
-                            || b.account_id != input.account_id
-                            || b.locale != input.locale
-                    });
+                    let position = before.as_ref().map_or(0, |b| b.images.len());
+                    staged_images::attach(c, author.user_id, story_id, vid, position, images)
+                        .await?;
+                    let content_changed = !images.is_empty()
+                        || before.as_ref().is_none_or(|b| {
+                            b.body != input.body
+                                || b.account_id != input.account_id
+                                || b.locale != input.locale
+                        });
                     if content_changed {
                         back_to_draft(c, story).await?;
                         story_editors::record(c, story_id, author).await?;
@@ -468,7 +489,18 @@ impl Store {
                         "account_id": input.account_id, "locale": input.locale,
                         "body": input.body, "scheduled_at": input.scheduled_at_ms})),
                 };
-                Ok(Applied::rows(n, 1, vid).audit(change))
+                let mut applied = Applied::rows(n, 1, vid).audit(change);
+                for a in images {
+                    applied = applied.audit(Change {
+                        action: "variant.image_add",
+                        subject_type: "story",
+                        subject_id: story_id.to_string(),
+                        market: Some(story.market_id),
+                        before: None,
+                        after: Some(serde_json::json!({"variant": vid, "alt": a.alt})),
+                    });
+                }
+                Ok(applied)
             },
             async |c, _| match id {
                 Some(v) => variant_refusal(c, v).await,

@@ -21,7 +21,7 @@ pub const MAX_IMAGE_BYTES: usize = 1_000_000;
 /// Bluesky shows at most four images per post.
 pub const MAX_IMAGES: usize = 4;
 /// Longest alternative text accepted.
-const MAX_ALT_CHARS: usize = 2000;
+pub const MAX_ALT_CHARS: usize = 2000;
 
 /// The image type from its first bytes, or `None` if it is not an image we publish.
 pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
@@ -61,6 +61,38 @@ pub struct Upload {
     pub unreadable: Option<String>,
 }
 
+/// The file of an upload once it is an image we publish: some bytes, at most
+/// [`MAX_IMAGE_BYTES`], of a type known from the bytes (`Invalid` on `file` saying which).
+/// Answers the name as sent, the type and the bytes.
+pub fn checked_file(upload: &Upload) -> Result<(&str, &'static str, &[u8])> {
+    if let Some(why) = &upload.unreadable {
+        return Err(Error::invalid("file", why.clone()));
+    }
+    let Some((name, bytes)) = upload.file.as_ref().filter(|(_, b)| !b.is_empty()) else {
+        return Err(Error::invalid("file", "choose an image file"));
+    };
+    if bytes.len() > MAX_IMAGE_BYTES {
+        return Err(Error::invalid(
+            "file",
+            format!(
+                "“{}” is {} bytes; the limit is {MAX_IMAGE_BYTES} (1 MB)",
+                clean_name(name),
+                bytes.len()
+            ),
+        ));
+    }
+    let Some(mime) = sniff(bytes) else {
+        return Err(Error::invalid(
+            "file",
+            format!(
+                "“{}” is not a PNG, JPEG, GIF or WebP image",
+                clean_name(name)
+            ),
+        ));
+    };
+    Ok((name, mime, bytes))
+}
+
 /// Checks and stores one uploaded image.
 pub async fn upload(
     app: &App,
@@ -79,24 +111,7 @@ pub async fn upload(
             format!("a post holds at most {MAX_IMAGES} images"),
         ));
     }
-    let Some((name, bytes)) = upload.file.as_ref().filter(|(_, b)| !b.is_empty()) else {
-        return Err(Error::invalid("file", "choose an image file"));
-    };
-    if bytes.len() > MAX_IMAGE_BYTES {
-        return Err(Error::invalid(
-            "file",
-            format!(
-                "the image is {} bytes; the limit is {MAX_IMAGE_BYTES} (1 MB)",
-                bytes.len()
-            ),
-        ));
-    }
-    let Some(mime) = sniff(bytes) else {
-        return Err(Error::invalid(
-            "file",
-            "this file is not a PNG, JPEG, GIF or WebP image",
-        ));
-    };
+    let (name, mime, bytes) = checked_file(upload)?;
     let alt = optional_text(&upload.alt, MAX_ALT_CHARS).map_err(|e| e.at("alt"))?;
     let meta = app
         .store

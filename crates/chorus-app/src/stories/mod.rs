@@ -41,6 +41,7 @@ use crate::{App, Caller, Error, Result};
 
 pub mod comments;
 pub mod images;
+pub mod staged;
 pub mod story;
 pub mod variants;
 

@@ -8,9 +8,11 @@
 //! draft (the store does it in the save's transaction); [`Saved::back_to_draft`] says so.
 
 use chorus_core::org::Market;
+use chorus_core::stories::compose::{self, Mark, Measured};
 use chorus_core::stories::limits::Network;
 use chorus_core::stories::rules::{Finding, ImageInfo, Rule, Severity};
 
+use super::staged::{self, Pending, RawStaged};
 use super::{
     Account, ImageMeta, Lookup, RawVariant, Story, Variant, check, check_open_for_variants,
     check_variant_open, editable_story, parse_variant, readable_story, tag_links,
@@ -81,14 +83,40 @@ pub async fn save(
     variant: Option<i64>,
     raw: &RawVariant,
 ) -> Result<Saved> {
-    let (story, _) = open_for_change(app, caller, story, variant).await?;
+    save_with_images(app, caller, story, variant, raw, &[]).await
+}
+
+/// [`save`], also attaching the caller's images staged for this story before the save (see
+/// [`staged`]), in the save's transaction: an image that is not the caller's staged upload of
+/// this story is `Invalid` on `images` and nothing is saved.
+pub async fn save_with_images(
+    app: &App,
+    caller: &Caller,
+    story: i64,
+    variant: Option<i64>,
+    raw: &RawVariant,
+    images: &[RawStaged],
+) -> Result<Saved> {
+    let (story, before) = open_for_change(app, caller, story, variant).await?;
     let lookup = Lookup::load(app, caller).await?;
     let rules = app.store.post_rules().await?;
     let parsed = parse_variant(raw, &story, &lookup, &rules)?;
+    let existing = before.as_ref().map_or(0, |v| v.images.len());
+    let pending = staged::pending(app, caller, story.id, images, existing, false).await?;
+    let attach: Vec<_> = pending.iter().map(Pending::attach).collect();
     let saved = app
         .store
-        .save_variant(&caller.author(), story.id, variant, &parsed.input)
-        .await?;
+        .save_variant_with_images(&caller.author(), story.id, variant, &parsed.input, &attach)
+        .await
+        .map_err(|e| match e {
+            chorus_store::StoreError::NotFound {
+                what: "staged image",
+            } => Error::invalid(
+                "images",
+                "an image added before saving was saved or removed meanwhile; add it again",
+            ),
+            e => e.into(),
+        })?;
     let after = app.store.story(story.id).await?;
     Ok(Saved {
         variant: saved,
@@ -149,6 +177,12 @@ pub struct LiveCheck {
     pub blocking: usize,
     /// The variant's images (their alt text is checked).
     pub images: Vec<ImageMeta>,
+    /// Images added before saving that the save will attach (their alt text is checked too).
+    pub staged: Vec<Pending>,
+    /// The text as it will be posted, counted, with each link's cost.
+    pub measured: Measured,
+    /// What to mark in the text as posted: banned terms, then what runs past the limit.
+    pub marks: Vec<Mark>,
 }
 
 impl LiveCheck {
@@ -179,7 +213,23 @@ pub async fn live_check(
     story: i64,
     typed: &Typed,
 ) -> Result<(LiveCheck, Lookup)> {
+    live_check_with(app, caller, story, typed, &[]).await
+}
+
+/// [`live_check`] with images the caller staged for the story (those that are not theirs, or
+/// gone, are left out).
+pub async fn live_check_with(
+    app: &App,
+    caller: &Caller,
+    story: i64,
+    typed: &Typed,
+    images: &[RawStaged],
+) -> Result<(LiveCheck, Lookup)> {
     let story = readable_story(app, caller, story).await?;
+    let staged = match caller.user {
+        Some(_) => staged::pending(app, caller, story.id, images, 0, true).await?,
+        None => Vec::new(),
+    };
     let lookup = Lookup::load(app, caller).await?;
     let rules = app.store.post_rules().await?;
     let variant = match typed.variant {
@@ -197,6 +247,7 @@ pub async fn live_check(
         typed.account,
         &typed.body,
         variant.as_ref(),
+        staged,
     );
     Ok((c, lookup))
 }
@@ -209,6 +260,7 @@ pub(crate) fn checks(
     account: Option<i64>,
     body: &str,
     variant: Option<&Variant>,
+    staged: Vec<Pending>,
 ) -> LiveCheck {
     let acct = account
         .and_then(|a| lookup.account(a))
@@ -225,27 +277,33 @@ pub(crate) fn checks(
             name: &i.name,
             alt: &i.alt,
         })
+        .chain(staged.iter().map(|p| ImageInfo {
+            name: &p.image.name,
+            alt: &p.alt,
+        }))
         .collect();
     let links = lookup.public_url.as_ref();
     let findings = check(&text, network, story, &infos, rules, links);
+    let measured = compose::measure(&text, network, links);
+    let marks = compose::marks(&measured, rules, story.market_id);
     LiveCheck {
         story_id: story.id,
         variant_id: variant.map(|v| v.id),
         network,
         handle: acct.map(|a| a.handle.clone()).unwrap_or_default(),
         tagged: text != body.trim(),
-        length: match links {
-            Some(base) => network.length(&chorus_core::links::counted_text(&text, base)),
-            None => network.length(&text),
-        },
-        redirected: links.is_some() && !chorus_core::links::find(&text).is_empty(),
-        limit: network.limit().0,
+        length: measured.length,
+        redirected: measured.links.iter().any(|l| l.shortened()),
+        limit: measured.limit,
         blocking: findings
             .iter()
             .filter(|f| f.severity == Severity::Error)
             .count(),
         findings,
         images,
+        staged,
+        measured,
+        marks,
         text,
     }
 }
@@ -268,7 +326,7 @@ pub struct Composer {
 
 impl Composer {
     /// The live checks of text as typed, with the edited variant's images.
-    pub fn check(&self, account: Option<i64>, body: &str) -> LiveCheck {
+    pub fn check(&self, account: Option<i64>, body: &str, staged: Vec<Pending>) -> LiveCheck {
         checks(
             &self.story,
             &self.lookup,
@@ -276,6 +334,7 @@ impl Composer {
             account,
             body,
             self.variant.as_ref(),
+            staged,
         )
     }
 }

@@ -1,6 +1,7 @@
 //! Stories: campaigns with objectives, stories with a variant per account and locale, the
 //! approval workflow, the playbook's rules for posts, scheduling in market time.
 
+pub mod compose;
 pub mod limits;
 pub mod rules;
 pub mod schedule;

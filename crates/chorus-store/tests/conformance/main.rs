@@ -23,6 +23,7 @@ mod numbers_demo;
 mod numbers_events;
 mod numbers_prop;
 mod sessions;
+mod staged_images;
 mod stories;
 mod stories_import;
 mod story_editors;

@@ -299,6 +299,7 @@ const UPLOT_CSS: &[u8] = include_bytes!("../../static/uplot.min.css");
 const SIGNALS_JS: &[u8] = include_bytes!("../../static/signals.js");
 const NUMBERS_JS: &[u8] = include_bytes!("../../static/numbers.js");
 const STORIES_JS: &[u8] = include_bytes!("../../static/stories.js");
+const COMPOSER_JS: &[u8] = include_bytes!("../../static/composer.js");
 const STORIES_CSS: &[u8] = include_bytes!("../../static/stories.css");
 const INBOX_JS: &[u8] = include_bytes!("../../static/inbox.js");
 const INBOX_CSS: &[u8] = include_bytes!("../../static/inbox.css");
@@ -315,6 +316,7 @@ async fn static_file(Path(file): Path<String>) -> Response {
         "signals.js" => (SIGNALS_JS, "text/javascript; charset=utf-8"),
         "numbers.js" => (NUMBERS_JS, "text/javascript; charset=utf-8"),
         "stories.js" => (STORIES_JS, "text/javascript; charset=utf-8"),
+        "composer.js" => (COMPOSER_JS, "text/javascript; charset=utf-8"),
         "stories.css" => (STORIES_CSS, "text/css; charset=utf-8"),
         "inbox.js" => (INBOX_JS, "text/javascript; charset=utf-8"),
         "inbox.css" => (INBOX_CSS, "text/css; charset=utf-8"),

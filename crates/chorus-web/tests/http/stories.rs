@@ -6,6 +6,7 @@ mod calendar_view;
 mod campaigns_admin;
 mod composer;
 mod concurrency;
+mod early_images;
 mod exports;
 mod four_eyes;
 mod images;

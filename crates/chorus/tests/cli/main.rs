@@ -10,6 +10,7 @@ mod webdriver;
 
 mod accessibility;
 mod browser;
+mod composer;
 mod crash;
 mod demo_numbers;
 mod inbox_keyboard;

@@ -155,6 +155,17 @@ impl Browser {
         );
     }
 
+    /// Types `text` into the element without clearing it first; on an `<input type=file>`
+    /// the text is the path of the file to choose.
+    pub fn send_keys(&self, css: &str, text: &str) {
+        let el = self.find(css);
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{el}/value"),
+            Some(json!({ "text": text })),
+        );
+    }
+
     pub fn click(&self, css: &str) {
         let el = self.find(css);
         self.call(

@@ -1,7 +1,15 @@
 //! The composer: write one variant (account, locale, text, time in the market's zone, images
 //! with alt text) with live checks as you type. The text area posts to `/stories/{id}/check`
-//! (htmx, 300 ms after typing stops), which answers with the length counter, every rule finding
-//! with the principle it comes from and how to fix it, and a preview of the post.
+//! (htmx, 300 ms after typing stops), which answers with the length as the network counts what
+//! will be posted (each link as its short redirect, and what each link counts for), every rule
+//! finding with the principle it comes from and how to fix it, and a preview of the post as the
+//! network shows it: the account's initials, name and handle, the text with what runs over the
+//! limit and what a rule forbids marked, the images, the link's card.
+//!
+//! Images can be added before the first save: the picker (or a drop on the composer, with
+//! `/static/composer.js`) stages each file as it is chosen (`images.rs`), and the form carries
+//! the staged ids; the save attaches them. Without JavaScript the picker's files come with the
+//! form itself (multipart, [`ComposerForm`]) and are staged and attached by the same save.
 
 use askama::Template;
 use axum::Router;
@@ -9,16 +17,20 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use chorus_app::stories::staged::{self, Pending, RawStaged};
 use chorus_app::stories::variants::{self, Composer, LiveCheck, Typed};
 use chorus_app::stories::{Lookup, RawVariant};
+use chorus_core::stories::compose::MarkKind;
 use chorus_core::stories::limits::Network;
+use chorus_core::stories::rules::Severity;
 
-use super::images;
+use super::composer_form::{ComposerForm, staged_from};
+use super::images::{self, StagedRow};
 use super::{Choice, FindingView, StoryTabs, done_message, preview, zones};
 use crate::auth::{Identity, PageUser};
 use crate::error::{AppError, PageError};
 use crate::state::AppState;
-use crate::ui::{Flash, FormData, Shell, render, render_with_status};
+use crate::ui::{Flash, FormData, Shell, render_with_status};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -30,6 +42,18 @@ pub fn routes() -> Router<AppState> {
         .merge(images::routes())
 }
 
+/// What one link of the post counts for.
+pub struct LinkLine {
+    /// Where it leads, shortened for reading.
+    pub target: String,
+    /// What it goes out as, shortened for reading (the short link, or the target).
+    pub posted: String,
+    pub counted: usize,
+    /// What it would count for written out in full (UTM tags included).
+    pub full: usize,
+    pub shortened: bool,
+}
+
 /// What the live-check fragment shows.
 #[derive(Template)]
 #[template(path = "stories/_checks.html")]
@@ -39,42 +63,123 @@ pub struct Checks {
     pub network: &'static str,
     pub unit: &'static str,
     pub over: bool,
+    /// How many characters past the limit.
+    pub over_by: usize,
     /// Saving adds UTM tags to the links, and the count includes them.
     pub tagged: bool,
-    /// The links go out as click redirects, and the count takes each as one.
-    pub redirected: bool,
+    pub links: Vec<LinkLine>,
+    /// Mastodon counts every link as 23, whatever it is.
+    pub flat_links: bool,
     pub blocking: usize,
     pub findings: Vec<FindingView>,
+    /// Whether a forbidden term is marked in the preview.
+    pub banned_marked: bool,
     pub handle: String,
+    pub name: String,
+    pub initials: String,
     pub preview_html: String,
+    /// Images in the post: (address, alt text).
     pub images: Vec<(String, String)>,
+    /// The card the first link gets when the post has no image: (host, path).
+    pub card: Option<(String, String)>,
+}
+
+/// The count and the number of problems beside Save (on a phone the checks are above it, out
+/// of sight once the person scrolls back up). The live checks replace it out of band.
+#[derive(Template)]
+#[template(path = "stories/_save_summary.html")]
+pub struct SaveSummary {
+    pub length: usize,
+    pub limit: usize,
+    pub over: bool,
+    pub blocking: usize,
+    pub oob: bool,
+}
+
+impl SaveSummary {
+    pub fn of(c: &Checks, oob: bool) -> SaveSummary {
+        SaveSummary {
+            length: c.length,
+            limit: c.limit,
+            over: c.over,
+            blocking: c.blocking,
+            oob,
+        }
+    }
 }
 
 /// The fragment for the checks of text as typed (see `chorus_app::stories::variants`).
 pub fn checks_view(c: &LiveCheck, lookup: &Lookup) -> Checks {
+    let mut images: Vec<(String, String)> = match c.variant_id {
+        Some(vid) => c
+            .images
+            .iter()
+            .map(|i| (image_url(c.story_id, vid, i.id), i.alt.clone()))
+            .collect(),
+        None => Vec::new(),
+    };
+    images.extend(
+        c.staged
+            .iter()
+            .map(|p| (images::staged_url(c.story_id, p.image.id), p.alt.clone())),
+    );
+    let m = &c.measured;
+    let links: Vec<LinkLine> = m
+        .links
+        .iter()
+        .map(|l| LinkLine {
+            target: preview::shorten(&l.target),
+            posted: preview::shorten(&l.posted),
+            counted: l.counted,
+            full: l.full,
+            shortened: l.shortened(),
+        })
+        .collect();
+    let card = match (images.is_empty(), m.links.first()) {
+        (true, Some(l)) => Some(preview::card_parts(&l.target)),
+        _ => None,
+    };
     Checks {
         length: c.length,
         limit: c.limit,
         network: c.network.label(),
-        unit: match c.network {
-            Network::Bluesky => "characters (graphemes)",
-            Network::Mastodon => "characters (a link counts as 23)",
-        },
+        unit: "characters",
         over: c.over(),
+        over_by: c.length.saturating_sub(c.limit),
         tagged: c.tagged,
-        redirected: c.redirected,
+        flat_links: c.network == Network::Mastodon,
+        links,
         blocking: c.blocking,
-        findings: FindingView::all(&c.findings, lookup),
+        findings: c
+            .findings
+            .iter()
+            .map(|f| FindingView {
+                marked: c.marks.iter().any(|k| match k.kind {
+                    MarkKind::Over => {
+                        f.rule_id.is_none() && f.severity == Severity::Error && c.over()
+                    }
+                    MarkKind::Banned { rule } => f.rule_id == Some(rule),
+                }),
+                ..FindingView::of(f, lookup)
+            })
+            .collect(),
+        banned_marked: c
+            .marks
+            .iter()
+            .any(|k| matches!(k.kind, MarkKind::Banned { .. })),
+        name: preview::display_name(&c.handle),
+        initials: preview::initials(&c.handle),
         handle: c.handle.clone(),
-        preview_html: preview::render(&c.text),
-        images: match c.variant_id {
-            Some(vid) => c
-                .images
+        preview_html: preview::render_marked(
+            &m.posted,
+            &c.marks,
+            &m.links
                 .iter()
-                .map(|i| (image_url(c.story_id, vid, i.id), i.alt.clone()))
-                .collect(),
-            None => Vec::new(),
-        },
+                .map(|l| l.target.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        images,
+        card,
     }
 }
 
@@ -104,6 +209,9 @@ struct ComposerPage {
     time: String,
     zone: String,
     images: Vec<ImageRow>,
+    /// Images added before saving, attached by the save.
+    staged: Vec<StagedRow>,
+    summary: SaveSummary,
     checks: Checks,
     error_field: String,
     error_message: String,
@@ -124,10 +232,12 @@ async fn composer_page(
     id: &Identity,
     c: &Composer,
     raw: &RawVariant,
+    staged: Vec<Pending>,
     status: StatusCode,
     note: Note,
 ) -> Result<Response, PageError> {
     let story = &c.story;
+    let staged_rows: Vec<StagedRow> = staged.iter().map(|p| StagedRow::of(story.id, p)).collect();
     let accounts: Vec<Choice> = c
         .accounts
         .iter()
@@ -145,7 +255,10 @@ async fn composer_page(
         .iter()
         .map(|l| Choice::new(l.as_str(), l.as_str(), raw.locale == l.as_str()))
         .collect();
-    let checks = checks_view(&c.check(raw.account.parse().ok(), &raw.body), &c.lookup);
+    let checks = checks_view(
+        &c.check(raw.account.parse().ok(), &raw.body, staged),
+        &c.lookup,
+    );
     let (error_field, error_message) = match &note {
         Note::Error(e) => (e.field().unwrap_or("form").to_owned(), e.public_message()),
         _ => (String::new(), String::new()),
@@ -194,6 +307,8 @@ async fn composer_page(
                         .collect()
                 })
                 .unwrap_or_default(),
+            staged: staged_rows,
+            summary: SaveSummary::of(&checks, false),
             checks,
             error_field,
             error_message,
@@ -203,15 +318,6 @@ async fn composer_page(
     ))
 }
 
-fn raw_from(form: &FormData) -> RawVariant {
-    RawVariant {
-        account: form.get("account").to_owned(),
-        locale: form.get("locale").to_owned(),
-        body: form.get("body").to_owned(),
-        time: form.get("time").to_owned(),
-    }
-}
-
 async fn new_form(
     State(state): State<AppState>,
     PageUser(id): PageUser,
@@ -219,7 +325,16 @@ async fn new_form(
 ) -> Result<Response, PageError> {
     let c = variants::composer(&state.app, &id.caller, sid, None).await?;
     let raw = c.fields.clone();
-    composer_page(&state, &id, &c, &raw, StatusCode::OK, Note::Nothing).await
+    composer_page(
+        &state,
+        &id,
+        &c,
+        &raw,
+        Vec::new(),
+        StatusCode::OK,
+        Note::Nothing,
+    )
+    .await
 }
 
 #[derive(serde::Deserialize)]
@@ -257,19 +372,40 @@ pub async fn variant_page(
     if let Some(t) = c.variant.as_ref().and_then(|v| v.scheduled_at_ms) {
         raw.time = zones::show(t, &c.market.timezone, &viewer).input;
     }
-    composer_page(state, id, &c, &raw, status, note).await
+    composer_page(state, id, &c, &raw, Vec::new(), status, note).await
 }
 
+/// Saves the variant with its staged images. Files sent with the form (no JavaScript) are
+/// staged first; a refused file or field comes back to the composer with what was typed and
+/// the images still waiting.
 async fn save(
     state: &AppState,
     id: &Identity,
     sid: i64,
     vid: Option<i64>,
     headers: &HeaderMap,
-    form: &FormData,
+    form: &ComposerForm,
 ) -> Result<Response, PageError> {
-    let raw = raw_from(form);
-    match variants::save(&state.app, &id.caller, sid, vid, &raw).await {
+    let raw = form.raw();
+    let mut images = form.staged();
+    let mut result = Ok(());
+    for file in &form.files {
+        match staged::stage(&state.app, &id.caller, sid, file).await {
+            Ok(s) => images.push(RawStaged {
+                id: s.id.to_string(),
+                alt: String::new(),
+            }),
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+    }
+    let saved = match result {
+        Ok(()) => variants::save_with_images(&state.app, &id.caller, sid, vid, &raw, &images).await,
+        Err(e) => Err(e),
+    };
+    match saved {
         Ok(saved) => {
             let done = if saved.back_to_draft {
                 "variant_draft"
@@ -284,7 +420,9 @@ async fn save(
             }
             e @ (AppError::Invalid { .. } | AppError::Conflict { .. }) => {
                 let c = variants::composer(&state.app, &id.caller, sid, vid).await?;
-                composer_page(state, id, &c, &raw, e.status(), Note::Error(e)).await
+                let waiting =
+                    staged::pending(&state.app, &id.caller, sid, &images, 0, true).await?;
+                composer_page(state, id, &c, &raw, waiting, e.status(), Note::Error(e)).await
             }
             e => Err(PageError(e)),
         },
@@ -296,7 +434,7 @@ async fn create(
     PageUser(id): PageUser,
     Path(sid): Path<i64>,
     headers: HeaderMap,
-    form: FormData,
+    form: ComposerForm,
 ) -> Result<Response, PageError> {
     save(&state, &id, sid, None, &headers, &form).await
 }
@@ -306,7 +444,7 @@ async fn update(
     PageUser(id): PageUser,
     Path((sid, vid)): Path<(i64, i64)>,
     headers: HeaderMap,
-    form: FormData,
+    form: ComposerForm,
 ) -> Result<Response, PageError> {
     save(&state, &id, sid, Some(vid), &headers, &form).await
 }
@@ -352,6 +490,19 @@ async fn check(
         body: form.get("body").to_owned(),
         variant: form.get("variant").parse().ok(),
     };
-    let (c, lookup) = variants::live_check(&state.app, &id.caller, sid, &typed).await?;
-    Ok(render(&checks_view(&c, &lookup)))
+    let staged = staged_from(&form);
+    let (c, lookup) =
+        variants::live_check_with(&state.app, &id.caller, sid, &typed, &staged).await?;
+    let checks = checks_view(&c, &lookup);
+    let summary = SaveSummary::of(&checks, true);
+    let html = format!(
+        "{}\n{}",
+        checks
+            .render()
+            .map_err(|e| PageError(AppError::Internal(format!("template: {e}"))))?,
+        summary
+            .render()
+            .map_err(|e| PageError(AppError::Internal(format!("template: {e}"))))?
+    );
+    Ok(axum::response::Html(html).into_response())
 }

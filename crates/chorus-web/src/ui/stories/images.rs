@@ -5,23 +5,33 @@
 //!
 //! The upload form posts with htmx, which sends the CSRF token as a header; multipart bodies
 //! carry no form token.
+//!
+//! Images for a variant not saved yet are staged (`chorus_app::stories::staged`):
+//! `/static/composer.js` posts each file chosen or dropped on the composer to
+//! `/stories/{id}/uploads` and puts the answer, a [`StagedRow`] with the id the form sends back
+//! on save, into the composer's list; a refused file answers 422 with the reason. Only the
+//! person who uploaded a staged image sees it (`/stories/{id}/uploads/{uid}`).
 
+use askama::Template;
 use axum::Router;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chorus_app::stories::images::{self, Upload};
+use chorus_app::stories::staged::{self, Pending};
 use chorus_app::stories::variants::Changed;
 
 use super::composer;
 use crate::auth::{Identity, PageUser};
 use crate::error::{AppError, PageError};
 use crate::state::AppState;
-use crate::ui::FormData;
+use crate::ui::{FormData, render, render_with_status};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/stories/{id}/uploads", post(stage))
+        .route("/stories/{id}/uploads/{uid}", get(serve_staged))
         .route("/stories/{id}/variants/{vid}/images", post(upload))
         .route(
             "/stories/{id}/variants/{vid}/images/{iid}",
@@ -160,6 +170,87 @@ async fn serve(
     Path((sid, vid, iid)): Path<(i64, i64, i64)>,
 ) -> Result<Response, PageError> {
     let image = images::image(&state.app, &id.caller, sid, vid, iid).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, image.mime),
+            (header::CACHE_CONTROL, "private, max-age=300"),
+            (header::CONTENT_DISPOSITION, "inline"),
+        ],
+        image.bytes,
+    )
+        .into_response())
+}
+
+/// Where a staged image is shown to the person who uploaded it.
+pub fn staged_url(story: i64, staged: i64) -> String {
+    format!("/stories/{story}/uploads/{staged}")
+}
+
+/// An image waiting in the composer to be attached by the save: the form sends `staged` =
+/// its id and `alt_staged_{id}` = its alt text.
+#[derive(Template)]
+#[template(path = "stories/_staged.html")]
+pub struct StagedRow {
+    pub id: i64,
+    pub url: String,
+    pub name: String,
+    pub alt: String,
+    pub size_kb: i64,
+}
+
+impl StagedRow {
+    pub fn of(story: i64, p: &Pending) -> StagedRow {
+        StagedRow {
+            id: p.image.id,
+            url: staged_url(story, p.image.id),
+            name: p.image.name.clone(),
+            alt: p.alt.clone(),
+            size_kb: (p.image.size + 1023) / 1024,
+        }
+    }
+}
+
+/// Why a staged upload was refused, for the composer's script to show.
+#[derive(Template)]
+#[template(source = "<p class=\"field__error\">{{ message }}</p>", ext = "html")]
+struct StageRefused {
+    message: String,
+}
+
+/// Stages one image for a variant not saved yet (the composer's script; see the module doc).
+async fn stage(
+    State(state): State<AppState>,
+    PageUser(id): PageUser,
+    Path(sid): Path<i64>,
+    multipart: Multipart,
+) -> Result<Response, PageError> {
+    let upload = read_upload(multipart).await;
+    match staged::stage(&state.app, &id.caller, sid, &upload).await {
+        Ok(image) => Ok(render(&StagedRow::of(
+            sid,
+            &Pending {
+                image,
+                alt: upload.alt.clone(),
+            },
+        ))),
+        Err(e) => match AppError::from(e) {
+            e @ AppError::Invalid { .. } => Ok(render_with_status(
+                e.status(),
+                &StageRefused {
+                    message: e.public_message(),
+                },
+            )),
+            e => Err(PageError(e)),
+        },
+    }
+}
+
+async fn serve_staged(
+    State(state): State<AppState>,
+    PageUser(id): PageUser,
+    Path((sid, uid)): Path<(i64, i64)>,
+) -> Result<Response, PageError> {
+    let image = staged::staged_file(&state.app, &id.caller, sid, uid).await?;
     Ok((
         [
             (header::CONTENT_TYPE, image.mime),

@@ -8,6 +8,7 @@ pub mod bulk;
 pub mod calendar;
 pub mod campaigns;
 pub mod composer;
+mod composer_form;
 pub mod images;
 pub mod list;
 pub mod notifications;
@@ -60,6 +61,8 @@ pub struct FindingView {
     pub fix: String,
     /// (number, slug, title) of the principle the rule serves.
     pub principle: Option<(i64, String, String)>,
+    /// Whether the preview marks the text this finding is about (the composer sets it).
+    pub marked: bool,
 }
 
 impl FindingView {
@@ -72,6 +75,7 @@ impl FindingView {
                 .principle
                 .and_then(|p| lookup.principle(p))
                 .map(|p| (p.number, p.slug.clone(), p.title.clone())),
+            marked: false,
         }
     }
 

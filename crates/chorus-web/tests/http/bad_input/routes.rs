@@ -144,6 +144,7 @@ pub const PAGES_STORIES: &[Route] = &[
     form("POST /stories/{id}/variants/{vid}/delete", Obj::Story, &[]),
     form("POST /stories/{id}/check", Obj::Story, &["variant", "account", "body"]),
     upload("POST /stories/{id}/variants/{vid}/images", Obj::Story, &["alt"], Upload::Image),
+    upload("POST /stories/{id}/uploads", Obj::Story, &["alt"], Upload::Image),
     form("POST /stories/{id}/variants/{vid}/images/{iid}", Obj::Story, &["alt"]),
     form("POST /stories/{id}/variants/{vid}/images/{iid}/delete", Obj::Story, &[]),
     form("POST /stories/campaigns", Obj::None, CAMPAIGN),

@@ -247,7 +247,7 @@ async fn composer_page_renders_live_check_wiring() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(&format!(r#"hx-post="/stories/{sid}/check""#)));
     assert!(
-        html.contains(r#"hx-trigger="input changed delay:300ms from:#body"#),
+        html.contains(r#"hx-trigger="input changed delay:300ms, change from:#account"#),
         "{html}"
     );
     assert!(html.contains("Time in Europe/Helsinki"));
@@ -317,13 +317,17 @@ async fn links_count_as_the_short_links_they_go_out_as() {
     let html = check(&editor, fi, w.fi_account, &text).await;
     assert!(html.contains("<strong>60</strong> / 300"), "{html}");
     assert!(
-        html.contains("counting each link as the short link it goes out as"),
-        "{html}"
+        html.contains("counts as <strong>30 characters</strong>: it goes out as a short link, <span class=\"link-count__url\">c.example/l/xxxxxxxxxx</span>"),
+        "the link's counted length is said plainly: {html}"
     );
     assert!(!html.contains("counter--over"));
     assert!(
-        html.contains("https://x.io/ppp"),
-        "the preview still shows where the link leads"
+        html.contains("href=\"https://x.io/ppp"),
+        "the preview's short link points where it leads: {html}"
+    );
+    assert!(
+        html.contains("<span class=\"post-preview__card-host\">x.io</span>"),
+        "{html}"
     );
     let api = api(&app, &token(&app, Role::Editor).await);
     let (status, c) = api
@@ -352,4 +356,57 @@ async fn links_count_as_the_short_links_they_go_out_as() {
             .any(|f| f["message"] == "311 of 300 characters on Bluesky"),
         "{c}"
     );
+}
+
+/// The preview shows the post as Bluesky will: the account's initials, name and handle, and the
+/// text as posted with what runs past the limit marked in place (exactly the characters past
+/// 300, counted as the network counts), and a term a rule forbids marked where it is.
+#[tokio::test]
+async fn the_preview_marks_the_overflow_and_forbidden_terms_in_place() {
+    let base = chorus_app::PublicBase::parse("https://c.example").unwrap();
+    let app = spawn_app_with_state(web_config(), |s| s.with_public_url(base)).await;
+    let w = world(&app).await;
+    rules(&app, &w).await;
+    let later = chorus_store::now_ms() + 86_400_000;
+    let fi = w.story_in(&app.store, w.fi, StoryState::Draft, later).await;
+    let editor = Browser::login_as(&app, Role::Editor).await;
+
+    // 252 + 1 + 30 (the link) + 1 = 284; "🇫🇮 is cheap and good" is 19 more (the flag is one
+    // grapheme): 303, 3 over.
+    let text = format!(
+        "{} https://x.io/launch 🇫🇮 is cheap and good",
+        "a".repeat(252)
+    );
+    let html = check(&editor, fi, w.fi_account, &text).await;
+    assert!(html.contains("<strong>303</strong> / 300"), "{html}");
+    assert!(
+        html.contains("3 too many: the marked text does not fit"),
+        "{html}"
+    );
+    assert!(
+        html.contains("id=\"save-summary\" hx-swap-oob=\"true\"><strong>303 / 300</strong> · 2 problems to fix"),
+        "the summary beside Save follows too: {html}"
+    );
+    assert!(
+        html.contains("<mark class=\"post-preview__over\" title=\"Past the limit: this does not fit\">ood</mark>"),
+        "exactly the last three characters are marked: {html}"
+    );
+    assert!(
+        html.contains("<mark class=\"post-preview__banned\" title=\"A rule of the playbook forbids this\">cheap</mark>"),
+        "{html}"
+    );
+    assert!(html.contains("Words a rule forbids are marked in the preview."));
+    assert_eq!(
+        html.matches("Marked in the preview below.").count(),
+        2,
+        "the length finding and the forbidden term's point at the marks: {html}"
+    );
+    assert!(
+        html.contains("<span class=\"post-preview__avatar\" aria-hidden=\"true\">NF</span>"),
+        "{html}"
+    );
+    assert!(html.contains("<span class=\"post-preview__name\">northwind-fi</span> <span class=\"post-preview__handle\">@northwind-fi.test</span>"), "{html}");
+    // Under the limit nothing is marked.
+    let html = check(&editor, fi, w.fi_account, "Hei https://x.io").await;
+    assert!(!html.contains("<mark"), "{html}");
 }

@@ -23,6 +23,7 @@ pub const ROUTES: &[&str] = &[
     "POST /stories/{id}/variants/{vid}/delete",
     "POST /stories/{id}/check",
     "POST /stories/{id}/variants/{vid}/images",
+    "POST /stories/{id}/uploads",
     "POST /stories/{id}/variants/{vid}/images/{iid}",
     "POST /stories/{id}/variants/{vid}/images/{iid}/delete",
     "POST /stories/campaigns",
@@ -196,6 +197,15 @@ async fn stories_in(w: &World, sw: &mut Sweep, place: Place, m: Mkt) {
                     ],
                 )
             },
+        )
+        .await;
+        // Images before the first save: staged by whoever may add a variant to the story.
+        sw.each(
+            w,
+            Case::new("POST /stories/{id}/uploads", place).note(shape.note()),
+            async |_| w.shaped(m, shape, false).await,
+            want(Want::Done(200)),
+            |s, _| upload(format!("/stories/{}/uploads", s.id)),
         )
         .await;
     }
