@@ -2,6 +2,7 @@
 //! approval workflow, the playbook's rules for posts, scheduling in market time.
 
 pub mod limits;
+pub mod next;
 pub mod rules;
 pub mod schedule;
 pub mod utm;

@@ -19,6 +19,7 @@ mod numbers_pdf;
 mod numbers_weekly;
 mod pages;
 mod playbook;
+mod query_page;
 mod sessions;
 mod stories;
 mod sweep;

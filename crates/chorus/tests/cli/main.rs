@@ -14,6 +14,7 @@ mod demo_numbers;
 mod inbox_reply;
 mod inbox_xss;
 mod ingest_crash;
+mod journeys;
 mod lifecycle;
 mod listening;
 mod mail;

@@ -99,6 +99,8 @@ struct ComposerPage {
     variant_id: Option<i64>,
     action: String,
     accounts: Vec<Choice>,
+    /// Some of the accounts are not connected (the field's hint says what that means).
+    some_not_connected: bool,
     locales: Vec<Choice>,
     body: String,
     time: String,
@@ -132,9 +134,14 @@ async fn composer_page(
         .accounts
         .iter()
         .map(|a| {
+            let off = if c.not_connected.contains(&a.id) {
+                " — not connected"
+            } else {
+                ""
+            };
             Choice::new(
                 a.id,
-                format!("@{} ({})", a.handle, a.network),
+                format!("@{} ({}){off}", a.handle, a.network),
                 raw.account == a.id.to_string(),
             )
         })
@@ -175,6 +182,7 @@ async fn composer_page(
                 None => format!("/stories/{}/variants", story.id),
             },
             accounts,
+            some_not_connected: !c.not_connected.is_empty(),
             locales,
             body: raw.body.clone(),
             time: raw.time.clone(),
