@@ -45,7 +45,7 @@ pub fn next_step(state: StoryState) -> NextStep {
         InReview => (
             Mover::Person(Transition::Approve),
             "approve it, or send it back with a reason",
-            "a lead of the market who neither wrote nor changed it",
+            "a market or global lead who neither wrote nor changed it",
         ),
         Rejected => (
             Mover::Person(Transition::Reopen),

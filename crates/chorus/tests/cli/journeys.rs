@@ -130,6 +130,8 @@ fn a_contributors_story_is_reviewed_approved_and_scheduled() {
     sign_in(&b, &server, CONTRIBUTOR_KE);
     b.goto(&format!("{url}/stories/new"));
     b.fill("#title", "Earbuds for the Nairobi marathon");
+    // Every story cites a principle of the playbook (the demo's rules say so).
+    b.click("#principles input[type=checkbox]");
     b.click("form.form button.btn--primary");
     b.wait_for_text("Story created");
     let story_url = b.current_url().split('?').next().unwrap().to_owned();
@@ -167,6 +169,7 @@ fn a_contributors_story_is_reviewed_approved_and_scheduled() {
         "{next}"
     );
     assert!(!has(&b, "button[data-transition=approve]"));
+    b.screenshots_at_both_widths("story-in-review");
     sign_out(&b);
 
     // The editor, newly working in Kenya, reads it, sees who approves it, and comments.

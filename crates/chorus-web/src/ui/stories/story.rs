@@ -106,6 +106,8 @@ struct NextView {
     roles: String,
     /// Why the step would be refused now (an account not connected).
     blocked: String,
+    /// The step's button (value, label), when it is the viewer's to take now.
+    button: Option<(&'static str, &'static str)>,
 }
 
 impl NextView {
@@ -145,6 +147,10 @@ impl NextView {
                 _ => String::new(),
             },
             blocked: next.blocked.clone().unwrap_or_default(),
+            button: next
+                .transition()
+                .filter(|_| next.yours && next.blocked.is_none())
+                .map(|t| (t.as_str(), t.label())),
         }
     }
 }

@@ -177,7 +177,7 @@ async fn next_note(b: &Browser, sid: i64) -> String {
     assert_eq!(status, StatusCode::OK);
     assert!(!html.contains("Nothing for you to do"), "{html}");
     let start = html.find("id=\"next-step\"").expect("a next-step note");
-    let end = start + html[start..].find("</div>").unwrap();
+    let end = start + html[start..].find("</section>").unwrap();
     html[start..end].to_owned()
 }
 
@@ -255,8 +255,8 @@ async fn every_story_page_says_who_acts_next_by_name() {
     let note = next_note(&bruna, br_review).await;
     assert!(
         note.contains(
-            "Waiting for a lead of the market who neither wrote nor changed it to approve it, \
-             or send it back with a reason."
+            "Waiting for a market or global lead who neither wrote nor changed it to approve \
+             it, or send it back with a reason."
         ),
         "{note}"
     );
