@@ -143,7 +143,7 @@ fn a_contributors_story_is_reviewed_approved_and_scheduled() {
     // connected one, at a time two days ahead.
     b.click("a[href$='/variants/new']");
     b.wait_for_text("Checks and preview");
-    assert!(text_of(&b, "#account").contains("not connected"));
+    assert!(text_of(&b, "#account").contains("Not connected: @northwind-ke.example"));
     assert!(text_of(&b, "#account-hint").contains("Stories → Accounts"));
     choose(&b, "#account", &handle);
     let n: u32 = rand::random();

@@ -134,16 +134,13 @@ async fn composer_page(
         .accounts
         .iter()
         .map(|a| {
-            let off = if c.not_connected.contains(&a.id) {
-                " — not connected"
+            // "Not connected" first: a narrow select cuts the end of its label.
+            let label = if c.not_connected.contains(&a.id) {
+                format!("Not connected: @{} ({})", a.handle, a.network)
             } else {
-                ""
+                format!("@{} ({})", a.handle, a.network)
             };
-            Choice::new(
-                a.id,
-                format!("@{} ({}){off}", a.handle, a.network),
-                raw.account == a.id.to_string(),
-            )
+            Choice::new(a.id, label, raw.account == a.id.to_string())
         })
         .collect();
     let locales = c
