@@ -15,6 +15,11 @@
 //! no connection, a timeout, a server error, an answer that is not a PDS's — one message, so a
 //! closed port and an open one read the same. The detail goes to the log.
 //!
+//! An account is *connected* when Chorus can publish from it: it is not one of the demo's
+//! accounts and its stored credentials open with this installation's key ([`is_connected`]).
+//! Approving, scheduling and retrying a story refuse accounts that are not, saying which and
+//! where they get connected (see `stories::transition`).
+//!
 //! There is no disconnecting yet (the store has no way to); an account is replaced by
 //! connecting it again.
 
@@ -50,6 +55,8 @@ pub struct ManagedAccounts {
     pub markets: Vec<Market>,
     /// Whether this installation can seal credentials (it has its secret key).
     pub can_connect: bool,
+    /// The ids of the accounts Chorus cannot publish from (see [`is_connected`]).
+    pub not_connected: Vec<i64>,
 }
 
 /// The markets where the caller may connect accounts; refused if there are none.
@@ -72,7 +79,7 @@ async fn connectable_markets(app: &App, caller: &Caller) -> Result<Vec<Market>> 
 /// The accounts of the markets the caller connects accounts for (admins, market leads).
 pub async fn managed_accounts(app: &App, caller: &Caller) -> Result<ManagedAccounts> {
     let markets = connectable_markets(app, caller).await?;
-    let accounts = app
+    let accounts: Vec<Account> = app
         .store
         .accounts(None)
         .await?
@@ -80,10 +87,40 @@ pub async fn managed_accounts(app: &App, caller: &Caller) -> Result<ManagedAccou
         .filter(|a| markets.iter().any(|m| m.id == a.market_id))
         .collect();
     Ok(ManagedAccounts {
+        not_connected: not_connected(app, &accounts).await?,
         accounts,
         markets,
         can_connect: app.has_secret_key(),
     })
+}
+
+/// Whether Chorus can publish from `account`: it is not a demo account, and its stored
+/// credentials open with this installation's key. A check made here; whether the network still
+/// accepts them shows when publishing.
+pub async fn is_connected(app: &App, account: &Account) -> Result<bool> {
+    let Some(key) = app.secret_key.as_ref() else {
+        return Ok(false);
+    };
+    if account.demo {
+        return Ok(false);
+    }
+    let sealed = app.store.account_credentials(account.id).await?;
+    Ok(chorus_jobs::connectors::credentials_open(
+        &account.network,
+        &sealed,
+        key,
+    ))
+}
+
+/// The ids of those of `accounts` that are not connected.
+pub async fn not_connected(app: &App, accounts: &[Account]) -> Result<Vec<i64>> {
+    let mut out = Vec::new();
+    for a in accounts {
+        if !is_connected(app, a).await? {
+            out.push(a.id);
+        }
+    }
+    Ok(out)
 }
 
 /// The accounts that publish for `market`, for those who may write stories there.

@@ -361,6 +361,21 @@ pub fn may_see_user(actor: &Actor, target: &[Membership]) -> bool {
         })
 }
 
+/// May `actor` be told the name of the person holding `target` (never more: not their email or
+/// roles)? Whoever may see them ([`may_see_user`]), and whoever works where they hold a role in
+/// a market (a global role works everywhere): the colleagues a story page names as the ones who
+/// act next. Someone who holds only global roles is named only to those who see everyone.
+pub fn may_name_user(actor: &Actor, target: &[Membership]) -> bool {
+    may_see_user(actor, target)
+        || target.iter().any(|t| match t.scope {
+            Scope::Market(m) => actor
+                .memberships
+                .iter()
+                .any(|a| a.scope == Scope::Global || a.scope == Scope::Market(m)),
+            Scope::Global => false,
+        })
+}
+
 /// The roles `actor` may grant somewhere (globally, or in a market they hold a membership in),
 /// for role pickers and to tell an attempt at escalation from a mistake of scope.
 pub fn grantable_roles(actor: &Actor) -> Vec<Role> {

@@ -75,12 +75,12 @@ impl Connector for BlueskyConnector {
 
     fn connect<'a>(
         &'a self,
-        _account: &'a Account,
+        account: &'a Account,
         sealed: &'a str,
         key: &'a SecretKey,
     ) -> BoxFuture<'a, Result<Arc<dyn DynNetwork>, DynNetworkError>> {
         Box::pin(async move {
-            let stored = open_sealed(sealed, key)?;
+            let stored = open_sealed(account, sealed, key)?;
             let xrpc = Xrpc::new(self.http.clone(), &stored.pds).map_err(DynNetworkError::new)?;
             let agent = Agent::login(xrpc, &stored.did, &stored.app_password)
                 .await
@@ -97,17 +97,46 @@ impl Connector for BlueskyConnector {
     }
 }
 
-/// Opens sealed Bluesky credentials; failing to is `Auth`: only reconnecting the account helps.
-fn open_sealed(sealed: &str, key: &SecretKey) -> Result<StoredAccount, DynNetworkError> {
-    let unusable = || {
-        DynNetworkError::other(
-            ErrorKind::Auth,
-            "the account's stored credentials cannot be opened with this server's secret key \
-             (was the key changed?): reconnect the account",
-        )
-    };
+/// Opens sealed Bluesky credentials; failing to is `Auth`: only connecting the account (again)
+/// helps, and the message says so in the words of the accounts page.
+fn open_sealed(
+    account: &Account,
+    sealed: &str,
+    key: &SecretKey,
+) -> Result<StoredAccount, DynNetworkError> {
+    let unusable = || DynNetworkError::other(ErrorKind::Auth, not_connected(account));
     let sealed: SealedAccount = serde_json::from_str(sealed).map_err(|_| unusable())?;
     StoredAccount::open(&sealed, key).map_err(|_| unusable())
+}
+
+/// Why Chorus cannot publish from `account`, for a marketer: which account, that it is not
+/// connected, and where it gets connected.
+fn not_connected(account: &Account) -> String {
+    if account.demo {
+        format!(
+            "@{} is a demo account and is not connected to {}: an admin or a lead of its market \
+             connects it under Stories → Accounts",
+            account.handle, account.network
+        )
+    } else {
+        format!(
+            "@{} is not connected: this server cannot read the sign-in saved for it (it was \
+             saved with another secret key); an admin or a lead of its market connects it again \
+             under Stories → Accounts",
+            account.handle
+        )
+    }
+}
+
+/// Whether `sealed` credentials of a `network` account open with `key`: a check made here,
+/// without asking the network (whether it still accepts them shows when publishing).
+pub fn credentials_open(network: &str, sealed: &str, key: &SecretKey) -> bool {
+    match network {
+        "bluesky" => serde_json::from_str::<SealedAccount>(sealed)
+            .ok()
+            .is_some_and(|s| StoredAccount::open(&s, key).is_ok()),
+        _ => false,
+    }
 }
 
 /// What is known of one account.

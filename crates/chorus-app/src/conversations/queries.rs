@@ -352,7 +352,12 @@ pub async fn all(
 pub struct QueryView {
     pub query: ListeningQuery,
     pub market: Market,
+    /// Its owner team, if it has one.
+    pub team: Option<Team>,
     pub can_edit: bool,
+    /// Who may change it (display names; admins only when nobody else may), for those who
+    /// may not: whom to ask.
+    pub managers: Vec<String>,
 }
 
 /// A query the caller reads (otherwise not found).
@@ -365,9 +370,31 @@ pub async fn get(app: &App, caller: &Caller, id: i64) -> Result<QueryView> {
     ) {
         return Err(Error::NotFound("listening query"));
     }
+    let market = query.market_id;
+    let team = match query.team_id {
+        Some(t) => app
+            .store
+            .teams(Some(market))
+            .await?
+            .into_iter()
+            .find(|x| x.id == t),
+        None => None,
+    };
+    let can_edit = may_manage(caller, market);
+    let managers = if can_edit {
+        Vec::new()
+    } else {
+        crate::stories::next::names_of(app, &caller.actor, |a| {
+            allows(a, Action::ManageListeningQueries, Scope::Market(market))
+        })
+        .await?
+        .names
+    };
     Ok(QueryView {
-        market: app.store.market(query.market_id).await?,
-        can_edit: may_manage(caller, query.market_id),
+        market: app.store.market(market).await?,
+        team,
+        can_edit,
+        managers,
         query,
     })
 }

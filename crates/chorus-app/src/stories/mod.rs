@@ -41,6 +41,7 @@ use crate::{App, Caller, Error, Result};
 
 pub mod comments;
 pub mod images;
+pub mod next;
 pub mod staged;
 pub mod story;
 pub mod variants;
@@ -500,10 +501,57 @@ pub async fn transition(
             ));
         }
     }
+    if matches!(
+        transition,
+        Transition::Approve | Transition::Schedule | Transition::Retry
+    ) {
+        check_connected(app, story, transition).await?;
+    }
     Ok(app
         .store
         .transition_story(&caller.author(), story, transition, to, reason)
         .await?)
+}
+
+/// Refuses approving, scheduling or retrying a story with a variant for an account Chorus
+/// cannot publish from (see [`crate::accounts::is_connected`]): it would fail when its time
+/// comes. The refusal names the accounts, says they are not connected and where they get
+/// connected, and by whom.
+async fn check_connected(app: &App, story: &Story, transition: Transition) -> Result<()> {
+    let variants = app.store.variants(story.id).await?;
+    let accounts: Vec<Account> = app
+        .store
+        .accounts(Some(story.market_id))
+        .await?
+        .into_iter()
+        .filter(|a| variants.iter().any(|v| v.account_id == a.id))
+        .collect();
+    let missing = crate::accounts::not_connected(app, &accounts).await?;
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let handles: Vec<String> = accounts
+        .iter()
+        .filter(|a| missing.contains(&a.id))
+        .map(|a| format!("@{}", a.handle))
+        .collect();
+    let market = app.store.market(story.market_id).await?;
+    let (subject, verb) = match handles.as_slice() {
+        [one] => (one.clone(), "is"),
+        [rest @ .., last] => (format!("{} and {last}", rest.join(", ")), "are"),
+        [] => return Ok(()),
+    };
+    Err(Error::conflict(
+        "accounts",
+        format!(
+            "{subject} {verb} not connected, so Chorus cannot publish from {them}: an admin or \
+             a lead of {market} connects {them} under Stories → Accounts, then {again} the \
+             story",
+            them = if verb == "is" { "it" } else { "them" },
+            market = market.name,
+            again = transition.as_str(),
+        ),
+    ))
 }
 
 /// Moves a variant to the market's wall-clock time `local` (`YYYY-MM-DDTHH:MM`). Answers the

@@ -149,6 +149,8 @@ pub struct Shown {
     /// Display names of people, by id (the author).
     pub names: HashMap<UserId, String>,
     pub comments: Vec<Comment>,
+    /// What happens next and who does it.
+    pub next: super::next::Next,
 }
 
 /// A story for its page, as it is now.
@@ -156,7 +158,9 @@ pub async fn show(app: &App, caller: &Caller, story: i64) -> Result<Shown> {
     let (detail, lookup) = get(app, caller, story).await?;
     let names = user_names(app).await?;
     let comments = comments::of(app, detail.story.id, &names).await?;
+    let next = super::next::of(app, caller, &detail.story).await?;
     Ok(Shown {
+        next,
         detail,
         lookup,
         names,

@@ -316,6 +316,9 @@ pub struct Composer {
     pub market: Market,
     /// The accounts that publish for the story's market.
     pub accounts: Vec<Account>,
+    /// The ids of those accounts that are not connected (a story for them cannot be approved
+    /// or scheduled until they are; see `accounts::is_connected`).
+    pub not_connected: Vec<i64>,
     /// The fields as saved (an existing variant) or suggested (a new one: the first account
     /// and locale without a variant yet). `time` is left empty: the caller shows the saved
     /// instant in the market's zone.
@@ -393,6 +396,7 @@ pub async fn composer(
         }
     };
     Ok(Composer {
+        not_connected: crate::accounts::not_connected(app, &accounts).await?,
         story,
         variant,
         market,

@@ -304,3 +304,43 @@ fn numbers_are_read_by_analysts_and_leads_of_their_markets() {
         assert_eq!(where_, want, "{label}: markets_where");
     }
 }
+
+/// Names go to colleagues: people who work in a market where the person holds a role, and
+/// those who see everyone; someone who holds only global roles is named only to the latter.
+#[test]
+fn names_are_told_to_colleagues_only() {
+    let fi = MarketId(1);
+    let br = MarketId(2);
+    let holding = |role: Role, at: Option<MarketId>| vec![Membership::new(role, at).unwrap()];
+    let contributor_fi = Actor {
+        user_id: UserId(1),
+        memberships: holding(Role::Contributor, Some(fi)),
+    };
+    let analyst = Actor {
+        user_id: UserId(2),
+        memberships: holding(Role::Analyst, None),
+    };
+    let lead_fi = holding(Role::MarketLead, Some(fi));
+    let lead_br = holding(Role::MarketLead, Some(br));
+    let global_lead = holding(Role::GlobalLead, None);
+    // (who asks, whose name, told?)
+    let rows = [
+        (&contributor_fi, &lead_fi, true),
+        (&contributor_fi, &lead_br, false),
+        (&contributor_fi, &global_lead, false),
+        (&analyst, &lead_br, true),
+        (&analyst, &global_lead, false),
+    ];
+    for (i, (actor, target, want)) in rows.into_iter().enumerate() {
+        assert_eq!(may_name_user(actor, target), want, "row {i}");
+    }
+    let admin = Actor {
+        user_id: UserId(3),
+        memberships: holding(Role::Admin, None),
+    };
+    assert!(may_name_user(&admin, &global_lead));
+    assert!(
+        !may_see_user(&contributor_fi, &lead_fi),
+        "naming is not seeing"
+    );
+}

@@ -3,6 +3,7 @@
 
 pub mod compose;
 pub mod limits;
+pub mod next;
 pub mod rules;
 pub mod schedule;
 pub mod utm;

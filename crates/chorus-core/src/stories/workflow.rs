@@ -198,7 +198,7 @@ fn verb(t: Transition) -> &'static str {
 fn who(t: Transition) -> &'static str {
     match t {
         Transition::Approve | Transition::Reject => "market leads",
-        Transition::Reopen => "the author, editors and market leads",
+        Transition::Reopen | Transition::Submit => "the author, editors and market leads",
         _ => "editors and market leads",
     }
 }
@@ -236,13 +236,13 @@ pub fn may_reschedule(actor: &Actor, story: &StoryFacts) -> bool {
 /// changed).
 pub fn action_for(transition: Transition) -> Option<Action> {
     match transition {
-        Transition::Submit => Some(Action::EditStories),
         Transition::Schedule | Transition::Unschedule | Transition::Retry => {
             Some(Action::ScheduleStories)
         }
         Transition::Approve | Transition::Reject => Some(Action::ReviewStories),
-        // Reopening is editing: see `may_edit`.
-        Transition::Reopen => None,
+        // Submitting and reopening are editing: the author submits their own draft (a
+        // contributor too), editors and leads anyone's. See `may_edit`.
+        Transition::Submit | Transition::Reopen => None,
     }
 }
 

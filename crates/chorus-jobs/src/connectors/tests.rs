@@ -233,3 +233,51 @@ async fn unknown_networks_and_accounts_are_permanent_failures() {
     assert_eq!(e.kind(), ErrorKind::NotFound);
     assert_eq!(f.logins(), 0);
 }
+
+/// Credentials that do not open fail in a marketer's words: which account, that it is not
+/// connected, where it gets connected; never the cipher's words.
+#[test]
+fn credentials_that_do_not_open_say_which_account_and_where_to_connect_it() {
+    let key = SecretKey::from_bytes([3; 32]);
+    let mut account = Account {
+        id: 1,
+        market_id: chorus_core::MarketId(1),
+        network: "bluesky".into(),
+        handle: "northwind-ke.example".into(),
+        external_id: "did:plc:x".into(),
+        service_url: "https://pds.example".into(),
+        demo: true,
+    };
+    let sealed = StoredAccount {
+        pds: "https://pds.example".into(),
+        did: "did:plc:x".into(),
+        handle: "northwind-ke.example".into(),
+        app_password: chorus_networks::bluesky::Secret::new("app-pass"),
+        refresh_jwt: None,
+    }
+    .seal(&SecretKey::from_bytes([4; 32]))
+    .unwrap();
+    let other_key = serde_json::to_string(&sealed).unwrap();
+    for (demo, sealed, says) in [
+        (true, "demo-account-not-connected", "is a demo account"),
+        (false, other_key.as_str(), "saved with another secret key"),
+        (false, "", "is not connected"),
+    ] {
+        account.demo = demo;
+        let Err(e) = open_sealed(&account, sealed, &key) else {
+            panic!("{sealed} opened")
+        };
+        assert_eq!(e.kind(), ErrorKind::Auth);
+        let text = e.to_string();
+        assert!(text.starts_with("@northwind-ke.example "), "{text}");
+        assert!(text.contains(says), "{text}");
+        assert!(text.contains("under Stories → Accounts"), "{text}");
+        assert!(!text.contains("sealed"), "{text}");
+        assert!(!credentials_open("bluesky", sealed, &key));
+    }
+    assert!(credentials_open(
+        "bluesky",
+        &other_key,
+        &SecretKey::from_bytes([4; 32])
+    ));
+}

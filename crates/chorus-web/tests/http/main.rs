@@ -21,6 +21,7 @@ mod numbers_pdf;
 mod numbers_weekly;
 mod pages;
 mod playbook;
+mod query_page;
 mod sessions;
 mod signals_period;
 mod stories;

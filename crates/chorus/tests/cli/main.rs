@@ -17,6 +17,7 @@ mod inbox_keyboard;
 mod inbox_reply;
 mod inbox_xss;
 mod ingest_crash;
+mod journeys;
 mod lifecycle;
 mod listening;
 mod mail;

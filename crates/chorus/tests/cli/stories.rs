@@ -1,7 +1,7 @@
 //! One real browser through the whole Stories workflow, ending on the local Bluesky PDS: an
 //! admin connects an account through the accounts page, a contributor drafts a story and its
 //! variant in the composer (the live checks answer as they type) and drags it to another hour in
-//! the calendar and back, an editor submits it, the market lead approves and schedules it, and
+//! the calendar and back (the page offers them Submit), an editor submits it, the market lead approves and schedules it, and
 //! the post appears on the PDS, once, with the story marked published with its record's URI.
 
 use std::path::Path;
@@ -165,9 +165,10 @@ fn a_contributors_draft_is_submitted_approved_scheduled_and_published_on_the_pds
     b.click("#composer-form button[type=submit]");
     b.wait_for_text("Variant saved");
     assert!(
-        !has(&b, "button[data-transition=submit]"),
-        "contributors cannot submit"
+        has(&b, "button[data-transition=submit]"),
+        "the author submits their own draft"
     );
+    b.wait_for_text("Your turn: submit it for review");
 
     // In the calendar's week view the post sits at its Helsinki hour; dragging it an hour away
     // moves it (the author may move a draft), and dragging it back restores the time.

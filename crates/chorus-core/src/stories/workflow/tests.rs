@@ -238,7 +238,11 @@ fn contributors_draft_and_reopen_their_own() {
     assert!(may_edit(&c, &mine));
     let theirs = story(StoryState::Draft, OWN, 6);
     assert!(!may_edit(&c, &theirs));
-    assert_eq!(available(&c, &story(StoryState::Draft, OWN, 5)), vec![]);
+    // Their own draft they submit (see `a_contributor_submits_their_own_draft`).
+    assert_eq!(
+        available(&c, &story(StoryState::Draft, OWN, 5)),
+        vec![Transition::Submit]
+    );
     let analyst = actor(9, Role::Analyst);
     assert!(may_read(&analyst, OWN) && !may_draft(&analyst, OWN));
 }
@@ -252,4 +256,21 @@ fn editing_sends_approved_work_back_to_draft() {
         !StoryState::Publishing.is_editable() && !StoryState::Publishing.edit_returns_to_draft()
     );
     assert!(!StoryState::Published.edit_returns_to_draft());
+}
+
+/// A contributor submits their own draft (and only their own): "cannot publish alone" still
+/// holds, since approving and scheduling are others' to do.
+#[test]
+fn a_contributor_submits_their_own_draft() {
+    let contributor = actor(5, Role::Contributor);
+    let own = story(StoryState::Draft, OWN, 5);
+    assert_eq!(
+        check(&contributor, &own, Transition::Submit, None),
+        Ok(StoryState::InReview)
+    );
+    assert_eq!(available(&contributor, &own), vec![Transition::Submit]);
+    let theirs = story(StoryState::Draft, OWN, 6);
+    assert!(check(&contributor, &theirs, Transition::Submit, None).is_err());
+    let approved = story(StoryState::Approved, OWN, 5);
+    assert!(check(&contributor, &approved, Transition::Schedule, None).is_err());
 }

@@ -29,6 +29,10 @@ struct Row {
     handle: String,
     did: String,
     service: String,
+    /// Chorus can publish from it.
+    connected: bool,
+    /// A demo account (made by `serve --demo`, never connected).
+    demo: bool,
 }
 
 #[derive(Template)]
@@ -37,6 +41,8 @@ struct AccountsPage {
     shell: Shell,
     tabs: StoryTabs,
     rows: Vec<Row>,
+    /// How many of the rows are not connected.
+    not_connected: usize,
     markets: Vec<(String, String, bool)>,
     pds: String,
     handle: String,
@@ -82,6 +88,8 @@ async fn render_page(
             handle: a.handle.clone(),
             did: a.external_id.clone(),
             service: a.service_url.clone(),
+            connected: !view.not_connected.contains(&a.id),
+            demo: a.demo,
         })
         .collect();
     let (error_field, error_message) = match &typed.error {
@@ -96,6 +104,7 @@ async fn render_page(
         &AccountsPage {
             shell,
             tabs: StoryTabs::new(&id.caller.actor, "accounts"),
+            not_connected: view.not_connected.len(),
             rows,
             markets: view
                 .markets

@@ -8,7 +8,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chorus_app::conversations::preview::{self, Preview};
-use chorus_app::conversations::queries::{self, Check, Draft, QueryFields, QueryForm, QueryRow};
+use chorus_app::conversations::queries::{
+    self, Check, Draft, QueryFields, QueryForm, QueryRow, QueryView,
+};
 use chorus_core::conversations::{ListeningQuery, Side};
 use chorus_core::org::{Market, Team};
 use serde::Deserialize;
@@ -235,9 +237,40 @@ struct FormPage {
     teams: Vec<(Team, String)>,
     sides: Vec<(&'static str, &'static str)>,
     can_edit: bool,
+    /// For those who may not change it: the query as text, and whom to ask.
+    read_only: Option<ReadOnly>,
     check: Check,
     error_field: String,
     error_message: String,
+}
+
+/// A query shown to someone who reads it but may not change it.
+struct ReadOnly {
+    market: String,
+    team: String,
+    side: &'static str,
+    /// Who may change it, in words ("Jordan Ellis", "Jordan Ellis or Ana Lima").
+    managers: String,
+}
+
+impl ReadOnly {
+    fn of(view: &QueryView) -> ReadOnly {
+        let managers = match view.managers.as_slice() {
+            [] => "a lead of the market or an admin".to_owned(),
+            [one] => one.clone(),
+            [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+        };
+        ReadOnly {
+            market: format!("{} · {}", view.market.code, view.market.name),
+            team: view
+                .team
+                .as_ref()
+                .map(|t| t.name.clone())
+                .unwrap_or_else(|| "No team".to_owned()),
+            side: view.query.side.label(),
+            managers,
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -248,6 +281,7 @@ async fn form_page(
     query_id: Option<i64>,
     v: Values,
     can_edit: bool,
+    read_only: Option<ReadOnly>,
     flash: Option<Flash>,
     error: Option<(String, String)>,
 ) -> Result<Response, PageError> {
@@ -273,6 +307,7 @@ async fn form_page(
             teams,
             sides: Side::ALL.iter().map(|s| (s.as_str(), s.label())).collect(),
             can_edit,
+            read_only,
             check: c,
             error_field,
             error_message,
@@ -293,7 +328,7 @@ async fn new(
         active: true,
         ..Values::default()
     };
-    form_page(&state, &id, StatusCode::OK, None, v, true, None, None).await
+    form_page(&state, &id, StatusCode::OK, None, v, true, None, None, None).await
 }
 
 fn field_error(e: AppError) -> Result<(String, String), AppError> {
@@ -326,6 +361,7 @@ async fn create(
                 None,
                 v,
                 true,
+                None,
                 Flash::error("The query was not saved: one field needs attention."),
                 Some(err),
             )
@@ -349,6 +385,7 @@ async fn edit(
         Some(qid),
         v,
         view.can_edit,
+        (!view.can_edit).then(|| ReadOnly::of(&view)),
         done_flash(p.done.as_deref()),
         None,
     )
@@ -375,6 +412,7 @@ async fn update(
                 Some(qid),
                 v,
                 true,
+                None,
                 Flash::error("The query was not saved: one field needs attention."),
                 Some(err),
             )

@@ -204,6 +204,8 @@ struct ComposerPage {
     variant_id: Option<i64>,
     action: String,
     accounts: Vec<Choice>,
+    /// Some of the accounts are not connected (the field's hint says what that means).
+    some_not_connected: bool,
     locales: Vec<Choice>,
     body: String,
     time: String,
@@ -242,11 +244,13 @@ async fn composer_page(
         .accounts
         .iter()
         .map(|a| {
-            Choice::new(
-                a.id,
-                format!("@{} ({})", a.handle, a.network),
-                raw.account == a.id.to_string(),
-            )
+            // "Not connected" first: a narrow select cuts the end of its label.
+            let label = if c.not_connected.contains(&a.id) {
+                format!("Not connected: @{} ({})", a.handle, a.network)
+            } else {
+                format!("@{} ({})", a.handle, a.network)
+            };
+            Choice::new(a.id, label, raw.account == a.id.to_string())
         })
         .collect();
     let locales = c
@@ -288,6 +292,7 @@ async fn composer_page(
                 None => format!("/stories/{}/variants", story.id),
             },
             accounts,
+            some_not_connected: !c.not_connected.is_empty(),
             locales,
             body: raw.body.clone(),
             time: raw.time.clone(),

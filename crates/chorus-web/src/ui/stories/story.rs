@@ -9,8 +9,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chorus_app::stories::comments;
+use chorus_app::stories::next::Next;
 use chorus_app::stories::story::{self, Shown, VariantDetail};
 use chorus_app::stories::{Lookup, PubState, Story};
+use chorus_core::stories::next::Mover;
 use chorus_core::stories::rules::Severity;
 use chorus_core::stories::workflow::Transition;
 use serde::Deserialize;
@@ -92,6 +94,74 @@ struct StoryPage {
     /// Whether the viewer reads the numbers of the story's market (published variants link
     /// to their numbers).
     reads_numbers: bool,
+    /// What happens next and who does it, in words.
+    next: NextView,
+}
+
+/// The "Next" note of the workflow panel.
+struct NextView {
+    /// The sentence: who acts next (by name) and what they do.
+    text: String,
+    /// Who may, as roles (when people act next).
+    roles: String,
+    /// Why the step would be refused now (an account not connected).
+    blocked: String,
+    /// The step's button (value, label), when it is the viewer's to take now.
+    button: Option<(&'static str, &'static str)>,
+}
+
+impl NextView {
+    fn of(next: &Next, viewer_name: &str) -> NextView {
+        let what = next.step.what;
+        let others: Vec<&str> = next
+            .people
+            .iter()
+            .map(String::as_str)
+            .filter(|n| *n != viewer_name)
+            .collect();
+        let text = match next.step.mover {
+            Mover::Person(_) if next.yours => {
+                let mut t = format!("Your turn: {what}.");
+                if !others.is_empty() {
+                    t.push_str(&format!(" {} may too.", join_names(&others)));
+                }
+                t
+            }
+            Mover::Person(_) if !next.anyone => format!(
+                "Waiting for {} to {what}, and nobody may yet: an admin gives someone that role \
+                 under Admin → Users.",
+                next.step.roles
+            ),
+            Mover::Person(_) if others.is_empty() => {
+                format!("Waiting for {} to {what}.", next.step.roles)
+            }
+            Mover::Person(_) => format!("Waiting for {} to {what}.", join_names(&others)),
+            Mover::Chorus | Mover::Nobody => what.to_owned(),
+        };
+        // The roles, unless the sentence already says them instead of names.
+        let named = next.yours || !others.is_empty();
+        NextView {
+            text,
+            roles: match next.step.mover {
+                Mover::Person(_) if named => next.step.roles.to_owned(),
+                _ => String::new(),
+            },
+            blocked: next.blocked.clone().unwrap_or_default(),
+            button: next
+                .transition()
+                .filter(|_| next.yours && next.blocked.is_none())
+                .map(|t| (t.as_str(), t.label())),
+        }
+    }
+}
+
+/// "A", "A or B", "A, B or C".
+fn join_names(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
 }
 
 #[derive(Deserialize)]
@@ -175,7 +245,13 @@ async fn page(
         lookup,
         names,
         comments,
+        next,
     } = story::show(&state.app, &id.caller, sid).await?;
+    let viewer_name = names
+        .get(&id.caller.actor.user_id)
+        .map(String::as_str)
+        .unwrap_or_default();
+    let next = NextView::of(&next, viewer_name);
     let story = detail.story;
     let variants = detail
         .variants
@@ -241,6 +317,7 @@ async fn page(
             viewer,
             past_times: detail.past_times,
             reads_numbers: chorus_app::numbers::reads_numbers_in(&id.caller, &[story.market_id]),
+            next,
             story,
         },
     ))

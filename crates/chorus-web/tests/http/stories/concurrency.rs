@@ -112,7 +112,7 @@ fn audit_entries(app: &TestApp, sid: i64, action: &str) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_approvals_at_once_approve_once() {
-    let app = spawn_app().await;
+    let app = super::seed::spawn().await;
     let w = world(&app).await;
     let lead = api(&app, &token(&app, Role::MarketLead).await);
     let second = second_lead(&app, &w).await;
@@ -165,7 +165,7 @@ async fn two_approvals_at_once_approve_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_schedules_at_once_queue_one_job_per_variant() {
-    let app = spawn_app().await;
+    let app = super::seed::spawn().await;
     let w = world(&app).await;
     let lead = api(&app, &token(&app, Role::MarketLead).await);
     let editor = api(&app, &token(&app, Role::Editor).await);

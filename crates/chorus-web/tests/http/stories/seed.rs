@@ -1,5 +1,10 @@
 //! A Stories world on top of `spawn_app`: principle 5, an account per market (FI, BR), and a
 //! writer (contributor) in each market who authors the stories the tests move around.
+//!
+//! The accounts are connected as Chorus sees it: their credentials are sealed with the key the
+//! server of [`spawn`] opens them with ([`sealed_credentials`]), so stories for them may be
+//! approved and scheduled. On a server without that key (plain `spawn_app`) they are not
+//! connected, and approving or scheduling for them is refused.
 
 use chorus_core::audit::Author;
 use chorus_core::playbook::{PrincipleInput, RawPrinciple};
@@ -8,7 +13,36 @@ use chorus_core::user::{Email, Membership};
 use chorus_core::{MarketId, PrincipleId, Role, UserId};
 use chorus_store::{NewAccount, NewUser, PUBLISH_JOB, Retry, Store, StoryInput, VariantInput};
 
-use crate::support::{PASSWORD, TestApp};
+use chorus_networks::bluesky::credentials::StoredAccount;
+use chorus_networks::bluesky::{Secret, SecretKey};
+
+use crate::support::{PASSWORD, TestApp, spawn_app_with_state, web_config};
+
+/// The key the server of [`spawn`] seals and opens network credentials with.
+pub fn secret_key() -> SecretKey {
+    SecretKey::from_bytes([7; 32])
+}
+
+/// The server of `spawn_app`, with [`secret_key`]: accounts whose credentials are
+/// [`sealed_credentials`] are connected on it.
+pub async fn spawn() -> TestApp {
+    spawn_app_with_state(web_config(), |s| s.with_secret_key(secret_key())).await
+}
+
+/// Credentials for the account `did`, sealed with [`secret_key`] as connecting an account
+/// stores them (the app password is not a real one: nothing here reaches a network).
+pub fn sealed_credentials(did: &str, handle: &str) -> String {
+    let sealed = StoredAccount {
+        pds: "http://127.0.0.1:9".into(),
+        did: did.into(),
+        handle: handle.into(),
+        app_password: Secret::new("not-a-real-app-password"),
+        refresh_jwt: None,
+    }
+    .seal(&secret_key())
+    .unwrap();
+    serde_json::to_string(&sealed).unwrap()
+}
 
 pub struct World {
     pub fi: MarketId,
@@ -45,21 +79,25 @@ pub async fn world(app: &TestApp) -> World {
         .await
         .unwrap()
         .id;
-    let account = |market, handle: &'static str| NewAccount {
+    let (fi_sealed, br_sealed) = (
+        sealed_credentials("did:plc:test", "northwind-fi.test"),
+        sealed_credentials("did:plc:test", "northwind-br.test"),
+    );
+    let account = |market, handle: &'static str, sealed| NewAccount {
         market_id: market,
         network: "bluesky",
         handle,
         external_id: "did:plc:test",
         service_url: "http://127.0.0.1:9",
-        sealed: "not-real-credentials",
+        sealed,
     };
     let fi_account = store
-        .connect_account(&sys, &account(fi, "northwind-fi.test"))
+        .connect_account(&sys, &account(fi, "northwind-fi.test", &fi_sealed))
         .await
         .unwrap()
         .id;
     let br_account = store
-        .connect_account(&sys, &account(br, "northwind-br.test"))
+        .connect_account(&sys, &account(br, "northwind-br.test", &br_sealed))
         .await
         .unwrap()
         .id;

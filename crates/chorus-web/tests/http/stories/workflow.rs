@@ -56,7 +56,7 @@ fn reads(role: Role, own: bool) -> bool {
 
 #[tokio::test]
 async fn workflow_matrix_role_by_market_by_transition() {
-    let app = spawn_app().await;
+    let app = super::seed::spawn().await;
     let w = world(&app).await;
     let mut tokens = Vec::new();
     for role in ROLES {
@@ -113,7 +113,7 @@ async fn workflow_matrix_role_by_market_by_transition() {
 
 #[tokio::test]
 async fn wrong_states_conflict_reasons_are_required_and_nobody_approves_their_own_story() {
-    let app = spawn_app().await;
+    let app = super::seed::spawn().await;
     let w = world(&app).await;
     let lead = api(&app, &token(&app, Role::MarketLead).await);
     let later = chorus_store::now_ms() + 86_400_000;
@@ -216,7 +216,7 @@ fn location(r: &reqwest::Response) -> String {
 
 #[tokio::test]
 async fn pages_take_a_story_from_draft_to_scheduled_with_comments_notifications_and_audit() {
-    let app = spawn_app().await;
+    let app = super::seed::spawn().await;
     let w = world(&app).await;
     let mut writer = Browser::new(&app);
     writer.login(WRITER_FI, PASSWORD).await;
@@ -273,16 +273,11 @@ async fn pages_take_a_story_from_draft_to_scheduled_with_comments_notifications_
         "{}",
         r.text().await.unwrap()
     );
-    // The contributor may not submit: the page offers no button, and posting is refused.
+    // The contributor submits their own draft: the page offers it and says it is theirs to
+    // do. (Here the editor submits it for them.)
     let (_, html) = writer.get_html(&format!("/stories/{sid}")).await;
-    assert!(!html.contains(r#"data-transition="submit""#));
-    let r = writer
-        .post_form(
-            &format!("/stories/{sid}/transition"),
-            &[("transition", "submit")],
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(html.contains(r#"data-transition="submit""#));
+    assert!(html.contains("Your turn: submit it for review"), "{html}");
 
     let editor = Browser::login_as(&app, Role::Editor).await;
     let (_, html) = editor.get_html(&format!("/stories/{sid}")).await;
@@ -429,7 +424,7 @@ async fn pages_take_a_story_from_draft_to_scheduled_with_comments_notifications_
 
 #[tokio::test]
 async fn the_openapi_document_describes_the_stories_endpoints() {
-    let app = spawn_app().await;
+    let app = super::seed::spawn().await;
     let admin = api(&app, &token(&app, Role::Admin).await);
     let (status, doc) = admin.get("/api/openapi.json").await;
     assert_eq!(status, StatusCode::OK);

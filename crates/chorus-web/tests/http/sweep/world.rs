@@ -127,7 +127,11 @@ impl World {
                             handle,
                             external_id: "did:plc:sweep",
                             service_url: "http://127.0.0.1:9",
-                            sealed: "not-real-credentials",
+                            // Sealed with spawn_empty's key: the account is connected.
+                            sealed: &crate::stories::seed::sealed_credentials(
+                                "did:plc:sweep",
+                                handle,
+                            ),
                         },
                     )
                     .await
