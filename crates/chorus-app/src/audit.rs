@@ -39,6 +39,9 @@ pub struct AuditFilter {
     pub before: Option<i64>,
     /// At most 500; default (and for zero or less) 50.
     pub limit: Option<i64>,
+    /// The reader's IANA time zone, for times written in the sentences; UTC when absent or
+    /// not a zone this server knows.
+    pub zone: Option<String>,
 }
 
 /// How many entries a page shows unless asked otherwise.
@@ -109,17 +112,27 @@ pub async fn log(app: &App, caller: &Caller, filter: &AuditFilter) -> Result<Aud
         .into_iter()
         .map(|u| (u.user.id, u.user.display_name))
         .collect();
+    let zone = filter
+        .zone
+        .as_deref()
+        .and_then(|z| jiff::tz::db().get(z).ok())
+        .unwrap_or(jiff::tz::TimeZone::UTC);
     Ok(AuditLog {
-        lines: in_words(app, rows).await?,
+        lines: in_words(app, rows, zone).await?,
         people,
         older,
     })
 }
 
-/// `rows` in words, each with its actor by name. For readers who may see the entries (the
-/// caller has checked); loads only the people the entries name.
-pub(crate) async fn in_words(app: &App, rows: Vec<AuditEntry>) -> Result<Vec<AuditLine>> {
-    let names = names(app, &rows).await?;
+/// `rows` in words, each with its actor by name and times in `zone`. For readers who may see
+/// the entries (the caller has checked); loads only the people the entries name.
+pub(crate) async fn in_words(
+    app: &App,
+    rows: Vec<AuditEntry>,
+    zone: jiff::tz::TimeZone,
+) -> Result<Vec<AuditLine>> {
+    let mut names = names(app, &rows).await?;
+    names.zone = zone;
     Ok(rows
         .into_iter()
         .map(|entry| {
@@ -228,6 +241,7 @@ async fn names(app: &App, rows: &[AuditEntry]) -> Result<Names> {
             .map(|p| (p.id.0, p.title))
             .collect(),
         campaigns,
+        zone: jiff::tz::TimeZone::UTC,
     })
 }
 

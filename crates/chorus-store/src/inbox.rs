@@ -236,15 +236,23 @@ impl Store {
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
+        // Replies by their author's name as it is now, like notes (the stored label is the
+        // email address at the time, kept for authors since deleted).
         let replies = sqlx::query(
-            "SELECT * FROM conversation_replies WHERE conversation_id = $1 ORDER BY id",
+            "SELECT r.*, COALESCE(u.display_name, r.author_label) AS author_name \
+             FROM conversation_replies r LEFT JOIN users u ON u.id = r.author_id \
+             WHERE r.conversation_id = $1 ORDER BY r.id",
         )
         .bind(id.0)
         .fetch_all(self.pool())
         .await?
         .iter()
-        .map(reply_from_row)
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|r| {
+            let mut reply = reply_from_row(r)?;
+            reply.author = r.try_get("author_name")?;
+            Ok(reply)
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
         Ok(ConversationDetail {
             row,
             thread,

@@ -416,7 +416,7 @@ pub async fn thread(app: &App, caller: &Caller, id: i64) -> Result<ThreadView> {
             ..AuditQuery::default()
         })
         .await?;
-    let history = crate::audit::in_words(app, history).await?;
+    let history = crate::audit::in_words(app, history, jiff::tz::TimeZone::UTC).await?;
     let assignees = assignees(app, &conversation.visible).await?;
     Ok(ThreadView {
         conversation,

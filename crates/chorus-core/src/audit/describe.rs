@@ -21,7 +21,7 @@ use serde_json::Value;
 use super::{AuditEntry, FieldChange, diff};
 
 /// Names of the things audit snapshots refer to by id.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Names {
     /// Users' display names.
     pub users: BTreeMap<i64, String>,
@@ -37,6 +37,23 @@ pub struct Names {
     pub principles: BTreeMap<i64, String>,
     /// Campaigns' names.
     pub campaigns: BTreeMap<i64, String>,
+    /// The reader's time zone: times in sentences are written on their clock (UTC by default).
+    pub zone: jiff::tz::TimeZone,
+}
+
+impl Default for Names {
+    fn default() -> Names {
+        Names {
+            users: BTreeMap::new(),
+            markets: BTreeMap::new(),
+            accounts: BTreeMap::new(),
+            stories: BTreeMap::new(),
+            teams: BTreeMap::new(),
+            principles: BTreeMap::new(),
+            campaigns: BTreeMap::new(),
+            zone: jiff::tz::TimeZone::UTC,
+        }
+    }
 }
 
 /// An entry in words.
@@ -450,8 +467,8 @@ fn field_name(key: &str) -> String {
         .unwrap_or_default()
 }
 
-/// A snapshot value as people read it: ids by name, lists joined, yes/no, times in UTC, long
-/// text cut.
+/// A snapshot value as people read it: ids by name, lists joined, yes/no, times on the
+/// reader's clock with their zone's abbreviation, long text cut.
 fn value(key: &str, v: &Value, names: &Names) -> String {
     let by_id = |map: &dyn Fn(i64) -> String| match v {
         Value::Number(n) => n.as_i64().map_or_else(|| n.to_string(), map),
@@ -485,7 +502,11 @@ fn value(key: &str, v: &Value, names: &Names) -> String {
             .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
             .map_or_else(
                 || plain(v),
-                |t| t.strftime("%-d %b %Y, %H:%M UTC").to_string(),
+                |t| {
+                    t.to_zoned(names.zone.clone())
+                        .strftime("%-d %b %Y, %H:%M %Z")
+                        .to_string()
+                },
             ),
         _ => plain(v),
     };

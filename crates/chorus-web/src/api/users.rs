@@ -218,6 +218,8 @@ pub async fn audit(
         to: p.to,
         before: p.before,
         limit: p.limit,
+        // The API's summaries keep times in UTC, as its other fields do.
+        zone: None,
     };
     let log = audit::log(&state.app, &id.caller, &filter).await?;
     let markets = org::markets(&state.app, &id.caller).await?;

@@ -9,7 +9,9 @@
 use chorus_core::Role;
 use chorus_core::audit::Author;
 use chorus_core::conversations::{ConversationId, QueryInput, RawQuery, Status};
-use chorus_store::ConversationChange;
+use chorus_core::org::MarketCode;
+use chorus_core::user::Email;
+use chorus_store::{ConversationChange, NewAccount};
 use reqwest::StatusCode;
 
 use crate::conversations::{market_id, post};
@@ -279,8 +281,40 @@ async fn notes_name_their_author_and_a_finished_conversation_stops_its_clock() {
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // A reply is shown by its author's name too (the stored label is their email address).
+    let store = &app.store;
+    let user = store
+        .user_by_email(&Email::parse(&email(Role::CommunityManager)).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let fi = store
+        .market_by_code(&MarketCode::parse("FI").unwrap())
+        .await
+        .unwrap();
+    let sys = Author::system("test");
+    let account = store
+        .connect_account(
+            &sys,
+            &NewAccount {
+                market_id: fi.id,
+                network: "bluesky",
+                handle: "brand-fi.test",
+                external_id: "did:plc:brandfi",
+                service_url: "http://localhost:2583",
+                sealed: "sealed",
+            },
+        )
+        .await
+        .unwrap();
+    let author = Author::user(user.id, user.email.as_str());
+    store
+        .create_reply(&author, ConversationId(id), account.id, "Thanks, fixed.")
+        .await
+        .unwrap();
     let (_, page) = cm.get_html(&format!("/conversations/{id}")).await;
     assert!(page.contains("Community manager · "), "the author by name");
+    assert!(page.contains("Thanks, fixed."), "the reply is shown");
     assert!(!page.contains(&format!("{} · ", email(Role::CommunityManager))));
     assert!(page.contains("none yet ("), "waiting for a first response");
     let (_, page) = cm.get_html(&format!("/conversations/{}", ids[5])).await;

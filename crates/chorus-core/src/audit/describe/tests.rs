@@ -270,3 +270,25 @@ fn anything_else_still_reads() {
     );
     assert_eq!(d.changes[1].after.as_deref(), Some("a: 2"));
 }
+
+/// A publish time is written on the reader's clock, with their zone's abbreviation.
+#[test]
+fn times_are_on_the_readers_clock() {
+    let mut n = names();
+    // 18:00 and 19:00 UTC on 6 December 2026.
+    let e = entry(
+        "variant.update",
+        "variant",
+        "7",
+        Some(json!({"scheduled_at": 1_796_580_000_000i64})),
+        Some(json!({"scheduled_at": 1_796_583_600_000i64})),
+    );
+    let shown = |n: &Names| {
+        let d = describe(&e, n);
+        format!("{} {:?}", d.sentence, d.changes)
+    };
+    assert!(shown(&n).contains("6 Dec 2026, 18:00 UTC"), "{}", shown(&n));
+    n.zone = jiff::tz::db().get("Europe/Helsinki").unwrap();
+    assert!(shown(&n).contains("6 Dec 2026, 20:00 EET"), "{}", shown(&n));
+    assert!(!shown(&n).contains("UTC"), "{}", shown(&n));
+}

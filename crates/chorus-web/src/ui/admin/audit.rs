@@ -100,6 +100,7 @@ async fn page(
         to: some(&f.to),
         before: f.before,
         limit: None,
+        zone: crate::ui::local_time::zone().iana_name().map(str::to_owned),
     };
     let log = audit::log(&state.app, &id.caller, &filter).await?;
     let markets = org::markets(&state.app, &id.caller).await?;

@@ -275,7 +275,7 @@ async fn composer_page(
     let shell = Shell::new(state, id, "stories", title)
         .await?
         .with_flash(match &note {
-            Note::Error(_) => Flash::error("The variant was not saved: one field needs attention."),
+            Note::Error(_) => Flash::error("The variant was not saved: the marked field says why."),
             Note::Done(m) => Flash::success(*m),
             Note::Nothing => None,
         });

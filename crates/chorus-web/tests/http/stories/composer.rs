@@ -270,6 +270,10 @@ async fn composer_page_renders_live_check_wiring() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert!(html.contains("is not a date and time"), "{html}");
+    // Said once, beside the field (not again in a summary or the banner).
+    assert_eq!(html.matches("is not a date and time").count(), 1, "{html}");
+    assert!(html.contains(r#"<p class="field__error" id="time-error">"#));
+    assert!(html.contains("the marked field says why"));
     // Deleting a variant is offered on the story page, done by a form, and audited.
     let vid = app.store.variants(sid).await.unwrap()[0].id;
     let (_, html) = editor.get_html(&format!("/stories/{sid}")).await;
