@@ -41,14 +41,9 @@ const TOTAL: &str = "return document.querySelector('.inbox-counts__total')?.text
 const ROW_IDS: &str =
     "return Array.from(document.querySelectorAll('.inbox-row')).map(r => r.dataset.id);";
 
-#[test]
-fn the_community_manager_works_the_inbox_by_keyboard() {
-    let Some(b) = Browser::start() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path(), &["--demo"]);
-    let url = &server.url;
-
-    // Posts the US market's query finds.
+/// Stores [`POSTS`] in the demo's data directory `dir` through `chorus ingest file`: public
+/// posts the demo's US listening query finds, so the inbox has conversations.
+pub fn ingest_demo_posts(dir: &std::path::Path) {
     let mut lines = String::new();
     for (i, text) in POSTS.iter().enumerate() {
         let post = json!({
@@ -63,13 +58,13 @@ fn the_community_manager_works_the_inbox_by_keyboard() {
         lines.push_str(&post.to_string());
         lines.push('\n');
     }
-    let file = dir.path().join("posts.jsonl");
+    let file = dir.join("posts.jsonl");
     std::fs::write(&file, lines).unwrap();
     let out = chorus()
         .args(["ingest", "file", "--quiet"])
         .arg(&file)
         .arg("--data-dir")
-        .arg(dir.path())
+        .arg(dir)
         .output()
         .unwrap();
     assert!(
@@ -77,6 +72,16 @@ fn the_community_manager_works_the_inbox_by_keyboard() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn the_community_manager_works_the_inbox_by_keyboard() {
+    let Some(b) = Browser::start() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &["--demo"]);
+    let url = &server.url;
+
+    ingest_demo_posts(dir.path());
 
     let line = server
         .banner
