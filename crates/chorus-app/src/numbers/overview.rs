@@ -69,12 +69,16 @@ pub async fn overview(app: &App, caller: &Caller, filters: &ReportFilters) -> Re
         grain: "day".into(),
         ..filters.clone()
     };
-    // One plan; one read by market and day for the totals, the table and the chart.
-    let mut daily = plan(app, caller, &base).await?;
-    daily.query.by_bucket = true;
-    let fetched = Fetched::read(app, &daily).await?;
+    // One plan: the totals and the table read from whole months and weeks where they fit, the
+    // chart's one metric by day (the rest of every day is never drawn).
+    let daily = plan(app, caller, &base).await?;
+    let mut fetched = Fetched::read(app, &daily).await?;
     let by_market = fetched.report(&daily, false);
-    let series = fetched.report(&daily, true);
+    let mut chart_plan = daily.clone();
+    chart_plan.query.by_bucket = true;
+    chart_plan.query.metrics = vec![chart_metric];
+    fetched.raw = app.store.rollups(&chart_plan.query).await?;
+    let series = fetched.report(&chart_plan, true);
     let totals: Vec<(MetricInfo, Option<i64>)> = by_market
         .metrics
         .iter()
