@@ -14,8 +14,16 @@
   }
   function draw(el, opts, data) {
     el.textContent = "";
+    // Off the chart the legend shows the last point's figures instead of uPlot's "--"; over
+    // it, the point under the pointer.
+    var last = data[0].length - 1;
+    opts.legend = { live: true };
+    opts.hooks = { setCursor: [function (u) {
+      if (u.cursor.idx == null && last >= 0 && u.setLegend) { u.setLegend({ idx: last }); }
+    }] };
     try {
-      new uPlot(opts, data, el);
+      var plot = new uPlot(opts, data, el);
+      if (last >= 0 && plot.setLegend) { plot.setLegend({ idx: last }); }
     } catch (e) {
       el.textContent = "The chart could not be drawn (" + e + "); the tables have the figures.";
     }
