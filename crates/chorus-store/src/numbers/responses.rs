@@ -8,6 +8,7 @@
 //! so the rollups hold exactly the first responses stored; the clock is the one
 //! `Store::response_stats` uses (`created_at` to `first_response_at`).
 
+use chorus_core::conversations::{FirstResponse, Status, first_response};
 use chorus_core::numbers::{Dimension, Grain, Metric, bucket_of};
 use jiff::Timestamp;
 use sqlx::{AnyConnection, Row};
@@ -45,7 +46,6 @@ pub(crate) async fn add_first_response(
         .bind(conversation)
         .fetch_all(&mut *conn)
         .await?;
-    let waited_ms = (answered_ms - created_ms).max(0);
     for r in rows {
         let market: i64 = r.try_get("market_id")?;
         let tz: String = r.try_get("timezone")?;
@@ -65,7 +65,21 @@ pub(crate) async fn add_first_response(
             Metric::FirstResponseMinutes,
             minutes,
         );
-        if target.is_some_and(|t| waited_ms <= t.saturating_mul(60_000)) {
+        // Within target by the inbox's own clock (`chorus_core::conversations::first_response`).
+        let clock = first_response(
+            created_ms,
+            Some(answered_ms),
+            Status::Waiting,
+            answered_ms,
+            target,
+        );
+        if matches!(
+            clock,
+            FirstResponse::Answered {
+                within: Some(true),
+                ..
+            }
+        ) {
             deltas.add_day(
                 market,
                 &subjects,
