@@ -9,7 +9,7 @@ use chorus_core::org::MarketCode;
 use chorus_core::playbook::{PrincipleInput, RawPrinciple};
 use chorus_core::stories::CampaignInput;
 use chorus_core::{MarketId, PrincipleId};
-use chorus_store::{NewAccount, NewPostSnapshot, Store, StoryInput, VariantInput};
+use chorus_store::{Account, NewAccount, NewPostSnapshot, Store, StoryInput, VariantInput};
 use reqwest::StatusCode;
 
 use chorus_core::user::Email;
@@ -22,6 +22,38 @@ fn ms(s: &str) -> i64 {
     s.parse::<jiff::Timestamp>().unwrap().as_millisecond()
 }
 
+/// `code`'s market and a Bluesky account connected in it, `@{prefix}-{code}.test` (just
+/// `@{code}.test` without a prefix), in lower case. Its credentials are a placeholder: these
+/// tests publish nothing through it.
+pub async fn market_account(store: &Store, code: &str, prefix: &str) -> (MarketId, Account) {
+    let market = store
+        .market_by_code(&MarketCode::parse(code).unwrap())
+        .await
+        .unwrap()
+        .id;
+    let lower = code.to_lowercase();
+    let handle = if prefix.is_empty() {
+        format!("{lower}.test")
+    } else {
+        format!("{prefix}-{lower}.test")
+    };
+    let account = store
+        .connect_account(
+            &Author::system("test"),
+            &NewAccount {
+                market_id: market,
+                network: "bluesky",
+                handle: &handle,
+                external_id: &format!("did:plc:{prefix}{lower}"),
+                service_url: "http://localhost:2583",
+                sealed: "sealed",
+            },
+        )
+        .await
+        .unwrap();
+    (market, account)
+}
+
 /// One published-looking variant in `code` citing `principle`, measured twice: `likes` and
 /// `reposts` at the end.
 pub async fn seed_market(
@@ -32,26 +64,7 @@ pub async fn seed_market(
     reposts: i64,
 ) -> (MarketId, i64) {
     let sys = Author::system("test");
-    let market = store
-        .market_by_code(&MarketCode::parse(code).unwrap())
-        .await
-        .unwrap()
-        .id;
-    let lower = code.to_lowercase();
-    let account = store
-        .connect_account(
-            &sys,
-            &NewAccount {
-                market_id: market,
-                network: "bluesky",
-                handle: &format!("{lower}.test"),
-                external_id: &format!("did:plc:{lower}"),
-                service_url: "http://localhost:2583",
-                sealed: "sealed",
-            },
-        )
-        .await
-        .unwrap();
+    let (market, account) = market_account(store, code, "").await;
     let campaign = CampaignInput::parse(
         &format!("=Campaign {code}"),
         vec![],

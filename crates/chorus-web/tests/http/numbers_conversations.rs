@@ -7,9 +7,10 @@ use chorus_core::Role;
 use chorus_core::audit::Author;
 use chorus_core::conversations::{QueryId, QueryInput, RawQuery};
 use chorus_core::{MarketId, org::MarketCode};
-use chorus_store::{InboxQuery, NewAccount, NewPost, Store};
+use chorus_store::{InboxQuery, NewPost, Store};
 use reqwest::StatusCode;
 
+use crate::numbers::market_account;
 use crate::support::{Browser, api, spawn_app, token};
 
 async fn market(store: &Store, code: &str) -> MarketId {
@@ -76,20 +77,7 @@ async fn sentiment_share_and_first_responses_are_numbers_of_the_viewers_market()
     store.ingest_batch("test", "1", posts).await.unwrap();
     let sys = Author::system("test");
     store.set_response_target(&sys, fi, 60).await.unwrap();
-    let account = store
-        .connect_account(
-            &sys,
-            &NewAccount {
-                market_id: fi,
-                network: "bluesky",
-                handle: "northwind-fi.test",
-                external_id: "did:plc:northwindfi",
-                service_url: "http://localhost:2583",
-                sealed: "sealed",
-            },
-        )
-        .await
-        .unwrap();
+    let (_, account) = market_account(store, "FI", "northwind").await;
     let inbox = store
         .inbox(&InboxQuery {
             market: Some(fi),

@@ -6,16 +6,15 @@
 use chorus_core::Role;
 use chorus_core::audit::Author;
 use chorus_core::numbers::PostCounts;
-use chorus_core::org::MarketCode;
 use chorus_core::stories::workflow::{StoryState, Transition};
 use chorus_core::stories::{CampaignInput, Objective};
 use chorus_core::user::Email;
 use chorus_store::{
-    NewAccount, NewFollowerSnapshot, NewPostSnapshot, PUBLISH_JOB, Store, StoryInput, VariantInput,
+    NewFollowerSnapshot, NewPostSnapshot, PUBLISH_JOB, Store, StoryInput, VariantInput,
 };
 use reqwest::StatusCode;
 
-use crate::numbers::{seed_market, seed_principle};
+use crate::numbers::{market_account, seed_market, seed_principle};
 use crate::support::{Browser, email, spawn_app};
 
 fn ms(s: &str) -> i64 {
@@ -40,26 +39,7 @@ async fn campaign_with_objectives(
     objectives: &[(&str, &str, &str)],
 ) -> i64 {
     let sys = Author::system("test");
-    let market = store
-        .market_by_code(&MarketCode::parse(code).unwrap())
-        .await
-        .unwrap()
-        .id;
-    let lower = code.to_lowercase();
-    let account = store
-        .connect_account(
-            &sys,
-            &NewAccount {
-                market_id: market,
-                network: "bluesky",
-                handle: &format!("spring-{lower}.test"),
-                external_id: &format!("did:plc:spring{lower}"),
-                service_url: "http://localhost:2583",
-                sealed: "sealed",
-            },
-        )
-        .await
-        .unwrap();
+    let (market, account) = market_account(store, code, "spring").await;
     let objectives: Vec<Objective> = objectives
         .iter()
         .map(|(m, t, p)| Objective::parse(m, t, p).unwrap())
@@ -271,26 +251,7 @@ async fn the_campaign_page_measures_each_objective_and_says_what_it_cannot() {
 /// published at).
 async fn published_post(store: &Store, code: &str) -> (i64, i64, i64) {
     let sys = Author::system("test");
-    let market = store
-        .market_by_code(&MarketCode::parse(code).unwrap())
-        .await
-        .unwrap()
-        .id;
-    let lower = code.to_lowercase();
-    let account = store
-        .connect_account(
-            &sys,
-            &NewAccount {
-                market_id: market,
-                network: "bluesky",
-                handle: &format!("post-{lower}.test"),
-                external_id: &format!("did:plc:post{lower}"),
-                service_url: "http://localhost:2583",
-                sealed: "sealed",
-            },
-        )
-        .await
-        .unwrap();
+    let (market, account) = market_account(store, code, "post").await;
     let person = admin_author(store).await;
     let story = store
         .create_story(
@@ -342,7 +303,10 @@ async fn published_post(store: &Store, code: &str) -> (i64, i64, i64) {
         .complete_publish(
             &job,
             v.id,
-            &format!("at://did:plc:post{lower}/app.bsky.feed.post/1"),
+            &format!(
+                "at://did:plc:post{}/app.bsky.feed.post/1",
+                code.to_lowercase()
+            ),
         )
         .await
         .unwrap();
