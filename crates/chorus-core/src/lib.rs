@@ -15,6 +15,7 @@ pub mod org;
 pub mod password;
 pub mod permission;
 pub mod playbook;
+pub mod reach;
 pub mod role;
 pub mod stories;
 pub mod user;

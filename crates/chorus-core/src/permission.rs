@@ -67,10 +67,16 @@ pub enum Action {
     ScheduleStories,
     /// Read a market's Numbers (what its posts and accounts did) and export them.
     ReadNumbers,
+    /// Create and change a market's Reach offers (gated assets, webinars), their landing pages
+    /// and consent texts, and see how many people came (counts, never who).
+    ManageReach,
+    /// Read a market's leads and registrants (personal data: names, emails, consent history)
+    /// and export them, answer a person's request for their data or its erasure.
+    ReadLeads,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 24] = [
         Action::ReadPlaybook,
         Action::EditPlaybook,
         Action::ViewAdmin,
@@ -93,6 +99,8 @@ impl Action {
         Action::ReviewStories,
         Action::ScheduleStories,
         Action::ReadNumbers,
+        Action::ManageReach,
+        Action::ReadLeads,
     ];
 
     fn describe(self) -> &'static str {
@@ -119,6 +127,8 @@ impl Action {
             Action::ReviewStories => "approve or reject stories",
             Action::ScheduleStories => "schedule stories",
             Action::ReadNumbers => "see numbers",
+            Action::ManageReach => "manage gated assets and webinars",
+            Action::ReadLeads => "see leads",
         }
     }
 }
@@ -252,6 +262,12 @@ pub fn allows(actor: &Actor, action: Action, scope: Scope) -> bool {
         // Numbers are read by the people who measure (analysts) and those who answer for a
         // market's results (its leads); global leads and global analysts read every market's.
         Action::ReadNumbers => global_lead || holds_any(&[Role::MarketLead, Role::Analyst]),
+        // Reach offers are marketing content: the people who write and run a market's stories
+        // make them; global leads make them for every market.
+        Action::ManageReach => global_lead || holds_any(&[Role::MarketLead, Role::Editor]),
+        // Leads are personal data: only those who answer for a market's results (its leads) and
+        // who measure them (analysts) see them; never contributors, editors or community managers.
+        Action::ReadLeads => global_lead || holds_any(&[Role::MarketLead, Role::Analyst]),
     }
 }
 

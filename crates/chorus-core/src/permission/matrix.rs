@@ -46,7 +46,7 @@ fn reach(role: Role, action: Action) -> Reach {
         Role::GlobalLead => match action {
             ReadPlaybook | EditPlaybook | ReadMembers | ReadConversations | ManageCampaigns
             | EditPostRules | ReadStories | DraftStories | EditStories | ReviewStories
-            | ScheduleStories | ReadNumbers => Anywhere,
+            | ScheduleStories | ReadNumbers | ManageReach | ReadLeads => Anywhere,
             ViewAdmin
             | ManageMarkets
             | EditMarket
@@ -71,15 +71,16 @@ fn reach(role: Role, action: Action) -> Reach {
             | ManageCampaigns
             | ConnectAccounts => Markets,
             ReadConversations | WorkConversations | ReadStories | DraftStories | EditStories
-            | ReviewStories | ScheduleStories | ReadNumbers => MarketsAndGlobal,
+            | ReviewStories | ScheduleStories | ReadNumbers | ManageReach | ReadLeads => {
+                MarketsAndGlobal
+            }
             EditPlaybook | ManageMarkets | ReadAuditLog | EditPostRules => Nothing,
         },
         // Editors write, edit and schedule their market's stories and read its conversations.
         Role::Editor => match action {
             ReadPlaybook => Anywhere,
-            ReadConversations | ReadStories | DraftStories | EditStories | ScheduleStories => {
-                MarketsAndGlobal
-            }
+            ReadConversations | ReadStories | DraftStories | EditStories | ScheduleStories
+            | ManageReach => MarketsAndGlobal,
             _ => Nothing,
         },
         // Contributors draft and read their market's stories; they cannot publish alone.
@@ -97,7 +98,7 @@ fn reach(role: Role, action: Action) -> Reach {
         // Analysts read their market's numbers, conversations and stories.
         Role::Analyst => match action {
             ReadPlaybook => Anywhere,
-            ReadConversations | ReadStories | ReadNumbers => MarketsAndGlobal,
+            ReadConversations | ReadStories | ReadNumbers | ReadLeads => MarketsAndGlobal,
             _ => Nothing,
         },
     }
