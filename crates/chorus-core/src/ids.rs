@@ -33,3 +33,27 @@ id_type!(
     /// A playbook principle's id.
     PrincipleId
 );
+id_type!(
+    /// A Reach offer's id (a gated asset or a webinar).
+    OfferId
+);
+id_type!(
+    /// A consent text version's id.
+    ConsentTextId
+);
+id_type!(
+    /// A Reach form submission's id.
+    SubmissionId
+);
+id_type!(
+    /// A Reach contact's id (a person who confirmed).
+    ContactId
+);
+id_type!(
+    /// A lead's id (a contact's confirmed interest in one offer).
+    LeadId
+);
+id_type!(
+    /// A webinar registration's id.
+    RegistrationId
+);
