@@ -15,6 +15,8 @@
 
 use std::fmt;
 
+pub mod consent;
+
 /// What an offer gives in exchange for the form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OfferKind {
