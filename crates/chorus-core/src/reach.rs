@@ -16,6 +16,8 @@
 use std::fmt;
 
 pub mod consent;
+pub mod ics;
+pub mod webinar;
 
 /// What an offer gives in exchange for the form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

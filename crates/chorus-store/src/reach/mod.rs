@@ -7,9 +7,11 @@
 
 mod consent_texts;
 mod offers;
+pub(crate) mod registrations;
 
 pub use consent_texts::{ConsentText, NewConsentText};
 pub use offers::{AssetFile, NewOffer, Offer, OfferFilter, OfferPage, Webinar};
+pub use registrations::RegistrationNotice;
 
 use crate::StoreError;
 
