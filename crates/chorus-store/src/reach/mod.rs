@@ -8,10 +8,12 @@
 mod consent_texts;
 mod offers;
 pub(crate) mod registrations;
+mod webinars;
 
 pub use consent_texts::{ConsentText, NewConsentText};
 pub use offers::{AssetFile, NewOffer, Offer, OfferFilter, OfferPage, Webinar};
-pub use registrations::RegistrationNotice;
+pub use registrations::{RegistrationNotice, SeatCancelled};
+pub use webinars::{AttendanceReport, DueReminder, Registrant, WebinarChange, WebinarChanged};
 
 use crate::StoreError;
 
