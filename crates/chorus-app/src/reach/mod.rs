@@ -15,3 +15,6 @@ pub use chorus_store::reach::{
 
 pub mod webinars;
 pub mod webinars_mail;
+pub mod webinars_manage;
+pub mod webinars_public;
+pub mod webinars_reminders;

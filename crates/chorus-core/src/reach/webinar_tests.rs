@@ -207,3 +207,92 @@ fn attendance_errors_name_the_line_and_the_column() {
         "{bad}"
     );
 }
+
+#[test]
+fn the_staff_form_is_read_in_the_webinars_zone_and_errors_name_the_field() {
+    let raw = RawWebinar {
+        starts_at: "2027-01-20T15:00".into(),
+        time_zone: "Europe/Helsinki".into(),
+        duration_minutes: "90".into(),
+        capacity: " ".into(),
+        join_url: " https://meet.example.com/abc ".into(),
+    };
+    let ok = parse_webinar(&raw).unwrap();
+    assert_eq!(
+        ok.starts_at,
+        "2027-01-20T13:00:00Z".parse::<Timestamp>().unwrap()
+    );
+    assert_eq!((ok.duration_minutes, ok.capacity), (90, None));
+    assert_eq!(ok.join_url, "https://meet.example.com/abc");
+    let field = |r: RawWebinar| parse_webinar(&r).unwrap_err().field.to_string();
+    assert_eq!(
+        field(RawWebinar {
+            time_zone: "Mars/Base".into(),
+            ..raw.clone()
+        }),
+        "time_zone"
+    );
+    assert_eq!(
+        field(RawWebinar {
+            starts_at: "tomorrow".into(),
+            ..raw.clone()
+        }),
+        "starts_at"
+    );
+    // 03:30 does not exist in Helsinki on 2027-03-28.
+    assert_eq!(
+        field(RawWebinar {
+            starts_at: "2027-03-28T03:30".into(),
+            ..raw.clone()
+        }),
+        "starts_at"
+    );
+    assert_eq!(
+        field(RawWebinar {
+            duration_minutes: "0".into(),
+            ..raw.clone()
+        }),
+        "duration_minutes"
+    );
+    assert_eq!(
+        field(RawWebinar {
+            duration_minutes: "2000".into(),
+            ..raw.clone()
+        }),
+        "duration_minutes"
+    );
+    assert_eq!(
+        field(RawWebinar {
+            capacity: "-1".into(),
+            ..raw.clone()
+        }),
+        "capacity"
+    );
+    assert_eq!(
+        field(RawWebinar {
+            capacity: "lots".into(),
+            ..raw.clone()
+        }),
+        "capacity"
+    );
+    assert_eq!(
+        field(RawWebinar {
+            join_url: "javascript:alert(1)".into(),
+            ..raw.clone()
+        }),
+        "join_url"
+    );
+    assert_eq!(
+        field(RawWebinar {
+            join_url: "https://a b".into(),
+            ..raw.clone()
+        }),
+        "join_url"
+    );
+    let folded = parse_webinar(&RawWebinar {
+        starts_at: "2027-10-31T03:30".into(),
+        ..raw
+    })
+    .unwrap();
+    assert!(folded.note.is_some());
+}

@@ -108,6 +108,9 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
         chorus_app::numbers::weekly_job::schedule(&reports_app)
             .await
             .context("queueing the weekly numbers emails")?;
+        chorus_app::reach::webinars_reminders::schedule(&reports_app)
+            .await
+            .context("queueing the webinar reminders")?;
     }
     let settings = chorus_jobs::Settings {
         bluesky_appview: config.numbers.bluesky_appview_url.clone(),
@@ -126,7 +129,10 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
             )
             .with(chorus_app::numbers::weekly_job::WeeklyReports::new(
                 reports_app.clone(),
-            )),
+            ))
+            .with(
+                chorus_app::reach::webinars_reminders::WebinarReminders::new(reports_app.clone()),
+            ),
             chorus_jobs::WorkerConfig::default(),
         );
         tokio::spawn(w.run(stop_rx.clone()))
