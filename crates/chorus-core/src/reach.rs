@@ -13,6 +13,12 @@
 //!
 //! Schema: migration 0022 (`reach_*` tables in `chorus-store`).
 
+pub mod attribution;
+pub mod form;
+pub mod ip;
+pub mod signed;
+pub mod token;
+
 use std::fmt;
 
 /// What an offer gives in exchange for the form.
