@@ -14,6 +14,7 @@
 //! Schema: migration 0022 (`reach_*` tables in `chorus-store`).
 
 pub mod attribution;
+pub mod consent;
 pub mod form;
 pub mod ip;
 pub mod signed;

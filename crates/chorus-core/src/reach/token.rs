@@ -83,12 +83,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     out
 }
 
-/// The key the consent ledger files a person under: SHA-256 of their email as stored
-/// (trimmed, lowercased by `Email::parse`), so proof survives erasure without the address.
-pub fn email_sha256(email: &crate::user::Email) -> String {
-    sha256_hex(email.as_str().as_bytes())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,13 +131,5 @@ mod tests {
         ] {
             assert!(OptInToken::parse(&bad).is_err(), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn the_ledger_key_is_the_stored_email_hashed() {
-        let a = crate::user::Email::parse(" Ana@Example.COM").unwrap();
-        let b = crate::user::Email::parse("ana@example.com").unwrap();
-        assert_eq!(email_sha256(&a), email_sha256(&b));
-        assert_eq!(email_sha256(&a), sha256_hex(b"ana@example.com"));
     }
 }

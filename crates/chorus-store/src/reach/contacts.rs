@@ -276,7 +276,7 @@ impl Store {
                     // Erased: nothing personal is left to withdraw from.
                     return Ok(Some(Withdrawal::default()));
                 }
-                let hash = chorus_core::reach::token::sha256_hex(s.email.as_bytes());
+                let hash = chorus_core::reach::consent::email_digest(&s.email);
                 let contact = contact_where(&mut tx, "email_sha256", &hash).await?;
                 let pending = (s.state == SubmissionState::Pending && s.expires_at_ms > req.at_ms)
                     .then_some(s.id);
