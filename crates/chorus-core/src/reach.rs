@@ -15,12 +15,17 @@
 
 pub mod attribution;
 pub mod consent;
+<<<<<<< HEAD
 pub mod form;
 pub mod ip;
 pub mod signed;
 pub mod token;
 
 use std::fmt;
+=======
+pub mod ics;
+pub mod webinar;
+>>>>>>> webinar20
 
 /// What an offer gives in exchange for the form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

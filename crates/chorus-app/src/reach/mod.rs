@@ -8,3 +8,6 @@
 pub use chorus_store::reach::{
     AssetFile, ConsentText, NewConsentText, NewOffer, Offer, OfferFilter, OfferPage, Webinar,
 };
+
+pub mod webinars;
+pub mod webinars_mail;

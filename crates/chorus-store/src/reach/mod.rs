@@ -9,10 +9,15 @@ mod consent_texts;
 pub mod contacts;
 pub mod ledger;
 mod offers;
+<<<<<<< HEAD
 pub mod submissions;
+=======
+pub(crate) mod registrations;
+>>>>>>> webinar20
 
 pub use consent_texts::{ConsentText, NewConsentText};
 pub use offers::{AssetFile, NewOffer, Offer, OfferFilter, OfferPage, Webinar};
+pub use registrations::RegistrationNotice;
 
 use crate::StoreError;
 
