@@ -15,17 +15,14 @@
 
 pub mod attribution;
 pub mod consent;
-<<<<<<< HEAD
 pub mod form;
+pub mod ics;
 pub mod ip;
 pub mod signed;
 pub mod token;
+pub mod webinar;
 
 use std::fmt;
-=======
-pub mod ics;
-pub mod webinar;
->>>>>>> webinar20
 
 /// What an offer gives in exchange for the form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -9,11 +9,8 @@ mod consent_texts;
 pub mod contacts;
 pub mod ledger;
 mod offers;
-<<<<<<< HEAD
-pub mod submissions;
-=======
 pub(crate) mod registrations;
->>>>>>> webinar20
+pub mod submissions;
 
 pub use consent_texts::{ConsentText, NewConsentText};
 pub use offers::{AssetFile, NewOffer, Offer, OfferFilter, OfferPage, Webinar};

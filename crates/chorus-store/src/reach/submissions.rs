@@ -6,17 +6,17 @@
 //! `reach-confirm:{submission}`). Nothing about the person is a contact yet.
 //! [`Store::confirm`] is one transaction too: the token must be pending and unexpired (a second
 //! use and an expired token are answered apart), then the contact (if new), the lead (contact ×
-//! offer, first touch kept), the `confirmed` ledger row, a webinar's seat and the email that
-//! follows. [`Store::purge_unconfirmed`] deletes pending submissions past a cutoff; their
+//! offer, first touch kept), the `confirmed` ledger row, a webinar's seat
+//! (`registrations::seat`) and the email that follows. [`Store::purge_unconfirmed`] deletes pending submissions past a cutoff; their
 //! ledger rows stay (they hold no address).
 //!
 //! The store has no rules about what is valid: the use cases (`chorus-app::reach::public`)
 //! parse the input, check the rate limits ([`Store::recent_submissions`]) and render the mail.
 
 use chorus_core::MarketId;
-use chorus_core::ids::{ConsentTextId, ContactId, LeadId, OfferId, SubmissionId};
+use chorus_core::ids::{ConsentTextId, ContactId, LeadId, OfferId, RegistrationId, SubmissionId};
 use chorus_core::reach::attribution::Utm;
-use chorus_core::reach::{ConsentEvent, OfferKind};
+use chorus_core::reach::{ConsentEvent, OfferKind, RegistrationState};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -143,6 +143,9 @@ pub struct Confirmation {
     pub new_lead: bool,
     pub story_id: Option<i64>,
     pub campaign_id: Option<i64>,
+    /// A webinar's seat given in the same transaction (registered or waitlisted; cancelled
+    /// when the webinar was cancelled before the person confirmed). `None` for an asset.
+    pub seat: Option<(RegistrationId, RegistrationState)>,
 }
 
 /// What [`Store::confirm`] found.
@@ -457,6 +460,13 @@ impl Store {
         .await?
         .try_get("campaign")?;
         let (lead, new_lead) = lead_for(&mut tx, &s, contact, campaign, req.at_ms).await?;
+        let seat = match s.kind {
+            OfferKind::Webinar => Some(
+                super::registrations::seat(&mut tx, s.offer, lead, super::instant(req.at_ms)?)
+                    .await?,
+            ),
+            OfferKind::Asset => None,
+        };
         let consent =
             sqlx::query("SELECT body, sha256, legal_basis FROM reach_consent_texts WHERE id = $1")
                 .bind(s.consent_text.0)
@@ -507,6 +517,7 @@ impl Store {
             new_lead,
             story_id: s.story_id,
             campaign_id: campaign,
+            seat,
         }))
     }
 

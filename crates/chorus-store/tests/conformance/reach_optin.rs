@@ -308,6 +308,7 @@ async fn confirming_works_once_before_expiry_and_attributes_the_lead(store: &Sto
         panic!("confirms")
     };
     assert!(c.new_contact && c.new_lead);
+    assert_eq!(c.seat, None, "an asset has no seats");
     assert_eq!(
         (c.submission, c.offer, c.kind),
         (id, w.offer, OfferKind::Asset)
@@ -607,7 +608,74 @@ async fn unconfirmed_submissions_are_purged(store: &Store) {
     assert_eq!(ledger.len(), 1, "the ledger keeps the purged one's proof");
 }
 
+async fn confirming_a_webinar_gives_a_seat_in_the_same_transaction(store: &Store) {
+    let w = world(store).await;
+    let sys = Author::system("test");
+    let webinar = store
+        .create_offer(
+            &sys,
+            &NewOffer {
+                kind: OfferKind::Webinar,
+                market: w.market,
+                slug: "live".into(),
+                campaign: Some(w.campaign),
+                state: OfferState::Live,
+                fields_json: "[]".into(),
+                pages: vec![OfferPage {
+                    locale: "en".into(),
+                    title: "Live".into(),
+                    description: "d".into(),
+                }],
+                asset: None,
+                webinar: Some(chorus_store::reach::Webinar {
+                    starts_at: "2027-01-20T12:00:00Z".parse().unwrap(),
+                    duration_minutes: 45,
+                    time_zone: "Europe/Helsinki".into(),
+                    capacity: Some(1),
+                    join_url: "https://meet.example.com/x".into(),
+                    sequence: 0,
+                    cancelled_at: None,
+                }),
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    let w = World {
+        offer: webinar,
+        ..w
+    };
+    let t0 = 1_800_000_000_000;
+    let mut seats = Vec::new();
+    for (email, token) in [("ana@example.com", "tok-1"), ("bo@example.com", "tok-2")] {
+        submit(store, &w, email, token, &Utm::default(), t0).await;
+        let ConfirmOutcome::Confirmed(c) = store
+            .confirm(
+                &ConfirmRequest {
+                    prefs_token_sha256: email,
+                    ..confirm_req(token, t0 + 1, None)
+                },
+                &email_digest(email),
+            )
+            .await
+            .unwrap()
+        else {
+            panic!("confirms")
+        };
+        assert_eq!(c.kind, OfferKind::Webinar);
+        assert_eq!(
+            c.campaign_id,
+            Some(w.campaign),
+            "the offer's campaign without a story"
+        );
+        seats.push(c.seat.expect("a webinar gives a seat").1);
+    }
+    use chorus_core::reach::RegistrationState::*;
+    assert_eq!(seats, vec![Registered, Waitlisted]);
+}
+
 crate::support::conformance_suite!(
+    confirming_a_webinar_gives_a_seat_in_the_same_transaction,
     a_submission_keeps_its_consent_and_mail_but_makes_no_contact,
     confirming_works_once_before_expiry_and_attributes_the_lead,
     withdrawal_export_and_erasure,
