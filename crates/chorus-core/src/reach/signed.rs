@@ -7,6 +7,17 @@
 //! then the expiry: a changed offer or expiry is [`LinkError::Tampered`], an old link
 //! [`LinkError::Expired`], and anything that is not three parts of the right shape
 //! [`LinkError::Malformed`].
+//!
+//! The same key, with a different message prefix per use, also signs:
+//! - withdrawal links (`{submission}.{signature}`, [`LinkKey::sign_withdrawal`]): every email
+//!   Reach sends carries one, and it must keep working (withdrawing consent is never harder
+//!   than giving it), so it does not expire;
+//! - landing forms (`{issued}.{signature}` over the offer's slug, [`LinkKey::sign_form`]): a
+//!   post must come from a form this server rendered in the last day (the public form has no
+//!   session to carry a CSRF token; this is its protection against blind posts);
+//! - and it derives each contact's preference-page token from their email's hash
+//!   ([`LinkKey::prefs_token`]), so any email can carry the link although the database keeps
+//!   only the token's SHA-256.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -14,7 +25,8 @@ use hmac::{Hmac, Mac};
 use jiff::Timestamp;
 use sha2::Sha256;
 
-use crate::ids::OfferId;
+use crate::ids::{OfferId, SubmissionId};
+use crate::reach::token::OptInToken;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -55,6 +67,74 @@ impl LinkKey {
         format!("{}.{expires}.{}", offer.0, URL_SAFE_NO_PAD.encode(tag))
     }
 
+    fn tag(&self, message: &str) -> String {
+        let mut mac = mac_with(&self.0);
+        mac.update(message.as_bytes());
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
+    fn check(&self, message: &str, tag: &str) -> Result<(), LinkError> {
+        if tag.len() != 43 {
+            return Err(LinkError::Malformed);
+        }
+        let tag = URL_SAFE_NO_PAD
+            .decode(tag)
+            .map_err(|_| LinkError::Malformed)?;
+        let mut mac = mac_with(&self.0);
+        mac.update(message.as_bytes());
+        mac.verify_slice(&tag).map_err(|_| LinkError::Tampered)
+    }
+
+    /// The withdrawal link of the emails that follow `submission` (it does not expire).
+    pub fn sign_withdrawal(&self, submission: SubmissionId) -> String {
+        let id = submission.0;
+        format!("{id}.{}", self.tag(&format!("reach-withdraw:{id}")))
+    }
+
+    /// The submission a withdrawal link names, if its signature holds.
+    pub fn verify_withdrawal(&self, link: &str) -> Result<SubmissionId, LinkError> {
+        let (id, tag) = link.split_once('.').ok_or(LinkError::Malformed)?;
+        let id = digits(id).ok_or(LinkError::Malformed)?;
+        self.check(&format!("reach-withdraw:{id}"), tag)?;
+        Ok(SubmissionId(id))
+    }
+
+    /// The token a landing form for `slug` carries, issued at `issued`.
+    pub fn sign_form(&self, slug: &str, issued: Timestamp) -> String {
+        let at = issued.as_second();
+        format!("{at}.{}", self.tag(&format!("reach-form:{slug}:{at}")))
+    }
+
+    /// Checks a landing form's token: signed for `slug`, issued at most `max_age` before `now`
+    /// (and not in the future beyond a minute of clock skew).
+    pub fn verify_form(
+        &self,
+        token: &str,
+        slug: &str,
+        now: Timestamp,
+        max_age: std::time::Duration,
+    ) -> Result<(), LinkError> {
+        let (at, tag) = token.split_once('.').ok_or(LinkError::Malformed)?;
+        let at = digits(at).ok_or(LinkError::Malformed)?;
+        self.check(&format!("reach-form:{slug}:{at}"), tag)?;
+        let age = now.as_second() - at;
+        if age < -60 || age > max_age.as_secs() as i64 {
+            let expired = at.saturating_add(max_age.as_secs() as i64);
+            return Err(LinkError::Expired {
+                at: Timestamp::from_second(expired).unwrap_or(Timestamp::UNIX_EPOCH),
+            });
+        }
+        Ok(())
+    }
+
+    /// The preference-page token of the person whose email hashes to `email_sha256`: derived,
+    /// so every email can carry it; the database keeps its [`OptInToken::hash`].
+    pub fn prefs_token(&self, email_sha256: &str) -> OptInToken {
+        let mut mac = mac_with(&self.0);
+        mac.update(format!("reach-prefs:{email_sha256}").as_bytes());
+        OptInToken::from_bytes(&mac.finalize().into_bytes().into())
+    }
+
     /// The offer a link opens, if its signature holds and it has not expired at `now`.
     pub fn verify(&self, link: &str, now: Timestamp) -> Result<OfferId, LinkError> {
         let mut parts = link.split('.');
@@ -83,6 +163,14 @@ impl LinkKey {
         }
         Ok(OfferId(offer))
     }
+}
+
+/// A positive id of at most 18 digits.
+fn digits(s: &str) -> Option<i64> {
+    if s.is_empty() || s.len() > 18 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
 }
 
 /// HMAC-SHA256 keyed with a 32-byte key. HMAC pads a short key with zeros to its block, so the
@@ -170,6 +258,69 @@ mod tests {
         let key = LinkKey::derive(&[9u8; 32]);
         assert_ne!(key.0, [9u8; 32]);
         assert_eq!(format!("{key:?}"), "LinkKey([redacted])");
+    }
+
+    #[test]
+    fn withdrawal_links_name_their_submission_and_never_expire() {
+        let key = LinkKey::derive(&[1u8; 32]);
+        let link = key.sign_withdrawal(SubmissionId(77));
+        assert!(link.starts_with("77."), "{link}");
+        assert_eq!(key.verify_withdrawal(&link), Ok(SubmissionId(77)));
+        assert_eq!(
+            key.verify_withdrawal(&link.replacen("77.", "78.", 1)),
+            Err(LinkError::Tampered)
+        );
+        // A download link's signature does not open a withdrawal, nor the other way round.
+        let download = key.sign(OfferId(77), at(2_000_000_000));
+        let tag = download.rsplit('.').next().unwrap();
+        assert_eq!(
+            key.verify_withdrawal(&format!("77.{tag}")),
+            Err(LinkError::Tampered)
+        );
+        for bad in ["", "77", "x.abc", "77.short"] {
+            assert_eq!(
+                key.verify_withdrawal(bad),
+                Err(LinkError::Malformed),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn form_tokens_hold_for_their_slug_for_a_day() {
+        let key = LinkKey::derive(&[1u8; 32]);
+        let day = std::time::Duration::from_secs(86_400);
+        let token = key.sign_form("guide", at(1_000_000));
+        assert_eq!(
+            key.verify_form(&token, "guide", at(1_000_000 + 3_600), day),
+            Ok(())
+        );
+        assert_eq!(
+            key.verify_form(&token, "other", at(1_000_000), day),
+            Err(LinkError::Tampered)
+        );
+        assert!(matches!(
+            key.verify_form(&token, "guide", at(1_000_000 + 86_401), day),
+            Err(LinkError::Expired { .. })
+        ));
+        assert!(matches!(
+            key.verify_form(&token, "guide", at(1_000_000 - 3_600), day),
+            Err(LinkError::Expired { .. })
+        ));
+        assert_eq!(
+            key.verify_form("nonsense", "guide", at(0), day),
+            Err(LinkError::Malformed)
+        );
+    }
+
+    #[test]
+    fn prefs_tokens_are_stable_per_person_and_key() {
+        let key = LinkKey::derive(&[1u8; 32]);
+        let a = key.prefs_token("aa");
+        assert_eq!(a, key.prefs_token("aa"));
+        assert_ne!(a, key.prefs_token("ab"));
+        assert_ne!(a, LinkKey::derive(&[2u8; 32]).prefs_token("aa"));
+        assert_eq!(OptInToken::parse(a.as_str()).unwrap(), a);
     }
 
     #[test]

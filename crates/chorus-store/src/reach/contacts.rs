@@ -233,6 +233,27 @@ impl Store {
         contact_where(&mut conn, "email_sha256", email_sha256).await
     }
 
+    /// The markets where Reach holds something about `email` (hash `email_sha256`): its
+    /// submissions' and its contact's leads', without duplicates (for deciding who may export
+    /// or erase it).
+    pub async fn subject_markets(
+        &self,
+        email: &str,
+        email_sha256: &str,
+    ) -> Result<Vec<MarketId>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT o.market_id FROM reach_submissions s JOIN reach_offers o ON o.id = s.offer_id \
+             WHERE s.email = $1 UNION SELECT l.market_id FROM reach_leads l \
+             JOIN reach_contacts c ON c.id = l.contact_id WHERE c.email_sha256 = $2 \
+             ORDER BY 1",
+        )
+        .bind(email)
+        .bind(email_sha256)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|r| Ok(MarketId(r.try_get(0)?))).collect()
+    }
+
     /// The preference page of the contact whose token hashes to `prefs_token_sha256`.
     pub async fn preferences(
         &self,

@@ -342,27 +342,30 @@ impl Store {
         Ok(id)
     }
 
-    /// How many submissions `email` and the truncated address `ip` made at or after
-    /// `since_ms`, and the oldest of each (for the rate limit, asked before writing).
+    /// How many submissions `email` made at or after `email_since_ms` and the truncated
+    /// address `ip` at or after `ip_since_ms`, and the oldest of each in its window (for the
+    /// rate limits, asked before writing).
     pub async fn recent_submissions(
         &self,
         email: &str,
+        email_since_ms: i64,
         ip: &str,
-        since_ms: i64,
+        ip_since_ms: i64,
     ) -> Result<RecentSubmissions, StoreError> {
         let row = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM reach_submissions WHERE email = $1 AND created_at >= $3) \
+            "SELECT (SELECT COUNT(*) FROM reach_submissions WHERE email = $1 AND created_at >= $2) \
              AS by_email, \
-             (SELECT MIN(created_at) FROM reach_submissions WHERE email = $1 AND created_at >= $3) \
+             (SELECT MIN(created_at) FROM reach_submissions WHERE email = $1 AND created_at >= $2) \
              AS first_email, \
-             (SELECT COUNT(*) FROM reach_submissions WHERE ip = $2 AND created_at >= $3) \
+             (SELECT COUNT(*) FROM reach_submissions WHERE ip = $3 AND created_at >= $4) \
              AS by_network, \
-             (SELECT MIN(created_at) FROM reach_submissions WHERE ip = $2 AND created_at >= $3) \
+             (SELECT MIN(created_at) FROM reach_submissions WHERE ip = $3 AND created_at >= $4) \
              AS first_network",
         )
         .bind(email)
+        .bind(email_since_ms)
         .bind(ip)
-        .bind(since_ms)
+        .bind(ip_since_ms)
         .fetch_one(self.pool())
         .await?;
         Ok(RecentSubmissions {

@@ -256,13 +256,13 @@ async fn a_submission_keeps_its_consent_and_mail_but_makes_no_contact(store: &St
     );
 
     let counts = store
-        .recent_submissions("ana@example.com", "203.0.113.0/24", t0)
+        .recent_submissions("ana@example.com", t0, "203.0.113.0/24", t0 - HOUR)
         .await
         .unwrap();
     assert_eq!((counts.by_email, counts.by_network), (1, 1));
     assert_eq!(counts.first_by_email_ms, Some(t0));
     let later = store
-        .recent_submissions("ana@example.com", "203.0.113.0/24", t0 + 1)
+        .recent_submissions("ana@example.com", t0 + 1, "203.0.113.0/24", t0 + 1)
         .await
         .unwrap();
     assert_eq!((later.by_email, later.first_by_network_ms), (0, None));
@@ -490,6 +490,17 @@ async fn withdrawal_export_and_erasure(store: &Store) {
         ]
     );
 
+    assert_eq!(
+        store.subject_markets(email, &hash).await.unwrap(),
+        vec![w.market]
+    );
+    assert!(
+        store
+            .subject_markets("nobody@example.com", &email_digest("nobody@example.com"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let staff = crate::support::user(store, "lead@example.com", vec![]).await;
     let export = store
         .export_subject(email, &hash, None, staff, t0 + 30)
