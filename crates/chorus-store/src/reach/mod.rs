@@ -6,8 +6,11 @@
 //! Times are `jiff::Timestamp`s here and milliseconds in the tables.
 
 mod consent_texts;
+pub mod contacts;
+pub mod ledger;
 mod offers;
 pub(crate) mod registrations;
+pub mod submissions;
 mod webinars;
 
 pub use consent_texts::{ConsentText, NewConsentText};

@@ -23,6 +23,7 @@ mod numbers_demo;
 mod numbers_events;
 mod numbers_prop;
 mod reach_offers;
+mod reach_optin;
 mod reach_webinars;
 mod sessions;
 mod staged_images;

@@ -1,29 +1,22 @@
 //! Webinar seats: capacity and the waitlist (in order), promotion when a seat frees in the same
 //! transaction as the cancellation, what a seat's mails need, and reminders due.
 //!
-//! People reach a webinar through the public double opt-in (optin20's flow); until that flow's
-//! store functions are in this suite, [`lead`] writes a confirmed contact, submission and lead
-//! with plain SQL, as a confirmation would leave them.
+//! People reach a webinar through the public double opt-in: [`lead`] submits and confirms as
+//! the landing page does, and the confirmation seats them.
 
 use chorus_core::audit::Author;
+use chorus_core::reach::attribution::Utm;
 use chorus_core::reach::consent::LegalBasis;
+use chorus_core::reach::consent::email_digest;
 use chorus_core::reach::webinar::parse_attendance;
 use chorus_core::reach::{OfferKind, OfferState, RegistrationState};
 use chorus_core::{LeadId, MarketId, OfferId, RegistrationId};
-use chorus_store::reach::{NewConsentText, NewOffer, OfferPage, Webinar, WebinarChange};
-use chorus_store::{AuditQuery, DatabaseUrl, Store, StoreError};
-use sqlx::{Connection, Row};
+use chorus_store::reach::{AssetFile, NewConsentText, NewOffer, OfferPage, Webinar, WebinarChange};
+use chorus_store::{
+    AuditQuery, ConfirmOutcome, ConfirmRequest, NewSubmission, ReachMail, Store, StoreError,
+};
 
 use crate::support::finland_with_account;
-
-/// A raw connection to the store's database, for fixtures no store method writes yet.
-pub async fn raw(store: &Store) -> sqlx::AnyConnection {
-    let url = match store.url() {
-        DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
-        DatabaseUrl::Postgres(url) => url.clone(),
-    };
-    sqlx::AnyConnection::connect(&url).await.unwrap()
-}
 
 /// A live webinar in `market` with `capacity`, starting at `starts_at`.
 pub async fn webinar(
@@ -66,8 +59,9 @@ pub async fn webinar(
         .id
 }
 
-/// A confirmed lead of `email` for `offer` (contact, confirmed submission, lead), written as a
-/// confirmation leaves them.
+/// A confirmed lead of `email` for `offer`, through the public flow's store calls (a
+/// submission, then its confirmation on 2026-12-01, which seats a webinar's lead in its own
+/// transaction).
 pub async fn lead(store: &Store, offer: OfferId, email: &str, locale: &str) -> LeadId {
     let o = store.offer(offer).await.unwrap().unwrap();
     let text = match store.current_consent_text(o.market, "en").await.unwrap() {
@@ -86,53 +80,63 @@ pub async fn lead(store: &Store, offer: OfferId, email: &str, locale: &str) -> L
             .await
             .unwrap(),
     };
-    let mut c = raw(store).await;
-    let now = chorus_store::now_ms();
-    let contact: i64 = sqlx::query(
-        "INSERT INTO reach_contacts (email, email_sha256, name, prefs_token_sha256, created_at) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(email)
-    .bind(format!("sha-{email}"))
-    .bind(format!("Name of {email}"))
-    .bind(format!("prefs-{email}"))
-    .bind(now)
-    .fetch_one(&mut c)
-    .await
-    .unwrap()
-    .get("id");
-    let submission: i64 = sqlx::query(
-        "INSERT INTO reach_submissions (offer_id, email, name, locale, consent_text_id, \
-         form_version, token_sha256, expires_at, state, confirmed_at, ip, user_agent, page_url, \
-         created_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $7, 'confirmed', $7, '192.0.2.0', \
-         'test', 'https://chorus.example/o/x', $7) RETURNING id",
-    )
-    .bind(offer.0)
-    .bind(email)
-    .bind(format!("Name of {email}"))
-    .bind(locale)
-    .bind(text.id.0)
-    .bind(format!("token-{email}-{offer:?}"))
-    .bind(now)
-    .fetch_one(&mut c)
-    .await
-    .unwrap()
-    .get("id");
-    let lead: i64 = sqlx::query(
-        "INSERT INTO reach_leads (contact_id, offer_id, market_id, submission_id, confirmed_at) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(contact)
-    .bind(offer.0)
-    .bind(o.market.0)
-    .bind(submission)
-    .bind(now)
-    .fetch_one(&mut c)
-    .await
-    .unwrap()
-    .get("id");
-    c.close().await.unwrap();
-    LeadId(lead)
+    let at_ms = at("2026-12-01T10:00:00Z").as_millisecond();
+    let token = format!("token-{email}-{}-{}", offer.0, rand_suffix());
+    let utm = Utm::default();
+    store
+        .submit(
+            &NewSubmission {
+                offer,
+                email,
+                email_sha256: &email_digest(email),
+                name: &format!("Name of {email}"),
+                answers_json: "{}",
+                locale,
+                consent_text: text.id,
+                form_version: o.form_version,
+                token_sha256: &token,
+                expires_at_ms: at_ms + 72 * 3_600_000,
+                ip: "192.0.2.0/24",
+                user_agent: "test",
+                page_url: "https://chorus.example/r/x",
+                utm: &utm,
+                at_ms,
+            },
+            |_| ReachMail {
+                to: email.into(),
+                subject: "Confirm".into(),
+                text: "Press the button.".into(),
+                html: None,
+                list_unsubscribe: None,
+                one_click: false,
+                locale: locale.into(),
+            },
+        )
+        .await
+        .unwrap();
+    let outcome = store
+        .confirm(
+            &ConfirmRequest {
+                token_sha256: &token,
+                at_ms,
+                prefs_token_sha256: &format!("prefs-{token}"),
+                ip: "192.0.2.0/24",
+                user_agent: "test",
+                mail: None,
+            },
+            &email_digest(email),
+        )
+        .await
+        .unwrap();
+    match outcome {
+        ConfirmOutcome::Confirmed(c) => c.lead,
+        other => panic!("not confirmed: {other:?}"),
+    }
+}
+
+fn rand_suffix() -> u64 {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 fn at(s: &str) -> jiff::Timestamp {
@@ -210,16 +214,37 @@ async fn no_limit_seats_everyone_and_an_asset_has_no_seats(store: &Store) {
             .unwrap();
         assert_eq!(s, RegistrationState::Registered);
     }
-    let mut c = raw(store).await;
-    let asset: i64 = sqlx::query(
-        "INSERT INTO reach_offers (kind, market_id, slug, state, created_at, updated_at) \
-         VALUES ('asset', $1, 'paper', 'live', 0, 0) RETURNING id",
-    )
-    .bind(fi.0)
-    .fetch_one(&mut c)
-    .await
-    .unwrap()
-    .get("id");
+    let asset = store
+        .create_offer(
+            &Author::system("test"),
+            &NewOffer {
+                kind: OfferKind::Asset,
+                market: fi,
+                slug: "paper".into(),
+                campaign: None,
+                state: OfferState::Live,
+                fields_json: "[]".into(),
+                pages: vec![OfferPage {
+                    locale: "en".into(),
+                    title: "The paper".into(),
+                    description: String::new(),
+                }],
+                asset: Some(AssetFile {
+                    file_name: "paper.pdf".into(),
+                    content_type: "application/pdf".into(),
+                    size_bytes: 1,
+                    sha256: "ab".repeat(32),
+                    storage_key: "assets/ab.pdf".into(),
+                    cover_key: None,
+                    cover_type: None,
+                }),
+                webinar: None,
+            },
+        )
+        .await
+        .unwrap()
+        .id
+        .0;
     let l = lead(store, OfferId(asset), "z@example.com", "en").await;
     let err = store
         .seat_registration(OfferId(asset), l, at("2026-12-01T10:00:00Z"))
