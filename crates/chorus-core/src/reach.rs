@@ -13,6 +13,9 @@
 //!
 //! Schema: migration 0022 (`reach_*` tables in `chorus-store`).
 
+pub mod offer;
+pub mod sniff;
+
 use std::fmt;
 
 /// What an offer gives in exchange for the form.
