@@ -38,6 +38,7 @@ mod org;
 mod playbook;
 mod post_rules;
 mod publishing;
+pub mod reach;
 mod response;
 mod sessions;
 mod settings;
