@@ -28,6 +28,7 @@ pub mod notifications;
 pub mod numbers;
 pub mod org;
 pub mod playbook;
+pub mod reach;
 pub mod stories;
 pub mod users;
 

@@ -21,7 +21,10 @@ pub mod stories;
 pub mod user;
 pub mod validate;
 
-pub use ids::{MarketId, PrincipleId, TeamId, UserId};
+pub use ids::{
+    ConsentTextId, ContactId, LeadId, MarketId, OfferId, PrincipleId, RegistrationId, SubmissionId,
+    TeamId, UserId,
+};
 pub use permission::{Action, Actor, Denied, Scope};
 pub use role::Role;
 pub use validate::{FieldError, Invalid};

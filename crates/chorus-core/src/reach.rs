@@ -18,6 +18,8 @@ pub mod sniff;
 
 use std::fmt;
 
+pub mod consent;
+
 /// What an offer gives in exchange for the form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OfferKind {

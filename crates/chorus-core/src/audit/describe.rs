@@ -141,8 +141,9 @@ pub fn describe(entry: &AuditEntry, names: &Names) -> Described {
             };
             simple(words)
         }
-        ("campaign", "state") => simple(format!(
-            "moved the campaign {subject} to {}",
+        ("campaign" | "offer", "state") => simple(format!(
+            "moved {} to {}",
+            the(entry, &subject),
             field("state")
                 .and_then(Value::as_str)
                 .unwrap_or("another state")

@@ -1,0 +1,10 @@
+//! Reach's use cases (issue 20): offers (gated assets and webinars) and their consent texts,
+//! managed with `Action::ManageReach`; the public landing pages, double opt-in, withdrawal and
+//! preferences, which anyone may use (the visitor is not a `Caller`); leads and registrants,
+//! personal data read with `Action::ReadLeads` in their market.
+//!
+//! The store base is `chorus_store::reach` (migration 0022).
+
+pub use chorus_store::reach::{
+    AssetFile, ConsentText, NewConsentText, NewOffer, Offer, OfferFilter, OfferPage, Webinar,
+};
