@@ -8,8 +8,8 @@
 //! principles are its story's (`story_principles`), so a principle filter finds the leads whose
 //! story cites it. Paging is by keyset on `(confirmed_at, id)`, newest first.
 
-use chorus_core::reach::{ConsentEvent, OfferKind};
 use chorus_core::ids::{ContactId, LeadId, MarketId, OfferId, PrincipleId, SubmissionId};
+use chorus_core::reach::{ConsentEvent, OfferKind};
 
 use crate::direct::{Bind, RowGet};
 use crate::{Store, StoreError, like_contains};
@@ -315,7 +315,8 @@ impl Store {
     }
 
     /// The leads the filter finds, counted per story, campaign, market, offer or principle
-    /// (a lead counts once under each principle its story cites), most leads first.
+    /// (a lead counts once under each principle its story cites), most leads first, leads
+    /// without one last among equals, then by label and id.
     pub async fn lead_groups(
         &self,
         filter: &LeadFilter,
@@ -339,7 +340,8 @@ impl Store {
         let sql = format!(
             "SELECT {id} AS gid, {label} AS label, COUNT(*) AS leads, \
              COUNT(CASE WHEN l.withdrawn_at IS NOT NULL THEN 1 END) AS withdrawn \
-             {ROW_FROM}{join} {cond} GROUP BY {id}, {label} ORDER BY 3 DESC, 2"
+             {ROW_FROM}{join} {cond} GROUP BY {id}, {label} \
+             ORDER BY 3 DESC, CASE WHEN {id} IS NULL THEN 1 ELSE 0 END, 2, 1"
         );
         self.read_all(sql, binds, |r| {
             Ok(LeadGroupRow {
