@@ -8,3 +8,8 @@
 pub use chorus_store::reach::{
     AssetFile, ConsentText, NewConsentText, NewOffer, Offer, OfferFilter, OfferPage, Webinar,
 };
+
+pub mod consent_texts;
+pub mod files;
+pub mod leads;
+pub mod offers;
