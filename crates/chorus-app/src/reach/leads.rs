@@ -10,9 +10,10 @@ use chorus_core::permission::{allows, markets_where};
 use chorus_core::reach::ConsentEvent;
 use chorus_core::validate::quoted;
 use chorus_core::{Action, LeadId, MarketId, OfferId, PrincipleId, Scope};
-use chorus_store::reach::{
-    ConsentRecord, LeadCounts, LeadDetail, LeadFilter, LeadGroup, LeadGroupRow, LeadRow,
+pub use chorus_store::reach::{
+    ConsentRecord, LeadCounts, LeadDetail, LeadGroupRow, LeadPrinciple, LeadRow, Touch,
 };
+use chorus_store::reach::{LeadFilter, LeadGroup};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;

@@ -16,7 +16,8 @@ use chorus_core::reach::offer::{
 use chorus_core::reach::{OfferKind, OfferState};
 use chorus_core::validate::quoted;
 use chorus_core::{Action, MarketId, OfferId, Scope};
-use chorus_store::reach::{OfferCounts, OfferPage};
+pub use chorus_store::reach::OfferCounts;
+use chorus_store::reach::OfferPage;
 
 use super::files::{self, Upload, clean_file_name};
 use super::{AssetFile, NewOffer, Offer, OfferFilter};
@@ -115,6 +116,26 @@ pub async fn list(app: &App, caller: &Caller, kind: Option<OfferKind>) -> Result
             let c = counts.iter().find(|c| c.offer == o.id).copied();
             view(o, &markets, c, caller)
         })
+        .collect())
+}
+
+/// Whether the caller may make offers in some market (the pages show "New" buttons).
+pub async fn may_create(app: &App, caller: &Caller) -> Result<bool> {
+    let markets = app.store.markets().await?;
+    Ok(markets_where(
+        &caller.actor,
+        Action::ManageReach,
+        markets.iter().map(|m| m.id),
+    )
+    .is_none_or(|m| !m.is_empty()))
+}
+
+/// The markets the caller may make offers and consent texts in, for the forms' menus.
+pub async fn managed_markets(app: &App, caller: &Caller) -> Result<Vec<Market>> {
+    let markets = app.store.markets().await?;
+    Ok(markets
+        .into_iter()
+        .filter(|m| allows(&caller.actor, Action::ManageReach, Scope::Market(m.id)))
         .collect())
 }
 
