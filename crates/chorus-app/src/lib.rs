@@ -51,12 +51,15 @@ pub use error::{Error, Result};
 pub struct AppConfig {
     /// How long a login lasts.
     pub session_ttl: Duration,
+    /// Reach's settings (`[reach]`).
+    pub reach: reach::ReachSettings,
 }
 
 impl Default for AppConfig {
     fn default() -> Self {
         AppConfig {
             session_ttl: Duration::from_secs(12 * 3600),
+            reach: reach::ReachSettings::default(),
         }
     }
 }
@@ -144,6 +147,12 @@ impl App {
     /// Lets use cases that talk to networks (connecting accounts, replies) unseal credentials.
     pub fn with_secret_key(mut self, key: SecretKey) -> App {
         self.secret_key = Some(key);
+        self
+    }
+
+    /// Reach's settings (`[reach]`): link lifetimes, limits, where asset files live.
+    pub fn with_reach(mut self, reach: reach::ReachSettings) -> App {
+        std::sync::Arc::make_mut(&mut self.config).reach = reach;
         self
     }
 

@@ -65,6 +65,7 @@ impl AppState {
             store.clone(),
             AppConfig {
                 session_ttl: config.session_ttl,
+                ..AppConfig::default()
             },
         );
         Self {
@@ -87,6 +88,12 @@ impl AppState {
     /// be published as (see `chorus_app::App::with_public_url`).
     pub fn with_public_url(mut self, base: chorus_app::PublicBase) -> Self {
         self.app = self.app.with_public_url(base);
+        self
+    }
+
+    /// Reach's settings (`[reach]`; see `chorus_app::reach::ReachSettings`).
+    pub fn with_reach(mut self, reach: chorus_app::reach::ReachSettings) -> Self {
+        self.app = self.app.with_reach(reach);
         self
     }
 

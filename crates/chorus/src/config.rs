@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 mod mail;
 mod outbound;
+mod reach;
 mod web;
 
 pub use mail::Mail;
@@ -33,6 +34,8 @@ pub struct Config {
     /// The SMTP server the mail outbox sends through (`[mail]`); `None`: mail is off, messages
     /// wait in the outbox.
     pub mail: Option<Mail>,
+    /// Gated assets and webinars (`[reach]`).
+    pub reach: chorus_app::reach::ReachSettings,
 }
 
 /// Settings of Numbers collection.
@@ -106,6 +109,8 @@ struct RawConfig {
     #[serde(default)]
     numbers: RawNumbers,
     mail: Option<mail::RawMail>,
+    #[serde(default)]
+    reach: reach::RawReach,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -429,6 +434,7 @@ fn validate(raw: RawConfig, sources: &BTreeMap<String, String>) -> Result<Config
     }
     let outbound = outbound::validate(raw.outbound, sources)?;
     let mail = mail::validate(raw.mail, sources)?;
+    let reach = reach::validate(raw.reach, &data_dir, sources)?;
     let appview = raw
         .numbers
         .bluesky_appview_url
@@ -469,6 +475,7 @@ fn validate(raw: RawConfig, sources: &BTreeMap<String, String>) -> Result<Config
             bluesky_appview_url: appview,
         },
         mail,
+        reach,
     })
 }
 

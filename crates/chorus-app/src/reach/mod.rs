@@ -5,6 +5,10 @@
 //!
 //! The store base is `chorus_store::reach` (migration 0022).
 
+mod settings;
+
+pub use settings::ReachSettings;
+
 pub use chorus_store::reach::{
     AssetFile, ConsentText, NewConsentText, NewOffer, Offer, OfferFilter, OfferPage, Webinar,
 };

@@ -200,6 +200,7 @@ fn web_state(
         .with_secret_key(key)
         .with_outbound(outbound)
         .with_public_url(public_url)
+        .with_reach(config.reach.clone())
 }
 
 async fn serve_web(

@@ -237,3 +237,34 @@ fn outbound_settings_are_validated_and_reach_the_guard() {
 fn secrets_do_not_print() {
     assert_eq!(format!("{:?}", Secret("hunter2".into())), "[redacted]");
 }
+
+#[test]
+fn reach_has_defaults_ranges_and_names_the_key() {
+    let reach = load("", &[]).unwrap().reach;
+    assert_eq!(reach.confirm_token_ttl, Duration::from_secs(72 * 3600));
+    assert_eq!(
+        reach.files_dir,
+        Some(Path::new("./chorus-data").join("reach"))
+    );
+    let set = load("[reach]\nconfirm_token_hours = 24\nmax_asset_mb = 5\n", &[])
+        .unwrap()
+        .reach;
+    assert_eq!(set.confirm_token_ttl, Duration::from_secs(24 * 3600));
+    assert_eq!(set.max_asset_bytes, 5 * 1024 * 1024);
+    let bad = load("[reach]\nconfirm_token_hours = 0\n", &[]).unwrap_err();
+    assert!(
+        bad.to_string().contains("reach.confirm_token_hours"),
+        "{bad}"
+    );
+    let short = load(
+        "[reach]\nunconfirmed_purge_days = 1\nconfirm_token_hours = 72\n",
+        &[],
+    )
+    .unwrap_err();
+    assert!(
+        short.to_string().contains("reach.unconfirmed_purge_days"),
+        "{short}"
+    );
+    let unknown = load("[reach]\nconfirm_hours = 1\n", &[]).unwrap_err();
+    assert!(unknown.to_string().contains("confirm_hours"), "{unknown}");
+}
