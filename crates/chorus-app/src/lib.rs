@@ -77,8 +77,6 @@ pub struct App {
     pub(crate) outbound: Option<chorus_outbound::Client>,
     /// Where published links' click redirects live (see [`App::with_public_url`]).
     pub(crate) public_url: Option<chorus_core::links::PublicBase>,
-    /// Where Reach keeps uploaded files (see [`App::with_reach_files`]).
-    pub(crate) reach_files: Option<std::sync::Arc<reach::files::ReachFiles>>,
 }
 
 impl std::fmt::Debug for App {
@@ -92,7 +90,6 @@ impl std::fmt::Debug for App {
             )
             .field("outbound", &self.outbound)
             .field("public_url", &self.public_url)
-            .field("reach_files", &self.reach_files)
             .finish()
     }
 }
@@ -105,7 +102,6 @@ impl App {
             secret_key: None,
             outbound: None,
             public_url: None,
-            reach_files: None,
         }
     }
 

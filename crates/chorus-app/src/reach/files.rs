@@ -4,12 +4,12 @@
 //! `reach/tmp/`, flushed to disk, then renamed into place, so a reader never sees half a file
 //! and the same bytes uploaded twice are one file.
 //!
-//! The binary sets the folder and the size limit with [`App::with_reach_files`] (`[reach]
-//! max_asset_bytes`, default [`DEFAULT_MAX_ASSET_BYTES`]); without it uploads answer
-//! `Unavailable`. Reading back — the public download after confirmation — is [`open`] (and
+//! The folder and the size limit come from `[reach]` (`ReachSettings::files_dir`, set by the
+//! binary to `<data dir>/reach`, and `max_asset_bytes`, default 50 MB); without a folder uploads
+//! answer `Unavailable`. Reading back — the public download after confirmation — is [`open`] (and
 //! [`open_cover`] for the landing page's image): give it the offer's [`AssetFile`].
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chorus_core::reach::sniff::{self, FileType};
 use sha2::{Digest, Sha256};
@@ -18,41 +18,35 @@ use tokio::io::AsyncWriteExt;
 use super::AssetFile;
 use crate::{App, Error, Result};
 
-/// The default size limit of one uploaded asset: 50 MB.
-pub const DEFAULT_MAX_ASSET_BYTES: u64 = 50 * 1024 * 1024;
-/// Covers are images on a landing page: 5 MB is plenty.
+/// Covers are images on a landing page: 5 MB is plenty (and never more than the asset limit).
 pub const MAX_COVER_BYTES: u64 = 5 * 1024 * 1024;
 
-/// The folder and the limit (see [`App::with_reach_files`]).
-#[derive(Debug, Clone)]
-pub struct ReachFiles {
-    /// `<data dir>/reach`.
-    pub root: PathBuf,
-    pub max_asset_bytes: u64,
+/// The folder and the limit, from `[reach]` (`files_dir`, `max_asset_bytes`).
+struct ReachFiles<'a> {
+    root: &'a Path,
+    max_asset_bytes: u64,
 }
 
 impl App {
-    /// Stores Reach's files under `root` (the data directory's `reach/` folder) and refuses
-    /// assets larger than `max_asset_bytes`.
-    pub fn with_reach_files(mut self, root: PathBuf, max_asset_bytes: u64) -> App {
-        self.reach_files = Some(std::sync::Arc::new(ReachFiles {
-            root,
-            max_asset_bytes,
-        }));
-        self
-    }
-
-    /// The largest asset an upload may be, when files are set up (the web sizes its body
+    /// The largest asset an upload may be, when uploads are set up (the web sizes its body
     /// limit from it).
     pub fn max_asset_bytes(&self) -> Option<u64> {
-        self.reach_files.as_ref().map(|f| f.max_asset_bytes)
+        self.config
+            .reach
+            .files_dir
+            .as_ref()
+            .map(|_| self.config.reach.max_asset_bytes)
     }
 
-    pub(crate) fn reach_files(&self) -> Result<&ReachFiles> {
-        self.reach_files.as_deref().ok_or_else(|| {
+    fn reach_files(&self) -> Result<ReachFiles<'_>> {
+        let root = self.config.reach.files_dir.as_deref().ok_or_else(|| {
             Error::Unavailable(
                 "file uploads are not set up on this server (no data directory)".into(),
             )
+        })?;
+        Ok(ReachFiles {
+            root,
+            max_asset_bytes: self.config.reach.max_asset_bytes,
         })
     }
 }
@@ -95,7 +89,7 @@ pub(crate) async fn store(
 ) -> Result<Stored> {
     let files = app.reach_files()?;
     let limit = if images_only {
-        MAX_COVER_BYTES
+        MAX_COVER_BYTES.min(files.max_asset_bytes)
     } else {
         files.max_asset_bytes
     };
@@ -117,7 +111,7 @@ pub(crate) async fn store(
     let sha256 = hex(&Sha256::digest(&upload.bytes));
     let folder = if images_only { "covers" } else { "assets" };
     let key = format!("{folder}/{sha256}.{}", file_type.extension());
-    write_atomically(&files.root, &key, &upload.bytes).await?;
+    write_atomically(files.root, &key, &upload.bytes).await?;
     Ok(Stored {
         key,
         file_type,
@@ -327,8 +321,12 @@ mod tests {
         let db = chorus_store::Store::open(&chorus_store::DatabaseUrl::sqlite_in(store_dir.path()))
             .await
             .unwrap();
-        let app = App::new(db, crate::AppConfig::default())
-            .with_reach_files(dir.path().join("reach"), 64);
+        let app =
+            App::new(db, crate::AppConfig::default()).with_reach(crate::reach::ReachSettings {
+                files_dir: Some(dir.path().join("reach")),
+                max_asset_bytes: 64,
+                ..crate::reach::ReachSettings::default()
+            });
         let upload = Upload {
             file_name: "paper.pdf".into(),
             content_type: Some("application/pdf".into()),
