@@ -13,6 +13,10 @@ pub use chorus_store::reach::{
     AssetFile, ConsentText, NewConsentText, NewOffer, Offer, OfferFilter, OfferPage, Webinar,
 };
 
+pub mod consent_texts;
+pub mod files;
+pub mod leads;
+pub mod offers;
 pub mod webinars;
 pub mod webinars_mail;
 pub mod webinars_manage;
