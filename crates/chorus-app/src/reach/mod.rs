@@ -20,5 +20,6 @@ pub mod offers;
 pub mod webinars;
 pub mod webinars_mail;
 pub mod webinars_manage;
+pub mod webinars_new;
 pub mod webinars_public;
 pub mod webinars_reminders;

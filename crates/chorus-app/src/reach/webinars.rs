@@ -32,12 +32,29 @@ use crate::mail::{self, MailAttachment, Outgoing};
 use crate::{App, Error, Result};
 
 /// The path under the public address of the page that cancels a seat, before its token.
-pub const CANCEL_PATH: &str = "/reach/seat/";
+pub const CANCEL_PATH: &str = "/r/seat/";
 
 /// The link that cancels the seat with `token`, when the installation's public address is known.
 pub fn cancel_url(app: &App, token: &str) -> Option<String> {
     app.public_url()
         .map(|base| format!("{}{CANCEL_PATH}{token}", base.as_str()))
+}
+
+/// What a webinar's landing page says about its seats in `locale` ("3 seats left", "Full –
+/// waitlist open", "Cancelled"; empty without a limit); `None` for an asset. Public: the
+/// landing page shows it to anyone.
+pub async fn seats_line(app: &App, offer: &super::Offer, locale: &str) -> Result<Option<String>> {
+    let Some(w) = &offer.webinar else {
+        return Ok(None);
+    };
+    let (registered, waiting) = app.store.seat_counts(offer.id).await?;
+    Ok(Some(chorus_core::reach::webinar::seats_text(
+        w.capacity,
+        registered,
+        waiting,
+        w.cancelled_at.is_some(),
+        locale,
+    )))
 }
 
 /// Mails the person of `registration` what their seat is now: the invitation (registered, with

@@ -226,7 +226,7 @@ mod tests {
             title: "Listening\r\nBcc: x@example.com <script>",
             when: "Wednesday 20 January 2027, 15:00–16:30 EET (Europe/Helsinki)",
             join_url: "https://meet.example.com/abc?x=1&y=2",
-            cancel_url: "https://chorus.example/reach/seat/abc",
+            cancel_url: "https://chorus.example/r/seat/abc",
         }
     }
 
@@ -252,7 +252,7 @@ mod tests {
                 assert!(!html.contains("<script>") && !html.contains("<b>Eve"));
                 assert!(html.contains("&lt;b&gt;Eve&lt;/b&gt;"));
                 let ended = matches!(notice, Notice::WebinarCancelled | Notice::SeatCancelled);
-                assert_eq!(t.text.contains("/reach/seat/abc"), !ended, "{notice:?}");
+                assert_eq!(t.text.contains("/r/seat/abc"), !ended, "{notice:?}");
             }
         }
         let invitation = templates(Notice::Invitation, &fill());

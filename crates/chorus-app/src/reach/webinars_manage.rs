@@ -17,7 +17,9 @@ use chorus_core::reach::webinar::{
 };
 use chorus_core::stories::schedule::input_value;
 use chorus_core::{Action, OfferId, RegistrationId, Scope};
-use chorus_store::reach::{AttendanceReport, Registrant, WebinarChange};
+use chorus_store::reach::WebinarChange;
+
+pub use chorus_store::reach::{AttendanceReport, Registrant};
 use jiff::Timestamp;
 
 use super::webinars::notify;
