@@ -13,5 +13,9 @@ pub use chorus_store::reach::{
     AssetFile, ConsentText, NewConsentText, NewOffer, Offer, OfferFilter, OfferPage, Webinar,
 };
 
+pub mod public;
+mod public_links;
+pub mod public_mail;
+pub mod subject;
 pub mod webinars;
 pub mod webinars_mail;

@@ -13,6 +13,8 @@ mod local_time;
 mod login;
 mod numbers;
 mod playbook;
+mod reach_public;
+mod reach_public_words;
 mod sections;
 pub(crate) mod stories;
 
@@ -41,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(account::routes())
         .merge(stories::routes())
+        .merge(reach_public::routes())
         .layer(axum::middleware::from_fn(local_time::scope))
 }
 
