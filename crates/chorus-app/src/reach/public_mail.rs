@@ -201,11 +201,17 @@ mod tests {
                 let templates = templates(kind, &fill());
                 let (_, t) = templates.pick(&Locale::parse(locale).unwrap());
                 assert!(!t.subject.contains(['\r', '\n']), "{}", t.subject);
-                assert!(t.text.contains("<script>alert(1)</script>"), "text is as typed");
+                assert!(
+                    t.text.contains("<script>alert(1)</script>"),
+                    "text is as typed"
+                );
                 assert!(t.text.contains(fill().action_url));
                 assert!(t.text.contains(fill().withdraw_url));
                 let html = t.html.as_deref().unwrap();
-                assert!(!html.contains("<script>") && !html.contains("<b>more"), "{html}");
+                assert!(
+                    !html.contains("<script>") && !html.contains("<b>more"),
+                    "{html}"
+                );
                 assert!(html.contains("&lt;script&gt;") && html.contains("&quot;guide&quot;"));
                 assert!(html.contains("href=\"https://chorus.example/r/unsubscribe/1.sig\""));
             }
