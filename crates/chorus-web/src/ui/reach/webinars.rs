@@ -383,7 +383,11 @@ pub(crate) async fn show_page(
         starts_at: v.starts_local.clone(),
         time_zone: v.webinar.time_zone.clone(),
         duration_minutes: v.webinar.duration_minutes.to_string(),
-        capacity: v.webinar.capacity.map(|c| c.to_string()).unwrap_or_default(),
+        capacity: v
+            .webinar
+            .capacity
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
         join_url: v.webinar.join_url.clone(),
     });
     let (error_field, error_message) = shown(&error);
@@ -453,9 +457,9 @@ async fn cancel(
         .await
         .map_err(AppError::from)
     {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("/reach/webinars/{}?done=cancelled", offer.0)).into_response())
-        }
+        Ok(_) => Ok(
+            Redirect::to(&format!("/reach/webinars/{}?done=cancelled", offer.0)).into_response(),
+        ),
         Err(e @ AppError::Conflict { .. }) => {
             let flash = Flash::error(e.public_message());
             show_page(&state, &id, offer, None, None, flash).await

@@ -5,7 +5,7 @@
 //! cases answer them only to those who read leads in the webinar's market.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -13,7 +13,6 @@ use chorus_app::reach::webinars_manage::{self as manage, Registrant};
 use chorus_core::RegistrationId;
 use chorus_core::reach::RegistrationState;
 
-use super::upload::UploadForm;
 use super::webinars::{show_page, webinar_id};
 use crate::auth::PageUser;
 use crate::error::{AppError, PageError};
@@ -23,7 +22,10 @@ use crate::ui::Flash;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/reach/webinars/{id}/registrants.csv", get(csv))
-        .route("/reach/webinars/{id}/seats/{seat}/cancel", post(cancel_seat))
+        .route(
+            "/reach/webinars/{id}/seats/{seat}/cancel",
+            post(cancel_seat),
+        )
         .route("/reach/webinars/{id}/attendance", post(attendance))
 }
 
@@ -106,25 +108,63 @@ async fn cancel_seat(
         .await
         .map_err(AppError::from)
     {
-        Ok(()) => Ok(Redirect::to(&format!("/reach/webinars/{}?done=seat", offer.0)).into_response()),
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/reach/webinars/{}?done=seat", offer.0)).into_response())
+        }
         Err(e @ AppError::Conflict { .. }) => {
-            show_page(&state, &id, offer, None, None, Flash::error(e.public_message())).await
+            show_page(
+                &state,
+                &id,
+                offer,
+                None,
+                None,
+                Flash::error(e.public_message()),
+            )
+            .await
         }
         Err(e) => Err(PageError(e)),
     }
+}
+
+/// The largest attendance list read (a list of 100,000 people is a few MB).
+const MAX_LIST_BYTES: usize = 8 * 1024 * 1024;
+
+/// The `file` part of the attendance form, within [`MAX_LIST_BYTES`].
+async fn list_file(mut parts: Multipart) -> Result<Vec<u8>, AppError> {
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        AppError::invalid("file", format!("the form could not be read: {e}"))
+    };
+    while let Some(mut field) = parts.next_field().await.map_err(unreadable)? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+            bytes.extend_from_slice(&chunk);
+            if bytes.len() > MAX_LIST_BYTES {
+                return Err(AppError::invalid("file", "the list is larger than 8 MB"));
+            }
+        }
+        return Ok(bytes);
+    }
+    Err(AppError::invalid(
+        "file",
+        "choose the attendance list (a CSV file)",
+    ))
 }
 
 async fn attendance(
     State(state): State<AppState>,
     PageUser(id): PageUser,
     Path(raw): Path<String>,
-    form: UploadForm,
+    parts: Multipart,
 ) -> Result<Response, PageError> {
     let offer = webinar_id(&raw)?;
-    if let Some(e) = form.refused {
-        return show_page(&state, &id, offer, None, Some(e), None).await;
-    }
-    match manage::import_attendance(&state.app, &id.caller, offer, &form.file.bytes)
+    let bytes = match list_file(parts).await {
+        Ok(b) => b,
+        Err(e) => return show_page(&state, &id, offer, None, Some(e), None).await,
+    };
+    match manage::import_attendance(&state.app, &id.caller, offer, &bytes)
         .await
         .map_err(AppError::from)
     {
@@ -140,11 +180,17 @@ async fn attendance(
                 "Attendance recorded for {} registrants. Not registrants, left out: {}{}",
                 report.recorded,
                 shown.join(", "),
-                if more > 0 { format!(" and {more} more") } else { String::new() }
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
             ));
             show_page(&state, &id, offer, None, None, flash).await
         }
-        Err(e @ AppError::Invalid { .. }) => show_page(&state, &id, offer, None, Some(e), None).await,
+        Err(e @ AppError::Invalid { .. }) => {
+            show_page(&state, &id, offer, None, Some(e), None).await
+        }
         Err(e) => Err(PageError(e)),
     }
 }
