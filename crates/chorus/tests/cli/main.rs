@@ -23,3 +23,4 @@ mod listening;
 mod mail;
 mod numbers;
 mod stories;
+mod webinar_reminders;
