@@ -65,7 +65,7 @@ pub(crate) fn rows(list: &[Registrant]) -> Vec<RegistrantRow> {
                 state,
                 tone,
                 position,
-                registered_at: r.registered_at.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+                registered_at: crate::ui::format_time(r.registered_at.as_millisecond()),
                 attended: match (r.attended, r.attended_minutes) {
                     (Some(true), Some(m)) => format!("Yes, {m} min"),
                     (Some(true), None) => "Yes".into(),

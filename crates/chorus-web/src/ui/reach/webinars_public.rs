@@ -65,7 +65,11 @@ fn words(locale: &str) -> &'static Words {
 #[derive(Template)]
 #[template(path = "reach/webinars/seat.html")]
 struct SeatPage {
-    w: &'static Words,
+    /// The public pages' own words (brand, footer), for their layout.
+    w: &'static crate::ui::reach_public_words::Words,
+    lang: &'static str,
+    page_title: String,
+    s: &'static Words,
     seat: PublicSeat,
     status: &'static str,
     can_cancel: bool,
@@ -75,6 +79,7 @@ struct SeatPage {
 
 fn page(token: &str, seat: PublicSeat, just_cancelled: bool) -> Response {
     let w = words(&seat.locale);
+    let page_title = format!("{} · {}", w.heading, seat.title);
     let status = if seat.webinar_cancelled {
         w.webinar_cancelled
     } else {
@@ -85,7 +90,10 @@ fn page(token: &str, seat: PublicSeat, just_cancelled: bool) -> Response {
         }
     };
     let mut response = render(&SeatPage {
-        w,
+        w: crate::ui::reach_public_words::for_locale(&seat.locale),
+        lang: w.lang,
+        page_title,
+        s: w,
         can_cancel: seat.state != RegistrationState::Cancelled && !seat.webinar_cancelled,
         status,
         just_cancelled,
