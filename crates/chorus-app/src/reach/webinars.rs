@@ -12,7 +12,8 @@
 //!   its stable UID, the webinar's SEQUENCE, `METHOD:REQUEST` or `METHOD:CANCEL`), attached as
 //!   `text/calendar; method=…`.
 //! - Every mail ends with the link that cancels the seat, also its `List-Unsubscribe` with
-//!   RFC 8058's one-click POST (cancelling the seat is what stops these mails).
+//!   RFC 8058's one-click POST (cancelling the seat is what stops these mails), and the
+//!   opt-in's withdrawal link (`/r/unsubscribe/…`, when the installation has its secret key).
 //! - Nobody is mailed who withdrew consent or was erased.
 //!
 //! These functions do not authorize: they are called after a confirmation (the public flow),
@@ -116,12 +117,20 @@ pub async fn notify(
         .as_deref()
         .and_then(|t| cancel_url(app, t))
         .unwrap_or_default();
+    // The opt-in's withdrawal link (`/r/unsubscribe/…`, signed with the installation's key):
+    // it withdraws consent for this webinar, after which nothing more is mailed.
+    let withdraw = super::public::link_key(app)
+        .ok()
+        .zip(super::public::base(app).ok())
+        .map(|(key, base)| format!("{base}/r/unsubscribe/{}", key.sign_withdrawal(n.submission)))
+        .unwrap_or_default();
     let fill = Fill {
         name: n.name.as_deref().unwrap_or(""),
         title: &n.title,
         when: &when,
         join_url: &n.join_url,
         cancel_url: &cancel,
+        withdraw_url: &withdraw,
     };
     let templates = templates(notice, &fill);
     let (used, template) = templates.pick(&locale);

@@ -14,7 +14,7 @@
 
 use chorus_core::audit::Author;
 use chorus_core::reach::RegistrationState;
-use chorus_core::{LeadId, MarketId, OfferId, RegistrationId};
+use chorus_core::{LeadId, MarketId, OfferId, RegistrationId, SubmissionId};
 use jiff::Timestamp;
 use rand::RngCore;
 use sqlx::any::AnyRow;
@@ -207,6 +207,8 @@ pub struct RegistrationNotice {
     pub offer: OfferId,
     pub market: MarketId,
     pub lead: LeadId,
+    /// The submission the lead was confirmed from (what an email's withdrawal link names).
+    pub submission: SubmissionId,
     pub state: RegistrationState,
     /// The `.ics` UID.
     pub uid: String,
@@ -234,8 +236,8 @@ pub struct RegistrationNotice {
     pub created_at: Timestamp,
 }
 
-const NOTICE_SQL: &str = "SELECT r.id, r.offer_id, r.lead_id, r.state, r.uid, r.cancel_token, \
-     r.created_at, c.email, c.name, l.withdrawn_at, s.locale, o.slug, o.market_id, \
+const NOTICE_SQL: &str = "SELECT r.id, r.offer_id, r.lead_id, l.submission_id, r.state, r.uid, \
+     r.cancel_token, r.created_at, c.email, c.name, l.withdrawn_at, s.locale, o.slug, o.market_id, \
      w.starts_at, w.duration_minutes, w.time_zone, w.join_url, w.sequence, w.cancelled_at \
      FROM reach_registrations r \
      JOIN reach_leads l ON l.id = r.lead_id \
@@ -291,6 +293,7 @@ fn notice_from(
         offer: OfferId(r.try_get("offer_id")?),
         market: MarketId(r.try_get("market_id")?),
         lead: LeadId(r.try_get("lead_id")?),
+        submission: SubmissionId(r.try_get("submission_id")?),
         state: parse_state(&r.try_get::<String, _>("state")?)?,
         uid: r.try_get("uid")?,
         cancel_token: r.try_get("cancel_token")?,

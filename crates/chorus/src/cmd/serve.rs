@@ -118,7 +118,9 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
     let web_key = key.clone();
     // The weekly Numbers emails run as a job kind of chorus-app (they build reports).
     let reports_app = chorus_app::App::new(store.clone(), chorus_app::AppConfig::default())
-        .with_public_url(public_url.clone());
+        .with_public_url(public_url.clone())
+        // The webinar mails' withdrawal links are signed with it.
+        .with_secret_key(key.clone());
     if args.roles.contains(&Role::Jobs) {
         // Numbers collection keeps itself going once queued (one job, by its key).
         chorus_jobs::numbers::schedule_collection(&store)
