@@ -7,7 +7,7 @@
 mod assets;
 mod consent;
 mod leads;
-mod upload;
+pub(crate) mod upload;
 
 use askama::Template;
 use axum::Router;
