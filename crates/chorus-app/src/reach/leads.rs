@@ -100,7 +100,7 @@ fn day_start(raw: &str, field: &'static str, zone: &TimeZone, next: bool) -> Res
 }
 
 /// Turns typed filters into the store's, inside the caller's markets. A market the caller may
-/// not read is "no market" (`Invalid` on `market`), never a hint it exists.
+/// not read leads of is `NotFound`, as in Numbers; a code no market has is `Invalid`.
 async fn parse_filters(
     app: &App,
     caller: &Caller,
@@ -114,10 +114,12 @@ async fn parse_filters(
         let m = all
             .iter()
             .find(|m| m.code.as_str().eq_ignore_ascii_case(raw.market.trim()))
-            .filter(|m| visible.as_ref().is_none_or(|v| v.contains(&m.id)))
             .ok_or_else(|| {
                 Error::invalid("market", format!("no market {}", quoted(&raw.market)))
             })?;
+        if visible.as_ref().is_some_and(|v| !v.contains(&m.id)) {
+            return Err(Error::NotFound("market"));
+        }
         markets = Some(vec![m.id]);
     }
     let withdrawn = match raw.withdrawn.trim() {
