@@ -22,7 +22,7 @@ pub mod model;
 mod pages_admin;
 mod pages_conv;
 mod pages_stories;
-mod reach;
+pub mod reach;
 pub mod world;
 
 use harness::Sweep;

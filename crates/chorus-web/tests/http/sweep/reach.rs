@@ -38,7 +38,7 @@ fn sees_offers(p: &Persona, m: Mkt) -> bool {
 }
 
 /// A draft gated asset of `m` named `OFFER-<code>`.
-async fn offer(w: &World, m: Mkt) -> OfferId {
+pub async fn offer(w: &World, m: Mkt) -> OfferId {
     let n = w.next();
     let code = m.code();
     w.app
