@@ -6,8 +6,12 @@
 //! Times are `jiff::Timestamp`s here and milliseconds in the tables.
 
 mod consent_texts;
+pub mod contacts;
 mod leads;
+pub mod ledger;
 mod offers;
+pub(crate) mod registrations;
+pub mod submissions;
 
 pub use consent_texts::{ConsentText, NewConsentText};
 pub use leads::{
@@ -15,6 +19,7 @@ pub use leads::{
     LeadRow, OfferCounts, Touch,
 };
 pub use offers::{AssetFile, NewOffer, Offer, OfferFilter, OfferPage, Webinar};
+pub use registrations::RegistrationNotice;
 
 use crate::StoreError;
 

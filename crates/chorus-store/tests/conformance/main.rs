@@ -24,6 +24,8 @@ mod numbers_events;
 mod numbers_prop;
 mod reach_leads;
 mod reach_offers;
+mod reach_optin;
+mod reach_webinars;
 mod sessions;
 mod staged_images;
 mod stories;

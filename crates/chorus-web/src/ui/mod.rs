@@ -14,6 +14,8 @@ mod login;
 mod numbers;
 mod playbook;
 pub(crate) mod reach;
+mod reach_public;
+mod reach_public_words;
 pub(crate) mod stories;
 
 use askama::Template;
@@ -41,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(account::routes())
         .merge(stories::routes())
+        .merge(reach_public::routes())
         .layer(axum::middleware::from_fn(local_time::scope))
 }
 
