@@ -584,6 +584,33 @@ async fn leads_are_read_only_in_ones_own_markets_by_leads_and_analysts() {
         "{csv}"
     );
     assert_eq!(csv.lines().count(), 3, "a header and two events: {csv}");
+    // The person's data: exported as JSON (recorded in their history), then erased on
+    // request (the box must be ticked); the history stays.
+    let resp = lead_fi
+        .post_form(&format!("/reach/leads/{fi_lead}/export"), &[])
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let export: Value = resp.json().await.unwrap();
+    assert_eq!(export["contact"]["email"], "anna@example.com", "{export}");
+    let resp = lead_fi
+        .post_form(&format!("/reach/leads/{fi_lead}/erase"), &[])
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let resp = lead_fi
+        .post_form(
+            &format!("/reach/leads/{fi_lead}/erase"),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let (_, html) = lead_fi.get_html(&format!("/reach/leads/{fi_lead}")).await;
+    assert!(!html.contains("anna@example.com"), "erased");
+    assert!(html.contains("Data exported on"), "{html}");
+    assert!(html.contains("Data erased on"));
+    assert!(
+        html.contains("agreed to version 1 of the Finnish consent text"),
+        "proof kept"
+    );
     // A contributor's Reach page shows no leads and no way to them.
     let contributor = Browser::login_as(&app, Role::Contributor).await;
     let (status, html) = contributor.get_html("/reach").await;

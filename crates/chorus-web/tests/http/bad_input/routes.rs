@@ -267,6 +267,8 @@ pub const REACH: &[Route] = &[
     upload("POST /api/v1/reach/assets", Obj::None, &["market", "slug", "campaign", "pages", "fields"], Upload::Document),
     json("POST /api/v1/reach/offers/{id}/state", Obj::Offer),
     json("POST /api/v1/reach/consent-texts", Obj::None),
+    form("POST /reach/leads/{id}/export", Obj::Lead, &[]),
+    form("POST /reach/leads/{id}/erase", Obj::Lead, &["confirm"]),
 ];
 
 /// Every table, for the inventory check.

@@ -42,6 +42,8 @@ pub enum Obj {
     Login,
     /// A Reach offer (a draft gated asset) of the own or the other market.
     Offer,
+    /// A confirmed lead of the own or the other market.
+    Lead,
 }
 
 /// The kinds of story a story route meets.
@@ -100,7 +102,7 @@ impl Obj {
             Obj::Story => STORIES.iter().map(|s| s.0).collect(),
             Obj::Campaign => CAMPAIGNS.iter().map(|c| c.0).collect(),
             Obj::Conversation | Obj::FailedReply => PLACES.iter().map(|p| p.0).collect(),
-            Obj::Query | Obj::Team | Obj::Market | Obj::Offer => {
+            Obj::Query | Obj::Team | Obj::Market | Obj::Offer | Obj::Lead => {
                 MARKETS.iter().map(|m| m.0).collect()
             }
             Obj::User => USERS.iter().map(|u| u.0).collect(),
@@ -203,6 +205,7 @@ pub async fn make(w: &World, obj: Obj, kind: usize, who: &Person) -> Target {
         }
         Obj::Market => t.key = MARKETS[kind].1.code().to_owned(),
         Obj::Offer => t.id = crate::sweep::reach::offer(w, MARKETS[kind].1).await.0,
+        Obj::Lead => t.id = crate::sweep::reach::fresh_lead(w, MARKETS[kind].1).await,
         Obj::Login => {
             let page = reqwest::get(format!("{}/login", w.app.base)).await.unwrap();
             let cookie = cookie_from(&page, "chorus_login_csrf").unwrap();

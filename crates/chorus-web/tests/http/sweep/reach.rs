@@ -31,6 +31,8 @@ pub const ROUTES: &[&str] = &[
     "POST /reach/assets/{id}",
     "POST /reach/offers/{id}/state",
     "POST /reach/consent",
+    "POST /reach/leads/{id}/export",
+    "POST /reach/leads/{id}/erase",
 ];
 
 fn sees_offers(p: &Persona, m: Mkt) -> bool {
@@ -104,6 +106,27 @@ fn lead(w: &World, m: Mkt, offer: OfferId, text: i64) -> i64 {
     )
     .unwrap();
     db.last_insert_rowid()
+}
+
+/// A fresh lead of `m` (with its own consent text and offer), for cases that change it.
+pub async fn fresh_lead(w: &World, m: Mkt) -> i64 {
+    let text = w
+        .app
+        .store
+        .create_consent_text(
+            &sys(),
+            &NewConsentText {
+                market: w.id(m),
+                locale: "en".into(),
+                body: "You may email me.".into(),
+                legal_basis: LegalBasis::Consent,
+                privacy_url: "https://x.test/privacy".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let o = offer(w, m).await;
+    lead(w, m, o, text.id.0)
 }
 
 /// Each market's consent text (an offer goes live only with one), a live offer with a lead.
@@ -322,6 +345,24 @@ pub async fn run(w: &World, sw: &mut Sweep) {
             async |_| w.next(),
             |p| make_in(p, m, Want::Done(303)),
             |n, _| asset_form(Via::Page, "/reach/assets", m, *n),
+        )
+        .await;
+        // A data-subject request about a lead: those who read the market's leads (the export
+        // writes an `exported` row); others do not know the lead (404).
+        sw.each(
+            w,
+            Case::new("POST /reach/leads/{id}/export", place).showing(&[lead_marker]),
+            async |_| fresh_lead(w, m).await,
+            |p| guard(p.can(Power::ReadLeads, m), true, Want::Done(200)),
+            |l, _| form(format!("/reach/leads/{l}/export"), &[]),
+        )
+        .await;
+        sw.each(
+            w,
+            Case::new("POST /reach/leads/{id}/erase", place),
+            async |_| fresh_lead(w, m).await,
+            |p| guard(p.can(Power::ReadLeads, m), true, Want::Done(303)),
+            |l, _| form(format!("/reach/leads/{l}/erase"), &[("confirm", "yes")]),
         )
         .await;
         let text = json!({
