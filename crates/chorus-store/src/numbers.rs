@@ -40,8 +40,6 @@ use crate::{Backend, Store, StoreError};
 
 mod backfill;
 mod deltas;
-// Called by the confirmation (`reach/submissions.rs`, branch optin20) once it lands.
-#[allow(dead_code)]
 mod leads;
 mod read;
 mod responses;
@@ -49,8 +47,6 @@ mod volume;
 
 pub(crate) use deltas::{Deltas, UPSERT_MEASURED, UPSERT_ROLLUP};
 use deltas::{Dims, zone};
-// Called by the confirmation (`reach/submissions.rs`, branch optin20) once it lands.
-#[allow(unused_imports)]
 pub(crate) use leads::{LeadSubjects, roll_up_lead};
 pub(crate) use responses::add_first_response;
 pub(crate) use volume::{MARKET_ZONES, Volume};

@@ -6,9 +6,10 @@ use chorus_core::org::{Locale, Market};
 use chorus_core::permission::allows;
 use chorus_core::reach::consent::{LegalBasis, MAX_BODY_CHARS};
 use chorus_core::validate::{quoted, text};
+
 use chorus_core::{Action, Scope};
 
-use super::offers::visible_markets;
+use super::offers::{managed_market, visible_markets};
 use super::{ConsentText, NewConsentText};
 use crate::{App, Caller, Error, Result};
 
@@ -51,23 +52,7 @@ pub struct RawConsentText {
 
 /// Writes the next version of a market's consent text in a locale.
 pub async fn create(app: &App, caller: &Caller, raw: &RawConsentText) -> Result<ConsentText> {
-    let markets = app.store.markets().await?;
-    let visible = visible_markets(caller, &markets);
-    let no_market = || Error::invalid("market", format!("no market {}", quoted(&raw.market)));
-    let market = markets
-        .iter()
-        .find(|m| {
-            m.code.as_str().eq_ignore_ascii_case(raw.market.trim())
-                || raw.market.trim() == m.id.0.to_string()
-        })
-        .filter(|m| visible.as_ref().is_none_or(|v| v.contains(&m.id)))
-        .ok_or_else(no_market)?;
-    if !allows(&caller.actor, Action::ManageReach, Scope::Market(market.id)) {
-        return Err(Error::forbidden(format!(
-            "you may not write consent texts for {}",
-            market.name
-        )));
-    }
+    let market = managed_market(app, caller, &raw.market).await?;
     let locale = Locale::parse(&raw.locale).map_err(|e| Error::invalid("locale", e.message))?;
     let body = text(&raw.body, MAX_BODY_CHARS).map_err(|e| Error::invalid("body", e.message))?;
     let legal_basis = LegalBasis::parse(&raw.legal_basis)

@@ -100,7 +100,7 @@ fn day_start(raw: &str, field: &'static str, zone: &TimeZone, next: bool) -> Res
 }
 
 /// Turns typed filters into the store's, inside the caller's markets. A market the caller may
-/// not read is "no market" (`Invalid` on `market`), never a hint it exists.
+/// not read leads of is `NotFound`, as in Numbers; a code no market has is `Invalid`.
 async fn parse_filters(
     app: &App,
     caller: &Caller,
@@ -114,10 +114,12 @@ async fn parse_filters(
         let m = all
             .iter()
             .find(|m| m.code.as_str().eq_ignore_ascii_case(raw.market.trim()))
-            .filter(|m| visible.as_ref().is_none_or(|v| v.contains(&m.id)))
             .ok_or_else(|| {
                 Error::invalid("market", format!("no market {}", quoted(&raw.market)))
             })?;
+        if visible.as_ref().is_some_and(|v| !v.contains(&m.id)) {
+            return Err(Error::NotFound("market"));
+        }
         markets = Some(vec![m.id]);
     }
     let withdrawn = match raw.withdrawn.trim() {
@@ -222,6 +224,45 @@ pub async fn get(app: &App, caller: &Caller, id: LeadId) -> Result<LeadDetail> {
         return Err(Error::NotFound("lead"));
     }
     Ok(detail)
+}
+
+/// The lead's person's address, for a data-subject request; `Conflict` once erased.
+async fn subject_email(app: &App, caller: &Caller, id: LeadId) -> Result<String> {
+    let detail = get(app, caller, id).await?;
+    detail
+        .lead
+        .email
+        .ok_or_else(|| Error::conflict("lead", "this person's data was already erased"))
+}
+
+/// A copy of everything Reach holds about the lead's person in the markets whose leads the
+/// caller reads (`chorus_app::reach::subject::export`, which writes the `exported` row).
+pub async fn export_person(app: &App, caller: &Caller, id: LeadId) -> Result<Export> {
+    let email = subject_email(app, caller, id).await?;
+    let export = super::subject::export(app, caller, &email).await?;
+    let bytes = serde_json::to_vec_pretty(&export).map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(Export {
+        file_name: format!("chorus-lead-{}-data.json", id.0),
+        bytes,
+    })
+}
+
+/// Erases the lead's person from Reach (`chorus_app::reach::subject::erase`): their name and
+/// address go, the consent ledger's proof stays. `confirm` must be `yes` (the page's tick box).
+pub async fn erase_person(
+    app: &App,
+    caller: &Caller,
+    id: LeadId,
+    confirm: &str,
+) -> Result<super::subject::Erasure> {
+    let email = subject_email(app, caller, id).await?;
+    if confirm.trim() != "yes" {
+        return Err(Error::invalid(
+            "confirm",
+            "tick the box to confirm the person asked to be erased",
+        ));
+    }
+    super::subject::erase(app, caller, &email).await
 }
 
 fn rfc3339(ms: i64) -> String {

@@ -183,9 +183,23 @@ pub struct RawAsset {
     pub cover: Option<Upload>,
 }
 
-/// The market a form names (code or id), if the caller may manage Reach there.
-async fn managed_market(app: &App, caller: &Caller, raw: &str) -> Result<Market> {
+/// The market a form names (code or id), if the caller may manage Reach there: someone who
+/// manages Reach nowhere is refused as such (`Forbidden`), before any market is looked up; a
+/// market they do not see is "no market" (`Invalid` on `market`); one they see but may not
+/// manage is `Forbidden`.
+pub(crate) async fn managed_market(app: &App, caller: &Caller, raw: &str) -> Result<Market> {
     let markets = app.store.markets().await?;
+    let manages = markets_where(
+        &caller.actor,
+        Action::ManageReach,
+        markets.iter().map(|m| m.id),
+    )
+    .is_none_or(|m| !m.is_empty());
+    if !manages {
+        return Err(Error::forbidden(
+            "only market leads and editors make offers and consent texts",
+        ));
+    }
     let found = markets.into_iter().find(|m| {
         m.code.as_str().eq_ignore_ascii_case(raw.trim()) || raw.trim() == m.id.0.to_string()
     });
@@ -196,7 +210,7 @@ async fn managed_market(app: &App, caller: &Caller, raw: &str) -> Result<Market>
     }
     if !allows(&caller.actor, Action::ManageReach, Scope::Market(market.id)) {
         return Err(Error::forbidden(format!(
-            "you may not make offers for {}",
+            "you may not make offers or consent texts for {}",
             market.name
         )));
     }

@@ -48,6 +48,8 @@ pub const HONEYPOT: &str = "website";
 /// A landing page as the visitor sees it.
 #[derive(Debug, Clone)]
 pub struct Landing {
+    /// The organization's name (the page's brand).
+    pub organization: String,
     pub offer: Offer,
     /// The page's locale (the visitor's, else the market's first, else any).
     pub locale: String,
@@ -133,6 +135,15 @@ pub(crate) fn clean_header(s: &str, max: usize) -> String {
     s.chars().filter(|c| !c.is_control()).take(max).collect()
 }
 
+/// The organization's name, for the public pages' brand (empty when it cannot be read: the
+/// page still works).
+pub async fn organization_name(app: &App) -> String {
+    match app.store.organization().await {
+        Ok(Some(o)) => o.name,
+        _ => String::new(),
+    }
+}
+
 /// A live offer by slug, or `NotFound("page")`.
 pub(crate) async fn live_offer(app: &App, slug: &str) -> Result<Offer> {
     if slug.is_empty() || slug.len() > 100 {
@@ -197,7 +208,9 @@ pub async fn landing(app: &App, slug: &str, locale: Option<&str>) -> Result<Land
         ))
     });
     let form_token = link_key(app)?.sign_form(&offer.slug, Timestamp::now());
+    let organization = organization_name(app).await;
     Ok(Landing {
+        organization,
         locale,
         title,
         description,

@@ -180,6 +180,8 @@ pub struct PrefsOffer {
 /// The preference page.
 #[derive(Debug, Clone)]
 pub struct Preferences {
+    /// The organization's name (the page's brand).
+    pub organization: String,
     pub name: String,
     pub email: String,
     pub offers: Vec<PrefsOffer>,
@@ -233,6 +235,7 @@ pub async fn preferences(app: &App, token: &str) -> Result<Preferences> {
         });
     }
     Ok(Preferences {
+        organization: super::public::organization_name(app).await,
         name: p.contact.name.unwrap_or_default(),
         email: p.contact.email.unwrap_or_default(),
         offers,

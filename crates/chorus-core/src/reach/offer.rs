@@ -264,15 +264,12 @@ pub fn fields_json(fields: &[FormField]) -> String {
     serde_json::to_string(fields).unwrap_or_else(|_| "[]".to_owned())
 }
 
-/// Whether an offer may go from `from` to `to`. A draft goes live (or is closed unpublished);
-/// a live offer closes; a closed one may go live again. Nothing goes back to draft: people may
-/// have signed up.
+/// Whether an offer may go from `from` to `to`. A draft goes live; a live offer closes; a
+/// closed one may go live again. Nothing goes back to draft (people may have signed up), and a
+/// draft is not "closed" (it never opened).
 pub fn may_move(from: OfferState, to: OfferState) -> bool {
     use OfferState::*;
-    matches!(
-        (from, to),
-        (Draft, Live) | (Draft, Closed) | (Live, Closed) | (Closed, Live)
-    )
+    matches!((from, to), (Draft, Live) | (Live, Closed) | (Closed, Live))
 }
 
 /// The states an offer in `from` may move to, in the order the page offers them.
@@ -365,6 +362,8 @@ mod tests {
         assert!(!may_move(Live, Draft));
         assert!(!may_move(Closed, Draft));
         assert!(!may_move(Live, Live));
-        assert_eq!(next_states(Draft), vec![Live, Closed]);
+        assert!(!may_move(Draft, Closed));
+        assert_eq!(next_states(Draft), vec![Live]);
+        assert_eq!(next_states(Live), vec![Closed]);
     }
 }

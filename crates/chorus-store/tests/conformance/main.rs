@@ -23,6 +23,7 @@ mod numbers_demo;
 mod numbers_events;
 mod numbers_prop;
 mod reach_leads;
+mod reach_numbers;
 mod reach_offers;
 mod reach_optin;
 mod reach_webinars;

@@ -103,6 +103,7 @@ struct FieldView {
 #[derive(Template)]
 #[template(path = "reach/public/landing.html")]
 struct LandingPage {
+    brand: String,
     w: &'static Words,
     lang: &'static str,
     locale: String,
@@ -157,7 +158,7 @@ async fn landing_page(
 ) -> Response {
     let landing = match public::landing(&state.app, slug, locale).await {
         Ok(l) => l,
-        Err(e) => return missing(e, locale.unwrap_or("en")),
+        Err(e) => return missing(state, e, locale.unwrap_or("en")).await,
     };
     let w = for_locale(&landing.locale);
     let retry_after = match &error {
@@ -171,12 +172,13 @@ async fn landing_page(
         Some(e) => {
             let status = e.status();
             match e.field().map(str::to_owned) {
-                Some(field) => (
+                // The signed form token has no input of its own: its refusal is the summary.
+                Some(field) if field != "form" => (
                     Some(w.fix_below.to_owned()),
                     vec![(field, e.public_message())],
                     status,
                 ),
-                None => (Some(e.public_message()), Vec::new(), status),
+                _ => (Some(sentence(&e.public_message())), Vec::new(), status),
             }
         }
     };
@@ -212,6 +214,7 @@ async fn landing_page(
         .collect();
     let webinar = landing.offer.kind == OfferKind::Webinar;
     let page = LandingPage {
+        brand: landing.organization.clone(),
         w,
         lang: lang(&landing.locale),
         page_title: landing.title.clone(),
@@ -314,6 +317,7 @@ async fn submit(
         Ok(Submitted::Queued(_) | Submitted::Ignored) => {
             let w = for_locale(&locale);
             notice(
+                &state,
                 StatusCode::OK,
                 &locale,
                 Notice {
@@ -324,9 +328,10 @@ async fn submit(
                     ..Notice::default()
                 },
             )
+            .await
         }
         Err(chorus_app::Error::NotFound(what)) => {
-            missing(chorus_app::Error::NotFound(what), &locale)
+            missing(&state, chorus_app::Error::NotFound(what), &locale).await
         }
         Err(e) => {
             let typed = Typed {
@@ -370,6 +375,7 @@ struct LinkView {
 #[derive(Template)]
 #[template(path = "reach/public/notice.html")]
 struct Notice {
+    brand: String,
     w: &'static Words,
     lang: &'static str,
     page_title: String,
@@ -385,6 +391,7 @@ struct Notice {
 impl Default for Notice {
     fn default() -> Self {
         Notice {
+            brand: String::new(),
             w: &super::reach_public_words::EN,
             lang: "en",
             page_title: String::new(),
@@ -399,25 +406,42 @@ impl Default for Notice {
     }
 }
 
-fn notice(status: StatusCode, locale: &str, mut n: Notice) -> Response {
+async fn notice(state: &AppState, status: StatusCode, locale: &str, mut n: Notice) -> Response {
+    n.brand = public::organization_name(&state.app).await;
     n.w = for_locale(locale);
     n.lang = lang(locale);
     n.page_title = n.heading.to_owned();
     html(status, &n)
 }
 
+/// A message as a sentence: its first letter capitalized, a full stop at its end.
+fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    let mut out: String = match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    };
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
 /// A page that says the link or page is not (or no longer) there, or why it was refused.
-fn missing(e: chorus_app::Error, locale: &str) -> Response {
+async fn missing(state: &AppState, e: chorus_app::Error, locale: &str) -> Response {
     let w = for_locale(locale);
     let err = AppError::from(e);
     let status = err.status();
     let (heading, text, tone) = match &err {
         AppError::NotFound(_) => (w.missing_heading, w.missing_text.to_owned(), "warn"),
-        AppError::TooManyRequests { .. } => (w.busy_heading, err.public_message(), "warn"),
+        AppError::TooManyRequests { .. } => {
+            (w.busy_heading, sentence(&err.public_message()), "warn")
+        }
         AppError::Internal(_) => return PageError(err).into_response(),
-        _ => (w.refused_heading, err.public_message(), "bad"),
+        _ => (w.refused_heading, sentence(&err.public_message()), "bad"),
     };
     notice(
+        state,
         status,
         locale,
         Notice {
@@ -428,12 +452,13 @@ fn missing(e: chorus_app::Error, locale: &str) -> Response {
             ..Notice::default()
         },
     )
+    .await
 }
 
 async fn confirm_page(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     let page = match public::confirm_page(&state.app, &token).await {
         Ok(p) => p,
-        Err(e) => return missing(e, "en"),
+        Err(e) => return missing(&state, e, "en").await,
     };
     let w = for_locale(&page.locale);
     let n = match page.state {
@@ -465,7 +490,7 @@ async fn confirm_page(State(state): State<AppState>, Path(token): Path<String>) 
             ..Notice::default()
         },
     };
-    notice(StatusCode::OK, &page.locale, n)
+    notice(&state, StatusCode::OK, &page.locale, n).await
 }
 
 async fn confirm(
@@ -476,7 +501,7 @@ async fn confirm(
 ) -> Response {
     let answer = match public::confirm(&state.app, &token, &visitor(&addr, &headers)).await {
         Ok(a) => a,
-        Err(e) => return missing(e, "en"),
+        Err(e) => return missing(&state, e, "en").await,
     };
     match answer {
         ConfirmAnswer::Confirmed(c) => {
@@ -510,6 +535,7 @@ async fn confirm(
                 }
             }
             notice(
+                &state,
                 StatusCode::OK,
                 &c.locale,
                 Notice {
@@ -525,10 +551,12 @@ async fn confirm(
                     ..Notice::default()
                 },
             )
+            .await
         }
         ConfirmAnswer::AlreadyUsed { locale, .. } => {
             let w = for_locale(&locale);
             notice(
+                &state,
                 StatusCode::CONFLICT,
                 &locale,
                 Notice {
@@ -539,10 +567,12 @@ async fn confirm(
                     ..Notice::default()
                 },
             )
+            .await
         }
         ConfirmAnswer::Expired { locale, slug, .. } => {
             let w = for_locale(&locale);
             notice(
+                &state,
                 StatusCode::GONE,
                 &locale,
                 Notice {
@@ -558,6 +588,7 @@ async fn confirm(
                     ..Notice::default()
                 },
             )
+            .await
         }
     }
 }
@@ -598,7 +629,7 @@ fn file_response(d: public::Download, attachment: bool) -> Response {
 async fn download(State(state): State<AppState>, Path(signed): Path<String>) -> Response {
     match public::download(&state.app, &signed).await {
         Ok(d) => file_response(d, true),
-        Err(e) => missing(e, "en"),
+        Err(e) => missing(&state, e, "en").await,
     }
 }
 
@@ -607,6 +638,7 @@ async fn unsubscribe_page(State(state): State<AppState>, Path(signed): Path<Stri
         Ok(v) => {
             let w = for_locale(&v.locale);
             notice(
+                &state,
                 StatusCode::OK,
                 &v.locale,
                 Notice {
@@ -622,8 +654,9 @@ async fn unsubscribe_page(State(state): State<AppState>, Path(signed): Path<Stri
                     ..Notice::default()
                 },
             )
+            .await
         }
-        Err(e) => missing(e, "en"),
+        Err(e) => missing(&state, e, "en").await,
     }
 }
 
@@ -643,6 +676,7 @@ async fn unsubscribe(
                 w.unsub_nothing
             };
             notice(
+                &state,
                 StatusCode::OK,
                 &v.locale,
                 Notice {
@@ -653,8 +687,9 @@ async fn unsubscribe(
                     ..Notice::default()
                 },
             )
+            .await
         }
-        Err(e) => missing(e, "en"),
+        Err(e) => missing(&state, e, "en").await,
     }
 }
 
@@ -669,6 +704,7 @@ struct PrefsOfferView {
 #[derive(Template)]
 #[template(path = "reach/public/prefs.html")]
 struct PrefsPage {
+    brand: String,
     w: &'static Words,
     lang: &'static str,
     page_title: String,
@@ -700,6 +736,7 @@ fn prefs_page(token: &str, p: public::Preferences, flash: bool) -> Response {
         })
         .collect();
     let page = PrefsPage {
+        brand: p.organization.clone(),
         w,
         lang: "en",
         page_title: w.prefs_title.to_owned(),
@@ -715,7 +752,7 @@ fn prefs_page(token: &str, p: public::Preferences, flash: bool) -> Response {
 async fn prefs(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     match public::preferences(&state.app, &token).await {
         Ok(p) => prefs_page(&token, p, false),
-        Err(e) => missing(e, "en"),
+        Err(e) => missing(&state, e, "en").await,
     }
 }
 
@@ -735,6 +772,6 @@ async fn change_prefs(
     };
     match public::change_preferences(&state.app, &token, change, &visitor(&addr, &headers)).await {
         Ok(p) => prefs_page(&token, p, true),
-        Err(e) => missing(e, "en"),
+        Err(e) => missing(&state, e, "en").await,
     }
 }

@@ -22,6 +22,8 @@ mod numbers_weekly;
 mod pages;
 mod playbook;
 mod query_page;
+mod reach_public;
+mod reach_staff;
 mod reach_webinars;
 mod sessions;
 mod signals_period;

@@ -6,7 +6,8 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use axum::routing::get;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
 use chorus_app::reach::leads::{self, LeadRow, RawLeadFilters, consent_sentence};
 use chorus_app::reach::offers;
 use chorus_core::LeadId;
@@ -16,7 +17,7 @@ use super::{ReachTabs, count, csv_response};
 use crate::auth::PageUser;
 use crate::error::{AppError, PageError};
 use crate::state::AppState;
-use crate::ui::{Shell, format_time, iso_time, local_time, render};
+use crate::ui::{Flash, FormData, Shell, format_time, iso_time, local_time, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -24,6 +25,8 @@ pub fn routes() -> Router<AppState> {
         .route("/reach/leads.csv", get(list_csv))
         .route("/reach/leads/{id}", get(show))
         .route("/reach/leads/{id}/consent.csv", get(consent_csv))
+        .route("/reach/leads/{id}/export", post(export))
+        .route("/reach/leads/{id}/erase", post(erase))
 }
 
 /// The list's query parameters (all optional).
@@ -232,6 +235,8 @@ struct EventRow {
 #[template(path = "reach/lead.html")]
 struct LeadPage {
     shell: Shell,
+    error_field: String,
+    error_message: String,
     id: i64,
     name: String,
     email: String,
@@ -250,12 +255,42 @@ struct LeadPage {
     events: Vec<EventRow>,
 }
 
+#[derive(Deserialize)]
+struct Done {
+    done: Option<String>,
+}
+
 async fn show(
     State(state): State<AppState>,
     PageUser(id): PageUser,
     Path(raw): Path<String>,
+    Query(done): Query<Done>,
 ) -> Result<Response, PageError> {
-    let d = leads::get(&state.app, &id.caller, lead_id(&raw)?).await?;
+    let flash = match done.done.as_deref() {
+        Some("erased") => Flash::success(
+            "Erased: their name and address are gone from Reach. The consent history stays as \
+             proof, filed under a fingerprint of the address.",
+        ),
+        _ => None,
+    };
+    lead_page(&state, &id, lead_id(&raw)?, flash, None).await
+}
+
+async fn lead_page(
+    state: &AppState,
+    id: &crate::auth::Identity,
+    lead: LeadId,
+    flash: Option<Flash>,
+    error: Option<AppError>,
+) -> Result<Response, PageError> {
+    let d = leads::get(&state.app, &id.caller, lead).await?;
+    let (error_field, error_message) = match &error {
+        Some(e) => (e.field().unwrap_or("form").to_owned(), e.public_message()),
+        None => (String::new(), String::new()),
+    };
+    let status = error
+        .as_ref()
+        .map_or(axum::http::StatusCode::OK, AppError::status);
     let r = &d.lead;
     let (name, email) = who(r);
     let utm = [
@@ -269,7 +304,11 @@ async fn show(
     .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
     .collect();
     let page = LeadPage {
-        shell: Shell::new(&state, &id, "reach", name.clone()).await?,
+        shell: Shell::new(state, id, "reach", name.clone())
+            .await?
+            .with_flash(flash),
+        error_field,
+        error_message,
         id: r.id.0,
         name,
         email,
@@ -320,7 +359,50 @@ async fn show(
             })
             .collect(),
     };
-    Ok(render(&page))
+    Ok(crate::ui::render_with_status(status, &page))
+}
+
+/// The person's data as a JSON file (an `exported` row is written to their consent history).
+async fn export(
+    State(state): State<AppState>,
+    PageUser(id): PageUser,
+    Path(raw): Path<String>,
+) -> Result<Response, PageError> {
+    let file = leads::export_person(&state.app, &id.caller, lead_id(&raw)?).await?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/json; charset=utf-8".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", file.file_name),
+            ),
+        ],
+        file.bytes,
+    )
+        .into_response())
+}
+
+/// Erases the person (their name and address; the consent history stays as proof).
+async fn erase(
+    State(state): State<AppState>,
+    PageUser(id): PageUser,
+    Path(raw): Path<String>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    let lead = lead_id(&raw)?;
+    match leads::erase_person(&state.app, &id.caller, lead, form.get("confirm"))
+        .await
+        .map_err(AppError::from)
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/reach/leads/{}?done=erased", lead.0)).into_response()),
+        Err(e @ (AppError::Invalid { .. } | AppError::Conflict { .. })) => {
+            lead_page(&state, &id, lead, None, Some(e)).await
+        }
+        Err(e) => Err(PageError(e)),
+    }
 }
 
 async fn consent_csv(

@@ -7,7 +7,7 @@
 mod assets;
 mod consent;
 mod leads;
-mod upload;
+pub(crate) mod upload;
 mod webinars;
 mod webinars_people;
 mod webinars_public;
@@ -67,7 +67,7 @@ pub(crate) fn count(n: i64) -> String {
     let s = n.abs().to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push('\u{202f}');
         }
         out.push(c);

@@ -51,7 +51,11 @@ impl FromRequest<AppState> for UploadForm {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let refuse = |e: AppError| PageError(e).into_response();
+        let api = req.uri().path().starts_with("/api/");
+        let refuse = move |e: AppError| match api {
+            true => e.into_response(),
+            false => PageError(e).into_response(),
+        };
         let multipart = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -64,9 +68,12 @@ impl FromRequest<AppState> for UploadForm {
             )));
         }
         let max_asset = state.app.max_asset_bytes().unwrap_or(0);
-        let mut parts = Multipart::from_request(req, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let mut parts = Multipart::from_request(req, state).await.map_err(|e| {
+            refuse(AppError::Invalid {
+                field: None,
+                message: format!("the form could not be read: {}", e.body_text()),
+            })
+        })?;
         let mut form = UploadForm {
             fields: FormData(Vec::new()),
             file: Upload::default(),

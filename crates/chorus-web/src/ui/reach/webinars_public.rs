@@ -69,6 +69,8 @@ struct SeatPage {
     w: &'static crate::ui::reach_public_words::Words,
     lang: &'static str,
     page_title: String,
+    /// The organization's name in the layout's header; empty: the words' default.
+    brand: String,
     s: &'static Words,
     seat: PublicSeat,
     status: &'static str,
@@ -93,6 +95,7 @@ fn page(token: &str, seat: PublicSeat, just_cancelled: bool) -> Response {
         w: crate::ui::reach_public_words::for_locale(&seat.locale),
         lang: w.lang,
         page_title,
+        brand: String::new(),
         s: w,
         can_cancel: seat.state != RegistrationState::Cancelled && !seat.webinar_cancelled,
         status,

@@ -40,6 +40,10 @@ pub enum Obj {
     Market,
     /// The sign-in form: no session, the login form's CSRF cookie, made for each case.
     Login,
+    /// A Reach offer (a draft gated asset) of the own or the other market.
+    Offer,
+    /// A confirmed lead of the own or the other market.
+    Lead,
 }
 
 /// The kinds of story a story route meets.
@@ -98,7 +102,9 @@ impl Obj {
             Obj::Story => STORIES.iter().map(|s| s.0).collect(),
             Obj::Campaign => CAMPAIGNS.iter().map(|c| c.0).collect(),
             Obj::Conversation | Obj::FailedReply => PLACES.iter().map(|p| p.0).collect(),
-            Obj::Query | Obj::Team | Obj::Market => MARKETS.iter().map(|m| m.0).collect(),
+            Obj::Query | Obj::Team | Obj::Market | Obj::Offer | Obj::Lead => {
+                MARKETS.iter().map(|m| m.0).collect()
+            }
             Obj::User => USERS.iter().map(|u| u.0).collect(),
             Obj::Rule | Obj::Principle => vec!["a fresh one"],
             Obj::OwnToken => vec!["one's own"],
@@ -198,6 +204,8 @@ pub async fn make(w: &World, obj: Obj, kind: usize, who: &Person) -> Target {
             t.key = code;
         }
         Obj::Market => t.key = MARKETS[kind].1.code().to_owned(),
+        Obj::Offer => t.id = crate::sweep::reach::offer(w, MARKETS[kind].1).await.0,
+        Obj::Lead => t.id = crate::sweep::reach::fresh_lead(w, MARKETS[kind].1).await,
         Obj::Login => {
             let page = reqwest::get(format!("{}/login", w.app.base)).await.unwrap();
             let cookie = cookie_from(&page, "chorus_login_csrf").unwrap();
