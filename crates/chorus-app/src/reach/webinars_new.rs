@@ -4,10 +4,12 @@
 //! starts as a draft; going live is the offers' state change. Errors name the field.
 
 use chorus_core::org::Market;
+use chorus_core::permission::allows;
 use chorus_core::reach::offer::{self, FieldInput, PageInput, fields_json};
 use chorus_core::reach::webinar::{RawWebinar, parse_webinar};
 use chorus_core::reach::{OfferKind, OfferState};
 use chorus_core::validate::quoted;
+use chorus_core::{Action, Scope};
 use chorus_store::reach::OfferPage;
 
 use super::offers::managed_markets;
@@ -32,20 +34,36 @@ fn field_error(e: chorus_core::FieldError) -> Error {
 }
 
 /// Creates a webinar as a draft (audited). A slug already taken is a `Conflict` on `slug`;
-/// a market the caller may not manage Reach in is `Invalid` on `market` (`Forbidden` when
-/// they manage none).
+/// a market the caller does not see is `Invalid` on `market`, one they see but may not manage
+/// `Forbidden` (and so is everything for someone who manages Reach nowhere).
 pub async fn create(app: &App, caller: &Caller, raw: &RawNewWebinar) -> Result<Offer> {
-    let markets = managed_markets(app, caller).await?;
-    if markets.is_empty() {
+    if managed_markets(app, caller).await?.is_empty() {
         return Err(Error::forbidden(
             "only market leads and editors make webinars",
         ));
     }
+    // As for gated assets: a market the caller does not see is "no market"; one they see
+    // (reading its leads) but may not manage is Forbidden.
     let wanted = raw.market.trim();
-    let market: &Market = markets
-        .iter()
+    let no_market = || Error::invalid("market", format!("no market {}", quoted(wanted)));
+    let market: Market = app
+        .store
+        .markets()
+        .await?
+        .into_iter()
         .find(|m| m.code.as_str().eq_ignore_ascii_case(wanted) || m.id.0.to_string() == wanted)
-        .ok_or_else(|| Error::invalid("market", format!("no market {}", quoted(wanted))))?;
+        .ok_or_else(no_market)?;
+    let scope = Scope::Market(market.id);
+    if !allows(&caller.actor, Action::ManageReach, scope) {
+        if allows(&caller.actor, Action::ReadLeads, scope) {
+            return Err(Error::forbidden(format!(
+                "you may not make webinars for {}",
+                market.name
+            )));
+        }
+        return Err(no_market());
+    }
+    let market = &market;
     let slug = offer::parse_slug(&raw.slug).map_err(|e| Error::invalid("slug", e.message))?;
     let campaign = campaign_in(app, market, &raw.campaign).await?;
     let pages: Vec<OfferPage> = offer::parse_pages(&raw.pages)

@@ -127,6 +127,7 @@ pub fn swept() -> BTreeSet<String> {
         super::pages_stories::ROUTES,
         super::pages_conv::ROUTES,
         super::reach::ROUTES,
+        super::webinars::ROUTES,
     ]
     .iter()
     .flat_map(|r| r.iter())
