@@ -89,6 +89,11 @@ fn reach_staff() {
 }
 
 #[test]
+fn reach_webinars() {
+    run("Reach webinars", routes::WEBINARS);
+}
+
+#[test]
 fn every_parameter_of_a_path_is_filled() {
     let t = targets::Target {
         story: 1,

@@ -23,7 +23,7 @@ mod pages_admin;
 mod pages_conv;
 mod pages_stories;
 pub mod reach;
-mod webinars;
+pub mod webinars;
 pub mod world;
 
 use harness::Sweep;

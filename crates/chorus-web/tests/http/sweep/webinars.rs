@@ -72,13 +72,13 @@ async fn webinar_titled(w: &World, m: Mkt, public: bool) -> OfferId {
         .id
 }
 
-async fn webinar(w: &World, m: Mkt) -> OfferId {
+pub async fn webinar(w: &World, m: Mkt) -> OfferId {
     webinar_titled(w, m, false).await
 }
 
 /// A webinar of `m` and one seat at it (a confirmed lead written as the opt-in writes one,
 /// seated by the store's own call): the webinar, the seat and its cancel token.
-async fn seat(w: &World, m: Mkt, public: bool) -> (OfferId, RegistrationId, String) {
+pub async fn seat(w: &World, m: Mkt, public: bool) -> (OfferId, RegistrationId, String) {
     let offer = webinar_titled(w, m, public).await;
     let lead = {
         let db = rusqlite::Connection::open(w.app.db_path()).unwrap();
