@@ -364,6 +364,16 @@ async fn two_seats_three_people_the_third_waits_and_is_promoted_with_an_ics_that
             .is_empty()
     );
 
+    // The landing page says the webinar is full and the waitlist open.
+    let (_, landing) = Browser::new(&app).get_html("/r/listening-live").await;
+    assert!(
+        landing.contains(
+            r#"<span class="offer__seats" id="seats">Täynnä – jonoon voi ilmoittautua</span>"#
+        ) || landing
+            .contains(r#"<span class="offer__seats" id="seats">Full – waitlist open</span>"#),
+        "{landing}"
+    );
+
     // The staff page shows the seats.
     let (status, html) = lead.get_html(&format!("/reach/webinars/{id}")).await;
     assert_eq!(status, StatusCode::OK);
