@@ -11,6 +11,9 @@
 //! through would find its key taken. The outbox's `send_mail` job then delivers each message
 //! once (the outbox's own contract).
 //!
+//! Each run first frees the seats of people who withdrew consent since
+//! (`Store::release_withdrawn_seats`; the first waiting get them and are invited).
+//!
 //! The kind lives here, beside the mails it queues, and is registered by the binary with the
 //! worker's other kinds (`chorus-jobs` sits below this crate and cannot reach it).
 
@@ -39,15 +42,24 @@ pub struct RemindersRun {
     pub due: usize,
     /// Messages queued now (fewer when someone withdrew or was erased meanwhile).
     pub queued: usize,
+    /// Seats of people who withdrew consent, cancelled (and given to the first waiting).
+    pub released: usize,
 }
 
-/// Queues every reminder due at `now` (see the module's contract).
+/// Frees the seats of people who withdrew consent (the first waiting get them, and their
+/// invitations), then queues every reminder due at `now` (see the module's contract).
 pub async fn send_reminders(app: &App, now: Timestamp) -> Result<RemindersRun> {
+    let mut run = RemindersRun::default();
+    for released in app.store.release_withdrawn_seats(now).await? {
+        run.released += 1;
+        for p in released.promoted {
+            if let Some(n) = app.store.registration_notice(p).await? {
+                notify(app, &n, Notice::Promoted, now).await?;
+            }
+        }
+    }
     let due = app.store.reminders_due(now).await?;
-    let mut run = RemindersRun {
-        due: due.len(),
-        queued: 0,
-    };
+    run.due = due.len();
     for d in due {
         let Some(n) = app.store.registration_notice(d.registration).await? else {
             continue;

@@ -8,6 +8,9 @@
 //!   (`offer.webinar_change`, `offer.webinar_cancel`). A larger capacity promotes the first
 //!   waiting in the same transaction; a smaller one takes no seat away.
 //! - A cancelled webinar does not change any more (`State`).
+//! - A person who withdrew consent (or was erased) keeps no seat: [`Store::release_withdrawn_seats`]
+//!   cancels such seats, each with `cancel_registration`'s promotion in its transaction (the
+//!   reminder job runs it every time, so a withdrawal frees its seat within a run).
 //! - [`Store::reminders_due`] answers each seat's due reminder (`chorus_core::reach::webinar::
 //!   reminder_due`) unless its outbox message exists already; the outbox's unique key is what
 //!   makes a reminder go out once, this only saves rendering it again.
@@ -344,6 +347,39 @@ impl Store {
             async |_, _| StoreError::NotFound { what: "webinar" },
         )
         .await
+    }
+
+    /// Cancels the seats (registered or waiting) of people who withdrew consent or were erased,
+    /// at webinars not cancelled, each as `cancel_registration` does (audited as the system's,
+    /// the freed seat given to the first waiting in the same transaction). Answers what each
+    /// cancellation did.
+    pub async fn release_withdrawn_seats(
+        &self,
+        now: Timestamp,
+    ) -> Result<Vec<super::SeatCancelled>, StoreError> {
+        let ids: Vec<RegistrationId> = sqlx::query(
+            "SELECT r.id FROM reach_registrations r \
+             JOIN reach_leads l ON l.id = r.lead_id \
+             JOIN reach_webinars w ON w.offer_id = r.offer_id \
+             WHERE r.state IN ('registered', 'waitlisted') AND l.withdrawn_at IS NOT NULL \
+             AND w.cancelled_at IS NULL ORDER BY r.id",
+        )
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| Ok(RegistrationId(r.try_get("id")?)))
+        .collect::<Result<_, StoreError>>()?;
+        let author = Author::system("consent withdrawn");
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            match self.cancel_registration(&author, id, now).await {
+                Ok(done) => out.push(done),
+                // Cancelled meanwhile by someone else: nothing to release.
+                Err(StoreError::State(_) | StoreError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
     }
 
     /// The reminders due at `now` that are not in the outbox yet: for registered seats of

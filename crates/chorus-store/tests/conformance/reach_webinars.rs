@@ -14,6 +14,7 @@ use chorus_core::{LeadId, MarketId, OfferId, RegistrationId};
 use chorus_store::reach::{AssetFile, NewConsentText, NewOffer, OfferPage, Webinar, WebinarChange};
 use chorus_store::{
     AuditQuery, ConfirmOutcome, ConfirmRequest, NewSubmission, ReachMail, Store, StoreError,
+    WithdrawBy, WithdrawRequest,
 };
 
 use crate::support::finland_with_account;
@@ -358,6 +359,32 @@ async fn a_cancelled_seat_goes_to_the_first_waiting_in_the_same_transaction(stor
         actions(store, "registration").await,
         ["registration.cancel"; 2]
     );
+    // Someone registered who withdraws consent keeps no seat: releasing gives it to the first
+    // waiting (nobody waits now, so it simply frees), audited as the system's.
+    let b = store.registration_notice(ids[1]).await.unwrap().unwrap();
+    store
+        .withdraw(&WithdrawRequest {
+            by: WithdrawBy::Submission(b.submission),
+            at_ms: now.as_millisecond(),
+            ip: "192.0.2.0/24",
+            user_agent: "test",
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    let l5 = lead(store, w, "e@example.com", "en").await;
+    let (e, s) = store.seat_registration(w, l5, now).await.unwrap();
+    assert_eq!(s, Waitlisted, "b still holds a seat until it is released");
+    let released = store.release_withdrawn_seats(now).await.unwrap();
+    assert_eq!(released.len(), 1);
+    assert_eq!((released[0].id, released[0].was), (ids[1], Registered));
+    assert_eq!(released[0].promoted, vec![e]);
+    assert!(
+        store.release_withdrawn_seats(now).await.unwrap().is_empty(),
+        "once"
+    );
+    assert_eq!(store.seat_counts(w).await.unwrap(), (2, 0));
+
     // A cancelled person who registers again joins the end of the line with a new seat.
     let lead_a = store
         .registration_notice(ids[0])
