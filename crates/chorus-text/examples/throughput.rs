@@ -3,7 +3,7 @@
 //! (one per line, split on `\n`, one trailing `\r` dropped). Used by `bench/text/run.sh`, which
 //! runs the Python reference on the same file in the same run.
 //!
-//! Usage: `cargo run --release -p chorus-text --example throughput -- FILE [PASSES] [sentiment|model|language|both]`
+//! Usage: `cargo run --release -p chorus-text --example throughput -- FILE [PASSES] [sentiment|model|language|profiles|both]`
 //! Prints two lines per task (wall clock, thread CPU time):
 //! `chorus <task> (<clock>): <n> texts, texts/s over P passes: median M, best B, worst W`.
 #![allow(
@@ -19,7 +19,8 @@ use std::time::Instant;
 use cpu_time::ThreadTime;
 
 use chorus_text::{
-    LangScratch, LanguageIdentifier, ModelScratch, Scratch, SentimentAnalyzer, SentimentModel,
+    LangScratch, LanguageIdentifier, ModelScratch, Rules, Scratch, SentimentAnalyzer,
+    SentimentModel,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -68,6 +69,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 black_box(id.identify_with(black_box(t), &mut buf));
             }
         });
+    }
+    let profiles = LanguageIdentifier::with_model(Rules::default(), None);
+    if want("profiles") {
+        report(
+            "language, trigram profiles only",
+            texts.len(),
+            passes,
+            || {
+                for t in &texts {
+                    black_box(profiles.identify_with(black_box(t), &mut buf));
+                }
+            },
+        );
     }
     if want("both") {
         report("language + model sentiment", texts.len(), passes, || {
