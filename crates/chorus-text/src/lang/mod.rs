@@ -91,6 +91,11 @@ pub struct Rules {
     pub min_letters_model: usize,
     /// Lowest probability of the trained model's answer.
     pub min_probability: f64,
+    /// Below this probability of the trained model, the trigram profiles are asked too, and
+    /// answer when they name a language the model does not know with at least
+    /// `min_confidence_unknown_to_model`.
+    pub unsure_below: f64,
+    pub min_confidence_unknown_to_model: f64,
 }
 
 impl Default for Rules {
@@ -101,6 +106,8 @@ impl Default for Rules {
             min_confidence: 0.2,
             min_letters_model: 5,
             min_probability: 0.3,
+            unsure_below: 0.6,
+            min_confidence_unknown_to_model: 0.5,
         }
     }
 }
@@ -208,13 +215,26 @@ impl LanguageIdentifier {
             if letters < self.rules.min_letters_model {
                 return LangGuess::Unknown(Unknown::TooShort);
             }
-            return match m.best(buf, script, &mut scratch.trained) {
-                Some(b) if f64::from(b.probability) >= self.rules.min_probability => {
-                    LangGuess::Known {
-                        code: b.code,
-                        confidence: f64::from(b.probability),
-                    }
-                }
+            let best = m.best(buf, script, &mut scratch.trained);
+            let p = best.map_or(0.0, |b| f64::from(b.probability));
+            // Unsure: a language the model was not trained on (Hungarian, Danish, Polish …)
+            // may be why; the profiles know 70, and answer when they name one of those.
+            if p < self.rules.unsure_below
+                && letters >= self.rules.min_letters
+                && let Some(o) = self.model.detect(buf, script, &mut scratch.trigrams)
+                && o.confidence >= self.rules.min_confidence_unknown_to_model
+                && !m.codes().contains(&iso_code(o.lang))
+            {
+                return LangGuess::Known {
+                    code: iso_code(o.lang),
+                    confidence: o.confidence,
+                };
+            }
+            return match best {
+                Some(b) if p >= self.rules.min_probability => LangGuess::Known {
+                    code: b.code,
+                    confidence: p,
+                },
                 _ => LangGuess::Unknown(Unknown::Ambiguous),
             };
         }
@@ -380,6 +400,17 @@ mod tests {
         assert_eq!(code("La batería de mi Samsung es increíble"), "es");
         assert_eq!(code("Mein Akku ist schon wieder leer"), "de");
         assert_eq!(code("Adoro il mio nuovo telefono"), "it");
+    }
+
+    #[test]
+    fn languages_the_model_does_not_know_come_from_the_profiles() {
+        let id = LanguageIdentifier::new();
+        let model = id.trained().unwrap();
+        assert!(!model.codes().contains(&"hu"));
+        assert_eq!(
+            code("Köszönöm szépen a segítséget, nagyon kedves vagy"),
+            "hu"
+        );
     }
 
     #[test]
