@@ -241,7 +241,9 @@ pub fn hashed_features(
         }
     };
     let FeatureScratch { token, marked } = scratch;
-    for word in text.split(char::is_whitespace) {
+    // ASCII whitespace only: a rarer Unicode space inside a word is a symbol token of its own,
+    // which splits the word as well (and this splitter is several times faster).
+    for word in text.split_ascii_whitespace() {
         if word.is_empty() {
             continue;
         }
@@ -284,6 +286,9 @@ pub fn hashed_features(
                 }
                 if c.is_ascii() {
                     push_letter(token, c.to_ascii_lowercase());
+                } else if let 'а'..='я' | 'ё' | '\u{0600}'..='\u{06FF}' = c {
+                    // Russian lowercase and Arabic (no case): as they are.
+                    push_letter(token, c);
                 } else if let 'А'..='Я' = c {
                     // The Russian capitals (lowercase is 0x20 above; tested against Unicode).
                     push_letter(token, char::from_u32(u32::from(c) + 0x20).unwrap_or(c));
@@ -461,6 +466,9 @@ mod tests {
         }
         for c in ['ё', 'Ё', 'а', 'я', 'Ж'] {
             assert!(c.is_alphabetic() && !c.is_numeric());
+        }
+        for c in ('а'..='я').chain(['ё']).chain('\u{0600}'..='\u{06FF}') {
+            assert_eq!(c.to_lowercase().collect::<Vec<_>>(), [c]);
         }
     }
 
