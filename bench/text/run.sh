@@ -102,6 +102,6 @@ fi
 "$CHORUS" text eval --shared "$DATA/.." --write-lang-set "$TMP/langset.tsv"
 "${PIN[@]}" "$LINGUA_VENV/bin/python" bench/text/lingua_lang.py "$TMP/langset.tsv" "$TMP/lingua-all.txt" all
 "${PIN[@]}" "$LINGUA_VENV/bin/python" bench/text/lingua_lang.py "$TMP/langset.tsv" "$TMP/lingua-markets.txt" markets
-"${PIN[@]}" "$CHORUS" text eval --shared "$DATA/.." \
+"${PIN[@]}" "$CHORUS" text eval --shared "$DATA/.." --no-speed \
     --other "lingua 2.1.1, all 75 languages=$TMP/lingua-all.txt" \
     --other "lingua 2.1.1, the markets' 34 languages=$TMP/lingua-markets.txt"
