@@ -116,9 +116,9 @@ impl Default for Shape {
 pub struct SentimentModel {
     shape: Shape,
     bias: [f32; 3],
-    /// The quantized weights, a bucket's three classes together (padded to four, so that a
-    /// bucket is one aligned 8-byte load); `value = q / scale`.
-    weights: Vec<[i16; 4]>,
+    /// The quantized weights, a bucket's three classes together (6 bytes: the table, 768 KiB,
+    /// shares the cache with the language model's); `value = q / scale`.
+    weights: Vec<[i16; 3]>,
     scale: f32,
     /// Buckets of the dense VADER features (fixed hashes, see [`dense_buckets`]).
     dense: [usize; N_DENSE],
@@ -177,7 +177,7 @@ impl SentimentModel {
             .chunks_exact(6)
             .map(|c| {
                 let q = |i: usize| i16::from_le_bytes([c[i], c[i + 1]]);
-                [q(0), q(2), q(4), 0]
+                [q(0), q(2), q(4)]
             })
             .collect();
         let shape = Shape {
@@ -235,10 +235,10 @@ impl SentimentModel {
         scratch: &mut ModelScratch,
     ) -> Sentiment {
         let (buckets, scale, dense) = extract(self.shape, &self.dense, text, vader, scratch);
-        let mut sum = [0i32; 4];
+        let mut sum = [0i32; 3];
         for &b in buckets.iter() {
             let w = self.weights[b as usize];
-            for c in 0..4 {
+            for c in 0..3 {
                 sum[c] += i32::from(w[c]);
             }
         }
