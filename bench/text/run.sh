@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Text-analysis speed, Chorus next to the Python reference in the same run, one core each:
+# Text analysis, Chorus next to the peers in the same run, one core each:
 #   VADER sentiment: chorus-text vs vaderSentiment 3.3.2 (PyPI) on the same texts;
-#   language identification: chorus-text (whatlang + unknown rule) on the same texts.
+#   the trained sentiment model, language identification, and language + model sentiment
+#   together: chorus-text on the same texts and on the shared 149k-tweet IRA corpus;
+#   quality: `chorus text eval` (every table) with lingua 2.1.1 (PyPI lingua-language-detector,
+#   all languages and the markets' languages only) as columns of the language tables.
 # Usage: bash bench/text/run.sh [PASSES]      (needs ../shared/data or CHORUS_SHARED_DIR)
 #   PASSES (10): language passes; Chorus runs 10 × PASSES sentiment passes per round.
 #   ROUNDS=5 CHORUS_PASSES=100 bash bench/text/run.sh   to set them directly.
+#   SKIP_QUALITY=1: speed only. CHORUS_BIN=path/to/chorus: use that binary for the quality
+#   tables (default: build target/release/chorus).
 set -euo pipefail
 export LC_ALL=C  # printf %.0f and awk read and write numbers with a dot whatever the locale
 cd "$(dirname "$0")/../.."
@@ -31,6 +36,9 @@ sets = {
     "xlmt_test_8_languages": [t for lang in ["arabic", "english", "french", "german", "hindi", "italian", "portuguese", "spanish"]
                               for t in lines(f"{data}/xlm-t/sentiment/{lang}/test_text.txt")],
 }
+import csv, gzip
+with gzip.open(f"{data}/social_corpus/ira_tweets/tweets_sample.csv.gz", "rt", encoding="utf-8", newline="") as f:
+    sets["ira_corpus"] = [r["content"].replace("\n", " ").replace("\r", " ") for r in csv.DictReader(f)]
 for name, texts in sets.items():
     assert all("\n" not in t and "\r" not in t for t in texts), name
     with open(os.path.join(out, name + ".txt"), "w", encoding="utf-8", newline="\n") as f:
@@ -75,5 +83,25 @@ for set in vader_tweets tweeteval_test xlmt_test_8_languages; do
             "$clock" "$(median < "$TMP/$clock.c")" "$(median < "$TMP/$clock.p")" "$(median < "$TMP/$clock.r")" \
             "$(sort -g "$TMP/$clock.r" | head -1)" "$(sort -g "$TMP/$clock.r" | tail -1)"
     done
-    "${PIN[@]}" "$BIN" "$TMP/$set.txt" "$PASSES" language
+    for task in language model both; do "${PIN[@]}" "$BIN" "$TMP/$set.txt" "$PASSES" "$task"; done
 done
+echo "== ira_corpus ($(wc -l < "$TMP/ira_corpus.txt") texts: the shared corpus of bench/ingest)"
+for task in sentiment model language profiles both; do "${PIN[@]}" "$BIN" "$TMP/ira_corpus.txt" "$PASSES" "$task"; done
+
+[ "${SKIP_QUALITY:-0}" = 1 ] && exit 0
+# Quality, side by side with lingua on the same texts.
+LINGUA_VENV="${CHORUS_LINGUA_VENV:-/var/tmp/chorus-lingua-venv}"
+[ -x "$LINGUA_VENV/bin/python" ] || python3 -m venv "$LINGUA_VENV"
+"$LINGUA_VENV/bin/python" -c 'import lingua' 2>/dev/null \
+    || "$LINGUA_VENV/bin/pip" install --quiet --disable-pip-version-check 'lingua-language-detector==2.1.1'
+CHORUS="${CHORUS_BIN:-}"
+if [ -z "$CHORUS" ]; then
+    cargo build --quiet --release -p chorus
+    CHORUS="${CARGO_TARGET_DIR:-target}/release/chorus"
+fi
+"$CHORUS" text eval --shared "$DATA/.." --write-lang-set "$TMP/langset.tsv"
+"${PIN[@]}" "$LINGUA_VENV/bin/python" bench/text/lingua_lang.py "$TMP/langset.tsv" "$TMP/lingua-all.txt" all
+"${PIN[@]}" "$LINGUA_VENV/bin/python" bench/text/lingua_lang.py "$TMP/langset.tsv" "$TMP/lingua-markets.txt" markets
+"${PIN[@]}" "$CHORUS" text eval --shared "$DATA/.." --no-speed \
+    --other "lingua 2.1.1, all 75 languages=$TMP/lingua-all.txt" \
+    --other "lingua 2.1.1, the markets' 34 languages=$TMP/lingua-markets.txt"

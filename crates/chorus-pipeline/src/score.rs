@@ -78,7 +78,10 @@ mod tests {
 
     #[test]
     fn language_identified_else_declared_else_und() {
-        let (s, l) = (SentimentAnalyzer::new(), LanguageIdentifier::new());
+        let (s, l) = (
+            SentimentAnalyzer::new(),
+            LanguageIdentifier::with_model(chorus_text::Rules::default(), None),
+        );
         let mut scorer = Scorer::new(&s, &l);
         let cases = [
             (
@@ -102,7 +105,10 @@ mod tests {
 
     #[test]
     fn sentiment_is_vader_compound() {
-        let (s, l) = (SentimentAnalyzer::new(), LanguageIdentifier::new());
+        let (s, l) = (
+            SentimentAnalyzer::new(),
+            LanguageIdentifier::with_model(chorus_text::Rules::default(), None),
+        );
         let mut scorer = Scorer::new(&s, &l);
         let good = scorer.score(post("I love it, it is great!", &[]));
         let bad = scorer.score(post("This is terrible, I hate it.", &[]));

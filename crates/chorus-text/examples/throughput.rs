@@ -1,8 +1,9 @@
-//! Single-thread throughput of VADER sentiment and language identification on a file of texts
+//! Single-thread throughput of VADER sentiment, the trained sentiment model, language
+//! identification, and language + model sentiment together, on a file of texts
 //! (one per line, split on `\n`, one trailing `\r` dropped). Used by `bench/text/run.sh`, which
 //! runs the Python reference on the same file in the same run.
 //!
-//! Usage: `cargo run --release -p chorus-text --example throughput -- FILE [PASSES] [sentiment|language]`
+//! Usage: `cargo run --release -p chorus-text --example throughput -- FILE [PASSES] [sentiment|model|language|profiles|both]`
 //! Prints two lines per task (wall clock, thread CPU time):
 //! `chorus <task> (<clock>): <n> texts, texts/s over P passes: median M, best B, worst W`.
 #![allow(
@@ -17,7 +18,10 @@ use std::time::Instant;
 
 use cpu_time::ThreadTime;
 
-use chorus_text::{LangScratch, LanguageIdentifier, Scratch, SentimentAnalyzer};
+use chorus_text::{
+    LangScratch, LanguageIdentifier, ModelScratch, Rules, Scratch, SentimentAnalyzer,
+    SentimentModel,
+};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -47,12 +51,43 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("chorus analyzer construction: {:.4}s", build.as_secs_f64());
     }
 
+    let model = SentimentModel::default_model()?;
+    let mut ms = ModelScratch::new();
+    if want("model") {
+        report("model sentiment", texts.len(), passes, || {
+            for t in &texts {
+                black_box(model.predict_with(black_box(t), &mut ms));
+            }
+        });
+    }
+
     let id = LanguageIdentifier::new();
     let mut buf = LangScratch::new();
     if want("language") {
         report("language", texts.len(), passes, || {
             for t in &texts {
                 black_box(id.identify_with(black_box(t), &mut buf));
+            }
+        });
+    }
+    let profiles = LanguageIdentifier::with_model(Rules::default(), None);
+    if want("profiles") {
+        report(
+            "language, trigram profiles only",
+            texts.len(),
+            passes,
+            || {
+                for t in &texts {
+                    black_box(profiles.identify_with(black_box(t), &mut buf));
+                }
+            },
+        );
+    }
+    if want("both") {
+        report("language + model sentiment", texts.len(), passes, || {
+            for t in &texts {
+                black_box(id.identify_with(black_box(t), &mut buf));
+                black_box(model.predict_with(black_box(t), &mut ms));
             }
         });
     }

@@ -78,6 +78,26 @@ pub fn macro_recall<L: Ord>(stats: &BTreeMap<L, ClassStats>, classes: &[L]) -> f
     sum / n
 }
 
+/// Unweighted mean of the F1 of `classes` (a class never predicted and never gold counts as 0).
+pub fn macro_f1<L: Ord>(stats: &BTreeMap<L, ClassStats>, classes: &[L]) -> f64 {
+    if classes.is_empty() {
+        return 0.0;
+    }
+    let sum: f64 = classes
+        .iter()
+        .map(|c| {
+            let Some(s) = stats.get(c) else { return 0.0 };
+            let denom = s.support + s.predicted;
+            if denom == 0 {
+                0.0
+            } else {
+                2.0 * s.correct as f64 / denom as f64
+            }
+        })
+        .sum();
+    sum / classes.len() as f64
+}
+
 /// Published TweetEval sentiment results (macro-averaged recall on the test set, %), as listed
 /// in `shared/data/README.md` section 1 with its sources.
 pub const TWEETEVAL_SENTIMENT_BASELINES: &[(&str, f64)] = &[

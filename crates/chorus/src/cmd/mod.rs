@@ -12,4 +12,5 @@ pub mod numbers;
 pub mod query;
 pub mod serve;
 pub mod text;
+pub mod text_train;
 pub mod users;

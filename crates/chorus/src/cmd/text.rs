@@ -1,4 +1,5 @@
-//! `chorus text …`: sentiment and language of lines of text, and the quality report.
+//! `chorus text …`: sentiment and language of lines of text; the training and the quality
+//! report are in `text_train.rs`.
 //!
 //! Input is read as bytes, one item per `\n`-terminated line (one trailing `\r` dropped), so a
 //! bad line never stops the run: it yields `{"line": N, "error": "…"}` in its place and the
@@ -6,31 +7,50 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
 
-use anyhow::{Context, bail};
-use chorus_text::eval;
-use chorus_text::{LangGuess, LangScratch, LanguageIdentifier, Scratch, SentimentAnalyzer};
+use anyhow::Context;
+use chorus_text::{
+    LangGuess, LangScratch, LanguageIdentifier, ModelScratch, Scratch, SentimentAnalyzer,
+    SentimentModel,
+};
 use serde_json::{Map, Value};
+
+use super::text_train::{EvalArgs, TrainArgs};
 
 /// Score the sentiment or identify the language of text.
 #[derive(Debug, clap::Subcommand)]
 pub enum TextCommand {
-    /// VADER sentiment of each input line, exactly as vaderSentiment 3.3.2 scores it: one JSON
-    /// object per line with `neg`, `neu`, `pos`, `compound`.
-    Sentiment(InputArgs),
+    /// Sentiment of each input line, one JSON object per line. `--mode model` (the default):
+    /// the multilingual model, with `sentiment` (negative, neutral or positive), `confidence`
+    /// and the probability of each label. `--mode vader`: VADER exactly as vaderSentiment 3.3.2
+    /// scores it, with `neg`, `neu`, `pos`, `compound`.
+    Sentiment {
+        #[command(flatten)]
+        input: InputArgs,
+        #[arg(long, value_enum, default_value_t = SentimentMode::Model)]
+        mode: SentimentMode,
+    },
     /// Language of each input line: one JSON object per line with `lang` (ISO 639-1, or `und`
     /// when the text is too short or ambiguous to tell, with a `reason`) and `confidence`.
     Lang(InputArgs),
-    /// Quality report on the shared data sets: VADER's macro-averaged recall on the TweetEval
-    /// sentiment test set next to published baselines, and language identification
-    /// precision/recall on XLM-T (8 languages) and the IRA tweets. Prints Markdown.
-    Eval {
-        /// The `shared` folder holding `data/` (default: `../shared` from the current folder).
-        #[arg(long, env = "CHORUS_SHARED_DIR")]
-        shared: Option<PathBuf>,
-    },
+    /// Train the sentiment and language models from the shared data sets (and corrections),
+    /// deterministically, and write `sentiment.bin` and `language.bin`.
+    Train(TrainArgs),
+    /// Quality report on the shared data sets, as Markdown: sentiment macro F1 per language on
+    /// UMSAB and macro recall on TweetEval next to VADER and published baselines; language
+    /// identification per language and per tool on XLM-T and English recall on the IRA tweets;
+    /// speed in posts/s.
+    Eval(EvalArgs),
+}
+
+/// Which sentiment `chorus text sentiment` gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SentimentMode {
+    /// The trained multilingual model (`models/sentiment.bin`).
+    Model,
+    /// VADER, identical to vaderSentiment 3.3.2 (English).
+    Vader,
 }
 
 #[derive(Debug, clap::Args)]
@@ -48,10 +68,31 @@ pub struct InputArgs {
 
 pub fn run(cmd: TextCommand) -> anyhow::Result<()> {
     match cmd {
-        TextCommand::Sentiment(args) => {
+        TextCommand::Sentiment {
+            input,
+            mode: SentimentMode::Model,
+        } => {
+            let model = SentimentModel::default_model()?;
+            let mut scratch = ModelScratch::new();
+            process(&input, |text, obj| {
+                let s = model.predict_with(text, &mut scratch);
+                obj.insert("sentiment".into(), s.label.as_str().into());
+                obj.insert(
+                    "confidence".into(),
+                    round4(f64::from(s.confidence())).into(),
+                );
+                for (label, p) in chorus_text::model::CLASSES.iter().zip(s.probs) {
+                    obj.insert(label.as_str().into(), round4(f64::from(p)).into());
+                }
+            })
+        }
+        TextCommand::Sentiment {
+            input,
+            mode: SentimentMode::Vader,
+        } => {
             let analyzer = SentimentAnalyzer::new();
             let mut scratch = Scratch::new();
-            process(&args, |text, obj| {
+            process(&input, |text, obj| {
                 let s = analyzer.polarity_scores_with(text, &mut scratch);
                 obj.insert("neg".into(), s.neg.into());
                 obj.insert("neu".into(), s.neu.into());
@@ -71,12 +112,8 @@ pub fn run(cmd: TextCommand) -> anyhow::Result<()> {
                 }
             })
         }
-        TextCommand::Eval { shared } => {
-            let data = shared
-                .unwrap_or_else(|| PathBuf::from("../shared"))
-                .join("data");
-            report(&data)
-        }
+        TextCommand::Train(args) => super::text_train::train(&args),
+        TextCommand::Eval(args) => super::text_train::eval(&args),
     }
 }
 
@@ -183,133 +220,4 @@ fn from_json_line(
     };
     analyze(&text, obj);
     Ok(())
-}
-
-// ---- quality report -------------------------------------------------------------------------
-
-/// Lines of a data file, by the data README's convention: split on `\n`, drop one trailing
-/// `\r`, no final empty line.
-fn data_lines(path: &Path) -> anyhow::Result<Vec<String>> {
-    let raw =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut lines: Vec<String> = raw
-        .split('\n')
-        .map(|l| l.strip_suffix('\r').unwrap_or(l).to_owned())
-        .collect();
-    if lines.last().is_some_and(String::is_empty) {
-        lines.pop();
-    }
-    Ok(lines)
-}
-
-fn report(data: &Path) -> anyhow::Result<()> {
-    if !data.is_dir() {
-        bail!(
-            "{} not found: pass --shared DIR or set CHORUS_SHARED_DIR",
-            data.display()
-        );
-    }
-    let mut o = std::io::stdout().lock();
-    let dir = data.join("tweeteval/datasets/sentiment");
-    let texts = data_lines(&dir.join("test_text.txt"))?;
-    let labels = data_lines(&dir.join("test_labels.txt"))?
-        .iter()
-        .map(|l| {
-            l.trim()
-                .parse::<u8>()
-                .with_context(|| format!("bad label {l:?}"))
-        })
-        .collect::<anyhow::Result<Vec<u8>>>()?;
-    if texts.len() != labels.len() {
-        bail!(
-            "tweeteval test: {} texts but {} labels",
-            texts.len(),
-            labels.len()
-        );
-    }
-    let (table, _) = eval::sentiment_report(&SentimentAnalyzer::new(), &texts, &labels);
-    writeln!(
-        o,
-        "## Sentiment: VADER on the TweetEval sentiment test set ({} tweets)\n",
-        texts.len()
-    )?;
-    writeln!(o, "{table}")?;
-
-    let id = LanguageIdentifier::new();
-    let rules = id.rules();
-    writeln!(
-        o,
-        "## Language identification\n\n`und` when no letters remain after removing URLs, mentions, \
-         hashtags, digits and emoji; when fewer than {} letters remain (scripts of a single \
-         language: {}); or when the confidence is below {}.\n",
-        rules.min_letters, rules.min_letters_unique_script, rules.min_confidence
-    )?;
-    let mut xlmt = Vec::new();
-    for (dir, code) in [
-        ("arabic", "ar"),
-        ("english", "en"),
-        ("french", "fr"),
-        ("german", "de"),
-        ("hindi", "hi"),
-        ("italian", "it"),
-        ("portuguese", "pt"),
-        ("spanish", "es"),
-    ] {
-        for split in ["train", "val", "test"] {
-            let path = data.join(format!("xlm-t/sentiment/{dir}/{split}_text.txt"));
-            xlmt.extend(data_lines(&path)?.into_iter().map(|t| (code, t)));
-        }
-    }
-    writeln!(
-        o,
-        "### XLM-T / UMSAB tweets, all splits ({} texts)\n",
-        xlmt.len()
-    )?;
-    writeln!(o, "{}", eval::lang_report(&id, &xlmt, 1))?;
-    let ira = ira_rows(&data.join("social_corpus/ira_tweets/tweets_sample.csv.gz"))?;
-    writeln!(
-        o,
-        "### IRA tweets sample ({} tweets with a language label that has an ISO code; gold = \
-         Salesforce label; languages with at least 20 tweets)\n",
-        ira.len()
-    )?;
-    writeln!(o, "{}", eval::lang_report(&id, &ira, 20))?;
-    Ok(())
-}
-
-/// `(gold code, text)` for the IRA rows whose language label has an ISO code.
-fn ira_rows(path: &Path) -> anyhow::Result<Vec<(&'static str, String)>> {
-    // The library crates are pure and the binary has no gzip decoder: use the system's gzip.
-    let mut child = Command::new("gzip")
-        .arg("-dc")
-        .arg(path)
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("cannot run `gzip -dc` to read the IRA sample")?;
-    let stdout = child.stdout.take().context("gzip has no stdout")?;
-    let mut lines = BufReader::new(stdout).lines();
-    let header = lines.next().context("empty IRA file")??;
-    let cols = eval::parse_csv_line(&header)?;
-    let col = |name: &str| {
-        cols.iter()
-            .position(|c| c == name)
-            .with_context(|| format!("no column {name}"))
-    };
-    let (content, language) = (col("content")?, col("language")?);
-    let mut rows = Vec::new();
-    for (k, line) in lines.enumerate() {
-        let line = line?;
-        let fields = eval::parse_csv_line(&line).with_context(|| format!("IRA line {}", k + 2))?;
-        let (Some(text), Some(lang)) = (fields.get(content), fields.get(language)) else {
-            bail!("IRA line {}: too few fields", k + 2);
-        };
-        if let Some(code) = eval::ira_language_code(lang) {
-            rows.push((code, text.clone()));
-        }
-    }
-    let status = child.wait()?;
-    if !status.success() {
-        bail!("gzip -dc {} failed: {status}", path.display());
-    }
-    Ok(rows)
 }
