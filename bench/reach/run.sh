@@ -12,6 +12,7 @@
 #   bash bench/reach/run.sh                                                  # SQLite
 #   DATABASE_URL=postgres://chorus:chorus@127.0.0.1:5432/chorus_reachbench bash bench/reach/run.sh
 #   DURATION=5s bash bench/reach/run.sh                                      # a quick look
+#   NO_BUILD=1 bash bench/reach/run.sh                   # the release binary as it is built
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 DURATION="${DURATION:-30s}"
@@ -21,8 +22,10 @@ WRK_CPU="${WRK_CPU:-1}"
 CACHE="${CACHE:-/var/tmp/chorus-reach-bench}"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 2; }
 
-echo "building chorus (release)..." >&2
-(cd "$ROOT" && cargo build --release -q -p chorus)
+if [ -z "${NO_BUILD:-}" ]; then
+    echo "building chorus (release)..." >&2
+    (cd "$ROOT" && cargo build --release -q -p chorus)
+fi
 CHORUS="${CARGO_TARGET_DIR:-$ROOT/target}/release/chorus"
 export CHORUS__LOG__LEVEL=warn
 # One address sends everything here: the per-network limit is opened to its maximum.

@@ -294,12 +294,6 @@ pub async fn submit(app: &App, input: &SubmitInput) -> Result<Submitted> {
         .parse::<i64>()
         .map(chorus_core::ids::ConsentTextId)
         .map_err(|_| Error::invalid("consent", "the form is incomplete; reload the page"))?;
-    let text = app
-        .store
-        .consent_text(text_id)
-        .await?
-        .filter(|t| t.market == offer.market)
-        .ok_or_else(|| Error::invalid("consent", "the form is incomplete; reload the page"))?;
     let settings = &app.config.reach;
     let visitor = Visitor {
         ip: input.ip,
@@ -362,7 +356,7 @@ pub async fn submit(app: &App, input: &SubmitInput) -> Result<Submitted> {
                 name: &name,
                 answers_json: &answers_json,
                 locale: locale.as_str(),
-                consent_text: text.id,
+                consent_text: text_id,
                 form_version: offer.form_version,
                 token_sha256: &token.hash(),
                 expires_at_ms: expires.as_millisecond(),
@@ -397,7 +391,14 @@ pub async fn submit(app: &App, input: &SubmitInput) -> Result<Submitted> {
                 }
             },
         )
-        .await?;
+        .await
+        .map_err(|e| match e {
+            // The form's consent text is not one of the offer's market: a forged form.
+            chorus_store::StoreError::Reference(_) => {
+                Error::invalid("consent", "the form is incomplete; reload the page")
+            }
+            other => Error::from(other),
+        })?;
     Ok(Submitted::Queued(id))
 }
 
@@ -701,7 +702,11 @@ mod tests {
         assert_eq!(minutes_until(Some(now), hour, now), 60);
         assert_eq!(minutes_until(Some(now - 59 * 60_000 - 1), hour, now), 1);
         assert_eq!(minutes_until(Some(now - 30 * 60_000), hour, now), 30);
-        assert_eq!(minutes_until(Some(now - 30 * 60_000 + 1), hour, now), 31, "rounded up");
+        assert_eq!(
+            minutes_until(Some(now - 30 * 60_000 + 1), hour, now),
+            31,
+            "rounded up"
+        );
         assert_eq!(
             minutes_until(Some(now - 2 * 3_600_000), hour, now),
             1,
