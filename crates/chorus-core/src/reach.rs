@@ -18,7 +18,9 @@ pub mod consent;
 pub mod form;
 pub mod ics;
 pub mod ip;
+pub mod offer;
 pub mod signed;
+pub mod sniff;
 pub mod token;
 pub mod webinar;
 

@@ -62,6 +62,9 @@ pub struct Landing {
     pub form_token: String,
     /// The webinar's time in the visitor's words, if the offer is one.
     pub when: Option<String>,
+    /// A webinar's seats in the visitor's words ("3 seats left", "Full – waitlist open"; empty
+    /// without a limit): `webinars::seats_line`.
+    pub seats: Option<String>,
 }
 
 /// The form as sent.
@@ -207,9 +210,13 @@ pub async fn landing(app: &App, slug: &str, locale: Option<&str>) -> Result<Land
             &locale,
         ))
     });
+    let seats = super::webinars::seats_line(app, &offer, &locale)
+        .await?
+        .filter(|s| !s.is_empty());
     let form_token = link_key(app)?.sign_form(&offer.slug, Timestamp::now());
     let organization = organization_name(app).await;
     Ok(Landing {
+        seats,
         organization,
         locale,
         title,

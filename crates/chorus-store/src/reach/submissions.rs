@@ -474,6 +474,16 @@ impl Store {
         .await?
         .try_get("campaign")?;
         let (lead, new_lead) = lead_for(&mut tx, &s, contact, campaign, req.at_ms).await?;
+        if new_lead {
+            // +1 lead in Numbers for its market, story, campaign and the story's principles,
+            // on the confirmation's local day, in this transaction (numbers/leads.rs).
+            let subjects = crate::numbers::LeadSubjects {
+                market: s.market.0,
+                story: s.story_id,
+                campaign,
+            };
+            crate::numbers::roll_up_lead(&mut tx, self.backend(), subjects, req.at_ms).await?;
+        }
         let seat = match s.kind {
             OfferKind::Webinar => Some(
                 super::registrations::seat(&mut tx, s.offer, lead, super::instant(req.at_ms)?)

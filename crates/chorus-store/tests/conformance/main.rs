@@ -22,6 +22,8 @@ mod numbers_curve;
 mod numbers_demo;
 mod numbers_events;
 mod numbers_prop;
+mod reach_leads;
+mod reach_numbers;
 mod reach_offers;
 mod reach_optin;
 mod reach_webinars;

@@ -100,9 +100,14 @@ async fn resolve(state: &AppState, req: Request) -> Result<Request, (AppError, S
     };
     let identity = Identity::from(signed_in);
     let mut req = match (&identity.csrf, is_state_changing(req.method())) {
-        (Some(csrf), true) => check_csrf(req, csrf, state.config.max_body_bytes)
-            .await
-            .map_err(|e| (e, path.clone()))?,
+        (Some(csrf), true) => {
+            // An asset upload's body is larger than other forms' (see ui::reach::body_limit).
+            let limit = crate::ui::reach::body_limit(state, req.method(), &path)
+                .unwrap_or(state.config.max_body_bytes);
+            check_csrf(req, csrf, limit)
+                .await
+                .map_err(|e| (e, path.clone()))?
+        }
         _ => req,
     };
     req.extensions_mut().insert(identity);

@@ -117,6 +117,7 @@ struct LandingPage {
     title: String,
     description: String,
     when: Option<String>,
+    seats: Option<String>,
     has_cover: bool,
     form_token: String,
     consent_id: i64,
@@ -242,6 +243,7 @@ async fn landing_page(
         title: landing.title,
         description: landing.description,
         when: landing.when,
+        seats: landing.seats,
         has_cover: landing
             .offer
             .asset

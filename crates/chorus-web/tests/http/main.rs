@@ -23,6 +23,8 @@ mod pages;
 mod playbook;
 mod query_page;
 mod reach_public;
+mod reach_staff;
+mod reach_webinars;
 mod sessions;
 mod signals_period;
 mod stories;

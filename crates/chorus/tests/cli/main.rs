@@ -24,3 +24,4 @@ mod mail;
 mod numbers;
 mod reach_optin;
 mod stories;
+mod webinar_reminders;

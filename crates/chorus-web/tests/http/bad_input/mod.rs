@@ -84,6 +84,16 @@ fn api_stories() {
 }
 
 #[test]
+fn reach_staff() {
+    run("Reach for staff", routes::REACH);
+}
+
+#[test]
+fn reach_webinars() {
+    run("Reach webinars", routes::WEBINARS);
+}
+
+#[test]
 fn every_parameter_of_a_path_is_filled() {
     let t = targets::Target {
         story: 1,

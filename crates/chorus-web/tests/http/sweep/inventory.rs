@@ -142,6 +142,8 @@ pub fn swept() -> BTreeSet<String> {
         super::pages_admin::ROUTES,
         super::pages_stories::ROUTES,
         super::pages_conv::ROUTES,
+        super::reach::ROUTES,
+        super::webinars::ROUTES,
     ]
     .iter()
     .flat_map(|r| r.iter())
