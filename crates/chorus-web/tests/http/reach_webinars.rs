@@ -164,9 +164,10 @@ async fn register(app: &TestApp, email: &str) {
         .send()
         .await
         .unwrap();
+    // "Check your inbox", after a redirect (POST, then GET).
     assert_eq!(
         resp.status(),
-        StatusCode::OK,
+        StatusCode::SEE_OTHER,
         "{}",
         resp.text().await.unwrap()
     );
