@@ -31,6 +31,13 @@ pub enum Error {
     /// post). `field` names what to look at; the message says which it is.
     #[error("{message}")]
     Conflict { field: String, message: String },
+    /// Too many requests from one address or network (the public Reach forms); the message
+    /// says when to try again.
+    #[error("{message}")]
+    RateLimited {
+        message: String,
+        retry_after_secs: u64,
+    },
     /// Something this installation is not set up for (e.g. no secret key for network accounts).
     #[error("{0}")]
     Unavailable(String),

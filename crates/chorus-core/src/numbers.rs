@@ -222,7 +222,11 @@ impl Metric {
                 "Minutes from a conversation reaching the inbox to its first reply, summed; \
                  divided by first responses it gives the mean."
             }
-            Metric::Leads => "Registrations attributed to the post's story.",
+            Metric::Leads => {
+                "People who confirmed their email for a gated asset or webinar (Reach), counted \
+                 for the story that brought them, its campaign and principles, on the day they \
+                 confirmed."
+            }
         }
     }
 
@@ -264,8 +268,8 @@ impl Metric {
             ) => Chorus {
                 source: "Chorus's inbox records each conversation's first reply",
             },
-            (Metric::Leads, _) => NotAvailable {
-                why: "leads are counted once Reach (gated assets and events) exists",
+            (Metric::Leads, _) => Chorus {
+                source: "Chorus's Reach counts each lead when its email is confirmed",
             },
             (Metric::Likes, "bluesky") => Network {
                 source: "app.bsky.feed.getPosts likeCount (AppView)",
@@ -422,9 +426,14 @@ impl Dimension {
 
     /// Whether `metric` is rolled up by this dimension: account metrics (followers) have no
     /// post, story, campaign or principle; conversation volume (posts matched by a market's
-    /// listening queries) is a market's and a network's only.
+    /// listening queries) is a market's and a network's only; leads belong to a market, a
+    /// story, its campaign and principles, never to one post, account or network.
     pub fn carries(self, metric: Metric) -> bool {
         match metric.subject() {
+            Subject::Registrations => matches!(
+                self,
+                Dimension::Market | Dimension::Story | Dimension::Campaign | Dimension::Principle
+            ),
             Subject::Account => matches!(
                 self,
                 Dimension::Account | Dimension::Market | Dimension::Network

@@ -13,9 +13,18 @@
 //!
 //! Schema: migration 0022 (`reach_*` tables in `chorus-store`).
 
-use std::fmt;
-
+pub mod attribution;
 pub mod consent;
+pub mod form;
+pub mod ics;
+pub mod ip;
+pub mod offer;
+pub mod signed;
+pub mod sniff;
+pub mod token;
+pub mod webinar;
+
+use std::fmt;
 
 /// What an offer gives in exchange for the form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

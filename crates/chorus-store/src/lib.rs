@@ -82,6 +82,15 @@ pub use numbers::{
 };
 pub use org::Organization;
 pub use publishing::{Begin, CalendarEntry, CalendarFilter, PUBLISH_JOB, Retry};
+pub use reach::contacts::{
+    Contact, ContactLead, Erasure, Preferences, SubjectExport, SubmissionExport, WithdrawBy,
+    WithdrawRequest, Withdrawal,
+};
+pub use reach::ledger::{ConsentSubject, LedgerRow};
+pub use reach::submissions::{
+    ConfirmOutcome, ConfirmRequest, Confirmation, NewSubmission, ReachMail, RecentSubmissions,
+    Submission, SubmissionState, confirm_mail_key, confirmed_mail_key,
+};
 pub use response::ResponseStats;
 pub use sessions::{ApiToken, NewApiToken, Session};
 pub use signals::{SpikeAlert, VoiceShare};

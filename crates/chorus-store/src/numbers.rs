@@ -40,12 +40,14 @@ use crate::{Backend, Store, StoreError};
 
 mod backfill;
 mod deltas;
+mod leads;
 mod read;
 mod responses;
 mod volume;
 
 pub(crate) use deltas::{Deltas, UPSERT_MEASURED, UPSERT_ROLLUP};
 use deltas::{Dims, zone};
+pub(crate) use leads::{LeadSubjects, roll_up_lead};
 pub(crate) use responses::add_first_response;
 pub(crate) use volume::{MARKET_ZONES, Volume};
 

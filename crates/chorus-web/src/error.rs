@@ -31,6 +31,13 @@ pub enum AppError {
     NotFound(&'static str),
     #[error("{message}")]
     Conflict { field: String, message: String },
+    /// Too many requests (a public form's rate limit); `retry_after_secs` goes out as
+    /// `Retry-After`.
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("internal error")]
@@ -53,6 +60,7 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -67,6 +75,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::Conflict { .. } => "conflict",
+            AppError::TooManyRequests { .. } => "rate_limited",
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::Internal(_) => "internal",
         }
@@ -171,6 +180,13 @@ impl From<chorus_app::Error> for AppError {
                 message,
             },
             E::Internal(detail) => AppError::Internal(detail),
+            E::RateLimited {
+                message,
+                retry_after_secs,
+            } => AppError::TooManyRequests {
+                message,
+                retry_after_secs,
+            },
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -205,7 +221,8 @@ pub struct ErrorBody {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Stable machine-readable code: invalid_field, invalid_request, bad_request,
-    /// unauthenticated, forbidden, not_found, conflict, payload_too_large, internal.
+    /// unauthenticated, forbidden, not_found, conflict, rate_limited, payload_too_large,
+    /// internal.
     pub code: &'static str,
     pub message: String,
     /// The offending field, when one is to blame.

@@ -193,12 +193,12 @@ pub async fn report(app: &App, caller: &Caller, filters: &ReportFilters) -> Resu
 }
 
 /// Whether the rollups hold `metric` today: the counts the collector measures, the clicks the
-/// redirect counts, the posts listening matched and the inbox's first responses (leads wait
-/// for Reach).
+/// redirect counts, the posts listening matched, the inbox's first responses and Reach's
+/// confirmed leads.
 fn rolled_up(metric: Metric) -> bool {
     Metric::POST_COUNTS.contains(&metric)
         || Metric::CONVERSATIONS.contains(&metric)
-        || matches!(metric, Metric::Followers | Metric::Clicks)
+        || matches!(metric, Metric::Followers | Metric::Clicks | Metric::Leads)
 }
 
 /// What `metric` is, and where it comes from on `networks`.

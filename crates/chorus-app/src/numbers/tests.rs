@@ -39,9 +39,9 @@ fn availability_is_per_network_and_rollups_decide_what_is_counted() {
         imp.sources[0].note,
         "Bluesky reports no views or impressions"
     );
-    // Clicks are counted by Chorus's redirect and rolled up; leads do not exist yet: not a 0.
+    // Clicks are counted by Chorus's redirect and leads by Reach's confirmations.
     assert!(metric_info(Metric::Clicks, &bsky).available);
-    assert!(!metric_info(Metric::Leads, &bsky).available);
+    assert!(metric_info(Metric::Leads, &bsky).available);
     let quotes = metric_info(Metric::Quotes, &[Network::Bluesky, Network::Mastodon]);
     assert!(quotes.available, "available on one of the networks");
     assert_eq!(

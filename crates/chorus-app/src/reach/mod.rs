@@ -12,3 +12,18 @@ pub use settings::ReachSettings;
 pub use chorus_store::reach::{
     AssetFile, ConsentText, NewConsentText, NewOffer, Offer, OfferFilter, OfferPage, Webinar,
 };
+
+pub mod consent_texts;
+pub mod files;
+pub mod leads;
+pub mod offers;
+pub mod public;
+mod public_links;
+pub mod public_mail;
+pub mod subject;
+pub mod webinars;
+pub mod webinars_mail;
+pub mod webinars_manage;
+pub mod webinars_new;
+pub mod webinars_public;
+pub mod webinars_reminders;

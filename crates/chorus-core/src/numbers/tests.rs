@@ -59,7 +59,7 @@ fn availability_per_network_never_pretends_a_missing_metric_is_zero() {
         (Metric::Impressions, "bluesky", false),
         (Metric::Clicks, "bluesky", true),
         (Metric::ConversationVolume, "bluesky", true),
-        (Metric::Leads, "bluesky", false),
+        (Metric::Leads, "bluesky", true),
         (Metric::Likes, "mastodon", true),
         (Metric::Quotes, "mastodon", false),
         (Metric::Bookmarks, "mastodon", false),

@@ -6,10 +6,22 @@
 //! Times are `jiff::Timestamp`s here and milliseconds in the tables.
 
 mod consent_texts;
+pub mod contacts;
+mod leads;
+pub mod ledger;
 mod offers;
+pub(crate) mod registrations;
+pub mod submissions;
+mod webinars;
 
 pub use consent_texts::{ConsentText, NewConsentText};
+pub use leads::{
+    ConsentRecord, LeadCounts, LeadDetail, LeadFilter, LeadGroup, LeadGroupRow, LeadPrinciple,
+    LeadRow, OfferCounts, Touch,
+};
 pub use offers::{AssetFile, NewOffer, Offer, OfferFilter, OfferPage, Webinar};
+pub use registrations::{RegistrationNotice, SeatCancelled};
+pub use webinars::{AttendanceReport, DueReminder, Registrant, WebinarChange, WebinarChanged};
 
 use crate::StoreError;
 

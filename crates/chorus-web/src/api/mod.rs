@@ -13,6 +13,7 @@ mod notifications;
 mod numbers;
 mod org;
 mod playbook;
+mod reach;
 mod signals;
 mod stories;
 mod users;
@@ -38,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .merge(calendar::routes())
         .merge(notifications::routes())
         .merge(numbers::routes())
+        .merge(reach::routes())
 }
 
 #[derive(OpenApi)]
@@ -106,6 +108,15 @@ pub fn routes() -> Router<AppState> {
         notifications::list,
         numbers::report,
         numbers::report_csv,
+        reach::list_offers,
+        reach::get_offer,
+        reach::set_state,
+        reach::create_asset,
+        reach::list_consent_texts,
+        reach::create_consent_text,
+        reach::list_leads,
+        reach::leads_csv,
+        reach::get_lead,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
     modifiers(&BearerAuth),

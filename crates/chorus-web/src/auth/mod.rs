@@ -86,6 +86,12 @@ async fn resolve(state: &AppState, req: Request) -> Result<Request, (AppError, S
     if path == LOGIN_PATH && req.method() == Method::POST {
         return Ok(req);
     }
+    // Reach's public pages serve visitors, never a session: their forms carry their own
+    // protection (see `ui::reach_public`), and a signed-in marketer trying a landing page
+    // posts like anyone else.
+    if path.starts_with(PUBLIC_REACH) {
+        return Ok(req);
+    }
     let Some(cookie) = cookies::get(req.headers(), cookies::SESSION) else {
         return Ok(req);
     };
@@ -94,9 +100,14 @@ async fn resolve(state: &AppState, req: Request) -> Result<Request, (AppError, S
     };
     let identity = Identity::from(signed_in);
     let mut req = match (&identity.csrf, is_state_changing(req.method())) {
-        (Some(csrf), true) => check_csrf(req, csrf, state.config.max_body_bytes)
-            .await
-            .map_err(|e| (e, path.clone()))?,
+        (Some(csrf), true) => {
+            // An asset upload's body is larger than other forms' (see ui::reach::body_limit).
+            let limit = crate::ui::reach::body_limit(state, req.method(), &path)
+                .unwrap_or(state.config.max_body_bytes);
+            check_csrf(req, csrf, limit)
+                .await
+                .map_err(|e| (e, path.clone()))?
+        }
         _ => req,
     };
     req.extensions_mut().insert(identity);
@@ -105,6 +116,9 @@ async fn resolve(state: &AppState, req: Request) -> Result<Request, (AppError, S
 
 /// Where the login form posts.
 const LOGIN_PATH: &str = "/login";
+
+/// Where Reach's public pages live.
+const PUBLIC_REACH: &str = "/r/";
 
 impl From<auth::SignedIn> for Identity {
     fn from(s: auth::SignedIn) -> Self {

@@ -13,7 +13,9 @@ mod local_time;
 mod login;
 mod numbers;
 mod playbook;
-mod sections;
+pub(crate) mod reach;
+mod reach_public;
+mod reach_public_words;
 pub(crate) mod stories;
 
 use askama::Template;
@@ -35,12 +37,13 @@ pub fn routes() -> Router<AppState> {
         .route("/static/{file}", get(static_file))
         .merge(login::routes())
         .merge(playbook::routes())
-        .merge(sections::routes())
+        .merge(reach::routes())
         .merge(numbers::routes())
         .merge(conversations::routes())
         .merge(admin::routes())
         .merge(account::routes())
         .merge(stories::routes())
+        .merge(reach_public::routes())
         .layer(axum::middleware::from_fn(local_time::scope))
 }
 
@@ -304,6 +307,7 @@ const STORIES_CSS: &[u8] = include_bytes!("../../static/stories.css");
 const INBOX_JS: &[u8] = include_bytes!("../../static/inbox.js");
 const INBOX_CSS: &[u8] = include_bytes!("../../static/inbox.css");
 const TIME_JS: &[u8] = include_bytes!("../../static/time.js");
+const REACH_CSS: &[u8] = include_bytes!("../../static/reach.css");
 
 async fn static_file(Path(file): Path<String>) -> Response {
     let (body, mime) = match file.as_str() {
@@ -320,6 +324,7 @@ async fn static_file(Path(file): Path<String>) -> Response {
         "stories.css" => (STORIES_CSS, "text/css; charset=utf-8"),
         "inbox.js" => (INBOX_JS, "text/javascript; charset=utf-8"),
         "inbox.css" => (INBOX_CSS, "text/css; charset=utf-8"),
+        "reach.css" => (REACH_CSS, "text/css; charset=utf-8"),
         _ => return PageError(AppError::NotFound("file")).into_response(),
     };
     (

@@ -143,8 +143,9 @@ async fn the_campaign_page_measures_each_objective_and_says_what_it_cannot() {
             html.contains("Chorus does not measure &#39;share of voice&#39;"),
             "{html}"
         );
+        // Leads are counted by Reach's confirmations: measured (none yet), not "not available".
         assert!(
-            html.contains("Not available: Leads is not available here"),
+            !html.contains("Not available: Leads is not available here"),
             "{html}"
         );
         // The daily chart and the table by market.

@@ -91,12 +91,21 @@ pub async fn spawn_app_with_state(
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = customize(AppState::new(store.clone(), config, None));
+    let state =
+        customize(AppState::new(store.clone(), config, None).with_reach(reach_files(dir.path())));
     tokio::spawn(chorus_web::serve(listener, state, std::future::pending()));
     TestApp {
         base: format!("http://{addr}"),
         store,
         _dir: dir,
+    }
+}
+
+/// Reach's settings with asset files under the test's directory (`reach/`).
+pub fn reach_files(dir: &std::path::Path) -> chorus_app::reach::ReachSettings {
+    chorus_app::reach::ReachSettings {
+        files_dir: Some(dir.join("reach")),
+        ..chorus_app::reach::ReachSettings::default()
     }
 }
 
@@ -119,7 +128,9 @@ pub async fn spawn_empty() -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let key = chorus_networks::bluesky::SecretKey::from_bytes([7; 32]);
-    let state = AppState::new(store.clone(), web_config(), None).with_secret_key(key);
+    let state = AppState::new(store.clone(), web_config(), None)
+        .with_secret_key(key)
+        .with_reach(reach_files(dir.path()));
     tokio::spawn(chorus_web::serve(listener, state, std::future::pending()));
     TestApp {
         base: format!("http://{addr}"),

@@ -60,6 +60,25 @@ async fn keep_statistics(store: Store, mut stop: tokio::sync::watch::Receiver<bo
     }
 }
 
+/// Deletes Reach submissions nobody confirmed within `[reach] unconfirmed_purge_days`, at
+/// start and then every hour, until `stop`. Running it in several processes is harmless: a
+/// purge deletes what is past the cutoff, once.
+async fn purge_unconfirmed(app: chorus_app::App, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = every.tick() => {
+                match chorus_app::reach::public::purge_unconfirmed(&app, jiff::Timestamp::now()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(purged = n, "unconfirmed Reach submissions purged"),
+                    Err(e) => tracing::warn!(error = %e, "purging unconfirmed Reach submissions failed"),
+                }
+            }
+            _ = stop.changed() => return,
+        }
+    }
+}
+
 pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
@@ -99,7 +118,9 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
     let web_key = key.clone();
     // The weekly Numbers emails run as a job kind of chorus-app (they build reports).
     let reports_app = chorus_app::App::new(store.clone(), chorus_app::AppConfig::default())
-        .with_public_url(public_url.clone());
+        .with_public_url(public_url.clone())
+        // The webinar mails' withdrawal links are signed with it.
+        .with_secret_key(key.clone());
     if args.roles.contains(&Role::Jobs) {
         // Numbers collection keeps itself going once queued (one job, by its key).
         chorus_jobs::numbers::schedule_collection(&store)
@@ -108,6 +129,12 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
         chorus_app::numbers::weekly_job::schedule(&reports_app)
             .await
             .context("queueing the weekly numbers emails")?;
+        chorus_app::reach::webinars_reminders::schedule(&reports_app)
+            .await
+            .context("queueing the webinar reminders")?;
+        let reach_app = chorus_app::App::new(store.clone(), chorus_app::AppConfig::default())
+            .with_reach(config.reach.clone());
+        tokio::spawn(purge_unconfirmed(reach_app, stop_rx.clone()));
     }
     let settings = chorus_jobs::Settings {
         bluesky_appview: config.numbers.bluesky_appview_url.clone(),
@@ -126,7 +153,10 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
             )
             .with(chorus_app::numbers::weekly_job::WeeklyReports::new(
                 reports_app.clone(),
-            )),
+            ))
+            .with(
+                chorus_app::reach::webinars_reminders::WebinarReminders::new(reports_app.clone()),
+            ),
             chorus_jobs::WorkerConfig::default(),
         );
         tokio::spawn(w.run(stop_rx.clone()))

@@ -22,4 +22,6 @@ mod lifecycle;
 mod listening;
 mod mail;
 mod numbers;
+mod reach_optin;
 mod stories;
+mod webinar_reminders;

@@ -32,6 +32,8 @@ pub enum Upload {
     Image,
     /// A content plan (`file`; urlencoded forms paste it in `csv`).
     Csv,
+    /// A gated asset's document (`file`): a PDF.
+    Document,
 }
 
 #[derive(Debug, Clone)]
@@ -143,6 +145,11 @@ fn file(ids: &Ids, kind: Upload, level: u32) -> BoxedStrategy<FilePart> {
             "text/csv",
             csv(ids, 0).prop_map(String::into_bytes).boxed(),
         ),
+        Upload::Document => (
+            "paper.pdf",
+            "application/pdf",
+            Just(b"%PDF-1.4 fuzzed".to_vec()).boxed(),
+        ),
     };
     if level == 0 {
         return good_bytes
@@ -176,6 +183,14 @@ fn file(ids: &Ids, kind: Upload, level: u32) -> BoxedStrategy<FilePart> {
             1 => Just(b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>".to_vec()),
             1 => prop::collection::vec(any::<u8>(), 0..64),
             1 => Just(Vec::new()),
+        ]
+        .boxed(),
+        Upload::Document => prop_oneof![
+            3 => Just(b"%PDF-1.7 fuzzed".to_vec()),
+            1 => Just(PNG.to_vec()),
+            1 => Just(b"<html><script>alert(1)</script>".to_vec()),
+            1 => Just(b"PK\x03\x04".to_vec()),
+            1 => prop::collection::vec(any::<u8>(), 0..64),
         ]
         .boxed(),
         Upload::Csv => prop_oneof![

@@ -232,11 +232,88 @@ pub const API_STORIES: &[Route] = &[
     json("POST /api/v1/campaigns/{id}/state", Obj::Campaign),
 ];
 
+const ASSET: &[&str] = &[
+    "market",
+    "slug",
+    "campaign",
+    "pages[0].locale",
+    "pages[0].title",
+    "pages[0].description",
+    "pages[1].locale",
+    "pages[1].title",
+    "fields[0].label",
+    "fields[0].kind",
+    "fields[0].required",
+    "fields[0].options",
+];
+const TEXTS: &[&str] = &[
+    "pages[0].locale",
+    "pages[0].title",
+    "pages[0].description",
+    "fields[0].label",
+    "fields[0].kind",
+    "fields[0].required",
+    "fields[0].options",
+];
+const CONSENT: &[&str] = &["market", "locale", "body", "legal_basis", "privacy_url"];
+
+/// Reach for staff: gated assets (uploads, texts, state) and consent texts, pages and API.
+#[rustfmt::skip]
+pub const REACH: &[Route] = &[
+    upload("POST /reach/assets", Obj::None, ASSET, Upload::Document),
+    form("POST /reach/assets/{id}", Obj::Offer, TEXTS),
+    form("POST /reach/offers/{id}/state", Obj::Offer, &["state"]),
+    form("POST /reach/consent", Obj::None, CONSENT),
+    upload("POST /api/v1/reach/assets", Obj::None, &["market", "slug", "campaign", "pages", "fields"], Upload::Document),
+    json("POST /api/v1/reach/offers/{id}/state", Obj::Offer),
+    json("POST /api/v1/reach/consent-texts", Obj::None),
+    form("POST /reach/leads/{id}/export", Obj::Lead, &[]),
+    form("POST /reach/leads/{id}/erase", Obj::Lead, &["confirm"]),
+];
+
+const WEBINAR: &[&str] = &[
+    "starts_at",
+    "time_zone",
+    "duration_minutes",
+    "capacity",
+    "join_url",
+];
+const NEW_WEBINAR: &[&str] = &[
+    "market",
+    "slug",
+    "campaign",
+    "starts_at",
+    "time_zone",
+    "duration_minutes",
+    "capacity",
+    "join_url",
+    "pages[0].locale",
+    "pages[0].title",
+    "pages[0].description",
+    "fields[0].label",
+    "fields[0].kind",
+    "fields[0].required",
+    "fields[0].options",
+];
+
+/// Webinars: making one, time and place, cancelling, a seat, attendance, the public seat page.
+#[rustfmt::skip]
+pub const WEBINARS: &[Route] = &[
+    form("POST /reach/webinars", Obj::None, NEW_WEBINAR),
+    form("POST /reach/webinars/{id}/schedule", Obj::Webinar, WEBINAR),
+    form("POST /reach/webinars/{id}/cancel", Obj::Webinar, &[]),
+    form("POST /reach/webinars/{id}/seats/{seat}/cancel", Obj::Seat, &[]),
+    upload("POST /reach/webinars/{id}/attendance", Obj::Webinar, &[], Upload::Csv),
+    form("POST /r/seat/{token}", Obj::Seat, &[]),
+];
+
 /// Every table, for the inventory check.
-pub const ALL: [&[Route]; 5] = [
+pub const ALL: [&[Route]; 7] = [
     PAGES_ADMIN,
     PAGES_STORIES,
     PAGES_CONVERSATIONS,
     API_ORG_CONVERSATIONS,
     API_STORIES,
+    REACH,
+    WEBINARS,
 ];

@@ -168,7 +168,8 @@ impl<'a> Fuzz<'a> {
 
     /// The body strategy of `r`: its form, or its JSON schema from the OpenAPI document.
     fn bodies(&self, r: &Route) -> BoxedStrategy<Body> {
-        if !r.is_api() {
+        // A multipart API route (a gated asset's upload) is fuzzed as its form.
+        if !r.is_api() || r.upload.is_some() {
             return form(&self.ids, r.fields, r.upload)
                 .prop_map(Body::Form)
                 .boxed();

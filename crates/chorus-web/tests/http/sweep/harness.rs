@@ -33,6 +33,11 @@ pub enum Body {
         bytes: Vec<u8>,
         alt: String,
     },
+    /// A multipart form with a document (`file`, a PDF) and text fields, as the gated asset
+    /// form and the API send it; a page's CSRF token goes in the form.
+    Asset {
+        fields: Vec<(String, String)>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -298,6 +303,20 @@ impl Sweep {
         };
         rb = match &req.body {
             Body::None => rb,
+            Body::Asset { fields } => {
+                let part = reqwest::multipart::Part::bytes(b"%PDF-1.4 sweep".to_vec())
+                    .file_name("sweep.pdf")
+                    .mime_str("application/pdf")
+                    .unwrap();
+                let mut mp = reqwest::multipart::Form::new().part("file", part);
+                for (k, v) in fields {
+                    mp = mp.text(k.clone(), v.clone());
+                }
+                if req.via == Via::Page {
+                    mp = mp.text("csrf", csrf);
+                }
+                rb.multipart(mp)
+            }
             Body::Json(v) => rb.json(v),
             Body::Form(fields) => {
                 let mut f = fields.clone();
@@ -400,6 +419,12 @@ fn forbidden(w: &World, who: &Person, case: &Case, refusal: bool) -> Vec<String>
         }
         if !p.sees_campaign(&[m]) {
             out.push(format!("CAMP-{}", m.code()));
+        }
+        if !p.can(Power::ManageReach, m) && !p.can(Power::ReadLeads, m) {
+            out.push(format!("OFFER-{}", m.code()));
+        }
+        if !p.can(Power::ReadLeads, m) {
+            out.push(format!("LEAD-{}", m.code()));
         }
         if refusal && !p.works_in(m) && !case.names.contains(&m) {
             out.push(m.name().to_owned());

@@ -22,6 +22,8 @@ pub mod model;
 mod pages_admin;
 mod pages_conv;
 mod pages_stories;
+pub mod reach;
+pub mod webinars;
 pub mod world;
 
 use harness::Sweep;
@@ -81,4 +83,20 @@ async fn api_numbers() {
     let mut sw = Sweep::new("API numbers", &w);
     api_numbers::run(&w, &mut sw).await;
     sw.finish(api_numbers::ROUTES);
+}
+
+#[tokio::test]
+async fn reach_staff() {
+    let w = World::seed().await;
+    let mut sw = Sweep::new("Reach for staff (API and pages)", &w);
+    reach::run(&w, &mut sw).await;
+    sw.finish(reach::ROUTES);
+}
+
+#[tokio::test]
+async fn reach_webinars() {
+    let w = World::seed().await;
+    let mut sw = Sweep::new("pages webinars", &w);
+    webinars::run(&w, &mut sw).await;
+    sw.finish(webinars::ROUTES);
 }

@@ -107,6 +107,10 @@ pub enum Power {
     WorkConversations,
     /// A market's Numbers and their exports.
     ReadNumbers,
+    /// A market's Reach offers (gated assets, webinars) and consent texts.
+    ManageReach,
+    /// A market's leads: personal data.
+    ReadLeads,
 }
 
 /// The roles in the order of [`POWERS`]' columns.
@@ -123,7 +127,7 @@ const COLUMNS: [Role; 7] = [
 /// Which role gives which power where it is held (`Y`), in the order of [`COLUMNS`]:
 /// admin, global lead, market lead, editor, contributor, community manager, analyst.
 /// Reading the playbook needs any role at all (it is written for every employee).
-const POWERS: [(Power, &str); 13] = [
+const POWERS: [(Power, &str); 15] = [
     // The global lead owns the playbook, its rules and global campaigns.
     (Power::EditPlaybook, "YY....."),
     (Power::ReadAudit, "Y......"),
@@ -144,6 +148,11 @@ const POWERS: [(Power, &str); 13] = [
     (Power::WorkConversations, "Y.Y..Y."),
     // "The analyst reads every number"; leads answer for their market's results.
     (Power::ReadNumbers, "YYY...Y"),
+    // Offers are marketing content: made by those who write and run a market's stories.
+    (Power::ManageReach, "YYYY..."),
+    // Leads are personal data: those who answer for a market's results and who measure them;
+    // never contributors, editors or community managers.
+    (Power::ReadLeads, "YYY...Y"),
 ];
 
 fn gives(role: Role, power: Power) -> bool {
