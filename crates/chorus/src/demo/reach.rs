@@ -35,9 +35,11 @@ const TEXT_EN: &str = "I agree that Northwind Devices may email me the report an
 const TEXT_FI: &str = "Annan Northwind Devicesille luvan lähettää minulle raportin ja siihen \
     liittyvää tutkimusta sähköpostitse. Voin perua luvan milloin tahansa viestien linkistä.";
 
-/// The demo's sign-ups: (first name, last name, days ago, hour UTC, the n-th Finnish story or
-/// none, the webinar too).
-const PEOPLE: [(&str, &str, i64, i8, Option<usize>, bool); 9] = [
+/// A demo sign-up: first name, last name, days ago, hour (UTC), the n-th Finnish story that
+/// brought them (or none), and whether they signed up for the webinar too.
+type Person = (&'static str, &'static str, i64, i8, Option<usize>, bool);
+
+const PEOPLE: [Person; 9] = [
     ("Aino", "Laine", 26, 7, Some(0), false),
     ("Mikael", "Nieminen", 22, 12, Some(0), true),
     ("Helmi", "Koskinen", 19, 9, Some(1), false),
