@@ -22,4 +22,5 @@ mod lifecycle;
 mod listening;
 mod mail;
 mod numbers;
+mod reach_staff;
 mod stories;
