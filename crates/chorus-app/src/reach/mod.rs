@@ -23,3 +23,7 @@ pub mod public_mail;
 pub mod subject;
 pub mod webinars;
 pub mod webinars_mail;
+pub mod webinars_manage;
+pub mod webinars_new;
+pub mod webinars_public;
+pub mod webinars_reminders;

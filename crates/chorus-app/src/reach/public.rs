@@ -62,6 +62,9 @@ pub struct Landing {
     pub form_token: String,
     /// The webinar's time in the visitor's words, if the offer is one.
     pub when: Option<String>,
+    /// A webinar's seats in the visitor's words ("3 seats left", "Full – waitlist open"; empty
+    /// without a limit): `webinars::seats_line`.
+    pub seats: Option<String>,
 }
 
 /// The form as sent.
@@ -207,9 +210,13 @@ pub async fn landing(app: &App, slug: &str, locale: Option<&str>) -> Result<Land
             &locale,
         ))
     });
+    let seats = super::webinars::seats_line(app, &offer, &locale)
+        .await?
+        .filter(|s| !s.is_empty());
     let form_token = link_key(app)?.sign_form(&offer.slug, Timestamp::now());
     let organization = organization_name(app).await;
     Ok(Landing {
+        seats,
         organization,
         locale,
         title,
@@ -294,12 +301,6 @@ pub async fn submit(app: &App, input: &SubmitInput) -> Result<Submitted> {
         .parse::<i64>()
         .map(chorus_core::ids::ConsentTextId)
         .map_err(|_| Error::invalid("consent", "the form is incomplete; reload the page"))?;
-    let text = app
-        .store
-        .consent_text(text_id)
-        .await?
-        .filter(|t| t.market == offer.market)
-        .ok_or_else(|| Error::invalid("consent", "the form is incomplete; reload the page"))?;
     let settings = &app.config.reach;
     let visitor = Visitor {
         ip: input.ip,
@@ -362,7 +363,7 @@ pub async fn submit(app: &App, input: &SubmitInput) -> Result<Submitted> {
                 name: &name,
                 answers_json: &answers_json,
                 locale: locale.as_str(),
-                consent_text: text.id,
+                consent_text: text_id,
                 form_version: offer.form_version,
                 token_sha256: &token.hash(),
                 expires_at_ms: expires.as_millisecond(),
@@ -397,7 +398,14 @@ pub async fn submit(app: &App, input: &SubmitInput) -> Result<Submitted> {
                 }
             },
         )
-        .await?;
+        .await
+        .map_err(|e| match e {
+            // The form's consent text is not one of the offer's market: a forged form.
+            chorus_store::StoreError::Reference(_) => {
+                Error::invalid("consent", "the form is incomplete; reload the page")
+            }
+            other => Error::from(other),
+        })?;
     Ok(Submitted::Queued(id))
 }
 
@@ -642,3 +650,116 @@ pub(crate) fn download_link(
 }
 
 pub use super::public_links::*;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offer_with(locales: &[&str]) -> Offer {
+        Offer {
+            id: OfferId(1),
+            kind: OfferKind::Asset,
+            market: chorus_core::MarketId(1),
+            slug: "guide".into(),
+            campaign: None,
+            state: OfferState::Live,
+            fields_json: "[]".into(),
+            form_version: 1,
+            pages: locales
+                .iter()
+                .map(|l| super::super::OfferPage {
+                    locale: (*l).into(),
+                    title: format!("title {l}"),
+                    description: String::new(),
+                })
+                .collect(),
+            asset: None,
+            webinar: None,
+            created_at: Timestamp::UNIX_EPOCH,
+            updated_at: Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn the_page_is_the_visitors_locale_else_the_markets_first_else_any() {
+        let offer = offer_with(&["en", "fi", "sv-FI"]);
+        for (wanted, market, used) in [
+            (Some("fi"), Some("fi-FI"), "fi"),
+            (Some("fi-FI"), None, "fi"),
+            (Some("sv-FI"), Some("fi-FI"), "sv-FI"),
+            (Some("sv"), Some("fi-FI"), "sv-FI"),
+            (Some("de"), Some("fi-FI"), "fi"),
+            (Some("de"), Some("ja-JP"), "en"),
+            (None, Some("fi-FI"), "fi"),
+            (None, None, "en"),
+        ] {
+            assert_eq!(
+                page_locale(&offer, wanted, market),
+                used,
+                "{wanted:?} {market:?}"
+            );
+        }
+        assert_eq!(page_locale(&offer_with(&[]), Some("fi"), None), "en");
+    }
+
+    #[test]
+    fn a_rate_limit_says_when_it_lifts_in_whole_minutes() {
+        let hour = Duration::from_secs(3600);
+        let now = 10_000_000;
+        assert_eq!(minutes_until(Some(now), hour, now), 60);
+        assert_eq!(minutes_until(Some(now - 59 * 60_000 - 1), hour, now), 1);
+        assert_eq!(minutes_until(Some(now - 30 * 60_000), hour, now), 30);
+        assert_eq!(
+            minutes_until(Some(now - 30 * 60_000 + 1), hour, now),
+            31,
+            "rounded up"
+        );
+        assert_eq!(
+            minutes_until(Some(now - 2 * 3_600_000), hour, now),
+            1,
+            "never 0"
+        );
+        let e = rate_limited(1);
+        assert_eq!(
+            e.to_string(),
+            "too many requests from this address; try again in 1 minute"
+        );
+        assert!(matches!(
+            e,
+            Error::RateLimited {
+                retry_after_secs: 60,
+                ..
+            }
+        ));
+        assert!(rate_limited(5).to_string().ends_with("in 5 minutes"));
+    }
+
+    #[test]
+    fn expiry_is_written_on_the_markets_clock_in_the_visitors_words() {
+        let at: Timestamp = "2026-12-10T07:16:00Z".parse().unwrap();
+        assert_eq!(
+            when_words(at, "Europe/Helsinki", "en"),
+            "10 December 2026, 09:16 EET"
+        );
+        assert_eq!(
+            when_words(at, "Europe/Helsinki", "fi-FI"),
+            "10.12.2026 klo 09.16 EET"
+        );
+        assert_eq!(
+            when_words(at, "Not/AZone", "en"),
+            "10 December 2026, 07:16 UTC"
+        );
+    }
+
+    #[test]
+    fn what_a_visitor_sends_in_headers_is_one_bounded_line() {
+        let v = Visitor {
+            ip: Some("2001:db8:1:2::9".parse().unwrap()),
+            user_agent: format!("Evil\r\nX: 1{}", "a".repeat(1000)),
+        };
+        assert_eq!(v.ip(), "2001:db8:1::/48");
+        assert!(!v.user_agent().contains(['\r', '\n']));
+        assert_eq!(v.user_agent().chars().count(), 500);
+        assert_eq!(Visitor::default().ip(), "unknown");
+    }
+}

@@ -12,7 +12,8 @@
 //!   its stable UID, the webinar's SEQUENCE, `METHOD:REQUEST` or `METHOD:CANCEL`), attached as
 //!   `text/calendar; method=…`.
 //! - Every mail ends with the link that cancels the seat, also its `List-Unsubscribe` with
-//!   RFC 8058's one-click POST (cancelling the seat is what stops these mails).
+//!   RFC 8058's one-click POST (cancelling the seat is what stops these mails), and the
+//!   opt-in's withdrawal link (`/r/unsubscribe/…`, when the installation has its secret key).
 //! - Nobody is mailed who withdrew consent or was erased.
 //!
 //! These functions do not authorize: they are called after a confirmation (the public flow),
@@ -32,12 +33,29 @@ use crate::mail::{self, MailAttachment, Outgoing};
 use crate::{App, Error, Result};
 
 /// The path under the public address of the page that cancels a seat, before its token.
-pub const CANCEL_PATH: &str = "/reach/seat/";
+pub const CANCEL_PATH: &str = "/r/seat/";
 
 /// The link that cancels the seat with `token`, when the installation's public address is known.
 pub fn cancel_url(app: &App, token: &str) -> Option<String> {
     app.public_url()
         .map(|base| format!("{}{CANCEL_PATH}{token}", base.as_str()))
+}
+
+/// What a webinar's landing page says about its seats in `locale` ("3 seats left", "Full –
+/// waitlist open", "Cancelled"; empty without a limit); `None` for an asset. Public: the
+/// landing page shows it to anyone.
+pub async fn seats_line(app: &App, offer: &super::Offer, locale: &str) -> Result<Option<String>> {
+    let Some(w) = &offer.webinar else {
+        return Ok(None);
+    };
+    let (registered, waiting) = app.store.seat_counts(offer.id).await?;
+    Ok(Some(chorus_core::reach::webinar::seats_text(
+        w.capacity,
+        registered,
+        waiting,
+        w.cancelled_at.is_some(),
+        locale,
+    )))
 }
 
 /// Mails the person of `registration` what their seat is now: the invitation (registered, with
@@ -99,12 +117,20 @@ pub async fn notify(
         .as_deref()
         .and_then(|t| cancel_url(app, t))
         .unwrap_or_default();
+    // The opt-in's withdrawal link (`/r/unsubscribe/…`, signed with the installation's key):
+    // it withdraws consent for this webinar, after which nothing more is mailed.
+    let withdraw = super::public::link_key(app)
+        .ok()
+        .zip(super::public::base(app).ok())
+        .map(|(key, base)| format!("{base}/r/unsubscribe/{}", key.sign_withdrawal(n.submission)))
+        .unwrap_or_default();
     let fill = Fill {
         name: n.name.as_deref().unwrap_or(""),
         title: &n.title,
         when: &when,
         join_url: &n.join_url,
         cancel_url: &cancel,
+        withdraw_url: &withdraw,
     };
     let templates = templates(notice, &fill);
     let (used, template) = templates.pick(&locale);

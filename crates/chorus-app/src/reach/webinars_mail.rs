@@ -37,6 +37,9 @@ pub struct Fill<'a> {
     pub join_url: &'a str,
     /// The link that cancels the seat (empty when the installation has no public address).
     pub cancel_url: &'a str,
+    /// The link that withdraws consent (no more mail about this webinar at all; empty when the
+    /// installation cannot sign one).
+    pub withdraw_url: &'a str,
 }
 
 struct Words {
@@ -47,6 +50,7 @@ struct Words {
     join: &'static str,
     attached: &'static str,
     cancel: &'static str,
+    withdraw: &'static str,
     why: &'static str,
 }
 
@@ -83,6 +87,7 @@ const EN: Words = Words {
     join: "Join",
     attached: "The calendar entry is attached.",
     cancel: "Can't make it? Cancel your seat",
+    withdraw: "No more email about this webinar (withdraw your consent)",
     why: "You receive this because you registered for this webinar.",
 };
 
@@ -119,6 +124,7 @@ const FI: Words = Words {
     join: "Liity",
     attached: "Kalenterimerkintä on liitteenä.",
     cancel: "Etkö pääsekään? Peru paikkasi",
+    withdraw: "Ei enää sähköpostia tästä webinaarista (peru suostumuksesi)",
     why: "Saat tämän, koska ilmoittauduit tähän webinaariin.",
 };
 
@@ -185,6 +191,14 @@ fn render(notice: Notice, f: &Fill<'_>, w: &Words) -> Template {
             esc(w.cancel)
         ));
     }
+    if !f.withdraw_url.is_empty() {
+        text.push_str(&format!("{}: {}\n", w.withdraw, f.withdraw_url));
+        html.push_str(&format!(
+            " · <a href=\"{}\">{}</a>",
+            esc(f.withdraw_url),
+            esc(w.withdraw)
+        ));
+    }
     html.push_str("</small></p>");
     Template {
         subject: (w.subject)(notice, &one_line(f.title)),
@@ -226,7 +240,8 @@ mod tests {
             title: "Listening\r\nBcc: x@example.com <script>",
             when: "Wednesday 20 January 2027, 15:00–16:30 EET (Europe/Helsinki)",
             join_url: "https://meet.example.com/abc?x=1&y=2",
-            cancel_url: "https://chorus.example/reach/seat/abc",
+            cancel_url: "https://chorus.example/r/seat/abc",
+            withdraw_url: "https://chorus.example/r/unsubscribe/1.xyz",
         }
     }
 
@@ -252,7 +267,8 @@ mod tests {
                 assert!(!html.contains("<script>") && !html.contains("<b>Eve"));
                 assert!(html.contains("&lt;b&gt;Eve&lt;/b&gt;"));
                 let ended = matches!(notice, Notice::WebinarCancelled | Notice::SeatCancelled);
-                assert_eq!(t.text.contains("/reach/seat/abc"), !ended, "{notice:?}");
+                assert_eq!(t.text.contains("/r/seat/abc"), !ended, "{notice:?}");
+                assert!(t.text.contains("/r/unsubscribe/1.xyz"), "{notice:?}");
             }
         }
         let invitation = templates(Notice::Invitation, &fill());

@@ -111,7 +111,7 @@ pub fn invitation(inv: &Invitation) -> String {
         inv.organizer.email
     ));
     let (partstat, role) = match inv.method {
-        Method::Request => (";PARTSTAT=ACCEPTED", ";ROLE=REQ-PARTICIPANT"),
+        Method::Request => (";PARTSTAT=ACCEPTED;RSVP=FALSE", ";ROLE=REQ-PARTICIPANT"),
         Method::Cancel => ("", ";ROLE=REQ-PARTICIPANT"),
     };
     out.line(&format!(

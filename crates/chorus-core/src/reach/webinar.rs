@@ -7,6 +7,16 @@
 //!   else waitlisted ([`seat_for`]).
 //! - Promotion: when seats free (a cancellation, a larger capacity), the first waiting, in the
 //!   order they registered, take them ([`promotions`]).
+//! - Reminders: a day and an hour before the start ([`Reminder`]). Only the latest whose time
+//!   has come is due ([`reminder_due`]): a server that was down through the day-before time
+//!   sends the hour-before one alone, not both at once. A seat that became registered after a
+//!   reminder's time gets no late copy of it (the invitation it just received says the same).
+//!   Each reminder's outbox key ([`reminder_key`]) names the seat and the reminder, so it is
+//!   queued once, whatever the number of runs or restarts.
+//! - Attendance: the list a webinar tool exports, as CSV ([`parse_attendance`]): a header
+//!   naming the columns (email; attended yes/no; minutes), `,` or `;` between cells, a UTF-8
+//!   byte-order mark tolerated, quoted cells as RFC 4180 writes them; errors name the line and
+//!   the column. Someone listed twice (they rejoined) is one person with the minutes added up.
 
 use jiff::Timestamp;
 
@@ -31,6 +41,145 @@ pub fn promotions(capacity: Option<i64>, registered: i64, waiting: usize) -> usi
         Some(c) => c.saturating_sub(registered).max(0),
     };
     usize::try_from(free).unwrap_or(usize::MAX).min(waiting)
+}
+
+/// A webinar's time, place and seats as typed in the staff form (plain strings).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawWebinar {
+    /// Local wall-clock time in `time_zone`: `YYYY-MM-DDTHH:MM` (a `datetime-local` input).
+    pub starts_at: String,
+    /// An IANA zone, e.g. `Europe/Helsinki`.
+    pub time_zone: String,
+    pub duration_minutes: String,
+    /// Empty: no limit.
+    pub capacity: String,
+    pub join_url: String,
+}
+
+/// A webinar's time, place and seats, valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebinarSettings {
+    pub starts_at: Timestamp,
+    pub zone: TimeZoneName,
+    pub duration_minutes: i64,
+    pub capacity: Option<i64>,
+    pub join_url: String,
+    /// Set when the local time happens twice (the clocks go back) and the first was taken.
+    pub note: Option<String>,
+}
+
+/// The longest webinar, in minutes (a day).
+pub const MAX_DURATION_MINUTES: i64 = 24 * 60;
+/// The largest capacity.
+pub const MAX_CAPACITY: i64 = 100_000;
+
+/// Validates the staff form; errors name the field. A local time that does not exist in the
+/// zone (the clocks go forward) is refused, one that happens twice is taken at its first
+/// occurrence (`stories::schedule::resolve`, the same rule as scheduled posts).
+pub fn parse_webinar(raw: &RawWebinar) -> Result<WebinarSettings, crate::FieldError> {
+    use crate::Invalid;
+    use crate::stories::schedule::{parse_local, resolve};
+    let zone = TimeZoneName::parse(&raw.time_zone).map_err(|e| e.at("time_zone"))?;
+    let local = parse_local(&raw.starts_at).map_err(|e| e.at("starts_at"))?;
+    let slot = resolve(local, &zone).map_err(|e| e.at("starts_at"))?;
+    let number = |field: &'static str, s: &str, min: i64, max: i64| {
+        s.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (min..=max).contains(n))
+            .ok_or_else(|| {
+                Invalid::new(format!("must be a whole number from {min} to {max}")).at(field)
+            })
+    };
+    let duration_minutes = number(
+        "duration_minutes",
+        &raw.duration_minutes,
+        1,
+        MAX_DURATION_MINUTES,
+    )?;
+    let capacity = match raw.capacity.trim() {
+        "" => None,
+        c => Some(number("capacity", c, 1, MAX_CAPACITY)?),
+    };
+    let join_url = raw.join_url.trim();
+    let ok_url = (join_url.starts_with("https://") || join_url.starts_with("http://"))
+        && join_url.len() > "https://".len()
+        && join_url.len() <= 2000
+        && !join_url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '"');
+    if !ok_url {
+        return Err(
+            Invalid::new("must be the web address people join at, starting with https://")
+                .at("join_url"),
+        );
+    }
+    Ok(WebinarSettings {
+        starts_at: slot.at,
+        zone,
+        duration_minutes,
+        capacity,
+        join_url: join_url.to_owned(),
+        note: slot.note,
+    })
+}
+
+/// A reminder before a webinar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reminder {
+    /// 24 hours before the start.
+    DayBefore,
+    /// One hour before the start.
+    HourBefore,
+}
+
+impl Reminder {
+    pub const ALL: [Reminder; 2] = [Reminder::DayBefore, Reminder::HourBefore];
+
+    /// How long before the start it is due.
+    pub fn lead_time(self) -> jiff::SignedDuration {
+        match self {
+            Reminder::DayBefore => jiff::SignedDuration::from_hours(24),
+            Reminder::HourBefore => jiff::SignedDuration::from_hours(1),
+        }
+    }
+
+    /// `24h` or `1h`, as in the outbox key.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reminder::DayBefore => "24h",
+            Reminder::HourBefore => "1h",
+        }
+    }
+
+    /// When it is due for a webinar starting at `starts_at`.
+    pub fn due_at(self, starts_at: Timestamp) -> Timestamp {
+        starts_at.checked_sub(self.lead_time()).unwrap_or(starts_at)
+    }
+}
+
+/// The reminder due at `now` for a seat registered since `seat_since` at a webinar starting at
+/// `starts_at`: the latest reminder whose time has come, if the webinar has not started and the
+/// seat was registered before that reminder's time; else none.
+pub fn reminder_due(
+    starts_at: Timestamp,
+    seat_since: Timestamp,
+    now: Timestamp,
+) -> Option<Reminder> {
+    if now >= starts_at {
+        return None;
+    }
+    let latest = Reminder::ALL
+        .into_iter()
+        .filter(|r| r.due_at(starts_at) <= now)
+        .max()?;
+    (seat_since < latest.due_at(starts_at)).then_some(latest)
+}
+
+/// The outbox key of `reminder` for registration `registration`:
+/// `webinar-reminder:{registration}:{24h|1h}`.
+pub fn reminder_key(registration: crate::RegistrationId, reminder: Reminder) -> String {
+    format!("webinar-reminder:{}:{}", registration.0, reminder.as_str())
 }
 
 /// Whether `locale` reads Finnish (`fi`, `fi-FI`); everything else reads English.
@@ -120,6 +269,10 @@ pub fn seats_text(
         _ => "Full – waitlist open".to_owned(),
     }
 }
+
+mod attendance;
+
+pub use attendance::{Attendance, AttendanceError, parse_attendance};
 
 #[cfg(test)]
 #[path = "webinar_tests.rs"]

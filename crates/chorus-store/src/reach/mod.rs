@@ -12,6 +12,7 @@ pub mod ledger;
 mod offers;
 pub(crate) mod registrations;
 pub mod submissions;
+mod webinars;
 
 pub use consent_texts::{ConsentText, NewConsentText};
 pub use leads::{
@@ -19,7 +20,8 @@ pub use leads::{
     LeadRow, OfferCounts, Touch,
 };
 pub use offers::{AssetFile, NewOffer, Offer, OfferFilter, OfferPage, Webinar};
-pub use registrations::RegistrationNotice;
+pub use registrations::{RegistrationNotice, SeatCancelled};
+pub use webinars::{AttendanceReport, DueReminder, Registrant, WebinarChange, WebinarChanged};
 
 use crate::StoreError;
 

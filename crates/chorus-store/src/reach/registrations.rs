@@ -12,14 +12,16 @@
 //!   cancels the seat) are random and made once; they do not change for the seat's life.
 //! - The store has no rules about who may do what; `chorus-app` decides before calling.
 
+use chorus_core::audit::Author;
 use chorus_core::reach::RegistrationState;
-use chorus_core::{LeadId, MarketId, OfferId, RegistrationId};
+use chorus_core::{LeadId, MarketId, OfferId, RegistrationId, SubmissionId};
 use jiff::Timestamp;
 use rand::RngCore;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::{instant, millis};
+use crate::audit::{self, Applied, Change, Lock};
 use crate::{Store, StoreError};
 
 /// `FOR UPDATE` on PostgreSQL, nothing on SQLite (whose `BEGIN IMMEDIATE` already holds the
@@ -105,6 +107,18 @@ pub(crate) async fn seat(
     Ok((RegistrationId(row.try_get("id")?), state))
 }
 
+async fn state_of(
+    c: &mut AnyConnection,
+    id: RegistrationId,
+) -> Result<Option<RegistrationState>, StoreError> {
+    sqlx::query("SELECT state FROM reach_registrations WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(&mut *c)
+        .await?
+        .map(|r| parse_state(&r.try_get::<String, _>("state")?))
+        .transpose()
+}
+
 /// How many of `offer`'s seats are registered and how many people wait.
 pub(crate) async fn counts(
     conn: &mut AnyConnection,
@@ -122,6 +136,69 @@ pub(crate) async fn counts(
     Ok((row.try_get("registered")?, row.try_get("waiting")?))
 }
 
+/// Gives the free seats of webinar `offer` to the first waiting, in order, inside the caller's
+/// transaction (which holds the webinar's row): after a cancellation, or a larger capacity.
+/// Nothing for a cancelled webinar. Answers the seats promoted.
+pub(crate) async fn promote(
+    conn: &mut AnyConnection,
+    offer: OfferId,
+    now: Timestamp,
+) -> Result<Vec<RegistrationId>, StoreError> {
+    let Some(w) =
+        sqlx::query("SELECT capacity, cancelled_at FROM reach_webinars WHERE offer_id = $1")
+            .bind(offer.0)
+            .fetch_optional(&mut *conn)
+            .await?
+    else {
+        return Ok(Vec::new());
+    };
+    if w.try_get::<Option<i64>, _>("cancelled_at")?.is_some() {
+        return Ok(Vec::new());
+    }
+    let capacity: Option<i64> = w.try_get("capacity")?;
+    let (registered, waiting) = counts(conn, offer).await?;
+    let n = chorus_core::reach::webinar::promotions(
+        capacity,
+        registered,
+        usize::try_from(waiting).unwrap_or(0),
+    );
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let first = sqlx::query(
+        "SELECT id FROM reach_registrations WHERE offer_id = $1 AND state = 'waitlisted' \
+         ORDER BY id LIMIT $2",
+    )
+    .bind(offer.0)
+    .bind(i64::try_from(n).unwrap_or(i64::MAX))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut promoted = Vec::with_capacity(first.len());
+    for r in &first {
+        let id = RegistrationId(r.try_get("id")?);
+        sqlx::query(
+            "UPDATE reach_registrations SET state = 'registered', updated_at = $1 \
+             WHERE id = $2 AND state = 'waitlisted'",
+        )
+        .bind(millis(now))
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
+        promoted.push(id);
+    }
+    Ok(promoted)
+}
+
+/// What cancelling a seat did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeatCancelled {
+    pub id: RegistrationId,
+    /// The seat's state before: a registered seat frees a place, a waiting one does not.
+    pub was: RegistrationState,
+    /// The seats the waitlist's first got in the same transaction, in order.
+    pub promoted: Vec<RegistrationId>,
+}
+
 /// Everything a mail about one seat says: who, in which language, the webinar's time and place
 /// and the seat's state, and the links' tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,6 +207,8 @@ pub struct RegistrationNotice {
     pub offer: OfferId,
     pub market: MarketId,
     pub lead: LeadId,
+    /// The submission the lead was confirmed from (what an email's withdrawal link names).
+    pub submission: SubmissionId,
     pub state: RegistrationState,
     /// The `.ics` UID.
     pub uid: String,
@@ -157,8 +236,8 @@ pub struct RegistrationNotice {
     pub created_at: Timestamp,
 }
 
-const NOTICE_SQL: &str = "SELECT r.id, r.offer_id, r.lead_id, r.state, r.uid, r.cancel_token, \
-     r.created_at, c.email, c.name, l.withdrawn_at, s.locale, o.slug, o.market_id, \
+const NOTICE_SQL: &str = "SELECT r.id, r.offer_id, r.lead_id, l.submission_id, r.state, r.uid, \
+     r.cancel_token, r.created_at, c.email, c.name, l.withdrawn_at, s.locale, o.slug, o.market_id, \
      w.starts_at, w.duration_minutes, w.time_zone, w.join_url, w.sequence, w.cancelled_at \
      FROM reach_registrations r \
      JOIN reach_leads l ON l.id = r.lead_id \
@@ -214,6 +293,7 @@ fn notice_from(
         offer: OfferId(r.try_get("offer_id")?),
         market: MarketId(r.try_get("market_id")?),
         lead: LeadId(r.try_get("lead_id")?),
+        submission: SubmissionId(r.try_get("submission_id")?),
         state: parse_state(&r.try_get::<String, _>("state")?)?,
         uid: r.try_get("uid")?,
         cancel_token: r.try_get("cancel_token")?,
@@ -238,6 +318,93 @@ fn notice_from(
 }
 
 impl Store {
+    /// Cancels seat `id` at `now` — asked by the person (through their mail's link) or by
+    /// staff, as `author` says — and gives a freed place to the first waiting **in the same
+    /// transaction** (audited: `registration.cancel`, with the seats promoted). A seat already
+    /// cancelled is `State`.
+    pub async fn cancel_registration(
+        &self,
+        author: &Author,
+        id: RegistrationId,
+        now: Timestamp,
+    ) -> Result<SeatCancelled, StoreError> {
+        audit::write(
+            self,
+            author,
+            Lock::select(
+                "SELECT offer_id FROM reach_webinars WHERE offer_id = \
+                 (SELECT offer_id FROM reach_registrations WHERE id = $1)",
+                id.0,
+            ),
+            async |c| {
+                let row = sqlx::query(
+                    "SELECT r.offer_id, r.lead_id, r.state, o.market_id FROM reach_registrations r \
+                     JOIN reach_offers o ON o.id = r.offer_id WHERE r.id = $1",
+                )
+                .bind(id.0)
+                .fetch_optional(&mut *c)
+                .await?;
+                row.map(|r| -> Result<_, StoreError> {
+                    Ok((
+                        OfferId(r.try_get("offer_id")?),
+                        LeadId(r.try_get("lead_id")?),
+                        parse_state(&r.try_get::<String, _>("state")?)?,
+                        MarketId(r.try_get("market_id")?),
+                    ))
+                })
+                .transpose()
+            },
+            async |c, before: &Option<(OfferId, LeadId, RegistrationState, MarketId)>| {
+                let Some((offer, lead, was, market)) = *before else {
+                    return Ok(Applied::rows(0, 1, None));
+                };
+                let n = sqlx::query(
+                    "UPDATE reach_registrations SET state = 'cancelled', updated_at = $1 \
+                     WHERE id = $2 AND state <> 'cancelled'",
+                )
+                .bind(millis(now))
+                .bind(id.0)
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+                if n == 0 {
+                    return Ok(Applied::rows(0, 1, None));
+                }
+                let promoted = if was == RegistrationState::Registered {
+                    promote(c, offer, now).await?
+                } else {
+                    Vec::new()
+                };
+                let entry = Change {
+                    action: "registration.cancel",
+                    subject_type: "registration",
+                    subject_id: id.to_string(),
+                    market: Some(market),
+                    before: Some(serde_json::json!({
+                        "offer_id": offer.0, "lead_id": lead.0, "state": was.as_str(),
+                    })),
+                    after: Some(serde_json::json!({
+                        "offer_id": offer.0, "lead_id": lead.0, "state": "cancelled",
+                        "promoted": promoted.iter().map(|p| p.0).collect::<Vec<_>>(),
+                    })),
+                };
+                let out = SeatCancelled { id, was, promoted };
+                Ok(Applied::rows(n, 1, Some(out)).audit(entry))
+            },
+            async |c, _| match state_of(c, id).await {
+                Ok(Some(_)) => StoreError::State("this seat is already cancelled".into()),
+                Ok(None) => StoreError::NotFound {
+                    what: "registration",
+                },
+                Err(e) => e,
+            },
+        )
+        .await?
+        .ok_or(StoreError::NotFound {
+            what: "registration",
+        })
+    }
+
     /// What a mail about registration `id` says (see [`RegistrationNotice`]); `None` when
     /// there is no such registration.
     pub async fn registration_notice(

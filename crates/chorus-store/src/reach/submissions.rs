@@ -236,29 +236,43 @@ pub(crate) async fn by_id(
     .transpose()
 }
 
-/// The consent text version's words, hash and basis, if it is of `offer`'s market.
-async fn consent_of_offer(
+/// What a submission's transaction reads before it writes, in one statement: the consent text
+/// version's words, hash and basis (if it is of `offer`'s market), the market, and whether the
+/// story the tags name exists.
+struct Before {
+    body: String,
+    sha256: String,
+    basis: String,
+    market: MarketId,
+    story: Option<i64>,
+}
+
+async fn before_submit(
     conn: &mut AnyConnection,
     text: ConsentTextId,
     offer: OfferId,
-) -> Result<(String, String, String, MarketId), StoreError> {
+    story: Option<i64>,
+) -> Result<Before, StoreError> {
     let row = sqlx::query(
-        "SELECT c.body, c.sha256, c.legal_basis, o.market_id FROM reach_offers o \
+        "SELECT c.body, c.sha256, c.legal_basis, o.market_id, \
+         (SELECT id FROM stories WHERE id = $3) AS story FROM reach_offers o \
          JOIN reach_consent_texts c ON c.market_id = o.market_id AND c.id = $1 WHERE o.id = $2",
     )
     .bind(text.0)
     .bind(offer.0)
+    .bind(story)
     .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| {
         StoreError::Reference("the consent text is not one of the offer's market".into())
     })?;
-    Ok((
-        row.try_get("body")?,
-        row.try_get("sha256")?,
-        row.try_get("legal_basis")?,
-        MarketId(row.try_get("market_id")?),
-    ))
+    Ok(Before {
+        body: row.try_get("body")?,
+        sha256: row.try_get("sha256")?,
+        basis: row.try_get("legal_basis")?,
+        market: MarketId(row.try_get("market_id")?),
+        story: row.try_get("story")?,
+    })
 }
 
 impl Store {
@@ -272,16 +286,13 @@ impl Store {
         mail: impl FnOnce(SubmissionId) -> ReachMail,
     ) -> Result<SubmissionId, StoreError> {
         let mut tx = audit::begin(self, &Lock::nothing()).await?;
-        let (body, sha256, basis, market) =
-            consent_of_offer(&mut tx, s.consent_text, s.offer).await?;
-        let story = match s.utm.story_id() {
-            Some(id) => sqlx::query("SELECT id FROM stories WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .map(|_| id),
-            None => None,
-        };
+        let Before {
+            body,
+            sha256,
+            basis,
+            market,
+            story,
+        } = before_submit(&mut tx, s.consent_text, s.offer, s.utm.story_id()).await?;
         let id: i64 = sqlx::query(
             "INSERT INTO reach_submissions (offer_id, email, name, answers, locale, \
              consent_text_id, form_version, token_sha256, expires_at, state, ip, user_agent, \

@@ -36,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/r/assets/reach.css", get(stylesheet))
         .route("/r/{slug}", get(landing).post(submit))
         .route("/r/{slug}/cover", get(cover))
+        .route("/r/{slug}/sent", get(sent))
         .route("/r/confirm/{token}", get(confirm_page).post(confirm))
         .route("/r/download/{signed}", get(download))
         .route(
@@ -116,6 +117,7 @@ struct LandingPage {
     title: String,
     description: String,
     when: Option<String>,
+    seats: Option<String>,
     has_cover: bool,
     form_token: String,
     consent_id: i64,
@@ -241,6 +243,7 @@ async fn landing_page(
         title: landing.title,
         description: landing.description,
         when: landing.when,
+        seats: landing.seats,
         has_cover: landing
             .offer
             .asset
@@ -314,21 +317,10 @@ async fn submit(
     };
     let locale = form.get("locale").to_owned();
     match public::submit(&state.app, &input).await {
+        // Post/Redirect/Get: reloading the answer must not send the form again.
         Ok(Submitted::Queued(_) | Submitted::Ignored) => {
-            let w = for_locale(&locale);
-            notice(
-                &state,
-                StatusCode::OK,
-                &locale,
-                Notice {
-                    tone: "info",
-                    icon: "✉",
-                    heading: w.sent_heading,
-                    paragraphs: vec![w.sent_text.into(), w.sent_spam.into()],
-                    ..Notice::default()
-                },
-            )
-            .await
+            let lang = lang(&locale);
+            Redirect::to(&format!("/r/{slug}/sent?lang={lang}")).into_response()
         }
         Err(chorus_app::Error::NotFound(what)) => {
             missing(&state, chorus_app::Error::NotFound(what), &locale).await
@@ -351,6 +343,33 @@ async fn submit(
             .await
         }
     }
+}
+
+#[derive(serde::Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+/// "Check your inbox", where a sent form lands (the same for a bot that filled the honeypot).
+async fn sent(
+    State(state): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<LangQuery>,
+) -> Response {
+    let locale = q.lang.unwrap_or_default();
+    let w = for_locale(&locale);
+    notice(
+        &state,
+        StatusCode::OK,
+        &locale,
+        Notice {
+            tone: "info",
+            icon: "✉",
+            heading: w.sent_heading,
+            paragraphs: vec![w.sent_text.into(), w.sent_spam.into()],
+            ..Notice::default()
+        },
+    )
+    .await
 }
 
 async fn cover(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
@@ -383,6 +402,10 @@ struct Notice {
     icon: &'static str,
     heading: &'static str,
     paragraphs: Vec<String>,
+    /// What the page is about (an offer's title), shown large after the paragraphs.
+    subject: Option<String>,
+    /// Quieter sentences after the subject.
+    after: Vec<String>,
     email: Option<String>,
     action: Option<Action>,
     links: Vec<LinkView>,
@@ -399,6 +422,8 @@ impl Default for Notice {
             icon: "",
             heading: "",
             paragraphs: Vec::new(),
+            subject: None,
+            after: Vec::new(),
             email: None,
             action: None,
             links: Vec::new(),
@@ -466,7 +491,8 @@ async fn confirm_page(State(state): State<AppState>, Path(token): Path<String>) 
             tone: "info",
             icon: "✉",
             heading: w.confirm_heading,
-            paragraphs: vec![w.confirm_text.into(), page.title],
+            paragraphs: vec![w.confirm_text.into()],
+            subject: Some(page.title),
             email: Some(page.email),
             action: Some(Action {
                 url: format!("/r/confirm/{token}"),
@@ -506,13 +532,14 @@ async fn confirm(
     match answer {
         ConfirmAnswer::Confirmed(c) => {
             let w = for_locale(&c.locale);
-            let mut paragraphs = vec![c.title.clone()];
+            let mut paragraphs = Vec::new();
+            let mut after = Vec::new();
             let mut action = None;
             match (c.kind, c.seat) {
                 (OfferKind::Asset, _) => {
                     paragraphs.push(w.confirmed_asset.into());
                     if let Some(until) = &c.download_expires {
-                        paragraphs.push(format!("{} {until}.", w.download_until));
+                        after.push(format!("{} {until}.", w.download_until));
                     }
                     action = c.download_url.clone().map(|url| Action {
                         url,
@@ -522,7 +549,7 @@ async fn confirm(
                 }
                 (OfferKind::Webinar, seat) => {
                     if let Some(when) = &c.when {
-                        paragraphs.push(when.clone());
+                        after.push(when.clone());
                     }
                     paragraphs.push(
                         match seat {
@@ -543,6 +570,8 @@ async fn confirm(
                     icon: "✓",
                     heading: w.confirmed_heading,
                     paragraphs,
+                    subject: Some(c.title.clone()),
+                    after,
                     action,
                     links: vec![LinkView {
                         url: c.prefs_url.clone(),
@@ -645,7 +674,8 @@ async fn unsubscribe_page(State(state): State<AppState>, Path(signed): Path<Stri
                     tone: "warn",
                     icon: "?",
                     heading: w.unsub_heading,
-                    paragraphs: vec![w.unsub_text.into(), v.title],
+                    paragraphs: vec![w.unsub_text.into()],
+                    subject: Some(v.title),
                     action: Some(Action {
                         url: format!("/r/unsubscribe/{signed}"),
                         label: w.unsub_button,
@@ -683,7 +713,8 @@ async fn unsubscribe(
                     tone: "ok",
                     icon: "✓",
                     heading: w.unsub_done,
-                    paragraphs: vec![text.into(), v.title],
+                    paragraphs: vec![text.into()],
+                    subject: Some(v.title),
                     ..Notice::default()
                 },
             )

@@ -24,6 +24,7 @@ mod playbook;
 mod query_page;
 mod reach_public;
 mod reach_staff;
+mod reach_webinars;
 mod sessions;
 mod signals_period;
 mod stories;

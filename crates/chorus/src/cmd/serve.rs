@@ -118,7 +118,9 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
     let web_key = key.clone();
     // The weekly Numbers emails run as a job kind of chorus-app (they build reports).
     let reports_app = chorus_app::App::new(store.clone(), chorus_app::AppConfig::default())
-        .with_public_url(public_url.clone());
+        .with_public_url(public_url.clone())
+        // The webinar mails' withdrawal links are signed with it.
+        .with_secret_key(key.clone());
     if args.roles.contains(&Role::Jobs) {
         // Numbers collection keeps itself going once queued (one job, by its key).
         chorus_jobs::numbers::schedule_collection(&store)
@@ -127,6 +129,9 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
         chorus_app::numbers::weekly_job::schedule(&reports_app)
             .await
             .context("queueing the weekly numbers emails")?;
+        chorus_app::reach::webinars_reminders::schedule(&reports_app)
+            .await
+            .context("queueing the webinar reminders")?;
         let reach_app = chorus_app::App::new(store.clone(), chorus_app::AppConfig::default())
             .with_reach(config.reach.clone());
         tokio::spawn(purge_unconfirmed(reach_app, stop_rx.clone()));
@@ -148,7 +153,10 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
             )
             .with(chorus_app::numbers::weekly_job::WeeklyReports::new(
                 reports_app.clone(),
-            )),
+            ))
+            .with(
+                chorus_app::reach::webinars_reminders::WebinarReminders::new(reports_app.clone()),
+            ),
             chorus_jobs::WorkerConfig::default(),
         );
         tokio::spawn(w.run(stop_rx.clone()))

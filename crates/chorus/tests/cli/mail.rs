@@ -9,7 +9,7 @@ use crate::support::{chorus, run, services_required, stderr, stdout};
 
 /// maildev's SMTP and web ports (CHORUS_SMTP, else `.ci/setup-smtp.sh`); `None` when it cannot
 /// run (the test skips, printing why, unless CHORUS_REQUIRE_SERVICES=1).
-fn maildev() -> Option<(u16, u16)> {
+pub(crate) fn maildev() -> Option<(u16, u16)> {
     let parse = |line: &str| -> Option<(u16, u16)> {
         let mut it = line.split_whitespace().map(str::parse::<u16>);
         Some((it.next()?.ok()?, it.next()?.ok()?))
@@ -41,7 +41,7 @@ fn maildev() -> Option<(u16, u16)> {
     None
 }
 
-fn emails(web: u16) -> Option<Vec<serde_json::Value>> {
+pub(crate) fn emails(web: u16) -> Option<Vec<serde_json::Value>> {
     reqwest::blocking::get(format!("http://127.0.0.1:{web}/email"))
         .ok()?
         .json()

@@ -22,5 +22,7 @@ mod lifecycle;
 mod listening;
 mod mail;
 mod numbers;
+mod reach_optin;
 mod reach_staff;
 mod stories;
+mod webinar_reminders;

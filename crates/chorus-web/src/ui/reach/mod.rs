@@ -8,6 +8,9 @@ mod assets;
 mod consent;
 mod leads;
 pub(crate) mod upload;
+mod webinars;
+mod webinars_people;
+mod webinars_public;
 
 use askama::Template;
 use axum::Router;
@@ -31,6 +34,8 @@ pub fn routes() -> Router<AppState> {
         .merge(assets::routes())
         .merge(consent::routes())
         .merge(leads::routes())
+        .merge(webinars::routes())
+        .merge(webinars_public::routes())
 }
 
 /// The section's tabs; `active` is the current one's key.

@@ -271,12 +271,49 @@ pub const REACH: &[Route] = &[
     form("POST /reach/leads/{id}/erase", Obj::Lead, &["confirm"]),
 ];
 
+const WEBINAR: &[&str] = &[
+    "starts_at",
+    "time_zone",
+    "duration_minutes",
+    "capacity",
+    "join_url",
+];
+const NEW_WEBINAR: &[&str] = &[
+    "market",
+    "slug",
+    "campaign",
+    "starts_at",
+    "time_zone",
+    "duration_minutes",
+    "capacity",
+    "join_url",
+    "pages[0].locale",
+    "pages[0].title",
+    "pages[0].description",
+    "fields[0].label",
+    "fields[0].kind",
+    "fields[0].required",
+    "fields[0].options",
+];
+
+/// Webinars: making one, time and place, cancelling, a seat, attendance, the public seat page.
+#[rustfmt::skip]
+pub const WEBINARS: &[Route] = &[
+    form("POST /reach/webinars", Obj::None, NEW_WEBINAR),
+    form("POST /reach/webinars/{id}/schedule", Obj::Webinar, WEBINAR),
+    form("POST /reach/webinars/{id}/cancel", Obj::Webinar, &[]),
+    form("POST /reach/webinars/{id}/seats/{seat}/cancel", Obj::Seat, &[]),
+    upload("POST /reach/webinars/{id}/attendance", Obj::Webinar, &[], Upload::Csv),
+    form("POST /r/seat/{token}", Obj::Seat, &[]),
+];
+
 /// Every table, for the inventory check.
-pub const ALL: [&[Route]; 6] = [
+pub const ALL: [&[Route]; 7] = [
     PAGES_ADMIN,
     PAGES_STORIES,
     PAGES_CONVERSATIONS,
     API_ORG_CONVERSATIONS,
     API_STORIES,
     REACH,
+    WEBINARS,
 ];

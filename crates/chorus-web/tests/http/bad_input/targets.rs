@@ -44,6 +44,11 @@ pub enum Obj {
     Offer,
     /// A confirmed lead of the own or the other market.
     Lead,
+    /// A live webinar of the own or the other market.
+    Webinar,
+    /// A seat at a webinar of the own or the other market: the webinar (`{id}`), the seat
+    /// (`{seat}`) and its cancel link's token (`{token}`).
+    Seat,
 }
 
 /// The kinds of story a story route meets.
@@ -102,9 +107,13 @@ impl Obj {
             Obj::Story => STORIES.iter().map(|s| s.0).collect(),
             Obj::Campaign => CAMPAIGNS.iter().map(|c| c.0).collect(),
             Obj::Conversation | Obj::FailedReply => PLACES.iter().map(|p| p.0).collect(),
-            Obj::Query | Obj::Team | Obj::Market | Obj::Offer | Obj::Lead => {
-                MARKETS.iter().map(|m| m.0).collect()
-            }
+            Obj::Query
+            | Obj::Team
+            | Obj::Market
+            | Obj::Offer
+            | Obj::Lead
+            | Obj::Webinar
+            | Obj::Seat => MARKETS.iter().map(|m| m.0).collect(),
             Obj::User => USERS.iter().map(|u| u.0).collect(),
             Obj::Rule | Obj::Principle => vec!["a fresh one"],
             Obj::OwnToken => vec!["one's own"],
@@ -139,7 +148,8 @@ pub struct Target {
 
 impl Target {
     /// `path` with its parameters filled in: `{id}` is the story (or else the object), `{vid}`
-    /// the variant, `{iid}` the image, `{reply}` the reply, `{code}` and `{slug}` the key.
+    /// the variant, `{iid}` the image, `{reply}` the reply (`{seat}` a webinar's seat), `{code}`,
+    /// `{slug}` and `{token}` the key.
     pub fn path(&self, path: &str) -> String {
         let mut out = String::new();
         let mut rest = path;
@@ -151,8 +161,8 @@ impl Target {
                 "id" => self.id.to_string(),
                 "vid" => self.variant.to_string(),
                 "iid" => self.image.to_string(),
-                "reply" => self.reply.to_string(),
-                "code" | "slug" => self.key.clone(),
+                "reply" | "seat" => self.reply.to_string(),
+                "code" | "slug" | "token" => self.key.clone(),
                 other => panic!("{path}: no value for {{{other}}}"),
             });
             rest = &rest[close + 1..];
@@ -206,6 +216,12 @@ pub async fn make(w: &World, obj: Obj, kind: usize, who: &Person) -> Target {
         Obj::Market => t.key = MARKETS[kind].1.code().to_owned(),
         Obj::Offer => t.id = crate::sweep::reach::offer(w, MARKETS[kind].1).await.0,
         Obj::Lead => t.id = crate::sweep::reach::fresh_lead(w, MARKETS[kind].1).await,
+        Obj::Webinar => t.id = crate::sweep::webinars::webinar(w, MARKETS[kind].1).await.0,
+        Obj::Seat => {
+            let (webinar, seat, token) =
+                crate::sweep::webinars::seat(w, MARKETS[kind].1, false).await;
+            (t.id, t.reply, t.key) = (webinar.0, seat.0, token);
+        }
         Obj::Login => {
             let page = reqwest::get(format!("{}/login", w.app.base)).await.unwrap();
             let cookie = cookie_from(&page, "chorus_login_csrf").unwrap();

@@ -56,7 +56,7 @@ async fn the_text_on_the_form_is_the_text_in_the_ledger_and_a_get_confirms_nothi
     assert_eq!(shown, consent, "the page shows the stored words exactly");
 
     let resp = r.submit(&good("ana@example.com")).await;
-    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let rows = history(&r, "ana@example.com").await;
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].event, ConsentEvent::Submitted);
@@ -129,7 +129,7 @@ async fn an_expired_link_is_refused_and_a_changed_download_link_too() {
             ("consent", "on"),
         ])
         .await;
-    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let confirm = link_path(
         &mail_to(&r.app.store, "late@example.com").await.text,
         "/r/confirm/",

@@ -126,7 +126,7 @@ async fn html_in_every_field_is_escaped_in_the_page_and_in_both_parts_of_the_mai
             ("consent", "on"),
         ])
         .await;
-    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let mail = mail_to(&r.app.store, "ana@example.com").await;
     assert!(mail.text.contains(HOSTILE), "the text part is as typed");
     let html = mail.html.as_deref().unwrap();
@@ -157,7 +157,7 @@ async fn a_flood_from_one_address_or_network_is_rate_limited_before_anything_is_
     .await;
     for _ in 0..3 {
         let resp = r.submit(&good("ana@example.com")).await;
-        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     }
     let resp = r.submit(&good("ana@example.com")).await;
     assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -177,7 +177,7 @@ async fn a_flood_from_one_address_or_network_is_rate_limited_before_anything_is_
     // Other addresses from the same network: up to its limit per minute.
     for i in 0..5 {
         let resp = r.submit(&good(&format!("p{i}@example.com"))).await;
-        assert_eq!(resp.status(), StatusCode::OK, "{i}");
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{i}");
     }
     let resp = r.submit(&good("late@example.com")).await;
     assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -191,8 +191,11 @@ async fn the_honeypot_pretends_success_and_keeps_nothing() {
     let mut form = good("bot@example.com");
     form.push(("website", "http://spam.example"));
     let resp = r.submit(&form).await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    assert!(resp.text().await.unwrap().contains("Check your inbox"));
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let sent = resp.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(sent, "/r/guide/sent?lang=en", "answered as any sent form");
+    let page = r.client().get(r.url(&sent)).send().await.unwrap();
+    assert!(page.text().await.unwrap().contains("Check your inbox"));
     assert!(outbox(&r.app.store).await.is_empty(), "no mail");
     assert_eq!(r.submissions().await, 0);
     let history = r
@@ -248,6 +251,10 @@ async fn a_signed_in_marketer_posts_the_public_form_like_anyone() {
     let resp = r
         .submit_from("", &good("staff@example.com"), Some(&cookie))
         .await;
-    assert_eq!(resp.status(), StatusCode::OK, "no CSRF refusal under /r/");
+    assert_eq!(
+        resp.status(),
+        StatusCode::SEE_OTHER,
+        "no CSRF refusal under /r/"
+    );
     assert_eq!(r.submissions().await, 1);
 }

@@ -13,7 +13,7 @@ use std::path::Path;
 use crate::support::spawn_app;
 
 /// Routes the sweep leaves out, and why.
-pub const EXEMPT: [(&str, &str); 2] = [
+pub const EXEMPT: [(&str, &str); 6] = [
     (
         "GET /api/openapi.json",
         "the public description of the API; this test reads it",
@@ -21,6 +21,22 @@ pub const EXEMPT: [(&str, &str); 2] = [
     (
         "POST /login",
         "signing in has no caller yet; tests/http/auth.rs covers it",
+    ),
+    (
+        "POST /r/{slug}",
+        "Reach's public form has no caller (a visitor); tests/http/reach_public covers it",
+    ),
+    (
+        "POST /r/confirm/{token}",
+        "a visitor's confirmation, by the token in its address; tests/http/reach_public",
+    ),
+    (
+        "POST /r/unsubscribe/{signed}",
+        "a visitor's withdrawal, by the signed link; tests/http/reach_public",
+    ),
+    (
+        "POST /r/prefs/{token}",
+        "a visitor's preference page, by its token; tests/http/reach_public",
     ),
 ];
 
@@ -127,6 +143,7 @@ pub fn swept() -> BTreeSet<String> {
         super::pages_stories::ROUTES,
         super::pages_conv::ROUTES,
         super::reach::ROUTES,
+        super::webinars::ROUTES,
     ]
     .iter()
     .flat_map(|r| r.iter())

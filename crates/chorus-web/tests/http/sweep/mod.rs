@@ -23,6 +23,7 @@ mod pages_admin;
 mod pages_conv;
 mod pages_stories;
 pub mod reach;
+pub mod webinars;
 pub mod world;
 
 use harness::Sweep;
@@ -90,4 +91,12 @@ async fn reach_staff() {
     let mut sw = Sweep::new("Reach for staff (API and pages)", &w);
     reach::run(&w, &mut sw).await;
     sw.finish(reach::ROUTES);
+}
+
+#[tokio::test]
+async fn reach_webinars() {
+    let w = World::seed().await;
+    let mut sw = Sweep::new("pages webinars", &w);
+    webinars::run(&w, &mut sw).await;
+    sw.finish(webinars::ROUTES);
 }
