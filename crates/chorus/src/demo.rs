@@ -1,12 +1,13 @@
 //! The demo organization (`chorus serve --demo`): markets on five continents, teams, one user per
 //! role, the six-principle playbook, a living Stories section (see [`stories`]), from
-//! `demo/demo.toml`, and about 90 days of generated Numbers history, labelled as demo data
-//! (see [`numbers`]).
+//! `demo/demo.toml`, about 90 days of generated Numbers history, labelled as demo data
+//! (see [`numbers`]), and Reach: a gated asset, a webinar and their leads (see [`reach`]).
 //!
 //! Loading is idempotent and resumable: each market, team, user and principle is created only if
 //! missing, so a second start (or a start after a crash mid-load) changes nothing that exists.
 
 mod numbers;
+mod reach;
 mod stories;
 
 use std::io::Write;
@@ -124,7 +125,11 @@ fn parse() -> anyhow::Result<Demo> {
     toml::from_str(DEMO).context("demo/demo.toml is malformed")
 }
 
-pub async fn load(store: &Store) -> anyhow::Result<Loaded> {
+/// Loads the demo; `reach` says where its gated asset's file goes (`[reach]`).
+pub async fn load(
+    store: &Store,
+    reach_settings: &chorus_app::reach::ReachSettings,
+) -> anyhow::Result<Loaded> {
     let demo = parse()?;
     let author = Author::system("demo");
     if store.organization().await?.is_none() {
@@ -246,6 +251,9 @@ pub async fn load(store: &Store) -> anyhow::Result<Loaded> {
     numbers::load(store, &cast, jiff::Timestamp::now())
         .await
         .context("loading the demo's Numbers history")?;
+    reach::load(store, reach_settings, jiff::Timestamp::now())
+        .await
+        .context("loading the demo's Reach")?;
     Ok(Loaded {
         organization: demo.organization.name,
         logins,

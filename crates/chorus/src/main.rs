@@ -87,6 +87,9 @@ enum Command {
     /// Email: send a test message through [mail], list the outbox.
     #[command(subcommand)]
     Mail(cmd::mail::MailCommand),
+    /// Reach: export leads as CSV (`leads`).
+    #[command(subcommand)]
+    Reach(cmd::reach::ReachCommand),
 }
 
 impl Cli {
@@ -179,6 +182,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Listening(c) => cmd::listening::run(&config, c).await,
             Command::Numbers(c) => cmd::numbers::run(&config, c).await,
             Command::Mail(c) => cmd::mail::run(&config, c).await,
+            Command::Reach(c) => cmd::reach::run(&config, c).await,
             Command::Bluesky(_) | Command::Query(_) | Command::Text(_) => Ok(()),
         }
     })

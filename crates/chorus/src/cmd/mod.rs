@@ -10,6 +10,7 @@ pub mod mail;
 pub mod migrate;
 pub mod numbers;
 pub mod query;
+pub mod reach;
 pub mod serve;
 pub mod text;
 pub mod text_train;

@@ -90,7 +90,7 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
     let store = open_store(config).await?;
     let demo = if args.demo {
         Some(
-            crate::demo::load(&store)
+            crate::demo::load(&store, &config.reach)
                 .await
                 .context("loading the demo organization")?,
         )

@@ -23,5 +23,6 @@ mod listening;
 mod mail;
 mod numbers;
 mod reach_optin;
+mod reach_staff;
 mod stories;
 mod webinar_reminders;

@@ -242,7 +242,8 @@ struct LeadPage {
     email: String,
     erased: bool,
     offer: String,
-    offer_id: i64,
+    /// The offer's staff page (an asset's or a webinar's).
+    offer_href: String,
     market: String,
     confirmed: String,
     withdrawn: Option<String>,
@@ -314,7 +315,10 @@ async fn lead_page(
         email,
         erased: d.erased_at_ms.is_some(),
         offer: r.offer_title.clone(),
-        offer_id: r.offer.0,
+        offer_href: match r.offer_kind {
+            chorus_core::reach::OfferKind::Asset => format!("/reach/assets/{}", r.offer.0),
+            chorus_core::reach::OfferKind::Webinar => format!("/reach/webinars/{}", r.offer.0),
+        },
         market: r.market_code.clone(),
         confirmed: format_time(r.confirmed_at_ms),
         withdrawn: r.withdrawn_at_ms.map(format_time),
