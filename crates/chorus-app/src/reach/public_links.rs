@@ -9,8 +9,6 @@
 //! one-click POST of `List-Unsubscribe=One-Click` — withdraws. The preference page's token is
 //! derived from the person's email hash (`LinkKey::prefs_token`), so every email can carry it.
 
-use std::path::{Component, Path};
-
 use chorus_core::ids::OfferId;
 use chorus_core::reach::OfferKind;
 use chorus_core::reach::signed::LinkError;
@@ -21,52 +19,9 @@ use jiff::Timestamp;
 use super::public::{Visitor, base, download_link, link_key, market_zone, time_of};
 use crate::{App, Error, Result};
 
-/// A file opened for a download.
-#[derive(Debug)]
-pub struct Download {
-    pub file: tokio::fs::File,
-    pub content_type: String,
-    pub file_name: String,
-    pub size_bytes: u64,
-}
-
-/// Opens `key` under the installation's Reach folder. Keys are chosen by Chorus when a file is
-/// uploaded; anything that is not a plain relative path is refused before the disk is asked.
-async fn open_stored(app: &App, key: &str, content_type: &str, name: &str) -> Result<Download> {
-    let root = app
-        .config
-        .reach
-        .files_dir
-        .as_ref()
-        .ok_or_else(|| Error::Unavailable("this server keeps no Reach files".into()))?;
-    let plain = !key.is_empty()
-        && Path::new(key)
-            .components()
-            .all(|c| matches!(c, Component::Normal(_)));
-    if !plain {
-        return Err(Error::Internal(format!(
-            "stored file key {key:?} is not one Chorus makes"
-        )));
-    }
-    let path = root.join(key);
-    let file = tokio::fs::File::open(&path)
-        .await
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Error::NotFound("file"),
-            _ => Error::Internal(format!("opening {}: {e}", path.display())),
-        })?;
-    let size_bytes = file
-        .metadata()
-        .await
-        .map_err(|e| Error::Internal(format!("reading {}: {e}", path.display())))?
-        .len();
-    Ok(Download {
-        file,
-        content_type: content_type.to_owned(),
-        file_name: name.to_owned(),
-        size_bytes,
-    })
-}
+/// A file opened for a download: the same reader as the staff side's
+/// ([`super::files::open`]), which opens only names Chorus made.
+pub type Download = super::files::OpenFile;
 
 /// The file a signed download link gives, if the link holds. A changed, expired or incomplete
 /// link is `Forbidden` with the reason in words.
@@ -85,23 +40,16 @@ pub async fn download(app: &App, signed: &str) -> Result<Download> {
         .await?
         .ok_or(Error::NotFound("file"))?;
     let asset = offer.asset.ok_or(Error::NotFound("file"))?;
-    open_stored(
-        app,
-        &asset.storage_key,
-        &asset.content_type,
-        &asset.file_name,
-    )
-    .await
+    super::files::open(app, &asset).await
 }
 
 /// The cover image of live offer `slug`, if it has one.
 pub async fn cover(app: &App, slug: &str) -> Result<Download> {
     let offer = super::public::live_offer(app, slug).await?;
     let asset = offer.asset.ok_or(Error::NotFound("image"))?;
-    match (&asset.cover_key, &asset.cover_type) {
-        (Some(key), Some(content_type)) => open_stored(app, key, content_type, "cover").await,
-        _ => Err(Error::NotFound("image")),
-    }
+    super::files::open_cover(app, &asset)
+        .await?
+        .ok_or(Error::NotFound("image"))
 }
 
 /// What a withdrawal link's page shows.

@@ -80,8 +80,11 @@ async fn seed(store: &Store, data_dir: &Path) -> World {
         .await
         .unwrap()
         .id;
+    // Stored as an upload is: under its SHA-256 (the download opens only names Chorus makes).
+    let sha256 = chorus_core::reach::token::sha256_hex(PDF);
+    let storage_key = format!("assets/{sha256}.pdf");
     std::fs::create_dir_all(data_dir.join("reach/assets")).unwrap();
-    std::fs::write(data_dir.join("reach/assets/e2e-guide.pdf"), PDF).unwrap();
+    std::fs::write(data_dir.join("reach").join(&storage_key), PDF).unwrap();
     let offer = store
         .create_offer(
             &sys,
@@ -104,8 +107,8 @@ async fn seed(store: &Store, data_dir: &Path) -> World {
                     file_name: "listening-playbook.pdf".into(),
                     content_type: "application/pdf".into(),
                     size_bytes: PDF.len() as i64,
-                    sha256: chorus_core::reach::token::sha256_hex(PDF),
-                    storage_key: "assets/e2e-guide.pdf".into(),
+                    sha256,
+                    storage_key,
                     cover_key: None,
                     cover_type: None,
                 }),

@@ -178,7 +178,7 @@ async fn withdrawal_works_from_the_emails_link_and_export_and_erasure_behave_as_
     let download = link_path(&download_mail.text, "/r/download/");
     let file = r.client().get(r.url(&download)).send().await.unwrap();
     assert_eq!(file.status(), StatusCode::OK);
-    assert_eq!(file.bytes().await.unwrap().as_ref(), b"%PDF-1.4 guide");
+    assert_eq!(file.bytes().await.unwrap().as_ref(), super::GUIDE);
 
     // The email's withdrawal link: its GET shows a button and changes nothing.
     let list = download_mail.list_unsubscribe.clone().unwrap();

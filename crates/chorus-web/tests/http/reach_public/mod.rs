@@ -28,6 +28,12 @@ pub struct Reach {
     _files: tempfile::TempDir,
 }
 
+/// The gated asset's bytes, stored as an upload is: under their SHA-256.
+pub const GUIDE: &[u8] = b"%PDF-1.4 guide";
+pub const GUIDE_SHA256: &str = "90aaa144409b0d6bb3168263d3697b7cd756e1199a08718163e4b5f5bbf471e3";
+pub const GUIDE_KEY: &str =
+    "assets/90aaa144409b0d6bb3168263d3697b7cd756e1199a08718163e4b5f5bbf471e3.pdf";
+
 /// The server with a live asset offer in FI (`slug`), whose title, description, custom field
 /// labels and consent text are given, and `settings` changed by `tune`.
 pub async fn reach_with(
@@ -38,7 +44,7 @@ pub async fn reach_with(
 ) -> Reach {
     let files = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(files.path().join("assets")).unwrap();
-    std::fs::write(files.path().join("assets/guide.pdf"), b"%PDF-1.4 guide").unwrap();
+    std::fs::write(files.path().join(GUIDE_KEY), GUIDE).unwrap();
     let mut settings = chorus_app::reach::ReachSettings {
         files_dir: Some(files.path().to_owned()),
         ..Default::default()
@@ -80,9 +86,9 @@ pub async fn reach_with(
                 asset: Some(AssetFile {
                     file_name: "guide.pdf".into(),
                     content_type: "application/pdf".into(),
-                    size_bytes: 14,
-                    sha256: "ab".repeat(32),
-                    storage_key: "assets/guide.pdf".into(),
+                    size_bytes: GUIDE.len() as i64,
+                    sha256: GUIDE_SHA256.into(),
+                    storage_key: GUIDE_KEY.into(),
                     cover_key: None,
                     cover_type: None,
                 }),
