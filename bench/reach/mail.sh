@@ -40,7 +40,7 @@ export CHORUS__LOG__LEVEL=warn
 export CHORUS__REACH__SUBMISSIONS_PER_NETWORK_PER_MINUTE=100000
 rm -rf "$CACHE"
 mkdir -p "$CACHE"
-sql() { sqlite3 "$CACHE/chorus.db" "$1"; }
+sql() { sqlite3 -cmd ".timeout 30000" "$CACHE/chorus.db" "$1"; }
 SERVER=""
 trap '[ -n "$SERVER" ] && kill -9 $SERVER 2>/dev/null || true' EXIT
 

@@ -317,6 +317,11 @@ pub async fn submit(app: &App, input: &SubmitInput) -> Result<Submitted> {
             now_ms - hour.as_millis() as i64,
             &network,
             now_ms - minute.as_millis() as i64,
+            i64::from(
+                settings
+                    .submissions_per_email_per_hour
+                    .max(settings.submissions_per_network_per_minute),
+            ),
         )
         .await?;
     if recent.by_email >= i64::from(settings.submissions_per_email_per_hour) {

@@ -354,22 +354,24 @@ impl Store {
     }
 
     /// How many submissions `email` made at or after `email_since_ms` and the truncated
-    /// address `ip` at or after `ip_since_ms`, and the oldest of each in its window (for the
-    /// rate limits, asked before writing).
+    /// address `ip` at or after `ip_since_ms`, each counted up to `cap` (a rate limit only needs
+    /// to know whether it is reached, and counting stops there however busy a network is), and
+    /// the oldest of each in its window (for the rate limits, asked before writing).
     pub async fn recent_submissions(
         &self,
         email: &str,
         email_since_ms: i64,
         ip: &str,
         ip_since_ms: i64,
+        cap: i64,
     ) -> Result<RecentSubmissions, StoreError> {
         let row = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM reach_submissions WHERE email = $1 AND created_at >= $2) \
-             AS by_email, \
+            "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM reach_submissions \
+             WHERE email = $1 AND created_at >= $2 LIMIT $5) AS e) AS by_email, \
              (SELECT MIN(created_at) FROM reach_submissions WHERE email = $1 AND created_at >= $2) \
              AS first_email, \
-             (SELECT COUNT(*) FROM reach_submissions WHERE ip = $3 AND created_at >= $4) \
-             AS by_network, \
+             (SELECT COUNT(*) FROM (SELECT 1 FROM reach_submissions \
+             WHERE ip = $3 AND created_at >= $4 LIMIT $5) AS n) AS by_network, \
              (SELECT MIN(created_at) FROM reach_submissions WHERE ip = $3 AND created_at >= $4) \
              AS first_network",
         )
@@ -377,6 +379,7 @@ impl Store {
         .bind(email_since_ms)
         .bind(ip)
         .bind(ip_since_ms)
+        .bind(cap)
         .fetch_one(self.pool())
         .await?;
         Ok(RecentSubmissions {

@@ -256,13 +256,13 @@ async fn a_submission_keeps_its_consent_and_mail_but_makes_no_contact(store: &St
     );
 
     let counts = store
-        .recent_submissions("ana@example.com", t0, "203.0.113.0/24", t0 - HOUR)
+        .recent_submissions("ana@example.com", t0, "203.0.113.0/24", t0 - HOUR, 10)
         .await
         .unwrap();
     assert_eq!((counts.by_email, counts.by_network), (1, 1));
     assert_eq!(counts.first_by_email_ms, Some(t0));
     let later = store
-        .recent_submissions("ana@example.com", t0 + 1, "203.0.113.0/24", t0 + 1)
+        .recent_submissions("ana@example.com", t0 + 1, "203.0.113.0/24", t0 + 1, 10)
         .await
         .unwrap();
     assert_eq!((later.by_email, later.first_by_network_ms), (0, None));
@@ -281,6 +281,14 @@ async fn a_submission_keeps_its_consent_and_mail_but_makes_no_contact(store: &St
     assert_eq!(
         (s.story_id, s.utm.content.as_deref()),
         (None, Some("story-999999"))
+    );
+    // Two from the network now; counting stops at the cap, the oldest is still the first.
+    let network = |cap| store.recent_submissions("bo@example.com", t0, "203.0.113.0/24", t0, cap);
+    assert_eq!(network(10).await.unwrap().by_network, 2);
+    let capped = network(1).await.unwrap();
+    assert_eq!(
+        (capped.by_network, capped.first_by_network_ms),
+        (1, Some(t0))
     );
 }
 
