@@ -218,7 +218,7 @@ pub(crate) async fn managed_market(app: &App, caller: &Caller, raw: &str) -> Res
 }
 
 /// A campaign id that runs in `market`, or none for an empty field.
-async fn campaign_in(app: &App, market: &Market, raw: &str) -> Result<Option<i64>> {
+pub(super) async fn campaign_in(app: &App, market: &Market, raw: &str) -> Result<Option<i64>> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
@@ -254,7 +254,7 @@ fn pages_of(raw: &[PageInput]) -> Result<Vec<OfferPage>> {
         .collect())
 }
 
-fn field_error(e: chorus_core::FieldError) -> Error {
+pub(super) fn field_error(e: chorus_core::FieldError) -> Error {
     Error::invalid(e.field.into_owned(), e.message)
 }
 

@@ -12,7 +12,7 @@ use chorus_core::validate::quoted;
 use chorus_core::{Action, Scope};
 use chorus_store::reach::OfferPage;
 
-use super::offers::managed_markets;
+use super::offers::{campaign_in, field_error, managed_markets};
 use super::{NewOffer, Offer, Webinar};
 use crate::{App, Caller, Error, Result};
 
@@ -27,10 +27,6 @@ pub struct RawNewWebinar {
     pub pages: Vec<PageInput>,
     pub fields: Vec<FieldInput>,
     pub webinar: RawWebinar,
-}
-
-fn field_error(e: chorus_core::FieldError) -> Error {
-    Error::invalid(e.field.into_owned(), e.message)
 }
 
 /// Creates a webinar as a draft (audited). A slug already taken is a `Conflict` on `slug`;
@@ -103,29 +99,4 @@ pub async fn create(app: &App, caller: &Caller, raw: &RawNewWebinar) -> Result<O
         }),
     };
     Ok(app.store.create_offer(&caller.author(), &new).await?)
-}
-
-/// A campaign id that runs in `market`, or none for an empty field.
-async fn campaign_in(app: &App, market: &Market, raw: &str) -> Result<Option<i64>> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Ok(None);
-    }
-    let no_campaign = || Error::invalid("campaign", format!("no campaign {}", quoted(raw)));
-    let id: i64 = raw.parse().map_err(|_| no_campaign())?;
-    let campaigns = app.store.campaigns().await?;
-    let campaign = campaigns
-        .iter()
-        .find(|c| c.id == id)
-        .ok_or_else(no_campaign)?;
-    if !campaign.markets.contains(&market.id) {
-        return Err(Error::invalid(
-            "campaign",
-            format!(
-                "the campaign “{}” does not run in {}",
-                campaign.name, market.name
-            ),
-        ));
-    }
-    Ok(Some(id))
 }
