@@ -8,7 +8,9 @@
 #      after each start, then left to finish.
 #   3. maildev's REST API is read back: every outbox message must have arrived (none lost);
 #      a message that arrived twice has the same Message-ID (derived from its outbox row), and
-#      is counted as a duplicate.
+#      is counted as a duplicate. A message a killed sender was handing over is recorded as
+#      sent without being sent again ("presumed delivered", counted): the run fails if one of
+#      those did not arrive.
 # Printed: the delivery rate over the whole run (kills and restarts included) and over the
 # last, uninterrupted part; lost and duplicated counts.
 #
@@ -99,21 +101,29 @@ for k in $(seq 1 "$KILLS"); do
 done
 start_jobs
 t1=$(date +%s.%N); s1=$(sent)
-while [ "$(sql "SELECT COUNT(*) FROM mail_outbox WHERE state = 'queued'")" -gt 0 ]; do sleep 0.2; done
-t2=$(date +%s.%N); s2=$(sent)
+# Done when nothing is queued, twice a second apart (the jobs role queues the demo's weekly
+# reports as it runs, and may do so just after the queue ran dry).
+queued() { sql "SELECT COUNT(*) FROM mail_outbox WHERE state = 'queued'"; }
+while :; do
+    while [ "$(queued)" -gt 0 ]; do sleep 0.2; done
+    t2=$(date +%s.%N); s2=$(sent)
+    sleep 1
+    [ "$(queued)" -eq 0 ] && break
+done
 kill $SERVER; wait $SERVER 2>/dev/null || true
 SERVER=""
 FAILED=$(sql "SELECT COUNT(*) FROM mail_outbox WHERE state <> 'sent'")
+PRESUMED=$(sql "SELECT COUNT(*) FROM mail_outbox WHERE last_error LIKE 'presumed delivered%'")
 
 # 3. What arrived.
 curl -fsS "$MAILDEV/email" > "$CACHE/arrived.json"
 sql "SELECT id || '.' || created_at FROM mail_outbox" > "$CACHE/outbox.txt"
-python3 - "$CACHE/arrived.json" "$CACHE/outbox.txt" "$t0" "$t1" "$t2" "$s1" "$s2" "$TOTAL" "$FAILED" <<'PY'
+python3 - "$CACHE/arrived.json" "$CACHE/outbox.txt" "$t0" "$t1" "$t2" "$s1" "$s2" "$TOTAL" "$FAILED" "$PRESUMED" <<'PY'
 import collections, json, sys
 arrived = json.load(open(sys.argv[1]))
 outbox = {l.strip() for l in open(sys.argv[2]) if l.strip()}
 t0, t1, t2 = map(float, sys.argv[3:6])
-s1, s2, total, failed = map(int, sys.argv[6:10])
+s1, s2, total, failed, presumed = map(int, sys.argv[6:11])
 ids = collections.Counter()
 for m in arrived:
     mid = (m.get("messageId") or m.get("headers", {}).get("message-id") or "").strip("<>")
@@ -128,6 +138,6 @@ print(f"delivered {len(ids)} distinct messages of the outbox's {len(outbox)} ({t
 if t2 > t1 and s2 > s1:
     print(f"uninterrupted part: {s2 - s1} mails in {t2 - t1:.1f} s = {(s2 - s1) / (t2 - t1):.0f} mails/s")
 print(f"lost: {lost} | duplicated (same Message-ID twice): {dup} | not sent by the outbox: {failed}"
-      f" | unknown messages: {foreign}")
+      f" | unknown messages: {foreign} | presumed delivered after a kill (not sent again): {presumed}")
 sys.exit(1 if lost or failed or foreign else 0)
 PY

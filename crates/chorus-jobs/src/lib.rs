@@ -23,6 +23,7 @@ pub mod mail;
 pub mod numbers;
 pub mod publish;
 pub mod reply;
+pub mod smtp;
 mod worker;
 
 use std::sync::Arc;

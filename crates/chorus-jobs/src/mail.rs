@@ -1,6 +1,12 @@
 //! The `send_mail` job kind: sends one message of the mail outbox (`chorus_store::mail`) over
 //! SMTP with lettre, and records the outcome with the message's state in one transaction.
 //!
+//! Connections are pooled and a message is sent in steps ([`crate::smtp`]): the outbox records
+//! that the whole message is in the operating system's hands (written, before the server's
+//! reply), and a message a dead sender left so marked is recorded as sent (presumed delivered,
+//! with a note for operators) instead of sent twice. Building a [`Mailer`] only validates its settings; it
+//! connects on the first send.
+//!
 //! A message goes out as `multipart/alternative` (the plain-text part, then the HTML part) when
 //! it has HTML, as plain text otherwise, with `List-Unsubscribe` (and
 //! `List-Unsubscribe-Post: List-Unsubscribe=One-Click`, RFC 8058) when the outbox row has one.
@@ -21,15 +27,16 @@ use std::time::Duration;
 
 use chorus_networks::BoxFuture;
 use chorus_store::{Job, MailAttachment, MailState, OutboxMail, Store};
+use lettre::Message;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::backoff;
 use crate::kinds::{JobKind, Outcome};
+use crate::smtp::Connections;
 
 pub use chorus_store::MAIL_JOB;
 
@@ -87,10 +94,11 @@ pub enum MailerError {
     Tls(String),
 }
 
-/// Sends messages through one SMTP server as one sender. Cheap to clone.
+/// Sends messages through one SMTP server as one sender. Cheap to clone; clones share the
+/// open connections.
 #[derive(Clone)]
 pub struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    connections: Arc<Connections>,
     from: Mailbox,
     reply_to: Option<Mailbox>,
     /// The From domain: names us in EHLO and in Message-IDs.
@@ -107,6 +115,8 @@ impl std::fmt::Debug for Mailer {
 }
 
 impl Mailer {
+    /// Validates `settings` (the From and Reply-To addresses, the TLS parameters); opens
+    /// nothing, and may run outside a runtime.
     pub fn new(settings: SmtpSettings) -> Result<Mailer, MailerError> {
         let from: Mailbox = settings
             .from
@@ -125,16 +135,20 @@ impl Mailer {
             Security::Tls => Tls::Wrapper(tls(&settings.host)?),
             Security::None => Tls::None,
         };
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host)
-            .port(settings.port)
-            .tls(tls)
-            .hello_name(ClientId::Domain(domain.clone()))
-            .timeout(Some(settings.timeout));
-        if let Some((user, password)) = &settings.credentials {
-            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
-        }
+        let credentials = settings
+            .credentials
+            .as_ref()
+            .map(|(user, password)| Credentials::new(user.clone(), password.clone()));
+        let connections = Connections::new(
+            settings.host.clone(),
+            settings.port,
+            settings.timeout,
+            ClientId::Domain(domain.clone()),
+            tls,
+            credentials,
+        );
         Ok(Mailer {
-            transport: builder.build(),
+            connections: Arc::new(connections),
             from,
             reply_to,
             domain,
@@ -221,12 +235,16 @@ impl Mailer {
         built.map_err(|e| format!("the message cannot be built: {e}"))
     }
 
-    /// Sends `message`; the error says whether it may pass.
-    pub async fn send(&self, message: Message) -> Result<(), SendError> {
-        match self.transport.send(message).await {
-            Ok(_) => Ok(()),
-            Err(e) => Err(SendError::from(&e)),
-        }
+    /// Sends `message` over an open connection, running `handed_over` once the whole message
+    /// is in the operating system's hands and before the server's reply (see [`crate::smtp`]).
+    pub async fn send(
+        &self,
+        message: &Message,
+        handed_over: impl AsyncFnOnce(),
+    ) -> Result<(), SendError> {
+        self.connections
+            .send(message.envelope(), &message.formatted(), handed_over)
+            .await
     }
 }
 
@@ -251,6 +269,11 @@ impl From<&lettre::transport::smtp::Error> for SendError {
         SendError { transient, message }
     }
 }
+
+/// The note on a message recorded as sent because its sender died after writing all of it and
+/// before the server's reply.
+pub const PRESUMED_DELIVERED: &str = "presumed delivered: its sender stopped after writing it \
+     to the SMTP server and before the reply, so it was not sent again";
 
 /// The `send_mail` kind.
 pub struct SendMail {
@@ -281,6 +304,16 @@ impl SendMail {
                 why: format!("message {id} is {} already", mail.state.as_str()),
             });
         }
+        if mail.handed_over_at_ms.is_some() {
+            // Its sender died after writing all of it: the server has it, and sending it again
+            // would deliver it twice.
+            self.store
+                .mail_sent(job.id, id, Some(PRESUMED_DELIVERED))
+                .await?;
+            return Ok(Outcome::Done {
+                what: format!("message {id}: {PRESUMED_DELIVERED}"),
+            });
+        }
         let attachments = self.store.mail_attachments(id).await?;
         let message = match self.mailer.compose_with(&mail, &attachments) {
             Ok(m) => m,
@@ -289,9 +322,16 @@ impl SendMail {
                 return Ok(Outcome::Failed { error });
             }
         };
-        match self.mailer.send(message).await {
+        let store = &self.store;
+        let handed_over = async || {
+            // Not fatal: without the mark, a crash before the reply sends it again.
+            if let Err(e) = store.mail_handed_over(id).await {
+                tracing::warn!(mail = id, error = %e, "recording a hand-over failed");
+            }
+        };
+        match self.mailer.send(&message, handed_over).await {
             Ok(()) => {
-                self.store.mail_sent(job.id, id).await?;
+                self.store.mail_sent(job.id, id, None).await?;
                 Ok(Outcome::Done {
                     what: format!("sent message {id}"),
                 })
@@ -376,6 +416,7 @@ mod tests {
             created_at_ms: 1234,
             sent_at_ms: None,
             bounced_at_ms: None,
+            handed_over_at_ms: None,
         }
     }
 

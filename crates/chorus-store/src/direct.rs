@@ -1,6 +1,7 @@
 //! Direct SQLite connections (rusqlite) for the paths where sqlx's overhead is most of the
-//! cost: ingest's batch writer (`ingest/sqlite.rs`), and the reads every page makes plus the
-//! inbox list (`Store::read_all`, `ReadPool`).
+//! cost: one write connection ([`Writer`]: ingest's batches, `ingest/sqlite.rs`, and Reach's
+//! form submissions, `reach/submit_sqlite.rs`), and the reads every page makes plus the inbox
+//! list (`Store::read_all`, `ReadPool`).
 //!
 //! Through sqlx, a statement on SQLite is a message to a worker thread and every row comes back
 //! as another message, with each value copied into an `AnyRow`; for the inbox page that was
@@ -83,6 +84,70 @@ impl ReadPool {
     pub(crate) fn close(&self) {
         if let Ok(mut idle) = self.idle.lock() {
             idle.clear();
+        }
+    }
+}
+
+/// One read-write connection, opened on first use and shared by the clones of a
+/// [`crate::Store`] (one writer at a time is all SQLite allows anyway). Writes run on a
+/// blocking thread, all their statements back to back.
+#[derive(Debug, Clone)]
+pub(crate) struct Writer {
+    path: PathBuf,
+    conn: Arc<Mutex<Option<Connection>>>,
+}
+
+impl Writer {
+    pub(crate) fn new(path: PathBuf) -> Self {
+        Writer {
+            path,
+            conn: Arc::default(),
+        }
+    }
+
+    /// Runs `write` (which opens and commits its own transaction) on a blocking thread, once
+    /// the connection is free; `what` names it in the error if the thread is lost.
+    pub(crate) async fn write<T: Send + 'static>(
+        &self,
+        what: &'static str,
+        write: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let writer = self.clone();
+        tokio::task::spawn_blocking(move || writer.write_here(write))
+            .await
+            .map_err(|e| StoreError::Stopped(format!("{what}: {e}")))?
+    }
+
+    /// [`Writer::write`] on this thread, blocking it until the connection is free and `write`
+    /// has run (for a commit that must be durable before the caller's next step, with no task
+    /// switch between the two: see `Store::mail_handed_over`).
+    pub(crate) fn write_here<T>(
+        &self,
+        write: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        // A write that panicked left no transaction behind (rusqlite rolls back on drop); its
+        // connection is replaced all the same, below.
+        let mut guard = self
+            .conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let conn = match guard.as_mut() {
+            Some(conn) => conn,
+            None => guard.insert(open(&self.path, false)?),
+        };
+        let result = write(conn);
+        if result.is_err() {
+            // The transaction rolled back; a fresh connection next time in case this one is
+            // in a state we did not foresee.
+            *guard = None;
+        }
+        result
+    }
+
+    /// Closes the connection (it reopens on the next write).
+    pub(crate) fn close(&self) {
+        if let Ok(mut guard) = self.conn.lock() {
+            *guard = None;
         }
     }
 }
@@ -182,6 +247,8 @@ pub(crate) enum Bind {
     OptI(Option<i64>),
     F(f64),
     S(String),
+    /// A string or NULL.
+    OptS(Option<String>),
 }
 
 impl Bind {
@@ -196,6 +263,7 @@ impl Bind {
                 Bind::OptI(v) => query.bind(*v),
                 Bind::F(v) => query.bind(*v),
                 Bind::S(v) => query.bind(v.clone()),
+                Bind::OptS(v) => query.bind(v.clone()),
             };
         }
         query
@@ -217,6 +285,7 @@ impl Bind {
                 Bind::OptI(v) => stmt.raw_bind_parameter(i + 1, v)?,
                 Bind::F(v) => stmt.raw_bind_parameter(i + 1, v)?,
                 Bind::S(v) => stmt.raw_bind_parameter(i + 1, v.as_str())?,
+                Bind::OptS(v) => stmt.raw_bind_parameter(i + 1, v.as_deref())?,
             }
         }
         Ok(())

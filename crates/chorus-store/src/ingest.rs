@@ -15,7 +15,6 @@ use crate::direct::{Bind, RowGet};
 use crate::{Store, StoreError, now_ms};
 
 mod sqlite;
-pub(crate) use sqlite::IngestWriter;
 
 /// A post to store, already analyzed and matched.
 #[derive(Debug, Clone, PartialEq)]
@@ -198,8 +197,8 @@ impl Store {
         posts: Vec<NewPost>,
     ) -> Result<IngestReport, StoreError> {
         let now = now_ms();
-        match self.ingest_writer() {
-            Some(writer) => writer.write(source, position, posts, now).await,
+        match self.writer() {
+            Some(writer) => sqlite::write(writer, source, position, posts, now).await,
             None => {
                 self.ingest_batch_pooled(source, position, &posts, now)
                     .await

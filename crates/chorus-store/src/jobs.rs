@@ -8,6 +8,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::direct::Bind;
 use crate::{Backend, Store, StoreError, now_ms};
 
 /// A job as claimed by a worker.
@@ -90,26 +91,45 @@ pub struct QueueCounts {
     pub cancelled: i64,
 }
 
+/// The statement enqueueing (or re-arming) a job; its parameters are [`NewJob::binds`].
+const ENQUEUE: &str = "INSERT INTO jobs (kind, key, payload, run_at, state, attempts, \
+     max_attempts, created_at, updated_at) VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $6) \
+     ON CONFLICT (key) DO UPDATE SET payload = excluded.payload, run_at = excluded.run_at, \
+     state = 'queued', attempts = 0, max_attempts = excluded.max_attempts, \
+     lease_owner = NULL, lease_until = NULL, last_error = NULL, updated_at = excluded.updated_at \
+     WHERE jobs.state IN ('queued', 'cancelled', 'failed')";
+
+impl NewJob<'_> {
+    /// [`ENQUEUE`]'s parameters, `now` the time it is written.
+    fn binds(&self, now: i64) -> Vec<Bind> {
+        vec![
+            Bind::S(self.kind.to_owned()),
+            Bind::S(self.key.to_owned()),
+            Bind::S(self.payload.to_owned()),
+            Bind::I(self.run_at_ms),
+            Bind::I(self.max_attempts),
+            Bind::I(now),
+        ]
+    }
+}
+
 /// Enqueues (or re-arms) a job inside the caller's transaction. A job that is running is left
 /// alone; one that is done stays done unless `rearm_done`.
 pub(crate) async fn enqueue(conn: &mut AnyConnection, job: &NewJob<'_>) -> Result<(), StoreError> {
-    let now = now_ms();
-    sqlx::query(
-        "INSERT INTO jobs (kind, key, payload, run_at, state, attempts, max_attempts, created_at, \
-         updated_at) VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $6) \
-         ON CONFLICT (key) DO UPDATE SET payload = excluded.payload, run_at = excluded.run_at, \
-         state = 'queued', attempts = 0, max_attempts = excluded.max_attempts, \
-         lease_owner = NULL, lease_until = NULL, last_error = NULL, updated_at = excluded.updated_at \
-         WHERE jobs.state IN ('queued', 'cancelled', 'failed')",
-    )
-    .bind(job.kind)
-    .bind(job.key)
-    .bind(job.payload)
-    .bind(job.run_at_ms)
-    .bind(job.max_attempts)
-    .bind(now)
-    .execute(conn)
-    .await?;
+    Bind::all_to_sqlx(sqlx::query(ENQUEUE), &job.binds(now_ms()))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// [`enqueue`] on a direct SQLite connection (inside its transaction).
+pub(crate) fn enqueue_direct(
+    conn: &rusqlite::Connection,
+    job: &NewJob<'_>,
+) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare_cached(ENQUEUE)?;
+    Bind::all_to_rusqlite(&mut stmt, &job.binds(now_ms()))?;
+    stmt.raw_execute()?;
     Ok(())
 }
 

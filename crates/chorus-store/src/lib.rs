@@ -82,14 +82,15 @@ pub use numbers::{
 };
 pub use org::Organization;
 pub use publishing::{Begin, CalendarEntry, CalendarFilter, PUBLISH_JOB, Retry};
+pub use reach::NewSubmission;
 pub use reach::contacts::{
     Contact, ContactLead, Erasure, Preferences, SubjectExport, SubmissionExport, WithdrawBy,
     WithdrawRequest, Withdrawal,
 };
 pub use reach::ledger::{ConsentSubject, LedgerRow};
 pub use reach::submissions::{
-    ConfirmOutcome, ConfirmRequest, Confirmation, NewSubmission, ReachMail, RecentSubmissions,
-    Submission, SubmissionState, confirm_mail_key, confirmed_mail_key,
+    ConfirmOutcome, ConfirmRequest, Confirmation, ReachMail, RecentSubmissions, Submission,
+    SubmissionState, confirm_mail_key, confirmed_mail_key,
 };
 pub use response::ResponseStats;
 pub use sessions::{ApiToken, NewApiToken, Session};
@@ -184,8 +185,9 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     url: DatabaseUrl,
-    /// SQLite only: the connection ingest writes batches through.
-    ingest_writer: Option<ingest::IngestWriter>,
+    /// SQLite only: the connection ingest's batches and Reach's form submissions write
+    /// through (`direct::Writer`).
+    writer: Option<direct::Writer>,
     /// SQLite only: read-only connections for the reads every page makes (`read_all`).
     reader: Option<direct::ReadPool>,
 }
@@ -239,9 +241,9 @@ impl Store {
                 .await
                 .map_err(StoreError::connect(url))?;
         }
-        let (ingest_writer, reader) = match url {
+        let (writer, reader) = match url {
             DatabaseUrl::Sqlite(path) => (
-                Some(ingest::IngestWriter::new(path.clone())),
+                Some(direct::Writer::new(path.clone())),
                 Some(direct::ReadPool::new(path.clone())),
             ),
             DatabaseUrl::Postgres(_) => (None, None),
@@ -250,7 +252,7 @@ impl Store {
             pool,
             backend,
             url: url.clone(),
-            ingest_writer,
+            writer,
             reader,
         })
     }
@@ -294,7 +296,7 @@ impl Store {
 
     /// Closes every connection, waiting for those in use.
     pub async fn close(&self) {
-        if let Some(writer) = &self.ingest_writer {
+        if let Some(writer) = &self.writer {
             writer.close();
         }
         if let Some(reader) = &self.reader {
@@ -312,9 +314,9 @@ impl Store {
         self.reader.as_ref()
     }
 
-    /// The direct ingest writer (SQLite only).
-    pub(crate) fn ingest_writer(&self) -> Option<&ingest::IngestWriter> {
-        self.ingest_writer.as_ref()
+    /// The direct write connection (SQLite only).
+    pub(crate) fn writer(&self) -> Option<&direct::Writer> {
+        self.writer.as_ref()
     }
 }
 

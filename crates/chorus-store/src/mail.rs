@@ -13,6 +13,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::direct::Bind;
 use crate::jobs::{self, NewJob};
 use crate::{Store, StoreError, now_ms};
 
@@ -103,6 +104,9 @@ pub struct OutboxMail {
     pub created_at_ms: i64,
     pub sent_at_ms: Option<i64>,
     pub bounced_at_ms: Option<i64>,
+    /// When a sender had written all of it to the SMTP server, before the reply
+    /// ([`Store::mail_handed_over`]); cleared by a failure it lived to see.
+    pub handed_over_at_ms: Option<i64>,
 }
 
 /// What enqueueing did.
@@ -119,7 +123,8 @@ pub fn mail_job_key(id: i64) -> String {
 }
 
 const COLUMNS: &str = "id, key, to_address, subject, text_body, html_body, list_unsubscribe, \
-     one_click, locale, state, attempts, last_error, created_at, sent_at, bounced_at";
+     one_click, locale, state, attempts, last_error, created_at, sent_at, bounced_at, \
+     handed_over_at";
 
 fn from_row(r: &AnyRow) -> Result<OutboxMail, StoreError> {
     Ok(OutboxMail {
@@ -138,6 +143,7 @@ fn from_row(r: &AnyRow) -> Result<OutboxMail, StoreError> {
         created_at_ms: r.try_get("created_at")?,
         sent_at_ms: r.try_get("sent_at")?,
         bounced_at_ms: r.try_get("bounced_at")?,
+        handed_over_at_ms: r.try_get("handed_over_at")?,
     })
 }
 
@@ -151,6 +157,57 @@ pub(crate) async fn enqueue(
     enqueue_with(conn, mail, &[]).await
 }
 
+/// The statement adding a message unless its key is there; its parameters are
+/// [`NewMail::binds`].
+const INSERT: &str = "INSERT INTO mail_outbox (key, to_address, subject, text_body, html_body, \
+     list_unsubscribe, one_click, locale, state, attempts, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', 0, $9) ON CONFLICT (key) DO NOTHING";
+
+impl NewMail<'_> {
+    /// [`INSERT`]'s parameters, `now` the time it is queued.
+    fn binds(&self, now: i64) -> Vec<Bind> {
+        let s = |v: Option<&str>| Bind::OptS(v.map(str::to_owned));
+        vec![
+            Bind::S(self.key.to_owned()),
+            Bind::S(self.to.to_owned()),
+            Bind::S(self.subject.to_owned()),
+            Bind::S(self.text.to_owned()),
+            s(self.html),
+            s(self.list_unsubscribe),
+            Bind::I(i64::from(self.one_click)),
+            Bind::S(self.locale.to_owned()),
+            Bind::I(now),
+        ]
+    }
+}
+
+/// The `send_mail` job of new message `id`, due at `now`.
+struct SendJob {
+    key: String,
+    payload: String,
+    now: i64,
+}
+
+impl SendJob {
+    fn new(id: i64, now: i64) -> Self {
+        SendJob {
+            key: mail_job_key(id),
+            payload: format!("{{\"mail\":{id}}}"),
+            now,
+        }
+    }
+
+    fn job(&self) -> NewJob<'_> {
+        NewJob {
+            kind: MAIL_JOB,
+            key: &self.key,
+            payload: &self.payload,
+            run_at_ms: self.now,
+            max_attempts: MAIL_MAX_ATTEMPTS,
+        }
+    }
+}
+
 /// [`enqueue`] with files attached; they are written only when the message is new.
 async fn enqueue_with(
     conn: &mut AnyConnection,
@@ -158,21 +215,10 @@ async fn enqueue_with(
     attachments: &[MailAttachment],
 ) -> Result<Enqueued, StoreError> {
     let now = now_ms();
-    let inserted = sqlx::query(
-        "INSERT INTO mail_outbox (key, to_address, subject, text_body, html_body, \
-         list_unsubscribe, one_click, locale, state, attempts, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', 0, $9) \
-         ON CONFLICT (key) DO NOTHING RETURNING id",
+    let inserted = Bind::all_to_sqlx(
+        sqlx::query(&format!("{INSERT} RETURNING id")),
+        &mail.binds(now),
     )
-    .bind(mail.key)
-    .bind(mail.to)
-    .bind(mail.subject)
-    .bind(mail.text)
-    .bind(mail.html)
-    .bind(mail.list_unsubscribe)
-    .bind(i64::from(mail.one_click))
-    .bind(mail.locale)
-    .bind(now)
     .fetch_optional(&mut *conn)
     .await?;
     if let Some(row) = inserted {
@@ -189,17 +235,7 @@ async fn enqueue_with(
             .execute(&mut *conn)
             .await?;
         }
-        jobs::enqueue(
-            conn,
-            &NewJob {
-                kind: MAIL_JOB,
-                key: &mail_job_key(id),
-                payload: &format!("{{\"mail\":{id}}}"),
-                run_at_ms: now,
-                max_attempts: MAIL_MAX_ATTEMPTS,
-            },
-        )
-        .await?;
+        jobs::enqueue(conn, &SendJob::new(id, now).job()).await?;
         return Ok(Enqueued { id, created: true });
     }
     let row = sqlx::query("SELECT id FROM mail_outbox WHERE key = $1")
@@ -210,6 +246,26 @@ async fn enqueue_with(
         id: row.try_get("id")?,
         created: false,
     })
+}
+
+/// [`enqueue`] on a direct SQLite connection (inside its transaction; no `RETURNING`, which
+/// SQLite runs through a statement journal: the new id is `last_insert_rowid`).
+pub(crate) fn enqueue_direct(
+    conn: &rusqlite::Connection,
+    mail: &NewMail<'_>,
+) -> Result<Enqueued, StoreError> {
+    let now = now_ms();
+    let mut insert = conn.prepare_cached(INSERT)?;
+    Bind::all_to_rusqlite(&mut insert, &mail.binds(now))?;
+    if insert.raw_execute()? == 1 {
+        let id = conn.last_insert_rowid();
+        jobs::enqueue_direct(conn, &SendJob::new(id, now).job())?;
+        return Ok(Enqueued { id, created: true });
+    }
+    let id = conn
+        .prepare_cached("SELECT id FROM mail_outbox WHERE key = $1")?
+        .query_row([mail.key], |r| r.get(0))?;
+    Ok(Enqueued { id, created: false })
 }
 
 impl Store {
@@ -283,16 +339,55 @@ impl Store {
         Ok(row.try_get("n")?)
     }
 
-    /// The SMTP server accepted message `mail`: marks it sent and its job `job` done, in one
-    /// transaction. False when the message was no longer queued (nothing changed but the job).
-    pub async fn mail_sent(&self, job: i64, mail: i64) -> Result<bool, StoreError> {
+    /// A sender wrote all of message `mail` (body and final `.`) to the SMTP server's socket
+    /// and waits for the reply: records when, so a sender that dies now is not followed by a
+    /// second copy. False when the message is no longer queued.
+    ///
+    /// On SQLite in a multi-threaded runtime the commit runs on the caller's thread
+    /// (`block_in_place`), right after the write: no task switch between the two. Elsewhere it
+    /// is awaited.
+    pub async fn mail_handed_over(&self, mail: i64) -> Result<bool, StoreError> {
+        const MARK: &str =
+            "UPDATE mail_outbox SET handed_over_at = $1 WHERE id = $2 AND state = 'queued'";
+        let binds = [Bind::I(now_ms()), Bind::I(mail)];
+        let multi_thread = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if let Some(writer) = self.writer()
+            && multi_thread
+        {
+            return tokio::task::block_in_place(|| {
+                writer.write_here(|conn| {
+                    let mut stmt = conn.prepare_cached(MARK)?;
+                    Bind::all_to_rusqlite(&mut stmt, &binds)?;
+                    Ok(stmt.raw_execute()? > 0)
+                })
+            });
+        }
+        let n = Bind::all_to_sqlx(sqlx::query(MARK), &binds)
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+        Ok(n > 0)
+    }
+
+    /// The SMTP server accepted message `mail` (or, with a `note`, is presumed to have: see
+    /// [`Store::mail_handed_over`]): marks it sent, the note kept for operators, and its job
+    /// `job` done, in one transaction. False when the message was no longer queued (nothing
+    /// changed but the job).
+    pub async fn mail_sent(
+        &self,
+        job: i64,
+        mail: i64,
+        note: Option<&str>,
+    ) -> Result<bool, StoreError> {
         let now = now_ms();
         let mut tx = self.pool().begin().await?;
         let n = sqlx::query(
             "UPDATE mail_outbox SET state = 'sent', sent_at = $1, attempts = attempts + 1, \
-             last_error = NULL WHERE id = $2 AND state = 'queued'",
+             last_error = $2 WHERE id = $3 AND state = 'queued'",
         )
         .bind(now)
+        .bind(note)
         .bind(mail)
         .execute(&mut *tx)
         .await?
@@ -303,7 +398,8 @@ impl Store {
     }
 
     /// An attempt failed in a way that may pass (a 4xx, a lost connection): counts it, keeps
-    /// `error` for operators and queues job `job` again at `run_at_ms`, in one transaction.
+    /// `error` for operators, clears the hand-over mark and queues job `job` again at
+    /// `run_at_ms`, in one transaction.
     pub async fn mail_retry(
         &self,
         job: i64,
@@ -313,8 +409,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
         sqlx::query(
-            "UPDATE mail_outbox SET attempts = attempts + 1, last_error = $1 \
-             WHERE id = $2 AND state = 'queued'",
+            "UPDATE mail_outbox SET attempts = attempts + 1, last_error = $1, \
+             handed_over_at = NULL WHERE id = $2 AND state = 'queued'",
         )
         .bind(error)
         .bind(mail)

@@ -98,7 +98,10 @@ impl Store {
     }
 
     pub async fn market(&self, id: MarketId) -> Result<Market, StoreError> {
-        load_market(self.pool(), id).await
+        let sql = format!("SELECT {MARKET_COLUMNS} FROM markets WHERE id = $1");
+        self.read_one(sql, vec![Bind::I(id.0)], market_from_row)
+            .await?
+            .ok_or(StoreError::NotFound { what: "market" })
     }
 
     pub async fn market_by_code(&self, code: &MarketCode) -> Result<Market, StoreError> {

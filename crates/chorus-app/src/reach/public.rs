@@ -355,54 +355,55 @@ pub async fn submit(app: &App, input: &SubmitInput) -> Result<Submitted> {
     };
     let utm = Utm::from_query(&query);
     let answers_json = serde_json::to_string(&answers).unwrap_or_else(|_| "{}".into());
-    let email_sha256 = consent::email_digest(email.as_str());
     let expires_words = when_words(expires, market.timezone.as_str(), locale.as_str());
     let confirm_url = format!("{base}/r/confirm/{}", token.as_str());
+    let submission = NewSubmission {
+        offer: offer.id,
+        email: email.as_str().to_owned(),
+        email_sha256: consent::email_digest(email.as_str()),
+        name: name.clone(),
+        answers_json,
+        locale: locale.as_str().to_owned(),
+        consent_text: text_id,
+        form_version: offer.form_version,
+        token_sha256: token.hash(),
+        expires_at_ms: expires.as_millisecond(),
+        ip: network,
+        user_agent: visitor.user_agent(),
+        page_url,
+        utm,
+        at_ms: now_ms,
+    };
+    // Rendered once the submission has its id (the withdrawal link names it), inside the
+    // transaction, which on SQLite runs on another thread: the closure owns what it needs.
+    let to = submission.email.clone();
+    let mail = move |id| {
+        let withdraw_url = format!("{base}/r/unsubscribe/{}", key.sign_withdrawal(id));
+        let templates = public_mail::templates(
+            Kind::Confirm,
+            &Fill {
+                name: &name,
+                title: &title,
+                action_url: &confirm_url,
+                expires: &expires_words,
+                prefs_url: "",
+                withdraw_url: &withdraw_url,
+            },
+        );
+        let (used, t) = templates.pick(&locale);
+        ReachMail {
+            to,
+            subject: t.subject.clone(),
+            text: t.text.clone(),
+            html: t.html.clone(),
+            list_unsubscribe: Some(format!("<{withdraw_url}>")),
+            one_click: true,
+            locale: used.to_owned(),
+        }
+    };
     let id = app
         .store
-        .submit(
-            &NewSubmission {
-                offer: offer.id,
-                email: email.as_str(),
-                email_sha256: &email_sha256,
-                name: &name,
-                answers_json: &answers_json,
-                locale: locale.as_str(),
-                consent_text: text_id,
-                form_version: offer.form_version,
-                token_sha256: &token.hash(),
-                expires_at_ms: expires.as_millisecond(),
-                ip: &network,
-                user_agent: &visitor.user_agent(),
-                page_url: &page_url,
-                utm: &utm,
-                at_ms: now_ms,
-            },
-            |id| {
-                let withdraw_url = format!("{base}/r/unsubscribe/{}", key.sign_withdrawal(id));
-                let templates = public_mail::templates(
-                    Kind::Confirm,
-                    &Fill {
-                        name: &name,
-                        title: &title,
-                        action_url: &confirm_url,
-                        expires: &expires_words,
-                        prefs_url: "",
-                        withdraw_url: &withdraw_url,
-                    },
-                );
-                let (used, t) = templates.pick(&locale);
-                ReachMail {
-                    to: email.as_str().to_owned(),
-                    subject: t.subject.clone(),
-                    text: t.text.clone(),
-                    html: t.html.clone(),
-                    list_unsubscribe: Some(format!("<{withdraw_url}>")),
-                    one_click: true,
-                    locale: used.to_owned(),
-                }
-            },
-        )
+        .submit(submission, mail)
         .await
         .map_err(|e| match e {
             // The form's consent text is not one of the offer's market: a forged form.

@@ -62,7 +62,7 @@ async fn emails(web: u16) -> Option<Vec<Value>> {
     serde_json::from_str(&r.text().await.ok()?).ok()
 }
 
-fn settings(port: u16) -> SmtpSettings {
+pub fn settings(port: u16) -> SmtpSettings {
     SmtpSettings {
         host: "127.0.0.1".into(),
         port,
@@ -74,7 +74,7 @@ fn settings(port: u16) -> SmtpSettings {
     }
 }
 
-async fn store() -> (Store, tempfile::TempDir) {
+pub async fn store() -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&DatabaseUrl::sqlite_in(dir.path()))
         .await
@@ -82,12 +82,12 @@ async fn store() -> (Store, tempfile::TempDir) {
     (store, dir)
 }
 
-fn nonce() -> String {
+pub fn nonce() -> String {
     format!("{:016x}", rand::random::<u64>())
 }
 
 /// Enqueues one message to `to`; claims its job and runs it through `send_mail` on `port`.
-async fn send_one(store: &Store, port: u16, to: &str, key: &str) -> (i64, Outcome) {
+pub async fn send_one(store: &Store, port: u16, to: &str, key: &str) -> (i64, Outcome) {
     let id = store
         .enqueue_mail(&NewMail {
             key,

@@ -9,6 +9,7 @@
 
 mod links;
 mod mail;
+mod mail_handover;
 mod numbers;
 mod peer;
 mod proxy;

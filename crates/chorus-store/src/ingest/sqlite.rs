@@ -1,5 +1,5 @@
-//! The ingest writer for SQLite: one connection of its own, prepared statements bound row by
-//! row, run on a blocking thread.
+//! The ingest writer for SQLite: the store's direct write connection (`direct::Writer`),
+//! prepared statements bound row by row, run on a blocking thread.
 //!
 //! Through the pool, every statement is a message to sqlx's SQLite worker thread and every
 //! value an owned copy; for ingest that was 60% of an import's time. SQLite itself inserts a
@@ -10,8 +10,6 @@
 //! (`numbers::Volume`) and the source's cursor together, as on PostgreSQL.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, TransactionBehavior, params};
 
@@ -22,67 +20,20 @@ use super::{
 use crate::StoreError;
 use crate::numbers::{MARKET_ZONES, UPSERT_MEASURED, UPSERT_ROLLUP, Volume};
 
-/// The database file and its connection, opened on first use and shared by the clones of a
-/// [`crate::Store`] (one writer at a time is all SQLite allows anyway).
-#[derive(Debug, Clone)]
-pub(crate) struct IngestWriter {
-    path: PathBuf,
-    conn: Arc<Mutex<Option<Connection>>>,
-}
-
-impl IngestWriter {
-    pub(crate) fn new(path: PathBuf) -> Self {
-        IngestWriter {
-            path,
-            conn: Arc::default(),
-        }
-    }
-
-    /// Writes one batch and the cursor in one transaction, on a blocking thread.
-    pub(crate) async fn write(
-        &self,
-        source: &str,
-        position: &str,
-        posts: Vec<NewPost>,
-        now: i64,
-    ) -> Result<IngestReport, StoreError> {
-        let writer = self.clone();
-        let (source, position) = (source.to_owned(), position.to_owned());
-        tokio::task::spawn_blocking(move || writer.write_blocking(&source, &position, &posts, now))
-            .await
-            .map_err(|e| StoreError::Stopped(format!("an ingest batch: {e}")))?
-    }
-
-    fn write_blocking(
-        &self,
-        source: &str,
-        position: &str,
-        posts: &[NewPost],
-        now: i64,
-    ) -> Result<IngestReport, StoreError> {
-        let mut guard = self
-            .conn
-            .lock()
-            .map_err(|_| StoreError::Stopped("an earlier ingest batch panicked".into()))?;
-        let conn = match guard.as_mut() {
-            Some(conn) => conn,
-            None => guard.insert(crate::direct::open(&self.path, false)?),
-        };
-        let result = write_batch(conn, source, position, posts, now);
-        if result.is_err() {
-            // The transaction rolled back; a fresh connection next time in case this one is
-            // in a state we did not foresee.
-            *guard = None;
-        }
-        result
-    }
-
-    /// Closes the connection (it reopens on the next write).
-    pub(crate) fn close(&self) {
-        if let Ok(mut guard) = self.conn.lock() {
-            *guard = None;
-        }
-    }
+/// Writes one batch and the cursor in one transaction, through the store's direct writer.
+pub(crate) async fn write(
+    writer: &crate::direct::Writer,
+    source: &str,
+    position: &str,
+    posts: Vec<NewPost>,
+    now: i64,
+) -> Result<IngestReport, StoreError> {
+    let (source, position) = (source.to_owned(), position.to_owned());
+    writer
+        .write("an ingest batch", move |conn| {
+            write_batch(conn, &source, &position, &posts, now)
+        })
+        .await
 }
 
 fn write_batch(

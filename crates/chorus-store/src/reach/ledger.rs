@@ -12,6 +12,7 @@ use serde::{Serialize, Serializer};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::direct::Bind;
 use crate::{Store, StoreError};
 
 /// One row of the ledger as read back.
@@ -77,37 +78,58 @@ pub(crate) struct Entry<'a> {
     pub actor: Option<UserId>,
 }
 
+/// The statement appending one row; its parameters are [`Entry::binds`].
+const APPEND: &str = "INSERT INTO reach_consent_events (event, at, email_sha256, contact_id, \
+     submission_id, offer_id, market_id, consent_text_id, consent_text, consent_sha256, \
+     legal_basis, form_version, locale, ip, user_agent, page_url, utm, actor_id) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
+
+impl Entry<'_> {
+    /// [`APPEND`]'s parameters, for either connection.
+    fn binds(&self) -> Result<Vec<Bind>, StoreError> {
+        let event = self
+            .event
+            .ok_or_else(|| StoreError::corrupt("consent event", "a ledger row needs its event"))?;
+        let s = |v: Option<&str>| Bind::OptS(v.map(str::to_owned));
+        Ok(vec![
+            Bind::S(event.as_str().to_owned()),
+            Bind::I(self.at_ms),
+            Bind::S(self.email_sha256.to_owned()),
+            Bind::OptI(self.contact.map(|c| c.0)),
+            Bind::OptI(self.submission.map(|s| s.0)),
+            Bind::OptI(self.offer.map(|o| o.0)),
+            Bind::OptI(self.market.map(|m| m.0)),
+            Bind::OptI(self.consent_text_id.map(|c| c.0)),
+            s(self.consent_text),
+            s(self.consent_sha256),
+            s(self.legal_basis),
+            Bind::OptI(self.form_version),
+            s(self.locale),
+            s(self.ip),
+            s(self.user_agent),
+            s(self.page_url),
+            s(self.utm),
+            Bind::OptI(self.actor.map(|u| u.0)),
+        ])
+    }
+}
+
 /// Appends `entry` inside the caller's transaction.
 pub(crate) async fn append(conn: &mut AnyConnection, entry: &Entry<'_>) -> Result<(), StoreError> {
-    let event = entry
-        .event
-        .ok_or_else(|| StoreError::corrupt("consent event", "a ledger row needs its event"))?;
-    sqlx::query(
-        "INSERT INTO reach_consent_events (event, at, email_sha256, contact_id, submission_id, \
-         offer_id, market_id, consent_text_id, consent_text, consent_sha256, legal_basis, \
-         form_version, locale, ip, user_agent, page_url, utm, actor_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-    )
-    .bind(event.as_str())
-    .bind(entry.at_ms)
-    .bind(entry.email_sha256)
-    .bind(entry.contact.map(|c| c.0))
-    .bind(entry.submission.map(|s| s.0))
-    .bind(entry.offer.map(|o| o.0))
-    .bind(entry.market.map(|m| m.0))
-    .bind(entry.consent_text_id.map(|c| c.0))
-    .bind(entry.consent_text)
-    .bind(entry.consent_sha256)
-    .bind(entry.legal_basis)
-    .bind(entry.form_version)
-    .bind(entry.locale)
-    .bind(entry.ip)
-    .bind(entry.user_agent)
-    .bind(entry.page_url)
-    .bind(entry.utm)
-    .bind(entry.actor.map(|u| u.0))
-    .execute(&mut *conn)
-    .await?;
+    Bind::all_to_sqlx(sqlx::query(APPEND), &entry.binds()?)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// [`append`] on a direct SQLite connection (inside its transaction).
+pub(crate) fn append_direct(
+    conn: &rusqlite::Connection,
+    entry: &Entry<'_>,
+) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare_cached(APPEND)?;
+    Bind::all_to_rusqlite(&mut stmt, &entry.binds()?)?;
+    stmt.raw_execute()?;
     Ok(())
 }
 

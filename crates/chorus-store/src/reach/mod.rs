@@ -12,6 +12,7 @@ pub mod ledger;
 mod offers;
 pub(crate) mod registrations;
 pub mod submissions;
+mod submit;
 mod webinars;
 
 pub use consent_texts::{ConsentText, NewConsentText};
@@ -21,6 +22,7 @@ pub use leads::{
 };
 pub use offers::{AssetFile, NewOffer, Offer, OfferFilter, OfferPage, Webinar};
 pub use registrations::{RegistrationNotice, SeatCancelled};
+pub use submit::NewSubmission;
 pub use webinars::{AttendanceReport, DueReminder, Registrant, WebinarChange, WebinarChanged};
 
 use crate::StoreError;

@@ -12,6 +12,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::{instant, millis};
 use crate::audit::{self, Applied, Change, Lock};
+use crate::direct::{Bind, RowGet};
 use crate::error::is_unique_violation;
 use crate::{Store, StoreError, in_list, now_ms};
 
@@ -130,50 +131,55 @@ const COLUMNS: &str = "o.id, o.kind, o.market_id, o.slug, o.campaign_id, o.state
 const FROM: &str = "FROM reach_offers o LEFT JOIN reach_assets a ON a.offer_id = o.id \
      LEFT JOIN reach_webinars w ON w.offer_id = o.id";
 
-fn from_row(r: &sqlx::any::AnyRow) -> Result<Offer, StoreError> {
-    let kind: String = r.try_get("kind")?;
-    let state: String = r.try_get("state")?;
-    let asset = match r.try_get::<Option<String>, _>("storage_key")? {
+fn from_row(r: &dyn RowGet) -> Result<Offer, StoreError> {
+    let kind = r.string("kind")?;
+    let state = r.string("state")?;
+    let asset = match r.opt_string("storage_key")? {
         Some(storage_key) => Some(AssetFile {
-            file_name: r.try_get("file_name")?,
-            content_type: r.try_get("content_type")?,
-            size_bytes: r.try_get("size_bytes")?,
-            sha256: r.try_get("sha256")?,
+            file_name: r.string("file_name")?,
+            content_type: r.string("content_type")?,
+            size_bytes: r.i64("size_bytes")?,
+            sha256: r.string("sha256")?,
             storage_key,
-            cover_key: r.try_get("cover_key")?,
-            cover_type: r.try_get("cover_type")?,
+            cover_key: r.opt_string("cover_key")?,
+            cover_type: r.opt_string("cover_type")?,
         }),
         None => None,
     };
-    let webinar = match r.try_get::<Option<i64>, _>("starts_at")? {
+    let webinar = match r.opt_i64("starts_at")? {
         Some(starts_at) => Some(Webinar {
             starts_at: instant(starts_at)?,
-            duration_minutes: r.try_get("duration_minutes")?,
-            time_zone: r.try_get("time_zone")?,
-            capacity: r.try_get("capacity")?,
-            join_url: r.try_get("join_url")?,
-            sequence: r.try_get("sequence")?,
-            cancelled_at: r
-                .try_get::<Option<i64>, _>("cancelled_at")?
-                .map(instant)
-                .transpose()?,
+            duration_minutes: r.i64("duration_minutes")?,
+            time_zone: r.string("time_zone")?,
+            capacity: r.opt_i64("capacity")?,
+            join_url: r.string("join_url")?,
+            sequence: r.i64("sequence")?,
+            cancelled_at: r.opt_i64("cancelled_at")?.map(instant).transpose()?,
         }),
         None => None,
     };
     Ok(Offer {
-        id: OfferId(r.try_get("id")?),
+        id: OfferId(r.i64("id")?),
         kind: OfferKind::parse(&kind).map_err(|e| StoreError::corrupt("offer kind", e))?,
-        market: MarketId(r.try_get("market_id")?),
-        slug: r.try_get("slug")?,
-        campaign: r.try_get("campaign_id")?,
+        market: MarketId(r.i64("market_id")?),
+        slug: r.string("slug")?,
+        campaign: r.opt_i64("campaign_id")?,
         state: OfferState::parse(&state).map_err(|e| StoreError::corrupt("offer state", e))?,
-        fields_json: r.try_get("fields")?,
-        form_version: r.try_get("form_version")?,
+        fields_json: r.string("fields")?,
+        form_version: r.i64("form_version")?,
         pages: Vec::new(),
         asset,
         webinar,
-        created_at: instant(r.try_get("created_at")?)?,
-        updated_at: instant(r.try_get("updated_at")?)?,
+        created_at: instant(r.i64("created_at")?)?,
+        updated_at: instant(r.i64("updated_at")?)?,
+    })
+}
+
+fn page_from_row(r: &dyn RowGet) -> Result<OfferPage, StoreError> {
+    Ok(OfferPage {
+        locale: r.string("locale")?,
+        title: r.string("title")?,
+        description: r.string("description")?,
     })
 }
 
@@ -197,11 +203,7 @@ async fn with_pages(
     for r in q.fetch_all(&mut *c).await? {
         let offer: i64 = r.try_get("offer_id")?;
         if let Some(o) = offers.iter_mut().find(|o| o.id.0 == offer) {
-            o.pages.push(OfferPage {
-                locale: r.try_get("locale")?,
-                title: r.try_get("title")?,
-                description: r.try_get("description")?,
-            });
+            o.pages.push(page_from_row(&r)?);
         }
     }
     Ok(offers)
@@ -357,17 +359,21 @@ impl Store {
 
     /// The offer whose landing page is at `slug`.
     pub async fn offer_by_slug(&self, slug: &str) -> Result<Option<Offer>, StoreError> {
-        let mut c = self.pool().acquire().await?;
-        let id: Option<i64> = sqlx::query("SELECT id FROM reach_offers WHERE slug = $1")
-            .bind(slug)
-            .fetch_optional(&mut *c)
-            .await?
-            .map(|r| r.try_get("id"))
-            .transpose()?;
-        match id {
-            Some(id) => load(&mut c, OfferId(id)).await,
-            None => Ok(None),
-        }
+        // Every landing page and form post asks: two reads on the direct connections.
+        let sql = format!("SELECT {COLUMNS} {FROM} WHERE o.slug = $1");
+        let binds = vec![Bind::S(slug.to_owned())];
+        let Some(mut offer) = self.read_one(sql, binds, from_row).await? else {
+            return Ok(None);
+        };
+        offer.pages = self
+            .read_all(
+                "SELECT locale, title, description FROM reach_offer_pages WHERE offer_id = $1 \
+                 ORDER BY locale",
+                vec![Bind::I(offer.id.0)],
+                page_from_row,
+            )
+            .await?;
+        Ok(Some(offer))
     }
 
     /// The offers `filter` selects, newest first, with their pages.
@@ -402,7 +408,7 @@ impl Store {
             .fetch_all(&mut *c)
             .await?
             .iter()
-            .map(from_row)
+            .map(|r| from_row(r))
             .collect::<Result<Vec<_>, _>>()?;
         with_pages(&mut c, offers).await
     }

@@ -1,10 +1,7 @@
-//! Form submissions and their confirmation (double opt-in).
-//!
-//! [`Store::submit`] is one transaction: the pending submission (its token only as SHA-256),
-//! the `submitted` ledger row with the exact consent text the form showed (copied from its
-//! version's row, with the hash) and the confirmation email in the outbox (key
-//! `reach-confirm:{submission}`). Nothing about the person is a contact yet.
-//! [`Store::confirm`] is one transaction too: the token must be pending and unexpired (a second
+//! Form submissions and their confirmation (double opt-in). Storing a submission
+//! ([`Store::submit`]) is in `submit.rs`; nothing about the person is a contact before
+//! confirmation.
+//! [`Store::confirm`] is one transaction: the token must be pending and unexpired (a second
 //! use and an expired token are answered apart), then the contact (if new), the lead (contact ×
 //! offer, first touch kept), the `confirmed` ledger row, a webinar's seat
 //! (`registrations::seat`) and the email that follows. [`Store::purge_unconfirmed`] deletes pending submissions past a cutoff; their
@@ -22,32 +19,9 @@ use sqlx::{AnyConnection, Row};
 
 use super::ledger::{self, Entry};
 use crate::audit::{self, Lock};
+use crate::direct::Bind;
 use crate::mail::{self, NewMail};
 use crate::{Store, StoreError};
-
-/// A submission to store, validated by the caller.
-#[derive(Debug, Clone)]
-pub struct NewSubmission<'a> {
-    pub offer: OfferId,
-    /// Trimmed and lowercased (`chorus_core::user::Email`).
-    pub email: &'a str,
-    pub email_sha256: &'a str,
-    pub name: &'a str,
-    /// The custom fields' answers as a JSON object.
-    pub answers_json: &'a str,
-    pub locale: &'a str,
-    /// The consent text version the form showed (must be of the offer's market).
-    pub consent_text: ConsentTextId,
-    pub form_version: i64,
-    pub token_sha256: &'a str,
-    pub expires_at_ms: i64,
-    /// Truncated (`chorus_core::reach::ip::truncate`).
-    pub ip: &'a str,
-    pub user_agent: &'a str,
-    pub page_url: &'a str,
-    pub utm: &'a Utm,
-    pub at_ms: i64,
-}
 
 /// An email to enqueue with a write, rendered by the caller (owned: it may be built once the
 /// row's id is known).
@@ -63,7 +37,7 @@ pub struct ReachMail {
 }
 
 impl ReachMail {
-    fn as_new<'a>(&'a self, key: &'a str) -> NewMail<'a> {
+    pub(super) fn as_new<'a>(&'a self, key: &'a str) -> NewMail<'a> {
         NewMail {
             key,
             to: &self.to,
@@ -236,123 +210,7 @@ pub(crate) async fn by_id(
     .transpose()
 }
 
-/// What a submission's transaction reads before it writes, in one statement: the consent text
-/// version's words, hash and basis (if it is of `offer`'s market), the market, and whether the
-/// story the tags name exists.
-struct Before {
-    body: String,
-    sha256: String,
-    basis: String,
-    market: MarketId,
-    story: Option<i64>,
-}
-
-async fn before_submit(
-    conn: &mut AnyConnection,
-    text: ConsentTextId,
-    offer: OfferId,
-    story: Option<i64>,
-) -> Result<Before, StoreError> {
-    let row = sqlx::query(
-        "SELECT c.body, c.sha256, c.legal_basis, o.market_id, \
-         (SELECT id FROM stories WHERE id = $3) AS story FROM reach_offers o \
-         JOIN reach_consent_texts c ON c.market_id = o.market_id AND c.id = $1 WHERE o.id = $2",
-    )
-    .bind(text.0)
-    .bind(offer.0)
-    .bind(story)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(|| {
-        StoreError::Reference("the consent text is not one of the offer's market".into())
-    })?;
-    Ok(Before {
-        body: row.try_get("body")?,
-        sha256: row.try_get("sha256")?,
-        basis: row.try_get("legal_basis")?,
-        market: MarketId(row.try_get("market_id")?),
-        story: row.try_get("story")?,
-    })
-}
-
 impl Store {
-    /// Stores a submission, its `submitted` ledger row and its confirmation email (rendered by
-    /// `mail` once the submission's id is known, keyed `reach-confirm:{id}`) in one
-    /// transaction. A `utm_content` naming a story that does not exist keeps the tags but no
-    /// story.
-    pub async fn submit(
-        &self,
-        s: &NewSubmission<'_>,
-        mail: impl FnOnce(SubmissionId) -> ReachMail,
-    ) -> Result<SubmissionId, StoreError> {
-        let mut tx = audit::begin(self, &Lock::nothing()).await?;
-        let Before {
-            body,
-            sha256,
-            basis,
-            market,
-            story,
-        } = before_submit(&mut tx, s.consent_text, s.offer, s.utm.story_id()).await?;
-        let id: i64 = sqlx::query(
-            "INSERT INTO reach_submissions (offer_id, email, name, answers, locale, \
-             consent_text_id, form_version, token_sha256, expires_at, state, ip, user_agent, \
-             page_url, utm_source, utm_medium, utm_campaign, utm_content, utm_term, story_id, \
-             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11, $12, \
-             $13, $14, $15, $16, $17, $18, $19) RETURNING id",
-        )
-        .bind(s.offer.0)
-        .bind(s.email)
-        .bind(s.name)
-        .bind(s.answers_json)
-        .bind(s.locale)
-        .bind(s.consent_text.0)
-        .bind(s.form_version)
-        .bind(s.token_sha256)
-        .bind(s.expires_at_ms)
-        .bind(s.ip)
-        .bind(s.user_agent)
-        .bind(s.page_url)
-        .bind(s.utm.source.as_deref())
-        .bind(s.utm.medium.as_deref())
-        .bind(s.utm.campaign.as_deref())
-        .bind(s.utm.content.as_deref())
-        .bind(s.utm.term.as_deref())
-        .bind(story)
-        .bind(s.at_ms)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
-        let id = SubmissionId(id);
-        let utm = s.utm.to_json();
-        ledger::append(
-            &mut tx,
-            &Entry {
-                event: Some(ConsentEvent::Submitted),
-                at_ms: s.at_ms,
-                email_sha256: s.email_sha256,
-                submission: Some(id),
-                offer: Some(s.offer),
-                market: Some(market),
-                consent_text_id: Some(s.consent_text),
-                consent_text: Some(&body),
-                consent_sha256: Some(&sha256),
-                legal_basis: Some(&basis),
-                form_version: Some(s.form_version),
-                locale: Some(s.locale),
-                ip: Some(s.ip),
-                user_agent: Some(s.user_agent),
-                page_url: Some(s.page_url),
-                utm: Some(&utm),
-                ..Entry::default()
-            },
-        )
-        .await?;
-        let message = mail(id);
-        mail::enqueue(&mut tx, &message.as_new(&confirm_mail_key(id))).await?;
-        tx.commit().await?;
-        Ok(id)
-    }
-
     /// How many submissions `email` made at or after `email_since_ms` and the truncated
     /// address `ip` at or after `ip_since_ms`, each counted up to `cap` (a rate limit only needs
     /// to know whether it is reached, and counting stops there however busy a network is), and
@@ -365,29 +223,32 @@ impl Store {
         ip_since_ms: i64,
         cap: i64,
     ) -> Result<RecentSubmissions, StoreError> {
-        let row = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM reach_submissions \
-             WHERE email = $1 AND created_at >= $2 LIMIT $5) AS e) AS by_email, \
+        // Numbered in order of appearance: SQLite numbers `$n` that way on the direct path.
+        let sql = "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM reach_submissions \
+             WHERE email = $1 AND created_at >= $2 LIMIT $3) AS e) AS by_email, \
              (SELECT MIN(created_at) FROM reach_submissions WHERE email = $1 AND created_at >= $2) \
              AS first_email, \
              (SELECT COUNT(*) FROM (SELECT 1 FROM reach_submissions \
-             WHERE ip = $3 AND created_at >= $4 LIMIT $5) AS n) AS by_network, \
-             (SELECT MIN(created_at) FROM reach_submissions WHERE ip = $3 AND created_at >= $4) \
-             AS first_network",
-        )
-        .bind(email)
-        .bind(email_since_ms)
-        .bind(ip)
-        .bind(ip_since_ms)
-        .bind(cap)
-        .fetch_one(self.pool())
-        .await?;
-        Ok(RecentSubmissions {
-            by_email: row.try_get("by_email")?,
-            first_by_email_ms: row.try_get("first_email")?,
-            by_network: row.try_get("by_network")?,
-            first_by_network_ms: row.try_get("first_network")?,
+             WHERE ip = $4 AND created_at >= $5 LIMIT $3) AS n) AS by_network, \
+             (SELECT MIN(created_at) FROM reach_submissions WHERE ip = $4 AND created_at >= $5) \
+             AS first_network";
+        let binds = vec![
+            Bind::S(email.to_owned()),
+            Bind::I(email_since_ms),
+            Bind::I(cap),
+            Bind::S(ip.to_owned()),
+            Bind::I(ip_since_ms),
+        ];
+        self.read_one(sql, binds, |r| {
+            Ok(RecentSubmissions {
+                by_email: r.i64("by_email")?,
+                first_by_email_ms: r.opt_i64("first_email")?,
+                by_network: r.i64("by_network")?,
+                first_by_network_ms: r.opt_i64("first_network")?,
+            })
         })
+        .await?
+        .ok_or_else(|| StoreError::corrupt("submission counts", "no row"))
     }
 
     /// The submission whose token hashes to `token_sha256` (pending or confirmed), for the

@@ -74,14 +74,17 @@ async fn sent_marks_the_message_and_finishes_its_job_together(store: &Store) {
         .unwrap()
         .id;
     let job = claim(store, id).await;
-    assert!(store.mail_sent(job.id, id).await.unwrap());
+    assert!(store.mail_sent(job.id, id, None).await.unwrap());
     let m = store.outbox_mail(id).await.unwrap().unwrap();
     assert_eq!(m.state, MailState::Sent);
     assert_eq!(m.attempts, 1);
     assert!(m.sent_at_ms.is_some());
     let status = store.job(&mail_job_key(id)).await.unwrap().unwrap();
     assert_eq!(status.state, chorus_store::JobState::Done);
-    assert!(!store.mail_sent(job.id, id).await.unwrap(), "sent once");
+    assert!(
+        !store.mail_sent(job.id, id, None).await.unwrap(),
+        "sent once"
+    );
     assert_eq!(store.queued_mail_count().await.unwrap(), 0);
     // A bounce of a sent message is recorded once.
     assert!(
@@ -95,6 +98,40 @@ async fn sent_marks_the_message_and_finishes_its_job_together(store: &Store) {
     assert!(m.bounced_at_ms.is_some());
     assert_eq!(m.last_error.as_deref(), Some("550 5.1.1 no such user"));
     assert!(!store.record_mail_bounce(id, "again").await.unwrap());
+}
+
+async fn a_hand_over_is_marked_and_a_failure_seen_clears_it(store: &Store) {
+    let id = store
+        .enqueue_mail(&mail("k", "a@example.com"))
+        .await
+        .unwrap()
+        .id;
+    let job = claim(store, id).await;
+    assert!(store.mail_handed_over(id).await.unwrap());
+    let m = store.outbox_mail(id).await.unwrap().unwrap();
+    assert!(m.handed_over_at_ms.is_some() && m.state == MailState::Queued);
+    // A 4xx after the body: the server did not take it, so the mark goes with the retry.
+    let later = chorus_store::now_ms() - 1;
+    store
+        .mail_retry(job.id, id, later, "451 4.3.0")
+        .await
+        .unwrap();
+    let m = store.outbox_mail(id).await.unwrap().unwrap();
+    assert_eq!(m.handed_over_at_ms, None);
+    // Marked again, then presumed sent (its sender died after handing it over).
+    let job = claim(store, id).await;
+    assert!(store.mail_handed_over(id).await.unwrap());
+    let note = "presumed delivered";
+    assert!(store.mail_sent(job.id, id, Some(note)).await.unwrap());
+    let m = store.outbox_mail(id).await.unwrap().unwrap();
+    assert_eq!(
+        (m.state, m.last_error.as_deref()),
+        (MailState::Sent, Some(note))
+    );
+    assert!(
+        !store.mail_handed_over(id).await.unwrap(),
+        "only a queued message"
+    );
 }
 
 async fn retries_count_and_failures_are_final(store: &Store) {
@@ -242,6 +279,7 @@ crate::support::conformance_suite!(
     opt_outs_are_per_person_and_kind_and_audited,
     enqueueing_is_idempotent_by_key_and_adds_one_job,
     sent_marks_the_message_and_finishes_its_job_together,
+    a_hand_over_is_marked_and_a_failure_seen_clears_it,
     retries_count_and_failures_are_final,
     recent_mail_is_newest_first,
 );

@@ -108,24 +108,27 @@ async fn confirmed_leads_roll_up_on_the_local_day(store: &Store) {
         let token = format!("token-{n}");
         store
             .submit(
-                &NewSubmission {
+                NewSubmission {
                     offer,
-                    email,
-                    email_sha256: &email_digest(email),
-                    name: "Ana",
-                    answers_json: "{}",
-                    locale: "en",
+                    email: email.into(),
+                    email_sha256: email_digest(email),
+                    name: "Ana".into(),
+                    answers_json: "{}".into(),
+                    locale: "en".into(),
                     consent_text: consent,
                     form_version: 1,
-                    token_sha256: &token,
+                    token_sha256: token.clone(),
                     expires_at_ms: at + 3_600_000,
-                    ip: "203.0.113.0",
-                    user_agent: "Firefox",
-                    page_url: "https://chorus.example/r/numbers-guide",
-                    utm,
+                    ip: "203.0.113.0".into(),
+                    user_agent: "Firefox".into(),
+                    page_url: "https://chorus.example/r/numbers-guide".into(),
+                    utm: utm.clone(),
                     at_ms: at - 60_000,
                 },
-                |_| mail(email),
+                {
+                    let m = mail(email);
+                    move |_| m
+                },
             )
             .await
             .unwrap();

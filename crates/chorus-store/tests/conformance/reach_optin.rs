@@ -127,24 +127,27 @@ async fn submit(
 ) -> SubmissionId {
     store
         .submit(
-            &NewSubmission {
+            NewSubmission {
                 offer: w.offer,
-                email,
-                email_sha256: &email_digest(email),
-                name: "Ana <b>",
-                answers_json: r#"{"company":"Northwind"}"#,
-                locale: "en",
+                email: email.into(),
+                email_sha256: email_digest(email),
+                name: "Ana <b>".into(),
+                answers_json: r#"{"company":"Northwind"}"#.into(),
+                locale: "en".into(),
                 consent_text: w.consent,
                 form_version: 1,
-                token_sha256: token,
+                token_sha256: token.into(),
                 expires_at_ms: at_ms + 72 * HOUR,
-                ip: "203.0.113.0/24",
-                user_agent: "Firefox",
-                page_url: "https://chorus.example/r/guide?utm_content=story-1",
-                utm,
+                ip: "203.0.113.0/24".into(),
+                user_agent: "Firefox".into(),
+                page_url: "https://chorus.example/r/guide?utm_content=story-1".into(),
+                utm: utm.clone(),
                 at_ms,
             },
-            |id| mail(email, &format!("confirm {}", id.0)),
+            {
+                let to = email.to_owned();
+                move |id| mail(&to, &format!("confirm {}", id.0))
+            },
         )
         .await
         .unwrap()

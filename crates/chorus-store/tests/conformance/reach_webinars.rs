@@ -83,34 +83,36 @@ pub async fn lead(store: &Store, offer: OfferId, email: &str, locale: &str) -> L
     };
     let at_ms = at("2026-12-01T10:00:00Z").as_millisecond();
     let token = format!("token-{email}-{}-{}", offer.0, rand_suffix());
-    let utm = Utm::default();
     store
         .submit(
-            &NewSubmission {
+            NewSubmission {
                 offer,
-                email,
-                email_sha256: &email_digest(email),
-                name: &format!("Name of {email}"),
-                answers_json: "{}",
-                locale,
+                email: email.into(),
+                email_sha256: email_digest(email),
+                name: format!("Name of {email}"),
+                answers_json: "{}".into(),
+                locale: locale.into(),
                 consent_text: text.id,
                 form_version: o.form_version,
-                token_sha256: &token,
+                token_sha256: token.clone(),
                 expires_at_ms: at_ms + 72 * 3_600_000,
-                ip: "192.0.2.0/24",
-                user_agent: "test",
-                page_url: "https://chorus.example/r/x",
-                utm: &utm,
+                ip: "192.0.2.0/24".into(),
+                user_agent: "test".into(),
+                page_url: "https://chorus.example/r/x".into(),
+                utm: Utm::default(),
                 at_ms,
             },
-            |_| ReachMail {
-                to: email.into(),
-                subject: "Confirm".into(),
-                text: "Press the button.".into(),
-                html: None,
-                list_unsubscribe: None,
-                one_click: false,
-                locale: locale.into(),
+            {
+                let (to, locale) = (email.to_owned(), locale.to_owned());
+                move |_| ReachMail {
+                    to,
+                    subject: "Confirm".into(),
+                    text: "Press the button.".into(),
+                    html: None,
+                    list_unsubscribe: None,
+                    one_click: false,
+                    locale,
+                }
             },
         )
         .await

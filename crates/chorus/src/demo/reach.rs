@@ -318,31 +318,34 @@ async fn sign_up(store: &Store, s: SignUp<'_>) -> anyhow::Result<()> {
     let agent = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
     store
         .submit(
-            &NewSubmission {
+            NewSubmission {
                 offer: s.offer,
-                email: s.email,
-                email_sha256: &hash,
-                name: s.name,
-                answers_json: r#"{"company":"Demo Oy"}"#,
-                locale: s.locale,
+                email: s.email.to_owned(),
+                email_sha256: hash.clone(),
+                name: s.name.to_owned(),
+                answers_json: r#"{"company":"Demo Oy"}"#.to_owned(),
+                locale: s.locale.to_owned(),
                 consent_text: s.text,
                 form_version: 1,
-                token_sha256: &token_sha,
+                token_sha256: token_sha.clone(),
                 expires_at_ms: at + 72 * 3_600_000,
-                ip: "192.0.2.0",
-                user_agent: agent,
-                page_url: &page_url,
-                utm: &utm,
+                ip: "192.0.2.0".to_owned(),
+                user_agent: agent.to_owned(),
+                page_url,
+                utm,
                 at_ms: at,
             },
-            |_| ReachMail {
-                to: s.email.to_owned(),
-                subject: "Confirm your email (demo)".into(),
-                text: "This demo sign-up was confirmed when the demo was loaded.".into(),
-                html: None,
-                list_unsubscribe: None,
-                one_click: false,
-                locale: s.locale.to_owned(),
+            {
+                let (to, locale) = (s.email.to_owned(), s.locale.to_owned());
+                move |_| ReachMail {
+                    to,
+                    subject: "Confirm your email (demo)".into(),
+                    text: "This demo sign-up was confirmed when the demo was loaded.".into(),
+                    html: None,
+                    list_unsubscribe: None,
+                    one_click: false,
+                    locale,
+                }
             },
         )
         .await?;

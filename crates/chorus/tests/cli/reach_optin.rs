@@ -355,31 +355,32 @@ fn a_visitor_confirms_by_email_and_downloads_through_a_signed_link() {
     // An expired token is refused (a submission whose link ran out).
     let old = OptInToken::generate();
     let old_email = format!("late-{:016x}@example.org", rand::random::<u64>());
+    let old_email_to = old_email.clone();
     let now = chorus_store::now_ms();
     let consent = rt
         .block_on(store.current_consent_text(chorus_core::MarketId(w.market), "en"))
         .unwrap()
         .unwrap();
     rt.block_on(store.submit(
-        &NewSubmission {
+        NewSubmission {
             offer: chorus_core::OfferId(w.offer),
-            email: &old_email,
-            email_sha256: &email_digest(&old_email),
-            name: "Late",
-            answers_json: "{}",
-            locale: "en",
+            email: old_email.clone(),
+            email_sha256: email_digest(&old_email),
+            name: "Late".into(),
+            answers_json: "{}".into(),
+            locale: "en".into(),
             consent_text: consent.id,
             form_version: 1,
-            token_sha256: &old.hash(),
+            token_sha256: old.hash(),
             expires_at_ms: now - 1_000,
-            ip: "192.0.2.0/24",
-            user_agent: "e2e",
-            page_url: "http://localhost/r/e2e-guide",
-            utm: &Utm::default(),
+            ip: "192.0.2.0/24".into(),
+            user_agent: "e2e".into(),
+            page_url: "http://localhost/r/e2e-guide".into(),
+            utm: Utm::default(),
             at_ms: now - 73 * 3_600_000,
         },
-        |_| ReachMail {
-            to: old_email.clone(),
+        move |_| ReachMail {
+            to: old_email_to,
             subject: "old".into(),
             text: "old".into(),
             html: None,

@@ -91,31 +91,34 @@ async fn seed(store: &Store, starts_at: jiff::Timestamp, tag: &str) -> Vec<Strin
         let token = format!("token-{tag}-{i}");
         store
             .submit(
-                &NewSubmission {
+                NewSubmission {
                     offer: offer.id,
-                    email: &email,
-                    email_sha256: &email_digest(&email),
-                    name: "Remind Me",
-                    answers_json: "{}",
-                    locale: "en",
+                    email: email.clone(),
+                    email_sha256: email_digest(&email),
+                    name: "Remind Me".into(),
+                    answers_json: "{}".into(),
+                    locale: "en".into(),
                     consent_text: text.id,
                     form_version: 1,
-                    token_sha256: &token,
+                    token_sha256: token.clone(),
                     expires_at_ms: two_days_ago + 72 * 3_600_000,
-                    ip: "192.0.2.0/24",
-                    user_agent: "test",
-                    page_url: "http://127.0.0.1/r/reminders",
-                    utm: &Utm::default(),
+                    ip: "192.0.2.0/24".into(),
+                    user_agent: "test".into(),
+                    page_url: "http://127.0.0.1/r/reminders".into(),
+                    utm: Utm::default(),
                     at_ms: two_days_ago,
                 },
-                |_| ReachMail {
-                    to: email.clone(),
-                    subject: "Confirm".into(),
-                    text: "Press the button.".into(),
-                    html: None,
-                    list_unsubscribe: None,
-                    one_click: false,
-                    locale: "en".into(),
+                {
+                    let to = email.clone();
+                    move |_| ReachMail {
+                        to,
+                        subject: "Confirm".into(),
+                        text: "Press the button.".into(),
+                        html: None,
+                        list_unsubscribe: None,
+                        one_click: false,
+                        locale: "en".into(),
+                    }
                 },
             )
             .await
