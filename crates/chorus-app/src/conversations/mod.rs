@@ -1,7 +1,8 @@
 //! Conversations: listening queries ([`queries`], with the live syntax check, and [`preview`],
 //! a draft run over the last days' posts), the inbox ([`inbox`]: filters, the list, one
 //! conversation with its thread), working it ([`changes`]: assign, tag, note, status, in bulk;
-//! [`replies`]) and what is read from it ([`signals`]: volume, share of voice, spike alerts,
+//! [`replies`]; [`labels`]: language and sentiment corrected, and exported for training) and
+//! what is read from it ([`signals`]: volume, share of voice, spike alerts,
 //! first-response times and each market's target).
 //!
 //! Visibility, everywhere: a conversation belongs to every market whose queries matched it.
@@ -14,6 +15,7 @@
 
 pub mod changes;
 pub mod inbox;
+pub mod labels;
 pub mod preview;
 pub mod queries;
 pub mod replies;

@@ -12,6 +12,7 @@ use chorus_store::{AuditQuery, NewPost, Store, StoreError};
 use crate::support;
 
 mod inbox;
+mod labels;
 
 fn sys() -> Author {
     Author::system("test")
