@@ -79,6 +79,11 @@ pub struct ConversationDto {
     pub tags: Vec<String>,
     pub received_at: String,
     pub first_response_at: Option<String>,
+    /// The language shown: a person's correction where there is one, else `post.lang`.
+    pub lang: String,
+    /// The sentiment shown (negative, neutral or positive): a person's correction where there
+    /// is one, else the band of `post.sentiment`.
+    pub sentiment: String,
 }
 
 impl ConversationDto {
@@ -100,6 +105,10 @@ impl ConversationDto {
             tags: c.tags.clone(),
             received_at: iso_time(c.created_at_ms),
             first_response_at: c.first_response_at_ms.map(iso_time),
+            lang: c.lang.clone(),
+            sentiment: chorus_core::conversations::Sentiment::of(c.sentiment)
+                .as_str()
+                .to_owned(),
         }
     }
 }

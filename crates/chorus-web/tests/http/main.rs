@@ -11,6 +11,7 @@ mod auth;
 mod bad_input;
 mod conversations;
 mod conversations_access;
+mod corrections;
 mod hardening;
 mod inbox_panes;
 mod links;

@@ -97,7 +97,7 @@ impl Item {
         Item {
             when: format_time(c.post.posted_at_ms),
             iso: iso_time(c.post.posted_at_ms),
-            sentiment: sentiment_badge(c.post.sentiment),
+            sentiment: sentiment_badge(c.sentiment),
             status: status_badge(c.status),
             markets: c
                 .markets()

@@ -4,6 +4,7 @@
 
 mod fields;
 pub(crate) mod inbox;
+pub(crate) mod labels;
 mod queries;
 mod signals;
 mod thread;
@@ -18,6 +19,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(inbox::routes())
         .merge(thread::routes())
+        .merge(labels::routes())
         .merge(queries::routes())
         .merge(signals::routes())
 }
