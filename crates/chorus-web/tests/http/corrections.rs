@@ -92,6 +92,9 @@ async fn a_correction_in_the_inbox_is_shown_kept_and_downloaded() {
     assert!(pressed(&pane, "positive") && !pressed(&pane, "negative"));
     assert!(pane.contains("<option value=\"tl\" selected>Tagalog</option>"));
     assert!(pane.contains("If it is wrong, correct it"));
+    assert!(pane.contains(&format!(
+        "<span id=\"post-labels-{id}\">tl · <span class=\"badge badge--success\">positive</span>"
+    )));
 
     // One click: the block comes back with the new label pressed and who corrected it.
     let (s, html) = htmx_post(&cm, &labels, &[("sentiment", "negative")]).await;
@@ -99,6 +102,12 @@ async fn a_correction_in_the_inbox_is_shown_kept_and_downloaded() {
     assert!(!html.contains("<html"), "a fragment");
     assert!(pressed(&html, "negative") && !pressed(&html, "positive"));
     assert!(html.contains("Saved."));
+    assert!(
+        html.contains(&format!(
+            "<span id=\"post-labels-{id}\" hx-swap-oob=\"true\">tl · <span class=\"badge badge--danger\">negative</span>"
+        )),
+        "the thread's labels follow, out of band: {html}"
+    );
     assert!(
         html.contains(&format!(
             "Corrected by {}, ",

@@ -15,6 +15,7 @@ use chorus_app::conversations::{ConversationRow, inbox};
 use chorus_core::conversations::Sentiment;
 use serde::Deserialize;
 
+use super::sentiment_badge;
 use crate::auth::PageUser;
 use crate::error::PageError;
 use crate::state::AppState;
@@ -40,6 +41,27 @@ pub struct LabelsView {
     pub note: String,
     pub error: Option<String>,
     pub saved: bool,
+    /// After a correction through htmx: the thread's labels of the post, out of band.
+    pub post: Option<PostLabels>,
+}
+
+/// The conversation's own post's labels as its thread shows them.
+pub struct PostLabels {
+    pub conv: i64,
+    pub lang: String,
+    pub sentiment: (&'static str, &'static str),
+    pub oob: bool,
+}
+
+impl PostLabels {
+    pub fn of(row: &ConversationRow, oob: bool) -> PostLabels {
+        PostLabels {
+            conv: row.id.0,
+            lang: row.lang.clone(),
+            sentiment: sentiment_badge(row.sentiment),
+            oob,
+        }
+    }
 }
 
 impl LabelsView {
@@ -69,6 +91,7 @@ impl LabelsView {
             note: note(row, corrections),
             error,
             saved,
+            post: None,
         }
     }
 }
@@ -89,18 +112,22 @@ fn capitalized(s: &str) -> String {
 }
 
 /// "Corrected by Sanna Korhonen, 7 Dec 2026, 10:20 UTC. Chorus had read it as positive, in
-/// Tagalog." — or, uncorrected, what the labels are and why correcting helps.
+/// Tagalog." ("Confirmed by …" when people agreed with Chorus) — or, uncorrected, what the
+/// labels are and why correcting helps.
 fn note(row: &ConversationRow, corrections: &[CorrectionRecord]) -> String {
     let Some(last) = corrections.last() else {
         return "As Chorus read it. If it is wrong, correct it: Chorus learns from corrections."
             .into();
     };
-    let model_sentiment = Sentiment::of(row.post.sentiment).as_str();
-    let model_lang = labels::language_name(&row.post.lang);
+    let by = format!("{}, {}", last.author, format_time(last.created_at_ms));
+    let model_sentiment = Sentiment::of(row.post.sentiment);
+    if model_sentiment == Sentiment::of(row.sentiment) && row.post.lang == row.lang {
+        return format!("Confirmed by {by}: Chorus read it the same way.");
+    }
     format!(
-        "Corrected by {}, {}. Chorus had read it as {model_sentiment}, in {model_lang}.",
-        last.author,
-        format_time(last.created_at_ms)
+        "Corrected by {by}. Chorus had read it as {}, in {}.",
+        model_sentiment.as_str(),
+        labels::language_name(&row.post.lang)
     )
 }
 
@@ -139,13 +166,14 @@ async fn correct(
         StatusCode::OK
     };
     let saved = refused.is_none();
-    let l = LabelsView::of(
+    let mut l = LabelsView::of(
         &view.detail.row,
         &view.detail.corrections,
         id.csrf.as_deref().unwrap_or_default(),
         refused,
         saved,
     );
+    l.post = Some(PostLabels::of(&view.detail.row, true));
     Ok(render_with_status(status, &LabelsFragment { l }))
 }
 

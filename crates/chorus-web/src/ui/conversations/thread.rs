@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::fields::{self, FieldView, Refused};
 use super::inbox::Item;
-use super::labels::LabelsView;
+use super::labels::{LabelsView, PostLabels};
 use super::{Tabs, minutes_text, sentiment_badge};
 use crate::auth::{Identity, PageUser};
 use crate::error::PageError;
@@ -39,8 +39,6 @@ pub(super) struct ThreadPost {
     pub(super) when: String,
     pub(super) url: Option<String>,
     pub(super) sentiment: (&'static str, &'static str),
-    /// The language shown (the conversation's own post: as corrected, if it was).
-    pub(super) lang: String,
     pub(super) is_this: bool,
     pub(super) depth: usize,
 }
@@ -63,6 +61,8 @@ pub struct Body {
     pub(super) fields: Vec<FieldView>,
     /// Sentiment and language with their one-click corrections.
     pub(super) labels: LabelsView,
+    /// The conversation's own post's labels in the thread.
+    pub(super) post_labels: PostLabels,
     /// The shown language's name ("English", "not identified").
     pub(super) language: String,
     pub(super) can_work: bool,
@@ -170,25 +170,17 @@ impl Body {
         let thread = detail
             .thread
             .into_iter()
-            .map(|p| {
-                let is_this = p.id == row.id.0;
-                let (sentiment, lang) = if is_this {
-                    (row.sentiment, row.lang.clone())
-                } else {
-                    (p.sentiment, p.lang.clone())
-                };
-                ThreadPost {
-                    when: format_time(p.posted_at_ms),
-                    url: post_url(&p),
-                    sentiment: sentiment_badge(sentiment),
-                    lang,
-                    is_this,
-                    depth: depth(&p, &thread_posts),
-                    post: p,
-                }
+            .map(|p| ThreadPost {
+                when: format_time(p.posted_at_ms),
+                url: post_url(&p),
+                sentiment: sentiment_badge(p.sentiment),
+                is_this: p.id == row.id.0,
+                depth: depth(&p, &thread_posts),
+                post: p,
             })
             .collect();
         let labels = LabelsView::of(row, &detail.corrections, csrf, None, false);
+        let post_labels = PostLabels::of(row, false);
         let language = chorus_app::conversations::labels::language_name(&row.lang).to_owned();
         let url = post_url(&detail.row.post);
         let item = Item::of(detail.row, &all);
@@ -200,6 +192,7 @@ impl Body {
         Body {
             fields: fields::fields(&item, &assignees, csrf, refused, saved),
             labels,
+            post_labels,
             language,
             assignees,
             url,
