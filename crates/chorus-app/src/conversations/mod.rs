@@ -171,6 +171,7 @@ mod tests {
             body: String::new(),
             lang: "en".into(),
             sentiment: 0.0,
+            labels: Default::default(),
             posted_at_ms: 0,
             received_at_ms: 0,
             reply_parent: None,
