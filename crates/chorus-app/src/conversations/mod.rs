@@ -14,6 +14,7 @@
 
 pub mod changes;
 pub mod inbox;
+pub mod language;
 pub mod preview;
 pub mod queries;
 pub mod replies;

@@ -13,6 +13,7 @@ mod conversations;
 mod conversations_access;
 mod hardening;
 mod inbox_panes;
+mod languages;
 mod links;
 mod numbers;
 mod numbers_conversations;

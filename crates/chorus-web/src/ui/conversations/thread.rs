@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::fields::{self, FieldView, Refused};
 use super::inbox::Item;
-use super::{Tabs, minutes_text, sentiment_badge};
+use super::{Tabs, language_text, minutes_text, sentiment_badge};
 use crate::auth::{Identity, PageUser};
 use crate::error::PageError;
 use crate::state::AppState;
@@ -38,6 +38,8 @@ pub(super) struct ThreadPost {
     pub(super) when: String,
     pub(super) url: Option<String>,
     pub(super) sentiment: (&'static str, &'static str),
+    /// The language in words ([`super::language_text`]).
+    pub(super) language: String,
     pub(super) is_this: bool,
     pub(super) depth: usize,
 }
@@ -166,6 +168,7 @@ impl Body {
                 when: format_time(p.posted_at_ms),
                 url: post_url(&p),
                 sentiment: sentiment_badge(p.sentiment),
+                language: language_text(&p),
                 is_this: p.id == detail.row.id.0,
                 depth: depth(&p, &thread_posts),
                 post: p,
