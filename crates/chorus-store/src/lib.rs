@@ -68,7 +68,7 @@ pub use demo::DemoPublication;
 pub use error::StoreError;
 pub use inbox::{ConversationDetail, ConversationRow, InboxQuery, Note, Reply};
 pub use inbox_changes::ConversationChange;
-pub use ingest::{IngestReport, NewPost, StoredPost};
+pub use ingest::{IngestReport, Labels, NewPost, StoredPost};
 pub use jobs::{Job, JobState, JobStatus, NewJob, QueueCounts};
 pub use labels::{CorrectedText, CorrectionRecord, LabelCorrection};
 pub use links::{Link, LinkClicks};

@@ -133,13 +133,13 @@ pub fn language_choices() -> Vec<(&'static str, &'static str)> {
     v
 }
 
-/// The English name of language `code`, or the code itself when Chorus has no name for it
-/// (`und`: "not identified").
+/// The English name of language `code` (`super::language::language_name`), "not identified"
+/// for `und`, or the code itself when Chorus has no name for it.
 pub fn language_name(code: &str) -> &str {
     if code == "und" {
         return "not identified";
     }
-    LANGUAGES.iter().find(|l| l.0 == code).map_or(code, |l| l.2)
+    super::language::language_name(code).unwrap_or(code)
 }
 
 #[cfg(test)]

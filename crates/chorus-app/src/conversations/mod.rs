@@ -16,6 +16,7 @@
 pub mod changes;
 pub mod inbox;
 pub mod labels;
+pub mod language;
 pub mod preview;
 pub mod queries;
 pub mod replies;
@@ -173,6 +174,7 @@ mod tests {
             body: String::new(),
             lang: "en".into(),
             sentiment: 0.0,
+            labels: Default::default(),
             posted_at_ms: 0,
             received_at_ms: 0,
             reply_parent: None,

@@ -93,7 +93,7 @@ async fn a_correction_in_the_inbox_is_shown_kept_and_downloaded() {
     assert!(pane.contains("<option value=\"tl\" selected>Tagalog</option>"));
     assert!(pane.contains("If it is wrong, correct it"));
     assert!(pane.contains(&format!(
-        "<span id=\"post-labels-{id}\">tl · <span class=\"badge badge--success\">positive</span>"
+        "<span id=\"post-labels-{id}\">Tagalog · <span class=\"badge badge--success\">positive</span>"
     )));
 
     // One click: the block comes back with the new label pressed and who corrected it.
@@ -104,7 +104,7 @@ async fn a_correction_in_the_inbox_is_shown_kept_and_downloaded() {
     assert!(html.contains("Saved."));
     assert!(
         html.contains(&format!(
-            "<span id=\"post-labels-{id}\" hx-swap-oob=\"true\">tl · <span class=\"badge badge--danger\">negative</span>"
+            "<span id=\"post-labels-{id}\" hx-swap-oob=\"true\">Tagalog · <span class=\"badge badge--danger\">negative</span>"
         )),
         "the thread's labels follow, out of band: {html}"
     );

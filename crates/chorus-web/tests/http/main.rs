@@ -14,6 +14,7 @@ mod conversations_access;
 mod corrections;
 mod hardening;
 mod inbox_panes;
+mod languages;
 mod links;
 mod numbers;
 mod numbers_conversations;

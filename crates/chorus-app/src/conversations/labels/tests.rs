@@ -58,6 +58,7 @@ async fn the_conversations_workers_correct_others_are_refused_and_nothing_change
                 link: None,
                 country: None,
                 domains: Vec::new(),
+                labels: Default::default(),
                 matches: vec![(q.id, w.fi)],
             }],
         )

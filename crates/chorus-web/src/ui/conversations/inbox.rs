@@ -43,7 +43,8 @@ pub struct InboxParams {
     pub market: Option<String>,
     pub team: Option<String>,
     pub network: Option<String>,
-    /// Language code, e.g. `fi`, or `und`.
+    /// Language: a code (`fi`, `fin`), its English name (`Finnish`) or its own (`suomi`), or
+    /// `und` (not told); another value is refused naming `lang`.
     pub lang: Option<String>,
     /// negative, neutral or positive.
     pub sentiment: Option<String>,

@@ -15,7 +15,7 @@ use chorus_app::conversations::{ConversationRow, inbox};
 use chorus_core::conversations::Sentiment;
 use serde::Deserialize;
 
-use super::sentiment_badge;
+use super::{language_text, sentiment_badge};
 use crate::auth::PageUser;
 use crate::error::PageError;
 use crate::state::AppState;
@@ -55,9 +55,15 @@ pub struct PostLabels {
 
 impl PostLabels {
     pub fn of(row: &ConversationRow, oob: bool) -> PostLabels {
+        // As its source and the detector said, unless a person corrected the language.
+        let lang = if row.lang == row.post.lang {
+            language_text(&row.post)
+        } else {
+            capitalized(labels::language_name(&row.lang))
+        };
         PostLabels {
             conv: row.id.0,
-            lang: row.lang.clone(),
+            lang,
             sentiment: sentiment_badge(row.sentiment),
             oob,
         }

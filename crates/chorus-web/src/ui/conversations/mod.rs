@@ -38,6 +38,26 @@ pub fn market_code(markets: &[Market], id: MarketId) -> String {
         .unwrap_or_else(|| id.to_string())
 }
 
+/// A post's language for people: its English name ("Spanish"), or, where the source labelled it
+/// otherwise, both ("Detected English · source said Spanish").
+pub fn language_text(post: &chorus_app::conversations::StoredPost) -> String {
+    use chorus_app::conversations::language::language_name;
+    let name = |code: &str| match (code, language_name(code)) {
+        ("und", _) => "language unknown".to_owned(),
+        (_, Some(n)) => n.to_owned(),
+        (c, None) => c.to_owned(),
+    };
+    match (
+        post.labels.detected_lang.as_deref(),
+        post.labels.disagreeing_source(),
+    ) {
+        (Some(detected), Some(source)) => {
+            format!("Detected {} · source said {}", name(detected), name(source))
+        }
+        _ => name(&post.lang),
+    }
+}
+
 /// Sentiment as a badge: (label, badge modifier).
 pub fn sentiment_badge(compound: f64) -> (&'static str, &'static str) {
     use chorus_core::conversations::Sentiment;

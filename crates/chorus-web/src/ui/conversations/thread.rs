@@ -18,7 +18,7 @@ use serde::Deserialize;
 use super::fields::{self, FieldView, Refused};
 use super::inbox::Item;
 use super::labels::{LabelsView, PostLabels};
-use super::{Tabs, minutes_text, sentiment_badge};
+use super::{Tabs, language_text, minutes_text, sentiment_badge};
 use crate::auth::{Identity, PageUser};
 use crate::error::PageError;
 use crate::state::AppState;
@@ -39,6 +39,8 @@ pub(super) struct ThreadPost {
     pub(super) when: String,
     pub(super) url: Option<String>,
     pub(super) sentiment: (&'static str, &'static str),
+    /// The language in words ([`super::language_text`]).
+    pub(super) language: String,
     pub(super) is_this: bool,
     pub(super) depth: usize,
 }
@@ -174,6 +176,7 @@ impl Body {
                 when: format_time(p.posted_at_ms),
                 url: post_url(&p),
                 sentiment: sentiment_badge(p.sentiment),
+                language: language_text(&p),
                 is_this: p.id == row.id.0,
                 depth: depth(&p, &thread_posts),
                 post: p,
