@@ -369,6 +369,17 @@ impl Sentiment {
             })
     }
 
+    /// The compound a conversation is given when a person labels it with this band (a
+    /// correction in the inbox): the band's far end for a polar label, 0 for neutral, so the
+    /// inbox's filters and badges read the label back with [`Sentiment::of`].
+    pub fn labelled_score(self) -> f64 {
+        match self {
+            Sentiment::Negative => -1.0,
+            Sentiment::Neutral => 0.0,
+            Sentiment::Positive => 1.0,
+        }
+    }
+
     /// The compound range `[lo, hi)` of this band, for filtering stored scores.
     pub fn range(self) -> (f64, f64) {
         match self {

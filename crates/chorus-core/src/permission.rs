@@ -232,6 +232,8 @@ pub fn allows(actor: &Actor, action: Action, scope: Scope) -> bool {
                 .into_iter()
                 .any(|r| actor.holds(r, scope))
         }
+        // Working the inbox: status, assignee, tags, notes, replies, and correcting a
+        // conversation's language and sentiment (the corrections models learn from).
         Action::WorkConversations => [Role::MarketLead, Role::CommunityManager]
             .into_iter()
             .any(|r| actor.holds(r, scope)),

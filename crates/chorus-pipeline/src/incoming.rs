@@ -28,12 +28,14 @@ pub struct Incoming {
     pub link: Option<String>,
 }
 
-/// An [`Incoming`] post with its language (`und` when unknown) and VADER compound score.
+/// An [`Incoming`] post with the language it is filed under (`und` when unknown), its
+/// sentiment score, and how both were arrived at.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scored {
     pub post: Incoming,
     pub lang: String,
     pub sentiment: f64,
+    pub labels: chorus_store::Labels,
 }
 
 /// A batch between stages: the items, which source they came from, and the source position

@@ -22,4 +22,6 @@ pub mod score;
 
 pub use incoming::{Batch, Incoming, Scored};
 pub use matching::QuerySet;
-pub use pipeline::{Analyzers, PipelineError, Progress, Running};
+pub use pipeline::{
+    Analyzers, FilterLanguage, PipelineError, Progress, Running, SentimentMode, TextSettings,
+};

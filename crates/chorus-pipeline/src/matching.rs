@@ -133,6 +133,7 @@ mod tests {
             },
             lang: lang.into(),
             sentiment: 0.0,
+            labels: chorus_store::Labels::default(),
         }
     }
 

@@ -12,34 +12,110 @@ use std::time::{Duration, Instant};
 
 use chorus_query::Scratch;
 use chorus_store::{IngestReport, NewPost, Store, StoreError};
-use chorus_text::{LanguageIdentifier, Rules, SentimentAnalyzer};
+use chorus_text::model::ModelError;
+use chorus_text::{LanguageIdentifier, SentimentAnalyzer, SentimentModel};
 use tokio::sync::{mpsc, watch};
 
 use crate::incoming::{Batch, Incoming, Scored};
 use crate::matching::QuerySet;
 use crate::score::Scorer;
 
-/// Sentiment and language models, built once and shared by every pipeline.
-#[derive(Debug)]
-pub struct Analyzers {
-    pub sentiment: SentimentAnalyzer,
-    pub lang: LanguageIdentifier,
+/// Which sentiment analysis ingest runs (`[text] sentiment` in the configuration).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SentimentMode {
+    /// The trained multilingual model (`chorus-text/models/sentiment.bin`), with a
+    /// probability per label.
+    #[default]
+    Model,
+    /// VADER exactly as vaderSentiment 3.3.2 scores it: English only, no probability.
+    Vader,
 }
 
-impl Default for Analyzers {
-    /// VADER and the language identifier's trigram profiles, as before chorus-text's trained
-    /// models: those enter ingest once `bench/ingest/run.sh` has measured them (issue 21).
-    fn default() -> Self {
-        Self {
-            sentiment: SentimentAnalyzer::new(),
-            lang: LanguageIdentifier::with_model(Rules::default(), None),
+impl SentimentMode {
+    pub const NAMES: &'static str = "model or vader";
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "model" => Some(Self::Model),
+            "vader" => Some(Self::Vader),
+            _ => None,
         }
     }
 }
 
+/// Which language a post is filed under — the one `lang:` in queries, the inbox's language
+/// filter and share of voice read (`[text] filter_language`). Both are stored either way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FilterLanguage {
+    /// The detector's answer; the source's label only when the detector could not tell.
+    #[default]
+    Detected,
+    /// The source's label; the detector's answer only when the source gave none.
+    Source,
+}
+
+impl FilterLanguage {
+    pub const NAMES: &'static str = "detected or source";
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "detected" => Some(Self::Detected),
+            "source" => Some(Self::Source),
+            _ => None,
+        }
+    }
+}
+
+/// The text settings of ingest (`[text]`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TextSettings {
+    pub sentiment: SentimentMode,
+    pub filter_language: FilterLanguage,
+}
+
+/// Sentiment and language models, built once and shared by every pipeline.
+#[derive(Debug)]
+pub struct Analyzers {
+    /// VADER: the sentiment in VADER mode, and four of the model's features otherwise.
+    pub vader: SentimentAnalyzer,
+    /// The trained sentiment model; `None` in VADER mode.
+    pub model: Option<SentimentModel>,
+    /// The language identifier with the trained language model.
+    pub lang: LanguageIdentifier,
+    pub settings: TextSettings,
+}
+
 impl Analyzers {
+    /// The trained language and sentiment models with the default settings (see
+    /// [`Self::with_settings`]; a committed model that fails to load leaves VADER, logged).
     pub fn new() -> Arc<Analyzers> {
-        Arc::new(Analyzers::default())
+        Self::with_settings(TextSettings::default()).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "the sentiment model did not load; using VADER");
+            Arc::new(Analyzers {
+                vader: SentimentAnalyzer::new(),
+                model: None,
+                lang: LanguageIdentifier::new(),
+                settings: TextSettings {
+                    sentiment: SentimentMode::Vader,
+                    ..TextSettings::default()
+                },
+            })
+        })
+    }
+
+    /// The analyzers `settings` ask for. Fails only if the committed sentiment model does not
+    /// load (a broken build).
+    pub fn with_settings(settings: TextSettings) -> Result<Arc<Analyzers>, ModelError> {
+        let model = match settings.sentiment {
+            SentimentMode::Model => Some(SentimentModel::default_model()?),
+            SentimentMode::Vader => None,
+        };
+        Ok(Arc::new(Analyzers {
+            vader: SentimentAnalyzer::new(),
+            model,
+            lang: LanguageIdentifier::new(),
+            settings,
+        }))
     }
 }
 
@@ -114,7 +190,7 @@ pub fn score_stage(
     tx: mpsc::Sender<Batch<Scored>>,
 ) -> std::thread::JoinHandle<()> {
     stage_thread("chorus-score", move || {
-        let mut scorer = Scorer::new(&analyzers.sentiment, &analyzers.lang);
+        let mut scorer = Scorer::new(&analyzers);
         while let Some(batch) = rx.blocking_recv() {
             let out = batch.map(|items| items.into_iter().map(|p| scorer.score(p)).collect());
             if tx.blocking_send(out).is_err() {
@@ -137,6 +213,7 @@ pub fn to_new_post(
         body: s.post.text,
         lang: s.lang,
         sentiment: s.sentiment,
+        labels: s.labels,
         posted_at_ms: s.post.posted_at_ms,
         reply_parent: s.post.reply_parent,
         reply_root: s.post.reply_root,

@@ -158,6 +158,7 @@ pub(crate) trait RowGet {
     fn i64(&self, col: &str) -> Result<i64, StoreError>;
     fn opt_i64(&self, col: &str) -> Result<Option<i64>, StoreError>;
     fn f64(&self, col: &str) -> Result<f64, StoreError>;
+    fn opt_f64(&self, col: &str) -> Result<Option<f64>, StoreError>;
     fn string(&self, col: &str) -> Result<String, StoreError>;
     fn opt_string(&self, col: &str) -> Result<Option<String>, StoreError>;
 }
@@ -170,6 +171,9 @@ impl RowGet for sqlx::any::AnyRow {
         Ok(sqlx::Row::try_get(self, col)?)
     }
     fn f64(&self, col: &str) -> Result<f64, StoreError> {
+        Ok(sqlx::Row::try_get(self, col)?)
+    }
+    fn opt_f64(&self, col: &str) -> Result<Option<f64>, StoreError> {
         Ok(sqlx::Row::try_get(self, col)?)
     }
     fn string(&self, col: &str) -> Result<String, StoreError> {
@@ -211,6 +215,9 @@ impl RowGet for DirectRow<'_> {
         self.get(col)
     }
     fn f64(&self, col: &str) -> Result<f64, StoreError> {
+        self.get(col)
+    }
+    fn opt_f64(&self, col: &str) -> Result<Option<f64>, StoreError> {
         self.get(col)
     }
     fn string(&self, col: &str) -> Result<String, StoreError> {

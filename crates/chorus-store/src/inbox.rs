@@ -52,6 +52,10 @@ pub struct ConversationRow {
     pub tags: Vec<String>,
     pub created_at_ms: i64,
     pub first_response_at_ms: Option<i64>,
+    /// The language and sentiment the conversation shows: a person's correction where there
+    /// is one, else the model's answer (which `post` keeps either way).
+    pub lang: String,
+    pub sentiment: f64,
 }
 
 impl ConversationRow {
@@ -98,6 +102,8 @@ pub struct ConversationDetail {
     pub thread: Vec<StoredPost>,
     pub notes: Vec<Note>,
     pub replies: Vec<Reply>,
+    /// People's corrections of its language and sentiment, oldest first.
+    pub corrections: Vec<crate::CorrectionRecord>,
 }
 
 pub(crate) fn reply_from_row(r: &sqlx::any::AnyRow) -> Result<Reply, StoreError> {
@@ -253,11 +259,13 @@ impl Store {
             Ok(reply)
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
+        let corrections = self.label_corrections(id).await?;
         Ok(ConversationDetail {
             row,
             thread,
             notes,
             replies,
+            corrections,
         })
     }
 
@@ -440,7 +448,7 @@ fn inbox_where(q: &InboxQuery, with_status: bool) -> Option<(String, Vec<Bind>)>
 fn rows_sql(n: usize) -> String {
     format!(
         "SELECT c.id AS conv_id, c.status, c.assignee_id, u.display_name, c.created_at AS c_created, \
-         c.first_response_at, {post} FROM conversations c JOIN posts p ON p.id = c.id \
+         c.first_response_at, c.lang AS c_lang, c.sentiment AS c_sentiment, {post} FROM conversations c JOIN posts p ON p.id = c.id \
          LEFT JOIN users u ON u.id = c.assignee_id WHERE c.id IN ({list})",
         post = &*P_POST_COLUMNS,
         list = in_list(1, n)
@@ -493,6 +501,8 @@ fn conversation_from_row(r: &dyn RowGet) -> Result<ConversationRow, StoreError> 
         tags: Vec::new(),
         created_at_ms: r.i64("c_created")?,
         first_response_at_ms: r.opt_i64("first_response_at")?,
+        lang: r.string("c_lang")?,
+        sentiment: r.f64("c_sentiment")?,
     })
 }
 

@@ -27,10 +27,15 @@ pub struct NewPost {
     pub author_handle: Option<String>,
     /// Untrusted text.
     pub body: String,
-    /// Language code or `und`.
+    /// The language filters and queries read: a code or `und` (see [`Labels`] for where it
+    /// came from).
     pub lang: String,
-    /// VADER compound score.
+    /// Sentiment score in −1..=1, banded by `chorus_core::conversations::Sentiment::of`: the
+    /// sentiment model's `P(positive) − P(negative)` kept inside its label's band, or VADER's
+    /// compound score in VADER mode.
     pub sentiment: f64,
+    /// The detected and declared languages and the confidences behind `lang` and `sentiment`.
+    pub labels: Labels,
     pub posted_at_ms: i64,
     pub reply_parent: Option<String>,
     pub reply_root: Option<String>,
@@ -44,6 +49,33 @@ pub struct NewPost {
     pub domains: Vec<String>,
     /// The queries it matched, with their markets.
     pub matches: Vec<(QueryId, MarketId)>,
+}
+
+/// How a post's language and sentiment were arrived at, kept beside the one language filters
+/// read (migration 0026). `None` everywhere for posts stored before it, whose single label mixed
+/// the detector's answer with the source's.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Labels {
+    /// The language detector's answer: a code, or `und` when it could not tell.
+    pub detected_lang: Option<String>,
+    /// The first language the source declared (a client's setting, an import's column).
+    pub source_lang: Option<String>,
+    /// The detector's confidence in `detected_lang`, 0..=1 (0 for `und`).
+    pub lang_confidence: Option<f64>,
+    /// The sentiment model's probability of the label the score falls in (`None` in VADER
+    /// mode, which has no such probability).
+    pub sentiment_confidence: Option<f64>,
+}
+
+impl Labels {
+    /// The language the source declared, when it differs from the detected one: what a reader
+    /// is shown as "source said …".
+    pub fn disagreeing_source(&self) -> Option<&str> {
+        match (&self.detected_lang, &self.source_lang) {
+            (Some(d), Some(s)) if d != s && d != "und" => Some(s),
+            _ => None,
+        }
+    }
 }
 
 /// What one [`Store::ingest_batch`] did.
@@ -68,8 +100,10 @@ pub struct StoredPost {
     pub author: String,
     pub author_handle: Option<String>,
     pub body: String,
+    /// The language filters read (see [`NewPost::lang`]).
     pub lang: String,
     pub sentiment: f64,
+    pub labels: Labels,
     pub posted_at_ms: i64,
     pub received_at_ms: i64,
     pub reply_parent: Option<String>,
@@ -82,10 +116,10 @@ pub struct StoredPost {
     pub domains: Vec<String>,
 }
 
-/// The 16 columns ingest writes into `posts`, in bind order.
+/// The 20 columns ingest writes into `posts`, in bind order.
 pub(crate) const INSERT_POST_COLUMNS: &str = "uri, network, author, author_handle, body, lang, \
     sentiment, posted_at, received_at, reply_parent, reply_root, quote_of, cid, link, country, \
-    domains";
+    domains, detected_lang, source_lang, lang_confidence, sentiment_confidence";
 
 /// A post's link domains as stored: space-separated, `None` when there are none.
 pub(crate) fn domains_column(domains: &[String]) -> Option<String> {
@@ -106,7 +140,8 @@ pub(crate) const UPSERT_CURSOR: &str = "INSERT INTO ingest_cursors (source, posi
     updated_at = excluded.updated_at";
 
 pub(crate) const POST_COLUMNS: &str = "id, uri, network, author, author_handle, body, lang, \
-    sentiment, posted_at, received_at, reply_parent, reply_root, cid, link, country, domains";
+    sentiment, posted_at, received_at, reply_parent, reply_root, cid, link, country, domains, \
+    detected_lang, source_lang, lang_confidence, sentiment_confidence";
 
 pub(crate) fn post_from_row(r: &dyn RowGet) -> Result<StoredPost, StoreError> {
     Ok(StoredPost {
@@ -118,6 +153,12 @@ pub(crate) fn post_from_row(r: &dyn RowGet) -> Result<StoredPost, StoreError> {
         body: r.string("body")?,
         lang: r.string("lang")?,
         sentiment: r.f64("sentiment")?,
+        labels: Labels {
+            detected_lang: r.opt_string("detected_lang")?,
+            source_lang: r.opt_string("source_lang")?,
+            lang_confidence: r.opt_f64("lang_confidence")?,
+            sentiment_confidence: r.opt_f64("sentiment_confidence")?,
+        },
         posted_at_ms: r.i64("posted_at")?,
         received_at_ms: r.i64("received_at")?,
         reply_parent: r.opt_string("reply_parent")?,
@@ -456,7 +497,7 @@ async fn insert_posts(
     let sql = format!(
         "INSERT INTO posts ({INSERT_POST_COLUMNS}) VALUES {} \
          ON CONFLICT (uri) DO NOTHING RETURNING id, uri",
-        placeholders(chunk.len(), 16)
+        placeholders(chunk.len(), 20)
     );
     let mut q = sqlx::query(&sql);
     for p in chunk {
@@ -476,7 +517,11 @@ async fn insert_posts(
             .bind(p.cid.as_deref())
             .bind(p.link.as_deref())
             .bind(p.country.as_deref())
-            .bind(domains_column(&p.domains));
+            .bind(domains_column(&p.domains))
+            .bind(p.labels.detected_lang.as_deref())
+            .bind(p.labels.source_lang.as_deref())
+            .bind(p.labels.lang_confidence)
+            .bind(p.labels.sentiment_confidence);
     }
     for row in q.fetch_all(&mut *conn).await? {
         new_ids.insert(row.try_get("uri")?, row.try_get("id")?);

@@ -27,6 +27,7 @@ mod inbox;
 mod inbox_changes;
 mod ingest;
 pub mod jobs;
+mod labels;
 mod links;
 mod listening;
 mod mail;
@@ -67,8 +68,9 @@ pub use demo::DemoPublication;
 pub use error::StoreError;
 pub use inbox::{ConversationDetail, ConversationRow, InboxQuery, Note, Reply};
 pub use inbox_changes::ConversationChange;
-pub use ingest::{IngestReport, NewPost, StoredPost};
+pub use ingest::{IngestReport, Labels, NewPost, StoredPost};
 pub use jobs::{Job, JobState, JobStatus, NewJob, QueueCounts};
+pub use labels::{CorrectedText, CorrectionRecord, LabelCorrection};
 pub use links::{Link, LinkClicks};
 pub use mail::{
     Enqueued, MAIL_JOB, MAIL_MAX_ATTEMPTS, MailAttachment, MailState, NewMail, OutboxMail,

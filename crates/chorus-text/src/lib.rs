@@ -10,9 +10,11 @@
 //! no 639-1 code exists) with a confidence, or an explicit "unknown" when the text is too
 //! short or ambiguous to tell; it never guesses confidently. All accept any `&str` (empty,
 //! huge, control characters) without panicking. [`eval`] holds the metrics used by the quality
-//! report, [`corpus`] the shared data sets as the models are trained and evaluated on them.
+//! report, [`corpus`] the shared data sets as the models are trained and evaluated on them,
+//! [`corrections`] the format of people's corrections and their held-out split.
 
 pub mod corpus;
+pub mod corrections;
 pub mod eval;
 pub mod features;
 pub mod lang;

@@ -8,7 +8,8 @@ use crate::model::Label;
 use crate::model::train::{Example, TrainConfig, train as train_sentiment};
 
 /// A person's correction of a text's language and/or sentiment (one line of the corrections
-/// file: `{"text": …, "language": "es", "sentiment": "negative"}`).
+/// file: `{"text": …, "language": "es", "sentiment": "negative"}`, read and written by
+/// [`crate::corrections`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Correction {
     pub text: String,

@@ -13,6 +13,7 @@ use serde::Deserialize;
 mod mail;
 mod outbound;
 mod reach;
+mod text;
 mod web;
 
 pub use mail::Mail;
@@ -36,6 +37,8 @@ pub struct Config {
     pub mail: Option<Mail>,
     /// Gated assets and webinars (`[reach]`).
     pub reach: chorus_app::reach::ReachSettings,
+    /// Sentiment mode and the language posts are filed under (`[text]`).
+    pub text: chorus_pipeline::TextSettings,
 }
 
 /// Settings of Numbers collection.
@@ -111,6 +114,8 @@ struct RawConfig {
     mail: Option<mail::RawMail>,
     #[serde(default)]
     reach: reach::RawReach,
+    #[serde(default)]
+    text: text::RawText,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -435,6 +440,7 @@ fn validate(raw: RawConfig, sources: &BTreeMap<String, String>) -> Result<Config
     let outbound = outbound::validate(raw.outbound, sources)?;
     let mail = mail::validate(raw.mail, sources)?;
     let reach = reach::validate(raw.reach, &data_dir, sources)?;
+    let text = text::validate(raw.text, sources)?;
     let appview = raw
         .numbers
         .bluesky_appview_url
@@ -476,6 +482,7 @@ fn validate(raw: RawConfig, sources: &BTreeMap<String, String>) -> Result<Config
         },
         mail,
         reach,
+        text,
     })
 }
 

@@ -163,7 +163,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     match cli.command {
         Command::Query(c) => return cmd::query::run(c),
-        Command::Text(c) => return cmd::text::run(c),
+        Command::Text(c) if !c.needs_store() => return cmd::text::run(c),
         _ => {}
     }
     let config = cli.load_config()?;
@@ -183,7 +183,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Numbers(c) => cmd::numbers::run(&config, c).await,
             Command::Mail(c) => cmd::mail::run(&config, c).await,
             Command::Reach(c) => cmd::reach::run(&config, c).await,
-            Command::Bluesky(_) | Command::Query(_) | Command::Text(_) => Ok(()),
+            Command::Text(c) => cmd::text_corrections::run(&config, c).await,
+            Command::Bluesky(_) | Command::Query(_) => Ok(()),
         }
     })
 }

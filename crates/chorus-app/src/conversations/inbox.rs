@@ -5,7 +5,7 @@
 
 use chorus_core::conversations::{
     AssigneeFilter, ConversationId, ListeningQuery, NetworkName, QueryId, Sentiment, Status,
-    first_response, language_code, tag,
+    first_response, tag,
 };
 use chorus_core::org::{Market, Team};
 use chorus_core::permission::{allows, markets_where};
@@ -131,7 +131,11 @@ impl InboxFilters {
                 .transpose()?
                 .map(|n| n.as_str().to_owned()),
             lang: some(&self.lang)
-                .map(|l| language_code(l).map_err(|e| e.at("lang")))
+                .map(|l| {
+                    super::language::language(l)
+                        .map(str::to_owned)
+                        .map_err(|e| e.at("lang"))
+                })
                 .transpose()?,
             sentiment: some(&self.sentiment)
                 .map(|s| Sentiment::parse(s).map_err(|e| e.at("sentiment")))

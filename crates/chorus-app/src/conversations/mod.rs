@@ -1,7 +1,8 @@
 //! Conversations: listening queries ([`queries`], with the live syntax check, and [`preview`],
 //! a draft run over the last days' posts), the inbox ([`inbox`]: filters, the list, one
 //! conversation with its thread), working it ([`changes`]: assign, tag, note, status, in bulk;
-//! [`replies`]) and what is read from it ([`signals`]: volume, share of voice, spike alerts,
+//! [`replies`]; [`labels`]: language and sentiment corrected, and exported for training) and
+//! what is read from it ([`signals`]: volume, share of voice, spike alerts,
 //! first-response times and each market's target).
 //!
 //! Visibility, everywhere: a conversation belongs to every market whose queries matched it.
@@ -14,6 +15,8 @@
 
 pub mod changes;
 pub mod inbox;
+pub mod labels;
+pub mod language;
 pub mod preview;
 pub mod queries;
 pub mod replies;
@@ -171,6 +174,7 @@ mod tests {
             body: String::new(),
             lang: "en".into(),
             sentiment: 0.0,
+            labels: Default::default(),
             posted_at_ms: 0,
             received_at_ms: 0,
             reply_parent: None,

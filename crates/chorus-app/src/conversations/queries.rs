@@ -5,7 +5,7 @@
 //! (`ManageListeningQueries`); a query of a market the caller does not read is not found.
 
 use chorus_core::conversations::{
-    ListeningQuery, NetworkName, QueryId, QueryInput, RawQuery, effective_query, language_code,
+    ListeningQuery, NetworkName, QueryId, QueryInput, RawQuery, effective_query,
 };
 use chorus_core::org::{Market, MarketCode, Team};
 use chorus_core::permission::allows;
@@ -13,6 +13,7 @@ use chorus_core::validate::quoted;
 use chorus_core::{Action, MarketId, Scope, TeamId};
 use chorus_store::StoreError;
 
+use super::language::{BadLangField, check_lang_fields, language};
 use super::{Visible, markets_allowing, visible};
 use crate::{App, Caller, Error, Result};
 
@@ -70,22 +71,46 @@ pub fn check(query: &str, languages: &[String], networks: &[NetworkName]) -> Che
             hint: e.hint().to_owned(),
             rendered: e.render(query),
         }),
-        Ok(node) => match chorus_query::parse(&effective_query(query, languages, networks)) {
-            Ok(_) => Check {
-                valid: true,
-                canonical: Some(node.to_string()),
-                tree: Some(node.tree()),
-                error: None,
-            },
-            Err(e) => Check::invalid(CheckError {
-                message: format!("languages or networks: {}", e.kind),
-                start: 0,
-                end: 0,
-                hint: "use language codes such as fi and network names such as bluesky".into(),
-                rendered: String::new(),
-            }),
-        },
+        Ok(node) => {
+            if let Some(bad) = check_lang_fields(&node) {
+                return lang_field_error(query, bad);
+            }
+            match chorus_query::parse(&effective_query(query, languages, networks)) {
+                Ok(_) => Check {
+                    valid: true,
+                    canonical: Some(node.to_string()),
+                    tree: Some(node.tree()),
+                    error: None,
+                },
+                Err(e) => Check::invalid(CheckError {
+                    message: format!("languages or networks: {}", e.kind),
+                    start: 0,
+                    end: 0,
+                    hint: "use language codes such as fi and network names such as bluesky".into(),
+                    rendered: String::new(),
+                }),
+            }
+        }
     }
+}
+
+/// A `lang:` that is not a language code, with a caret under it.
+fn lang_field_error(query: &str, bad: BadLangField) -> Check {
+    // ASCII lowercasing keeps byte offsets; the engine lowercased the value the same way.
+    let start = query
+        .to_ascii_lowercase()
+        .find(&format!("lang:{}", bad.value))
+        .unwrap_or(0);
+    let end = (start + "lang:".len() + bad.value.len()).min(query.len());
+    let col = query.get(..start).map_or(0, |s| s.chars().count());
+    let width = query.get(start..end).map_or(1, |s| s.chars().count());
+    Check::invalid(CheckError {
+        message: bad.message,
+        start,
+        end,
+        hint: bad.hint,
+        rendered: format!("{query}\n{}{}", " ".repeat(col), "^".repeat(width)),
+    })
 }
 
 /// A draft query as typed, for the live check and the preview.
@@ -103,7 +128,11 @@ impl Draft {
             .languages
             .iter()
             .filter(|l| !l.trim().is_empty())
-            .map(|l| language_code(l).map_err(|e| e.at("languages")))
+            .map(|l| {
+                language(l)
+                    .map(str::to_owned)
+                    .map_err(|e| e.at("languages"))
+            })
             .collect::<Result<_, _>>()?;
         let networks = self
             .networks
@@ -125,6 +154,21 @@ pub fn check_draft(draft: &Draft) -> Result<Check> {
 /// The one validation of a listening query, whatever door it came through: every field
 /// ([`QueryInput::parse`]) and the query's syntax with its narrowing ([`check`]).
 pub fn validate(market: MarketId, team: Option<TeamId>, raw: &RawQuery) -> Result<QueryInput> {
+    // Languages by name or code become codes before the core's checks.
+    let languages = raw
+        .languages
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            language(l)
+                .map(str::to_owned)
+                .map_err(|e| e.at("languages"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let raw = &RawQuery {
+        languages,
+        ..raw.clone()
+    };
     let input = QueryInput::parse(market, team, raw)?;
     if let Some(e) = check(&input.query, &input.languages, &input.networks).error {
         return Err(Error::invalid("query", in_words(&input.query, &e)));

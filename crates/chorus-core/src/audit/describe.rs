@@ -174,6 +174,26 @@ pub fn describe(entry: &AuditEntry, names: &Names) -> Described {
             ),
             changes: Vec::new(),
         },
+        ("conversation", "labels") => {
+            let mut parts = Vec::new();
+            if let Some(lang) = after
+                .and_then(|v| v.get("language"))
+                .and_then(Value::as_str)
+            {
+                parts.push(format!("language {lang}"));
+            }
+            if let Some(s) = after
+                .and_then(|v| v.get("sentiment_label"))
+                .and_then(Value::as_str)
+            {
+                parts.push(format!("sentiment {s}"));
+            }
+            simple(if parts.is_empty() {
+                format!("corrected {}", the(entry, &subject))
+            } else {
+                format!("corrected {}: {}", the(entry, &subject), parts.join(", "))
+            })
+        }
         ("conversation", "note") => simple(format!("added a note to {}", the(entry, &subject))),
         ("conversation", "reply") => simple(format!("wrote a reply in {}", the(entry, &subject))),
         ("conversation", "reply_sent") => {

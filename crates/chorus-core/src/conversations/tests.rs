@@ -132,3 +132,12 @@ fn spikes_need_volume_and_a_multiple_of_the_baseline() {
         );
     }
 }
+
+#[test]
+fn a_labelled_score_reads_back_as_its_label() {
+    for s in Sentiment::ALL {
+        assert_eq!(Sentiment::of(s.labelled_score()), s);
+        let (lo, hi) = s.range();
+        assert!((lo..hi).contains(&s.labelled_score()), "{s:?}");
+    }
+}

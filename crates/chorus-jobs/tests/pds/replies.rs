@@ -59,6 +59,7 @@ async fn a_reply_that_met_a_server_error_is_retried_by_its_job_and_sent_once() {
                 body: "is anyone listening at the brand?".into(),
                 lang: "en".into(),
                 sentiment: 0.0,
+                labels: Default::default(),
                 posted_at_ms: chorus_store::now_ms(),
                 reply_parent: None,
                 reply_root: None,

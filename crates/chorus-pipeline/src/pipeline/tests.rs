@@ -101,6 +101,7 @@ fn match_stage_swaps_query_sets_between_batches() {
         post: incoming("u", text),
         lang: "en".into(),
         sentiment: 0.0,
+        labels: Default::default(),
     };
     in_tx
         .blocking_send(Batch {

@@ -6,12 +6,21 @@ use std::time::Duration;
 
 use chorus_pipeline::file::{self, FileImport};
 use chorus_pipeline::pipeline::Progress;
-use chorus_pipeline::{Analyzers, queries};
+use chorus_pipeline::{Analyzers, FilterLanguage, TextSettings, queries};
 use chorus_store::{InboxQuery, Store};
 
 use crate::support::store_with_queries;
 
 async fn import(store: &Store, path: &std::path::Path, batch: usize) -> (u64, Arc<Progress>) {
+    import_with(store, path, batch, Analyzers::new()).await
+}
+
+async fn import_with(
+    store: &Store,
+    path: &std::path::Path,
+    batch: usize,
+    analyzers: Arc<Analyzers>,
+) -> (u64, Arc<Progress>) {
     let (q, task) = queries::watch_queries(store.clone(), Duration::from_secs(60))
         .await
         .unwrap();
@@ -23,7 +32,7 @@ async fn import(store: &Store, path: &std::path::Path, batch: usize) -> (u64, Ar
             network: "import".into(),
             batch,
         },
-        Analyzers::new(),
+        analyzers,
         q,
         progress.clone(),
         Arc::new(AtomicBool::new(false)),
@@ -152,4 +161,70 @@ async fn a_file_without_a_text_column_is_refused_with_its_reason() {
     .await
     .unwrap_err();
     assert!(err.to_string().contains("no text column"), "{err}");
+}
+
+/// Issue 21: a file that labels English posts Spanish. They are stored under the detected
+/// language, found by `lang:en` and not by `lang:es`, with the file's label kept beside it; with
+/// `[text] filter_language = "source"` the label wins and the detected language is still kept.
+#[tokio::test]
+async fn a_wrong_source_label_loses_to_the_detected_language() {
+    let csv = "author_id,content,language,publish_date\n\
+        a1,My Northwind battery is amazing and lasts all day,Spanish,2026-11-01 10:00:00\n\
+        a2,Northwind support never answered my emails,Spanish,2026-11-01 10:05:00\n";
+    for (mode, want_en, want_es) in [
+        (FilterLanguage::Detected, 2, 0),
+        (FilterLanguage::Source, 0, 2),
+    ] {
+        let (store, _, dir) = store_with_queries(&[
+            ("English", "northwind AND lang:en"),
+            ("Spanish", "northwind AND lang:es"),
+        ])
+        .await;
+        let path = dir.path().join("labelled.csv");
+        std::fs::write(&path, csv).unwrap();
+        let analyzers = Analyzers::with_settings(TextSettings {
+            filter_language: mode,
+            ..TextSettings::default()
+        })
+        .unwrap();
+        let (_, p) = import_with(&store, &path, 10, analyzers).await;
+        assert_eq!(Progress::get(&p.stored), 2, "{mode:?}");
+        let inbox = store.inbox(&InboxQuery::default()).await.unwrap();
+        let matched = |name: &str| {
+            inbox
+                .iter()
+                .filter(|c| c.queries.iter().any(|q| q.1 == name))
+                .count()
+        };
+        assert_eq!(
+            (matched("English"), matched("Spanish")),
+            (want_en, want_es),
+            "{mode:?}"
+        );
+        for c in &inbox {
+            let l = &c.post.labels;
+            assert_eq!(l.detected_lang.as_deref(), Some("en"), "{mode:?}");
+            assert_eq!(l.source_lang.as_deref(), Some("es"), "{mode:?}");
+            assert!(l.lang_confidence.unwrap() > 0.5, "{l:?}");
+            assert!(l.sentiment_confidence.is_some(), "the model's probability");
+        }
+        let want_lang = if mode == FilterLanguage::Detected {
+            "en"
+        } else {
+            "es"
+        };
+        assert!(inbox.iter().all(|c| c.post.lang == want_lang), "{mode:?}");
+        let filtered = store
+            .inbox(&InboxQuery {
+                lang: Some("en".into()),
+                ..InboxQuery::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            filtered.len(),
+            want_en,
+            "the inbox's language filter, {mode:?}"
+        );
+    }
 }

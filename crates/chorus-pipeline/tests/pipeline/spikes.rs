@@ -39,6 +39,7 @@ fn post(i: usize, at: i64, query: QueryId, market: MarketId) -> NewPost {
         body: "northwind".into(),
         lang: "en".into(),
         sentiment: 0.0,
+        labels: Default::default(),
         posted_at_ms: at,
         reply_parent: None,
         reply_root: None,

@@ -50,7 +50,8 @@ fn write_batch(
     {
         let mut insert_post = tx.prepare(&format!(
             "INSERT INTO posts ({INSERT_POST_COLUMNS}) VALUES \
-             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
+             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, \
+             ?20) \
              ON CONFLICT (uri) DO NOTHING"
         ))?;
         let mut insert_conversation = tx.prepare(&format!(
@@ -82,6 +83,10 @@ fn write_batch(
                 p.link,
                 p.country,
                 domains_column(&p.domains),
+                p.labels.detected_lang,
+                p.labels.source_lang,
+                p.labels.lang_confidence,
+                p.labels.sentiment_confidence,
             ])?;
             if inserted == 0 {
                 report.duplicates += 1;

@@ -7,11 +7,12 @@ use chorus_core::org::MarketInput;
 use chorus_core::permission::alerted_of_spikes;
 use chorus_core::user::Membership;
 use chorus_core::{MarketId, Role};
-use chorus_store::{AuditQuery, NewPost, Store, StoreError};
+use chorus_store::{AuditQuery, InboxQuery, Labels, NewPost, Store, StoreError};
 
 use crate::support;
 
 mod inbox;
+mod labels;
 
 fn sys() -> Author {
     Author::system("test")
@@ -59,6 +60,7 @@ fn post(
         body: body.into(),
         lang: "en".into(),
         sentiment,
+        labels: Default::default(),
         posted_at_ms: at,
         reply_parent: None,
         reply_root: None,
@@ -411,9 +413,59 @@ async fn signals_spikes_and_share_of_voice(store: &Store) {
     );
 }
 
+/// Migration 0026: the detected language and the source's label are stored apart, with the
+/// confidences; the inbox filters on the language the post is filed under; a post without them
+/// (as every post stored before 0026) reads back `None`.
+async fn detected_and_source_languages_are_kept_apart(store: &Store) {
+    let fi = market(store, "FI").await;
+    let q = store
+        .create_listening_query(&sys(), &input(fi, "Brand", "northwind", "us"))
+        .await
+        .unwrap();
+    let labelled = NewPost {
+        lang: "en".into(),
+        labels: Labels {
+            detected_lang: Some("en".into()),
+            source_lang: Some("es".into()),
+            lang_confidence: Some(0.97),
+            sentiment_confidence: Some(0.81),
+        },
+        ..post("at://l/1", "northwind is great", 1_000, 0.6, &[(q.id, fi)])
+    };
+    let bare = NewPost {
+        lang: "fi".into(),
+        ..post("at://l/2", "northwind on hyvä", 2_000, 0.6, &[(q.id, fi)])
+    };
+    store
+        .ingest_batch("file:l", "2", vec![labelled.clone(), bare])
+        .await
+        .unwrap();
+    let got = store.post_by_uri("at://l/1").await.unwrap().unwrap();
+    assert_eq!(got.lang, "en");
+    assert_eq!(got.labels, labelled.labels);
+    assert_eq!(got.labels.disagreeing_source(), Some("es"));
+    let old = store.post_by_uri("at://l/2").await.unwrap().unwrap();
+    assert_eq!(old.labels, Labels::default());
+    assert_eq!(old.labels.disagreeing_source(), None);
+    let inbox = |lang: &str| InboxQuery {
+        lang: Some(lang.into()),
+        limit: 10,
+        ..InboxQuery::default()
+    };
+    let en = store.inbox(&inbox("en")).await.unwrap();
+    assert_eq!(en.len(), 1);
+    assert_eq!(en[0].post.uri, "at://l/1");
+    assert_eq!(
+        en[0].post.labels, labelled.labels,
+        "the inbox row carries them"
+    );
+    assert!(store.inbox(&inbox("es")).await.unwrap().is_empty());
+}
+
 support::conformance_suite!(
     listening_queries_are_audited_and_versioned,
     ingest_stores_each_post_once_with_its_cursor,
     first_post_received_since_matches_a_scan,
     signals_spikes_and_share_of_voice,
+    detected_and_source_languages_are_kept_apart,
 );

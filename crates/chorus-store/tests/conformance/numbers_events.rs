@@ -58,6 +58,7 @@ fn post(uri: &str, network: &str, at: &str, matches: &[(QueryId, MarketId)]) -> 
         body: "northwind".into(),
         lang: "en".into(),
         sentiment: 0.0,
+        labels: Default::default(),
         posted_at_ms: at.parse::<jiff::Timestamp>().unwrap().as_millisecond(),
         reply_parent: None,
         reply_root: None,

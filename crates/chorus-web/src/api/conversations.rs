@@ -36,9 +36,22 @@ pub struct PostDto {
     pub author_handle: Option<String>,
     /// Untrusted text as written.
     pub text: String,
+    /// The language the post is filed under (what the `lang` filter and `lang:` read): the
+    /// detected one unless the server is configured to file by the source's label.
     pub lang: String,
-    /// VADER compound score, -1…1.
+    /// The language detector's answer (`und`: it could not tell); absent for posts stored
+    /// before Chorus kept it apart.
+    pub detected_lang: Option<String>,
+    /// The language the source declared (a client's setting, an import's column), if any.
+    pub source_lang: Option<String>,
+    /// The detector's confidence in `detected_lang`, 0…1.
+    pub lang_confidence: Option<f64>,
+    /// Sentiment score, -1…1: negative at or below -0.05, positive at or above 0.05. The
+    /// sentiment model's P(positive) − P(negative) (or VADER's compound score in VADER mode).
     pub sentiment: f64,
+    /// The sentiment model's probability of the label the score falls in (absent in VADER
+    /// mode).
+    pub sentiment_confidence: Option<f64>,
     pub posted_at: String,
     pub reply_parent: Option<String>,
     pub reply_root: Option<String>,
@@ -53,7 +66,11 @@ impl From<&StoredPost> for PostDto {
             author_handle: p.author_handle.clone(),
             text: p.body.clone(),
             lang: p.lang.clone(),
+            detected_lang: p.labels.detected_lang.clone(),
+            source_lang: p.labels.source_lang.clone(),
+            lang_confidence: p.labels.lang_confidence,
             sentiment: p.sentiment,
+            sentiment_confidence: p.labels.sentiment_confidence,
             posted_at: iso_time(p.posted_at_ms),
             reply_parent: p.reply_parent.clone(),
             reply_root: p.reply_root.clone(),
@@ -79,6 +96,11 @@ pub struct ConversationDto {
     pub tags: Vec<String>,
     pub received_at: String,
     pub first_response_at: Option<String>,
+    /// The language shown: a person's correction where there is one, else `post.lang`.
+    pub lang: String,
+    /// The sentiment shown (negative, neutral or positive): a person's correction where there
+    /// is one, else the band of `post.sentiment`.
+    pub sentiment: String,
 }
 
 impl ConversationDto {
@@ -100,6 +122,10 @@ impl ConversationDto {
             tags: c.tags.clone(),
             received_at: iso_time(c.created_at_ms),
             first_response_at: c.first_response_at_ms.map(iso_time),
+            lang: c.lang.clone(),
+            sentiment: chorus_core::conversations::Sentiment::of(c.sentiment)
+                .as_str()
+                .to_owned(),
         }
     }
 }

@@ -6,6 +6,7 @@
 mod calendar;
 mod campaigns;
 mod conversations;
+mod corrections;
 mod dto;
 mod json;
 mod listening;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .merge(users::routes())
         .merge(listening::routes())
         .merge(conversations::routes())
+        .merge(corrections::routes())
         .merge(signals::routes())
         .merge(stories::routes())
         .merge(campaigns::routes())
@@ -82,6 +84,8 @@ pub fn routes() -> Router<AppState> {
         conversations::bulk,
         conversations::add_note,
         conversations::reply,
+        corrections::correct,
+        corrections::dataset,
         signals::volume,
         signals::sov,
         signals::alerts,

@@ -19,6 +19,7 @@ pub(crate) fn post(uri: &str, text: &str, at: i64, matches: &[(i64, i64)]) -> Ne
         body: text.into(),
         lang: "en".into(),
         sentiment: if text.contains("love") { 0.6 } else { -0.4 },
+        labels: Default::default(),
         posted_at_ms: at,
         reply_parent: None,
         reply_root: None,

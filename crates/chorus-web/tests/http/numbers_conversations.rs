@@ -49,6 +49,7 @@ fn post(uri: &str, sentiment: f64, matches: &[(QueryId, MarketId)]) -> NewPost {
         body: "northwind".into(),
         lang: "en".into(),
         sentiment,
+        labels: Default::default(),
         posted_at_ms: chorus_store::now_ms() - 3_600_000,
         reply_parent: None,
         reply_root: None,

@@ -111,7 +111,7 @@ async fn run_file(config: &Config, args: FileArgs) -> anyhow::Result<()> {
     let result = file::import(
         store.clone(),
         job,
-        Analyzers::new(),
+        Analyzers::with_settings(config.text)?,
         queries,
         progress.clone(),
         stop.clone(),

@@ -35,7 +35,12 @@ pub async fn run(config: &Config, args: BlueskyArgs) -> anyhow::Result<()> {
     let store = crate::cmd::ingest::open_store(config).await?;
     let (q, reload) = queries::watch_queries(store.clone(), Duration::from_secs(5)).await?;
     let progress = Arc::new(Progress::default());
-    let running = Running::start(store.clone(), Analyzers::new(), q, progress.clone());
+    let running = Running::start(
+        store.clone(),
+        Analyzers::with_settings(config.text)?,
+        q,
+        progress.clone(),
+    );
     let stop = crate::cmd::ingest::stop_on_signal();
     let bar = if args.quiet {
         indicatif::ProgressBar::hidden()

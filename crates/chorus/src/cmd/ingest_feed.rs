@@ -33,7 +33,12 @@ pub async fn run(config: &Config, args: FeedArgs) -> anyhow::Result<()> {
         .context("starting the HTTP client (check [outbound] in the configuration)")?;
     let (q, reload) = queries::watch_queries(store.clone(), Duration::from_secs(5)).await?;
     let progress = Arc::new(Progress::default());
-    let running = Running::start(store.clone(), Analyzers::new(), q, progress.clone());
+    let running = Running::start(
+        store.clone(),
+        Analyzers::with_settings(config.text)?,
+        q,
+        progress.clone(),
+    );
     let mut failed = 0;
     if args.once {
         let mut out = std::io::stdout().lock();

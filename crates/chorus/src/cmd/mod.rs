@@ -13,5 +13,6 @@ pub mod query;
 pub mod reach;
 pub mod serve;
 pub mod text;
+pub mod text_corrections;
 pub mod text_train;
 pub mod users;

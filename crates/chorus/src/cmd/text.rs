@@ -10,8 +10,9 @@ use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
+use chorus_text::lang::LangModel;
 use chorus_text::{
-    LangGuess, LangScratch, LanguageIdentifier, ModelScratch, Scratch, SentimentAnalyzer,
+    LangGuess, LangScratch, LanguageIdentifier, ModelScratch, Rules, Scratch, SentimentAnalyzer,
     SentimentModel,
 };
 use serde_json::{Map, Value};
@@ -30,10 +31,21 @@ pub enum TextCommand {
         input: InputArgs,
         #[arg(long, value_enum, default_value_t = SentimentMode::Model)]
         mode: SentimentMode,
+        /// With `--mode model`: this model file (e.g. one `chorus text train` wrote) instead of
+        /// the built-in one.
+        #[arg(long, value_name = "FILE")]
+        model: Option<PathBuf>,
     },
     /// Language of each input line: one JSON object per line with `lang` (ISO 639-1, or `und`
     /// when the text is too short or ambiguous to tell, with a `reason`) and `confidence`.
-    Lang(InputArgs),
+    Lang {
+        #[command(flatten)]
+        input: InputArgs,
+        /// This language model file (e.g. one `chorus text train` wrote) instead of the
+        /// built-in one.
+        #[arg(long, value_name = "FILE")]
+        model: Option<PathBuf>,
+    },
     /// Train the sentiment and language models from the shared data sets (and corrections),
     /// deterministically, and write `sentiment.bin` and `language.bin`.
     Train(TrainArgs),
@@ -42,6 +54,22 @@ pub enum TextCommand {
     /// identification per language and per tool on XLM-T and English recall on the IRA tweets;
     /// speed in posts/s.
     Eval(EvalArgs),
+    /// Write the corrections people made in the inbox as the dataset `chorus text train
+    /// --with-corrections` reads (one JSON object a line: text, language, sentiment), from the
+    /// markets given or all.
+    ///
+    /// Example:
+    ///   chorus text corrections --out corrections.jsonl
+    ///   chorus text train --with-corrections corrections.jsonl --out org-models
+    #[command(verbatim_doc_comment)]
+    Corrections(super::text_corrections::CorrectionsArgs),
+}
+
+impl TextCommand {
+    /// Whether the command reads the database (and so needs the configuration).
+    pub fn needs_store(&self) -> bool {
+        matches!(self, TextCommand::Corrections(_))
+    }
 }
 
 /// Which sentiment `chorus text sentiment` gives.
@@ -71,8 +99,14 @@ pub fn run(cmd: TextCommand) -> anyhow::Result<()> {
         TextCommand::Sentiment {
             input,
             mode: SentimentMode::Model,
+            model,
         } => {
-            let model = SentimentModel::default_model()?;
+            let model = match model {
+                Some(p) => SentimentModel::from_bytes(
+                    &std::fs::read(&p).with_context(|| format!("cannot read {}", p.display()))?,
+                )?,
+                None => SentimentModel::default_model()?,
+            };
             let mut scratch = ModelScratch::new();
             process(&input, |text, obj| {
                 let s = model.predict_with(text, &mut scratch);
@@ -89,6 +123,7 @@ pub fn run(cmd: TextCommand) -> anyhow::Result<()> {
         TextCommand::Sentiment {
             input,
             mode: SentimentMode::Vader,
+            ..
         } => {
             let analyzer = SentimentAnalyzer::new();
             let mut scratch = Scratch::new();
@@ -100,10 +135,19 @@ pub fn run(cmd: TextCommand) -> anyhow::Result<()> {
                 obj.insert("compound".into(), s.compound.into());
             })
         }
-        TextCommand::Lang(args) => {
-            let id = LanguageIdentifier::new();
+        TextCommand::Lang { input, model } => {
+            let id = match model {
+                Some(p) => LanguageIdentifier::with_model(
+                    Rules::default(),
+                    Some(LangModel::from_bytes(
+                        &std::fs::read(&p)
+                            .with_context(|| format!("cannot read {}", p.display()))?,
+                    )?),
+                ),
+                None => LanguageIdentifier::new(),
+            };
             let mut buf = LangScratch::new();
-            process(&args, |text, obj| {
+            process(&input, |text, obj| {
                 let guess = id.identify_with(text, &mut buf);
                 obj.insert("lang".into(), guess.code().into());
                 obj.insert("confidence".into(), round4(guess.confidence()).into());
@@ -114,6 +158,9 @@ pub fn run(cmd: TextCommand) -> anyhow::Result<()> {
         }
         TextCommand::Train(args) => super::text_train::train(&args),
         TextCommand::Eval(args) => super::text_train::eval(&args),
+        TextCommand::Corrections(_) => {
+            anyhow::bail!("chorus text corrections reads the database: run through main")
+        }
     }
 }
 

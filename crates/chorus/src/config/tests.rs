@@ -268,3 +268,30 @@ fn reach_has_defaults_ranges_and_names_the_key() {
     let unknown = load("[reach]\nconfirm_hours = 1\n", &[]).unwrap_err();
     assert!(unknown.to_string().contains("confirm_hours"), "{unknown}");
 }
+
+#[test]
+fn text_modes_default_to_the_models_and_name_the_key_when_bad() {
+    use chorus_pipeline::{FilterLanguage, SentimentMode};
+    let c = load("", &[]).unwrap();
+    assert_eq!(c.text.sentiment, SentimentMode::Model);
+    assert_eq!(c.text.filter_language, FilterLanguage::Detected);
+    let c = load(
+        "[text]\nsentiment = \"vader\"\n",
+        &[("CHORUS__TEXT__FILTER_LANGUAGE", "Source")],
+    )
+    .unwrap();
+    assert_eq!(c.text.sentiment, SentimentMode::Vader);
+    assert_eq!(c.text.filter_language, FilterLanguage::Source);
+    let e = load("[text]\nsentiment = \"roberta\"\n", &[]).unwrap_err();
+    assert_eq!(e.key, "text.sentiment");
+    assert!(e.to_string().contains("use model or vader"), "{e}");
+    let e = load("", &[("CHORUS__TEXT__FILTER_LANGUAGE", "declared")]).unwrap_err();
+    assert_eq!(e.key, "text.filter_language");
+    assert!(e.to_string().contains("use detected or source"), "{e}");
+    assert!(
+        e.to_string().contains("CHORUS__TEXT__FILTER_LANGUAGE"),
+        "{e}"
+    );
+    let e = load("[text]\nlanguage = \"detected\"\n", &[]).unwrap_err();
+    assert_eq!(e.key, "text.language", "an unknown key is named");
+}

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::support::{Server, chorus};
 use crate::webdriver::Browser;
 
-const POSTS: &[&str] = &[
+pub const POSTS: &[&str] = &[
     "Just got the new northwind earbuds and the battery lasts all day, really impressed with the sound.",
     "Northwind support took three days to answer my ticket about the charging case. Not great.",
     "Does anyone know if the northwind watch works with older Android phones? Thinking of one for my dad.",

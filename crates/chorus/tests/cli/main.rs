@@ -11,6 +11,7 @@ mod webdriver;
 mod accessibility;
 mod browser;
 mod composer;
+mod corrections;
 mod crash;
 mod demo_numbers;
 mod inbox_keyboard;

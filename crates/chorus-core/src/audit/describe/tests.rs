@@ -292,3 +292,32 @@ fn times_are_on_the_readers_clock() {
     assert!(shown(&n).contains("6 Dec 2026, 20:00 EET"), "{}", shown(&n));
     assert!(!shown(&n).contains("UTC"), "{}", shown(&n));
 }
+
+#[test]
+fn label_corrections_say_what_was_set() {
+    let n = names();
+    let both = entry(
+        "conversation.labels",
+        "conversation",
+        "12",
+        Some(json!({"lang": "tl", "sentiment": 0.6})),
+        Some(
+            json!({"lang": "en", "sentiment": -1.0, "language": "English", "sentiment_label": "negative"}),
+        ),
+    );
+    assert_eq!(
+        describe(&both, &n).sentence,
+        "corrected the conversation #12: language English, sentiment negative"
+    );
+    let one = entry(
+        "conversation.labels",
+        "conversation",
+        "12",
+        Some(json!({"lang": "en", "sentiment": -1.0})),
+        Some(json!({"lang": "en", "sentiment": 0.0, "sentiment_label": "neutral"})),
+    );
+    assert_eq!(
+        describe(&one, &n).sentence,
+        "corrected the conversation #12: sentiment neutral"
+    );
+}

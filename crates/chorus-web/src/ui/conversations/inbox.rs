@@ -43,7 +43,8 @@ pub struct InboxParams {
     pub market: Option<String>,
     pub team: Option<String>,
     pub network: Option<String>,
-    /// Language code, e.g. `fi`, or `und`.
+    /// Language: a code (`fi`, `fin`), its English name (`Finnish`) or its own (`suomi`), or
+    /// `und` (not told); another value is refused naming `lang`.
     pub lang: Option<String>,
     /// negative, neutral or positive.
     pub sentiment: Option<String>,
@@ -97,7 +98,7 @@ impl Item {
         Item {
             when: format_time(c.post.posted_at_ms),
             iso: iso_time(c.post.posted_at_ms),
-            sentiment: sentiment_badge(c.post.sentiment),
+            sentiment: sentiment_badge(c.sentiment),
             status: status_badge(c.status),
             markets: c
                 .markets()

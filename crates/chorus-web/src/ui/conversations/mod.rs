@@ -4,6 +4,7 @@
 
 mod fields;
 pub(crate) mod inbox;
+pub(crate) mod labels;
 mod queries;
 mod signals;
 mod thread;
@@ -18,6 +19,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(inbox::routes())
         .merge(thread::routes())
+        .merge(labels::routes())
         .merge(queries::routes())
         .merge(signals::routes())
 }
@@ -34,6 +36,26 @@ pub fn market_code(markets: &[Market], id: MarketId) -> String {
         .find(|m| m.id == id)
         .map(|m| m.code.to_string())
         .unwrap_or_else(|| id.to_string())
+}
+
+/// A post's language for people: its English name ("Spanish"), or, where the source labelled it
+/// otherwise, both ("Detected English · source said Spanish").
+pub fn language_text(post: &chorus_app::conversations::StoredPost) -> String {
+    use chorus_app::conversations::language::language_name;
+    let name = |code: &str| match (code, language_name(code)) {
+        ("und", _) => "language unknown".to_owned(),
+        (_, Some(n)) => n.to_owned(),
+        (c, None) => c.to_owned(),
+    };
+    match (
+        post.labels.detected_lang.as_deref(),
+        post.labels.disagreeing_source(),
+    ) {
+        (Some(detected), Some(source)) => {
+            format!("Detected {} · source said {}", name(detected), name(source))
+        }
+        _ => name(&post.lang),
+    }
 }
 
 /// Sentiment as a badge: (label, badge modifier).

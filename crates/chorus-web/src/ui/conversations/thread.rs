@@ -17,7 +17,8 @@ use serde::Deserialize;
 
 use super::fields::{self, FieldView, Refused};
 use super::inbox::Item;
-use super::{Tabs, minutes_text, sentiment_badge};
+use super::labels::{LabelsView, PostLabels};
+use super::{Tabs, language_text, minutes_text, sentiment_badge};
 use crate::auth::{Identity, PageUser};
 use crate::error::PageError;
 use crate::state::AppState;
@@ -38,6 +39,8 @@ pub(super) struct ThreadPost {
     pub(super) when: String,
     pub(super) url: Option<String>,
     pub(super) sentiment: (&'static str, &'static str),
+    /// The language in words ([`super::language_text`]).
+    pub(super) language: String,
     pub(super) is_this: bool,
     pub(super) depth: usize,
 }
@@ -58,6 +61,12 @@ pub struct Body {
     pub(super) accounts: Vec<Account>,
     pub assignees: Vec<(i64, String)>,
     pub(super) fields: Vec<FieldView>,
+    /// Sentiment and language with their one-click corrections.
+    pub(super) labels: LabelsView,
+    /// The conversation's own post's labels in the thread.
+    pub(super) post_labels: PostLabels,
+    /// The shown language's name ("English", "not identified").
+    pub(super) language: String,
     pub(super) can_work: bool,
     pub(super) can_reply: bool,
     pub(super) reply_note: String,
@@ -159,6 +168,7 @@ impl Body {
             })
             .collect();
         let thread_posts = detail.thread.clone();
+        let row = &detail.row;
         let thread = detail
             .thread
             .into_iter()
@@ -166,11 +176,15 @@ impl Body {
                 when: format_time(p.posted_at_ms),
                 url: post_url(&p),
                 sentiment: sentiment_badge(p.sentiment),
-                is_this: p.id == detail.row.id.0,
+                language: language_text(&p),
+                is_this: p.id == row.id.0,
                 depth: depth(&p, &thread_posts),
                 post: p,
             })
             .collect();
+        let labels = LabelsView::of(row, &detail.corrections, csrf, None, false);
+        let post_labels = PostLabels::of(row, false);
+        let language = chorus_app::conversations::labels::language_name(&row.lang).to_owned();
         let url = post_url(&detail.row.post);
         let item = Item::of(detail.row, &all);
         let assignees: Vec<(i64, String)> = view
@@ -180,6 +194,9 @@ impl Body {
             .collect();
         Body {
             fields: fields::fields(&item, &assignees, csrf, refused, saved),
+            labels,
+            post_labels,
+            language,
             assignees,
             url,
             item,
@@ -254,6 +271,7 @@ async fn show(
     let flash = match d.done.as_deref() {
         Some("changed") => Flash::success("Saved. The change is recorded in the audit log."),
         Some("noted") => Flash::success("Note added."),
+        Some("corrected") => Flash::success("Corrected. Chorus learns from corrections."),
         Some("sent") => Flash::success("Reply published."),
         Some("failed") => {
             Flash::error("The reply was not published; see the reason below and retry.")

@@ -191,6 +191,7 @@ pub const PAGES_CONVERSATIONS: &[Route] = &[
     form("POST /conversations/bulk", Obj::None, BULK),
     form("POST /conversations/{id}/change", Obj::Conversation, CHANGE),
     form("POST /conversations/{id}/notes", Obj::Conversation, &["body"]),
+    form("POST /conversations/{id}/labels", Obj::Conversation, &["sentiment", "lang"]),
     form("POST /conversations/{id}/replies", Obj::Conversation, &["account", "body"]),
     form("POST /conversations/{id}/replies/{reply}/retry", Obj::FailedReply, &[]),
 ];
@@ -214,6 +215,7 @@ pub const API_ORG_CONVERSATIONS: &[Route] = &[
     json("POST /api/v1/conversations/bulk", Obj::None),
     json("PATCH /api/v1/conversations/{id}", Obj::Conversation),
     json("POST /api/v1/conversations/{id}/notes", Obj::Conversation),
+    json("POST /api/v1/conversations/{id}/labels", Obj::Conversation),
     json("POST /api/v1/conversations/{id}/replies", Obj::Conversation),
 ];
 

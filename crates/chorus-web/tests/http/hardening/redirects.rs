@@ -231,6 +231,7 @@ async fn seed_conversations(app: &TestApp, n: i64) -> Vec<i64> {
             body: "northwind broke".into(),
             lang: "en".into(),
             sentiment: -0.4,
+            labels: Default::default(),
             posted_at_ms: 1_700_000_000_000 + i * 1000,
             reply_parent: None,
             reply_root: None,

@@ -22,6 +22,8 @@ pub const ROUTES: &[&str] = &[
     "PATCH /api/v1/conversations/{id}",
     "POST /api/v1/conversations/{id}/notes",
     "POST /api/v1/conversations/{id}/replies",
+    "POST /api/v1/conversations/{id}/labels",
+    "GET /api/v1/conversations/corrections.jsonl",
     "GET /api/v1/signals/volume",
     "GET /api/v1/signals/share-of-voice",
     "GET /api/v1/signals/alerts",
@@ -62,6 +64,11 @@ pub async fn run(w: &World, sw: &mut Sweep) {
             &all[..2],
         ),
         ("GET /api/v1/conversations", "/api/v1/conversations", all),
+        (
+            "GET /api/v1/conversations/corrections.jsonl",
+            "/api/v1/conversations/corrections.jsonl",
+            &[],
+        ),
         ("GET /api/v1/signals/alerts", "/api/v1/signals/alerts", &[]),
         ("GET /api/v1/response-times", "/api/v1/response-times", &[]),
     ] {
@@ -220,6 +227,19 @@ pub async fn run(w: &World, sw: &mut Sweep) {
                 post(
                     "/api/v1/conversations/bulk",
                     json!({"ids": [c], "status": "open"}),
+                )
+            },
+        )
+        .await;
+        sw.each(
+            w,
+            Case::new("POST /api/v1/conversations/{id}/labels", place),
+            conv,
+            |p| worked(p, place, Want::Done(200)),
+            |c, _| {
+                post(
+                    format!("/api/v1/conversations/{c}/labels"),
+                    json!({"language": "Spanish", "sentiment": "negative"}),
                 )
             },
         )

@@ -17,6 +17,7 @@ pub const ROUTES: &[&str] = &[
     "POST /conversations/bulk",
     "POST /conversations/{id}/change",
     "POST /conversations/{id}/notes",
+    "POST /conversations/{id}/labels",
     "POST /conversations/{id}/replies",
     "POST /conversations/{id}/replies/{reply}/retry",
 ];
@@ -133,6 +134,19 @@ pub async fn run(w: &World, sw: &mut Sweep) {
                         ("status", "open"),
                         ("back", "/conversations"),
                     ],
+                )
+            },
+        )
+        .await;
+        sw.each(
+            w,
+            Case::new("POST /conversations/{id}/labels", place),
+            async |_| w.conversation(place).await,
+            |p| worked(p, place, Want::Done(303)),
+            |c, _| {
+                form(
+                    format!("/conversations/{c}/labels"),
+                    &[("sentiment", "negative")],
                 )
             },
         )

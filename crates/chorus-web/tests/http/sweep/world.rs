@@ -313,6 +313,7 @@ impl World {
             body: format!("{POST_WORD} CONV-{label} post {n}"),
             lang: "en".into(),
             sentiment: 0.2,
+            labels: Default::default(),
             posted_at_ms: chorus_store::now_ms() - 60_000,
             reply_parent: None,
             reply_root: None,
