@@ -100,7 +100,6 @@ async fn language_filters_take_names_and_codes_and_refuse_the_unknown() {
         html.contains("Detected Spanish · source said English"),
         "{html}"
     );
-    assert!(html.contains("70 % sure"), "the model's confidence: {html}");
     let en = cm.get("/api/v1/conversations?lang=English").await.1["conversations"][0]["id"]
         .as_i64()
         .unwrap();

@@ -56,15 +56,6 @@ pub fn language_text(post: &chorus_app::conversations::StoredPost) -> String {
     }
 }
 
-/// Beside the sentiment badge: how sure the sentiment model was of its label ("82 % sure"), or,
-/// for posts scored by VADER (no probability), its compound score.
-pub fn sentiment_detail(post: &chorus_app::conversations::StoredPost) -> String {
-    match post.labels.sentiment_confidence {
-        Some(p) => format!("{:.0} % sure", p * 100.0),
-        None => format!("{:.2}", post.sentiment),
-    }
-}
-
 /// Sentiment as a badge: (label, badge modifier).
 pub fn sentiment_badge(compound: f64) -> (&'static str, &'static str) {
     use chorus_core::conversations::Sentiment;

@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::fields::{self, FieldView, Refused};
 use super::inbox::Item;
-use super::{Tabs, language_text, minutes_text, sentiment_badge, sentiment_detail};
+use super::{Tabs, language_text, minutes_text, sentiment_badge};
 use crate::auth::{Identity, PageUser};
 use crate::error::PageError;
 use crate::state::AppState;
@@ -54,8 +54,6 @@ pub(super) struct HistoryLine {
 pub struct Body {
     pub item: Item,
     pub(super) url: Option<String>,
-    /// How sure the sentiment model was, or VADER's score ([`super::sentiment_detail`]).
-    pub(super) sentiment_detail: String,
     pub(super) thread: Vec<ThreadPost>,
     pub(super) notes: Vec<(String, String, String)>,
     pub(super) replies: Vec<(Reply, String)>,
@@ -177,7 +175,6 @@ impl Body {
             })
             .collect();
         let url = post_url(&detail.row.post);
-        let sentiment_detail = sentiment_detail(&detail.row.post);
         let item = Item::of(detail.row, &all);
         let assignees: Vec<(i64, String)> = view
             .assignees
@@ -188,7 +185,6 @@ impl Body {
             fields: fields::fields(&item, &assignees, csrf, refused, saved),
             assignees,
             url,
-            sentiment_detail,
             item,
             thread,
             notes: detail
