@@ -629,4 +629,38 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.field(), Some("networks"));
     }
+
+    /// Every door (pages, API, `chorus listening import`) validates here: languages by name
+    /// become codes, and `lang:` by name is refused with the code to write.
+    #[test]
+    fn languages_by_name_become_codes_and_lang_fields_ask_for_codes() {
+        let raw = |query: &str, languages: &[&str]| RawQuery {
+            name: "Brand".into(),
+            query: query.into(),
+            languages: languages.iter().map(|l| (*l).to_owned()).collect(),
+            ..RawQuery::default()
+        };
+        let ok = validate(
+            MarketId(1),
+            None,
+            &raw("northwind", &["Finnish", "svenska", "EN"]),
+        )
+        .unwrap();
+        assert_eq!(ok.languages, ["fi", "sv", "en"]);
+        let e = validate(MarketId(1), None, &raw("northwind -lang:Spanish", &[])).unwrap_err();
+        assert_eq!(e.field(), Some("query"));
+        assert!(
+            e.to_string()
+                .contains("lang:spanish takes a language code at \"lang:Spanish\" (character 12); write lang:es (Spanish)"),
+            "{e}"
+        );
+        let draft = |languages: &[&str]| Draft {
+            query: "northwind".into(),
+            languages: languages.iter().map(|l| (*l).to_owned()).collect(),
+            ..Draft::default()
+        };
+        assert!(check_draft(&draft(&["español"])).unwrap().valid);
+        let e = check_draft(&draft(&["Klingon"])).unwrap_err();
+        assert_eq!(e.field(), Some("languages"));
+    }
 }
