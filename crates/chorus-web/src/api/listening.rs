@@ -71,6 +71,8 @@ pub struct QueryBody {
     pub team_id: Option<i64>,
     pub name: String,
     pub query: String,
+    /// Languages by code (`fi`), English name (`Finnish`) or own name (`suomi`); stored and
+    /// answered as codes. Empty: any language.
     #[serde(default)]
     pub languages: Vec<String>,
     #[serde(default)]
@@ -88,6 +90,7 @@ pub struct QueryBody {
 #[serde(deny_unknown_fields)]
 pub struct DraftBody {
     pub query: String,
+    /// Languages by code or name, as in a query's `languages`.
     #[serde(default)]
     pub languages: Vec<String>,
     #[serde(default)]

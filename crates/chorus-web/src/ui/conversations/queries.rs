@@ -218,7 +218,9 @@ impl Values {
                 message: format!("{}: {e}", e.field().unwrap_or("query")),
                 start: 0,
                 end: 0,
-                hint: "use language codes such as fi and network names such as bluesky".into(),
+                hint: "use languages by name or code, such as Finnish or fi, and network names such as \
+                       bluesky"
+                    .into(),
                 rendered: String::new(),
             }),
         })
