@@ -20,6 +20,7 @@ pub mod backoff;
 pub mod connectors;
 pub mod kinds;
 pub mod mail;
+pub mod mail_journal;
 pub mod numbers;
 pub mod publish;
 pub mod reply;
@@ -47,6 +48,9 @@ pub struct Settings {
     /// The SMTP server outbox messages go through (`None`: mail is off, `send_mail` is not
     /// registered and messages wait in the outbox).
     pub mail: Option<mail::Mailer>,
+    /// Where `send_mail` notes messages written in full and awaiting the server's answer
+    /// (`mail_journal`; one file per sending process's data directory). `None`: in the outbox.
+    pub mail_journal: Option<std::path::PathBuf>,
 }
 
 /// The job kinds Chorus runs, sharing one set of account connections, which reach networks
@@ -88,7 +92,13 @@ pub fn kinds_with(
             settings.numbers.clone(),
         ));
     match &settings.mail {
-        Some(mailer) => kinds.with(mail::SendMail::new(store.clone(), mailer.clone())),
+        Some(mailer) => {
+            let send = mail::SendMail::new(store.clone(), mailer.clone());
+            kinds.with(match &settings.mail_journal {
+                Some(path) => send.with_journal(mail_journal::Journal::new(path)),
+                None => send,
+            })
+        }
         None => kinds,
     }
 }

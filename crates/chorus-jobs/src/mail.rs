@@ -36,6 +36,7 @@ use lettre::transport::smtp::extension::ClientId;
 
 use crate::backoff;
 use crate::kinds::{JobKind, Outcome};
+use crate::mail_journal::Journal;
 use crate::smtp::Connections;
 
 pub use chorus_store::MAIL_JOB;
@@ -279,14 +280,57 @@ pub const PRESUMED_DELIVERED: &str = "presumed delivered: its sender stopped aft
 pub struct SendMail {
     store: Store,
     mailer: Mailer,
+    /// Where hand-overs are noted (else in the outbox itself), replayed before the first send.
+    journal: Option<(Journal, tokio::sync::OnceCell<()>)>,
 }
 
 impl SendMail {
     pub fn new(store: Store, mailer: Mailer) -> Self {
-        SendMail { store, mailer }
+        SendMail {
+            store,
+            mailer,
+            journal: None,
+        }
+    }
+
+    /// Notes hand-overs in `journal` (`mail_journal`: microseconds, where a commit to the
+    /// outbox takes milliseconds) instead of the outbox.
+    pub fn with_journal(mut self, journal: Journal) -> Self {
+        self.journal = Some((journal, tokio::sync::OnceCell::new()));
+        self
+    }
+
+    /// Notes that message `id` was written in full: in the journal, else in the outbox. Not
+    /// fatal if it fails: without the note, a crash before the reply sends it again.
+    async fn handed_over(&self, id: i64) {
+        match &self.journal {
+            Some((journal, _)) => journal.handed_over(id),
+            None => {
+                if let Err(e) = self.store.mail_handed_over(id).await {
+                    tracing::warn!(mail = id, error = %e, "recording a hand-over failed");
+                }
+            }
+        }
+    }
+
+    fn answered(&self, id: i64) {
+        if let Some((journal, _)) = &self.journal {
+            journal.answered(id);
+        }
     }
 
     async fn send(&self, job: &Job) -> Result<Outcome, chorus_store::StoreError> {
+        if let Some((journal, replayed)) = &self.journal {
+            replayed
+                .get_or_try_init(async || {
+                    let marked = journal.replay(&self.store).await?;
+                    if marked > 0 {
+                        tracing::info!(marked, journal = %journal.path().display(), "messages a stopped sender had written in full are recorded as sent, not sent again");
+                    }
+                    Ok::<_, chorus_store::StoreError>(())
+                })
+                .await?;
+        }
         let Some(id) = mail_id(&job.payload) else {
             let error = format!("a send_mail payload without a message: {}", job.payload);
             self.store.finish_job(job.id, false, Some(&error)).await?;
@@ -322,16 +366,19 @@ impl SendMail {
                 return Ok(Outcome::Failed { error });
             }
         };
-        let store = &self.store;
-        let handed_over = async || {
-            // Not fatal: without the mark, a crash before the reply sends it again.
-            if let Err(e) = store.mail_handed_over(id).await {
-                tracing::warn!(mail = id, error = %e, "recording a hand-over failed");
-            }
-        };
-        match self.mailer.send(&message, handed_over).await {
+        let sent = self
+            .mailer
+            .send(&message, async || self.handed_over(id).await)
+            .await;
+        // A refusal is noted before it is recorded (a crash between the two must not presume
+        // it delivered); an acceptance after (a crash between them must).
+        if sent.is_err() {
+            self.answered(id);
+        }
+        match sent {
             Ok(()) => {
                 self.store.mail_sent(job.id, id, None).await?;
+                self.answered(id);
                 Ok(Outcome::Done {
                     what: format!("sent message {id}"),
                 })

@@ -201,3 +201,44 @@ async fn the_mark_is_written_before_the_server_answers() {
     let m = store.outbox_mail(id).await.unwrap().unwrap();
     assert_eq!((m.state, m.last_error), (MailState::Sent, None));
 }
+
+#[tokio::test]
+async fn a_journal_left_by_a_killed_sender_marks_what_it_wrote_and_nothing_else() {
+    use chorus_jobs::mail_journal::Journal;
+    let (store, dir) = store().await;
+    let (port, seen) = counting_server(Behaviour::Accept).await;
+    let written = enqueue(&store, "written").await;
+    let refused = enqueue(&store, "refused").await;
+    let untouched = enqueue(&store, "untouched").await;
+    // What a sender killed while awaiting `written`'s answer leaves behind (`refused` was
+    // answered with a 4xx and is to be sent again).
+    let path = dir.path().join("mail-handed-over.log");
+    let before = Journal::new(&path);
+    before.handed_over(written);
+    before.handed_over(refused);
+    before.answered(refused);
+    let kind = SendMail::new(store.clone(), Mailer::new(settings(port)).unwrap())
+        .with_journal(Journal::new(&path));
+    for _ in 0..3 {
+        let job = claim(&store).await;
+        let outcome = kind.run(&job).await;
+        assert!(matches!(outcome, Outcome::Done { .. }), "{outcome:?}");
+    }
+    let mut notes = Vec::new();
+    for id in [written, refused, untouched] {
+        let m = store.outbox_mail(id).await.unwrap().unwrap();
+        assert_eq!(m.state, MailState::Sent);
+        notes.push(m.last_error);
+    }
+    // `written` presumed delivered, `refused` sent again, `untouched` sent.
+    assert_eq!(notes, [Some(PRESUMED_DELIVERED.to_owned()), None, None]);
+    assert_eq!(
+        seen.messages.load(Ordering::SeqCst),
+        2,
+        "written was not sent again"
+    );
+    // Sending noted each message and its answer; a replay now finds nothing awaiting.
+    let after = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(after.lines().count(), 4, "{after}");
+    assert_eq!(Journal::new(&path).replay(&store).await.unwrap(), 0);
+}

@@ -139,6 +139,7 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
     let settings = chorus_jobs::Settings {
         bluesky_appview: config.numbers.bluesky_appview_url.clone(),
         mail: crate::cmd::mail::mailer(config, &store).await?,
+        mail_journal: Some(config.data_dir.join("mail-handed-over.log")),
         ..chorus_jobs::Settings::default()
     };
     let worker = args.roles.contains(&Role::Jobs).then(|| {
