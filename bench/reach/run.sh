@@ -88,9 +88,13 @@ printf '%-44s ' "$KIND POST /r/bench-guide (-c$CONNECTIONS)"
 FORM="$FORM" CONSENT="$CONSENT" taskset -c "$WRK_CPU" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" \
     -s "$ROOT/bench/reach/submit.lua" "$URL$PAGE" | tail -1
 
-SUBS=$(sql "SELECT COUNT(*) FROM reach_submissions WHERE offer_id = $OFFER")
-LEDGER=$(sql "SELECT COUNT(*) FROM reach_consent_events WHERE event = 'submitted' AND consent_sha256 = '$CONSENT_SHA'")
-OUTBOX=$(sql "SELECT COUNT(*) FROM mail_outbox WHERE key LIKE 'reach-confirm:%' AND to_address LIKE 'bench-%'")
-JOBS=$(( $(sql "SELECT COUNT(*) FROM jobs WHERE kind = 'send_mail'") - JOBS_BEFORE ))
+# One statement, so one snapshot: requests still in flight when wrk stops commit around it,
+# each with all of its rows or none.
+COUNTS=$(sql "SELECT (SELECT COUNT(*) FROM reach_submissions WHERE offer_id = $OFFER), \
+    (SELECT COUNT(*) FROM reach_consent_events WHERE event = 'submitted' AND consent_sha256 = '$CONSENT_SHA'), \
+    (SELECT COUNT(*) FROM mail_outbox WHERE key LIKE 'reach-confirm:%' AND to_address LIKE 'bench-%'), \
+    (SELECT COUNT(*) FROM jobs WHERE kind = 'send_mail')")
+IFS='|' read -r SUBS LEDGER OUTBOX JOBS_ALL <<< "$COUNTS"
+JOBS=$((JOBS_ALL - JOBS_BEFORE))
 echo "stored: $SUBS submissions, $LEDGER submitted ledger rows (with the consent text's hash), $OUTBOX confirmation mails, $JOBS send_mail jobs"
 [ "$SUBS" = "$LEDGER" ] && [ "$SUBS" = "$OUTBOX" ] && [ "$SUBS" = "$JOBS" ] || { echo "MISMATCH: a submission without its rows" >&2; exit 1; }
