@@ -37,7 +37,7 @@ use lettre::transport::smtp::extension::ClientId;
 use crate::backoff;
 use crate::kinds::{JobKind, Outcome};
 use crate::mail_journal::Journal;
-use crate::smtp::Connections;
+use crate::smtp::{Connections, Note};
 
 pub use chorus_store::MAIL_JOB;
 
@@ -236,15 +236,11 @@ impl Mailer {
         built.map_err(|e| format!("the message cannot be built: {e}"))
     }
 
-    /// Sends `message` over an open connection, running `handed_over` once the whole message
-    /// is in the operating system's hands and before the server's reply (see [`crate::smtp`]).
-    pub async fn send(
-        &self,
-        message: &Message,
-        handed_over: impl AsyncFnOnce(),
-    ) -> Result<(), SendError> {
+    /// Sends `message` over an open connection, making `note` once the whole message is in
+    /// the operating system's hands and before the server's reply (see [`crate::smtp`]).
+    pub async fn send(&self, message: &Message, note: Option<Note>) -> Result<(), SendError> {
         self.connections
-            .send(message.envelope(), &message.formatted(), handed_over)
+            .send(message.envelope(), &message.formatted(), note)
             .await
     }
 }
@@ -281,7 +277,7 @@ pub struct SendMail {
     store: Store,
     mailer: Mailer,
     /// Where hand-overs are noted (else in the outbox itself), replayed before the first send.
-    journal: Option<(Journal, tokio::sync::OnceCell<()>)>,
+    journal: Option<(Arc<Journal>, tokio::sync::OnceCell<()>)>,
 }
 
 impl SendMail {
@@ -293,24 +289,19 @@ impl SendMail {
         }
     }
 
-    /// Notes hand-overs in `journal` (`mail_journal`: microseconds, where a commit to the
-    /// outbox takes milliseconds) instead of the outbox.
+    /// Notes hand-overs in `journal` (`mail_journal`: one append, made inside the write of the
+    /// message's last byte); without one, a crash before a reply sends that message again.
     pub fn with_journal(mut self, journal: Journal) -> Self {
-        self.journal = Some((journal, tokio::sync::OnceCell::new()));
+        self.journal = Some((Arc::new(journal), tokio::sync::OnceCell::new()));
         self
     }
 
-    /// Notes that message `id` was written in full: in the journal, else in the outbox. Not
-    /// fatal if it fails: without the note, a crash before the reply sends it again.
-    async fn handed_over(&self, id: i64) {
-        match &self.journal {
-            Some((journal, _)) => journal.handed_over(id),
-            None => {
-                if let Err(e) = self.store.mail_handed_over(id).await {
-                    tracing::warn!(mail = id, error = %e, "recording a hand-over failed");
-                }
-            }
-        }
+    /// The note that message `id` was written in full: a line in the journal. Without a
+    /// journal none is made, and a crash before the reply sends the message again.
+    fn note(&self, id: i64) -> Option<Note> {
+        let (journal, _) = self.journal.as_ref()?;
+        let journal = journal.clone();
+        Some(Box::new(move || journal.handed_over(id)))
     }
 
     fn answered(&self, id: i64) {
@@ -366,10 +357,7 @@ impl SendMail {
                 return Ok(Outcome::Failed { error });
             }
         };
-        let sent = self
-            .mailer
-            .send(&message, async || self.handed_over(id).await)
-            .await;
+        let sent = self.mailer.send(&message, self.note(id)).await;
         // A refusal is noted before it is recorded (a crash between the two must not presume
         // it delivered); an acceptance after (a crash between them must).
         if sent.is_err() {

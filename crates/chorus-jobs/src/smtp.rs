@@ -4,9 +4,10 @@
 //!
 //! Why: a sender killed after the server has the message's final `.` but before it has
 //! recorded the server's `250` sends the message again when it restarts — a duplicate — and
-//! under load that window is the server's whole processing time. So the body and its `.` are
-//! written, and as soon as every byte was taken by the socket (none waited: [`Watched`]) the
-//! caller's `handed_over` runs, before the reply is read. A message so marked is presumed
+//! under load that window is the server's whole processing time. So the caller's note runs the
+//! moment the socket has taken the `.` (on a plain connection, [`Watched`] runs it inside the
+//! write that took it), or else right after the body and `.` were written, if none of the
+//! writes had to wait, before the reply is read. A message so marked is presumed
 //! delivered after a crash: the kernel sends what a killed process wrote. Killed before the
 //! mark, the message is sent again: the window for a duplicate shrinks to the time between
 //! the write and the mark's commit. A body the socket could not take at once (a large
@@ -40,10 +41,34 @@ pub const POOL_SIZE: usize = 8;
 /// (Postfix after 300 s), and a connection they dropped costs a failed NOOP to find out.
 const IDLE: Duration = Duration::from_secs(60);
 
-/// An open connection and, when Chorus owns its socket, the socket's [`Watched`] flag.
+/// A note a sender makes once a message is written in full (see the module's contract).
+pub type Note = Box<dyn FnOnce() + Send>;
+
+/// An open connection and, when Chorus owns its socket, what [`Watched`] shares with it.
 struct Open {
     conn: AsyncSmtpConnection,
-    waited: Option<Arc<AtomicBool>>,
+    watch: Option<Arc<Watch>>,
+}
+
+/// Between a connection's socket and its sender: whether a write had to wait, and the note to
+/// make when the final `.` is written.
+#[derive(Default)]
+struct Watch {
+    waited: AtomicBool,
+    armed: Mutex<Option<Note>>,
+}
+
+impl Watch {
+    fn arm(&self, note: Option<Note>) {
+        self.waited.store(false, Ordering::SeqCst);
+        if let Ok(mut armed) = self.armed.lock() {
+            *armed = note;
+        }
+    }
+
+    fn take(&self) -> Option<Note> {
+        self.armed.lock().ok().and_then(|mut armed| armed.take())
+    }
 }
 
 /// Where and how to connect, and the open connections not in use.
@@ -87,19 +112,20 @@ impl Connections {
     }
 
     /// Sends `message` (formatted) to `envelope`'s recipients: MAIL, RCPT, DATA, the body and
-    /// its `.`, then `handed_over` if the socket took all of it at once, then the reply. A
-    /// connection that worked goes back to the pool; one that failed is closed.
+    /// its `.` — `note` made as soon as all of it is known to be out (see the module's
+    /// contract; never on a connection with implicit TLS) —, then the reply. A connection that
+    /// worked goes back to the pool; one that failed is closed.
     pub async fn send(
         &self,
         envelope: &Envelope,
         message: &[u8],
-        handed_over: impl AsyncFnOnce(),
+        note: Option<Note>,
     ) -> Result<(), SendError> {
-        let Open { mut conn, waited } = self.take().await?;
+        let Open { mut conn, watch } = self.take().await?;
         let options = match mail_options(&conn, envelope, message) {
             Ok(options) => options,
             Err(e) => {
-                self.put(Open { conn, waited });
+                self.put(Open { conn, watch });
                 return Err(e);
             }
         };
@@ -116,26 +142,31 @@ impl Connections {
             conn.abort().await;
             return Err(SendError::from(&e));
         }
-        if let Some(flag) = &waited {
-            flag.store(false, Ordering::SeqCst);
+        if let Some(watch) = &watch {
+            watch.arm(note);
         }
         let reply = {
             let mut reply = pin!(conn.message(message));
             // The first poll writes the body and its `.` (and flushes) before it waits for the
-            // reply; `waited` says whether any of that had to wait for the socket.
-            match std::future::poll_fn(|cx| Poll::Ready(reply.as_mut().poll(cx))).await {
+            // reply. If the socket did not make the note as it took the `.` (TLS, a split
+            // write), it is made now — unless a write had to wait, when some of the message may
+            // still sit in a buffer above the socket.
+            let first = std::future::poll_fn(|cx| Poll::Ready(reply.as_mut().poll(cx))).await;
+            if let Some(watch) = &watch
+                && let Some(note) = watch.take()
+                && first.is_pending()
+                && !watch.waited.load(Ordering::SeqCst)
+            {
+                note();
+            }
+            match first {
                 Poll::Ready(reply) => reply,
-                Poll::Pending => {
-                    if waited.as_ref().is_some_and(|w| !w.load(Ordering::SeqCst)) {
-                        handed_over().await;
-                    }
-                    reply.await
-                }
+                Poll::Pending => reply.await,
             }
         };
         match reply {
             Ok(_) => {
-                self.put(Open { conn, waited });
+                self.put(Open { conn, watch });
                 Ok(())
             }
             Err(e) => {
@@ -176,7 +207,7 @@ impl Connections {
             transient: true,
             message: format!("SMTP: connecting to {}:{}: {e}", self.host, self.port),
         };
-        let mut waited = None;
+        let mut watch = None;
         let mut conn = match &self.tls {
             // lettre wraps the socket in TLS before the greeting itself.
             Tls::Wrapper(params) => AsyncSmtpConnection::connect_tokio1(
@@ -199,9 +230,9 @@ impl Connections {
                 // the `.` waits for the body's ACK, which the server delays (40 ms on Linux)
                 // because it answers only after the `.`: 40 ms a message.
                 tcp.set_nodelay(true).map_err(socket)?;
-                let flag = Arc::new(AtomicBool::new(false));
-                waited = Some(flag.clone());
-                let watched = Watched { tcp, waited: flag };
+                let shared = Arc::new(Watch::default());
+                watch = Some(shared.clone());
+                let watched = Watched { tcp, watch: shared };
                 AsyncSmtpConnection::connect_with_transport(Box::new(watched), &self.hello)
                     .await
                     .map_err(lettre)?
@@ -217,23 +248,32 @@ impl Connections {
                 .await
                 .map_err(lettre)?;
         }
-        Ok(Open { conn, waited })
+        Ok(Open { conn, watch })
     }
 }
 
-/// The socket under a connection, noting whether a write or flush had to wait (returned
-/// `Pending`): then bytes written before may still sit in a buffer above the kernel (TLS), and
-/// a body written in that poll is not known to be out.
-#[derive(Debug)]
+/// How lettre ends a message's body: its own write, after the body's.
+const FINAL_DOT: &[u8] = b"\r\n.\r\n";
+
+/// The socket under a connection. It notes whether a write or flush had to wait (returned
+/// `Pending`: then bytes written before may still sit in a buffer above the kernel, TLS's), and
+/// on a plain connection makes the armed note inside the write that took the final `.`, so
+/// nothing runs between the two.
 struct Watched {
     tcp: tokio::net::TcpStream,
-    waited: Arc<AtomicBool>,
+    watch: Arc<Watch>,
+}
+
+impl std::fmt::Debug for Watched {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Watched").field("tcp", &self.tcp).finish()
+    }
 }
 
 impl Watched {
     fn note<T>(&self, poll: Poll<T>) -> Poll<T> {
         if poll.is_pending() {
-            self.waited.store(true, Ordering::SeqCst);
+            self.watch.waited.store(true, Ordering::SeqCst);
         }
         poll
     }
@@ -256,6 +296,14 @@ impl tokio::io::AsyncWrite for Watched {
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
         let poll = Pin::new(&mut self.tcp).poll_write(cx, buf);
+        if buf == FINAL_DOT
+            && matches!(poll, Poll::Ready(Ok(n)) if n == buf.len())
+            && let Some(note) = self.watch.take()
+        {
+            // The kernel has the whole message: a process killed from here on leaves it to be
+            // sent, so it must not be sent again.
+            note();
+        }
         self.note(poll)
     }
 

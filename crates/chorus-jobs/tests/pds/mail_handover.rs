@@ -179,27 +179,35 @@ async fn a_server_that_hangs_up_before_the_body_has_the_message_retried() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_mark_is_written_before_the_server_answers() {
-    let (store, _dir) = store().await;
+async fn the_note_is_made_before_the_server_answers() {
+    use chorus_jobs::mail_journal::Journal;
+    let (store, dir) = store().await;
     let (port, _seen) = counting_server(Behaviour::SlowReply(800)).await;
     let id = enqueue(&store, "slow").await;
-    let kind = SendMail::new(store.clone(), Mailer::new(settings(port)).unwrap());
+    let path = dir.path().join("mail-handed-over.log");
+    let kind = SendMail::new(store.clone(), Mailer::new(settings(port)).unwrap())
+        .with_journal(Journal::new(&path));
     let job = claim(&store).await;
     let sending = tokio::spawn(async move { kind.run(&job).await });
-    let mut marked_while_waiting = false;
+    let mut noted_while_waiting = false;
     for _ in 0..70 {
+        let noted = std::fs::read_to_string(&path).unwrap_or_default();
         let m = store.outbox_mail(id).await.unwrap().unwrap();
-        if m.state == MailState::Queued && m.handed_over_at_ms.is_some() {
-            marked_while_waiting = true;
+        if m.state == MailState::Queued && noted == format!("+{id}\n") {
+            noted_while_waiting = true;
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
-    assert!(marked_while_waiting, "marked before the 250 came");
+    assert!(noted_while_waiting, "noted before the 250 came");
     let outcome = sending.await.unwrap();
     assert!(matches!(outcome, Outcome::Done { .. }), "{outcome:?}");
     let m = store.outbox_mail(id).await.unwrap().unwrap();
     assert_eq!((m.state, m.last_error), (MailState::Sent, None));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        format!("+{id}\n-{id}\n")
+    );
 }
 
 #[tokio::test]
