@@ -113,35 +113,27 @@ impl Writer {
         write: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         let writer = self.clone();
-        tokio::task::spawn_blocking(move || writer.write_here(write))
-            .await
-            .map_err(|e| StoreError::Stopped(format!("{what}: {e}")))?
-    }
-
-    /// [`Writer::write`] on this thread, blocking it until the connection is free and `write`
-    /// has run (for a commit that must be durable before the caller's next step, with no task
-    /// switch between the two: see `Store::mail_handed_over`).
-    pub(crate) fn write_here<T>(
-        &self,
-        write: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        // A write that panicked left no transaction behind (rusqlite rolls back on drop); its
-        // connection is replaced all the same, below.
-        let mut guard = self
-            .conn
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let conn = match guard.as_mut() {
-            Some(conn) => conn,
-            None => guard.insert(open(&self.path, false)?),
-        };
-        let result = write(conn);
-        if result.is_err() {
-            // The transaction rolled back; a fresh connection next time in case this one is
-            // in a state we did not foresee.
-            *guard = None;
-        }
-        result
+        tokio::task::spawn_blocking(move || {
+            // A write that panicked left no transaction behind (rusqlite rolls back on drop);
+            // its connection is replaced all the same, below.
+            let mut guard = writer
+                .conn
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let conn = match guard.as_mut() {
+                Some(conn) => conn,
+                None => guard.insert(open(&writer.path, false)?),
+            };
+            let result = write(conn);
+            if result.is_err() {
+                // The transaction rolled back; a fresh connection next time in case this one
+                // is in a state we did not foresee.
+                *guard = None;
+            }
+            result
+        })
+        .await
+        .map_err(|e| StoreError::Stopped(format!("{what}: {e}")))?
     }
 
     /// Closes the connection (it reopens on the next write).

@@ -339,34 +339,18 @@ impl Store {
         Ok(row.try_get("n")?)
     }
 
-    /// A sender wrote all of message `mail` (body and final `.`) to the SMTP server's socket
-    /// and waits for the reply: records when, so a sender that dies now is not followed by a
-    /// second copy. False when the message is no longer queued.
-    ///
-    /// On SQLite in a multi-threaded runtime the commit runs on the caller's thread
-    /// (`block_in_place`), right after the write: no task switch between the two. Elsewhere it
-    /// is awaited.
+    /// Message `mail` was written in full to the SMTP server by a sender that died before the
+    /// reply (its journal says so, `chorus-jobs/src/mail_journal.rs`): marks it, so it is
+    /// recorded as sent, not sent again. False when the message is no longer queued.
     pub async fn mail_handed_over(&self, mail: i64) -> Result<bool, StoreError> {
-        const MARK: &str =
-            "UPDATE mail_outbox SET handed_over_at = $1 WHERE id = $2 AND state = 'queued'";
-        let binds = [Bind::I(now_ms()), Bind::I(mail)];
-        let multi_thread = tokio::runtime::Handle::try_current()
-            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-        if let Some(writer) = self.writer()
-            && multi_thread
-        {
-            return tokio::task::block_in_place(|| {
-                writer.write_here(|conn| {
-                    let mut stmt = conn.prepare_cached(MARK)?;
-                    Bind::all_to_rusqlite(&mut stmt, &binds)?;
-                    Ok(stmt.raw_execute()? > 0)
-                })
-            });
-        }
-        let n = Bind::all_to_sqlx(sqlx::query(MARK), &binds)
-            .execute(self.pool())
-            .await?
-            .rows_affected();
+        let n = sqlx::query(
+            "UPDATE mail_outbox SET handed_over_at = $1 WHERE id = $2 AND state = 'queued'",
+        )
+        .bind(now_ms())
+        .bind(mail)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
         Ok(n > 0)
     }
 
