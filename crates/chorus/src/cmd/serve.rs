@@ -20,17 +20,28 @@ pub struct ServeArgs {
     /// Load the demo organization (once) and print its logins.
     #[arg(long)]
     pub demo: bool,
-    /// What this process runs: `web` (UI + API), `jobs` (scheduled publishing, reply retries,
-    /// numbers collection). Several
-    /// processes can share one PostgreSQL database, each with its own roles.
-    #[arg(long, value_delimiter = ',', default_value = "web,jobs")]
+    /// What this process runs, comma-separated: `web` (pages and the JSON API), `publisher`
+    /// (the job queue: publishing, replies, numbers collection, mail; `jobs` is the old name),
+    /// `source` (reads the firehose of `[ingest] firehose_url`), `worker` (normalize → score →
+    /// match → store). Without `[nats]` a source feeds the workers of its own process; with it,
+    /// sources publish to JetStream and any number of worker processes consume it. Several
+    /// processes can share one PostgreSQL database, each with its own roles (see
+    /// docs/scale-out.md).
+    #[arg(long, value_delimiter = ',', default_value = "web,publisher,source,worker")]
     pub roles: Vec<Role>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Role {
+    /// Pages and the JSON API.
     Web,
-    Jobs,
+    /// The durable job queue: publishing, replies, numbers collection, mail, reminders.
+    #[value(alias = "jobs")]
+    Publisher,
+    /// Reads the firehose (`[ingest] firehose_url`).
+    Source,
+    /// Turns what sources read into stored posts and conversations.
+    Worker,
 }
 
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
@@ -121,7 +132,7 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
         .with_public_url(public_url.clone())
         // The webinar mails' withdrawal links are signed with it.
         .with_secret_key(key.clone());
-    if args.roles.contains(&Role::Jobs) {
+    if args.roles.contains(&Role::Publisher) {
         // Numbers collection keeps itself going once queued (one job, by its key).
         chorus_jobs::numbers::schedule_collection(&store)
             .await
@@ -142,7 +153,7 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
         mail_journal: Some(config.data_dir.join("mail-handed-over.log")),
         ..chorus_jobs::Settings::default()
     };
-    let worker = args.roles.contains(&Role::Jobs).then(|| {
+    let worker = args.roles.contains(&Role::Publisher).then(|| {
         let w = chorus_jobs::Worker::new(
             store.clone(),
             chorus_jobs::kinds_with(
