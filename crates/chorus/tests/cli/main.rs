@@ -25,5 +25,6 @@ mod mail;
 mod numbers;
 mod reach_optin;
 mod reach_staff;
+mod scale;
 mod stories;
 mod webinar_reminders;
