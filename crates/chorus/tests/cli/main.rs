@@ -13,6 +13,7 @@ mod browser;
 mod composer;
 mod corrections;
 mod crash;
+mod crash_publishers;
 mod demo_numbers;
 mod inbox_keyboard;
 mod inbox_reply;

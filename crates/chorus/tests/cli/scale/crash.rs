@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
 
-use super::{Nats, PgDb, drained, redelivered, scaled, sigkill, worker};
+use super::{Nats, drained, redelivered, scaled, sigkill, worker};
 use crate::ingest_crash::{corpus, fingerprint_of, queries, seed_at};
-use crate::support::chorus;
+use crate::support::{PgDb, chorus};
 
 const WORKERS: usize = 3;
 
@@ -75,7 +75,7 @@ fn workers_source_and_nats_killed_store_exactly_what_one_process_does() {
 
     // The same on PostgreSQL through the stream, with kills.
     let dir = tmp.path().join("scaled");
-    rt.block_on(seed_at(&dir, Some(&db.url), &qfile));
+    rt.block_on(seed_at(&dir, Some(&db.raw_url), &qfile));
     let seed: u64 = std::env::var("CHORUS_SCALE_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -160,7 +160,7 @@ fn workers_source_and_nats_killed_store_exactly_what_one_process_does() {
     let a = rt.block_on(fingerprint_of(&chorus_store::DatabaseUrl::sqlite_in(
         &reference,
     )));
-    let b = rt.block_on(fingerprint_of(&db.database()));
+    let b = rt.block_on(fingerprint_of(&db.url));
     assert!(
         a.0.len() > 1000,
         "the queries find conversations ({})",

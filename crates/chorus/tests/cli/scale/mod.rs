@@ -15,9 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chorus_store::DatabaseUrl;
-
-use crate::support::{chorus, services_required};
+use crate::support::{PgDb, chorus, services_required};
 
 /// Skips (printing why) or, under `CHORUS_REQUIRE_SERVICES=1`, fails.
 fn absent(reason: &str) -> Option<std::convert::Infallible> {
@@ -121,74 +119,11 @@ pub fn sigkill(child: &mut Child) {
     let _ = child.wait();
 }
 
-/// A fresh PostgreSQL database, dropped at the end.
-pub struct PgDb {
-    pub url: String,
-    admin: String,
-    name: String,
-}
-
-impl PgDb {
-    pub async fn create() -> Option<PgDb> {
-        use sqlx::Connection as _;
-        let admin = std::env::var("CHORUS_TEST_DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://chorus:chorus@127.0.0.1:5432/chorus".into());
-        let mut conn = match sqlx::PgConnection::connect(&admin).await {
-            Ok(c) => c,
-            Err(e) => {
-                absent(&format!("PostgreSQL unreachable at {admin}: {e}"))?;
-                unreachable!()
-            }
-        };
-        let name = format!(
-            "chorus_scale_{}_{}",
-            std::process::id(),
-            rand::random::<u32>()
-        );
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        let (server, _) = admin.rsplit_once('/').unwrap();
-        Some(PgDb {
-            url: format!("{server}/{name}"),
-            admin,
-            name,
-        })
-    }
-
-    pub fn database(&self) -> DatabaseUrl {
-        DatabaseUrl::parse(&self.url).unwrap()
-    }
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        let (admin, name) = (self.admin.clone(), self.name.clone());
-        // Dropped outside any runtime: a small one of its own.
-        let _ = std::thread::spawn(move || {
-            use sqlx::Connection as _;
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .execute(&mut c)
-                        .await;
-                }
-            });
-        })
-        .join();
-    }
-}
-
 /// `chorus` with the database and the stream of a test, and the stream's timings short enough
 /// for a test (a message a killed worker held comes back after 3 s).
 pub fn scaled(db: &PgDb, nats_url: &str, data_dir: &Path) -> Command {
     let mut c = chorus();
-    c.env("CHORUS__DATABASE_URL", &db.url)
+    c.env("CHORUS__DATABASE_URL", &db.raw_url)
         .env("CHORUS__NATS__URL", nats_url)
         .env("CHORUS__NATS__ACK_WAIT_SECONDS", "3")
         .env("CHORUS__LOG__LEVEL", "chorus_stream=info,warn")
