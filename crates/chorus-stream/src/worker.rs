@@ -55,6 +55,12 @@ pub async fn run(
         Duration::from_secs(2),
     ));
     conn.consumer().await?;
+    tracing::info!(
+        loops = LOOPS,
+        queries = work.queries.borrow().len(),
+        version = work.queries.borrow().version,
+        "consuming the post stream"
+    );
     let loops: Vec<_> = (0..LOOPS)
         .map(|_| tokio::spawn(batch_loop(conn.clone(), work.clone(), stop.clone())))
         .collect();

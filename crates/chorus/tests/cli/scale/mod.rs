@@ -126,7 +126,10 @@ pub fn scaled(db: &PgDb, nats_url: &str, data_dir: &Path) -> Command {
     c.env("CHORUS__DATABASE_URL", &db.raw_url)
         .env("CHORUS__NATS__URL", nats_url)
         .env("CHORUS__NATS__ACK_WAIT_SECONDS", "3")
-        .env("CHORUS__LOG__LEVEL", "chorus_stream=info,warn")
+        .env(
+            "CHORUS__LOG__LEVEL",
+            "chorus_stream=info,chorus_pipeline=info,warn",
+        )
         .env("CHORUS__DATA_DIR", data_dir);
     c
 }
@@ -151,16 +154,47 @@ pub fn worker(db: &PgDb, nats_url: &str, data_dir: &Path, log: &Path) -> Child {
 /// brought posts delivered before).
 pub fn redelivered(logs: &[PathBuf]) -> u64 {
     logs.iter()
-        .map(|l| std::fs::read_to_string(l).unwrap_or_default())
-        .flat_map(|text| {
-            text.lines()
-                .filter_map(|line| {
-                    let v: serde_json::Value = serde_json::from_str(line).ok()?;
-                    v["redelivered"].as_u64()
-                })
-                .collect::<Vec<_>>()
-        })
+        .flat_map(|l| json_lines(l))
+        .filter_map(|v| v["redelivered"].as_u64())
         .sum()
+}
+
+/// The JSON lines of a log (non-JSON lines skipped).
+pub fn json_lines(log: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+/// A post as a source would publish it: `text` by `author`, now.
+pub fn post(uri: &str, author: &str, text: &str) -> chorus_pipeline::Incoming {
+    chorus_pipeline::Incoming {
+        uri: uri.into(),
+        network: "import".into(),
+        author: author.into(),
+        author_handle: None,
+        text: text.into(),
+        declared_langs: vec!["en".into()],
+        country: None,
+        domains: vec![],
+        posted_at_ms: chorus_store::now_ms(),
+        reply_parent: None,
+        reply_root: None,
+        quote_of: None,
+        cid: None,
+        link: None,
+    }
+}
+
+/// Publishes `posts` to the stream as a source does (waiting for the stream's answers).
+pub async fn publish(conn: &chorus_stream::Connection, posts: &[chorus_pipeline::Incoming]) {
+    let messages = posts
+        .iter()
+        .map(|p| chorus_stream::sink::encode(conn, p).unwrap())
+        .collect();
+    chorus_stream::sink::publish_all(conn, &chorus_stream::Health::default(), messages).await;
 }
 
 /// Connects to the test's stream as workers do (for its backlog).
