@@ -54,6 +54,7 @@ pub async fn run(
         work.health.clone(),
         Duration::from_secs(2),
     ));
+    let letters = tokio::spawn(count_dead_letters(work.store.clone()));
     conn.consumer().await?;
     tracing::info!(
         loops = LOOPS,
@@ -68,7 +69,19 @@ pub async fn run(
         let _ = l.await;
     }
     backlog.abort();
+    letters.abort();
     Ok(())
+}
+
+/// `chorus_stream_dead_letters`: how many the database keeps (every worker's), every 10 s.
+async fn count_dead_letters(store: Store) {
+    let mut tick = tokio::time::interval(Duration::from_secs(10));
+    loop {
+        tick.tick().await;
+        if let Ok(n) = store.dead_letter_count().await {
+            metrics::gauge!("chorus_stream_dead_letters").set(n as f64);
+        }
+    }
 }
 
 async fn batch_loop(conn: Connection, work: Work, mut stop: watch::Receiver<bool>) {
@@ -178,11 +191,16 @@ async fn handle(conn: &Connection, work: &Work, upkeep: &mut Upkeep, messages: V
     if posts.is_empty() {
         return;
     }
+    let scoring = std::time::Instant::now();
     let Some(rows) = analyze_off_thread(work, posts).await else {
         return;
     };
+    metrics::histogram!("chorus_worker_analyze_seconds").record(scoring.elapsed().as_secs_f64());
     let n = rows.len();
-    match work.store.ingest_posts(rows).await {
+    let writing = std::time::Instant::now();
+    let stored = work.store.ingest_posts(rows).await;
+    metrics::histogram!("chorus_worker_store_seconds").record(writing.elapsed().as_secs_f64());
+    match stored {
         Ok(report) => {
             upkeep.after_batch(&work.store, &report).await;
             ack_all(work, &received).await;

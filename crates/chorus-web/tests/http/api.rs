@@ -184,6 +184,50 @@ async fn who_may_do_what_over_http() {
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
+/// `/readyz` lists each role the process runs, and is not ready while one is not (a worker
+/// that lost NATS), saying which and why.
+#[tokio::test]
+async fn readiness_names_each_role() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let connected = Arc::new(AtomicBool::new(true));
+    let probe_flag = connected.clone();
+    let app = crate::support::spawn_app_with_state(crate::support::web_config(), move |s| {
+        s.with_roles(Arc::new(move || {
+            let up = probe_flag.load(Ordering::Relaxed);
+            vec![
+                chorus_web::RoleStatus {
+                    role: "worker".into(),
+                    ready: up,
+                    detail: if up { "NATS connected, lag 0" } else { "NATS disconnected" }.into(),
+                },
+                chorus_web::RoleStatus {
+                    role: "source".into(),
+                    ready: true,
+                    detail: "firehose leader".into(),
+                },
+            ]
+        }))
+    })
+    .await;
+    let get = || reqwest::get(format!("{}/readyz", app.base));
+    let ok = get().await.unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(
+        ok.text().await.unwrap(),
+        "ready\ndatabase: ok\nworker: ok (NATS connected, lag 0)\nsource: ok (firehose leader)\n"
+    );
+    connected.store(false, Ordering::Relaxed);
+    let down = get().await.unwrap();
+    assert_eq!(down.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        down.text()
+            .await
+            .unwrap()
+            .contains("worker: not ready (NATS disconnected)")
+    );
+}
+
 #[tokio::test]
 async fn operations_endpoints() {
     let app = spawn_app().await;
