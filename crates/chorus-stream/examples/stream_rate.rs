@@ -17,15 +17,23 @@ use futures_util::StreamExt;
 #[tokio::main]
 async fn main() {
     let mut args = std::env::args().skip(1);
-    let url = args.next().unwrap_or_else(|| "nats://127.0.0.1:4222".into());
-    let n: usize = args.next().map_or(200_000, |s| s.parse().expect("N: a number"));
-    let size: usize = args.next().map_or(450, |s| s.parse().expect("BYTES: a number"));
+    let url = args
+        .next()
+        .unwrap_or_else(|| "nats://127.0.0.1:4222".into());
+    let n: usize = args
+        .next()
+        .map_or(200_000, |s| s.parse().expect("N: a number"));
+    let size: usize = args
+        .next()
+        .map_or(450, |s| s.parse().expect("BYTES: a number"));
     let mut config = StreamConfig::new(url);
     config.stream = "CHORUS_RATE".into();
     config.subject_prefix = "chorus-rate".into();
     config.consumer = "chorus-rate".into();
     config.max_bytes = 4 << 30;
-    let conn = chorus_stream::connect(config, "chorus-stream-rate").await.unwrap();
+    let conn = chorus_stream::connect(config, "chorus-stream-rate")
+        .await
+        .unwrap();
     let payload = Bytes::from(vec![b'x'; size]);
     let messages: Vec<Outgoing> = (0..n)
         .map(|i| Outgoing {
@@ -38,7 +46,10 @@ async fn main() {
     let started = Instant::now();
     publish_all(&conn, &health, messages).await;
     let publish = started.elapsed().as_secs_f64();
-    println!("published {n} messages of {size} bytes: {:.0} messages/s", n as f64 / publish);
+    println!(
+        "published {n} messages of {size} bytes: {:.0} messages/s",
+        n as f64 / publish
+    );
 
     let consumer = conn.consumer().await.unwrap();
     let started = Instant::now();
@@ -53,6 +64,9 @@ async fn main() {
         acked += got.len();
     }
     let consume = started.elapsed().as_secs_f64();
-    println!("fetched and acknowledged {n} in batches of 500: {:.0} messages/s", n as f64 / consume);
+    println!(
+        "fetched and acknowledged {n} in batches of 500: {:.0} messages/s",
+        n as f64 / consume
+    );
     conn.js.delete_stream("CHORUS_RATE").await.unwrap();
 }

@@ -199,7 +199,12 @@ async fn readiness_names_each_role() {
                 chorus_web::RoleStatus {
                     role: "worker".into(),
                     ready: up,
-                    detail: if up { "NATS connected, lag 0" } else { "NATS disconnected" }.into(),
+                    detail: if up {
+                        "NATS connected, lag 0"
+                    } else {
+                        "NATS disconnected"
+                    }
+                    .into(),
                 },
                 chorus_web::RoleStatus {
                     role: "source".into(),

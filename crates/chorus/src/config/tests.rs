@@ -295,3 +295,98 @@ fn text_modes_default_to_the_models_and_name_the_key_when_bad() {
     let e = load("[text]\nlanguage = \"detected\"\n", &[]).unwrap_err();
     assert_eq!(e.key, "text.language", "an unknown key is named");
 }
+
+#[test]
+fn nats_is_off_without_a_url_and_each_setting_is_checked() {
+    assert_eq!(load("", &[]).unwrap().nats, None);
+    assert_eq!(load("[nats]\nurl = \"\"\n", &[]).unwrap().nats, None);
+    let c = load(
+        "[nats]\nurl = \"nats://127.0.0.1:4222\"\nmax_megabytes = 64\n",
+        &[("CHORUS__NATS__ACK_WAIT_SECONDS", "5")],
+    )
+    .unwrap()
+    .nats
+    .unwrap();
+    assert_eq!(c.url, "nats://127.0.0.1:4222");
+    assert_eq!(c.max_bytes, 64 << 20);
+    assert_eq!(c.ack_wait, Duration::from_secs(5));
+    assert_eq!(
+        (c.stream.as_str(), c.consumer.as_str()),
+        ("CHORUS_POSTS", "chorus-workers")
+    );
+    for (toml, key, says) in [
+        (
+            "url = \"http://nats:4222\"",
+            "nats.url",
+            "must start with nats://",
+        ),
+        (
+            "url = \"nats://n\"\nstream = \"posts.all\"",
+            "nats.stream",
+            "not a stream name",
+        ),
+        (
+            "url = \"nats://n\"\nsubject_prefix = \"a..b\"",
+            "nats.subject_prefix",
+            "dot-separated",
+        ),
+        (
+            "url = \"nats://n\"\npartitions = 0",
+            "nats.partitions",
+            "use 1 to 1024",
+        ),
+        (
+            "url = \"nats://n\"\nmax_deliver = 0",
+            "nats.max_deliver",
+            "use 1 to 100",
+        ),
+        (
+            "url = \"nats://n\"\nfetch_batch = 100000",
+            "nats.fetch_batch",
+            "use 1 to 10000",
+        ),
+        ("url = \"nats://n\"\nack_wait = 5", "nats.ack_wait", ""),
+    ] {
+        let e = load(&format!("[nats]\n{toml}\n"), &[]).unwrap_err();
+        assert_eq!(e.key, key, "{toml}");
+        assert!(e.to_string().contains(says), "{toml}: {e}");
+    }
+}
+
+#[test]
+fn roles_that_need_nats_or_postgresql_refuse_to_start_and_say_why() {
+    use crate::cmd::roles::refuse;
+    use crate::cmd::serve::Role;
+    let sqlite = load("", &[]).unwrap();
+    assert_eq!(
+        refuse(
+            &sqlite,
+            &[Role::Web, Role::Publisher, Role::Source, Role::Worker]
+        ),
+        None
+    );
+    assert_eq!(refuse(&sqlite, &[Role::Web, Role::Publisher]), None);
+    let alone = refuse(&sqlite, &[Role::Worker]).unwrap();
+    assert!(
+        alone.contains("the worker role alone needs [nats]"),
+        "{alone}"
+    );
+    let alone = refuse(&sqlite, &[Role::Source]).unwrap();
+    assert!(
+        alone.contains("the source role alone needs [nats]"),
+        "{alone}"
+    );
+    let nats_on_sqlite = load("[nats]\nurl = \"nats://n:4222\"\n", &[]).unwrap();
+    let why = refuse(&nats_on_sqlite, &[Role::Worker]).unwrap();
+    assert!(
+        why.contains("set database_url to a postgres:// URL"),
+        "{why}"
+    );
+    let scaled = load(
+        "database_url = \"postgres://c:c@db/chorus\"\n[nats]\nurl = \"nats://n:4222\"\n",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(refuse(&scaled, &[Role::Worker]), None);
+    assert_eq!(refuse(&scaled, &[Role::Source]), None);
+}

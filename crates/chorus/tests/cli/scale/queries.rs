@@ -57,7 +57,13 @@ fn a_query_added_mid_run_is_applied_by_every_worker_within_five_seconds() {
             .iter()
             .any(|v| v["message"] == "consuming the post stream")
     }) {
-        assert!(Instant::now() < deadline, "the workers did not start");
+        assert!(
+            Instant::now() < deadline,
+            "the workers did not start: {:?}",
+            logs.iter()
+                .map(|l| std::fs::read_to_string(l).unwrap_or_default())
+                .collect::<Vec<_>>()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 
@@ -104,7 +110,24 @@ fn a_query_added_mid_run_is_applied_by_every_worker_within_five_seconds() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let (added_at, added_ts, revision, query) = added.unwrap();
+    // A message that is no post (a foreign publisher, a bug) becomes a dead letter at once.
+    rt.block_on(async {
+        conn.js
+            .publish("chorus.posts.0", "not a post".into())
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    });
     rt.block_on(drained(&nats, Duration::from_secs(120)));
+    let letters = rt.block_on(store.dead_letters("CHORUS_POSTS")).unwrap();
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    assert_eq!(letters[0].payload, "not a post");
+    assert!(
+        letters[0].error.starts_with("not a post:"),
+        "{}",
+        letters[0].error
+    );
     for w in &mut workers {
         super::sigkill(w);
     }
