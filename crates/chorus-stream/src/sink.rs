@@ -11,17 +11,19 @@
 //! holds, and what it publishes twice the stream drops (within its duplicate window) or the
 //! workers skip (by URI).
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use async_nats::jetstream::context::PublishAckFuture;
+use async_nats::jetstream::context::PublishError;
 use async_nats::jetstream::message::PublishMessage;
+use async_nats::jetstream::publish::PublishAck;
 use bytes::Bytes;
 use chorus_pipeline::pipeline::CHANNEL_BATCHES;
 use chorus_pipeline::{Batch, Downstream, Incoming, PipelineError};
 use chorus_store::Store;
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use tokio::sync::mpsc;
 
 use crate::{Connection, Health, message_id, partition};
@@ -89,14 +91,13 @@ pub fn encode(conn: &Connection, post: &Incoming) -> Result<Outgoing, PipelineEr
 /// Publishes awaiting an answer at once, at most (the client's own limit is 5,000).
 const IN_FLIGHT: usize = 1_000;
 
-/// Waits for the stream's answer to one publish; a refusal goes to `refused`.
-async fn settle(
+/// Counts the stream's answer to one publish; a refusal goes to `refused`.
+fn settle(
     health: &Health,
-    m: Outgoing,
-    ack: PublishAckFuture,
+    (m, answer): (Outgoing, Result<PublishAck, PublishError>),
     refused: &mut Vec<(Outgoing, String)>,
 ) {
-    match ack.await {
+    match answer {
         Ok(_) => {
             health.published.fetch_add(1, Ordering::Relaxed);
             metrics::counter!("chorus_stream_published_total").increment(1);
@@ -112,25 +113,27 @@ pub async fn publish_all(conn: &Connection, health: &Health, messages: Vec<Outgo
     let mut pause = Duration::from_millis(50);
     let mut last_warning: Option<Instant> = None;
     loop {
-        let mut waiting: VecDeque<(Outgoing, PublishAckFuture)> = VecDeque::new();
+        // The answers are awaited together, so that each one's timeout runs at once: after a
+        // server restart a thousand lost answers cost one timeout, not a thousand.
+        let mut waiting = FuturesUnordered::new();
         let mut refused: Vec<(Outgoing, String)> = Vec::new();
         for m in todo {
             // A bounded window of unanswered publishes (the client holds a permit for each).
             if waiting.len() >= IN_FLIGHT
-                && let Some((m, ack)) = waiting.pop_front()
+                && let Some(answer) = waiting.next().await
             {
-                settle(health, m, ack, &mut refused).await;
+                settle(health, answer, &mut refused);
             }
             let publish = PublishMessage::build()
                 .payload(m.payload.clone())
                 .message_id(&m.id);
             match conn.js.send_publish(m.subject.clone(), publish).await {
-                Ok(ack) => waiting.push_back((m, ack)),
+                Ok(ack) => waiting.push(async move { (m, ack.await) }),
                 Err(e) => refused.push((m, e.to_string())),
             }
         }
-        for (m, ack) in waiting {
-            settle(health, m, ack, &mut refused).await;
+        while let Some(answer) = waiting.next().await {
+            settle(health, answer, &mut refused);
         }
         if refused.is_empty() {
             health.stream_full.store(false, Ordering::Relaxed);

@@ -111,8 +111,27 @@ async fn batch_loop(conn: Connection, work: Work, mut stop: watch::Receiver<bool
 }
 
 /// Up to `fetch_batch` messages, waiting at most half a second for them. The consumer is
-/// looked up once and again after an error.
+/// looked up once and again after an error. A pull request the server lost (it restarted)
+/// never ends on its own, so the whole fetch is bounded too.
 async fn fetch(
+    conn: &Connection,
+    consumer: &mut Option<PullConsumer>,
+) -> Result<Vec<Message>, StreamError> {
+    match tokio::time::timeout(FETCH_LIMIT, fetch_once(conn, consumer)).await {
+        Ok(r) => r,
+        Err(_) => {
+            *consumer = None;
+            Err(StreamError::Consume(
+                "no answer to a fetch within 10 s (the server restarting?)".into(),
+            ))
+        }
+    }
+}
+
+/// How long a fetch may take in all (its own expiry is half a second).
+const FETCH_LIMIT: Duration = Duration::from_secs(10);
+
+async fn fetch_once(
     conn: &Connection,
     consumer: &mut Option<PullConsumer>,
 ) -> Result<Vec<Message>, StreamError> {

@@ -57,7 +57,7 @@ fn a_full_stream_holds_the_source_back_until_workers_drain_it() {
         config.max_bytes = 1 << 20;
         chorus_stream::connect(config, "chorus-test").await.unwrap()
     });
-    let mut src = source().spawn().unwrap();
+    let mut src = super::Proc(source().spawn().unwrap());
     // Full: the stream stops growing and the source waits, alive.
     let full = rt.block_on(async {
         let mut last = 0;
@@ -102,23 +102,13 @@ fn a_full_stream_holds_the_source_back_until_workers_drain_it() {
 
     // A worker drains it; the source goes on to the end.
     let mut w = worker(&db, &url, &dir, &tmp.path().join("worker.log"));
-    let started = Instant::now();
-    let out = loop {
-        if src.try_wait().unwrap().is_some() {
-            break src.wait_with_output().unwrap();
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(180),
-            "the source did not finish once a worker drained the stream"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let status = src.wait_within(
+        Duration::from_secs(180),
+        "the source (once a worker drained the stream)",
     );
-    let said = String::from_utf8_lossy(&out.stderr);
+    let mut said = String::new();
+    std::io::Read::read_to_string(src.stderr.as_mut().unwrap(), &mut said).unwrap();
+    assert!(status.success(), "{said}");
     assert!(
         said.contains("the stream is full"),
         "the source said why it waited: {said}"

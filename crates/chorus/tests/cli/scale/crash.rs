@@ -8,12 +8,12 @@
 //! empty with nothing pending, and workers saw redeliveries (the kills hit work in flight).
 
 use std::path::Path;
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
 
-use super::{Nats, drained, redelivered, scaled, sigkill, worker};
+use super::{Nats, Proc, drained, redelivered, scaled, sigkill, worker};
 use crate::ingest_crash::{corpus, fingerprint_of, queries, seed_at};
 use crate::support::{PgDb, chorus};
 
@@ -26,13 +26,20 @@ enum Victim {
     Nats,
 }
 
-fn source(db: &PgDb, nats_url: &str, dir: &Path, corpus: &Path) -> Child {
+/// The source, what it prints appended to `out`.
+fn source(db: &PgDb, nats_url: &str, dir: &Path, corpus: &Path, out: &Path) -> Proc {
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(out)
+        .unwrap();
     scaled(db, nats_url, dir)
         .args(["ingest", "file", "--quiet", "--batch", "2000"])
         .arg(corpus)
-        .stdout(Stdio::piped())
+        .stdout(out)
         .stderr(Stdio::null())
         .spawn()
+        .map(Proc)
         .unwrap()
 }
 
@@ -87,9 +94,10 @@ fn workers_source_and_nats_killed_store_exactly_what_one_process_does() {
         .collect();
     let url = nats.url();
     let start_worker = |i: usize| worker(&db, &url, &dir, &logs[i]);
-    let mut workers: Vec<Child> = (0..WORKERS).map(start_worker).collect();
+    let said = tmp.path().join("source.out");
+    let mut workers: Vec<Proc> = (0..WORKERS).map(start_worker).collect();
     let started = Instant::now();
-    let mut src = source(&db, &url, &dir, &corpus);
+    let mut src = source(&db, &url, &dir, &corpus, &said);
     // One of each first (the source early, while it still reads), then three at random.
     let mut plan = vec![
         Victim::Source,
@@ -119,7 +127,7 @@ fn workers_source_and_nats_killed_store_exactly_what_one_process_does() {
                     sigkill(&mut src);
                     hit.push(format!("source at {t:?}"));
                     std::thread::sleep(Duration::from_millis(rng.random_range(200..1000)));
-                    src = source(&db, &url, &dir, &corpus);
+                    src = source(&db, &url, &dir, &corpus, &said);
                 } else {
                     hit.push(format!("(source already done at {t:?})"));
                 }
@@ -138,17 +146,15 @@ fn workers_source_and_nats_killed_store_exactly_what_one_process_does() {
         "the source was killed while it read: {hit:?}"
     );
     // The source runs to the end (restarted once more if the last kill left it dead).
-    let mut out = src.wait_with_output().unwrap();
-    if !out.status.success() {
-        out = source(&db, &url, &dir, &corpus).wait_with_output().unwrap();
+    let mut status = src.wait_within(Duration::from_secs(300), "the source");
+    if !status.success() {
+        status = source(&db, &url, &dir, &corpus, &said)
+            .wait_within(Duration::from_secs(300), "the source");
     }
-    assert!(
-        out.status.success(),
-        "the source finished: {:?}",
-        out.status
-    );
-    eprintln!("source: {}", String::from_utf8_lossy(&out.stdout).trim());
-    let backlog = rt.block_on(drained(&nats, Duration::from_secs(600)));
+    assert!(status.success(), "the source finished: {status:?}");
+    let said = std::fs::read_to_string(&said).unwrap();
+    eprintln!("source: {}", said.lines().last().unwrap_or_default());
+    let backlog = rt.block_on(drained(&nats, Duration::from_secs(300)));
     eprintln!("drained after {:?}: {backlog:?}", started.elapsed());
     for w in &mut workers {
         sigkill(w);

@@ -110,6 +110,46 @@ impl Drop for Nats {
     }
 }
 
+/// A child process SIGKILLed when dropped, also when a test fails.
+pub struct Proc(pub Child);
+
+impl std::ops::Deref for Proc {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Proc {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Proc {
+    /// Waits for the exit, or panics after `within` (the process is then killed on drop).
+    pub fn wait_within(&mut self, within: Duration, what: &str) -> std::process::ExitStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.0.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{what} did not finish within {within:?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
 /// SIGKILL, then reap.
 pub fn sigkill(child: &mut Child) {
     Command::new("kill")
@@ -135,7 +175,7 @@ pub fn scaled(db: &PgDb, nats_url: &str, data_dir: &Path) -> Command {
 }
 
 /// A `chorus serve --roles worker` process, its log (JSON lines) appended to `log`.
-pub fn worker(db: &PgDb, nats_url: &str, data_dir: &Path, log: &Path) -> Child {
+pub fn worker(db: &PgDb, nats_url: &str, data_dir: &Path, log: &Path) -> Proc {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -147,6 +187,7 @@ pub fn worker(db: &PgDb, nats_url: &str, data_dir: &Path, log: &Path) -> Child {
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
+        .map(Proc)
         .unwrap()
 }
 
