@@ -18,11 +18,11 @@
 
 use std::net::IpAddr;
 
+use chorus_core::org::MarketCode;
 use chorus_core::permission::{allows, authorize};
 use chorus_core::webhooks::{
     EventType, SigningSecret, TargetUrl, new_salt, parse_event_types, parse_name,
 };
-use chorus_core::org::MarketCode;
 use chorus_core::{Action, MarketId, Scope};
 use chorus_store::{EndpointInput, WebhookAttempt, WebhookDelivery, WebhookEndpoint};
 
@@ -141,11 +141,7 @@ pub async fn update(
     let events: Vec<&str> = valid.events.iter().map(|e| e.as_str()).collect();
     let endpoint = app
         .store
-        .update_webhook(
-            &caller.author(),
-            id,
-            &valid.input(&events, fields.enabled),
-        )
+        .update_webhook(&caller.author(), id, &valid.input(&events, fields.enabled))
         .await?;
     with_code(app, endpoint).await
 }
@@ -161,13 +157,27 @@ pub async fn rotate_secret(app: &App, caller: &Caller, id: i64) -> Result<String
     secret_of(app, &endpoint)
 }
 
+/// The longest message a test event may carry.
+pub const MAX_TEST_MESSAGE: usize = 500;
+
 /// Queues a `webhook.test` event to this endpoint alone (whatever it subscribes to, on or
-/// off); answers the event's id. It goes out like any other, through the job queue.
-pub async fn send_test(app: &App, caller: &Caller, id: i64) -> Result<String> {
+/// off), carrying `message` (blank: a standard sentence); answers the event's id. It goes out
+/// like any other, through the job queue.
+pub async fn send_test(app: &App, caller: &Caller, id: i64, message: &str) -> Result<String> {
     let webhook = load(app, caller, id).await?;
     app.secret_key()?;
+    let message = match message.trim() {
+        "" => "A test event from Chorus: if you can read this, the webhook works.",
+        m if m.chars().count() > MAX_TEST_MESSAGE || m.chars().any(char::is_control) => {
+            return Err(Error::invalid(
+                "message",
+                format!("use at most {MAX_TEST_MESSAGE} characters, without control characters"),
+            ));
+        }
+        m => m,
+    };
     let data = serde_json::json!({
-        "message": "A test event from Chorus: if you can read this, the webhook works.",
+        "message": message,
         "webhook_id": id,
         "webhook_name": webhook.endpoint.name,
     });
@@ -261,7 +271,10 @@ async fn check_address(app: &App, url: &TargetUrl) -> Result<()> {
             Err(_) => return Ok(()),
         },
     };
-    let refused: Vec<_> = addrs.iter().filter_map(|ip| policy.check(*ip).err()).collect();
+    let refused: Vec<_> = addrs
+        .iter()
+        .filter_map(|ip| policy.check(*ip).err())
+        .collect();
     if !addrs.is_empty() && refused.len() == addrs.len() {
         return Err(Error::invalid(
             "url",

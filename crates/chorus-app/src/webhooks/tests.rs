@@ -30,7 +30,9 @@ fn with_key(app: App, policy: Policy) -> App {
 async fn only_admins_manage_webhooks_and_refusals_change_nothing() {
     let w = world().await;
     let app = with_key(w.app.clone(), Policy::public_only());
-    let admin = w.person("admin@example.com", &[(Role::Admin, None)], None).await;
+    let admin = w
+        .person("admin@example.com", &[(Role::Admin, None)], None)
+        .await;
     let admin = w.caller(admin).await;
     let (hook, secret) = create(&app, &admin, &fields("https://93.184.215.14/hook", "FI"))
         .await
@@ -54,7 +56,10 @@ async fn only_admins_manage_webhooks_and_refusals_change_nothing() {
         let c = w.caller(p).await;
         let before = w.state().await;
         assert!(!may_manage(&c));
-        assert!(matches!(list(&app, &c).await, Err(Error::Forbidden(_))), "{role:?}");
+        assert!(
+            matches!(list(&app, &c).await, Err(Error::Forbidden(_))),
+            "{role:?}"
+        );
         assert!(matches!(
             create(&app, &c, &fields("https://93.184.215.14/x", "")).await,
             Err(Error::Forbidden(_))
@@ -64,11 +69,23 @@ async fn only_admins_manage_webhooks_and_refusals_change_nothing() {
             update(&app, &c, id, &fields("https://93.184.215.14/x", "")).await,
             Err(Error::NotFound(_))
         ));
-        assert!(matches!(rotate_secret(&app, &c, id).await, Err(Error::NotFound(_))));
-        assert!(matches!(send_test(&app, &c, id).await, Err(Error::NotFound(_))));
-        assert!(matches!(get(&app, &c, 999_999).await, Err(Error::NotFound(_))));
+        assert!(matches!(
+            rotate_secret(&app, &c, id).await,
+            Err(Error::NotFound(_))
+        ));
+        assert!(matches!(
+            send_test(&app, &c, id, "").await,
+            Err(Error::NotFound(_))
+        ));
+        assert!(matches!(
+            get(&app, &c, 999_999).await,
+            Err(Error::NotFound(_))
+        ));
         let after = w.state().await;
-        assert_eq!(before.1, after.1, "{role:?}: no audit entry, nothing changed");
+        assert_eq!(
+            before.1, after.1,
+            "{role:?}: no audit entry, nothing changed"
+        );
     }
     assert_eq!(w.store.webhooks().await.unwrap().len(), 1);
     assert_eq!(before.0.len() + others.len(), w.state().await.0.len());
@@ -82,12 +99,24 @@ async fn fields_are_checked_by_name() {
     let app = with_key(w.app.clone(), Policy::public_only());
     let op = Caller::operator();
     let cases = [
-        (WebhookFields { name: " ".into(), ..fields("https://93.184.215.14/", "") }, "name"),
+        (
+            WebhookFields {
+                name: " ".into(),
+                ..fields("https://93.184.215.14/", "")
+            },
+            "name",
+        ),
         (fields("ftp://93.184.215.14/", ""), "url"),
         (fields("https://u:p@93.184.215.14/", ""), "url"),
         (fields("https://93.184.215.14/", "XX"), "market"),
         (fields("https://93.184.215.14/", "not a code"), "market"),
-        (WebhookFields { events: vec![], ..fields("https://93.184.215.14/", "") }, "events"),
+        (
+            WebhookFields {
+                events: vec![],
+                ..fields("https://93.184.215.14/", "")
+            },
+            "events",
+        ),
         (
             WebhookFields {
                 events: vec!["story.deleted".into()],
@@ -126,9 +155,14 @@ async fn a_private_target_is_refused_unless_local_networks_are_allowed() {
         .unwrap();
     assert_eq!(hook.market_code, None);
     // An update to a private target is refused the same way under the strict policy.
-    let e = update(&strict, &op, hook.endpoint.id, &fields("http://10.0.0.1/", ""))
-        .await
-        .unwrap_err();
+    let e = update(
+        &strict,
+        &op,
+        hook.endpoint.id,
+        &fields("http://10.0.0.1/", ""),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.field(), Some("url"));
 }
 
@@ -137,13 +171,25 @@ async fn secrets_are_shown_rotated_and_need_the_key() {
     let w = world().await;
     let app = with_key(w.app.clone(), Policy::public_only());
     let op = Caller::operator();
-    let (hook, secret) = create(&app, &op, &fields("https://93.184.215.14/", "")).await.unwrap();
+    let (hook, secret) = create(&app, &op, &fields("https://93.184.215.14/", ""))
+        .await
+        .unwrap();
     let detail = get(&app, &op, hook.endpoint.id).await.unwrap();
     assert_eq!(detail.secret, secret);
     let rotated = rotate_secret(&app, &op, hook.endpoint.id).await.unwrap();
     assert_ne!(rotated, secret);
-    assert_eq!(get(&app, &op, hook.endpoint.id).await.unwrap().secret, rotated);
-    let event = send_test(&app, &op, hook.endpoint.id).await.unwrap();
+    assert_eq!(
+        get(&app, &op, hook.endpoint.id).await.unwrap().secret,
+        rotated
+    );
+    let event = send_test(&app, &op, hook.endpoint.id, "hello")
+        .await
+        .unwrap();
+    let long = "x".repeat(MAX_TEST_MESSAGE + 1);
+    let e = send_test(&app, &op, hook.endpoint.id, &long)
+        .await
+        .unwrap_err();
+    assert_eq!(e.field(), Some("message"));
     let detail = get(&app, &op, hook.endpoint.id).await.unwrap();
     assert_eq!(detail.deliveries.len(), 1);
     assert_eq!(detail.deliveries[0].event_id, event);
