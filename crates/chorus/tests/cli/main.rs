@@ -26,4 +26,5 @@ mod numbers;
 mod reach_optin;
 mod reach_staff;
 mod stories;
+mod webhooks;
 mod webinar_reminders;
