@@ -27,11 +27,7 @@ pub struct ServeArgs {
     /// sources publish to JetStream and any number of worker processes consume it. Several
     /// processes can share one PostgreSQL database, each with its own roles (see
     /// docs/scale-out.md).
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "web,publisher,source,worker"
-    )]
+    #[arg(long, value_delimiter = ',', default_value = "web,publisher,source,worker")]
     pub roles: Vec<Role>,
 }
 
