@@ -267,6 +267,10 @@ pub struct ListeningQuery {
     pub side: Side,
     pub spike_factor: f64,
     pub active: bool,
+    /// The listening version its last change made: which revision of the query a stored match
+    /// came from. Not part of its audit snapshot (every change bumps it).
+    #[serde(skip)]
+    pub revision: i64,
 }
 
 impl ListeningQuery {

@@ -16,7 +16,7 @@ use tokio::sync::{mpsc, watch};
 use crate::incoming::{Batch, Incoming};
 use crate::matching::QuerySet;
 use crate::normalize::{self, Columns, Context};
-use crate::pipeline::{Analyzers, CHANNEL_BATCHES, PipelineError, Progress, Running};
+use crate::pipeline::{Analyzers, CHANNEL_BATCHES, Downstream, PipelineError, Progress, Running};
 
 /// The format of a file, from its name (after `.gz`) or, failing that, its first byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -251,13 +251,27 @@ pub fn normalize_stage(
     })
 }
 
-/// Imports a file end to end, resuming after the stored cursor. Returns the number of records
-/// skipped because an earlier run had stored them.
+/// Imports a file end to end through the in-process stages, resuming after the stored
+/// cursor. Returns the number of records skipped because an earlier run had stored them.
 pub async fn import(
     store: Store,
     job: FileImport,
     analyzers: Arc<Analyzers>,
     queries: watch::Receiver<Arc<QuerySet>>,
+    progress: Arc<Progress>,
+    stop: Arc<AtomicBool>,
+) -> Result<u64, PipelineError> {
+    let running = Running::start(store.clone(), analyzers, queries, progress.clone());
+    import_into(store, job, running.into_downstream(), progress, stop).await
+}
+
+/// Reads and normalizes a file into `downstream` (the in-process stages, or a stream that
+/// workers store from), resuming after the stored cursor; `downstream` stores the cursor once
+/// what precedes it is safe. Returns the number of records skipped.
+pub async fn import_into(
+    store: Store,
+    job: FileImport,
+    downstream: Downstream,
     progress: Arc<Progress>,
     stop: Arc<AtomicBool>,
 ) -> Result<u64, PipelineError> {
@@ -268,13 +282,12 @@ pub async fn import(
         .and_then(|p| p.parse().ok())
         .unwrap_or(0);
     let (reader, format) = open(&job.path, progress.clone())?;
-    let running = Running::start(store, analyzers, queries, progress.clone());
     let (raw_tx, raw_rx) = mpsc::channel(CHANNEL_BATCHES);
     let ctx = Context {
         network: job.network.clone(),
         now_ms: chorus_store::now_ms(),
     };
-    let normalizer = normalize_stage(ctx, progress.clone(), raw_rx, running.input.clone());
+    let normalizer = normalize_stage(ctx, progress.clone(), raw_rx, downstream.input.clone());
     let size = job.batch.max(1);
     let reader_progress = progress.clone();
     let read = tokio::task::spawn_blocking(move || {
@@ -293,7 +306,7 @@ pub async fn import(
         .await
         .map_err(|e| PipelineError::Stage(e.to_string()))?;
     let joined = tokio::task::spawn_blocking(move || normalizer.join()).await;
-    let finished = running.finish().await;
+    let finished = downstream.finish().await;
     read_result?;
     finished?;
     if !matches!(joined, Ok(Ok(()))) {

@@ -3,8 +3,9 @@
 
 use chorus_networks::model::{NetworkKind, Post};
 
-/// A post from any source, normalized: what every later stage reads.
-#[derive(Debug, Clone, PartialEq)]
+/// A post from any source, normalized: what every later stage reads (and, with several
+/// processes, what a source sends workers through the stream, as JSON).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Incoming {
     /// The network's id for the post; unique.
     pub uri: String,

@@ -23,5 +23,6 @@ pub mod score;
 pub use incoming::{Batch, Incoming, Scored};
 pub use matching::QuerySet;
 pub use pipeline::{
-    Analyzers, FilterLanguage, PipelineError, Progress, Running, SentimentMode, TextSettings,
+    Analyzers, Downstream, FilterLanguage, PipelineError, Progress, Running, SentimentMode,
+    TextSettings,
 };

@@ -9,13 +9,15 @@ use std::collections::HashMap;
 use chorus_core::MarketId;
 use chorus_core::conversations::{ListeningQuery, QueryId};
 use chorus_query::{Matcher, Post, Scratch};
+use chorus_store::QueryMatch;
 
 use crate::incoming::Scored;
 
 /// The compiled queries and where each belongs.
 pub struct QuerySet {
     matcher: Matcher,
-    owners: HashMap<u64, MarketId>,
+    /// Each query's market and revision.
+    owners: HashMap<u64, (MarketId, i64)>,
     /// The store's listening version this set was built from.
     pub version: i64,
     /// Queries that did not compile: id and the engine's message.
@@ -42,7 +44,7 @@ impl QuerySet {
             };
             match matcher.add_str(id, &q.effective_query()) {
                 Ok(()) => {
-                    owners.insert(id, q.market_id);
+                    owners.insert(id, (q.market_id, q.revision));
                 }
                 Err(e) => {
                     tracing::warn!(query = q.id.0, error = %e, "listening query skipped");
@@ -66,8 +68,8 @@ impl QuerySet {
         self.matcher.is_empty()
     }
 
-    /// The queries `post` matches, with their markets, ascending by query id.
-    pub fn matches(&self, post: &Scored, scratch: &mut Scratch) -> Vec<(QueryId, MarketId)> {
+    /// The queries `post` matches, with their markets and revisions, ascending by query id.
+    pub fn matches(&self, post: &Scored, scratch: &mut Scratch) -> Vec<QueryMatch> {
         let domains: Vec<&str> = post.post.domains.iter().map(String::as_str).collect();
         let p = Post::listened(
             &post.post.text,
@@ -82,8 +84,12 @@ impl QuerySet {
             .matches(&p, scratch)
             .iter()
             .filter_map(|id| {
-                let market = self.owners.get(id)?;
-                Some((QueryId(i64::try_from(*id).ok()?), *market))
+                let (market, revision) = self.owners.get(id)?;
+                Some(QueryMatch {
+                    query: QueryId(i64::try_from(*id).ok()?),
+                    market: *market,
+                    revision: *revision,
+                })
             })
             .collect()
     }
@@ -110,6 +116,7 @@ mod tests {
             side: Side::Topic,
             spike_factor: 3.0,
             active: true,
+            revision: 0,
         }
     }
 
@@ -140,6 +147,8 @@ mod tests {
     #[test]
     fn queries_are_narrowed_by_language_and_network() {
         let mut inactive = query(5, 1, "northwind", &[], &[]);
+        let mut revised = query(6, 4, "revised", &[], &[]);
+        revised.revision = 9;
         inactive.active = false;
         let set = QuerySet::build(
             &[
@@ -148,15 +157,16 @@ mod tests {
                 query(3, 2, "\"unclosed", &[], &[]),
                 query(4, 3, "author:fan.test", &[], &[]),
                 inactive,
+                revised,
             ],
             7,
         );
-        assert_eq!(set.len(), 3);
+        assert_eq!(set.len(), 4);
         assert_eq!(set.rejected.len(), 1);
         assert_eq!(set.rejected[0].0, QueryId(3));
         let mut s = Scratch::new();
         let ids = |p: &Scored, s: &mut Scratch| -> Vec<i64> {
-            set.matches(p, s).iter().map(|(q, _)| q.0).collect()
+            set.matches(p, s).iter().map(|m| m.query.0).collect()
         };
         assert_eq!(ids(&scored("Northwind!", "fi", "rss"), &mut s), [1, 4]);
         assert_eq!(ids(&scored("northwind", "en", "bluesky"), &mut s), [2, 4]);
@@ -165,10 +175,20 @@ mod tests {
         assert_eq!(
             with_market,
             [
-                (QueryId(1), MarketId(1)),
-                (QueryId(2), MarketId(2)),
-                (QueryId(4), MarketId(3))
+                QueryMatch::from((QueryId(1), MarketId(1))),
+                (QueryId(2), MarketId(2)).into(),
+                (QueryId(4), MarketId(3)).into()
             ]
+        );
+        // A match says which revision of its query made it.
+        let revised = set.matches(&scored("revised", "fi", "rss"), &mut s);
+        assert_eq!(
+            revised[1..],
+            [QueryMatch {
+                query: QueryId(6),
+                market: MarketId(4),
+                revision: 9
+            }]
         );
     }
 }

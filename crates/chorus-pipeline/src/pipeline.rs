@@ -135,7 +135,7 @@ pub struct Progress {
 }
 
 impl Progress {
-    fn add(&self, r: &IngestReport) {
+    pub fn add(&self, r: &IngestReport) {
         self.stored.fetch_add(r.stored as u64, Ordering::Relaxed);
         self.duplicates
             .fetch_add(r.duplicates as u64, Ordering::Relaxed);
@@ -201,10 +201,7 @@ pub fn score_stage(
 }
 
 /// Turns a scored post and its matches into the row the store writes.
-pub fn to_new_post(
-    s: Scored,
-    matches: Vec<(chorus_core::conversations::QueryId, chorus_core::MarketId)>,
-) -> NewPost {
+pub fn to_new_post(s: Scored, matches: Vec<chorus_store::QueryMatch>) -> NewPost {
     NewPost {
         uri: s.post.uri,
         network: s.post.network,
@@ -259,29 +256,38 @@ pub fn match_stage(
 /// How often a long ingest refreshes the query planner's statistics ([`Store::optimize`]).
 const OPTIMIZE_EVERY: Duration = Duration::from_secs(600);
 
-/// Store stage: writes each batch with the source's position in one transaction; checks for
-/// spikes (at most every `spike_every`) when a batch brought recent posts; refreshes the query
-/// planner's statistics every [`OPTIMIZE_EVERY`] and when the input ends, since ingest is what
-/// grows the tables the inbox reads.
-pub async fn store_stage(
-    store: Store,
-    mut rx: mpsc::Receiver<Batch<NewPost>>,
-    progress: Arc<Progress>,
+/// What follows stored batches: spike checks (at most every `spike_every`, when a batch brought
+/// recent posts) and a refresh of the query planner's statistics every [`OPTIMIZE_EVERY`]
+/// (ingest is what grows the tables the inbox reads). Shared by the in-process store stage
+/// and stream workers.
+#[derive(Debug)]
+pub struct Upkeep {
     spike_every: Duration,
-) -> Result<(), PipelineError> {
-    let mut last_spike_check: Option<Instant> = None;
-    let mut last_optimize = Instant::now();
-    while let Some(batch) = rx.recv().await {
-        let report = store
-            .ingest_batch(&batch.source, &batch.position, batch.items)
-            .await?;
-        progress.add(&report);
-        if last_optimize.elapsed() >= OPTIMIZE_EVERY {
-            last_optimize = Instant::now();
-            optimize(&store).await;
+    last_spike_check: Option<Instant>,
+    last_optimize: Instant,
+}
+
+impl Upkeep {
+    pub fn new(spike_every: Duration) -> Upkeep {
+        Upkeep {
+            spike_every,
+            last_spike_check: None,
+            last_optimize: Instant::now(),
         }
-        if report.recent > 0 && last_spike_check.is_none_or(|t| t.elapsed() >= spike_every) {
-            last_spike_check = Some(Instant::now());
+    }
+
+    /// After a batch was stored with `report`.
+    pub async fn after_batch(&mut self, store: &Store, report: &IngestReport) {
+        if self.last_optimize.elapsed() >= OPTIMIZE_EVERY {
+            self.last_optimize = Instant::now();
+            optimize(store).await;
+        }
+        if report.recent > 0
+            && self
+                .last_spike_check
+                .is_none_or(|t| t.elapsed() >= self.spike_every)
+        {
+            self.last_spike_check = Some(Instant::now());
             let since = chorus_store::now_ms() - 2 * 3_600_000;
             match store
                 .detect_spikes(since, chorus_core::permission::alerted_of_spikes)
@@ -301,6 +307,24 @@ pub async fn store_stage(
             }
         }
     }
+}
+
+/// Store stage: writes each batch with the source's position in one transaction, then does
+/// the [`Upkeep`]; refreshes the planner's statistics once more when the input ends.
+pub async fn store_stage(
+    store: Store,
+    mut rx: mpsc::Receiver<Batch<NewPost>>,
+    progress: Arc<Progress>,
+    spike_every: Duration,
+) -> Result<(), PipelineError> {
+    let mut upkeep = Upkeep::new(spike_every);
+    while let Some(batch) = rx.recv().await {
+        let report = store
+            .ingest_batch(&batch.source, &batch.position, batch.items)
+            .await?;
+        progress.add(&report);
+        upkeep.after_batch(&store, &report).await;
+    }
     optimize(&store).await;
     Ok(())
 }
@@ -309,6 +333,34 @@ pub async fn store_stage(
 async fn optimize(store: &Store) {
     if let Err(e) = store.optimize().await {
         tracing::warn!(error = %e, "refreshing the query planner's statistics failed");
+    }
+}
+
+/// Where a source sends what it read: the in-process stages ([`Running::into_downstream`]) or
+/// a stream that workers in other processes store from (`chorus-stream`). Send batches into
+/// [`Self::input`], then [`Self::finish`]: it returns once everything sent is safe and the
+/// source's cursor stored.
+pub struct Downstream {
+    pub input: mpsc::Sender<Batch<Incoming>>,
+    done: tokio::task::JoinHandle<Result<(), PipelineError>>,
+}
+
+impl Downstream {
+    /// A downstream whose `done` task ends once `input`'s every sender is dropped and all it
+    /// received is safe.
+    pub fn new(
+        input: mpsc::Sender<Batch<Incoming>>,
+        done: tokio::task::JoinHandle<Result<(), PipelineError>>,
+    ) -> Downstream {
+        Downstream { input, done }
+    }
+
+    /// Closes the input (the caller's clones must be dropped too) and waits.
+    pub async fn finish(self) -> Result<(), PipelineError> {
+        drop(self.input);
+        self.done
+            .await
+            .map_err(|e| PipelineError::Stage(e.to_string()))?
     }
 }
 
@@ -346,6 +398,12 @@ impl Running {
             writer,
             threads,
         }
+    }
+
+    /// This pipeline as a source's [`Downstream`].
+    pub fn into_downstream(self) -> Downstream {
+        let input = self.input.clone();
+        Downstream::new(input, tokio::spawn(self.finish()))
     }
 
     /// Waits for every batch sent so far to be stored (the caller must have dropped or will

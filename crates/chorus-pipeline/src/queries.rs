@@ -1,5 +1,7 @@
 //! Keeps a pipeline's [`QuerySet`] in step with the stored listening queries: loaded once at
-//! start, rebuilt whenever the store's listening version changes.
+//! start, rebuilt whenever the store's listening version changes — looked at when PostgreSQL
+//! says a query changed (in any process: `Store::listening_changes`) and every `every` in case
+//! a wake-up was missed. The new set replaces the old whole, between batches.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,12 +27,13 @@ pub async fn load(store: &Store) -> Result<QuerySet, StoreError> {
     Ok(set)
 }
 
-/// The current set and a task that reloads it every `every` when the queries changed. The task
-/// ends when every receiver is gone.
+/// The current set and a task that reloads it when the queries changed. The task ends when
+/// every receiver is gone.
 pub async fn watch_queries(
     store: Store,
     every: Duration,
 ) -> Result<(watch::Receiver<Arc<QuerySet>>, tokio::task::JoinHandle<()>), StoreError> {
+    let mut changes = store.listening_changes().await?;
     let first = load(&store).await?;
     let mut version = first.version;
     let (tx, rx) = watch::channel(Arc::new(first));
@@ -38,7 +41,17 @@ pub async fn watch_queries(
         let mut tick = tokio::time::interval(every);
         tick.tick().await;
         loop {
-            tick.tick().await;
+            match changes.as_mut() {
+                Some(wake) => {
+                    tokio::select! {
+                        _ = tick.tick() => {}
+                        woke = wake.recv() => if woke.is_none() { changes = None },
+                    }
+                }
+                None => {
+                    tick.tick().await;
+                }
+            }
             if tx.is_closed() {
                 return;
             }

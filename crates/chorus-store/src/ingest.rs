@@ -47,8 +47,28 @@ pub struct NewPost {
     pub country: Option<String>,
     /// Lowercased host names of the post's links (`site:` in queries).
     pub domains: Vec<String>,
-    /// The queries it matched, with their markets.
-    pub matches: Vec<(QueryId, MarketId)>,
+    /// The queries it matched, with their markets and revisions.
+    pub matches: Vec<QueryMatch>,
+}
+
+/// A listening query a post matched: the query, its market, and the query's revision at the
+/// time (`ListeningQuery::revision`; stored with the match).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct QueryMatch {
+    pub query: QueryId,
+    pub market: MarketId,
+    pub revision: i64,
+}
+
+impl From<(QueryId, MarketId)> for QueryMatch {
+    /// A match of revision 0 (tests, and posts matched outside a running set).
+    fn from((query, market): (QueryId, MarketId)) -> Self {
+        QueryMatch {
+            query,
+            market,
+            revision: 0,
+        }
+    }
 }
 
 /// How a post's language and sentiment were arrived at, kept beside the one language filters
@@ -211,10 +231,10 @@ fn unique_posts(posts: &[NewPost]) -> Vec<&NewPost> {
 }
 
 /// The queries a post matched, each once.
-pub(crate) fn distinct_matches(p: &NewPost) -> Vec<(QueryId, MarketId)> {
+pub(crate) fn distinct_matches(p: &NewPost) -> Vec<QueryMatch> {
     let mut qs = p.matches.clone();
     qs.sort();
-    qs.dedup_by_key(|(q, _)| *q);
+    qs.dedup_by_key(|m| m.query);
     qs
 }
 
@@ -237,26 +257,44 @@ impl Store {
         position: &str,
         posts: Vec<NewPost>,
     ) -> Result<IngestReport, StoreError> {
+        self.ingest(Some((source.to_owned(), position.to_owned())), posts)
+            .await
+    }
+
+    /// Stores one batch in one transaction, without a source position: what a stream worker
+    /// writes (the stream keeps the position; several workers write at once). Idempotent: a
+    /// post stored before is skipped with its matches, so a redelivered batch changes nothing.
+    pub async fn ingest_posts(&self, posts: Vec<NewPost>) -> Result<IngestReport, StoreError> {
+        self.ingest(None, posts).await
+    }
+
+    async fn ingest(
+        &self,
+        cursor: Option<(String, String)>,
+        posts: Vec<NewPost>,
+    ) -> Result<IngestReport, StoreError> {
         let now = now_ms();
         match self.writer() {
-            Some(writer) => sqlite::write(writer, source, position, posts, now).await,
-            None => {
-                self.ingest_batch_pooled(source, position, &posts, now)
-                    .await
-            }
+            Some(writer) => sqlite::write(writer, cursor, posts, now).await,
+            None => self.ingest_batch_pooled(cursor, &posts, now).await,
         }
     }
 
     /// The batch written through the pool, in multi-row statements (PostgreSQL: one round trip
-    /// per few hundred rows).
+    /// per few hundred rows). Without a cursor (stream workers, several at once) posts are
+    /// written in URI order, and volumes and rollups always go in key order, so concurrent
+    /// writers of overlapping batches wait for each other instead of deadlocking.
     async fn ingest_batch_pooled(
         &self,
-        source: &str,
-        position: &str,
+        cursor: Option<(String, String)>,
         posts: &[NewPost],
         now: i64,
     ) -> Result<IngestReport, StoreError> {
-        let unique = unique_posts(posts);
+        let mut unique = unique_posts(posts);
+        if cursor.is_none() {
+            // Stream workers write at once: the same order everywhere means no deadlock.
+            unique.sort_unstable_by(|a, b| a.uri.cmp(&b.uri));
+        }
         let mut report = IngestReport {
             duplicates: posts.len() - unique.len(),
             ..IngestReport::default()
@@ -282,23 +320,28 @@ impl Store {
         for chunk in conversations.chunks(ROW_CHUNK / 2) {
             insert_conversations(&mut tx, chunk, now).await?;
         }
-        let matches: Vec<(i64, QueryId, MarketId, i64)> = conversations
+        let matches: Vec<(i64, QueryMatch, i64)> = conversations
             .iter()
             .flat_map(|(id, p)| {
                 distinct_matches(p)
                     .into_iter()
-                    .map(move |(q, m)| (*id, q, m, p.posted_at_ms))
+                    .map(move |m| (*id, m, p.posted_at_ms))
             })
             .collect();
         for chunk in matches.chunks(ROW_CHUNK) {
             let sql = format!(
                 "INSERT INTO conversation_matches (conversation_id, query_id, market_id, \
-                 posted_at) VALUES {}",
-                placeholders(chunk.len(), 4)
+                 posted_at, query_revision) VALUES {}",
+                placeholders(chunk.len(), 5)
             );
             let mut q = sqlx::query(&sql);
-            for (c, qid, m, at) in chunk {
-                q = q.bind(*c).bind(qid.0).bind(m.0).bind(*at);
+            for (c, m, at) in chunk {
+                q = q
+                    .bind(*c)
+                    .bind(m.query.0)
+                    .bind(m.market.0)
+                    .bind(*at)
+                    .bind(m.revision);
             }
             q.execute(&mut *tx).await?;
         }
@@ -316,8 +359,8 @@ impl Store {
             tally.deltas().write(&mut tx, self.backend()).await?;
         }
         let mut volume: BTreeMap<(i64, i64), i64> = BTreeMap::new();
-        for (_, q, _, at) in &matches {
-            *volume.entry((q.0, hour_of(*at))).or_default() += 1;
+        for (_, m, at) in &matches {
+            *volume.entry((m.query.0, hour_of(*at))).or_default() += 1;
         }
         let volume: Vec<((i64, i64), i64)> = volume.into_iter().collect();
         for chunk in volume.chunks(ROW_CHUNK) {
@@ -331,12 +374,14 @@ impl Store {
             }
             q.execute(&mut *tx).await?;
         }
-        sqlx::query(UPSERT_CURSOR)
-            .bind(source)
-            .bind(position)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        if let Some((source, position)) = cursor {
+            sqlx::query(UPSERT_CURSOR)
+                .bind(source)
+                .bind(position)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(report)
     }

@@ -79,6 +79,10 @@ pub struct JobStatus {
     pub attempts: i64,
     pub max_attempts: i64,
     pub last_error: Option<String>,
+    /// Who holds the lease while it runs (the claiming worker's name; `chorus_jobs::Worker`
+    /// names itself host-pid-random), cleared when the job is queued again or ends. A job still
+    /// `running` under the name of a process that died was in flight when it died.
+    pub lease_owner: Option<String>,
 }
 
 /// Counts per state, for metrics and tests.
@@ -185,8 +189,8 @@ impl Store {
     /// The job with idempotency key `key`, if there is one.
     pub async fn job(&self, key: &str) -> Result<Option<JobStatus>, StoreError> {
         let row = sqlx::query(
-            "SELECT id, kind, key, state, run_at, attempts, max_attempts, last_error \
-             FROM jobs WHERE key = $1",
+            "SELECT id, kind, key, state, run_at, attempts, max_attempts, last_error, \
+             lease_owner FROM jobs WHERE key = $1",
         )
         .bind(key)
         .fetch_optional(self.pool())
@@ -201,6 +205,7 @@ impl Store {
                 attempts: r.try_get("attempts")?,
                 max_attempts: r.try_get("max_attempts")?,
                 last_error: r.try_get("last_error")?,
+                lease_owner: r.try_get("lease_owner")?,
             })
         })
         .transpose()

@@ -11,8 +11,8 @@ use crate::direct::{Bind, RowGet};
 use crate::error::{is_foreign_key_violation, is_unique_violation};
 use crate::{Store, StoreError, now_ms};
 
-const COLUMNS: &str =
-    "id, market_id, team_id, name, query, languages, networks, side, spike_factor, active";
+const COLUMNS: &str = "id, market_id, team_id, name, query, languages, networks, side, spike_factor, active, \
+     revision";
 
 const VERSION_KEY: &str = "listening.version";
 
@@ -40,10 +40,11 @@ fn query_from_row(r: &dyn RowGet) -> Result<ListeningQuery, StoreError> {
         side: Side::parse(&side).map_err(|e| StoreError::corrupt("query side", e))?,
         spike_factor: r.f64("spike_factor")?,
         active: r.i64("active")? != 0,
+        revision: r.i64("revision")?,
     })
 }
 
-fn with_id(id: QueryId, q: &QueryInput) -> ListeningQuery {
+fn with_id(id: QueryId, q: &QueryInput, revision: i64) -> ListeningQuery {
     ListeningQuery {
         id,
         market_id: q.market_id,
@@ -55,6 +56,7 @@ fn with_id(id: QueryId, q: &QueryInput) -> ListeningQuery {
         side: q.side,
         spike_factor: q.spike_factor,
         active: q.active,
+        revision,
     }
 }
 
@@ -71,28 +73,47 @@ fn write_error(e: sqlx::Error) -> StoreError {
     }
 }
 
-/// Bumps the listening version inside the caller's transaction.
-async fn bump_version(conn: &mut AnyConnection) -> Result<(), StoreError> {
-    sqlx::query(
+/// The channel PostgreSQL notifies when the listening queries changed (payload: the new
+/// version), at the commit of the change: workers in other processes reload at once
+/// ([`Store::listening_changes`]).
+pub const LISTENING_CHANNEL: &str = "chorus_listening";
+
+/// Bumps the listening version inside the caller's transaction and returns the new one (the
+/// revision of the queries the transaction writes). On PostgreSQL, also notifies
+/// [`LISTENING_CHANNEL`], delivered when the transaction commits.
+async fn bump_version(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+    let value: String = sqlx::query(
         "INSERT INTO settings (key, value) VALUES ($1, '1') ON CONFLICT (key) DO UPDATE \
-         SET value = CAST(CAST(settings.value AS BIGINT) + 1 AS TEXT)",
+         SET value = CAST(CAST(settings.value AS BIGINT) + 1 AS TEXT) RETURNING value",
     )
     .bind(VERSION_KEY)
-    .execute(conn)
-    .await?;
-    Ok(())
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get("value")?;
+    let version: i64 = value
+        .parse()
+        .map_err(|_| StoreError::corrupt("the listening version", value))?;
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(LISTENING_CHANNEL)
+            .bind(version.to_string())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(version)
 }
 
 /// Inserts one query inside the caller's transaction; returns it with what to record.
 async fn insert(
     conn: &mut AnyConnection,
     q: &QueryInput,
+    revision: i64,
 ) -> Result<(ListeningQuery, Change<'static>), StoreError> {
     let now = now_ms();
     let id: i64 = sqlx::query(
         "INSERT INTO listening_queries (market_id, team_id, name, query, languages, networks, \
-         side, spike_factor, active, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+         side, spike_factor, active, created_at, updated_at, revision) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING id",
     )
     .bind(q.market_id.0)
     .bind(q.team_id.map(|t| t.0))
@@ -104,11 +125,12 @@ async fn insert(
     .bind(q.spike_factor)
     .bind(i64::from(q.active))
     .bind(now)
+    .bind(revision)
     .fetch_one(&mut *conn)
     .await
     .map_err(write_error)?
     .try_get("id")?;
-    let created = with_id(QueryId(id), q);
+    let created = with_id(QueryId(id), q, revision);
     let change = Change {
         action: "listening_query.create",
         subject_type: "listening_query",
@@ -253,8 +275,8 @@ impl Store {
             Lock::nothing(),
             async |_| Ok(()),
             async |c, _| {
-                let (created, change) = insert(c, q).await?;
-                bump_version(c).await?;
+                let revision = bump_version(c).await?;
+                let (created, change) = insert(c, q, revision).await?;
                 Ok(Applied::rows(1, 1, created).audit(change))
             },
             async |_, _| StoreError::NotFound {
@@ -276,11 +298,11 @@ impl Store {
             Lock::nothing(),
             async |_| Ok(()),
             async |c, _| {
+                let revision = bump_version(c).await?;
                 let mut changes = Vec::with_capacity(queries.len());
                 for q in queries {
-                    changes.push(insert(c, q).await?.1);
+                    changes.push(insert(c, q, revision).await?.1);
                 }
-                bump_version(c).await?;
                 let n = queries.len() as u64;
                 Ok(changes
                     .into_iter()
@@ -305,10 +327,11 @@ impl Store {
             Lock::id("listening_queries", id.0),
             async |c| load(&mut *c, id).await,
             async |c, before| {
+                let revision = bump_version(c).await?;
                 let n = sqlx::query(
                     "UPDATE listening_queries SET market_id = $1, team_id = $2, name = $3, \
                      query = $4, languages = $5, networks = $6, side = $7, spike_factor = $8, \
-                     active = $9, updated_at = $10 WHERE id = $11",
+                     active = $9, updated_at = $10, revision = $12 WHERE id = $11",
                 )
                 .bind(q.market_id.0)
                 .bind(q.team_id.map(|t| t.0))
@@ -321,12 +344,12 @@ impl Store {
                 .bind(i64::from(q.active))
                 .bind(now_ms())
                 .bind(id.0)
+                .bind(revision)
                 .execute(&mut *c)
                 .await
                 .map_err(write_error)?
                 .rows_affected();
-                bump_version(c).await?;
-                let after = with_id(id, q);
+                let after = with_id(id, q, revision);
                 let change = Change {
                     action: "listening_query.update",
                     subject_type: "listening_query",

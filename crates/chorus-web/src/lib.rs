@@ -29,7 +29,7 @@ use tower_http::trace::TraceLayer;
 pub use auth::client::{ProxySettingError, TrustedProxies};
 pub use auth::limiter::LoginLimits;
 pub use ops::MetricsToken;
-pub use state::{AppState, WebConfig};
+pub use state::{AppState, RoleProbe, RoleStatus, WebConfig};
 
 /// Builds the whole application: UI, API, operations endpoints and static files.
 pub fn app(state: AppState) -> Router {
@@ -71,6 +71,28 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(max_body))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Serves only the operations endpoints (`/healthz`, `/readyz`, `/metrics`) on `listener`
+/// until `shutdown` resolves: what a process without the web role answers (a worker, a
+/// publisher), so every process can be probed and scraped.
+pub async fn serve_ops(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let router = Router::new()
+        .merge(ops::routes())
+        .fallback(|| async {
+            (
+                axum::http::StatusCode::NOT_FOUND,
+                "this Chorus process runs no web role: only /healthz, /readyz and /metrics\n",
+            )
+        })
+        .with_state(state);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then drains in-flight requests.

@@ -28,15 +28,32 @@ async fn healthz() -> &'static str {
     "ok\n"
 }
 
-/// Ready: the database answers too.
+/// Ready: the database answers, and so does each role the process runs (its NATS
+/// connection; lag and leadership are reported, not judged). The first line is `ready` or
+/// `not ready`, then one line per part: `database: ok`, `worker: ok (NATS connected, lag 0, …)`.
 async fn readyz(State(state): State<AppState>) -> Response {
+    let mut ready = true;
+    let mut lines = Vec::new();
     match state.app.ping().await {
-        Ok(()) => (StatusCode::OK, "ready\n").into_response(),
+        Ok(()) => lines.push("database: ok".to_owned()),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+            ready = false;
+            lines.push("database: unavailable".to_owned());
         }
     }
+    for r in state.roles.as_ref().map(|p| p()).unwrap_or_default() {
+        ready &= r.ready;
+        let word = if r.ready { "ok" } else { "not ready" };
+        lines.push(format!("{}: {word} ({})", r.role, r.detail));
+    }
+    let head = if ready { "ready" } else { "not ready" };
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, format!("{head}\n{}\n", lines.join("\n"))).into_response()
 }
 
 /// The bearer token `/metrics` asks for. `Debug` does not show it.

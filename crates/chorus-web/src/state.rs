@@ -54,7 +54,22 @@ pub struct AppState {
     pub(crate) limiter: Arc<LoginLimiter>,
     pub(crate) metrics: Option<PrometheusHandle>,
     pub(crate) started: Instant,
+    /// What `/readyz` asks besides the database: each of the process's roles.
+    pub(crate) roles: Option<RoleProbe>,
 }
+
+/// One role's readiness, for `/readyz`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleStatus {
+    /// `source`, `worker`, `publisher`, …
+    pub role: String,
+    pub ready: bool,
+    /// In operators' words: connection, lag, leader or not.
+    pub detail: String,
+}
+
+/// Asked at each `/readyz`: the status of each role the process runs.
+pub type RoleProbe = Arc<dyn Fn() -> Vec<RoleStatus> + Send + Sync>;
 
 impl AppState {
     /// `metrics` is the handle of the installed Prometheus recorder, if the caller installed one
@@ -74,7 +89,14 @@ impl AppState {
             limiter: Arc::new(limiter),
             metrics,
             started: Instant::now(),
+            roles: None,
         }
+    }
+
+    /// Reports the process's roles in `/readyz` (ready only when every role is).
+    pub fn with_roles(mut self, probe: RoleProbe) -> Self {
+        self.roles = Some(probe);
+        self
     }
 
     /// Sends the requests that reach other servers (connecting accounts, replies) through

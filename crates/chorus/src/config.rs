@@ -11,6 +11,7 @@ use chorus_store::DatabaseUrl;
 use serde::Deserialize;
 
 mod mail;
+mod nats;
 mod outbound;
 mod reach;
 mod text;
@@ -39,6 +40,8 @@ pub struct Config {
     pub reach: chorus_app::reach::ReachSettings,
     /// Sentiment mode and the language posts are filed under (`[text]`).
     pub text: chorus_pipeline::TextSettings,
+    /// The post stream between processes (`[nats]`); `None`: one process does it all.
+    pub nats: Option<chorus_stream::StreamConfig>,
 }
 
 /// Settings of Numbers collection.
@@ -116,6 +119,7 @@ struct RawConfig {
     reach: reach::RawReach,
     #[serde(default)]
     text: text::RawText,
+    nats: Option<nats::RawNats>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -441,6 +445,7 @@ fn validate(raw: RawConfig, sources: &BTreeMap<String, String>) -> Result<Config
     let mail = mail::validate(raw.mail, sources)?;
     let reach = reach::validate(raw.reach, &data_dir, sources)?;
     let text = text::validate(raw.text, sources)?;
+    let nats = nats::validate(raw.nats, sources)?;
     let appview = raw
         .numbers
         .bluesky_appview_url
@@ -483,6 +488,7 @@ fn validate(raw: RawConfig, sources: &BTreeMap<String, String>) -> Result<Config
         mail,
         reach,
         text,
+        nats,
     })
 }
 

@@ -68,7 +68,7 @@ async fn a_reply_that_met_a_server_error_is_retried_by_its_job_and_sent_once() {
                 link: None,
                 country: None,
                 domains: vec![],
-                matches: vec![(q.id, seeded.market)],
+                matches: vec![(q.id, seeded.market).into()],
             }],
         )
         .await

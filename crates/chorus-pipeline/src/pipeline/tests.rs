@@ -92,6 +92,7 @@ fn match_stage_swaps_query_sets_between_batches() {
         side: Side::Topic,
         spike_factor: 3.0,
         active: true,
+        revision: 0,
     };
     let (set_tx, set_rx) = watch::channel(Arc::new(QuerySet::build(&[q(1, "alpha")], 1)));
     let (in_tx, in_rx) = mpsc::channel(1);
@@ -127,7 +128,7 @@ fn match_stage_swaps_query_sets_between_batches() {
         })
         .unwrap();
     let b = out_rx.blocking_recv().unwrap();
-    assert_eq!(b.items[0].matches[0].0, QueryId(2));
+    assert_eq!(b.items[0].matches[0].query, QueryId(2));
     drop(in_tx);
     t.join().unwrap();
 }

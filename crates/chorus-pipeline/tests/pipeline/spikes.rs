@@ -48,7 +48,7 @@ fn post(i: usize, at: i64, query: QueryId, market: MarketId) -> NewPost {
         link: None,
         country: None,
         domains: Vec::new(),
-        matches: vec![(query, market)],
+        matches: vec![(query, market).into()],
     }
 }
 

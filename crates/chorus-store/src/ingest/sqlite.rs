@@ -23,23 +23,20 @@ use crate::numbers::{MARKET_ZONES, UPSERT_MEASURED, UPSERT_ROLLUP, Volume};
 /// Writes one batch and the cursor in one transaction, through the store's direct writer.
 pub(crate) async fn write(
     writer: &crate::direct::Writer,
-    source: &str,
-    position: &str,
+    cursor: Option<(String, String)>,
     posts: Vec<NewPost>,
     now: i64,
 ) -> Result<IngestReport, StoreError> {
-    let (source, position) = (source.to_owned(), position.to_owned());
     writer
         .write("an ingest batch", move |conn| {
-            write_batch(conn, &source, &position, &posts, now)
+            write_batch(conn, cursor, &posts, now)
         })
         .await
 }
 
 fn write_batch(
     conn: &mut Connection,
-    source: &str,
-    position: &str,
+    cursor: Option<(String, String)>,
     posts: &[NewPost],
     now: i64,
 ) -> Result<IngestReport, StoreError> {
@@ -59,8 +56,8 @@ fn write_batch(
              VALUES (?1, 'new', ?2, ?3, ?4, ?5, ?6, ?6)"
         ))?;
         let mut insert_match = tx.prepare(
-            "INSERT INTO conversation_matches (conversation_id, query_id, market_id, posted_at) \
-             VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO conversation_matches (conversation_id, query_id, market_id, posted_at, \
+             query_revision) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
         let mut volume: BTreeMap<(i64, i64), i64> = BTreeMap::new();
         // Numbers' conversation volume, made when the first matched post comes.
@@ -119,10 +116,16 @@ fn write_batch(
                 p.posted_at_ms,
                 now
             ])?;
-            for (query, market) in distinct_matches(p) {
-                insert_match.execute(params![id, query.0, market.0, p.posted_at_ms])?;
+            for m in distinct_matches(p) {
+                insert_match.execute(params![
+                    id,
+                    m.query.0,
+                    m.market.0,
+                    p.posted_at_ms,
+                    m.revision
+                ])?;
                 *volume
-                    .entry((query.0, hour_of(p.posted_at_ms)))
+                    .entry((m.query.0, hour_of(p.posted_at_ms)))
                     .or_default() += 1;
             }
         }
@@ -151,7 +154,9 @@ fn write_batch(
                 measured.execute(params![dim.name(), market, subject, network, source, at])?;
             }
         }
-        tx.execute(UPSERT_CURSOR, params![source, position, now])?;
+        if let Some((source, position)) = &cursor {
+            tx.execute(UPSERT_CURSOR, params![source, position, now])?;
+        }
     }
     tx.commit()?;
     Ok(report)

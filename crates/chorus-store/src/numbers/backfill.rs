@@ -113,7 +113,7 @@ impl Store {
                 r.try_get("posted_at")?,
                 r.try_get("created_at")?,
                 r.try_get("sentiment")?,
-                &[(QueryId(0), market)],
+                &[(QueryId(0), market).into()],
             );
         }
         volume.deltas().write(&mut tx, self.backend()).await?;

@@ -15,8 +15,7 @@
 
 use std::collections::BTreeMap;
 
-use chorus_core::MarketId;
-use chorus_core::conversations::{QueryId, Sentiment};
+use chorus_core::conversations::Sentiment;
 use chorus_core::numbers::{Dimension, Grain, Metric, bucket_of, bucket_span};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -68,7 +67,7 @@ impl Volume {
         posted_at_ms: i64,
         stored_at_ms: i64,
         sentiment: f64,
-        matches: &[(QueryId, MarketId)],
+        matches: &[crate::ingest::QueryMatch],
     ) {
         let mood = match Sentiment::of(sentiment) {
             Sentiment::Positive => Some(1),
@@ -82,8 +81,8 @@ impl Volume {
                 self.networks.len() - 1
             }
         };
-        for (i, (_, market)) in matches.iter().enumerate() {
-            if matches[..i].iter().any(|(_, m)| m == market) {
+        for (i, market) in matches.iter().map(|m| m.market).enumerate() {
+            if matches[..i].iter().any(|m| m.market == market) {
                 continue;
             }
             // A market deleted since the query matched has no zone and no rollups.
@@ -165,7 +164,18 @@ mod tests {
                 at,
                 0,
                 [0.6, 0.0, -0.3, 0.049][(i % 4) as usize],
-                &[(QueryId(1), MarketId(1)), (QueryId(2), MarketId(1))],
+                &[
+                    (
+                        chorus_core::conversations::QueryId(1),
+                        chorus_core::MarketId(1),
+                    )
+                        .into(),
+                    (
+                        chorus_core::conversations::QueryId(2),
+                        chorus_core::MarketId(1),
+                    )
+                        .into(),
+                ],
             );
             let t = Timestamp::from_millisecond(at).unwrap();
             let day = want.entry(bucket_of(t, &zone, Grain::Day)).or_default();

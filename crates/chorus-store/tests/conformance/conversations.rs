@@ -11,6 +11,7 @@ use chorus_store::{AuditQuery, InboxQuery, Labels, NewPost, Store, StoreError};
 
 use crate::support;
 
+mod cluster;
 mod inbox;
 mod labels;
 
@@ -69,7 +70,7 @@ fn post(
         link: None,
         country: None,
         domains: Vec::new(),
-        matches: matches.to_vec(),
+        matches: matches.iter().map(|&m| m.into()).collect(),
     }
 }
 

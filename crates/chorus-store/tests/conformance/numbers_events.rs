@@ -67,7 +67,7 @@ fn post(uri: &str, network: &str, at: &str, matches: &[(QueryId, MarketId)]) -> 
         link: None,
         country: None,
         domains: Vec::new(),
-        matches: matches.to_vec(),
+        matches: matches.iter().map(|&m| m.into()).collect(),
     }
 }
 

@@ -30,7 +30,7 @@ pub(crate) fn post(uri: &str, text: &str, at: i64, matches: &[(i64, i64)]) -> Ne
         domains: Vec::new(),
         matches: matches
             .iter()
-            .map(|(q, m)| (QueryId(*q), chorus_core::MarketId(*m)))
+            .map(|(q, m)| (QueryId(*q), chorus_core::MarketId(*m)).into())
             .collect(),
     }
 }

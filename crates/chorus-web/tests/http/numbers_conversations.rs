@@ -58,7 +58,7 @@ fn post(uri: &str, sentiment: f64, matches: &[(QueryId, MarketId)]) -> NewPost {
         link: None,
         country: None,
         domains: Vec::new(),
-        matches: matches.to_vec(),
+        matches: matches.iter().map(|&m| m.into()).collect(),
     }
 }
 

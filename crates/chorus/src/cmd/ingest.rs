@@ -67,6 +67,44 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     crate::cmd::serve::open_store(config).await
 }
 
+/// Where `chorus ingest …` sends what it reads: with `[nats]`, the stream (worker processes
+/// store it; the cursor moves once the stream holds it), else this process's own pipeline.
+/// The health is `Some` for the stream (what it published).
+pub async fn downstream(
+    config: &Config,
+    store: &Store,
+    progress: Arc<Progress>,
+) -> anyhow::Result<(
+    chorus_pipeline::Downstream,
+    Option<Arc<chorus_stream::Health>>,
+)> {
+    match &config.nats {
+        Some(nats) => {
+            if !store.shared_by_processes() {
+                anyhow::bail!(
+                    "[nats] hands posts to worker processes that share one database, and SQLite \
+                     is one process's: set database_url to a postgres:// URL, or remove [nats]"
+                );
+            }
+            let conn = chorus_stream::connect(nats.clone(), "chorus-source").await?;
+            let health = Arc::new(chorus_stream::Health::default());
+            let down = chorus_stream::sink::start(conn, store.clone(), health.clone());
+            Ok((down, Some(health)))
+        }
+        None => {
+            let (q, _reload) =
+                queries::watch_queries(store.clone(), Duration::from_secs(5)).await?;
+            let running = chorus_pipeline::Running::start(
+                store.clone(),
+                Analyzers::with_settings(config.text)?,
+                q,
+                progress,
+            );
+            Ok((running.into_downstream(), None))
+        }
+    }
+}
+
 async fn run_file(config: &Config, args: FileArgs) -> anyhow::Result<()> {
     let network = chorus_core::conversations::NetworkName::parse(&args.network)
         .map_err(|e| anyhow::anyhow!("--network: {e}"))?;
@@ -74,9 +112,9 @@ async fn run_file(config: &Config, args: FileArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot read {}", args.path.display()))?
         .len();
     let store = open_store(config).await?;
-    let (queries, reload) = queries::watch_queries(store.clone(), Duration::from_secs(5)).await?;
-    let n_queries = queries.borrow().len();
+    let n_queries = store.active_listening_queries().await?.len();
     let progress = Arc::new(Progress::default());
+    let (down, stream) = downstream(config, &store, progress.clone()).await?;
     let stop = stop_on_signal();
     let bar = if args.quiet {
         indicatif::ProgressBar::hidden()
@@ -88,17 +126,23 @@ async fn run_file(config: &Config, args: FileArgs) -> anyhow::Result<()> {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let ticker = {
-        let (bar, progress) = (bar.clone(), progress.clone());
+        let (bar, progress, stream) = (bar.clone(), progress.clone(), stream.clone());
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_millis(200));
             loop {
                 tick.tick().await;
                 bar.set_position(Progress::get(&progress.bytes));
-                bar.set_message(format!(
-                    "{} posts stored, {} conversations",
-                    Progress::get(&progress.stored),
-                    Progress::get(&progress.conversations)
-                ));
+                bar.set_message(match &stream {
+                    Some(h) => format!(
+                        "{} posts published to the stream",
+                        Progress::get(&h.published)
+                    ),
+                    None => format!(
+                        "{} posts stored, {} conversations",
+                        Progress::get(&progress.stored),
+                        Progress::get(&progress.conversations)
+                    ),
+                });
             }
         })
     };
@@ -108,17 +152,8 @@ async fn run_file(config: &Config, args: FileArgs) -> anyhow::Result<()> {
         network: network.as_str().to_owned(),
         batch: args.batch,
     };
-    let result = file::import(
-        store.clone(),
-        job,
-        Analyzers::with_settings(config.text)?,
-        queries,
-        progress.clone(),
-        stop.clone(),
-    )
-    .await;
+    let result = file::import_into(store.clone(), job, down, progress.clone(), stop.clone()).await;
     ticker.abort();
-    reload.abort();
     bar.finish_and_clear();
     let skipped = result.context("the import stopped")?;
     let secs = started.elapsed().as_secs_f64();
@@ -130,22 +165,32 @@ async fn run_file(config: &Config, args: FileArgs) -> anyhow::Result<()> {
             "resumed after {skipped} records stored by an earlier run"
         )?;
     }
-    writeln!(
-        out,
-        "{} records read: {} posts stored, {} duplicates skipped, {} rejected; {} conversations \
-         ({n_queries} queries); {secs:.1} s, {:.0} records/s{}",
-        read,
-        Progress::get(&progress.stored),
-        Progress::get(&progress.duplicates),
-        Progress::get(&progress.rejected),
-        Progress::get(&progress.conversations),
-        read as f64 / secs.max(1e-9),
-        if stop.load(Ordering::Relaxed) {
-            " (interrupted: run again to resume)"
-        } else {
-            ""
-        }
-    )?;
+    let interrupted = if stop.load(Ordering::Relaxed) {
+        " (interrupted: run again to resume)"
+    } else {
+        ""
+    };
+    match &stream {
+        Some(h) => writeln!(
+            out,
+            "{read} records read: {} posts published to the stream for workers to store, {} \
+             rejected; {secs:.1} s, {:.0} records/s{interrupted}",
+            Progress::get(&h.published),
+            Progress::get(&progress.rejected),
+            read as f64 / secs.max(1e-9),
+        )?,
+        None => writeln!(
+            out,
+            "{} records read: {} posts stored, {} duplicates skipped, {} rejected; {} conversations \
+             ({n_queries} queries); {secs:.1} s, {:.0} records/s{interrupted}",
+            read,
+            Progress::get(&progress.stored),
+            Progress::get(&progress.duplicates),
+            Progress::get(&progress.rejected),
+            Progress::get(&progress.conversations),
+            read as f64 / secs.max(1e-9),
+        )?,
+    }
     store.close().await;
     Ok(())
 }

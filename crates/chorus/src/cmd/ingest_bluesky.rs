@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chorus_networks::bluesky::firehose::FirehoseConfig;
+use chorus_pipeline::bluesky;
 use chorus_pipeline::pipeline::Progress;
-use chorus_pipeline::{Analyzers, Running, bluesky, queries};
 
 use crate::config::Config;
 
@@ -33,14 +33,9 @@ pub async fn run(config: &Config, args: BlueskyArgs) -> anyhow::Result<()> {
         .or_else(|| config.ingest.firehose_url.clone())
         .unwrap_or_else(|| "wss://bsky.network".to_owned());
     let store = crate::cmd::ingest::open_store(config).await?;
-    let (q, reload) = queries::watch_queries(store.clone(), Duration::from_secs(5)).await?;
     let progress = Arc::new(Progress::default());
-    let running = Running::start(
-        store.clone(),
-        Analyzers::with_settings(config.text)?,
-        q,
-        progress.clone(),
-    );
+    let (running, stream) =
+        crate::cmd::ingest::downstream(config, &store, progress.clone()).await?;
     let stop = crate::cmd::ingest::stop_on_signal();
     let bar = if args.quiet {
         indicatif::ProgressBar::hidden()
@@ -49,11 +44,19 @@ pub async fn run(config: &Config, args: BlueskyArgs) -> anyhow::Result<()> {
     };
     let started = Instant::now();
     let ticker = {
-        let (bar, progress) = (bar.clone(), progress.clone());
+        let (bar, progress, stream) = (bar.clone(), progress.clone(), stream.clone());
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_millis(500));
             loop {
                 tick.tick().await;
+                if let Some(h) = &stream {
+                    bar.set_message(format!(
+                        "{} posts published to the stream",
+                        Progress::get(&h.published)
+                    ));
+                    bar.tick();
+                    continue;
+                }
                 let stored = Progress::get(&progress.stored);
                 bar.set_message(format!(
                     "{stored} posts stored, {} conversations, {:.0} posts/s",
@@ -75,15 +78,23 @@ pub async fn run(config: &Config, args: BlueskyArgs) -> anyhow::Result<()> {
     .await;
     let finished = running.finish().await;
     ticker.abort();
-    reload.abort();
     bar.finish_and_clear();
     result.with_context(|| format!("reading {url}"))?;
     finished.context("storing posts")?;
+    let done = match &stream {
+        Some(h) => format!(
+            "{} posts published to the stream",
+            Progress::get(&h.published)
+        ),
+        None => format!(
+            "{} posts stored, {} conversations",
+            Progress::get(&progress.stored),
+            Progress::get(&progress.conversations)
+        ),
+    };
     writeln!(
         std::io::stdout().lock(),
-        "{} posts stored, {} conversations; cursor {}",
-        Progress::get(&progress.stored),
-        Progress::get(&progress.conversations),
+        "{done}; cursor {}",
         store
             .ingest_cursor(&bluesky::source_key(&url))
             .await?

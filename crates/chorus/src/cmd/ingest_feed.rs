@@ -7,7 +7,6 @@ use std::time::Duration;
 use anyhow::Context;
 use chorus_pipeline::feed::{self, FeedClient, Polled};
 use chorus_pipeline::pipeline::Progress;
-use chorus_pipeline::{Analyzers, Running, queries};
 
 use crate::config::Config;
 
@@ -31,14 +30,9 @@ pub async fn run(config: &Config, args: FeedArgs) -> anyhow::Result<()> {
     let store = crate::cmd::ingest::open_store(config).await?;
     let client = FeedClient::from_builder(&config.outbound.feed_builder(&config.ingest))
         .context("starting the HTTP client (check [outbound] in the configuration)")?;
-    let (q, reload) = queries::watch_queries(store.clone(), Duration::from_secs(5)).await?;
     let progress = Arc::new(Progress::default());
-    let running = Running::start(
-        store.clone(),
-        Analyzers::with_settings(config.text)?,
-        q,
-        progress.clone(),
-    );
+    let (running, stream) =
+        crate::cmd::ingest::downstream(config, &store, progress.clone()).await?;
     let mut failed = 0;
     if args.once {
         let mut out = std::io::stdout().lock();
@@ -65,14 +59,20 @@ pub async fn run(config: &Config, args: FeedArgs) -> anyhow::Result<()> {
         .await?;
     }
     running.finish().await.context("storing the entries")?;
-    reload.abort();
-    writeln!(
-        std::io::stdout().lock(),
-        "{} posts stored, {} already known, {} conversations",
-        Progress::get(&progress.stored),
-        Progress::get(&progress.duplicates),
-        Progress::get(&progress.conversations)
-    )?;
+    match &stream {
+        Some(h) => writeln!(
+            std::io::stdout().lock(),
+            "{} posts published to the stream for workers to store",
+            Progress::get(&h.published)
+        )?,
+        None => writeln!(
+            std::io::stdout().lock(),
+            "{} posts stored, {} already known, {} conversations",
+            Progress::get(&progress.stored),
+            Progress::get(&progress.duplicates),
+            Progress::get(&progress.conversations)
+        )?,
+    }
     store.close().await;
     if failed > 0 {
         anyhow::bail!("{failed} of {} feeds failed", args.urls.len());

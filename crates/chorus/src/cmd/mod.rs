@@ -11,6 +11,7 @@ pub mod migrate;
 pub mod numbers;
 pub mod query;
 pub mod reach;
+pub mod roles;
 pub mod serve;
 pub mod text;
 pub mod text_corrections;

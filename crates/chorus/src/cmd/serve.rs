@@ -27,7 +27,11 @@ pub struct ServeArgs {
     /// sources publish to JetStream and any number of worker processes consume it. Several
     /// processes can share one PostgreSQL database, each with its own roles (see
     /// docs/scale-out.md).
-    #[arg(long, value_delimiter = ',', default_value = "web,publisher,source,worker")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "web,publisher,source,worker"
+    )]
     pub roles: Vec<Role>,
 }
 
@@ -91,6 +95,9 @@ async fn purge_unconfirmed(app: chorus_app::App, mut stop: tokio::sync::watch::R
 }
 
 pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
+    if let Some(why) = crate::cmd::roles::refuse(config, &args.roles) {
+        anyhow::bail!("cannot run --roles {}: {why}", role_names(&args.roles));
+    }
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .ok();
@@ -114,9 +121,14 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
         let _ = stop_tx.send(true);
     });
     tokio::spawn(keep_statistics(store.clone(), stop_rx.clone()));
+    let ingest = crate::cmd::roles::start(config, &store, &args.roles, stop_rx.clone())
+        .await
+        .context("starting the source and worker roles")?;
     // The web's address is known once it listens (port 0 picks one); published links point at
-    // its click redirects, so it is bound before the jobs start.
-    let listener = match args.roles.contains(&Role::Web) {
+    // its click redirects, so it is bound before the jobs start. A process without the web role
+    // answers only /healthz, /readyz and /metrics, when given a --port.
+    let web = args.roles.contains(&Role::Web);
+    let listener = match web || args.port.is_some() {
         true => Some(listen(config).await?),
         false => None,
     };
@@ -173,39 +185,98 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
         );
         tokio::spawn(w.run(stop_rx.clone()))
     });
-    if let Some(listener) = listener {
-        let state = web_state(
-            config,
-            &store,
-            metrics,
-            web_key,
-            outbound,
-            public_url.clone(),
-        );
-        serve_web(
-            config,
-            listener,
-            state,
-            &public_url,
-            demo.as_ref(),
-            stop_rx.clone(),
-        )
-        .await?;
-    } else {
-        writeln!(
-            std::io::stdout(),
-            "Chorus jobs worker running on {}",
-            config.database
-        )?;
-        let mut rx = stop_rx.clone();
-        let _ = rx.wait_for(|stop| *stop).await;
+    let mut state = web_state(
+        config,
+        &store,
+        metrics,
+        web_key,
+        outbound,
+        public_url.clone(),
+    );
+    if let Some(probe) = role_probe(&ingest) {
+        state = state.with_roles(probe);
+    }
+    match listener {
+        Some(listener) if web => {
+            serve_web(
+                config,
+                listener,
+                state,
+                &public_url,
+                demo.as_ref(),
+                stop_rx.clone(),
+            )
+            .await?
+        }
+        other => {
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "Chorus running {} on {}",
+                role_names(&args.roles),
+                config.database
+            )?;
+            if let Some(l) = &other {
+                writeln!(
+                    out,
+                    "  /healthz, /readyz and /metrics at http://{}",
+                    l.local_addr()?
+                )?;
+            }
+            drop(out);
+            let mut rx = stop_rx.clone();
+            match other {
+                Some(l) => {
+                    chorus_web::serve_ops(l, state, async move {
+                        let _ = rx.wait_for(|s| *s).await;
+                    })
+                    .await?
+                }
+                None => {
+                    let _ = rx.wait_for(|stop| *stop).await;
+                }
+            }
+        }
     }
     if let Some(w) = worker {
         tracing::info!("waiting for running jobs to finish");
         let _ = w.await;
     }
+    ingest.finish().await;
     store.close().await;
     Ok(())
+}
+
+/// `web,publisher,…` as given.
+fn role_names(roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(|r| match r {
+            Role::Web => "web",
+            Role::Publisher => "publisher",
+            Role::Source => "source",
+            Role::Worker => "worker",
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// What `/readyz` says of the stream roles (web and publisher are ready when the database is).
+fn role_probe(ingest: &crate::cmd::roles::IngestRoles) -> Option<chorus_web::RoleProbe> {
+    let (health, names) = ingest.health.clone()?;
+    Some(std::sync::Arc::new(move || {
+        names
+            .iter()
+            .map(|role| {
+                let (ready, detail) = health.report(role);
+                chorus_web::RoleStatus {
+                    role: (*role).to_owned(),
+                    ready,
+                    detail,
+                }
+            })
+            .collect()
+    }))
 }
 
 async fn listen(config: &Config) -> anyhow::Result<tokio::net::TcpListener> {

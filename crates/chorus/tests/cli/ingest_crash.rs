@@ -201,7 +201,14 @@ fn store_url(dir: &Path) -> DatabaseUrl {
 }
 
 async fn seed(dir: &Path, queries_file: &Path) {
-    let store = Store::open(&store_url(dir)).await.unwrap();
+    seed_at(dir, None, queries_file).await;
+}
+
+/// A market (US) and the queries of `queries_file`, in the SQLite database under `dir` or, with
+/// `postgres`, in that one.
+pub async fn seed_at(dir: &Path, postgres: Option<&str>, queries_file: &Path) {
+    let url = postgres.map_or_else(|| store_url(dir), |u| DatabaseUrl::parse(u).unwrap());
+    let store = Store::open(&url).await.unwrap();
     store
         .create_market(
             &Author::system("test"),
@@ -217,7 +224,11 @@ async fn seed(dir: &Path, queries_file: &Path) {
         .await
         .unwrap();
     store.close().await;
-    let out = chorus()
+    let mut import = chorus();
+    if let Some(u) = postgres {
+        import.env("CHORUS__DATABASE_URL", u);
+    }
+    let out = import
         .args(["listening", "import", "--market", "US"])
         .arg(queries_file)
         .arg("--data-dir")
@@ -241,14 +252,19 @@ fn ingest(dir: &Path, corpus: &Path) -> std::process::Command {
 }
 
 /// (uri → (sorted query names, sentiment)), post count, volume per query name.
-type Fingerprint = (
+pub type Fingerprint = (
     BTreeMap<String, (Vec<String>, i64)>,
     i64,
     BTreeMap<String, i64>,
 );
 
 async fn fingerprint(dir: &Path) -> Fingerprint {
-    let store = Store::open(&store_url(dir)).await.unwrap();
+    fingerprint_of(&store_url(dir)).await
+}
+
+/// What a database holds after an import, to compare two (see [`Fingerprint`]).
+pub async fn fingerprint_of(url: &DatabaseUrl) -> Fingerprint {
+    let store = Store::open(url).await.unwrap();
     let mut convs = BTreeMap::new();
     let mut before = None;
     loop {

@@ -134,3 +134,76 @@ impl Drop for Server {
 pub fn services_required() -> bool {
     std::env::var("CHORUS_REQUIRE_SERVICES").as_deref() == Ok("1")
 }
+
+/// A fresh PostgreSQL database on the server of `CHORUS_TEST_DATABASE_URL`, dropped when this
+/// is (also when a test fails); `None` (with a printed reason) when that server is unreachable,
+/// unless `CHORUS_REQUIRE_SERVICES=1`.
+pub struct PgDb {
+    pub url: chorus_store::DatabaseUrl,
+    /// The URL as processes are given it (`url` prints without its password).
+    pub raw_url: String,
+    admin_url: String,
+    name: String,
+}
+
+impl PgDb {
+    pub async fn create() -> Option<PgDb> {
+        use sqlx::Connection as _;
+        let admin_url = std::env::var("CHORUS_TEST_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://chorus:chorus@127.0.0.1:5432/chorus".into());
+        let mut admin = match sqlx::PgConnection::connect(&admin_url).await {
+            Ok(c) => c,
+            Err(e) => {
+                let reason = format!("PostgreSQL unreachable at {admin_url}: {e}");
+                assert!(!services_required(), "{reason} (CHORUS_REQUIRE_SERVICES=1)");
+                eprintln!("skipping: {reason}");
+                return None;
+            }
+        };
+        let name = format!(
+            "chorus_cli_{}_{}",
+            std::process::id(),
+            rand::random::<u32>()
+        );
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        let (server, _) = admin_url.rsplit_once('/').unwrap();
+        let raw_url = format!("{server}/{name}");
+        Some(PgDb {
+            url: chorus_store::DatabaseUrl::parse(&raw_url).unwrap(),
+            raw_url,
+            admin_url,
+            name,
+        })
+    }
+
+    /// A connection of the test's own (to watch tables while processes work).
+    pub async fn connect(&self) -> sqlx::PgConnection {
+        use sqlx::Connection as _;
+        sqlx::PgConnection::connect(&self.raw_url).await.unwrap()
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let (admin, name) = (self.admin_url.clone(), self.name.clone());
+        // Dropped inside or outside a runtime: a small one on a thread of its own.
+        let _ = std::thread::spawn(move || {
+            use sqlx::Connection as _;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut c)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}

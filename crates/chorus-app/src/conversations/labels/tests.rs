@@ -59,7 +59,7 @@ async fn the_conversations_workers_correct_others_are_refused_and_nothing_change
                 country: None,
                 domains: Vec::new(),
                 labels: Default::default(),
-                matches: vec![(q.id, w.fi)],
+                matches: vec![(q.id, w.fi).into()],
             }],
         )
         .await

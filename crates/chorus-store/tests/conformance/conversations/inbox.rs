@@ -56,7 +56,7 @@ async fn inbox_filters_and_pages(store: &Store) {
             &[(q, m)],
         );
         if i == 29 {
-            p.matches.push((qb.id, br));
+            p.matches.push((qb.id, br).into());
         }
         p.lang = if i % 2 == 0 { "en".into() } else { "fi".into() };
         batch.push(p);

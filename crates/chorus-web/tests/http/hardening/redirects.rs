@@ -240,7 +240,7 @@ async fn seed_conversations(app: &TestApp, n: i64) -> Vec<i64> {
             link: None,
             country: None,
             domains: Vec::new(),
-            matches: vec![(QueryId(q.id.0), fi)],
+            matches: vec![(QueryId(q.id.0), fi).into()],
         })
         .collect();
     app.store.ingest_batch("test", "1", posts).await.unwrap();

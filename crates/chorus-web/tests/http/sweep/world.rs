@@ -325,7 +325,7 @@ impl World {
             matches: place
                 .markets()
                 .iter()
-                .map(|m| (QueryId(self.seeded_query(*m)), self.id(*m)))
+                .map(|m| (QueryId(self.seeded_query(*m)), self.id(*m)).into())
                 .collect(),
         };
         let store = &self.app.store;
