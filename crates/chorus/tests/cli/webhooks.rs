@@ -10,7 +10,8 @@
 //!
 //! What must hold: every event reached the receiver at least once, every request carried a
 //! valid signature within the replay window, a request seen twice carried the same event id
-//! and the same body (so a receiver drops it by the id), and every delivery ends delivered.
+//! and the same body (so a receiver drops it by the id), and every delivery ends delivered —
+//! with the database in SQLite and in PostgreSQL.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -79,12 +80,13 @@ fn receiver(secret: &str, log: &std::path::Path) -> Receiver {
 
 /// `chorus webhooks ARGS` on the test's data directory, with `[outbound]
 /// allow_private_addresses` set when `allow_private`.
-fn webhooks_cmd(dir: &std::path::Path, args: &[&str], allow_private: bool) -> std::process::Output {
+fn webhooks_cmd(db: &Db<'_>, args: &[&str], allow_private: bool) -> std::process::Output {
     let mut c = chorus();
     c.arg("webhooks")
         .args(args)
         .arg("--data-dir")
-        .arg(dir)
+        .arg(db.dir)
+        .envs(db.env())
         .env("CHORUS__SECRET_KEY", KEY_B64);
     if allow_private {
         c.env("CHORUS__OUTBOUND__ALLOW_PRIVATE_ADDRESSES", "true");
@@ -92,10 +94,11 @@ fn webhooks_cmd(dir: &std::path::Path, args: &[&str], allow_private: bool) -> st
     c.output().unwrap()
 }
 
-fn start_serve(dir: &std::path::Path) -> Child {
+fn start_serve(db: &Db<'_>) -> Child {
     chorus()
         .args(["serve", "--port", "0", "--data-dir"])
-        .arg(dir)
+        .arg(db.dir)
+        .envs(db.env())
         .env("CHORUS__SECRET_KEY", KEY_B64)
         .env("CHORUS__OUTBOUND__ALLOW_PRIVATE_ADDRESSES", "true")
         .stdout(Stdio::null())
@@ -122,18 +125,61 @@ fn received(log: &std::path::Path) -> BTreeMap<String, Vec<(String, bool, String
     out
 }
 
+/// Where the processes and the test keep their data: the data directory, and PostgreSQL's URL
+/// when the database is there rather than in SQLite under the directory.
+struct Db<'a> {
+    dir: &'a std::path::Path,
+    postgres: Option<&'a crate::support::PgDb>,
+}
+
+impl Db<'_> {
+    fn env(&self) -> Vec<(&'static str, String)> {
+        match self.postgres {
+            Some(pg) => vec![("CHORUS__DATABASE_URL", pg.raw_url.clone())],
+            None => Vec::new(),
+        }
+    }
+
+    fn url(&self) -> DatabaseUrl {
+        match self.postgres {
+            Some(pg) => pg.url.clone(),
+            None => DatabaseUrl::sqlite_in(self.dir),
+        }
+    }
+}
+
 #[test]
 fn every_event_arrives_signed_through_repeated_sigkills() {
-    crate::support::install_tls();
     let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("received.jsonl");
+    sigkilled_deliveries(&Db {
+        dir: dir.path(),
+        postgres: None,
+    });
+}
+
+#[test]
+fn every_event_arrives_signed_through_repeated_sigkills_on_postgres() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let Some(pg) = rt.block_on(crate::support::PgDb::create()) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    sigkilled_deliveries(&Db {
+        dir: dir.path(),
+        postgres: Some(&pg),
+    });
+}
+
+fn sigkilled_deliveries(db: &Db<'_>) {
+    crate::support::install_tls();
+    let log = db.dir.join("received.jsonl");
 
     // The receiver's address is on loopback: refused unless the operator allows local networks.
     // The webhook is made first with a placeholder port (the receiver needs its secret), then
     // pointed at the receiver.
     let placeholder = "http://127.0.0.1:9/hook";
     let refused = webhooks_cmd(
-        dir.path(),
+        db,
         &[
             "create",
             "--name",
@@ -149,7 +195,7 @@ fn every_event_arrives_signed_through_repeated_sigkills() {
     let err = String::from_utf8_lossy(&refused.stderr);
     assert!(err.contains("allow_private_addresses"), "{err}");
     let made = webhooks_cmd(
-        dir.path(),
+        db,
         &[
             "create",
             "--name",
@@ -184,9 +230,7 @@ fn every_event_arrives_signed_through_repeated_sigkills() {
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     let store = rt.block_on(async {
-        let store = Store::open(&DatabaseUrl::sqlite_in(dir.path()))
-            .await
-            .unwrap();
+        let store = Store::open(&db.url()).await.unwrap();
         let hook = store.webhook(id).await.unwrap();
         store
             .update_webhook(
@@ -211,7 +255,7 @@ fn every_event_arrives_signed_through_repeated_sigkills() {
         store
     });
     let out = webhooks_cmd(
-        dir.path(),
+        db,
         &["test", &id.to_string(), "--message", "from the CLI"],
         true,
     );
@@ -225,7 +269,7 @@ fn every_event_arrives_signed_through_repeated_sigkills() {
     // waiting for their answer.
     let mut kills = 0;
     while kills < 8 {
-        let mut child = start_serve(dir.path());
+        let mut child = start_serve(db);
         std::thread::sleep(Duration::from_millis(700 + rand::random::<u64>() % 1_800));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
@@ -234,7 +278,7 @@ fn every_event_arrives_signed_through_repeated_sigkills() {
     let seen_during_kills = received(&log).len();
 
     // The last run: jobs a killed process held are claimed again when their lease (30 s) ends.
-    let mut child = start_serve(dir.path());
+    let mut child = start_serve(db);
     let deadline = Instant::now() + Duration::from_secs(150);
     let delivered = |store: &Store| {
         rt.block_on(store.webhook_deliveries(id, 1000))
@@ -282,9 +326,15 @@ fn every_event_arrives_signed_through_repeated_sigkills() {
         .filter(|(_, _, b)| b.contains("from the CLI"))
         .count();
     assert!(cli >= 1, "the CLI's test event arrived");
+    let on = if db.postgres.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
     println!(
-        "{EVENTS} events delivered after {kills} SIGKILLs ({seen_during_kills} reached the \
+        "{on}: {EVENTS} events delivered after {kills} SIGKILLs ({seen_during_kills} reached the \
          receiver before the last run); {duplicates} duplicate requests, each with its event's id"
     );
     drop(r);
+    rt.block_on(store.close());
 }
