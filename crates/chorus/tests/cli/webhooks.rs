@@ -331,7 +331,7 @@ fn sigkilled_deliveries(db: &Db<'_>) {
     } else {
         "SQLite"
     };
-    println!(
+    eprintln!(
         "{on}: {EVENTS} events delivered after {kills} SIGKILLs ({seen_during_kills} reached the \
          receiver before the last run); {duplicates} duplicate requests, each with its event's id"
     );
