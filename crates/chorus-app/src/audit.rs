@@ -48,7 +48,7 @@ pub struct AuditFilter {
 pub const DEFAULT_LIMIT: i64 = 50;
 
 /// The kinds of things the log records changes to, as (subject type, what people call them).
-pub const KINDS: [(&str, &str); 13] = [
+pub const KINDS: [(&str, &str); 14] = [
     ("story", "Stories and posts"),
     ("campaign", "Campaigns"),
     ("conversation", "Conversations"),
@@ -62,6 +62,7 @@ pub const KINDS: [(&str, &str); 13] = [
     ("api_token", "API tokens"),
     ("organization", "Organization"),
     ("response_target", "First-response targets"),
+    ("webhook", "Webhooks"),
 ];
 
 /// One entry in words.

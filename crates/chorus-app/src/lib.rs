@@ -31,6 +31,7 @@ pub mod playbook;
 pub mod reach;
 pub mod stories;
 pub mod users;
+pub mod webhooks;
 
 use std::time::Duration;
 

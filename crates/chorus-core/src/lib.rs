@@ -20,6 +20,7 @@ pub mod role;
 pub mod stories;
 pub mod user;
 pub mod validate;
+pub mod webhooks;
 
 pub use ids::{
     ConsentTextId, ContactId, LeadId, MarketId, OfferId, PrincipleId, RegistrationId, SubmissionId,

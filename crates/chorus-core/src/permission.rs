@@ -73,10 +73,13 @@ pub enum Action {
     /// Read a market's leads and registrants (personal data: names, emails, consent history)
     /// and export them, answer a person's request for their data or its erasure.
     ReadLeads,
+    /// Create, change, turn off and test the outbound webhooks, and read their delivery log
+    /// (admins only: a webhook sends every subscribed market's events to another system).
+    ManageWebhooks,
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 25] = [
         Action::ReadPlaybook,
         Action::EditPlaybook,
         Action::ViewAdmin,
@@ -101,6 +104,7 @@ impl Action {
         Action::ReadNumbers,
         Action::ManageReach,
         Action::ReadLeads,
+        Action::ManageWebhooks,
     ];
 
     fn describe(self) -> &'static str {
@@ -129,6 +133,7 @@ impl Action {
             Action::ReadNumbers => "see numbers",
             Action::ManageReach => "manage gated assets and webinars",
             Action::ReadLeads => "see leads",
+            Action::ManageWebhooks => "manage webhooks",
         }
     }
 }
@@ -216,7 +221,9 @@ pub fn allows(actor: &Actor, action: Action, scope: Scope) -> bool {
         Action::ReadPlaybook => !actor.memberships.is_empty(),
         Action::EditPlaybook => actor.holds(Role::GlobalLead, Scope::Global),
         Action::ViewAdmin => actor.holds_anywhere(Role::MarketLead),
-        Action::ManageMarkets | Action::ReadAuditLog => false,
+        // Admins only (allowed above): markets, the audit log, and webhooks, which carry events
+        // of every market they subscribe to out of Chorus.
+        Action::ManageMarkets | Action::ReadAuditLog | Action::ManageWebhooks => false,
         Action::EditMarket | Action::ManageTeams | Action::ManageMembers => market_lead_here,
         Action::ReadMembers => market_lead_here || actor.holds(Role::GlobalLead, Scope::Global),
         // Conversations are read by the people who listen, answer, write and measure there; a

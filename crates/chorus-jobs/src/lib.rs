@@ -1,6 +1,6 @@
 //! Background work on the durable job queue in the database: publishing scheduled variants,
-//! retrying replies, collecting numbers, sending the mail outbox (`send_mail`), and whatever
-//! kinds come next (reminders).
+//! retrying replies, collecting numbers, sending the mail outbox (`send_mail`), delivering
+//! signed webhooks (`deliver_webhook`), and whatever kinds come next (reminders).
 //!
 //! A [`Worker`] is built with a registry of [`JobKind`]s ([`JobKinds`]); it claims due jobs of
 //! every registered kind (see `chorus_store::jobs`), runs a few at a time, renews their leases
@@ -25,6 +25,7 @@ pub mod numbers;
 pub mod publish;
 pub mod reply;
 pub mod smtp;
+pub mod webhooks;
 mod worker;
 
 use std::sync::Arc;
@@ -73,6 +74,8 @@ pub fn kinds_with(
     public_url: PublicBase,
     settings: &Settings,
 ) -> JobKinds {
+    // Webhooks go out through the same guarded client, signed with secrets derived from the key.
+    let webhooks = webhooks::DeliverWebhook::new(store.clone(), key.clone(), http.clone());
     let accounts = Arc::new(Connectors::standard_with(
         store.clone(),
         key,
@@ -90,7 +93,8 @@ pub fn kinds_with(
             store.clone(),
             accounts,
             settings.numbers.clone(),
-        ));
+        ))
+        .with(webhooks);
     match &settings.mail {
         Some(mailer) => {
             let send = mail::SendMail::new(store.clone(), mailer.clone());

@@ -9,7 +9,9 @@ use sqlx::{AnyConnection, Row};
 
 use crate::audit::{self, Applied, Change, Lock, snapshot};
 use crate::inbox::{Reply, reply_from_row};
+use crate::webhooks::{self, NewEvent};
 use crate::{Store, StoreError, now_ms};
+use chorus_core::webhooks::EventType;
 
 /// What to change on each conversation; `None` leaves a field alone.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -146,6 +148,20 @@ impl Store {
                         .await?;
                     }
                     let (now_state, _) = state(c, id.0).await?;
+                    if now_state.assignee_id != was.assignee_id
+                        && let Some(assignee) = now_state.assignee_id
+                    {
+                        let event = NewEvent {
+                            kind: EventType::ConversationAssigned,
+                            market: *market,
+                            data: serde_json::json!({
+                                "conversation_id": id.0,
+                                "assignee_id": assignee,
+                                "status": now_state.status,
+                            }),
+                        };
+                        webhooks::record_event(c, &event).await?;
+                    }
                     if now_state != *was {
                         entries.push(Change {
                             action: "conversation.update",
@@ -340,6 +356,16 @@ impl Store {
                 .await?
                 .rows_affected();
                 let (_, market) = state(c, reply.conversation_id.0).await?;
+                let event = NewEvent {
+                    kind: EventType::ConversationReplied,
+                    market,
+                    data: serde_json::json!({
+                        "conversation_id": reply.conversation_id.0,
+                        "reply_id": reply_id,
+                        "uri": uri,
+                    }),
+                };
+                webhooks::record_event(c, &event).await?;
                 let change = Change {
                     action: "conversation.reply_sent",
                     subject_type: "conversation",

@@ -53,6 +53,7 @@ mod story_editors;
 mod story_guard;
 mod users;
 mod variant_images;
+pub mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -102,6 +103,10 @@ pub use signals::{SpikeAlert, VoiceShare};
 pub use staged_images::{Attach, STAGED_TTL_MS, StagedImage};
 pub use stories::{ImageMeta, PubState, Story, StoryInput, Variant, VariantInput, publish_key};
 pub use users::{NewUser, UserWithMemberships};
+pub use webhooks::{
+    AttemptRecord, AttemptResult, DeliveryState, EndpointInput, NewEvent, PendingDelivery,
+    WEBHOOK_JOB, WebhookAttempt, WebhookDelivery, WebhookEndpoint, webhook_job_key,
+};
 
 /// Which database engine a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

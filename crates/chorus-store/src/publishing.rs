@@ -6,6 +6,7 @@
 
 use chorus_core::audit::Author;
 use chorus_core::stories::workflow::{StoryState, Transition};
+use chorus_core::webhooks::EventType;
 use chorus_core::{MarketId, Role, UserId};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
@@ -18,6 +19,7 @@ use crate::stories::{
 };
 use crate::story_editors;
 use crate::story_guard::{VARIANT_FINAL, lock_variant};
+use crate::webhooks;
 use crate::{Store, StoreError, now_ms};
 
 /// The job kind that publishes one variant.
@@ -369,6 +371,9 @@ impl Store {
                     for u in people_to_tell(&story) {
                         notify(c, u, &link, &msg).await?;
                     }
+                    let uri = serde_json::json!({ "variant_id": variant, "uri": uri });
+                    let kind = EventType::StoryPublished;
+                    webhooks::events::story(c, kind, &story, "published", uri).await?;
                 }
                 let change = Change {
                     action: "variant.published",
@@ -441,6 +446,8 @@ impl Store {
                 for u in people_to_tell(&story) {
                     notify(c, u, &link, &msg).await?;
                 }
+                let why = serde_json::json!({ "variant_id": variant, "error": error });
+                webhooks::events::story(c, EventType::StoryFailed, &story, "failed", why).await?;
                 let change = Change {
                     action: "variant.failed",
                     subject_type: "story",
@@ -526,6 +533,15 @@ async fn transition_effects(
         // the list of who changed it again.
         Transition::Approve => story_editors::clear(conn, story.id).await?,
         Transition::Submit | Transition::Reject => {}
+    }
+    let event = match transition {
+        Transition::Submit => Some(EventType::StorySubmitted),
+        Transition::Approve => Some(EventType::StoryApproved),
+        _ => None,
+    };
+    if let Some(kind) = event {
+        let by = serde_json::json!({ "by_user_id": author.user_id.map(|u| u.0) });
+        webhooks::events::story(conn, kind, story, to.as_str(), by).await?;
     }
     let title = &story.title;
     // People by name in what they read ("approved by Sanna Korhonen"), not by email.

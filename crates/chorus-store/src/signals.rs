@@ -221,6 +221,20 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
+            let event = crate::webhooks::NewEvent {
+                kind: chorus_core::webhooks::EventType::SpikeAlert,
+                market: Some(alert.market_id),
+                data: serde_json::json!({
+                    "query_id": alert.query_id.0,
+                    "query_name": alert.query_name,
+                    "hour": jiff::Timestamp::from_millisecond(alert.hour_ms)
+                        .map(|t| t.to_string())
+                        .unwrap_or_default(),
+                    "volume": alert.volume,
+                    "baseline": alert.baseline,
+                }),
+            };
+            crate::webhooks::record_event(&mut tx, &event).await?;
             tx.commit().await?;
             created.push(SpikeAlert {
                 id: row.try_get("id")?,

@@ -254,6 +254,9 @@ pub async fn load(
     reach::load(store, reach_settings, jiff::Timestamp::now())
         .await
         .context("loading the demo's Reach")?;
+    load_webhook(store, &author)
+        .await
+        .context("loading the demo's webhook")?;
     Ok(Loaded {
         organization: demo.organization.name,
         logins,
@@ -340,6 +343,29 @@ pub fn print_logins(out: &mut impl Write, demo: &Loaded) -> std::io::Result<()> 
             l.email, l.password, l.role
         )?;
     }
+    Ok(())
+}
+
+/// One webhook to show Admin → Webhooks with (Finland's Reach leads to a CRM), turned off: its
+/// address is an example, and the demo sends nothing anywhere. Made once.
+async fn load_webhook(store: &Store, author: &Author) -> anyhow::Result<()> {
+    if !store.webhooks().await?.is_empty() {
+        return Ok(());
+    }
+    let fi = store.market_by_code(&MarketCode::parse("FI")?).await?;
+    store
+        .create_webhook(
+            author,
+            &chorus_store::EndpointInput {
+                name: "CRM: Finland's Reach leads (example)",
+                url: "https://crm.example.com/hooks/chorus",
+                market_id: Some(fi.id),
+                events: &["reach.lead_confirmed", "reach.webinar_registration"],
+                enabled: false,
+            },
+            &chorus_core::webhooks::new_salt(),
+        )
+        .await?;
     Ok(())
 }
 

@@ -90,6 +90,10 @@ enum Command {
     /// Reach: export leads as CSV (`leads`).
     #[command(subcommand)]
     Reach(cmd::reach::ReachCommand),
+    /// Outbound webhooks: `list`, `create`, `show`, `test`, `enable`, `disable`,
+    /// `rotate-secret`.
+    #[command(subcommand)]
+    Webhooks(cmd::webhooks::WebhooksCommand),
 }
 
 impl Cli {
@@ -183,6 +187,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Numbers(c) => cmd::numbers::run(&config, c).await,
             Command::Mail(c) => cmd::mail::run(&config, c).await,
             Command::Reach(c) => cmd::reach::run(&config, c).await,
+            Command::Webhooks(c) => cmd::webhooks::run(&config, c).await,
             Command::Text(c) => cmd::text_corrections::run(&config, c).await,
             Command::Bluesky(_) | Command::Query(_) => Ok(()),
         }

@@ -200,6 +200,10 @@ pub fn describe(entry: &AuditEntry, names: &Names) -> Described {
             simple(format!("published a reply in {}", the(entry, &subject)))
         }
         ("user", "password") => simple(format!("changed the password of {subject}")),
+        ("webhook", "rotate_secret") => simple(format!(
+            "gave {} a new signing secret",
+            the(entry, &subject)
+        )),
         (_, "create") => simple(format!("created {}", the(entry, &subject))),
         (_, "delete") => simple(format!("deleted {}", the(entry, &subject))),
         (_, "revoke") => simple(format!("revoked {}", the(entry, &subject))),

@@ -56,7 +56,8 @@ fn reach(role: Role, action: Action) -> Reach {
             | WorkConversations
             | ManageListeningQueries
             | SetResponseTarget
-            | ConnectAccounts => Nothing,
+            | ConnectAccounts
+            | ManageWebhooks => Nothing,
         },
         // Market leads run their market: settings, teams, members, queries, campaigns,
         // accounts; they approve its stories and work its inbox. The admin pages open for them.
@@ -74,7 +75,7 @@ fn reach(role: Role, action: Action) -> Reach {
             | ReviewStories | ScheduleStories | ReadNumbers | ManageReach | ReadLeads => {
                 MarketsAndGlobal
             }
-            EditPlaybook | ManageMarkets | ReadAuditLog | EditPostRules => Nothing,
+            EditPlaybook | ManageMarkets | ReadAuditLog | EditPostRules | ManageWebhooks => Nothing,
         },
         // Editors write, edit and schedule their market's stories and read its conversations.
         Role::Editor => match action {

@@ -344,3 +344,36 @@ fn names_are_told_to_colleagues_only() {
         "naming is not seeing"
     );
 }
+
+#[test]
+fn webhooks_are_managed_by_admins_only() {
+    for role in Role::ALL {
+        let a = actor(role);
+        let admin = role == Role::Admin;
+        for scope in [Scope::Global, Scope::Market(OWN), Scope::Market(OTHER)] {
+            assert_eq!(
+                allows(&a, Action::ManageWebhooks, scope),
+                admin,
+                "{role:?} {scope:?}"
+            );
+        }
+    }
+    let global_leads = Actor {
+        user_id: UserId(3),
+        memberships: vec![
+            Membership {
+                role: Role::GlobalLead,
+                scope: Scope::Global,
+            },
+            Membership {
+                role: Role::MarketLead,
+                scope: Scope::Global,
+            },
+        ],
+    };
+    assert!(!allows(
+        &global_leads,
+        Action::ManageWebhooks,
+        Scope::Market(OWN)
+    ));
+}

@@ -4,7 +4,8 @@
 //! first attempt hit a server error is retried by its job and sent once. A test whose PDS cannot
 //! start prints why and passes, unless CHORUS_REQUIRE_SERVICES=1, in which case it fails. Numbers
 //! collection runs against the full peer (PDS and AppView). The mail outbox's `send_mail` runs
-//! against maildev and SMTP stubs (`mail.rs`).
+//! against maildev and SMTP stubs (`mail.rs`); `deliver_webhook` against a receiver the test
+//! starts, its signatures checked by Python (`webhooks.rs`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 mod links;
@@ -16,3 +17,4 @@ mod proxy;
 mod publisher;
 mod replies;
 mod seed;
+mod webhooks;

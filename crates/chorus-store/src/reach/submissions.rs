@@ -393,6 +393,7 @@ impl Store {
         if let Some(message) = req.mail {
             mail::enqueue(&mut tx, &message.as_new(&confirmed_mail_key(s.id))).await?;
         }
+        crate::webhooks::events::confirmed(&mut tx, &s, lead, new_lead, campaign, seat).await?;
         tx.commit().await?;
         Ok(ConfirmOutcome::Confirmed(Confirmation {
             submission: s.id,

@@ -368,11 +368,28 @@ async fn signals_spikes_and_share_of_voice(store: &Store) {
     }
     let r = store.ingest_batch("s", "1", batch).await.unwrap();
     assert_eq!(r.recent, 16);
+    let hook = store
+        .create_webhook(
+            &sys(),
+            &chorus_store::EndpointInput {
+                name: "Chat",
+                url: "https://chat.example.com/in",
+                market_id: Some(fi),
+                events: &["signals.spike"],
+                enabled: true,
+            },
+            "salt",
+        )
+        .await
+        .unwrap();
     let alerts = store
         .detect_spikes(now - 2 * HOUR, alerted_of_spikes)
         .await
         .unwrap();
     assert_eq!(alerts.len(), 1, "{alerts:?}");
+    let heard = store.webhook_deliveries(hook.id, 10).await.unwrap();
+    assert_eq!(heard.len(), 1, "the spike's event, with its alert");
+    assert_eq!(heard[0].event_type, "signals.spike");
     assert_eq!((alerts[0].query_id, alerts[0].volume), (us.id, 12));
     assert!(
         store

@@ -34,3 +34,4 @@ mod stories_import;
 mod story_editors;
 mod story_guard;
 mod variant_images;
+mod webhooks;

@@ -633,6 +633,21 @@ async fn unconfirmed_submissions_are_purged(store: &Store) {
 async fn confirming_a_webinar_gives_a_seat_in_the_same_transaction(store: &Store) {
     let w = world(store).await;
     let sys = Author::system("test");
+    // A webhook hears each confirmation and seat, recorded in the confirmation's transaction.
+    let hook = store
+        .create_webhook(
+            &sys,
+            &chorus_store::EndpointInput {
+                name: "CRM",
+                url: "https://crm.example.com/in",
+                market_id: Some(w.market),
+                events: &["reach.lead_confirmed", "reach.webinar_registration"],
+                enabled: true,
+            },
+            "salt",
+        )
+        .await
+        .unwrap();
     let webinar = store
         .create_offer(
             &sys,
@@ -694,6 +709,44 @@ async fn confirming_a_webinar_gives_a_seat_in_the_same_transaction(store: &Store
     }
     use chorus_core::reach::RegistrationState::*;
     assert_eq!(seats, vec![Registered, Waitlisted]);
+    let mut heard = Vec::new();
+    while let Some(job) = store
+        .claim_job("w", &[chorus_store::WEBHOOK_JOB], 30_000)
+        .await
+        .unwrap()
+    {
+        let delivery: serde_json::Value = serde_json::from_str(&job.payload).unwrap();
+        let d = store
+            .pending_webhook_delivery(delivery["delivery"].as_i64().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(d.endpoint.id, hook.id);
+        let body: serde_json::Value = serde_json::from_str(&d.body).unwrap();
+        assert_eq!(body["market"], "FI");
+        assert!(
+            !d.body.contains("@example.com"),
+            "no personal data: {}",
+            d.body
+        );
+        heard.push((
+            body["type"].as_str().unwrap().to_owned(),
+            body["data"]["seat"].as_str().unwrap_or("").to_owned(),
+        ));
+        store.finish_job(job.id, true, None).await.unwrap();
+    }
+    heard.sort();
+    let want = [
+        ("reach.lead_confirmed", ""),
+        ("reach.lead_confirmed", ""),
+        ("reach.webinar_registration", "registered"),
+        ("reach.webinar_registration", "waitlisted"),
+    ];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(a, b)| ((*a).into(), (*b).into()))
+        .collect();
+    assert_eq!(heard, want);
 }
 
 crate::support::conformance_suite!(

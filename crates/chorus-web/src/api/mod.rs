@@ -18,6 +18,7 @@ mod reach;
 mod signals;
 mod stories;
 mod users;
+mod webhooks;
 
 use axum::Json;
 use axum::Router;
@@ -42,13 +43,14 @@ pub fn routes() -> Router<AppState> {
         .merge(notifications::routes())
         .merge(numbers::routes())
         .merge(reach::routes())
+        .merge(webhooks::routes())
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Chorus API",
-        description = "Stories, Numbers, Conversations: the playbook, markets, teams, users, the audit log, Stories (campaigns, stories and variants, checks, the workflow, the calendar), listening queries, the conversation inbox and its signals.",
+        description = "Stories, Numbers, Conversations: the playbook, markets, teams, users, the audit log, Stories (campaigns, stories and variants, checks, the workflow, the calendar), listening queries, the conversation inbox and its signals, and outbound webhooks.",
     ),
     paths(
         playbook::list,
@@ -121,6 +123,12 @@ pub fn routes() -> Router<AppState> {
         reach::list_leads,
         reach::leads_csv,
         reach::get_lead,
+        webhooks::list,
+        webhooks::create,
+        webhooks::get_one,
+        webhooks::update,
+        webhooks::send_test,
+        webhooks::rotate_secret,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
     modifiers(&BearerAuth),

@@ -32,4 +32,5 @@ mod signals_period;
 mod stories;
 mod sweep;
 mod users;
+mod webhooks;
 mod words;

@@ -17,3 +17,4 @@ pub mod text;
 pub mod text_corrections;
 pub mod text_train;
 pub mod users;
+pub mod webhooks;

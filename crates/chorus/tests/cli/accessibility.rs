@@ -285,6 +285,7 @@ fn every_page_has_no_serious_or_critical_accessibility_violation() {
     );
     let user = first_link(&b, url, "/admin/users", r"^/admin/users/\d+$");
     let market = first_link(&b, url, "/admin/markets", r"^/admin/markets/[A-Z]+$");
+    let webhook = first_link(&b, url, "/admin/webhooks", r"^/admin/webhooks/\d+$");
     let admin_pages = [
         "/playbook",
         principle.as_str(),
@@ -334,6 +335,8 @@ fn every_page_has_no_serious_or_critical_accessibility_violation() {
         "/admin/accounts",
         "/admin/rules",
         "/admin/audit",
+        "/admin/webhooks",
+        webhook.as_str(),
     ];
     for path in admin_pages {
         visit(&b, &axe, url, path, "Admin", &mut rows);

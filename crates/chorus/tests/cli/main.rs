@@ -28,4 +28,5 @@ mod reach_optin;
 mod reach_staff;
 mod scale;
 mod stories;
+mod webhooks;
 mod webinar_reminders;

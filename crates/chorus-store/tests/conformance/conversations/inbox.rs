@@ -10,6 +10,25 @@ use chorus_store::{AuditQuery, ConversationChange, InboxQuery, Store, StoreError
 use super::{input, market, post, sys};
 use crate::support;
 
+/// A webhook of `market` (or all) subscribed to `event`; its id.
+async fn hook(store: &Store, market: Option<chorus_core::MarketId>, event: &str) -> i64 {
+    store
+        .create_webhook(
+            &sys(),
+            &chorus_store::EndpointInput {
+                name: event,
+                url: "https://hooks.example.com/",
+                market_id: market,
+                events: &[event],
+                enabled: true,
+            },
+            "salt",
+        )
+        .await
+        .unwrap()
+        .id
+}
+
 async fn inbox_filters_and_pages(store: &Store) {
     let fi = market(store, "FI").await;
     let br = market(store, "BR").await;
@@ -203,6 +222,7 @@ async fn inbox_filters_and_pages(store: &Store) {
     )
     .await;
     let ids: Vec<ConversationId> = fi_only.iter().take(3).map(|c| c.id).collect();
+    let hook = hook(store, Some(fi), "conversation.assigned").await;
     let n = store
         .change_conversations(
             &sys(),
@@ -217,6 +237,13 @@ async fn inbox_filters_and_pages(store: &Store) {
         .await
         .unwrap();
     assert_eq!(n, 3);
+    let heard = store.webhook_deliveries(hook, 10).await.unwrap();
+    assert_eq!(heard.len(), 3, "one conversation.assigned per conversation");
+    assert!(
+        heard
+            .iter()
+            .all(|d| d.event_type == "conversation.assigned")
+    );
     let again = store
         .change_conversations(
             &sys(),
@@ -228,6 +255,11 @@ async fn inbox_filters_and_pages(store: &Store) {
         )
         .await
         .unwrap();
+    assert_eq!(
+        store.webhook_deliveries(hook, 10).await.unwrap().len(),
+        3,
+        "no new assignee, no event"
+    );
     assert_eq!(again, 0, "no change, no audit entry");
     let mine = store
         .inbox(&InboxQuery {
@@ -433,10 +465,14 @@ async fn threads_replies_and_first_response(store: &Store) {
         retried.publish_at_ms, reply.publish_at_ms,
         "the key stays the same"
     );
+    let hook = hook(store, None, "conversation.replied").await;
     store
         .mark_reply_sent(reply.id, "at://did:plc:us/app.bsky.feed.post/3k", "bafy")
         .await
         .unwrap();
+    let heard = store.webhook_deliveries(hook, 10).await.unwrap();
+    assert_eq!(heard.len(), 1);
+    assert_eq!(heard[0].event_type, "conversation.replied");
     assert_eq!(store.reply(reply.id).await.unwrap().state, "sent");
     let err = store.retry_reply(reply.id).await.unwrap_err();
     assert!(matches!(err, StoreError::State(_)), "a sent reply: {err:?}");

@@ -1,5 +1,5 @@
 //! The admin section: users and memberships, markets and teams, the audit log, the rules for
-//! posts and the network accounts. Each page shows
+//! posts, the network accounts and the webhooks. Each page shows
 //! only what the viewer may manage: everything for admins, their own markets for market leads.
 
 mod accounts;
@@ -7,6 +7,7 @@ mod audit;
 mod markets;
 mod rules;
 mod users;
+mod webhooks;
 
 use axum::Router;
 use axum::response::Redirect;
@@ -23,12 +24,14 @@ pub fn routes() -> Router<AppState> {
         .merge(audit::routes())
         .merge(rules::routes())
         .merge(accounts::routes())
+        .merge(webhooks::routes())
 }
 
-/// The tabs across the admin pages; `active` is "users", "markets" or "audit".
+/// The tabs across the admin pages; `active` is "users", "markets", "audit" or "webhooks".
 pub struct Tabs {
     pub active: &'static str,
     pub show_audit: bool,
+    pub show_webhooks: bool,
 }
 
 impl Tabs {
@@ -36,6 +39,7 @@ impl Tabs {
         Tabs {
             active,
             show_audit: chorus_app::audit::may_read(&id.caller),
+            show_webhooks: chorus_app::webhooks::may_manage(&id.caller),
         }
     }
 }

@@ -62,6 +62,7 @@ const fn json(route: &'static str, obj: Obj) -> Route {
 const MARKET: &[&str] = &["code", "name", "country", "locales", "timezone"];
 const USER: &[&str] = &["email", "display_name", "password", "role", "market"];
 const RULE: &[&str] = &["kind", "term", "market", "principle", "enabled"];
+const WEBHOOK: &[&str] = &["name", "url", "market", "events", "events", "enabled"];
 const PRINCIPLE: &[&str] = &[
     "number",
     "slug",
@@ -91,6 +92,10 @@ pub const PAGES_ADMIN: &[Route] = &[
     form("POST /admin/rules", Obj::None, RULE),
     form("POST /admin/rules/{id}", Obj::Rule, RULE),
     form("POST /admin/rules/{id}/delete", Obj::Rule, &[]),
+    form("POST /admin/webhooks", Obj::None, WEBHOOK),
+    form("POST /admin/webhooks/{id}", Obj::Webhook, WEBHOOK),
+    form("POST /admin/webhooks/{id}/test", Obj::Webhook, &["message"]),
+    form("POST /admin/webhooks/{id}/secret", Obj::Webhook, &[]),
     form("POST /playbook", Obj::None, PRINCIPLE),
     form("POST /playbook/{slug}", Obj::Principle, PRINCIPLE),
     form("POST /playbook/{slug}/delete", Obj::Principle, &[]),
@@ -217,6 +222,10 @@ pub const API_ORG_CONVERSATIONS: &[Route] = &[
     json("POST /api/v1/conversations/{id}/notes", Obj::Conversation),
     json("POST /api/v1/conversations/{id}/labels", Obj::Conversation),
     json("POST /api/v1/conversations/{id}/replies", Obj::Conversation),
+    json("POST /api/v1/webhooks", Obj::None),
+    json("PUT /api/v1/webhooks/{id}", Obj::Webhook),
+    json("POST /api/v1/webhooks/{id}/test", Obj::Webhook),
+    json("POST /api/v1/webhooks/{id}/secret", Obj::Webhook),
 ];
 
 /// The JSON API of stories, campaigns and the calendar.

@@ -29,6 +29,8 @@ pub enum Obj {
     Query,
     Team,
     Rule,
+    /// A webhook of every market (admins only: everyone else finds none).
+    Webhook,
     Principle,
     User,
     /// One of the caller's own API tokens, made for each case.
@@ -115,7 +117,7 @@ impl Obj {
             | Obj::Webinar
             | Obj::Seat => MARKETS.iter().map(|m| m.0).collect(),
             Obj::User => USERS.iter().map(|u| u.0).collect(),
-            Obj::Rule | Obj::Principle => vec!["a fresh one"],
+            Obj::Rule | Obj::Principle | Obj::Webhook => vec!["a fresh one"],
             Obj::OwnToken => vec!["one's own"],
             Obj::Session => vec!["a second session"],
             Obj::None | Obj::Login => vec!["-"],
@@ -196,6 +198,7 @@ pub async fn make(w: &World, obj: Obj, kind: usize, who: &Person) -> Target {
         Obj::Query => t.id = w.query(MARKETS[kind].1).await,
         Obj::Team => t.id = w.team(MARKETS[kind].1).await,
         Obj::Rule => t.id = w.rule().await,
+        Obj::Webhook => t.id = crate::sweep::webhooks::webhook(w, Place::Global).await,
         Obj::Principle => t.key = principle(w).await,
         Obj::User => t.id = w.user(USERS[kind].1).await,
         Obj::OwnToken => t.id = w.api_token(who.id).await,

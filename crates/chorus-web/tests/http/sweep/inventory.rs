@@ -144,6 +144,7 @@ pub fn swept() -> BTreeSet<String> {
         super::pages_conv::ROUTES,
         super::reach::ROUTES,
         super::webinars::ROUTES,
+        super::webhooks::ROUTES,
     ]
     .iter()
     .flat_map(|r| r.iter())

@@ -23,6 +23,7 @@ mod pages_admin;
 mod pages_conv;
 mod pages_stories;
 pub mod reach;
+pub mod webhooks;
 pub mod webinars;
 pub mod world;
 
@@ -99,4 +100,12 @@ async fn reach_webinars() {
     let mut sw = Sweep::new("pages webinars", &w);
     webinars::run(&w, &mut sw).await;
     sw.finish(webinars::ROUTES);
+}
+
+#[tokio::test]
+async fn webhooks() {
+    let w = World::seed().await;
+    let mut sw = Sweep::new("webhooks (API and pages)", &w);
+    webhooks::run(&w, &mut sw).await;
+    sw.finish(webhooks::ROUTES);
 }

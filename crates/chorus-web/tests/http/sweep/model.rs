@@ -111,6 +111,8 @@ pub enum Power {
     ManageReach,
     /// A market's leads: personal data.
     ReadLeads,
+    /// The outbound webhooks, which carry every subscribed market's events out of Chorus.
+    ManageWebhooks,
 }
 
 /// The roles in the order of [`POWERS`]' columns.
@@ -127,7 +129,7 @@ const COLUMNS: [Role; 7] = [
 /// Which role gives which power where it is held (`Y`), in the order of [`COLUMNS`]:
 /// admin, global lead, market lead, editor, contributor, community manager, analyst.
 /// Reading the playbook needs any role at all (it is written for every employee).
-const POWERS: [(Power, &str); 15] = [
+const POWERS: [(Power, &str); 16] = [
     // The global lead owns the playbook, its rules and global campaigns.
     (Power::EditPlaybook, "YY....."),
     (Power::ReadAudit, "Y......"),
@@ -153,6 +155,8 @@ const POWERS: [(Power, &str); 15] = [
     // Leads are personal data: those who answer for a market's results and who measure them;
     // never contributors, editors or community managers.
     (Power::ReadLeads, "YYY...Y"),
+    // Webhooks send events of every market they subscribe to elsewhere: admins only.
+    (Power::ManageWebhooks, "Y......"),
 ];
 
 fn gives(role: Role, power: Power) -> bool {
