@@ -13,8 +13,9 @@ use crate::Connection;
 #[derive(Debug, Default)]
 pub struct Health {
     client: OnceLock<async_nats::Client>,
-    /// Whether this process reads the firehose now (the singleton's lock is held).
-    pub leader: AtomicBool,
+    /// How many of this process's source readings (the firehose, the feeds) it leads now (their
+    /// singleton locks held).
+    pub leading: AtomicU64,
     /// Posts the stream acknowledged from this process's sources.
     pub published: AtomicU64,
     /// Publishes tried again (the stream full or unreachable).
@@ -32,7 +33,8 @@ pub struct Health {
 }
 
 impl Health {
-    pub(crate) fn set_client(&self, client: &async_nats::Client) {
+    /// The connection whose state `/readyz` reports.
+    pub fn set_client(&self, client: &async_nats::Client) {
         let _ = self.client.set(client.clone());
     }
 
@@ -53,10 +55,9 @@ impl Health {
         };
         match role {
             "source" => {
-                let lead = if self.leader.load(Ordering::Relaxed) {
-                    "firehose leader"
-                } else {
-                    "standby (another process reads the firehose)"
+                let lead = match get(&self.leading) {
+                    0 => "standby (another process reads)".to_owned(),
+                    n => format!("leader of {n} reading{}", if n == 1 { "" } else { "s" }),
                 };
                 let full = if self.stream_full.load(Ordering::Relaxed) {
                     ", stream full: waiting for workers"

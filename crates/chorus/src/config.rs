@@ -59,8 +59,13 @@ pub struct Ingest {
     /// Let feed fetches reach loopback, private, link-local and carrier-grade NAT addresses
     /// (off: the outbound guard refuses them; `0.0.0.0` and reserved ranges stay refused).
     pub allow_private_addresses: bool,
-    /// The Bluesky firehose `chorus ingest bluesky` reads by default.
+    /// The Bluesky firehose `chorus ingest bluesky` reads by default, and `chorus serve`'s
+    /// source role reads.
     pub firehose_url: Option<String>,
+    /// RSS/Atom feeds `chorus serve`'s source role polls.
+    pub feeds: Vec<String>,
+    /// How long between two polls of each feed.
+    pub feed_every: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -133,6 +138,8 @@ struct RawNumbers {
 struct RawIngest {
     allow_private_addresses: Option<bool>,
     firehose_url: Option<String>,
+    feeds: Option<Vec<String>>,
+    feed_every_minutes: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -441,6 +448,25 @@ fn validate(raw: RawConfig, sources: &BTreeMap<String, String>) -> Result<Config
             sources,
         ));
     }
+    let feeds = raw.ingest.feeds.unwrap_or_default();
+    for (i, f) in feeds.iter().enumerate() {
+        if chorus_outbound::Url::parse(f).map_or(true, |u| !matches!(u.scheme(), "http" | "https"))
+        {
+            return Err(err(
+                "ingest.feeds",
+                format!("entry {} ({f:?}) is not an http:// or https:// URL", i + 1),
+                sources,
+            ));
+        }
+    }
+    let feed_every_minutes = raw.ingest.feed_every_minutes.unwrap_or(15);
+    if !(1..=24 * 60).contains(&feed_every_minutes) {
+        return Err(err(
+            "ingest.feed_every_minutes",
+            format!("is {feed_every_minutes}; use 1 to 1440"),
+            sources,
+        ));
+    }
     let outbound = outbound::validate(raw.outbound, sources)?;
     let mail = mail::validate(raw.mail, sources)?;
     let reach = reach::validate(raw.reach, &data_dir, sources)?;
@@ -480,6 +506,8 @@ fn validate(raw: RawConfig, sources: &BTreeMap<String, String>) -> Result<Config
         ingest: Ingest {
             allow_private_addresses: raw.ingest.allow_private_addresses.unwrap_or(false),
             firehose_url: raw.ingest.firehose_url.filter(|u| !u.is_empty()),
+            feeds,
+            feed_every: Duration::from_secs(feed_every_minutes * 60),
         },
         outbound,
         numbers: Numbers {

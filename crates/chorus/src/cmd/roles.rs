@@ -1,11 +1,12 @@
 //! The ingest roles of `chorus serve`: `source` (reads the firehose of `[ingest]
-//! firehose_url`) and `worker` (normalize → score → match → store).
+//! firehose_url` and polls `[ingest] feeds`) and `worker` (normalize → score → match → store).
 //!
 //! Without `[nats]` they are one pipeline in one process, as `chorus ingest bluesky` runs it.
 //! With it, a source publishes to the JetStream stream and workers in any number of processes
-//! consume it (`chorus-stream`). The firehose reader is a singleton: the process holding a
-//! PostgreSQL advisory lock reads, the others stand by and take over when it dies (a brief
-//! second reader would only publish duplicates, which the stream and the store absorb).
+//! consume it (`chorus-stream`). The firehose reader and the feed poller are singletons: the
+//! process holding a PostgreSQL advisory lock reads, the others stand by and take over when it
+//! dies (a brief second reader would only publish duplicates, which the stream and the store
+//! absorb).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use chorus_networks::bluesky::firehose::FirehoseConfig;
+use chorus_pipeline::feed::{self, FeedClient};
 use chorus_pipeline::pipeline::Progress;
 use chorus_pipeline::{Analyzers, Downstream, Running, bluesky, queries};
 use chorus_store::Store;
@@ -78,18 +80,22 @@ pub async fn start(
             tasks,
         });
     }
-    let firehose = config.ingest.firehose_url.clone();
-    if source && firehose.is_none() {
-        tracing::info!("source role: no [ingest] firehose_url, nothing to read");
+    let reads = if source {
+        readings(config)?
+    } else {
+        Vec::new()
+    };
+    if source && reads.is_empty() {
+        tracing::info!("source role: no [ingest] firehose_url or feeds, nothing to read");
     }
     let analyzers = Analyzers::with_settings(config.text)?;
     let Some(nats) = config.nats.clone() else {
         // One process: the source feeds the in-process pipeline.
-        if let Some(url) = firehose {
-            let store = store.clone();
-            let target = Target::InProcess(analyzers);
+        let target = Arc::new(Target::InProcess(analyzers));
+        for reading in reads {
+            let (store, target, stop) = (store.clone(), target.clone(), stop.clone());
             tasks.push(tokio::spawn(async move {
-                lead_firehose(&store, &url, &target, stop).await;
+                lead(&store, &reading, &target, stop).await;
             }));
         }
         return Ok(IngestRoles {
@@ -119,14 +125,18 @@ pub async fn start(
             reload.abort();
         }));
     }
-    if source && let Some(url) = firehose {
+    if !reads.is_empty() {
         names.push("source");
         let conn = chorus_stream::connect(nats, "chorus-source").await?;
-        let store = store.clone();
-        let target = Target::Stream(Box::new(conn), health.clone());
-        tasks.push(tokio::spawn(async move {
-            lead_firehose(&store, &url, &target, stop).await;
-        }));
+        // A standby is ready too: its connection is what /readyz reports.
+        health.set_client(&conn.client);
+        let target = Arc::new(Target::Stream(Box::new(conn), health.clone()));
+        for reading in reads {
+            let (store, target, stop) = (store.clone(), target.clone(), stop.clone());
+            tasks.push(tokio::spawn(async move {
+                lead(&store, &reading, &target, stop).await;
+            }));
+        }
     }
     Ok(IngestRoles {
         health: Some((health, names)),
@@ -166,23 +176,63 @@ impl Target {
     }
 }
 
-/// Reads the firehose at `url` into `target` while this process holds the firehose's lock;
-/// stands by (trying every few seconds) while another does. Returns at `stop`.
-async fn lead_firehose(store: &Store, url: &str, target: &Target, mut stop: watch::Receiver<bool>) {
+/// What a source reads: each is a singleton (one process at a time).
+enum Reading {
+    /// The Bluesky firehose at this URL.
+    Firehose(String),
+    /// These RSS/Atom feeds, each polled every `every`.
+    Feeds {
+        urls: Vec<String>,
+        every: Duration,
+        client: FeedClient,
+    },
+}
+
+impl Reading {
+    /// The name of its lock, and of it in logs.
+    fn name(&self) -> String {
+        match self {
+            Reading::Firehose(url) => format!("firehose:{url}"),
+            Reading::Feeds { .. } => "feeds".to_owned(),
+        }
+    }
+}
+
+/// What `[ingest]` gives a source to read.
+fn readings(config: &Config) -> anyhow::Result<Vec<Reading>> {
+    let mut out = Vec::new();
+    if let Some(url) = &config.ingest.firehose_url {
+        out.push(Reading::Firehose(url.clone()));
+    }
+    if !config.ingest.feeds.is_empty() {
+        let client = FeedClient::from_builder(&config.outbound.feed_builder(&config.ingest))
+            .context("starting the feeds' HTTP client (check [outbound] in the configuration)")?;
+        out.push(Reading::Feeds {
+            urls: config.ingest.feeds.clone(),
+            every: config.ingest.feed_every,
+            client,
+        });
+    }
+    Ok(out)
+}
+
+/// Reads `reading` into `target` while this process holds its lock; stands by (trying every
+/// few seconds) while another does. Returns at `stop`.
+async fn lead(store: &Store, reading: &Reading, target: &Target, mut stop: watch::Receiver<bool>) {
     let health = target.health();
-    let lock = format!("firehose:{url}");
+    let lock = reading.name();
     let mut announced = false;
     while !*stop.borrow() {
         let lead = match store.try_lead(&lock).await {
             Ok(l) => l,
             Err(e) => {
-                tracing::warn!(error = %e, "cannot ask who reads the firehose; trying again");
+                tracing::warn!(reading = lock, error = %e, "cannot ask who leads; trying again");
                 None
             }
         };
         let Some(mut lead) = lead else {
             if !announced {
-                tracing::info!(url, "another process reads the firehose; standing by");
+                tracing::info!(reading = lock, "another process reads it; standing by");
                 announced = true;
             }
             tokio::select! {
@@ -192,10 +242,14 @@ async fn lead_firehose(store: &Store, url: &str, target: &Target, mut stop: watc
             continue;
         };
         announced = false;
-        health.inspect(|h| h.leader.store(true, Ordering::Relaxed));
-        tracing::info!(url, "reading the firehose");
-        let result = read_while_leading(store, url, &mut lead, stop.clone(), target).await;
-        health.inspect(|h| h.leader.store(false, Ordering::Relaxed));
+        if let Some(h) = health {
+            h.leading.fetch_add(1, Ordering::Relaxed);
+        }
+        tracing::info!(reading = lock, "leading: reading");
+        let result = read_while_leading(store, reading, &mut lead, stop.clone(), target).await;
+        if let Some(h) = health {
+            h.leading.fetch_sub(1, Ordering::Relaxed);
+        }
         if let Err(e) = result {
             tracing::warn!(
                 error = format!("{e:#}"),
@@ -209,25 +263,46 @@ async fn lead_firehose(store: &Store, url: &str, target: &Target, mut stop: watc
     }
 }
 
-/// One leadership term: the firehose into a fresh downstream until `stop`, or until the lock's
+/// One leadership term: `reading` into a fresh downstream until `stop`, or until the lock's
 /// connection is lost (another process may lead by then).
 async fn read_while_leading(
     store: &Store,
-    url: &str,
+    what: &Reading,
     lead: &mut chorus_store::Leadership,
     mut stop: watch::Receiver<bool>,
     target: &Target,
 ) -> anyhow::Result<()> {
     let down = target.downstream(store).await?;
     let halt = Arc::new(AtomicBool::new(false));
-    let reading = bluesky::run(
-        store,
-        FirehoseConfig::new(url.to_owned()),
-        500,
-        Duration::from_millis(500),
-        halt.clone(),
-        down.input.clone(),
-    );
+    let input = down.input.clone();
+    let reading = async {
+        match what {
+            Reading::Firehose(url) => bluesky::run(
+                store,
+                FirehoseConfig::new(url.clone()),
+                500,
+                Duration::from_millis(500),
+                halt.clone(),
+                input,
+            )
+            .await
+            .with_context(|| format!("reading {url}")),
+            Reading::Feeds {
+                urls,
+                every,
+                client,
+            } => feed::run(
+                store.clone(),
+                client.clone(),
+                urls.clone(),
+                *every,
+                halt.clone(),
+                input,
+            )
+            .await
+            .context("polling the feeds"),
+        }
+    };
     tokio::pin!(reading);
     let mut check = tokio::time::interval(Duration::from_secs(5));
     let mut stopping = false;
@@ -247,7 +322,7 @@ async fn read_while_leading(
         }
     };
     let finished = down.finish().await;
-    result.with_context(|| format!("reading {url}"))?;
-    finished.context("storing what the firehose brought")?;
+    result?;
+    finished.context("storing what was read")?;
     Ok(())
 }

@@ -9,6 +9,7 @@
 
 mod backpressure;
 mod crash;
+mod feeds;
 mod queries;
 
 use std::path::{Path, PathBuf};
