@@ -86,8 +86,8 @@ impl Health {
     }
 }
 
-/// Looks at the stream's backlog every `every` while the process runs: the lag for `/readyz`
-/// and the gauges of `/metrics`.
+/// Looks at the stream's backlog every `every` while a worker runs (once per process, stopped
+/// with it): the lag for `/readyz` and the gauges of `/metrics`.
 pub(crate) async fn watch_backlog(
     conn: Connection,
     health: std::sync::Arc<Health>,

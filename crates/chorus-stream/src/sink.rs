@@ -36,11 +36,6 @@ const MAX_BACKOFF: Duration = Duration::from_secs(2);
 pub fn start(conn: Connection, store: Store, health: Arc<Health>) -> Downstream {
     health.set_client(&conn.client);
     let (tx, rx) = mpsc::channel(CHANNEL_BATCHES);
-    tokio::spawn(crate::health::watch_backlog(
-        conn.clone(),
-        health.clone(),
-        Duration::from_secs(5),
-    ));
     Downstream::new(tx, tokio::spawn(run(conn, store, health, rx)))
 }
 
