@@ -88,6 +88,18 @@ pub async fn log_in(
     })
     .await?
     .ok_or(Error::Unauthenticated)?;
+    // Checked after the password, so that the answer tells nothing to someone who does not
+    // know it; a person who does is told to use their organization's sign-in.
+    let policy = crate::sso::password_sign_in(app);
+    if *policy != chorus_core::sso::PasswordSignIn::Everyone {
+        let admin = app.store.actor(user).await?.is_admin();
+        if !policy.allows(email.as_str(), admin) {
+            return Err(Error::forbidden(
+                "password sign-in is turned off here: use your organization's sign-in \
+                 (the buttons above the form)",
+            ));
+        }
+    }
     if let Some(old) = replacing {
         app.store.delete_session(old).await?;
     }

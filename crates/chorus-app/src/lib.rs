@@ -29,6 +29,7 @@ pub mod numbers;
 pub mod org;
 pub mod playbook;
 pub mod reach;
+pub mod sso;
 pub mod stories;
 pub mod users;
 pub mod webhooks;
@@ -78,6 +79,8 @@ pub struct App {
     pub(crate) outbound: Option<chorus_outbound::Client>,
     /// Where published links' click redirects live (see [`App::with_public_url`]).
     pub(crate) public_url: Option<chorus_core::links::PublicBase>,
+    /// Single sign-on's providers and what was learnt from them (see [`App::with_sso`]).
+    pub(crate) sso: std::sync::Arc<sso::Sso>,
 }
 
 impl std::fmt::Debug for App {
@@ -91,6 +94,7 @@ impl std::fmt::Debug for App {
             )
             .field("outbound", &self.outbound)
             .field("public_url", &self.public_url)
+            .field("sso", &self.sso)
             .finish()
     }
 }
@@ -103,7 +107,15 @@ impl App {
             secret_key: None,
             outbound: None,
             public_url: None,
+            sso: Default::default(),
         }
+    }
+
+    /// Single sign-on (`[sso]`): the providers people may sign in with, and who may still use
+    /// a password.
+    pub fn with_sso(mut self, settings: sso::SsoSettings) -> App {
+        self.sso = sso::shared(settings);
+        self
     }
 
     /// Tells the composer's checks that published links go out as click redirects under

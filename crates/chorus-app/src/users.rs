@@ -84,6 +84,18 @@ pub struct Directory {
 pub struct MembershipAdmin {
     pub membership: Membership,
     pub can_revoke: bool,
+    /// Where it came from: granted by hand, or by a single sign-on rule (its group pattern;
+    /// "a deleted rule" until the holder's next sign-in takes it away).
+    pub source: MembershipSource,
+}
+
+/// Where a membership came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MembershipSource {
+    /// Granted on the Users tab, at the command line or by the API.
+    Manual,
+    /// Given at a sign-in by the rule for this group pattern (`None`: the rule was deleted).
+    Rule(Option<String>),
 }
 
 /// A person as their admin page shows them, with what the caller may do there.
@@ -132,6 +144,21 @@ pub async fn user(app: &App, caller: &Caller, id: UserId) -> Result<UserWithMemb
 pub async fn user_admin(app: &App, caller: &Caller, id: UserId) -> Result<UserAdmin> {
     let markets = app.store.markets().await?;
     let found = visible(app, caller, id, &markets).await?;
+    let sourced = app.store.sourced_memberships(id).await?;
+    let rules = if sourced.iter().any(|s| s.rule.is_some()) {
+        app.store.sso_rules().await?
+    } else {
+        Vec::new()
+    };
+    let source = |m: &Membership| match sourced.iter().find(|s| s.membership == *m) {
+        Some(chorus_store::SourcedMembership { rule: Some(r), .. }) => MembershipSource::Rule(
+            rules
+                .iter()
+                .find(|x| x.id == *r)
+                .map(|x| x.group.as_str().to_owned()),
+        ),
+        _ => MembershipSource::Manual,
+    };
     Ok(UserAdmin {
         can_manage: may_manage_user(&caller.actor, &found.memberships),
         memberships: found
@@ -140,6 +167,7 @@ pub async fn user_admin(app: &App, caller: &Caller, id: UserId) -> Result<UserAd
             .map(|&m| MembershipAdmin {
                 membership: m,
                 can_revoke: may_grant(&caller.actor, m.role, m.scope),
+                source: source(&m),
             })
             .collect(),
         user: found.user,

@@ -17,6 +17,7 @@ pub mod permission;
 pub mod playbook;
 pub mod reach;
 pub mod role;
+pub mod sso;
 pub mod stories;
 pub mod user;
 pub mod validate;

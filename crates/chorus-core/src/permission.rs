@@ -76,10 +76,13 @@ pub enum Action {
     /// Create, change, turn off and test the outbound webhooks, and read their delivery log
     /// (admins only: a webhook sends every subscribed market's events to another system).
     ManageWebhooks,
+    /// See the single sign-on providers and change the rules that map their groups onto
+    /// memberships (admins only: a rule can hand out any role in any market).
+    ManageSignIn,
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 26] = [
         Action::ReadPlaybook,
         Action::EditPlaybook,
         Action::ViewAdmin,
@@ -105,6 +108,7 @@ impl Action {
         Action::ManageReach,
         Action::ReadLeads,
         Action::ManageWebhooks,
+        Action::ManageSignIn,
     ];
 
     fn describe(self) -> &'static str {
@@ -134,6 +138,7 @@ impl Action {
             Action::ManageReach => "manage gated assets and webinars",
             Action::ReadLeads => "see leads",
             Action::ManageWebhooks => "manage webhooks",
+            Action::ManageSignIn => "manage single sign-on",
         }
     }
 }
@@ -221,9 +226,12 @@ pub fn allows(actor: &Actor, action: Action, scope: Scope) -> bool {
         Action::ReadPlaybook => !actor.memberships.is_empty(),
         Action::EditPlaybook => actor.holds(Role::GlobalLead, Scope::Global),
         Action::ViewAdmin => actor.holds_anywhere(Role::MarketLead),
-        // Admins only (allowed above): markets, the audit log, and webhooks, which carry events
-        // of every market they subscribe to out of Chorus.
-        Action::ManageMarkets | Action::ReadAuditLog | Action::ManageWebhooks => false,
+        // Admins only (allowed above): markets, the audit log, webhooks, which carry events of
+        // every market they subscribe to out of Chorus, and sign-in rules, which hand out roles.
+        Action::ManageMarkets
+        | Action::ReadAuditLog
+        | Action::ManageWebhooks
+        | Action::ManageSignIn => false,
         Action::EditMarket | Action::ManageTeams | Action::ManageMembers => market_lead_here,
         Action::ReadMembers => market_lead_here || actor.holds(Role::GlobalLead, Scope::Global),
         // Conversations are read by the people who listen, answer, write and measure there; a

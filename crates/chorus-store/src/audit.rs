@@ -124,6 +124,16 @@ impl<'a, T> Applied<'a, T> {
         self.entries.push(change);
         self
     }
+
+    /// Records `change` when the write commits (for a change that decides as it goes).
+    pub fn push(&mut self, change: Change<'a>) {
+        self.entries.push(change);
+    }
+
+    /// Sets what the method returns (for a change that decides as it goes).
+    pub fn answer(&mut self, value: T) {
+        self.value = value;
+    }
 }
 
 /// The one way to write an audited change: one transaction that locks (see [`Lock`]), reads

@@ -45,6 +45,7 @@ mod response;
 mod sessions;
 mod settings;
 mod signals;
+pub mod sso;
 mod staged_images;
 mod stories;
 mod stories_import;
@@ -100,6 +101,7 @@ pub use reach::submissions::{
 pub use response::ResponseStats;
 pub use sessions::{ApiToken, NewApiToken, Session};
 pub use signals::{SpikeAlert, VoiceShare};
+pub use sso::{PendingSignIn, SourcedMembership, SsoOutcome, SsoProfile};
 pub use staged_images::{Attach, STAGED_TTL_MS, StagedImage};
 pub use stories::{ImageMeta, PubState, Story, StoryInput, Variant, VariantInput, publish_key};
 pub use users::{NewUser, UserWithMemberships};

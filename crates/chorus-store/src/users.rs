@@ -37,7 +37,7 @@ struct UserSnapshot<'a> {
     memberships: Vec<String>,
 }
 
-fn user_snapshot(user: &User, memberships: &[Membership]) -> Option<serde_json::Value> {
+pub(crate) fn user_snapshot(user: &User, memberships: &[Membership]) -> Option<serde_json::Value> {
     snapshot(&UserSnapshot {
         email: user.email.as_str(),
         display_name: &user.display_name,
@@ -46,7 +46,7 @@ fn user_snapshot(user: &User, memberships: &[Membership]) -> Option<serde_json::
     })
 }
 
-fn describe_membership(m: &Membership) -> String {
+pub(crate) fn describe_membership(m: &Membership) -> String {
     match m.scope {
         Scope::Global => format!("{} (global)", m.role),
         Scope::Market(id) => format!("{} (market {id})", m.role),
@@ -91,7 +91,7 @@ impl Store {
                     active: true,
                 };
                 for m in &new.memberships {
-                    insert_membership(c, user.id, *m).await?;
+                    insert_membership(c, user.id, *m, None).await?;
                 }
                 let change = Change {
                     action: "user.create",
@@ -380,7 +380,7 @@ impl Store {
                 if before.contains(&membership) {
                     return Ok(Applied::rows(0, 0, false));
                 }
-                insert_membership(c, user, membership).await?;
+                insert_membership(c, user, membership, None).await?;
                 let mut after = before.clone();
                 after.push(membership);
                 let change =
@@ -530,7 +530,7 @@ pub(crate) async fn load_user<'e>(
 }
 
 /// Every membership of `user`, in the order they were granted.
-async fn load_memberships<'e>(
+pub(crate) async fn load_memberships<'e>(
     e: impl Executor<'e, Database = Any>,
     user: UserId,
 ) -> Result<Vec<Membership>, StoreError> {
@@ -542,22 +542,26 @@ async fn load_memberships<'e>(
     rows.iter().map(|r| membership_from_row(r)).collect()
 }
 
-async fn insert_membership(
+/// Inserts a membership; `rule` names the sign-in rule that gives it (`None`: granted by hand).
+pub(crate) async fn insert_membership(
     conn: &mut AnyConnection,
     user: UserId,
     m: Membership,
+    rule: Option<i64>,
 ) -> Result<(), StoreError> {
     let market = match m.scope {
         Scope::Global => None,
         Scope::Market(id) => Some(id.0),
     };
     sqlx::query(
-        "INSERT INTO memberships (user_id, role, market_id, created_at) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO memberships (user_id, role, market_id, created_at, granted_by_rule) \
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(user.0)
     .bind(m.role.as_str())
     .bind(market)
     .bind(now_ms())
+    .bind(rule)
     .execute(conn)
     .await
     .map_err(|e| {
@@ -600,14 +604,14 @@ fn membership_change<'a>(
     }
 }
 
-fn first_market(ms: &[Membership]) -> Option<MarketId> {
+pub(crate) fn first_market(ms: &[Membership]) -> Option<MarketId> {
     ms.iter().find_map(|m| match m.scope {
         Scope::Market(id) => Some(id),
         Scope::Global => None,
     })
 }
 
-fn user_from_row(row: &dyn RowGet) -> Result<User, StoreError> {
+pub(crate) fn user_from_row(row: &dyn RowGet) -> Result<User, StoreError> {
     Ok(User {
         id: UserId(row.i64("id")?),
         email: Email::parse(&row.string("email")?)

@@ -119,6 +119,12 @@ impl AppState {
         self
     }
 
+    /// Single sign-on (`[sso]`; see `chorus_app::App::with_sso`).
+    pub fn with_sso(mut self, sso: chorus_app::sso::SsoSettings) -> Self {
+        self.app = self.app.with_sso(sso);
+        self
+    }
+
     /// Lets the admin pages connect network accounts, sealing their credentials with `key`.
     pub fn with_secret_key(mut self, key: SecretKey) -> Self {
         self.app = self.app.with_secret_key(key);

@@ -14,6 +14,7 @@ mod mail;
 mod nats;
 mod outbound;
 mod reach;
+mod sso;
 mod text;
 mod web;
 
@@ -42,6 +43,8 @@ pub struct Config {
     pub text: chorus_pipeline::TextSettings,
     /// The post stream between processes (`[nats]`); `None`: one process does it all.
     pub nats: Option<chorus_stream::StreamConfig>,
+    /// Single sign-on (`[sso]`): identity providers and who may still use a password.
+    pub sso: chorus_app::sso::SsoSettings,
 }
 
 /// Settings of Numbers collection.
@@ -125,6 +128,7 @@ struct RawConfig {
     #[serde(default)]
     text: text::RawText,
     nats: Option<nats::RawNats>,
+    sso: Option<sso::RawSso>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -472,6 +476,7 @@ fn validate(raw: RawConfig, sources: &BTreeMap<String, String>) -> Result<Config
     let reach = reach::validate(raw.reach, &data_dir, sources)?;
     let text = text::validate(raw.text, sources)?;
     let nats = nats::validate(raw.nats, sources)?;
+    let sso = sso::validate(raw.sso, sources)?;
     let appview = raw
         .numbers
         .bluesky_appview_url
@@ -517,6 +522,7 @@ fn validate(raw: RawConfig, sources: &BTreeMap<String, String>) -> Result<Config
         reach,
         text,
         nats,
+        sso,
     })
 }
 

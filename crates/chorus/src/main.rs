@@ -94,6 +94,10 @@ enum Command {
     /// `rotate-secret`.
     #[command(subcommand)]
     Webhooks(cmd::webhooks::WebhooksCommand),
+    /// Single sign-on: `providers` (with the redirect URI to register), `check` a provider,
+    /// and the `rules` that turn its groups into roles (`list`, `add`, `remove`).
+    #[command(subcommand)]
+    Sso(cmd::sso::SsoCommand),
 }
 
 impl Cli {
@@ -188,6 +192,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Mail(c) => cmd::mail::run(&config, c).await,
             Command::Reach(c) => cmd::reach::run(&config, c).await,
             Command::Webhooks(c) => cmd::webhooks::run(&config, c).await,
+            Command::Sso(c) => cmd::sso::run(&config, c).await,
             Command::Text(c) => cmd::text_corrections::run(&config, c).await,
             Command::Bluesky(_) | Command::Query(_) => Ok(()),
         }

@@ -57,7 +57,8 @@ fn reach(role: Role, action: Action) -> Reach {
             | ManageListeningQueries
             | SetResponseTarget
             | ConnectAccounts
-            | ManageWebhooks => Nothing,
+            | ManageWebhooks
+            | ManageSignIn => Nothing,
         },
         // Market leads run their market: settings, teams, members, queries, campaigns,
         // accounts; they approve its stories and work its inbox. The admin pages open for them.
@@ -75,7 +76,8 @@ fn reach(role: Role, action: Action) -> Reach {
             | ReviewStories | ScheduleStories | ReadNumbers | ManageReach | ReadLeads => {
                 MarketsAndGlobal
             }
-            EditPlaybook | ManageMarkets | ReadAuditLog | EditPostRules | ManageWebhooks => Nothing,
+            EditPlaybook | ManageMarkets | ReadAuditLog | EditPostRules | ManageWebhooks
+            | ManageSignIn => Nothing,
         },
         // Editors write, edit and schedule their market's stories and read its conversations.
         Role::Editor => match action {

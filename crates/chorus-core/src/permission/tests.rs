@@ -346,16 +346,18 @@ fn names_are_told_to_colleagues_only() {
 }
 
 #[test]
-fn webhooks_are_managed_by_admins_only() {
+fn webhooks_and_sign_in_rules_are_managed_by_admins_only() {
     for role in Role::ALL {
         let a = actor(role);
         let admin = role == Role::Admin;
         for scope in [Scope::Global, Scope::Market(OWN), Scope::Market(OTHER)] {
-            assert_eq!(
-                allows(&a, Action::ManageWebhooks, scope),
-                admin,
-                "{role:?} {scope:?}"
-            );
+            for action in [Action::ManageWebhooks, Action::ManageSignIn] {
+                assert_eq!(
+                    allows(&a, action, scope),
+                    admin,
+                    "{role:?} {action:?} {scope:?}"
+                );
+            }
         }
     }
     let global_leads = Actor {

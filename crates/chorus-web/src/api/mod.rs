@@ -16,6 +16,7 @@ mod org;
 mod playbook;
 mod reach;
 mod signals;
+mod sso;
 mod stories;
 mod users;
 mod webhooks;
@@ -44,13 +45,14 @@ pub fn routes() -> Router<AppState> {
         .merge(numbers::routes())
         .merge(reach::routes())
         .merge(webhooks::routes())
+        .merge(sso::routes())
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Chorus API",
-        description = "Stories, Numbers, Conversations: the playbook, markets, teams, users, the audit log, Stories (campaigns, stories and variants, checks, the workflow, the calendar), listening queries, the conversation inbox and its signals, and outbound webhooks.",
+        description = "Stories, Numbers, Conversations: the playbook, markets, teams, users, the audit log, Stories (campaigns, stories and variants, checks, the workflow, the calendar), listening queries, the conversation inbox and its signals, outbound webhooks, and single sign-on's group rules.",
     ),
     paths(
         playbook::list,
@@ -129,6 +131,10 @@ pub fn routes() -> Router<AppState> {
         webhooks::update,
         webhooks::send_test,
         webhooks::rotate_secret,
+        sso::providers,
+        sso::list_rules,
+        sso::create_rule,
+        sso::delete_rule,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
     modifiers(&BearerAuth),

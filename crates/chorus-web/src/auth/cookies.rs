@@ -6,6 +6,9 @@ use axum::http::{HeaderMap, HeaderValue, header};
 pub const SESSION: &str = "chorus_session";
 /// Double-submit token protecting the login form itself (there is no session yet).
 pub const LOGIN_CSRF: &str = "chorus_login_csrf";
+/// A single sign-on under way: its `state`, so that only the browser that left for the
+/// identity provider can finish the sign-in it started (OAuth 2.0 Security BCP §4.7.1).
+pub const SSO_STATE: &str = "chorus_sso_state";
 
 /// The value of cookie `name`, if sent.
 pub fn get(headers: &HeaderMap, name: &str) -> Option<String> {

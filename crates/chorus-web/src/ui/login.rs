@@ -16,9 +16,13 @@ use crate::error::PageError;
 use crate::redirect::local_target;
 use crate::state::AppState;
 
+mod sso;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_page).post(login))
+        .route("/login/sso/{provider}", get(sso::begin))
+        .route("/login/sso/{provider}/callback", get(sso::callback))
         .route("/logout", post(logout))
 }
 
@@ -28,6 +32,12 @@ struct LoginPage {
     shell: Shell,
     email: String,
     next: String,
+    /// `next`, encoded for the providers' links.
+    next_encoded: String,
+    providers: Vec<chorus_app::sso::ProviderInfo>,
+    /// Whether the password form is for everyone (otherwise it is folded away for break-glass
+    /// admins).
+    password_for_everyone: bool,
 }
 
 #[derive(Deserialize)]
@@ -35,7 +45,7 @@ struct NextQuery {
     next: Option<String>,
 }
 
-fn login_form(
+pub(super) fn login_form(
     state: &AppState,
     status: StatusCode,
     email: String,
@@ -46,7 +56,11 @@ fn login_form(
     let page = LoginPage {
         shell: Shell::bare("Sign in", token.clone()).with_flash(flash),
         email,
+        next_encoded: url::form_urlencoded::byte_serialize(next.as_bytes()).collect(),
         next,
+        providers: chorus_app::sso::providers(&state.app),
+        password_for_everyone: *chorus_app::sso::password_sign_in(&state.app)
+            == chorus_core::sso::PasswordSignIn::Everyone,
     };
     let mut resp = render_with_status(status, &page);
     resp.headers_mut().append(
@@ -65,7 +79,7 @@ fn login_form(
 /// this site, otherwise the playbook. Falling back rather than refusing is deliberate (and was
 /// already the behaviour for absolute URLs): `next` comes from links anyone can craft, and a bad
 /// one must not stop a person from signing in — only from being sent off-site.
-fn after_login(next: Option<&str>) -> String {
+pub(super) fn after_login(next: Option<&str>) -> String {
     const HOME: &str = "/playbook";
     local_target(next.unwrap_or(""), HOME).unwrap_or_else(|_| HOME.to_owned())
 }
@@ -149,6 +163,13 @@ async fn login(
             next,
             Flash::error("The email or password is not correct. Check both and try again."),
         ),
+        Err(chorus_app::Error::Forbidden(message)) => login_form(
+            &state,
+            StatusCode::FORBIDDEN,
+            raw_email,
+            next,
+            Flash::error(capitalized(&message)),
+        ),
         Err(chorus_app::Error::Invalid { message, .. }) => login_form(
             &state,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -157,6 +178,19 @@ async fn login(
             Flash::error(format!("Email: {message}")),
         ),
         Err(e) => PageError::from(e).into_response(),
+    }
+}
+
+/// A message from the use cases as the first sentence of a flash.
+pub(super) fn capitalized(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => format!(
+            "{}{}.",
+            first.to_uppercase(),
+            chars.as_str().trim_end_matches('.')
+        ),
+        None => String::new(),
     }
 }
 

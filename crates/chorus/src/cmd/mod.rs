@@ -13,6 +13,7 @@ pub mod query;
 pub mod reach;
 pub mod roles;
 pub mod serve;
+pub mod sso;
 pub mod text;
 pub mod text_corrections;
 pub mod text_train;

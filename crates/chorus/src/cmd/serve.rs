@@ -314,6 +314,7 @@ fn web_state(
         .with_outbound(outbound)
         .with_public_url(public_url)
         .with_reach(config.reach.clone())
+        .with_sso(config.sso.clone())
 }
 
 async fn serve_web(

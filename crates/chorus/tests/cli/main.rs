@@ -24,6 +24,7 @@ mod lifecycle;
 mod listening;
 mod mail;
 mod numbers;
+mod oidc;
 mod reach_optin;
 mod reach_staff;
 mod scale;

@@ -225,6 +225,8 @@ struct MembershipRow {
     market_code: String,
     place: String,
     can_revoke: bool,
+    /// "By hand", or the single sign-on rule that gave it.
+    source: String,
 }
 
 async fn user_page(
@@ -249,6 +251,15 @@ async fn user_page(
                 },
                 place,
                 can_revoke: m.can_revoke,
+                source: match &m.source {
+                    users::MembershipSource::Manual => "By hand".into(),
+                    users::MembershipSource::Rule(Some(group)) => {
+                        format!("Sign-in rule: group {group}")
+                    }
+                    users::MembershipSource::Rule(None) => {
+                        "A deleted sign-in rule (goes at the next sign-in)".into()
+                    }
+                },
             }
         })
         .collect();

@@ -96,6 +96,8 @@ pub const PAGES_ADMIN: &[Route] = &[
     form("POST /admin/webhooks/{id}", Obj::Webhook, WEBHOOK),
     form("POST /admin/webhooks/{id}/test", Obj::Webhook, &["message"]),
     form("POST /admin/webhooks/{id}/secret", Obj::Webhook, &[]),
+    form("POST /admin/sign-in/rules", Obj::None, &["group", "role", "market"]),
+    form("POST /admin/sign-in/rules/{id}/delete", Obj::SignInRule, &[]),
     form("POST /playbook", Obj::None, PRINCIPLE),
     form("POST /playbook/{slug}", Obj::Principle, PRINCIPLE),
     form("POST /playbook/{slug}/delete", Obj::Principle, &[]),
@@ -226,6 +228,7 @@ pub const API_ORG_CONVERSATIONS: &[Route] = &[
     json("PUT /api/v1/webhooks/{id}", Obj::Webhook),
     json("POST /api/v1/webhooks/{id}/test", Obj::Webhook),
     json("POST /api/v1/webhooks/{id}/secret", Obj::Webhook),
+    json("POST /api/v1/sso/rules", Obj::None),
 ];
 
 /// The JSON API of stories, campaigns and the calendar.

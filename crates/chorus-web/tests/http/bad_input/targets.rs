@@ -31,6 +31,8 @@ pub enum Obj {
     Rule,
     /// A webhook of every market (admins only: everyone else finds none).
     Webhook,
+    /// A single sign-on group rule of every market (admins only).
+    SignInRule,
     Principle,
     User,
     /// One of the caller's own API tokens, made for each case.
@@ -117,7 +119,7 @@ impl Obj {
             | Obj::Webinar
             | Obj::Seat => MARKETS.iter().map(|m| m.0).collect(),
             Obj::User => USERS.iter().map(|u| u.0).collect(),
-            Obj::Rule | Obj::Principle | Obj::Webhook => vec!["a fresh one"],
+            Obj::Rule | Obj::Principle | Obj::Webhook | Obj::SignInRule => vec!["a fresh one"],
             Obj::OwnToken => vec!["one's own"],
             Obj::Session => vec!["a second session"],
             Obj::None | Obj::Login => vec!["-"],
@@ -199,6 +201,7 @@ pub async fn make(w: &World, obj: Obj, kind: usize, who: &Person) -> Target {
         Obj::Team => t.id = w.team(MARKETS[kind].1).await,
         Obj::Rule => t.id = w.rule().await,
         Obj::Webhook => t.id = crate::sweep::webhooks::webhook(w, Place::Global).await,
+        Obj::SignInRule => t.id = crate::sweep::sso::rule(w, Place::Global).await,
         Obj::Principle => t.key = principle(w).await,
         Obj::User => t.id = w.user(USERS[kind].1).await,
         Obj::OwnToken => t.id = w.api_token(who.id).await,

@@ -145,6 +145,7 @@ pub fn swept() -> BTreeSet<String> {
         super::reach::ROUTES,
         super::webinars::ROUTES,
         super::webhooks::ROUTES,
+        super::sso::ROUTES,
     ]
     .iter()
     .flat_map(|r| r.iter())

@@ -23,6 +23,7 @@ mod pages_admin;
 mod pages_conv;
 mod pages_stories;
 pub mod reach;
+pub mod sso;
 pub mod webhooks;
 pub mod webinars;
 pub mod world;
@@ -108,4 +109,12 @@ async fn webhooks() {
     let mut sw = Sweep::new("webhooks (API and pages)", &w);
     webhooks::run(&w, &mut sw).await;
     sw.finish(webhooks::ROUTES);
+}
+
+#[tokio::test]
+async fn sign_in_rules() {
+    let w = World::seed().await;
+    let mut sw = Sweep::new("single sign-on (API and pages)", &w);
+    sso::run(&w, &mut sw).await;
+    sw.finish(sso::ROUTES);
 }

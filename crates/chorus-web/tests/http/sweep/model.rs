@@ -113,6 +113,8 @@ pub enum Power {
     ReadLeads,
     /// The outbound webhooks, which carry every subscribed market's events out of Chorus.
     ManageWebhooks,
+    /// Single sign-on's group rules, which hand out any role in any market.
+    ManageSignIn,
 }
 
 /// The roles in the order of [`POWERS`]' columns.
@@ -129,7 +131,7 @@ const COLUMNS: [Role; 7] = [
 /// Which role gives which power where it is held (`Y`), in the order of [`COLUMNS`]:
 /// admin, global lead, market lead, editor, contributor, community manager, analyst.
 /// Reading the playbook needs any role at all (it is written for every employee).
-const POWERS: [(Power, &str); 16] = [
+const POWERS: [(Power, &str); 17] = [
     // The global lead owns the playbook, its rules and global campaigns.
     (Power::EditPlaybook, "YY....."),
     (Power::ReadAudit, "Y......"),
@@ -157,6 +159,8 @@ const POWERS: [(Power, &str); 16] = [
     (Power::ReadLeads, "YYY...Y"),
     // Webhooks send events of every market they subscribe to elsewhere: admins only.
     (Power::ManageWebhooks, "Y......"),
+    // Sign-in rules give roles anywhere: admins only.
+    (Power::ManageSignIn, "Y......"),
 ];
 
 fn gives(role: Role, power: Power) -> bool {
