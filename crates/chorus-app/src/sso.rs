@@ -288,6 +288,9 @@ pub async fn begin(app: &App, provider: &str, next: &str) -> Result<Result<Begun
 pub struct Callback {
     pub code: Option<String>,
     pub state: Option<String>,
+    /// The issuer the answer says it comes from (RFC 9207), when the provider sends it: it
+    /// must be this provider's, so a sign-in started here cannot be finished by another one.
+    pub iss: Option<String>,
     pub error: Option<String>,
     pub error_description: Option<String>,
 }
@@ -324,6 +327,13 @@ pub async fn finish(
     };
     if pending.provider != provider {
         return Ok(Err(Refused::StateUnknown));
+    }
+    if let Some(iss) = &callback.iss
+        && *iss != p.settings.issuer
+    {
+        return Ok(Err(Refused::Provider(format!(
+            "the answer came from another issuer ({iss})"
+        ))));
     }
     if let Some(error) = &callback.error {
         let detail = callback.error_description.as_deref().unwrap_or("");

@@ -290,3 +290,13 @@ async fn check_address(app: &App, url: &TargetUrl) -> Result<()> {
 
 #[cfg(test)]
 mod tests;
+
+/// Deletes the delivery log older than `chorus_core::webhooks::LOG_RETENTION_DAYS` (finished
+/// deliveries, their attempts, events left without one). Run by `chorus serve` every hour.
+pub async fn prune_log(app: &App, now: jiff::Timestamp) -> Result<chorus_store::PrunedLog> {
+    let keep = chorus_core::webhooks::LOG_RETENTION_DAYS * 24 * 3600 * 1000;
+    Ok(app
+        .store
+        .prune_webhook_log(now.as_millisecond() - keep)
+        .await?)
+}

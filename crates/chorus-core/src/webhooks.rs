@@ -35,6 +35,10 @@ pub const MAX_ATTEMPTS: i64 = 8;
 /// Failed attempts in a row, with no success between, after which an endpoint is turned off.
 pub const DISABLE_AFTER_FAILURES: i64 = 20;
 
+/// How long the delivery log keeps finished deliveries, their attempts and their events (days);
+/// a delivery still queued is kept whatever its age.
+pub const LOG_RETENTION_DAYS: i64 = 30;
+
 /// The longest a target address may be.
 pub const MAX_URL_LEN: usize = 2000;
 

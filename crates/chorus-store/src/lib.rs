@@ -107,7 +107,7 @@ pub use stories::{ImageMeta, PubState, Story, StoryInput, Variant, VariantInput,
 pub use users::{NewUser, UserWithMemberships};
 pub use webhooks::{
     AttemptRecord, AttemptResult, DeliveryState, EndpointInput, NewEvent, PendingDelivery,
-    WEBHOOK_JOB, WebhookAttempt, WebhookDelivery, WebhookEndpoint, webhook_job_key,
+    PrunedLog, WEBHOOK_JOB, WebhookAttempt, WebhookDelivery, WebhookEndpoint, webhook_job_key,
 };
 
 /// Which database engine a [`Store`] talks to.

@@ -285,3 +285,49 @@ impl Store {
         .await
     }
 }
+
+/// What [`Store::prune_webhook_log`] removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PrunedLog {
+    pub attempts: u64,
+    pub deliveries: u64,
+    pub events: u64,
+}
+
+impl Store {
+    /// Deletes the delivery log older than `before_ms`: finished deliveries (delivered, failed,
+    /// dropped) created before it with their attempts, then events left with no delivery. A
+    /// delivery still queued, and its event, stay whatever their age. One transaction.
+    pub async fn prune_webhook_log(&self, before_ms: i64) -> Result<PrunedLog, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let old = "SELECT id FROM webhook_deliveries WHERE state <> 'queued' AND created_at < $1";
+        let attempts = sqlx::query(&format!(
+            "DELETE FROM webhook_attempts WHERE delivery_id IN ({old})"
+        ))
+        .bind(before_ms)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let deliveries = sqlx::query(
+            "DELETE FROM webhook_deliveries WHERE state <> 'queued' AND created_at < $1",
+        )
+        .bind(before_ms)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let events = sqlx::query(
+            "DELETE FROM webhook_events WHERE created_at < $1 AND NOT EXISTS \
+             (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.id)",
+        )
+        .bind(before_ms)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(PrunedLog {
+            attempts,
+            deliveries,
+            events,
+        })
+    }
+}

@@ -28,6 +28,7 @@ mod reach_offers;
 mod reach_optin;
 mod reach_webinars;
 mod sessions;
+mod sso;
 mod staged_images;
 mod stories;
 mod stories_import;

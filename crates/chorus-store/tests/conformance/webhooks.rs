@@ -460,7 +460,59 @@ async fn attempts_are_logged_and_repeated_failure_turns_the_endpoint_off(store: 
     );
 }
 
+async fn the_log_is_pruned_past_its_retention_but_not_what_is_queued(store: &Store) {
+    let admin = Author::system("test");
+    let hook = store
+        .create_webhook(&admin, &input("log", None, &["story.failed"]), "s")
+        .await
+        .unwrap();
+    let event = NewEvent {
+        kind: EventType::StoryFailed,
+        market: None,
+        data: serde_json::json!({}),
+    };
+    store.record_webhook_event(&event).await.unwrap();
+    let job = claim(store).await;
+    let record = AttemptRecord {
+        attempt: 1,
+        status: Some(204),
+        error: None,
+        duration_ms: 3,
+    };
+    store
+        .webhook_attempted(&job, delivery_of(&job), &record, AttemptResult::Delivered)
+        .await
+        .unwrap();
+    store.record_webhook_event(&event).await.unwrap(); // stays queued
+    let now = chorus_store::now_ms();
+    assert_eq!(
+        store.prune_webhook_log(now - 86_400_000).await.unwrap(),
+        chorus_store::PrunedLog::default(),
+        "nothing is old enough yet"
+    );
+    let pruned = store.prune_webhook_log(now + 1_000).await.unwrap();
+    assert_eq!(
+        (pruned.attempts, pruned.deliveries, pruned.events),
+        (1, 1, 1)
+    );
+    let left = store.webhook_deliveries(hook.id, 10).await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(
+        left[0].state,
+        DeliveryState::Queued,
+        "a queued delivery is kept"
+    );
+    assert!(
+        store
+            .webhook_attempts(hook.id, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 crate::support::conformance_suite!(
+    the_log_is_pruned_past_its_retention_but_not_what_is_queued,
     endpoints_are_audited_without_their_salt,
     events_fan_out_to_subscribed_enabled_endpoints_of_their_market,
     story_events_are_recorded_with_the_change,

@@ -75,18 +75,24 @@ async fn keep_statistics(store: Store, mut stop: tokio::sync::watch::Receiver<bo
     }
 }
 
-/// Deletes Reach submissions nobody confirmed within `[reach] unconfirmed_purge_days`, at
-/// start and then every hour, until `stop`. Running it in several processes is harmless: a
-/// purge deletes what is past the cutoff, once.
+/// Deletes Reach submissions nobody confirmed within `[reach] unconfirmed_purge_days` and the
+/// webhook delivery log past its retention, at start and then every hour, until `stop`.
+/// Running it in several processes is harmless: a purge deletes what is past the cutoff, once.
 async fn purge_unconfirmed(app: chorus_app::App, mut stop: tokio::sync::watch::Receiver<bool>) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         tokio::select! {
             _ = every.tick() => {
-                match chorus_app::reach::public::purge_unconfirmed(&app, jiff::Timestamp::now()).await {
+                let now = jiff::Timestamp::now();
+                match chorus_app::reach::public::purge_unconfirmed(&app, now).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(purged = n, "unconfirmed Reach submissions purged"),
                     Err(e) => tracing::warn!(error = %e, "purging unconfirmed Reach submissions failed"),
+                }
+                match chorus_app::webhooks::prune_log(&app, now).await {
+                    Ok(p) if p == chorus_store::PrunedLog::default() => {}
+                    Ok(p) => tracing::info!(attempts = p.attempts, deliveries = p.deliveries, events = p.events, "webhook delivery log pruned"),
+                    Err(e) => tracing::warn!(error = %e, "pruning the webhook delivery log failed"),
                 }
             }
             _ = stop.changed() => return,

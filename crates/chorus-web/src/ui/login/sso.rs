@@ -55,6 +55,7 @@ pub(super) async fn begin(
 pub(super) struct CallbackQuery {
     code: Option<String>,
     state: Option<String>,
+    iss: Option<String>,
     error: Option<String>,
     error_description: Option<String>,
 }
@@ -68,6 +69,7 @@ pub(super) async fn callback(
     let callback = sso::Callback {
         code: q.code,
         state: q.state,
+        iss: q.iss,
         error: q.error,
         error_description: q.error_description,
     };

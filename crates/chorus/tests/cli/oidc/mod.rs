@@ -10,9 +10,9 @@
 //!
 //! - a first sign-in creates the person with the memberships the group rules give (rules made
 //!   with `chorus sso rules add`), marked as the rules'; the session works;
-//! - a replayed `state`, a callback from another browser, a tampered signature, an expired token,
-//!   a wrong `nonce`, an unknown issuer and another audience are each refused, with the reason
-//!   on the page and no session;
+//! - a replayed `state`, a callback from another browser, an answer naming another issuer, a
+//!   tampered signature, an expired token, a wrong `nonce`, an unknown issuer and another
+//!   audience are each refused, with the reason on the page and no session;
 //! - after the provider rotates its keys (the old one gone), sign-in still works;
 //! - a group change at the provider changes memberships at the next sign-in; no mapped group
 //!   left: refused, and the person's other sessions and API tokens end;
@@ -198,6 +198,29 @@ fn sign_in_with_a_real_openid_provider() {
     let refused = stranger.finish(&callback);
     assert_eq!(refused.status, 401);
     assert!(refused.body.contains("another browser"), "{}", refused.body);
+
+    // An answer naming another issuer (RFC 9207's `iss`, a mix-up attack) is refused.
+    let mut mixed = Agent::new(&server.url);
+    let callback = mixed.leave_for_callback(&idp, "aino");
+    assert!(
+        callback.contains("iss="),
+        "the provider sends iss: {callback}"
+    );
+    let forged = callback
+        .split('&')
+        .map(|p| {
+            if p.starts_with("iss=") {
+                "iss=https%3A%2F%2Fevil.example"
+            } else {
+                p
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    let refused = mixed.finish(&forged);
+    assert_eq!(refused.status, 502, "{}", refused.body);
+    assert!(refused.body.contains("another issuer"), "{}", refused.body);
+    assert!(!mixed.has_session());
 
     // Faults in the ID token: each refused, with its reason, and no session.
     for (mode, says) in [
