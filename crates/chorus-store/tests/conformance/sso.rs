@@ -212,7 +212,47 @@ async fn sign_ins_follow_the_groups_and_end_access(store: &Store) {
     );
 }
 
+async fn a_first_sign_in_takes_over_an_existing_user_only_with_a_verified_email(store: &Store) {
+    let fi = market(store, "FI").await;
+    let admin = Author::system("test");
+    store
+        .create_sso_rule(
+            &admin,
+            &GroupPattern::parse("staff").unwrap(),
+            Role::Contributor,
+            RuleScope::Market(fi),
+        )
+        .await
+        .unwrap();
+    let existing = store
+        .create_user(
+            &admin,
+            &chorus_store::NewUser {
+                email: Email::parse("kai@example.com").unwrap(),
+                display_name: "Kai".into(),
+                password_hash: None,
+                memberships: Vec::new(),
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    let mut unverified = profile("kai@example.com", &["staff"]);
+    unverified.email_verified = false;
+    assert_eq!(sign_in(store, &unverified).await.0, SsoOutcome::EmailTaken);
+    let (outcome, held) = sign_in(store, &profile("kai@example.com", &["staff"])).await;
+    assert!(
+        matches!(outcome, SsoOutcome::SignedIn { user, created: false, .. } if user == existing),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        held,
+        vec![(Membership::new(Role::Contributor, Some(fi)).unwrap(), true)]
+    );
+}
+
 crate::support::conformance_suite!(
+    a_first_sign_in_takes_over_an_existing_user_only_with_a_verified_email,
     a_state_is_taken_once_before_it_expires,
     rules_are_audited,
     sign_ins_follow_the_groups_and_end_access,

@@ -77,15 +77,14 @@ fn cli(config: &std::path::Path, data: &std::path::Path, args: &[&str]) -> Strin
     stdout(&out)
 }
 
-async fn memberships(data: &std::path::Path, email: &str) -> Vec<(Membership, bool)> {
-    let store = Store::open(&DatabaseUrl::sqlite_in(data)).await.unwrap();
+/// The memberships of the user with `email`, and whether each came from a rule.
+async fn memberships(store: &Store, email: &str) -> Vec<(Membership, bool)> {
     let user = store
         .user_by_email(&Email::parse(email).unwrap())
         .await
         .unwrap()
         .expect("the sign-in created the user");
     let held = store.sourced_memberships(user.id).await.unwrap();
-    store.close().await;
     held.into_iter()
         .map(|m| (m.membership, m.rule.is_some()))
         .collect()
@@ -105,6 +104,10 @@ fn sign_in_with_a_real_openid_provider() {
         &format!("{}/login/sso/test/callback", server.url),
     );
     let rt = tokio::runtime::Runtime::new().unwrap();
+    // The server's own database, read beside it (SQLite allows it) to see what sign-ins did.
+    let store = rt
+        .block_on(Store::open(&DatabaseUrl::sqlite_in(&data)))
+        .unwrap();
 
     // The operator's view, and the rules, at the command line.
     let providers = cli(&config, &data, &["sso", "providers"]);
@@ -164,15 +167,10 @@ fn sign_in_with_a_real_openid_provider() {
     assert!(aino.has_session(), "the callback set the session cookie");
     let page = aino.get(&format!("{}/playbook", server.url));
     assert_eq!(page.status, 200, "the session works");
-    let fi = rt.block_on(async {
-        let store = Store::open(&DatabaseUrl::sqlite_in(&data)).await.unwrap();
-        let markets = store.markets().await.unwrap();
-        store.close().await;
-        markets
-    });
-    let id_of = |code: &str| fi.iter().find(|m| m.code.as_str() == code).unwrap().id;
+    let markets = rt.block_on(store.markets()).unwrap();
+    let id_of = |code: &str| markets.iter().find(|m| m.code.as_str() == code).unwrap().id;
     assert_eq!(
-        rt.block_on(memberships(&data, &email)),
+        rt.block_on(memberships(&store, &email)),
         vec![(
             Membership {
                 role: Role::Editor,
@@ -249,7 +247,7 @@ fn sign_in_with_a_real_openid_provider() {
     let mut agent = Agent::new(&server.url);
     assert_eq!(agent.sign_in(&idp, "aino").status, 303);
     assert_eq!(
-        rt.block_on(memberships(&data, &email)),
+        rt.block_on(memberships(&store, &email)),
         vec![(
             Membership {
                 role: Role::MarketLead,
@@ -382,20 +380,15 @@ fn sign_in_with_a_real_openid_provider() {
             browser.text()
         );
         browser.screenshots_at_both_widths("sso-admin-sign-in");
-        let aino_id = rt.block_on(async {
-            let store = Store::open(&DatabaseUrl::sqlite_in(&data)).await.unwrap();
-            let id = store
-                .user_by_email(&Email::parse(&email).unwrap())
-                .await
-                .unwrap()
-                .unwrap()
-                .id;
-            store.close().await;
-            id
-        });
+        let aino_id = rt
+            .block_on(store.user_by_email(&Email::parse(&email).unwrap()))
+            .unwrap()
+            .unwrap()
+            .id;
         browser.goto(&format!("{}/admin/users/{}", server.url, aino_id.0));
         browser.wait_for_text("Sign-in rule: group social-fi-editors");
         browser.screenshots_at_both_widths("sso-admin-user");
     }
+    rt.block_on(store.close());
     drop(server);
 }
